@@ -1,0 +1,104 @@
+/*
+ * core/: configuration, JSON logging, request ids and small crypto helpers.
+ *
+ * Everything here is plain C on top of libc, jansson and OpenSSL: it never
+ * includes Kore, so the unit tests link it without a web server and every
+ * other folder can use it without pulling a dependency the other way.
+ */
+#ifndef MCPBOX_CORE_H
+#define MCPBOX_CORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#define MCPBOX_VERSION		"0.1.0"
+
+/* Log levels, ordered: a message is written when level >= the threshold. */
+enum log_level {
+	LOG_LEVEL_DEBUG = 0,
+	LOG_LEVEL_INFO,
+	LOG_LEVEL_WARN,
+	LOG_LEVEL_ERROR,
+};
+
+#define CONFIG_KEY_LEN		32
+#define CONFIG_JWT_MAX		128
+#define CONFIG_HOST_MAX		256
+
+struct mcpbox_config {
+	char		*database_url;		/* NULL: caller must supply */
+	char		listen_host[CONFIG_HOST_MAX];
+	char		listen_port[6];
+	int		workers;
+	uint8_t		enc_key[CONFIG_KEY_LEN];
+	int		has_old_key;
+	uint8_t		enc_key_old[CONFIG_KEY_LEN];
+	uint8_t		jwt_secret[CONFIG_JWT_MAX];
+	size_t		jwt_secret_len;
+	int		jwt_secret_derived;
+	char		*service_token;
+	char		*allowed_origins;
+	char		*alert_webhook_url;
+	char		*pip_index_url;
+	char		*public_url;
+	char		*sandbox_bin;
+	char		*run_dir;
+	long		sandbox_timeout_ms;
+	long		sandbox_memory_mb;
+	int		sandbox_concurrency;
+	int		max_sse_streams;
+	int		enable_hsts;
+	enum log_level	log_level;
+};
+
+/* Environment lookup, injectable so tests need not touch the process env. */
+typedef const char	*(*config_getenv_fn)(const char *);
+
+int	config_load(struct mcpbox_config *, config_getenv_fn, int ncpu,
+	    char *err, size_t errlen);
+void	config_free(struct mcpbox_config *);
+int	config_parse_listen(const char *, char *host, size_t hostlen,
+	    char *port, size_t portlen);
+int	config_parse_key(const char *, uint8_t out[CONFIG_KEY_LEN]);
+int	config_parse_log_level(const char *, enum log_level *);
+
+extern struct mcpbox_config	mcpbox_cfg;
+
+/* JSON logging: one object per line, always valid JSON. */
+void	log_init(enum log_level, int fd);
+int	log_fd(void);
+void	log_set_process(const char *);
+char	*log_format(enum log_level, const char *msg, json_t *fields);
+void	log_emit(enum log_level, const char *msg, json_t *fields);
+void	log_msg(enum log_level, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+char	*log_utf8_clean(const char *, size_t);
+int	log_capture_stdout(void);
+const char	*log_level_name(enum log_level);
+
+#define log_debug(...)	log_msg(LOG_LEVEL_DEBUG, __VA_ARGS__)
+#define log_info(...)	log_msg(LOG_LEVEL_INFO, __VA_ARGS__)
+#define log_warn(...)	log_msg(LOG_LEVEL_WARN, __VA_ARGS__)
+#define log_error(...)	log_msg(LOG_LEVEL_ERROR, __VA_ARGS__)
+
+/* Request ids: honour a sane incoming X-Request-ID, else make one. */
+#define REQID_MAX	64
+int	reqid_valid(const char *);
+void	reqid_generate(char out[REQID_MAX + 1]);
+void	reqid_choose(const char *incoming, char out[REQID_MAX + 1]);
+
+/* Crypto helpers. */
+int	crypto_random(void *, size_t);
+int	crypto_hkdf_sha256(const uint8_t *key, size_t keylen,
+	    const char *info, uint8_t *out, size_t outlen);
+int	crypto_ct_equal(const void *, const void *, size_t);
+void	crypto_uuid4(char out[37]);
+
+/* Monotonic and wall clocks. */
+uint64_t	clock_ms(void);
+double		clock_ms_precise(void);
+void		clock_iso8601(char out[32]);
+
+#endif

@@ -1,0 +1,81 @@
+/*
+ * Small crypto primitives shared by every folder: randomness, HKDF, a
+ * constant-time compare and UUIDv4. Keys never leave these functions in any
+ * printable form.
+ */
+#include <sys/random.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/kdf.h>
+
+#include "core/core.h"
+
+int
+crypto_random(void *buf, size_t len)
+{
+	uint8_t		*p;
+	ssize_t		r;
+
+	for (p = buf; len > 0; p += r, len -= (size_t)r) {
+		if ((r = getrandom(p, len, 0)) == -1) {
+			if (errno == EINTR) {
+				r = 0;
+				continue;
+			}
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+/* RFC 5869 HKDF-SHA256 with an empty salt. */
+int
+crypto_hkdf_sha256(const uint8_t *key, size_t keylen, const char *info,
+    uint8_t *out, size_t outlen)
+{
+	EVP_PKEY_CTX	*ctx;
+	int		ok;
+
+	if ((ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_HKDF, NULL)) == NULL)
+		return (-1);
+	ok = EVP_PKEY_derive_init(ctx) > 0 &&
+	    EVP_PKEY_CTX_set_hkdf_md(ctx, EVP_sha256()) > 0 &&
+	    EVP_PKEY_CTX_set1_hkdf_key(ctx, key, (int)keylen) > 0 &&
+	    EVP_PKEY_CTX_add1_hkdf_info(ctx, (const unsigned char *)info,
+	    (int)strlen(info)) > 0 &&
+	    EVP_PKEY_derive(ctx, out, &outlen) > 0;
+	EVP_PKEY_CTX_free(ctx);
+	return (ok ? 0 : -1);
+}
+
+int
+crypto_ct_equal(const void *a, const void *b, size_t len)
+{
+	const volatile uint8_t	*x = a, *y = b;
+	uint8_t			d;
+	size_t			i;
+
+	d = 0;
+	for (i = 0; i < len; i++)
+		d |= x[i] ^ y[i];
+	return (d == 0);
+}
+
+void
+crypto_uuid4(char out[37])
+{
+	uint8_t		b[16];
+
+	if (crypto_random(b, sizeof(b)) == -1)
+		memset(b, 0, sizeof(b));
+	b[6] = (b[6] & 0x0f) | 0x40;
+	b[8] = (b[8] & 0x3f) | 0x80;
+	(void)snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-"
+	    "%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3],
+	    b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
+	    b[14], b[15]);
+}

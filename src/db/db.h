@@ -1,0 +1,55 @@
+/*
+ * db/: the only place SQL lives. Migrations run once in the parent with
+ * plain blocking libpq, before any worker exists; everything a worker does
+ * goes through db_call, a thin layer over Kore's async pgsql that never
+ * blocks the event loop on a query.
+ */
+#ifndef MCPBOX_DB_H
+#define MCPBOX_DB_H
+
+#include <kore/kore.h>
+#include <kore/http.h>
+#include <kore/pgsql.h>
+
+#include <libpq-fe.h>
+
+#define DB_NAME		"db"
+#define DB_PARAMS_MAX	16
+
+struct db_migration {
+	int		version;
+	const char	*name;
+	const char	*sql;
+};
+
+extern const struct db_migration	db_migrations[];
+extern const size_t			db_migrations_count;
+
+int	db_migrate(const char *conninfo, int wait_s, char *err, size_t errlen);
+
+enum db_status {
+	DB_PENDING = 0,
+	DB_DONE,
+	DB_FAILED,
+};
+
+/*
+ * One async query. Embed it in per-request state, zeroed; call db_call_run
+ * from the handler each time it runs until it returns DB_DONE or DB_FAILED.
+ * The last result set is kept in `res` (owned; freed by db_call_clear).
+ */
+struct db_call {
+	struct kore_pgsql	sql;
+	int			phase;
+	PGresult		*res;
+	char			sqlstate[6];
+};
+
+enum db_status	db_call_run(struct db_call *, struct http_request *,
+		    const char *query, int nparams, const char **params);
+void		db_call_clear(struct db_call *);
+int		db_ntuples(const struct db_call *);
+const char	*db_value(const struct db_call *, int row, int col);
+int		db_isnull(const struct db_call *, int row, int col);
+
+#endif

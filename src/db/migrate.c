@@ -1,0 +1,149 @@
+/*
+ * The migration runner. Migrations are numbered .sql files embedded in the
+ * binary (src/db/migrations/, turned into C by scripts/embed-migrations).
+ * They run in order, each in its own transaction together with its row in
+ * schema_migrations, all under one advisory lock: two instances starting at
+ * once apply each migration exactly once, a failing one leaves the schema as
+ * it was, and running again is a no-op.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/core.h"
+#include "db/db.h"
+
+/* Any constant works; it only has to be ours. ("mcpbox" in ASCII.) */
+#define DB_MIGRATE_LOCK	"120130034159480"
+
+static int	exec_ok(PGconn *, const char *, char *, size_t);
+static int	applied(PGconn *, int, int *, char *, size_t);
+
+static int
+exec_ok(PGconn *db, const char *q, char *err, size_t errlen)
+{
+	PGresult	*r;
+	int		ok;
+
+	r = PQexec(db, q);
+	ok = PQresultStatus(r) == PGRES_COMMAND_OK ||
+	    PQresultStatus(r) == PGRES_TUPLES_OK;
+	if (!ok)
+		(void)snprintf(err, errlen, "%s", PQresultErrorMessage(r));
+	PQclear(r);
+	return (ok ? 0 : -1);
+}
+
+static int
+applied(PGconn *db, int version, int *yes, char *err, size_t errlen)
+{
+	PGresult	*r;
+	char		v[16];
+	const char	*params[1];
+
+	(void)snprintf(v, sizeof(v), "%d", version);
+	params[0] = v;
+	r = PQexecParams(db, "SELECT 1 FROM schema_migrations WHERE version "
+	    "= $1::int", 1, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		(void)snprintf(err, errlen, "%s", PQresultErrorMessage(r));
+		PQclear(r);
+		return (-1);
+	}
+	*yes = PQntuples(r) > 0;
+	PQclear(r);
+	return (0);
+}
+
+static int
+apply_one(PGconn *db, const struct db_migration *m, char *err, size_t errlen)
+{
+	PGresult	*r;
+	char		v[16];
+	const char	*params[2];
+
+	if (exec_ok(db, "BEGIN", err, errlen) == -1)
+		return (-1);
+	if (exec_ok(db, m->sql, err, errlen) == -1) {
+		(void)exec_ok(db, "ROLLBACK", v, sizeof(v));
+		return (-1);
+	}
+	(void)snprintf(v, sizeof(v), "%d", m->version);
+	params[0] = v;
+	params[1] = m->name;
+	r = PQexecParams(db, "INSERT INTO schema_migrations (version, name) "
+	    "VALUES ($1::int, $2)", 2, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		(void)snprintf(err, errlen, "%s", PQresultErrorMessage(r));
+		PQclear(r);
+		(void)exec_ok(db, "ROLLBACK", v, sizeof(v));
+		return (-1);
+	}
+	PQclear(r);
+	return (exec_ok(db, "COMMIT", err, errlen));
+}
+
+/* Connect, retrying for up to wait_s seconds while the server starts. */
+static PGconn *
+connect_wait(const char *conninfo, int wait_s, char *err, size_t errlen)
+{
+	PGconn		*db;
+	int		i;
+
+	for (i = 0;; i++) {
+		db = PQconnectdb(conninfo);
+		if (PQstatus(db) == CONNECTION_OK)
+			return (db);
+		(void)snprintf(err, errlen, "database unreachable: %s",
+		    PQerrorMessage(db));
+		PQfinish(db);
+		if (i >= wait_s * 4)
+			return (NULL);
+		usleep(250000);
+	}
+}
+
+int
+db_migrate(const char *conninfo, int wait_s, char *err, size_t errlen)
+{
+	PGconn		*db;
+	size_t		i;
+	int		yes, rc, count;
+	char		ignore[8];
+
+	if ((db = connect_wait(conninfo, wait_s, err, errlen)) == NULL)
+		return (-1);
+	rc = -1;
+	count = 0;
+	if (exec_ok(db, "SET client_min_messages = warning", err, errlen) ||
+	    exec_ok(db, "SELECT pg_advisory_lock(" DB_MIGRATE_LOCK ")",
+	    err, errlen))
+		goto out;
+	if (exec_ok(db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+	    "version integer PRIMARY KEY, name text NOT NULL, "
+	    "applied_at timestamptz NOT NULL DEFAULT now())", err, errlen))
+		goto unlock;
+	for (i = 0; i < db_migrations_count; i++) {
+		if (applied(db, db_migrations[i].version, &yes, err, errlen))
+			goto unlock;
+		if (yes)
+			continue;
+		if (apply_one(db, &db_migrations[i], err, errlen) == -1) {
+			char	msg[512];
+
+			(void)snprintf(msg, sizeof(msg), "migration %s failed: "
+			    "%s", db_migrations[i].name, err);
+			(void)snprintf(err, errlen, "%s", msg);
+			goto unlock;
+		}
+		log_info("applied migration %s", db_migrations[i].name);
+		count++;
+	}
+	rc = count;
+unlock:
+	(void)exec_ok(db, "SELECT pg_advisory_unlock(" DB_MIGRATE_LOCK ")",
+	    ignore, sizeof(ignore));
+out:
+	PQfinish(db);
+	return (rc);
+}

@@ -1,0 +1,58 @@
+/*
+ * http/: what every request goes through before and after a handler — the
+ * per-request context (request id, timing, the access log line), security
+ * headers, JSON responses and errors, and the fallback routes.
+ *
+ * Every handler starts with hx_begin(req). It is idempotent, so handlers
+ * that return KORE_RESULT_RETRY and run again get the same context back.
+ * The access log line is written when Kore frees the request, so a client
+ * that hangs up mid-way is logged too.
+ */
+#ifndef MCPBOX_HTTP_H
+#define MCPBOX_HTTP_H
+
+#include <kore/kore.h>
+#include <kore/http.h>
+
+#include <jansson.h>
+
+#include "core/core.h"
+
+#define HX_BODY_MAX_DEFAULT	(1024 * 1024)
+
+struct hx {
+	char		request_id[REQID_MAX + 1];
+	double		start_ms;
+	const char	*route;
+	/* Per-handler state, freed with the request. */
+	void		*data;
+	void		(*data_free)(void *);
+	/* Pending request body, read once. */
+	char		*body;
+	size_t		body_len;
+	int		body_read;
+};
+
+struct hx	*hx_begin(struct http_request *, const char *route);
+void		*hx_data(struct http_request *, size_t,
+		    void (*)(void *));
+const char	*hx_client_ip(struct http_request *, char *, size_t);
+
+/* Responses. All of them add the security headers and the request id. */
+int	hx_json(struct http_request *, int, json_t *);
+int	hx_json_text(struct http_request *, int, const char *, size_t);
+int	hx_error(struct http_request *, int, const char *code,
+	    const char *message);
+int	hx_error_fields(struct http_request *, int, const char *code,
+	    const char *message, json_t *fields);
+int	hx_method_not_allowed(struct http_request *, const char *allow);
+void	hx_security_headers(struct http_request *, int is_html);
+
+/* Body: read the whole request body (at most `max` bytes) as JSON. */
+int	hx_body_json(struct http_request *, size_t max, json_t **out);
+
+/* Fallback and asset routes (conf/mcpbox.conf). */
+int	hx_not_found(struct http_request *);
+int	hx_asset_index(struct http_request *);
+
+#endif

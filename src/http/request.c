@@ -1,0 +1,123 @@
+/*
+ * The per-request context and the access log.
+ *
+ * Kore gives a request one state slot (http_state_create) and one onfree
+ * callback. We take both for the context, and hand handlers a second slot
+ * (hx_data) so they keep their own state without losing ours.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <string.h>
+
+#include "http/http.h"
+
+static void	hx_free(struct http_request *);
+static const char	*hx_method_name(int);
+
+static const char *
+hx_method_name(int m)
+{
+	switch (m) {
+	case HTTP_METHOD_GET:
+		return ("GET");
+	case HTTP_METHOD_POST:
+		return ("POST");
+	case HTTP_METHOD_PUT:
+		return ("PUT");
+	case HTTP_METHOD_DELETE:
+		return ("DELETE");
+	case HTTP_METHOD_HEAD:
+		return ("HEAD");
+	case HTTP_METHOD_PATCH:
+		return ("PATCH");
+	case HTTP_METHOD_OPTIONS:
+		return ("OPTIONS");
+	default:
+		return ("OTHER");
+	}
+}
+
+const char *
+hx_client_ip(struct http_request *req, char *buf, size_t len)
+{
+	struct connection	*c = req->owner;
+
+	if (c->family == AF_INET)
+		return (inet_ntop(AF_INET, &c->addr.ipv4.sin_addr, buf,
+		    (socklen_t)len));
+	if (c->family == AF_INET6)
+		return (inet_ntop(AF_INET6, &c->addr.ipv6.sin6_addr, buf,
+		    (socklen_t)len));
+	(void)snprintf(buf, len, "unix");
+	return (buf);
+}
+
+/* One access log line per request, written when Kore lets go of it. */
+static void
+hx_free(struct http_request *req)
+{
+	struct hx	*x;
+	json_t		*f;
+	char		ip[INET6_ADDRSTRLEN];
+
+	if ((x = http_state_get(req)) == NULL)
+		return;
+	if (x->data != NULL && x->data_free != NULL)
+		x->data_free(x->data);
+	x->data = NULL;
+	f = json_pack("{s:s, s:s, s:s, s:s, s:i, s:f, s:s}",
+	    "request_id", x->request_id,
+	    "method", hx_method_name(req->method),
+	    "route", x->route != NULL ? x->route : "unknown",
+	    "path", "",
+	    "status", (int)req->status,
+	    "duration_ms", clock_ms_precise() - x->start_ms,
+	    "ip", hx_client_ip(req, ip, sizeof(ip)) ? ip : "?");
+	if (f != NULL) {
+		char	*clean;
+
+		/* Paths are attacker-chosen bytes: make them valid UTF-8. */
+		clean = log_utf8_clean(req->path, strlen(req->path));
+		if (clean != NULL) {
+			json_object_set_new(f, "path", json_string(clean));
+			free(clean);
+		}
+		log_emit(req->status >= 500 ? LOG_LEVEL_WARN : LOG_LEVEL_INFO,
+		    "request", f);
+		json_decref(f);
+	}
+	free(x->body);
+	x->body = NULL;
+	http_state_cleanup(req);
+}
+
+struct hx *
+hx_begin(struct http_request *req, const char *route)
+{
+	struct hx	*x;
+	const char	*incoming;
+
+	if (http_state_exists(req))
+		return (http_state_get(req));
+	x = http_state_create(req, sizeof(*x), hx_free);
+	x->start_ms = clock_ms_precise();
+	x->route = route;
+	if (!http_request_header(req, "x-request-id", &incoming))
+		incoming = NULL;
+	reqid_choose(incoming, x->request_id);
+	return (x);
+}
+
+/* A zeroed handler slot of `len` bytes, created on first use. */
+void *
+hx_data(struct http_request *req, size_t len, void (*onfree)(void *))
+{
+	struct hx	*x = http_state_get(req);
+
+	if (x->data == NULL) {
+		x->data = kore_calloc(1, len);
+		x->data_free = onfree;
+	}
+	return (x->data);
+}

@@ -1,0 +1,167 @@
+/*
+ * Responses: security headers on every one, the request id echoed, JSON
+ * built only with jansson, and errors in one shape:
+ *   {"error": {"code": "...", "message": "...", "fields": {...}}}
+ * Messages here are written by us for the caller; internal details (SQL,
+ * paths, errno text) go to the log, never into a response.
+ */
+#include <string.h>
+
+#include "http/http.h"
+
+/*
+ * One policy for every response. The panel loads only its own files, so a
+ * single strict CSP fits the HTML and the JSON alike; only features Chromium
+ * recognises are listed in Permissions-Policy, because unknown ones print a
+ * console error in the panel.
+ */
+static const char *hx_csp =
+    "default-src 'self'; script-src 'self'; style-src 'self'; "
+    "img-src 'self' data:; connect-src 'self'; font-src 'self'; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'";
+static const char *hx_encode_failed =
+    "{\"error\":{\"code\":\"internal\",\"message\":"
+    "\"response encoding failed\"}}";
+static const char *hx_permissions =
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), "
+    "magnetometer=(), microphone=(), payment=(), usb=()";
+
+void
+hx_security_headers(struct http_request *req, int is_asset)
+{
+	struct hx	*x = http_state_get(req);
+
+	http_response_header(req, "content-security-policy", hx_csp);
+	http_response_header(req, "permissions-policy", hx_permissions);
+	http_response_header(req, "x-content-type-options", "nosniff");
+	http_response_header(req, "x-frame-options", "DENY");
+	http_response_header(req, "referrer-policy", "no-referrer");
+	http_response_header(req, "cross-origin-opener-policy", "same-origin");
+	http_response_header(req, "cross-origin-resource-policy",
+	    "same-origin");
+	http_response_header(req, "cache-control",
+	    is_asset ? "no-cache" : "no-store");
+	if (mcpbox_cfg.enable_hsts)
+		http_response_header(req, "strict-transport-security",
+		    "max-age=31536000; includeSubDomains");
+	if (x != NULL)
+		http_response_header(req, "x-request-id", x->request_id);
+}
+
+int
+hx_json_text(struct http_request *req, int status, const char *text,
+    size_t len)
+{
+	hx_security_headers(req, 0);
+	http_response_header(req, "content-type",
+	    "application/json; charset=utf-8");
+	http_response(req, status, text, len);
+	return (KORE_RESULT_OK);
+}
+
+/* Takes ownership of `body`. */
+int
+hx_json(struct http_request *req, int status, json_t *body)
+{
+	char	*text;
+
+	text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
+	json_decref(body);
+	if (text == NULL)
+		return (hx_json_text(req, 500, hx_encode_failed,
+		    strlen(hx_encode_failed)));
+	hx_json_text(req, status, text, strlen(text));
+	free(text);
+	return (KORE_RESULT_OK);
+}
+
+/* Takes ownership of `fields` (may be NULL). */
+int
+hx_error_fields(struct http_request *req, int status, const char *code,
+    const char *message, json_t *fields)
+{
+	json_t	*err;
+
+	err = json_pack("{s:s, s:s}", "code", code, "message", message);
+	if (fields != NULL)
+		json_object_set_new(err, "fields", fields);
+	return (hx_json(req, status, json_pack("{s:o}", "error", err)));
+}
+
+int
+hx_error(struct http_request *req, int status, const char *code,
+    const char *message)
+{
+	return (hx_error_fields(req, status, code, message, NULL));
+}
+
+int
+hx_method_not_allowed(struct http_request *req, const char *allow)
+{
+	http_response_header(req, "allow", allow);
+	return (hx_error(req, 405, "method_not_allowed",
+	    "method not allowed on this path"));
+}
+
+/*
+ * Read the body once and parse it as a JSON object. Returns KORE_RESULT_OK
+ * with *out set, or sends the 4xx itself and returns KORE_RESULT_ERROR;
+ * callers then return KORE_RESULT_OK (the response is already queued).
+ */
+int
+hx_body_json(struct http_request *req, size_t max, json_t **out)
+{
+	struct hx	*x = http_state_get(req);
+	json_error_t	jerr;
+	struct kore_buf	buf;
+	char		tmp[8192];
+	ssize_t		r;
+
+	*out = NULL;
+	if (req->http_body_length > max) {
+		hx_error(req, 413, "payload_too_large",
+		    "request body is larger than allowed");
+		return (KORE_RESULT_ERROR);
+	}
+	if (!x->body_read) {
+		kore_buf_init(&buf, req->http_body_length + 1);
+		for (;;) {
+			if ((r = http_body_read(req, tmp, sizeof(tmp))) == -1) {
+				kore_buf_cleanup(&buf);
+				hx_error(req, 400, "bad_body",
+				    "request body could not be read");
+				return (KORE_RESULT_ERROR);
+			}
+			if (r == 0)
+				break;
+			if (buf.offset + (size_t)r > max) {
+				kore_buf_cleanup(&buf);
+				hx_error(req, 413, "payload_too_large",
+				    "request body is larger than allowed");
+				return (KORE_RESULT_ERROR);
+			}
+			kore_buf_append(&buf, tmp, (size_t)r);
+		}
+		x->body = malloc(buf.offset + 1);
+		memcpy(x->body, buf.data, buf.offset);
+		x->body[buf.offset] = '\0';
+		x->body_len = buf.offset;
+		x->body_read = 1;
+		kore_buf_cleanup(&buf);
+	}
+	*out = json_loadb(x->body, x->body_len, JSON_REJECT_DUPLICATES, &jerr);
+	if (*out == NULL) {
+		hx_error(req, 400, "invalid_json",
+		    "request body is not valid JSON");
+		return (KORE_RESULT_ERROR);
+	}
+	if (!json_is_object(*out)) {
+		json_decref(*out);
+		*out = NULL;
+		hx_error(req, 400, "invalid_json",
+		    "request body must be a JSON object");
+		return (KORE_RESULT_ERROR);
+	}
+	return (KORE_RESULT_OK);
+}

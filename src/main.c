@@ -1,0 +1,176 @@
+/*
+ * Process lifecycle: the Kore hooks.
+ *
+ * The parent reads and validates the configuration, takes over stdout for
+ * JSON logging, applies migrations, binds the listener named by
+ * MCPBOX_LISTEN and registers the database, all before Kore forks the
+ * workers. Doing this in code rather than in conf/mcpbox.conf is what lets
+ * one embedded configuration honour the environment (DESIGN.md §3).
+ *
+ * `mcpbox migrate` applies migrations and exits; `mcpbox version` prints
+ * the version. Any other argument is a usage error.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <kore/kore.h>
+#include <kore/hooks.h>
+#include <kore/pgsql.h>
+#include <kore/seccomp.h>
+
+#include "core/core.h"
+#include "db/db.h"
+#include "http/http.h"
+
+static const char	*env_get(const char *);
+
+/*
+ * Syscalls our workers need on top of Kore's list (kore-cookbook §7),
+ * each for a library path a worker really takes.
+ */
+static struct sock_filter	mcpbox_filter[] = {
+	/* glibc's stat() is newfstatat; libpq stats ~/.pgpass. */
+	KORE_SYSCALL_ALLOW(newfstatat),
+	/* libpq lists a directory during connection set-up. */
+	KORE_SYSCALL_ALLOW(getdents64),
+	/* OpenSSL 3 (JWT HMAC, AES-GCM) reads ids and the kernel name. */
+	KORE_SYSCALL_ALLOW(getgid),
+	KORE_SYSCALL_ALLOW(getegid),
+	KORE_SYSCALL_ALLOW(uname),
+	KORE_SYSCALL_ALLOW(getpeername),
+	/* Threads (libcurl's resolver): clone3 falls back to clone. */
+	KORE_SYSCALL_DENY(clone3, ENOSYS),
+	KORE_SYSCALL_ALLOW(rseq),
+};
+
+void
+kore_seccomp_hook(void)
+{
+	kore_seccomp_filter("mcpbox", mcpbox_filter,
+	    KORE_FILTER_LEN(mcpbox_filter));
+}
+
+static const char *
+env_get(const char *name)
+{
+	return (getenv(name));
+}
+
+static void
+usage_exit(void)
+{
+	fprintf(stderr, "usage: mcpbox [-f] [-n] [-r] [-q] [migrate | "
+	    "version]\n");
+	exit(2);
+}
+
+static void
+run_migrations(void)
+{
+	char	err[1024];
+	int	n;
+
+	if ((n = db_migrate(mcpbox_cfg.database_url, 30, err,
+	    sizeof(err))) == -1) {
+		log_error("%s", err);
+		exit(1);
+	}
+	log_info("database schema is current (%d migration%s applied now)",
+	    n, n == 1 ? "" : "s");
+}
+
+static void
+listen_configured(void)
+{
+	struct kore_server	*srv;
+
+	srv = kore_server_create("default");
+	srv->tls = 0;
+	if (!kore_server_bind(srv, mcpbox_cfg.listen_host,
+	    mcpbox_cfg.listen_port, NULL)) {
+		log_error("MCPBOX_LISTEN: cannot listen on %s:%s",
+		    mcpbox_cfg.listen_host, mcpbox_cfg.listen_port);
+		exit(1);
+	}
+	log_info("listening on http://%s:%s", mcpbox_cfg.listen_host,
+	    mcpbox_cfg.listen_port);
+}
+
+void
+kore_parent_configure(int argc, char **argv)
+{
+	const char	*cmd;
+	char		err[512];
+	long		ncpu;
+
+	kore_default_getopt(argc, argv);
+	cmd = optind < argc ? argv[optind] : NULL;
+	if (cmd != NULL && strcmp(cmd, "version") == 0) {
+		printf("mcpbox %s\n", MCPBOX_VERSION);
+		exit(0);
+	}
+	if (cmd != NULL && strcmp(cmd, "migrate") != 0)
+		usage_exit();
+
+	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	if (config_load(&mcpbox_cfg, env_get, (int)ncpu, err,
+	    sizeof(err)) == -1) {
+		fprintf(stderr, "mcpbox: configuration error: %s\n", err);
+		exit(1);
+	}
+	log_init(mcpbox_cfg.log_level, STDOUT_FILENO);
+	log_set_process("parent");
+	if (cmd != NULL) {
+		run_migrations();
+		exit(0);
+	}
+	if (log_capture_stdout() == -1)
+		log_warn("cannot capture stdout; Kore's lines stay plain text");
+	if (mcpbox_cfg.jwt_secret_derived)
+		log_warn("MCPBOX_JWT_SECRET is not set; deriving it from the "
+		    "encryption key");
+
+	/* libpq: never wait forever on a dead host, skip GSSAPI probing. */
+	(void)setenv("PGCONNECT_TIMEOUT", "3", 0);
+	(void)setenv("PGGSSENCMODE", "disable", 0);
+
+	run_migrations();
+
+	/* We need our own files (run dir, sockets): never chroot. */
+	skip_chroot = 1;
+	if (getuid() != 0 || getenv("MCPBOX_RUNAS") == NULL)
+		skip_runas = 1;
+	else
+		kore_runas_user = kore_strdup(getenv("MCPBOX_RUNAS"));
+
+	worker_count = (u_int8_t)mcpbox_cfg.workers;
+	listen_configured();
+
+	pgsql_conn_max = 8;
+	kore_pgsql_register(DB_NAME, mcpbox_cfg.database_url);
+}
+
+void
+kore_parent_teardown(void)
+{
+	log_info("stopped");
+}
+
+void
+kore_worker_configure(void)
+{
+	char	name[16];
+
+	(void)snprintf(name, sizeof(name), "worker-%u", worker->id);
+	log_set_process(name);
+}
+
+void
+kore_worker_teardown(void)
+{
+}
