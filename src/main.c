@@ -75,8 +75,8 @@ run_migrations(void)
 	char	err[1024];
 	int	n;
 
-	if ((n = db_migrate(mcpbox_cfg.database_url, 30, err,
-	    sizeof(err))) == -1) {
+	if ((n = db_migrate(mcpbox_cfg.database_url, db_migrations,
+	    db_migrations_count, 30, err, sizeof(err))) == -1) {
 		log_error("%s", err);
 		exit(1);
 	}

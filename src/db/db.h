@@ -13,19 +13,10 @@
 
 #include <libpq-fe.h>
 
+#include "db/migrate.h"
+
 #define DB_NAME		"db"
 #define DB_PARAMS_MAX	16
-
-struct db_migration {
-	int		version;
-	const char	*name;
-	const char	*sql;
-};
-
-extern const struct db_migration	db_migrations[];
-extern const size_t			db_migrations_count;
-
-int	db_migrate(const char *conninfo, int wait_s, char *err, size_t errlen);
 
 enum db_status {
 	DB_PENDING = 0,

@@ -10,8 +10,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <libpq-fe.h>
+
 #include "core/core.h"
-#include "db/db.h"
+#include "db/migrate.h"
 
 /* Any constant works; it only has to be ours. ("mcpbox" in ASCII.) */
 #define DB_MIGRATE_LOCK	"120130034159480"
@@ -103,18 +105,23 @@ connect_wait(const char *conninfo, int wait_s, char *err, size_t errlen)
 	}
 }
 
+/*
+ * Apply `count` migrations in order. Returns how many were applied now (0
+ * when the schema was current), or -1 with the reason in `err`.
+ */
 int
-db_migrate(const char *conninfo, int wait_s, char *err, size_t errlen)
+db_migrate(const char *conninfo, const struct db_migration *list,
+    size_t count, int wait_s, char *err, size_t errlen)
 {
 	PGconn		*db;
 	size_t		i;
-	int		yes, rc, count;
+	int		yes, rc, applied_now;
 	char		ignore[8];
 
 	if ((db = connect_wait(conninfo, wait_s, err, errlen)) == NULL)
 		return (-1);
 	rc = -1;
-	count = 0;
+	applied_now = 0;
 	if (exec_ok(db, "SET client_min_messages = warning", err, errlen) ||
 	    exec_ok(db, "SELECT pg_advisory_lock(" DB_MIGRATE_LOCK ")",
 	    err, errlen))
@@ -123,23 +130,23 @@ db_migrate(const char *conninfo, int wait_s, char *err, size_t errlen)
 	    "version integer PRIMARY KEY, name text NOT NULL, "
 	    "applied_at timestamptz NOT NULL DEFAULT now())", err, errlen))
 		goto unlock;
-	for (i = 0; i < db_migrations_count; i++) {
-		if (applied(db, db_migrations[i].version, &yes, err, errlen))
+	for (i = 0; i < count; i++) {
+		if (applied(db, list[i].version, &yes, err, errlen))
 			goto unlock;
 		if (yes)
 			continue;
-		if (apply_one(db, &db_migrations[i], err, errlen) == -1) {
+		if (apply_one(db, &list[i], err, errlen) == -1) {
 			char	msg[512];
 
 			(void)snprintf(msg, sizeof(msg), "migration %s failed: "
-			    "%s", db_migrations[i].name, err);
+			    "%s", list[i].name, err);
 			(void)snprintf(err, errlen, "%s", msg);
 			goto unlock;
 		}
-		log_info("applied migration %s", db_migrations[i].name);
-		count++;
+		log_info("applied migration %s", list[i].name);
+		applied_now++;
 	}
-	rc = count;
+	rc = applied_now;
 unlock:
 	(void)exec_ok(db, "SELECT pg_advisory_unlock(" DB_MIGRATE_LOCK ")",
 	    ignore, sizeof(ignore));

@@ -1,0 +1,99 @@
+# MCPbox — the two commands are `make run` and `make test`.
+#
+#   make run     install missing Debian packages, build, start a local
+#                PostgreSQL under var/ (unless MCPBOX_DATABASE_URL is set),
+#                migrate, serve on MCPBOX_LISTEN (default 127.0.0.1:8000)
+#   make test    the same set-up, then every test suite
+#   make build   build the server and the sandbox
+#   make bench   benchmarks (numbers, not pass/fail)
+#   make clean   remove build output (keeps var/: database and key)
+
+SHELL		:= /bin/bash
+BUILD		:= build
+APP		:= $(BUILD)/mcpbox/mcpbox
+SANDBOX		:= sandbox/build/mcpbox-sandbox
+MIGRATIONS	:= $(sort $(wildcard src/db/migrations/*.sql))
+APP_SRC		:= $(shell find src -name '*.c' -o -name '*.h') \
+		   $(wildcard conf/*.conf assets/*)
+
+CC		?= cc
+CHECK_CFLAGS	:= -std=c11 -D_GNU_SOURCE -Isrc -Wall -Wextra -Werror -g \
+		   $(shell pkg-config --cflags check jansson 2>/dev/null)
+CHECK_LIBS	:= $(shell pkg-config --libs check jansson 2>/dev/null) -lcrypto
+SANITIZE	:= -fsanitize=address,undefined -fno-omit-frame-pointer \
+		   -fno-sanitize-recover=all
+# core/ is plain C: its unit tests link it without Kore.
+CORE_SRC	:= $(wildcard src/core/*.c)
+UNIT_TESTS	:= $(wildcard tests/unit/test_*.c)
+
+.PHONY: all deps build run test test-unit test-sandbox test-integration \
+	bench clean
+
+all: build
+
+deps:
+	@scripts/install-deps
+
+build: deps $(APP) sandbox-build
+
+src/db/migrations_embed.c: $(MIGRATIONS) scripts/embed-migrations
+	scripts/embed-migrations src/db/migrations > $@.tmp && mv $@.tmp $@
+
+# kodev names the app after its directory and rebuilds only .c files whose
+# mtime changed, so build in build/mcpbox/ and start clean when a header or
+# the config changed.
+$(APP): $(APP_SRC) src/db/migrations_embed.c conf/build.conf
+	@mkdir -p $(BUILD)/mcpbox
+	@for d in conf src assets; do ln -sfn ../../$$d $(BUILD)/mcpbox/$$d; done
+	@if [ -f $@ ] && [ -n "$$(find src conf -name '*.h' -newer $@ -o \
+	    -name '*.conf' -newer $@ | head -n 1)" ]; then \
+		(cd $(BUILD)/mcpbox && kodev clean >/dev/null); fi
+	@cd $(BUILD)/mcpbox && kodev build > build.log 2>&1 || \
+		{ cat build.log; exit 1; }
+	@echo "built $@"
+
+.PHONY: sandbox-build
+sandbox-build:
+	@if [ -f sandbox/Makefile ]; then $(MAKE) -s -C sandbox all; fi
+
+run: build
+	@scripts/run
+
+# ---- tests ---------------------------------------------------------------
+
+$(BUILD)/unit/%: tests/unit/%.c $(CORE_SRC) src/core/core.h
+	@mkdir -p $(BUILD)/unit
+	$(CC) $(CHECK_CFLAGS) -o $@ $< $(CORE_SRC) $(CHECK_LIBS)
+
+$(BUILD)/unit-asan/%: tests/unit/%.c $(CORE_SRC) src/core/core.h
+	@mkdir -p $(BUILD)/unit-asan
+	$(CC) $(CHECK_CFLAGS) $(SANITIZE) -o $@ $< $(CORE_SRC) $(CHECK_LIBS)
+
+UNIT_BINS	:= $(UNIT_TESTS:tests/unit/%.c=$(BUILD)/unit/%)
+UNIT_ASAN_BINS	:= $(UNIT_TESTS:tests/unit/%.c=$(BUILD)/unit-asan/%)
+
+test-unit: deps $(UNIT_BINS) $(UNIT_ASAN_BINS)
+	@set -e; for t in $(UNIT_BINS) $(UNIT_ASAN_BINS); do \
+		echo "== $$t"; CK_FORK=yes $$t; done
+
+test-sandbox: deps
+	@if [ -f sandbox/Makefile ]; then $(MAKE) -C sandbox test; fi
+
+$(BUILD)/integration/migrate_check: tests/integration/migrate_check.c \
+    src/db/migrate.c $(CORE_SRC)
+	@mkdir -p $(BUILD)/integration
+	$(CC) $(CHECK_CFLAGS) -I/usr/include/postgresql -o $@ $< \
+	    src/db/migrate.c $(CORE_SRC) $(CHECK_LIBS) -lpq
+
+test-integration: build $(BUILD)/integration/migrate_check
+	@python3 tests/integration/run.py
+
+test: build test-unit test-sandbox test-integration
+	@echo "make test: all suites passed"
+
+bench: build
+	@if [ -f sandbox/Makefile ]; then $(MAKE) -C sandbox bench; fi
+
+clean:
+	rm -rf $(BUILD) src/db/migrations_embed.c
+	@if [ -f sandbox/Makefile ]; then $(MAKE) -C sandbox clean; fi

@@ -1,0 +1,171 @@
+"""Test harness: a throwaway PostgreSQL and MCPbox server on loopback.
+
+Everything a test starts is stopped again, also when the test fails:
+Stack is a context manager and run.py stops it in a finally block.
+"""
+import http.client
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+APP = os.path.join(ROOT, "build", "mcpbox", "mcpbox")
+SANDBOX = os.path.join(ROOT, "sandbox", "build", "mcpbox-sandbox")
+DEV_PG = os.path.join(ROOT, "scripts", "dev-postgres")
+OUT = os.path.join(ROOT, "tests", "out")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Postgres:
+    """A private cluster in a temporary directory, Unix socket only."""
+
+    def __init__(self):
+        os.makedirs(OUT, exist_ok=True)
+        # Short path: the socket path must stay under 108 bytes.
+        self.dir = tempfile.mkdtemp(prefix="pg-", dir="/tmp")
+        os.chmod(self.dir, 0o755)
+        self.url = None
+
+    def start(self):
+        env = dict(os.environ, MCPBOX_PG_FSYNC="off")
+        self.url = subprocess.check_output(
+            [DEV_PG, "start", self.dir], env=env, text=True).strip()
+        return self.url
+
+    def stop(self):
+        subprocess.call([DEV_PG, "stop", self.dir])
+
+    def destroy(self):
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def psql(self, sql):
+        bindir = sorted(d for d in os.listdir("/usr/lib/postgresql"))[-1]
+        cmd = [f"/usr/lib/postgresql/{bindir}/bin/psql", "-X", "-q", "-tA",
+               "-v", "ON_ERROR_STOP=1", self.url, "-c", sql]
+        if os.getuid() == 0:
+            cmd = ["runuser", "-u", "postgres", "--"] + cmd
+        return subprocess.check_output(cmd, text=True).strip()
+
+
+class Server:
+    """One mcpbox process (parent + workers) on a free loopback port."""
+
+    def __init__(self, pg_url, workers=2, env=None, name="server"):
+        self.port = free_port()
+        self.key = secrets.token_hex(32)
+        self.run_dir = tempfile.mkdtemp(prefix="run-", dir="/tmp")
+        os.chmod(self.run_dir, 0o700)
+        self.log_path = os.path.join(OUT, f"{name}-{self.port}.log")
+        self.env = dict(os.environ)
+        for k in list(self.env):
+            if k.startswith("MCPBOX_"):
+                del self.env[k]
+        self.env.update({
+            "MCPBOX_DATABASE_URL": pg_url,
+            "MCPBOX_LISTEN": f"127.0.0.1:{self.port}",
+            "MCPBOX_WORKERS": str(workers),
+            "MCPBOX_ENCRYPTION_KEY": self.key,
+            "MCPBOX_RUN_DIR": self.run_dir,
+            "MCPBOX_SANDBOX_BIN": SANDBOX,
+        })
+        if env:
+            self.env.update(env)
+        self.proc = None
+
+    def start(self, wait=True):
+        os.makedirs(OUT, exist_ok=True)
+        self.logf = open(self.log_path, "wb")
+        # Own process group: stop() reaches the workers and the sandbox too.
+        self.proc = subprocess.Popen([APP, "-f"], cwd=ROOT, env=self.env,
+                                     stdout=self.logf, stderr=subprocess.STDOUT,
+                                     start_new_session=True)
+        if wait:
+            self.wait_healthy()
+        return self
+
+    def wait_healthy(self, timeout=30):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited early; see {self.log_path}")
+            try:
+                st, _, _ = self.request("GET", "/health")
+                if st == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"server not healthy; see {self.log_path}")
+
+    def request(self, method, path, body=None, headers=None, timeout=10):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            hdrs = dict(headers or {})
+            if isinstance(body, (dict, list)):
+                body = json.dumps(body).encode()
+                hdrs.setdefault("Content-Type", "application/json")
+            conn.request(method, path, body=body, headers=hdrs)
+            r = conn.getresponse()
+            data = r.read()
+            return r.status, {k.lower(): v for k, v in r.getheaders()}, data
+        finally:
+            conn.close()
+
+    def raw(self, data, timeout=5):
+        """Send raw bytes (for requests no client library would build)."""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=timeout) as c:
+            c.sendall(data)
+            out = b""
+            try:
+                while True:
+                    chunk = c.recv(65536)
+                    if not chunk:
+                        break
+                    out += chunk
+                    if b"\r\n\r\n" in out:
+                        head, _, rest = out.partition(b"\r\n\r\n")
+                        for line in head.split(b"\r\n"):
+                            if line.lower().startswith(b"content-length:"):
+                                if len(rest) >= int(line.split(b":")[1]):
+                                    return out
+            except socket.timeout:
+                pass
+            return out
+
+    def json(self, method, path, body=None, headers=None):
+        st, h, data = self.request(method, path, body, headers)
+        return st, h, (json.loads(data) if data else None)
+
+    def log_lines(self):
+        self.logf.flush()
+        with open(self.log_path, "rb") as f:
+            return f.read().splitlines()
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.proc:
+            # Nothing of this server may outlive it.
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.logf.close()
+        shutil.rmtree(self.run_dir, ignore_errors=True)
