@@ -19,7 +19,8 @@ APP_SRC		:= $(shell find src -name '*.c' -o -name '*.h') \
 CC		?= cc
 CHECK_CFLAGS	:= -std=c11 -D_GNU_SOURCE -Isrc -Wall -Wextra -Werror -g \
 		   $(shell pkg-config --cflags check jansson 2>/dev/null)
-CHECK_LIBS	:= $(shell pkg-config --libs check jansson 2>/dev/null) -lcrypto
+CHECK_LIBS	:= $(shell pkg-config --libs check jansson 2>/dev/null) -lcrypto \
+		   -ljwt -largon2 -lpthread
 SANITIZE	:= -fsanitize=address,undefined -fno-omit-frame-pointer \
 		   -fno-sanitize-recover=all
 # core/ is plain C: its unit tests link it without Kore.

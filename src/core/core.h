@@ -101,4 +101,69 @@ uint64_t	clock_ms(void);
 double		clock_ms_precise(void);
 void		clock_iso8601(char out[32]);
 
+/* Sealed secrets (AES-256-GCM) and strict text encodings: secretbox.c. */
+#define SECRETBOX_NONCE_LEN	12
+#define SECRETBOX_TAG_LEN	16
+int	secretbox_seal(const uint8_t key[32], const char *aad,
+	    const uint8_t *pt, size_t ptlen, uint8_t nonce[SECRETBOX_NONCE_LEN],
+	    uint8_t **ct, size_t *ctlen);
+int	secretbox_open(const uint8_t key[32], const uint8_t *old_key,
+	    const char *aad, const uint8_t nonce[SECRETBOX_NONCE_LEN],
+	    const uint8_t *ct, size_t ctlen, uint8_t **pt, size_t *ptlen,
+	    int *used_old);
+int	crypto_hmac_sha256(const uint8_t *key, size_t keylen,
+	    const void *data, size_t len, uint8_t out[32]);
+void	hex_encode(const uint8_t *, size_t, char *out);
+int	hex_decode(const char *, uint8_t *out, size_t outmax, size_t *outlen);
+char	*b64_encode(const uint8_t *, size_t);
+int	b64_decode(const char *, uint8_t **out, size_t *outlen);
+char	*b64url_encode(const uint8_t *, size_t);
+int	b64url_decode(const char *, uint8_t **out, size_t *outlen);
+
+/* Admin tokens: HS256 JWTs, jwt.c. */
+#define JWT_TOKEN_MAX	4096
+struct jwt_claims {
+	char	sub[128];
+	char	typ[16];
+	char	jti[64];
+	int	pv;
+	int64_t	iat;
+	int64_t	exp;
+};
+char	*jwt_issue(const uint8_t *secret, size_t secretlen, const char *sub,
+	    const char *typ, int pv, int ttl_s, int64_t now, char jti_out[37],
+	    int64_t *exp_out);
+int	jwt_check(const uint8_t *secret, size_t secretlen, const char *token,
+	    const char *want_typ, int64_t now, struct jwt_claims *out);
+
+/* Admin passwords: argon2id, password.c. */
+#define PASSWORD_ENCODED_MAX	128
+#define PASSWORD_MIN_CHARS	12
+#define PASSWORD_MAX_CHARS	128
+int	password_hash(const char *pw, char *out, size_t outlen);
+int	password_verify(const char *encoded, const char *pw);
+int	password_policy(const char *pw, char *err, size_t errlen);
+
+/* Which paths need an admin token: pathguard.c. */
+#define PATHGUARD_MAX	2048
+enum guard_verdict {
+	GUARD_OPEN,
+	GUARD_ADMIN,
+	GUARD_REJECT,
+};
+int	path_match(const char *path, const char *prefix);
+int	path_is_canonical(const char *path);
+enum guard_verdict	pathguard_classify(const char *method, const char *path);
+
+/* Failure and request counters shared by all workers: ratelimit.c. */
+#define RATELIMIT_KEY_MAX	64
+int	ratelimit_init(size_t slots);
+int	ratelimit_blocked(const char *bucket, const char *key, int limit,
+	    int window_s, uint64_t now_ms, int *retry_after_s);
+void	ratelimit_fail(const char *bucket, const char *key, int window_s,
+	    uint64_t now_ms);
+void	ratelimit_clear(const char *bucket, const char *key);
+int	ratelimit_take(const char *bucket, const char *key, int limit,
+	    int window_s, uint64_t now_ms, int *retry_after_s);
+
 #endif

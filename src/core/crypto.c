@@ -1,15 +1,17 @@
 /*
- * Small crypto primitives shared by every folder: randomness, HKDF, a
- * constant-time compare and UUIDv4. Keys never leave these functions in any
+ * Small crypto primitives shared by every folder: randomness, HKDF,
+ * HMAC-SHA256, a constant-time compare and UUIDv4. Keys never leave these functions in any
  * printable form.
  */
 #include <sys/random.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/kdf.h>
 
 #include "core/core.h"
@@ -50,6 +52,27 @@ crypto_hkdf_sha256(const uint8_t *key, size_t keylen, const char *info,
 	    EVP_PKEY_derive(ctx, out, &outlen) > 0;
 	EVP_PKEY_CTX_free(ctx);
 	return (ok ? 0 : -1);
+}
+
+/* RFC 2104 HMAC-SHA256; a NULL key means the empty key. */
+int
+crypto_hmac_sha256(const uint8_t *key, size_t keylen, const void *data,
+    size_t len, uint8_t out[32])
+{
+	static const uint8_t	empty[1];
+	unsigned int		outlen;
+
+	if (keylen > INT_MAX)
+		return (-1);
+	if (key == NULL || keylen == 0)
+		key = empty;
+	if (data == NULL)
+		data = empty;
+	outlen = 32;
+	if (HMAC(EVP_sha256(), key, (int)keylen, data, len, out,
+	    &outlen) == NULL || outlen != 32)
+		return (-1);
+	return (0);
 }
 
 int

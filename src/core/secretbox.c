@@ -1,0 +1,330 @@
+/*
+ * Sealed storage for secrets (server credentials, webhook keys) and the
+ * text encodings they travel in.
+ *
+ * A secret is sealed with AES-256-GCM under MCPBOX_ENCRYPTION_KEY, with a
+ * fresh random 96-bit nonce per seal and the 16-byte tag appended to the
+ * ciphertext. The AAD names the row and field the secret belongs to
+ * (`server_secret:{server_id}:{key}`), so a ciphertext copied into another
+ * row fails to open instead of silently decrypting as someone else's value.
+ * During a key rotation MCPBOX_ENCRYPTION_KEY_OLD is tried second and the
+ * caller is told, so it can re-seal under the new key.
+ *
+ * The hex and base64 decoders are strict on purpose: they accept exactly
+ * one spelling of each byte string (no whitespace, no missing or extra
+ * padding, no stray bits), so two layers can never disagree on what a
+ * token or key decodes to.
+ */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "core/core.h"
+
+static int	gcm_open(const uint8_t *, const char *, const uint8_t *,
+		    const uint8_t *, size_t, uint8_t *);
+static char	*b64_enc(const uint8_t *, size_t, const char *, int);
+static int	b64_dec(const char *, const int8_t *, int, uint8_t **,
+		    size_t *);
+
+static const char	b64_std[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+static const char	b64_url[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+int
+secretbox_seal(const uint8_t key[32], const char *aad, const uint8_t *pt,
+    size_t ptlen, uint8_t nonce[SECRETBOX_NONCE_LEN], uint8_t **ct,
+    size_t *ctlen)
+{
+	EVP_CIPHER_CTX	*ctx;
+	uint8_t		*out;
+	int		n, ok;
+
+	*ct = NULL;
+	*ctlen = 0;
+	if (aad == NULL)
+		aad = "";
+	if (ptlen > INT_MAX - SECRETBOX_TAG_LEN || strlen(aad) > INT_MAX)
+		return (-1);
+	if (crypto_random(nonce, SECRETBOX_NONCE_LEN) == -1)
+		return (-1);
+	if ((out = malloc(ptlen + SECRETBOX_TAG_LEN)) == NULL)
+		return (-1);
+	if ((ctx = EVP_CIPHER_CTX_new()) == NULL) {
+		free(out);
+		return (-1);
+	}
+	ok = EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, nonce) == 1 &&
+	    EVP_EncryptUpdate(ctx, NULL, &n, (const uint8_t *)aad,
+	    (int)strlen(aad)) == 1 &&
+	    EVP_EncryptUpdate(ctx, out, &n, pt, (int)ptlen) == 1 &&
+	    EVP_EncryptFinal_ex(ctx, out + n, &n) == 1 &&
+	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, SECRETBOX_TAG_LEN,
+	    out + ptlen) == 1;
+	EVP_CIPHER_CTX_free(ctx);
+	if (!ok) {
+		OPENSSL_cleanse(out, ptlen + SECRETBOX_TAG_LEN);
+		free(out);
+		return (-1);
+	}
+	*ct = out;
+	*ctlen = ptlen + SECRETBOX_TAG_LEN;
+	return (0);
+}
+
+/* One attempt with one key; `out` has room for ctlen - tag bytes. */
+static int
+gcm_open(const uint8_t *key, const char *aad, const uint8_t *nonce,
+    const uint8_t *ct, size_t ctlen, uint8_t *out)
+{
+	EVP_CIPHER_CTX	*ctx;
+	uint8_t		tag[SECRETBOX_TAG_LEN];
+	size_t		len;
+	int		n, ok;
+
+	len = ctlen - SECRETBOX_TAG_LEN;
+	memcpy(tag, ct + len, sizeof(tag));
+	if ((ctx = EVP_CIPHER_CTX_new()) == NULL)
+		return (-1);
+	ok = EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, nonce) == 1 &&
+	    EVP_DecryptUpdate(ctx, NULL, &n, (const uint8_t *)aad,
+	    (int)strlen(aad)) == 1 &&
+	    EVP_DecryptUpdate(ctx, out, &n, ct, (int)len) == 1 &&
+	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, sizeof(tag),
+	    tag) == 1 &&
+	    EVP_DecryptFinal_ex(ctx, out + n, &n) == 1;
+	EVP_CIPHER_CTX_free(ctx);
+	if (!ok) {
+		/* GCM releases plaintext before the tag is checked. */
+		OPENSSL_cleanse(out, len);
+		return (-1);
+	}
+	return (0);
+}
+
+int
+secretbox_open(const uint8_t key[32], const uint8_t *old_key,
+    const char *aad, const uint8_t nonce[SECRETBOX_NONCE_LEN],
+    const uint8_t *ct, size_t ctlen, uint8_t **pt, size_t *ptlen,
+    int *used_old)
+{
+	uint8_t		*out;
+	size_t		len;
+	int		old;
+
+	*pt = NULL;
+	*ptlen = 0;
+	if (used_old != NULL)
+		*used_old = 0;
+	if (aad == NULL)
+		aad = "";
+	if (ctlen < SECRETBOX_TAG_LEN || ctlen > INT_MAX ||
+	    strlen(aad) > INT_MAX)
+		return (-1);
+	len = ctlen - SECRETBOX_TAG_LEN;
+	if ((out = malloc(len + 1)) == NULL)
+		return (-1);
+	old = 0;
+	if (gcm_open(key, aad, nonce, ct, ctlen, out) == -1) {
+		if (old_key == NULL ||
+		    gcm_open(old_key, aad, nonce, ct, ctlen, out) == -1) {
+			free(out);
+			return (-1);
+		}
+		old = 1;
+	}
+	out[len] = '\0';
+	*pt = out;
+	*ptlen = len;
+	if (used_old != NULL)
+		*used_old = old;
+	return (0);
+}
+
+void
+hex_encode(const uint8_t *in, size_t len, char *out)
+{
+	static const char	digits[] = "0123456789abcdef";
+	size_t			i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 0x0f];
+	}
+	out[2 * len] = '\0';
+}
+
+static int
+hex_nibble(char c)
+{
+	if (c >= '0' && c <= '9')
+		return (c - '0');
+	if (c >= 'a' && c <= 'f')
+		return (c - 'a' + 10);
+	if (c >= 'A' && c <= 'F')
+		return (c - 'A' + 10);
+	return (-1);
+}
+
+int
+hex_decode(const char *in, uint8_t *out, size_t outmax, size_t *outlen)
+{
+	size_t		i, n;
+	int		hi, lo;
+
+	*outlen = 0;
+	n = strlen(in);
+	if (n % 2 != 0 || n / 2 > outmax)
+		return (-1);
+	for (i = 0; i < n / 2; i++) {
+		if ((hi = hex_nibble(in[2 * i])) == -1 ||
+		    (lo = hex_nibble(in[2 * i + 1])) == -1)
+			return (-1);
+		out[i] = (uint8_t)((hi << 4) | lo);
+	}
+	*outlen = n / 2;
+	return (0);
+}
+
+static char *
+b64_enc(const uint8_t *in, size_t len, const char *alpha, int pad)
+{
+	char		*out, *p;
+	size_t		i;
+	uint32_t	v;
+
+	if (len > (SIZE_MAX - 1) / 4 * 3 - 3)
+		return (NULL);
+	if ((out = malloc((len + 2) / 3 * 4 + 1)) == NULL)
+		return (NULL);
+	p = out;
+	for (i = 0; i + 2 < len; i += 3) {
+		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+		*p++ = alpha[v >> 18];
+		*p++ = alpha[(v >> 12) & 0x3f];
+		*p++ = alpha[(v >> 6) & 0x3f];
+		*p++ = alpha[v & 0x3f];
+	}
+	if (len - i == 1) {
+		v = (uint32_t)in[i] << 16;
+		*p++ = alpha[v >> 18];
+		*p++ = alpha[(v >> 12) & 0x3f];
+		if (pad) {
+			*p++ = '=';
+			*p++ = '=';
+		}
+	} else if (len - i == 2) {
+		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8;
+		*p++ = alpha[v >> 18];
+		*p++ = alpha[(v >> 12) & 0x3f];
+		*p++ = alpha[(v >> 6) & 0x3f];
+		if (pad)
+			*p++ = '=';
+	}
+	*p = '\0';
+	return (out);
+}
+
+/*
+ * Strict decoder: `pad` says whether '=' padding is required (standard) or
+ * forbidden (url). Bits left over in the last symbol must be zero, so each
+ * byte string has exactly one accepted encoding.
+ */
+static int
+b64_dec(const char *in, const int8_t *rev, int pad, uint8_t **out,
+    size_t *outlen)
+{
+	uint8_t		*buf, *p;
+	size_t		n, i, tail;
+	uint32_t	v;
+	int		d[4], k;
+
+	*out = NULL;
+	*outlen = 0;
+	n = strlen(in);
+	if (pad) {
+		if (n % 4 != 0)
+			return (-1);
+		if (n > 0 && in[n - 1] == '=')
+			n--;
+		if (n > 0 && in[n - 1] == '=')
+			n--;
+	}
+	if (n % 4 == 1)
+		return (-1);
+	if ((buf = malloc(n / 4 * 3 + 3)) == NULL)
+		return (-1);
+	p = buf;
+	tail = n % 4;
+	for (i = 0; i < n; i += 4) {
+		for (k = 0; k < 4; k++) {
+			if (i + k >= n) {
+				d[k] = 0;
+				continue;
+			}
+			if ((unsigned char)in[i + k] >= 128 ||
+			    (d[k] = rev[(unsigned char)in[i + k]]) < 0)
+				goto bad;
+		}
+		v = (uint32_t)d[0] << 18 | (uint32_t)d[1] << 12 |
+		    (uint32_t)d[2] << 6 | (uint32_t)d[3];
+		*p++ = (uint8_t)(v >> 16);
+		if (i + 4 <= n || tail == 3)
+			*p++ = (uint8_t)(v >> 8);
+		if (i + 4 <= n)
+			*p++ = (uint8_t)v;
+		if (i + 4 > n && ((tail == 2 && (d[1] & 0x0f) != 0) ||
+		    (tail == 3 && (d[2] & 0x03) != 0)))
+			goto bad;
+	}
+	*p = '\0';
+	*out = buf;
+	*outlen = (size_t)(p - buf);
+	return (0);
+bad:
+	OPENSSL_cleanse(buf, n / 4 * 3 + 3);
+	free(buf);
+	return (-1);
+}
+
+static const int8_t *
+b64_reverse(const char *alpha, int8_t rev[128])
+{
+	int	i;
+
+	memset(rev, -1, 128);
+	for (i = 0; i < 64; i++)
+		rev[(unsigned char)alpha[i]] = (int8_t)i;
+	return (rev);
+}
+
+char *
+b64_encode(const uint8_t *in, size_t len)
+{
+	return (b64_enc(in, len, b64_std, 1));
+}
+
+int
+b64_decode(const char *in, uint8_t **out, size_t *outlen)
+{
+	int8_t	rev[128];
+
+	return (b64_dec(in, b64_reverse(b64_std, rev), 1, out, outlen));
+}
+
+char *
+b64url_encode(const uint8_t *in, size_t len)
+{
+	return (b64_enc(in, len, b64_url, 0));
+}
+
+int
+b64url_decode(const char *in, uint8_t **out, size_t *outlen)
+{
+	int8_t	rev[128];
+
+	return (b64_dec(in, b64_reverse(b64_url, rev), 0, out, outlen));
+}
