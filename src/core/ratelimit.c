@@ -15,13 +15,14 @@
  * Slots are found by a keyed SipHash-2-4 (random key per start, so clients
  * cannot aim many addresses at one neighbourhood) and linear probing over a
  * short run of RL_PROBE slots. When that run is full we evict the slot
- * whose window ended longest ago, else the one whose window ends soonest.
- * The trade-off: a client able to spray many distinct keys at
- * one run can push out a live counter and so reset it early; evicting the
- * oldest window first means the counter lost is the one closest to being
- * reset anyway, and the table never grows or blocks. Size the table (the
- * caller asks for thousands of slots) well above the expected number of
- * addresses active in one window.
+ * whose window ended longest ago, else the live one whose window ends
+ * soonest, so a lockout of minutes outlives per-second request counters
+ * sharing its run. The trade-off: a client able to spray many distinct
+ * keys over the table can push out a live counter and so reset it early;
+ * the counter lost is the one closest to being reset anyway, and the
+ * table never grows or blocks. Size the table (the caller asks for
+ * thousands of slots) well above the number of addresses active in one
+ * window.
  *
  * Before ratelimit_init() nothing is limited: an unlimited server beats a
  * crashed one, and the parent refuses to start if init fails. A limit
@@ -96,7 +97,8 @@ siphash24(const uint64_t k[2], const void *data, size_t len)
 	v3 = k[1] ^ 0x7465646279746573ULL;
 	end = len - len % 8;
 	for (i = 0; i < end; i += 8) {
-		memcpy(&m, p + i, 8);	/* little-endian hosts only */
+		/* Host byte order: the hash never leaves this machine. */
+		memcpy(&m, p + i, 8);
 		v3 ^= m;
 		for (r = 0; r < 2; r++)
 			SIPROUND(v0, v1, v2, v3);

@@ -25,9 +25,11 @@
 
 static int	gcm_open(const uint8_t *, const char *, const uint8_t *,
 		    const uint8_t *, size_t, uint8_t *);
+static int	hex_nibble(char);
 static char	*b64_enc(const uint8_t *, size_t, const char *, int);
 static int	b64_dec(const char *, const int8_t *, int, uint8_t **,
 		    size_t *);
+static const int8_t	*b64_reverse(const char *, int8_t[128]);
 
 static const char	b64_std[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
