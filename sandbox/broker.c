@@ -1,0 +1,503 @@
+/*
+ * broker.c -- HTTP on behalf of a child, which itself holds no socket.
+ *
+ * Each request runs in a short-lived helper process forked from the
+ * supervisor, so the supervisor's loop never blocks on DNS or a slow
+ * server, and one slow call never delays another; curl multi was the
+ * alternative, but getaddrinfo() still blocks and curl's threaded
+ * resolver would make the zygote multi-threaded, which fork cannot
+ * tolerate.  The helper does blocking work with libcurl and answers with
+ * one frame.
+ *
+ * Policy per hop (redirects are followed by hand, at most 3, and every hop
+ * is checked from scratch): curl's own URL parser, so the policy and curl
+ * see the same host; https only; exact host:port allowlist; no userinfo;
+ * the host is resolved once here and refused if ANY answer is private,
+ * loopback, link-local, metadata, mapped or otherwise special; the
+ * validated address is pinned (CURLOPT_RESOLVE), the socket callback
+ * refuses any other address and the connected address is checked again
+ * afterwards.  Proxies from the environment are ignored; size and time
+ * are capped.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <curl/curl.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <grp.h>
+#include <fcntl.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "sbx.h"
+
+#ifdef SBX_TESTING
+int		 sbx_broker_test_port;
+const char	*sbx_broker_test_cafile;
+#define TEST_PORT(p)	(sbx_broker_test_port != 0 && (p) == sbx_broker_test_port)
+#else
+#define TEST_PORT(p)	((void)(p), 0)
+#endif
+
+struct pin {
+	char			ip[INET6_ADDRSTRLEN];
+	struct sockaddr_storage	ss;
+};
+
+struct body {
+	struct sbx_buf	b;
+	int		over;
+};
+
+struct hop {
+	long	 status;
+	char	*location;
+	char	*err;
+};
+
+void
+sbx_broker_global_init(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+static curl_socket_t
+open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct pin	*pin = clientp;
+	int		 same = 0;
+
+	(void)purpose;
+	if (a->family == AF_INET && pin->ss.ss_family == AF_INET)
+		same = ((struct sockaddr_in *)&a->addr)->sin_addr.s_addr ==
+		    ((struct sockaddr_in *)&pin->ss)->sin_addr.s_addr;
+	else if (a->family == AF_INET6 && pin->ss.ss_family == AF_INET6)
+		same = memcmp(&((struct sockaddr_in6 *)&a->addr)->sin6_addr,
+		    &((struct sockaddr_in6 *)&pin->ss)->sin6_addr, 16) == 0;
+	if (!same)
+		return (CURL_SOCKET_BAD);
+	return (socket(a->family, a->socktype, a->protocol));
+}
+
+static size_t
+on_body(char *d, size_t sz, size_t nm, void *u)
+{
+	struct body	*b = u;
+	size_t		 k = sz * nm;
+
+	if (b->b.len + k > SBX_HTTP_BODY_MAX) {
+		b->over = 1;
+		return (0);
+	}
+	if (sbx_buf_append(&b->b, d, k) == -1)
+		return (0);
+	return (k);
+}
+
+static char *
+errf(const char *fmt, const char *arg)
+{
+	char	*s;
+
+	if (asprintf(&s, fmt, arg ? arg : "") == -1)
+		return (NULL);
+	return (s);
+}
+
+/* Resolve and check every answer; pin the first (IPv4 preferred). */
+static char *
+resolve(const char *host, int port, struct pin *pin)
+{
+	struct addrinfo	 hint, *res = NULL, *a, *pick = NULL;
+	char		 ip[INET6_ADDRSTRLEN], h[256];
+	size_t		 n = strlen(host);
+	int		 rc;
+
+	if (host[0] == '[' && n > 2 && n < sizeof(h))
+		snprintf(h, sizeof(h), "%.*s", (int)n - 2, host + 1);
+	else
+		snprintf(h, sizeof(h), "%s", host);
+	memset(&hint, 0, sizeof(hint));
+	hint.ai_socktype = SOCK_STREAM;
+	if ((rc = getaddrinfo(h, NULL, &hint, &res)) != 0)
+		return (errf("cannot resolve host '%s'", host));
+	for (a = res; a; a = a->ai_next) {
+		if (getnameinfo(a->ai_addr, a->ai_addrlen, ip, sizeof(ip),
+		    NULL, 0, NI_NUMERICHOST) != 0) {
+			freeaddrinfo(res);
+			return (errf("cannot check address of '%s'", host));
+		}
+		if (sbx_policy_addr_blocked(a->ai_addr) &&
+		    !(TEST_PORT(port) && (strcmp(ip, "127.0.0.1") == 0 ||
+		    strcmp(ip, "::1") == 0))) {
+			freeaddrinfo(res);
+			return (errf("host '%s' resolves to a blocked address",
+			    host));
+		}
+		if (pick == NULL || (pick->ai_family != AF_INET &&
+		    a->ai_family == AF_INET))
+			pick = a;
+	}
+	if (pick == NULL) {
+		freeaddrinfo(res);
+		return (errf("no address for host '%s'", host));
+	}
+	getnameinfo(pick->ai_addr, pick->ai_addrlen, pin->ip,
+	    sizeof(pin->ip), NULL, 0, NI_NUMERICHOST);
+	memcpy(&pin->ss, pick->ai_addr, pick->ai_addrlen);
+	freeaddrinfo(res);
+	return (NULL);
+}
+
+/* Steps 1-3 for one URL: parse, scheme, userinfo, allowlist, port. */
+static char *
+check_url(CURLU *u, const struct sbx_hostrule *hosts, size_t nhosts,
+    char **host, int *port, int *plain)
+{
+	char	*scheme = NULL, *user = NULL, *pw = NULL, *ps = NULL;
+	char	*e = NULL;
+
+	curl_url_get(u, CURLUPART_SCHEME, &scheme, 0);
+	curl_url_get(u, CURLUPART_USER, &user, 0);
+	curl_url_get(u, CURLUPART_PASSWORD, &pw, 0);
+	curl_url_get(u, CURLUPART_HOST, host, 0);
+	curl_url_get(u, CURLUPART_PORT, &ps, CURLU_DEFAULT_PORT);
+	*port = ps ? atoi(ps) : 0;
+	*plain = scheme && strcmp(scheme, "http") == 0;
+	if (scheme == NULL || *host == NULL || ps == NULL)
+		e = errf("malformed URL%s", NULL);
+	else if (user || pw)
+		e = errf("credentials in the URL are not allowed%s", NULL);
+	else if (strcmp(scheme, "https") != 0 &&
+	    !(*plain && TEST_PORT(*port)))
+		e = errf("only https URLs are allowed%s", NULL);
+	else if (!sbx_policy_hostname_ok(*host))
+		e = errf("host '%s' is not allowed", *host);
+	else if (!sbx_policy_host_allowed(hosts, nhosts, *host, *port))
+		e = errf("host '%s' is not on this tool's allowlist", *host);
+	curl_free(scheme);
+	curl_free(user);
+	curl_free(pw);
+	curl_free(ps);
+	return (e);
+}
+
+static void
+set_common(CURL *c, struct pin *pin, int plain, long tmo)
+{
+	curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+	curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, pin);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, plain ? "http" : "https");
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(c, CURLOPT_PROXY, "");
+	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, tmo);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, tmo < 5000 ? tmo : 5000L);
+	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE,
+	    (curl_off_t)SBX_HTTP_BODY_MAX);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "mcpbox-sandbox");
+	curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, NULL);
+#ifdef SBX_TESTING
+	if (sbx_broker_test_cafile != NULL)
+		curl_easy_setopt(c, CURLOPT_CAINFO, sbx_broker_test_cafile);
+#endif
+}
+
+static void
+one_hop(const char *url, const char *method, struct curl_slist *hdrs,
+    const char *body, size_t bodylen, long tmo,
+    const struct sbx_hostrule *hosts, size_t nhosts, struct body *rb,
+    struct body *hb, struct hop *out)
+{
+	CURLU			*u;
+	CURL			*c = NULL;
+	struct curl_slist	*pinlist = NULL;
+	struct pin		 pin;
+	char			*host = NULL, *prim = NULL, *loc = NULL;
+	char			 rs[600];
+	int			 port, plain;
+	CURLcode		 rc;
+
+	memset(out, 0, sizeof(*out));
+	memset(&pin, 0, sizeof(pin));
+	if ((u = curl_url()) == NULL)
+		return;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK) {
+		out->err = errf("malformed URL%s", NULL);
+		goto done;
+	}
+	if ((out->err = check_url(u, hosts, nhosts, &host, &port,
+	    &plain)) != NULL)
+		goto done;
+	if ((out->err = resolve(host, port, &pin)) != NULL)
+		goto done;
+	snprintf(rs, sizeof(rs), strchr(pin.ip, ':') ? "%s:%d:[%s]" :
+	    "%s:%d:%s", host[0] == '[' ? pin.ip : host, port, pin.ip);
+	pinlist = curl_slist_append(NULL, rs);
+	if ((c = curl_easy_init()) == NULL)
+		goto done;
+	curl_easy_setopt(c, CURLOPT_CURLU, u);
+	curl_easy_setopt(c, CURLOPT_RESOLVE, pinlist);
+	set_common(c, &pin, plain, tmo);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, rb);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, hb);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	if (strcmp(method, "HEAD") == 0)
+		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	else if (strcmp(method, "GET") != 0)
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	if (body != NULL) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)bodylen);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	}
+	rc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_PRIMARY_IP, &prim);
+	if (rc != CURLE_OK) {
+		if (rb->over || rc == CURLE_FILESIZE_EXCEEDED)
+			out->err = errf("response larger than 2 MiB%s", NULL);
+		else if (rc == CURLE_OPERATION_TIMEDOUT)
+			out->err = errf("request timed out%s", NULL);
+		else
+			out->err = errf("request failed: %s",
+			    curl_easy_strerror(rc));
+	} else if (prim == NULL || strcmp(prim, pin.ip) != 0) {
+		out->err = errf("connected address differs from the "
+		    "validated one%s", NULL);
+	} else {
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
+		curl_easy_getinfo(c, CURLINFO_REDIRECT_URL, &loc);
+		if (loc != NULL)
+			out->location = strdup(loc);
+	}
+done:
+	if (c != NULL)
+		curl_easy_cleanup(c);
+	curl_slist_free_all(pinlist);
+	curl_url_cleanup(u);
+	curl_free(host);
+}
+
+/* Headers of the last response only, names lower-cased. */
+static json_t *
+parse_headers(struct body *hb)
+{
+	json_t	*h = json_object(), *old;
+	char	*text, *save = NULL, *ln, *col, *v, *p, *cv, *ck, *j;
+	size_t	 lv, lk;
+
+	if (h == NULL || hb->b.len == 0 || sbx_buf_append(&hb->b, "", 1) == -1)
+		return (h);
+	text = (char *)hb->b.data;
+	for (ln = strtok_r(text, "\r\n", &save); ln;
+	    ln = strtok_r(NULL, "\r\n", &save)) {
+		if (strncmp(ln, "HTTP/", 5) == 0) {
+			json_object_clear(h);
+			continue;
+		}
+		if ((col = strchr(ln, ':')) == NULL)
+			continue;
+		*col = '\0';
+		for (v = col + 1; *v == ' ' || *v == '\t'; v++)
+			;
+		for (p = ln; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+		ck = sbx_policy_utf8_clean(ln, strlen(ln), &lk);
+		cv = sbx_policy_utf8_clean(v, strlen(v), &lv);
+		if (ck != NULL && cv != NULL) {
+			old = json_object_get(h, ck);
+			if (old != NULL && asprintf(&j, "%s, %s",
+			    json_string_value(old), cv) != -1) {
+				json_object_set_new(h, ck, json_string(j));
+				free(j);
+			} else if (old == NULL)
+				json_object_set_new(h, ck, json_string(cv));
+		}
+		free(ck);
+		free(cv);
+	}
+	return (h);
+}
+
+static struct curl_slist *
+request_headers(const json_t *hdrs)
+{
+	struct curl_slist	*l = NULL, *n;
+	const char		*k;
+	json_t			*v;
+	char			*line;
+
+	json_object_foreach((json_t *)hdrs, k, v) {
+		if (!json_is_string(v) ||
+		    !sbx_policy_header_ok(k, json_string_value(v)))
+			continue;
+		if (asprintf(&line, "%s: %s", k, json_string_value(v)) == -1)
+			continue;
+		if ((n = curl_slist_append(l, line)) != NULL)
+			l = n;
+		free(line);
+	}
+	return (l);
+}
+
+static json_t *
+error_reply(const char *msg)
+{
+	return (json_pack("{s:s}", "error", msg ? msg : "request failed"));
+}
+
+/*
+ * The whole request, redirects included; blocking, so it only ever runs
+ * in a helper process (or a unit test).
+ */
+json_t *
+sbx_broker_perform(const json_t *req, const struct sbx_hostrule *hosts,
+    size_t nhosts, long budget_ms)
+{
+	struct curl_slist	*hdrs;
+	struct body		 rb, hb;
+	struct hop		 hop;
+	const char		*method, *url, *body = NULL;
+	char			*cur, *clean, *e = NULL;
+	json_t			*out;
+	json_int_t		 tmo;
+	size_t			 bodylen = 0, cl;
+	double			 deadline;
+	int			 n;
+
+	method = json_string_value(json_object_get(req, "method"));
+	url = json_string_value(json_object_get(req, "url"));
+	if (method == NULL || url == NULL || strlen(url) > 8192)
+		return (error_reply("a request needs a method and a URL"));
+	if (!sbx_policy_method_ok(method))
+		return (error_reply("HTTP method not allowed"));
+	if (json_is_string(json_object_get(req, "body"))) {
+		body = json_string_value(json_object_get(req, "body"));
+		bodylen = json_string_length(json_object_get(req, "body"));
+	}
+	tmo = json_integer_value(json_object_get(req, "timeout_ms"));
+	if (tmo <= 0 || tmo > SBX_HTTP_TIMEOUT_MS)
+		tmo = SBX_HTTP_TIMEOUT_MS;
+	if (budget_ms > 0 && tmo > budget_ms)
+		tmo = budget_ms;
+	deadline = sbx_now_ms() + (double)tmo;
+	hdrs = request_headers(json_object_get(req, "headers"));
+	if ((cur = strdup(url)) == NULL)
+		return (error_reply(NULL));
+	memset(&rb, 0, sizeof(rb));
+	memset(&hb, 0, sizeof(hb));
+	for (n = 0;; n++) {
+		long left = (long)(deadline - sbx_now_ms());
+		sbx_buf_free(&rb.b);
+		sbx_buf_free(&hb.b);
+		rb.over = hb.over = 0;
+		if (left <= 0) {
+			e = strdup("request timed out");
+			break;
+		}
+		one_hop(cur, method, hdrs, body, bodylen, left, hosts, nhosts,
+		    &rb, &hb, &hop);
+		if (hop.err != NULL || hop.status == 0) {
+			e = hop.err ? hop.err : strdup("request failed");
+			free(hop.location);
+			break;
+		}
+		if (hop.status >= 300 && hop.status < 400 && hop.location) {
+			if (n + 1 >= SBX_HTTP_HOPS + 1) {
+				e = strdup("too many redirects");
+				free(hop.location);
+				break;
+			}
+			free(cur);
+			cur = hop.location;
+			/* 303, and 301/302 after POST, continue as GET. */
+			if (hop.status == 303 || ((hop.status == 301 ||
+			    hop.status == 302) && strcmp(method, "POST") == 0)) {
+				method = "GET";
+				body = NULL;
+				bodylen = 0;
+			}
+			continue;
+		}
+		free(hop.location);
+		break;
+	}
+	curl_slist_free_all(hdrs);
+	if (e != NULL) {
+		out = error_reply(e);
+		free(e);
+	} else {
+		clean = sbx_policy_utf8_clean(rb.b.data ? (char *)rb.b.data :
+		    "", rb.b.len, &cl);
+		out = json_pack("{s:I,s:o,s:s%,s:s}", "status",
+		    (json_int_t)hop.status, "headers", parse_headers(&hb),
+		    "body", clean ? clean : "", clean ? cl : (size_t)0,
+		    "url", cur);
+		free(clean);
+		if (out == NULL)
+			out = error_reply("response could not be encoded");
+	}
+	free(cur);
+	sbx_buf_free(&rb.b);
+	sbx_buf_free(&hb.b);
+	return (out);
+}
+
+/*
+ * Fork a helper for one request; *fd receives its answer frame.  The
+ * helper never touches the interpreter it inherited.
+ */
+pid_t
+sbx_broker_spawn(const json_t *req, const struct sbx_hostrule *hosts,
+    size_t nhosts, long budget_ms, int *fd)
+{
+	struct sbx_buf	 b = { 0 };
+	struct rlimit	 rl;
+	json_t		*out;
+	pid_t		 pid;
+	int		 p[2], sig;
+
+	if (pipe2(p, O_CLOEXEC) == -1)
+		return (-1);
+	if ((pid = fork()) == -1) {
+		close(p[0]);
+		close(p[1]);
+		return (-1);
+	}
+	if (pid > 0) {
+		close(p[1]);
+		fcntl(p[0], F_SETFL, O_NONBLOCK);
+		*fd = p[0];
+		return (pid);
+	}
+	for (sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL);
+	signal(SIGPIPE, SIG_IGN);
+	if (dup2(p[1], 3) == -1)
+		_exit(1);
+	close_range(4, ~0U, 0);
+	rl.rlim_cur = rl.rlim_max = 30;
+	setrlimit(RLIMIT_CPU, &rl);
+	rl.rlim_cur = rl.rlim_max = 0;
+	setrlimit(RLIMIT_CORE, &rl);
+	if (geteuid() == 0 && (setgroups(0, NULL) == -1 ||
+	    setresgid(sbx_child_uid, sbx_child_uid, sbx_child_uid) == -1 ||
+	    setresuid(sbx_child_uid, sbx_child_uid, sbx_child_uid) == -1))
+		_exit(1);
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	out = sbx_broker_perform(req, hosts, nhosts, budget_ms);
+	if (out == NULL || sbx_frame_put_json(&b, out) == -1 ||
+	    sbx_frame_write_fd(3, b.data, b.len) == -1)
+		_exit(1);
+	_exit(0);
+}

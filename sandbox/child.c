@@ -1,0 +1,231 @@
+/*
+ * child.c -- fork a child from the zygote and lock it down.
+ *
+ * The order matters and is the same for every child: file descriptors
+ * (only the two pipes survive, as fds 3 and 4), resource limits, the
+ * unprivileged uid (when the supervisor runs as root), NO_NEW_PRIVS, the
+ * seccomp filter, and only then the audit hook and untrusted input.  A
+ * child may be pre-forked: it locks down, optionally runs a warm-up call
+ * to take its copy-on-write faults, and blocks on fd 3 until a request
+ * arrives; the per-call memory and CPU limits are applied then, by
+ * lowering limits it cannot raise again.  Every child serves exactly one
+ * request and exits.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "sbx.h"
+
+#define MAX_MEMORY_MB	4096
+#define MAX_CPU_S	601
+
+uid_t		sbx_child_uid = SBX_NOBODY_UID;
+static size_t	base_vsize;
+
+static void __attribute__((noreturn))
+child_fail(int code)
+{
+	_exit(code);
+}
+
+static void
+setlim(int res, rlim_t soft, rlim_t hard)
+{
+	struct rlimit	rl = { soft, hard };
+
+	if (setrlimit(res, &rl) == -1)
+		child_fail(120);
+}
+
+static size_t
+own_vsize(void)
+{
+	char	buf[64];
+	ssize_t	n;
+	int	fd;
+
+	if ((fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC)) == -1)
+		return (0);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return (0);
+	buf[n] = '\0';
+	return ((size_t)strtoul(buf, NULL, 10) * (size_t)sysconf(_SC_PAGESIZE));
+}
+
+static void
+setup_fds(int rfd, int wfd)
+{
+	int	nul, r, w;
+
+	/* Move both ends out of the way before they land on 3 and 4. */
+	if ((r = fcntl(rfd, F_DUPFD, 10)) == -1 ||
+	    (w = fcntl(wfd, F_DUPFD, 10)) == -1)
+		child_fail(121);
+	if (dup2(r, 3) == -1 || dup2(w, 4) == -1)
+		child_fail(121);
+	if ((nul = open("/dev/null", O_RDWR)) == -1)
+		child_fail(121);
+	dup2(nul, 0);
+	dup2(nul, 1);
+#ifndef SBX_KEEP_STDERR
+	dup2(nul, 2);
+#endif
+	close_range(5, ~0U, 0);
+	if (nul > 4)
+		close(nul);
+}
+
+static void
+lockdown(void)
+{
+	sigset_t	all;
+	int		sig;
+
+	for (sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL);
+	sigemptyset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+
+	base_vsize = own_vsize();
+#ifndef SBX_ASAN
+	/* ASan reserves terabytes of shadow; its builds go without AS. */
+	setlim(RLIMIT_AS, base_vsize + ((rlim_t)MAX_MEMORY_MB << 20),
+	    base_vsize + ((rlim_t)MAX_MEMORY_MB << 20));
+#endif
+	setlim(RLIMIT_CPU, MAX_CPU_S, MAX_CPU_S + 1);
+	setlim(RLIMIT_NOFILE, 8, 8);
+	setlim(RLIMIT_FSIZE, 0, 0);
+	setlim(RLIMIT_CORE, 0, 0);
+	setlim(RLIMIT_NPROC, 0, 0);
+	setlim(RLIMIT_MEMLOCK, 0, 0);
+	setlim(RLIMIT_MSGQUEUE, 0, 0);
+
+	/* RLIMIT_NPROC means nothing to root: drop the uid first. */
+	if (geteuid() == 0) {
+		if (setgroups(0, NULL) == -1 ||
+		    setresgid(sbx_child_uid, sbx_child_uid, sbx_child_uid) ==
+		    -1 || setresuid(sbx_child_uid, sbx_child_uid,
+		    sbx_child_uid) == -1)
+			child_fail(122);
+	}
+	/* Set after the uid change, which clears it. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == -1)
+		child_fail(123);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+		child_fail(123);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if (sbx_seccomp_apply() == -1)
+		child_fail(124);
+}
+
+static void
+per_call_limits(const json_t *req)
+{
+	json_int_t	mem, cpu;
+
+	mem = json_integer_value(json_object_get(req, "memory_mb"));
+	cpu = json_integer_value(json_object_get(req, "cpu_s"));
+	if (mem < 16 || mem > MAX_MEMORY_MB)
+		mem = 256;
+	if (cpu < 1 || cpu > MAX_CPU_S - 1)
+		cpu = MAX_CPU_S - 1;
+#ifndef SBX_ASAN
+	setlim(RLIMIT_AS, base_vsize + ((rlim_t)mem << 20),
+	    base_vsize + ((rlim_t)mem << 20));
+#endif
+	setlim(RLIMIT_CPU, (rlim_t)cpu, (rlim_t)cpu + 1);
+}
+
+static void __attribute__((noreturn))
+child_main(int rfd, int wfd, int warm)
+{
+	struct sbx_buf	 b = { 0 };
+	json_t		*req;
+	char		*in, *out;
+	uint32_t	 inlen;
+	size_t		 outlen;
+	int		 layers = 1;
+
+	PyOS_AfterFork_Child();
+	setup_fds(rfd, wfd);
+	lockdown();
+	if (warm)
+		sbx_py_warm_child();
+	if (sbx_frame_read_fd(3, SBX_FRAME_MAX + 4096, &in, &inlen) == -1)
+		_exit(0);
+	if ((req = json_loadb(in, inlen, 0, NULL)) == NULL)
+		_exit(125);
+	per_call_limits(req);
+#ifdef SBX_TESTING
+	/* Test builds only: the kernel corpus runs without Python layers. */
+	if (json_is_false(json_object_get(req, "python_layers")))
+		layers = 0;
+#endif
+	json_decref(req);
+	sbx_py_audit_arm(layers);
+	if (sbx_py_run(in, inlen, &out, &outlen) == -1)
+		_exit(126);
+	free(in);
+	if (sbx_frame_put(&b, out, outlen) == -1 ||
+	    sbx_frame_write_fd(4, b.data, b.len) == -1)
+		_exit(127);
+	_exit(0);
+}
+
+int
+sbx_child_spawn(struct sbx_child *c, int warm)
+{
+	int	to[2], from[2];
+	pid_t	pid;
+
+	if (pipe2(to, O_CLOEXEC) == -1)
+		return (-1);
+	if (pipe2(from, O_CLOEXEC) == -1) {
+		close(to[0]);
+		close(to[1]);
+		return (-1);
+	}
+	PyOS_BeforeFork();
+	pid = fork();
+	if (pid == 0)
+		child_main(to[0], from[1], warm);
+	PyOS_AfterFork_Parent();
+	close(to[0]);
+	close(from[1]);
+	if (pid == -1) {
+		close(to[1]);
+		close(from[0]);
+		return (-1);
+	}
+	fcntl(to[1], F_SETFL, O_NONBLOCK);
+	fcntl(from[0], F_SETFL, O_NONBLOCK);
+	c->pid = pid;
+	c->to_fd = to[1];
+	c->from_fd = from[0];
+	return (0);
+}
+
+/* Kill and close; the SIGCHLD handler reaps. */
+void
+sbx_child_kill(struct sbx_child *c)
+{
+	if (c->pid > 0)
+		kill(c->pid, SIGKILL);
+	if (c->to_fd != -1)
+		close(c->to_fd);
+	if (c->from_fd != -1)
+		close(c->from_fd);
+	c->to_fd = c->from_fd = -1;
+}

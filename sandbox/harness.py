@@ -1,0 +1,878 @@
+# harness.py -- the trusted Python half of mcpbox-sandbox.
+#
+# This file is compiled into the supervisor binary and executed once, in the
+# zygote, before any child exists.  It pre-imports and warms the allowed
+# modules so children never touch the filesystem, and it defines the Python
+# layers every call goes through: the AST check, the format-string rewrite,
+# the ONE restricted-builtins table, the read-only module stand-ins and the
+# runner used by both execute and validate.  The C side forks, applies the
+# kernel layers and then calls run() in the child.  Nothing here is secret:
+# the zygote never holds credentials, and the Python layers are defence in
+# depth -- the boundary is the fresh child plus seccomp, rlimits and the uid.
+import ast, json, sys, types, math, collections, time as _time_mod
+import string as _string_mod
+import _string
+import _sbx
+
+# ---------------------------------------------------------------- policy
+DEFAULT_MODULES = ["json", "re", "math", "datetime", "urllib.parse", "base64",
+                   "hashlib", "collections", "itertools", "functools",
+                   "statistics", "decimal", "uuid", "string", "textwrap",
+                   "html", "time", "random", "fractions", "bisect", "heapq"]
+
+# Attribute names without a leading underscore that still lead to frames,
+# code objects, globals or the class hierarchy.
+BLOCKED_ATTRS = frozenset("""
+gi_frame gi_code gi_yieldfrom gi_running gi_suspended cr_frame cr_code
+cr_await cr_origin cr_running cr_suspended ag_frame ag_code ag_await
+ag_running f_back f_globals f_locals f_builtins f_code f_trace f_lasti
+f_lineno tb_frame tb_next tb_lasti tb_lineno func_globals func_code
+func_closure func_defaults im_func im_self im_class mro""".split())
+BLOCKED_PREFIXES = ("_", "co_")
+ALLOWED_DUNDER_DEFS = frozenset("""
+__init__ __repr__ __str__ __eq__ __ne__ __lt__ __le__ __gt__ __ge__ __hash__
+__len__ __iter__ __next__ __contains__ __getitem__ __setitem__ __delitem__
+__call__ __enter__ __exit__ __bool__ __add__ __sub__ __mul__ __truediv__
+__floordiv__ __mod__ __pow__ __neg__ __pos__ __abs__ __radd__ __rsub__
+__rmul__ __rtruediv__ __and__ __or__ __xor__ __invert__ __post_init__""".split())
+# Names whose only use is to reach past the restricted builtins; rejected
+# statically so the message is clear, and absent from the builtins anyway.
+BLOCKED_NAMES = frozenset("super eval exec globals locals vars breakpoint".split())
+MAX_SRC = 256 * 1024
+MAX_NODES = 50_000
+MAX_ERRORS = 50
+STDOUT_CAP = 64 * 1024
+RESULT_CAP = 1024 * 1024
+
+# Stand-in contents.  Modules listed here expose exactly these names; all
+# others expose every public attribute that is not a module or capsule,
+# minus MODULE_DENY.
+MODULE_ALLOW = {
+    "functools": ["reduce", "partial", "partialmethod", "lru_cache", "cache",
+                  "cached_property", "cmp_to_key", "total_ordering"],
+    "string": ["ascii_letters", "ascii_lowercase", "ascii_uppercase", "digits",
+               "hexdigits", "octdigits", "punctuation", "printable",
+               "whitespace", "capwords", "Template"],
+    "uuid": ["UUID", "uuid3", "uuid4", "uuid5", "NAMESPACE_DNS",
+             "NAMESPACE_URL", "NAMESPACE_OID", "NAMESPACE_X500"],
+    "yaml": ["safe_load", "safe_load_all", "safe_dump", "safe_dump_all",
+             "YAMLError"],
+}
+# UserString.format hands a caller-supplied template to str.format;
+# string.Formatter.get_field is getattr; update_wrapper copies any attribute.
+MODULE_DENY = {
+    "collections": {"UserString"},
+    "time": {"tzset"},
+    "random": {"SystemRandom"},
+}
+
+
+class ValidationError(Exception):
+    pass
+
+
+class OutputLimit(BaseException):
+    pass
+
+
+def _bad_attr(name):
+    # A str subclass can override startswith/__eq__/__hash__ and lie; only
+    # an exact str is checked and then passed on.
+    if type(name) is not str:
+        return True
+    return name.startswith(BLOCKED_PREFIXES) or name in BLOCKED_ATTRS
+
+
+# ------------------------------------------------------------ stand-ins
+class _StandIn(types.ModuleType):
+    """A read-only module: assignment syntax never reaches setattr()."""
+    def __setattr__(self, name, value):
+        raise AttributeError("modules are read-only in the sandbox")
+
+    def __delattr__(self, name):
+        raise AttributeError("modules are read-only in the sandbox")
+
+
+def _standin(name, attrs):
+    # The name must not be a key of sys.modules: IMPORT_FROM falls back to
+    # sys.modules[f"{__name__}.{attr}"] when getattr fails.
+    m = _StandIn("sandboxed:" + name)
+    for k, v in attrs.items():
+        types.ModuleType.__setattr__(m, k, v)
+    return m
+
+
+def _public_attrs(modname):
+    mod = sys.modules[modname]
+    names = MODULE_ALLOW.get(modname)
+    if names is None:
+        deny = MODULE_DENY.get(modname, ())
+        names = [k for k in dir(mod) if not k.startswith("_") and k not in deny]
+    out = {}
+    for k in names:
+        v = getattr(mod, k, None)
+        if v is None and not hasattr(mod, k):
+            continue
+        if isinstance(v, types.ModuleType) or type(v).__name__ == "PyCapsule":
+            continue
+        out[k] = v
+    return out
+
+
+AVAILABLE = {}      # dotted name -> public attrs (filled by init)
+
+
+def _standins_for(allowed):
+    """Fresh stand-ins for one call, holding only the allowed modules."""
+    mods = {}
+    for name in sorted(allowed, key=len):
+        mods[name] = _standin(name, AVAILABLE[name])
+    for name in sorted(allowed, key=len):
+        parts = name.split(".")
+        for i in range(1, len(parts)):
+            parent, child = ".".join(parts[:i]), ".".join(parts[:i + 1])
+            if parent not in mods:
+                mods[parent] = _standin(parent, {})
+            types.ModuleType.__setattr__(mods[parent], parts[i], mods[child])
+    return mods
+
+
+# ------------------------------------------------------------- AST layer
+class _Checker(ast.NodeVisitor):
+    def __init__(self, modules):
+        self.modules = modules
+        self.errors = []
+        self.nodes = 0
+
+    def err(self, node, msg):
+        if len(self.errors) < MAX_ERRORS:
+            self.errors.append((getattr(node, "lineno", 1),
+                                getattr(node, "col_offset", 0) + 1, msg))
+
+    def generic_visit(self, node):
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise ValidationError("program too large")
+        super().generic_visit(node)
+
+    def visit_Attribute(self, node):
+        if _bad_attr(node.attr):
+            self.err(node, f"attribute '{node.attr}' is not allowed")
+        self.generic_visit(node)
+
+    def visit_Name(self, node):
+        n = node.id
+        if (n.startswith("__") and n != "__name__") or n.startswith("_sbx"):
+            self.err(node, f"name '{n}' is not allowed")
+        elif n in BLOCKED_NAMES:
+            self.err(node, f"'{n}' is not available in the sandbox")
+        self.generic_visit(node)
+
+    def visit_MatchClass(self, node):
+        for a in node.kwd_attrs:
+            if _bad_attr(a):
+                self.err(node, f"match attribute '{a}' is not allowed")
+        self.generic_visit(node)
+
+    def visit_Import(self, node):
+        for al in node.names:
+            if al.name not in self.modules:
+                self.err(node, f"import of '{al.name}' is not allowed")
+            if al.asname and al.asname.startswith("_"):
+                self.err(node, f"name '{al.asname}' is not allowed")
+        self.generic_visit(node)
+
+    def visit_ImportFrom(self, node):
+        if node.level:
+            self.err(node, "relative imports are not allowed")
+        elif node.module not in self.modules:
+            self.err(node, f"import of '{node.module}' is not allowed")
+        else:
+            attrs = AVAILABLE.get(node.module, {})
+            for al in node.names:
+                sub = f"{node.module}.{al.name}"
+                if al.name == "*" or _bad_attr(al.name) or (
+                        al.name not in attrs and sub not in self.modules):
+                    self.err(node, f"'from {node.module} import {al.name}' "
+                                   "is not allowed")
+        self.generic_visit(node)
+
+    def _def(self, node):
+        if node.name.startswith("__") and node.name not in ALLOWED_DUNDER_DEFS:
+            self.err(node, f"definition of '{node.name}' is not allowed")
+        elif node.name.startswith("_sbx"):
+            self.err(node, f"name '{node.name}' is not allowed")
+        self.generic_visit(node)
+
+    visit_FunctionDef = visit_AsyncFunctionDef = visit_ClassDef = _def
+
+    def visit_arg(self, node):
+        if node.arg.startswith("__") or node.arg.startswith("_sbx"):
+            self.err(node, f"argument '{node.arg}' is not allowed")
+        self.generic_visit(node)
+
+    def visit_keyword(self, node):
+        if node.arg and node.arg.startswith("__"):
+            self.err(node, f"keyword '{node.arg}' is not allowed")
+        self.generic_visit(node)
+
+    def visit_Global(self, node):
+        for n in node.names:
+            if n.startswith("__") or n.startswith("_sbx"):
+                self.err(node, f"name '{n}' is not allowed")
+        self.generic_visit(node)
+
+    visit_Nonlocal = visit_Global
+
+
+class _FormatRewriter(ast.NodeTransformer):
+    """x.format / x.format_map  ->  _sbx_fmtattr(x, 'format')"""
+    def visit_Attribute(self, node):
+        self.generic_visit(node)
+        if node.attr in ("format", "format_map") and isinstance(node.ctx, ast.Load):
+            new = ast.Call(func=ast.Name("_sbx_fmtattr", ast.Load()),
+                           args=[node.value, ast.Constant(node.attr)],
+                           keywords=[])
+            return ast.copy_location(new, node)
+        return node
+
+
+def check(src, modules):
+    """Parse and check; returns (tree, errors)."""
+    if not isinstance(src, str):
+        return None, [(1, 1, "code must be a string")]
+    if len(src) > MAX_SRC:
+        return None, [(1, 1, "source larger than 256 KiB")]
+    try:
+        tree = ast.parse(src, "<tool>", "exec")
+    except SyntaxError as e:
+        return None, [(e.lineno or 1, e.offset or 1, f"syntax error: {e.msg}")]
+    except (ValueError, MemoryError, RecursionError) as e:
+        return None, [(1, 1, f"source rejected by the parser: {type(e).__name__}")]
+    c = _Checker(modules)
+    try:
+        c.visit(tree)
+    except ValidationError as e:
+        return None, [(1, 1, str(e))]
+    except RecursionError:
+        return None, [(1, 1, "program nested too deeply")]
+    return tree, c.errors
+
+
+def compile_tool(src, modules):
+    tree, errors = check(src, modules)
+    if errors:
+        line, col, msg = errors[0]
+        raise ValidationError(f"line {line}: {msg}")
+    tree = ast.fix_missing_locations(_FormatRewriter().visit(tree))
+    return compile(tree, "<tool>", "exec", dont_inherit=True)
+
+
+# ------------------------------------------------------- schema derivation
+_SIMPLE = {"str": "string", "int": "integer", "float": "number",
+           "bool": "boolean", "list": "array", "List": "array",
+           "dict": "object", "Dict": "object", "tuple": "array",
+           "Tuple": "array", "set": "array", "Any": None, "object": None}
+
+
+def _is_none(node):
+    return (isinstance(node, ast.Constant) and node.value is None) or \
+        (isinstance(node, ast.Name) and node.id == "None")
+
+
+def _ann_name(node):
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+def _schema_of(node):
+    """JSON Schema for an annotation; (schema, nullable)."""
+    if node is None:
+        return {"type": "string"}, False
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        try:
+            node = ast.parse(node.value, mode="eval").body
+        except SyntaxError:
+            return {"type": "string"}, False
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        parts, nullable = [], False
+        stack = [node]
+        while stack:
+            n = stack.pop()
+            if isinstance(n, ast.BinOp) and isinstance(n.op, ast.BitOr):
+                stack += [n.right, n.left]
+            elif _is_none(n):
+                nullable = True
+            else:
+                parts.append(n)
+        if len(parts) == 1:
+            return _schema_of(parts[0])[0], nullable
+        return {}, nullable
+    if isinstance(node, ast.Subscript):
+        base = _ann_name(node.value)
+        args = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        if base == "Optional" and len(args) == 1:
+            return _schema_of(args[0])[0], True
+        if base == "Union":
+            rest = [a for a in args if not _is_none(a)]
+            nullable = len(rest) != len(args)
+            if len(rest) == 1:
+                return _schema_of(rest[0])[0], nullable
+            return {}, nullable
+        t = _SIMPLE.get(base)
+        if t == "array":
+            s = {"type": "array"}
+            if base in ("list", "List", "set") and len(args) == 1:
+                s["items"] = _schema_of(args[0])[0]
+            return s, False
+        if t == "object":
+            s = {"type": "object"}
+            if len(args) == 2:
+                s["additionalProperties"] = _schema_of(args[1])[0]
+            return s, False
+        return ({"type": t} if t else {}), False
+    if _is_none(node):
+        return {"type": "null"}, False
+    t = _SIMPLE.get(_ann_name(node), "string") if _ann_name(node) else "string"
+    return ({"type": t} if t else {}), False
+
+
+def _default_value(node):
+    try:
+        v = ast.literal_eval(node)
+        json.dumps(v, allow_nan=False)
+        return True, v
+    except Exception:
+        return False, None
+
+
+def input_schema(fn):
+    a = fn.args
+    props, required = {}, []
+    positional = a.posonlyargs + a.args
+    pdefaults = [None] * (len(positional) - len(a.defaults)) + list(a.defaults)
+    params = list(zip(positional, pdefaults)) + list(zip(a.kwonlyargs, a.kw_defaults))
+    for arg, default in params:
+        s, nullable = _schema_of(arg.annotation)
+        if nullable and "type" in s:
+            s = dict(s, type=[s["type"], "null"])
+        if default is not None:
+            ok, v = _default_value(default)
+            if ok:
+                s = dict(s, default=v)
+        else:
+            required.append(arg.arg)
+        props[arg.arg] = s
+    schema = {"type": "object", "properties": props, "required": required}
+    if a.kwarg is None:
+        schema["additionalProperties"] = False
+    return schema
+
+
+def find_main(tree):
+    main = None
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == "main":
+            main = node
+    return main
+
+
+# ------------------------------------------------------- runtime helpers
+class _SafeFormatter(_string_mod.Formatter):
+    def get_field(self, field_name, args, kwargs):
+        first, rest = _string.formatter_field_name_split(field_name)
+        for is_attr, key in rest:
+            if is_attr and _bad_attr(key):
+                raise ValueError(f"format field attribute '{key}' is not allowed")
+        return super().get_field(field_name, args, kwargs)
+
+
+_FMT = _SafeFormatter()
+
+
+def _exact_str(s):
+    # join() copies the characters of a str subclass without calling any
+    # method the subclass could have overridden.
+    return "".join((s,))
+
+
+def _safe_format_method(tpl, name):
+    tpl = _exact_str(tpl)
+    if name == "format":
+        return lambda *a, **k: _FMT.vformat(tpl, a, k)
+    return lambda m: _FMT.vformat(tpl, (), m)
+
+
+def _fmtattr(obj, name):
+    if type(name) is not str:
+        raise TypeError("attribute name must be a str")
+    if isinstance(obj, str):
+        return _safe_format_method(obj, name)
+    if isinstance(obj, type) and issubclass(obj, str):
+        if name == "format":
+            return lambda tpl, *a, **k: _FMT.vformat(_exact_str(tpl), a, k)
+        return lambda tpl, m: _FMT.vformat(_exact_str(tpl), (), m)
+    m = getattr(obj, name)
+    # A bound str.format reached through any other object (a wrapper class
+    # that hands out its str's method) gets the same treatment.
+    owner = getattr(m, "__self__", None)
+    if isinstance(owner, str) and getattr(m, "__name__", "") == name:
+        return _safe_format_method(owner, name)
+    return m
+
+
+def _safe_getattr(obj, name, *default):
+    if _bad_attr(name):
+        raise AttributeError("attribute is not allowed in the sandbox")
+    if name in ("format", "format_map"):
+        return _fmtattr(obj, name)
+    return getattr(obj, name, *default)
+
+
+def _safe_hasattr(obj, name):
+    if _bad_attr(name):
+        return False
+    return hasattr(obj, name)
+
+
+def _safe_setattr(obj, name, value):
+    if _bad_attr(name):
+        raise AttributeError("attribute is not allowed in the sandbox")
+    if isinstance(obj, (type, types.ModuleType)):
+        raise AttributeError("setattr on classes and modules is not allowed")
+    setattr(obj, name, value)
+
+
+def _safe_type(*args):
+    # One-argument form only; a metaclass (type(int) is type) is never
+    # handed out, or type(type(0))('X', (), {...}) would build classes
+    # with any dunder the AST check refuses.
+    if len(args) != 1:
+        raise TypeError("type() takes exactly one argument in the sandbox")
+    t = type(args[0])
+    if issubclass(t, type):
+        return _safe_type
+    return t
+
+
+class _Out:
+    def __init__(self):
+        self.reset()
+
+    def reset(self):
+        self.parts, self.n, self.overflow = [], 0, False
+
+    def write(self, s):
+        if self.overflow:
+            raise OutputLimit("print output limit exceeded")
+        room = STDOUT_CAP - self.n
+        if len(s) > room:
+            self.parts.append(s[:room])
+            self.n = STDOUT_CAP
+            self.overflow = True
+            raise OutputLimit("print output limit exceeded")
+        self.parts.append(s)
+        self.n += len(s)
+
+    def text(self):
+        return "".join(self.parts)
+
+
+OUT = _Out()
+
+
+def _safe_print(*args, sep=" ", end="\n", file=None, flush=False):
+    if file is not None:
+        raise TypeError("print(file=...) is not available in the sandbox")
+    sep = " " if sep is None else _exact_str(str(sep))
+    end = "\n" if end is None else _exact_str(str(end))
+    OUT.write(sep.join(_exact_str(str(a)) for a in args) + end)
+
+
+_CALL_MODULES = {}      # stand-ins of the running call
+
+
+def _safe_import(name, globals=None, locals=None, fromlist=(), level=0):
+    if type(name) is not str or level != 0 or name not in _CALL_MODULES:
+        raise ImportError("import of this module is not allowed")
+    if fromlist or "." not in name:
+        return _CALL_MODULES[name]
+    return _CALL_MODULES[name.split(".")[0]]
+
+
+class HttpError(Exception):
+    pass
+
+
+class Response:
+    __slots__ = ("status", "headers", "text", "url")
+
+    def __init__(self, d):
+        for k in self.__slots__:
+            object.__setattr__(self, k, d.get(k if k != "text" else "body"))
+
+    def __setattr__(self, name, value):
+        raise AttributeError("Response is read-only")
+
+    def json(self):
+        return json.loads(self.text)
+
+    def __repr__(self):
+        return f"<Response {self.status}>"
+
+
+class Http:
+    """Injected as `http`.  The child has no sockets: each call is a frame
+    to the supervisor's broker, which applies the host allowlist."""
+    __slots__ = ()
+
+    def __setattr__(self, name, value):
+        raise AttributeError("http is read-only")
+
+    def request(self, method, url, headers=None, body=None, json_body=None,
+                timeout=10):
+        if json_body is not None:
+            body = json.dumps(json_body, allow_nan=False)
+            headers = dict(headers or {})
+            headers.setdefault("Content-Type", "application/json")
+        if body is not None and not isinstance(body, (str, bytes)):
+            raise TypeError("body must be str or bytes")
+        if isinstance(body, bytes):
+            body = body.decode("utf-8", "replace")
+        req = {"op": "http", "method": _exact_str(str(method)).upper(),
+               "url": _exact_str(str(url)),
+               "headers": {_exact_str(str(k)): _exact_str(str(v))
+                           for k, v in dict(headers or {}).items()},
+               "body": body, "timeout_ms": int(float(timeout) * 1000)}
+        data = json.dumps(req, ensure_ascii=True).encode()
+        r = json.loads(_sbx.roundtrip(data))
+        if "error" in r:
+            raise HttpError(r["error"])
+        return Response(r)
+
+    def get(self, url, **kw):
+        return self.request("GET", url, **kw)
+
+    def post(self, url, **kw):
+        return self.request("POST", url, **kw)
+
+    def put(self, url, **kw):
+        return self.request("PUT", url, **kw)
+
+    def patch(self, url, **kw):
+        return self.request("PATCH", url, **kw)
+
+    def delete(self, url, **kw):
+        return self.request("DELETE", url, **kw)
+
+    def head(self, url, **kw):
+        return self.request("HEAD", url, **kw)
+
+
+HTTP = Http()
+
+_SAFE_NAMES = """abs all any ascii bin bool bytearray bytes callable chr
+classmethod complex dict divmod enumerate filter float format frozenset hash
+hex id int isinstance issubclass iter len list map max min next object oct
+ord pow property range repr reversed round set slice sorted staticmethod str
+sum tuple zip aiter anext ArithmeticError AssertionError AttributeError
+BaseException Exception IndexError KeyError LookupError NameError
+NotImplementedError OverflowError RecursionError RuntimeError StopIteration
+StopAsyncIteration TypeError UnicodeDecodeError UnicodeEncodeError
+UnicodeError ValueError ZeroDivisionError MemoryError ImportError
+ModuleNotFoundError TimeoutError ConnectionError UnboundLocalError
+FloatingPointError Warning NotImplemented Ellipsis""".split()
+
+
+def _make_builtins():
+    import builtins as B
+    d = {k: getattr(B, k) for k in _SAFE_NAMES}
+    d.update({"__build_class__": B.__build_class__,
+              "__import__": _safe_import, "print": _safe_print,
+              "getattr": _safe_getattr, "hasattr": _safe_hasattr,
+              "setattr": _safe_setattr, "type": _safe_type,
+              "_sbx_fmtattr": _fmtattr, "HttpError": HttpError,
+              "None": None, "True": True, "False": False})
+    return d
+
+
+# The one restricted-builtins table: execute, module-level code and every
+# function the tool defines see exactly this mapping.
+SAFE_BUILTINS = _make_builtins()
+
+
+# ------------------------------------------------------------ encoding
+def _str_default(o):
+    return str(o)
+
+
+class _Enc(json.JSONEncoder):
+    # Copies of the methods, so a tool that patches json.JSONEncoder in
+    # its own child cannot change how the harness encodes the answer.
+    encode = json.JSONEncoder.encode
+    iterencode = json.JSONEncoder.iterencode
+    default = staticmethod(_str_default)
+
+
+_RESULT_ENC = _Enc(allow_nan=False, ensure_ascii=False, separators=(",", ":"),
+                   check_circular=True)
+_PLAIN_ENC = _Enc(allow_nan=False, ensure_ascii=False, separators=(",", ":"))
+
+_HOST_PREFIXES = ("/usr/", "/lib", "/etc/", "/proc/", "/home/", "/root/",
+                  "/var/", "/tmp/", "/opt/", "/srv/", "/run/", "/dev/",
+                  "/sys/", "/work", "/bin/", "/sbin/", "/snap/", "/nix/")
+
+
+def sanitize(msg):
+    """Host paths and harness internals never reach the caller."""
+    msg = msg.replace("sandboxed:", "")
+    for word in ("sbx_harness", "_sbx_fmtattr", "_sbx"):
+        msg = msg.replace(word, "sandbox")
+    out, i = [], 0
+    while i < len(msg):
+        if msg[i] == "/" and msg.startswith(_HOST_PREFIXES, i) and \
+                (i == 0 or not msg[i - 1].isalnum()):
+            j = i
+            while j < len(msg) and msg[j] not in " \t\n'\",:;)]}>":
+                j += 1
+            out.append("<path>")
+            i = j
+        else:
+            out.append(msg[i])
+            i += 1
+    msg = "".join(out)
+    if len(msg) > 2000:
+        msg = msg[:2000] + "..."
+    return msg.encode("utf-8", "replace").decode("utf-8")
+
+
+def _describe(e):
+    try:
+        text = str(e)
+    except BaseException:
+        text = ""
+    name = type(e).__name__
+    msg = f"{name}: {text}" if text else name
+    line = _sbx.tool_line(e.__traceback__)
+    if line is not None:
+        msg += f" (line {line})"
+    return sanitize(msg)
+
+
+# ------------------------------------------------------------------- run
+TESTING = False
+CODE_CACHE = {}
+CODE_CACHE_MAX = 256
+
+
+def _modules_of(req):
+    mods = req.get("allowed_modules")
+    if mods is None:
+        mods = [m for m in DEFAULT_MODULES if m in AVAILABLE]
+    for m in mods:
+        if type(m) is not str or m not in AVAILABLE:
+            raise ValidationError(f"module '{m}' is not available in this sandbox")
+    return frozenset(mods)
+
+
+def _drive(coro):
+    # No event loop (asyncio needs sockets); an async main may await other
+    # coroutines but nothing that really suspends.
+    try:
+        while True:
+            coro.send(None)
+            raise ValidationError("async main awaited an object that suspends; "
+                                  "only plain coroutines are supported")
+    except StopIteration as stop:
+        return stop.value
+    finally:
+        coro.close()
+
+
+def _error(etype, message):
+    return {"ok": False, "error": {"type": etype, "message": message}}
+
+
+def _execute(req):
+    modules = _modules_of(req)
+    src = req.get("code")
+    if TESTING and req.get("python_layers") is False:
+        code = compile(src, "<tool>", "exec")
+        g = {"__name__": "tool", "http": HTTP}
+        compiled = False
+    else:
+        key = req.get("cache_key")
+        code = CODE_CACHE.get(key) if key else None
+        compiled = code is None
+        if code is None:
+            code = compile_tool(src, modules)
+        _CALL_MODULES.clear()
+        _CALL_MODULES.update(_standins_for(modules))
+        g = {"__builtins__": SAFE_BUILTINS, "__name__": "tool", "http": HTTP}
+    secrets = req.get("secrets") or {}
+    g["secrets"] = types.MappingProxyType(dict(secrets))
+    exec(code, g)
+    main = g.get("main")
+    if not callable(main):
+        raise ValidationError("the tool must define a main() function")
+    args = req.get("args") or {}
+    try:
+        result = main(**args)
+    except TypeError as e:
+        if e.__traceback__ is not None and e.__traceback__.tb_next is None:
+            raise ValidationError(f"arguments do not match main(): {e}")
+        raise
+    if isinstance(result, types.CoroutineType):
+        result = _drive(result)
+    if OUT.overflow:
+        raise OutputLimit("print output limit exceeded")
+    try:
+        payload = _RESULT_ENC.encode(result)
+        data = payload.encode("utf-8")
+    except ValueError as e:
+        text = str(e)
+        if "Out of range float" in text:
+            return _error("ToolError", "result contains NaN or Infinity, "
+                          "which JSON cannot represent"), None, compiled
+        return _error("ToolError", sanitize("result is not JSON: " + text)), None, compiled
+    except UnicodeEncodeError:
+        return _error("ToolError", "result contains a lone surrogate, "
+                      "which UTF-8 cannot encode"), None, compiled
+    except TypeError as e:
+        return _error("ToolError", sanitize("result is not JSON: " + str(e))), None, compiled
+    if len(data) > RESULT_CAP:
+        return _error("OutputLimit", "result larger than 1 MiB"), None, compiled
+    return {"ok": True}, data, compiled
+
+
+def _validate(req):
+    modules = _modules_of(req)
+    src = req.get("code")
+    tree, errors = check(src, modules)
+    has_main, schema = False, None
+    if tree is not None and not errors:
+        try:
+            compile_tool(src, modules)
+        except SyntaxError as e:
+            errors.append((e.lineno or 1, e.offset or 1, f"syntax error: {e.msg}"))
+        except (ValidationError, ValueError, MemoryError, RecursionError) as e:
+            errors.append((1, 1, sanitize(str(e) or type(e).__name__)))
+    if tree is not None:
+        fn = find_main(tree)
+        if fn is not None:
+            has_main, schema = True, input_schema(fn)
+    return {"ok": True, "valid": not errors,
+            "errors": [{"line": l, "col": c, "message": sanitize(m)}
+                       for l, c, m in errors],
+            "has_main": has_main, "input_schema": schema}
+
+
+def run(req_bytes):
+    """Runs one request in the child (or in-process for the benchmark) and
+    returns the payload of the final frame."""
+    OUT.reset()
+    result_data, compiled, t0 = None, False, _time_mod.perf_counter()
+    try:
+        req = json.loads(req_bytes)
+        if req.get("mode") == "validate":
+            res = _validate(req)
+        else:
+            res, result_data, compiled = _execute(req)
+    except ValidationError as e:
+        res = _error("ValidationError", sanitize(str(e)))
+    except OutputLimit:
+        res = _error("OutputLimit", "print output exceeded 64 KiB")
+    except MemoryError:
+        res = _error("MemoryLimit", "memory limit exceeded")
+    except RecursionError as e:
+        res = _error("ToolError", _describe(e))
+    except SyntaxError as e:
+        res = _error("ValidationError", sanitize(f"syntax error: {e.msg} (line {e.lineno})"))
+    except BaseException as e:
+        try:
+            res = _error("ToolError", _describe(e))
+        except BaseException:
+            res = _error("ToolError", "the tool raised an exception")
+    if OUT.overflow and res.get("ok"):
+        res, result_data = _error("OutputLimit", "print output exceeded 64 KiB"), None
+    res["op"] = "done"
+    res["stdout"] = OUT.text().encode("utf-8", "replace").decode("utf-8")
+    res["compiled"] = compiled
+    res["run_ms"] = (_time_mod.perf_counter() - t0) * 1000.0
+    head = json.dumps(res, ensure_ascii=False, separators=(",", ":"))
+    head = head.encode("utf-8", "replace")
+    if result_data is None:
+        return head
+    return head[:-1] + b',"result":' + result_data + b"}"
+
+
+def cache_put(key, src, allowed):
+    """Supervisor side: keep the code object of a tool that a sandboxed
+    child has already checked and compiled, so later children skip it."""
+    code = compile_tool(src, frozenset(allowed))
+    if len(CODE_CACHE) >= CODE_CACHE_MAX:
+        CODE_CACHE.pop(next(iter(CODE_CACHE)))
+    CODE_CACHE[key] = code
+    return True
+
+
+def schema_for(src):
+    """input_schema of main() for the unit tests; None without main."""
+    tree = ast.parse(src)
+    fn = find_main(tree)
+    return None if fn is None else json.dumps(input_schema(fn), sort_keys=True)
+
+
+# ----------------------------------------------------------------- init
+def _warm():
+    """Touch lazily-loaded code paths now, while the filesystem is still
+    reachable, so children never need open()/stat() (seccomp denies them)."""
+    import datetime, time, hashlib, uuid, decimal, statistics, re
+    import urllib.parse, _strptime, calendar, locale, ipaddress, fractions
+    import numbers, heapq, bisect, copy, random, base64, html, textwrap
+    datetime.datetime.strptime("2024-01-02", "%Y-%m-%d")
+    time.strptime("2024", "%Y")
+    time.localtime(); time.strftime("%c"); datetime.datetime.now().astimezone()
+    for a in ("md5", "sha1", "sha224", "sha256", "sha384", "sha512",
+              "blake2b", "blake2s", "sha3_256", "sha3_512"):
+        hashlib.new(a, b"x").hexdigest()
+    uuid.uuid4(); uuid.uuid5(uuid.NAMESPACE_DNS, "x")
+    decimal.Decimal("1.1") * 3; statistics.mean([1, 2]); statistics.stdev([1, 2, 3])
+    statistics.median([1, 2, 3]); fractions.Fraction(1, 3) + 1
+    urllib.parse.urlsplit("http://[::1]:80/x?y=1"); urllib.parse.quote("a b")
+    urllib.parse.urlencode({"a": "b c"}); urllib.parse.parse_qs("a=1")
+    re.compile(r"\w+").findall("a b"); "x".encode("idna"); "é".encode("latin-1")
+    "x".encode("utf-16"); b"x".decode("ascii"); "x".encode("utf-32")
+    json.dumps({"a": [1.5, None]}); json.loads('{"a":1}')
+    _RESULT_ENC.encode({"a": [1, "b", 2.5]})
+    base64.b64encode(b"x"); html.escape("<"); textwrap.wrap("a b", 1)
+    random.random()
+    _FMT.vformat("{0}{a}", (1,), {"a": 2})
+
+
+def init(testing, extra_modules):
+    global TESTING
+    TESTING = bool(testing)
+    wanted = list(DEFAULT_MODULES) + [m for m in extra_modules if m]
+    for m in wanted:
+        __import__(m)
+        AVAILABLE[m] = _public_attrs(m)
+    _warm()
+    import gc
+    gc.collect()
+    gc.freeze()
+    return sorted(AVAILABLE)
+
+
+def warm_child():
+    """Pre-forked child: take the copy-on-write faults of a typical call
+    before the request arrives."""
+    run(b'{"mode":"execute","code":"def main(x):\\n    return [x, str(x), {\\"a\\": x}]\\n",'
+        b'"args":{"x":1},"allowed_modules":["json"]}')
+    OUT.reset()
+    _CALL_MODULES.clear()

@@ -1,0 +1,231 @@
+/*
+ * install.c -- the package installer op.
+ *
+ * pip runs in its own process, exec'd with a fixed argument vector (no
+ * shell) and a clean environment, so the supervisor only waits for a pipe.
+ * `--only-binary :all:` means no sdist is ever built, so no setup.py of a
+ * package ever runs; `--no-deps` means every package that lands in the
+ * directory was named (and can be pinned) by the caller, never pulled in
+ * transitively; `--target` gives every install its own fresh directory,
+ * which is deleted again when pip fails, so a failed install leaves
+ * nothing behind.  With only `find_links`, `--no-index` keeps pip off the
+ * network.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sbx.h"
+
+#define PIP_PYTHON	"/usr/bin/python3.11"
+#define MAX_PACKAGES	32
+
+/*
+ * Validate the request and start pip.  On success returns the pid, fills
+ * target with the install directory and *fd with pip's output pipe; on a
+ * bad request returns 0 and fills err.
+ */
+pid_t
+sbx_install_spawn(const char *pkgdir, const json_t *req, char *target,
+    size_t tlen, int *fd, char *err, size_t errlen)
+{
+	const char	*argv[32 + MAX_PACKAGES], *idx, *fl;
+	char		*envp[] = { "PATH=/usr/bin:/bin", "LC_ALL=C.UTF-8",
+	    "PIP_NO_INPUT=1", "PIP_DISABLE_PIP_VERSION_CHECK=1",
+	    "PYTHONDONTWRITEBYTECODE=1", "HOME=/nonexistent", NULL };
+	json_t		*pk, *v;
+	size_t		 i, a = 0;
+	pid_t		 pid;
+	int		 p[2], nul;
+	unsigned	 rnd;
+
+	pk = json_object_get(req, "packages");
+	if (!json_is_array(pk) || json_array_size(pk) == 0 ||
+	    json_array_size(pk) > MAX_PACKAGES) {
+		snprintf(err, errlen, "packages must be a list of 1 to %d "
+		    "names", MAX_PACKAGES);
+		return (0);
+	}
+	json_array_foreach(pk, i, v) {
+		if (!json_is_string(v) ||
+		    !sbx_policy_package_ok(json_string_value(v))) {
+			snprintf(err, errlen, "invalid package name; use "
+			    "\"name\" or \"name==version\"");
+			return (0);
+		}
+	}
+	idx = json_string_value(json_object_get(req, "index_url"));
+	fl = json_string_value(json_object_get(req, "find_links"));
+	if ((json_object_get(req, "index_url") && (idx == NULL ||
+	    !sbx_policy_source_ok(idx, 0))) ||
+	    (json_object_get(req, "find_links") && (fl == NULL ||
+	    !sbx_policy_source_ok(fl, 1)))) {
+		snprintf(err, errlen, "index_url must be an https URL and "
+		    "find_links an https URL or an absolute directory");
+		return (0);
+	}
+	if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
+		rnd = (unsigned)getpid();
+	snprintf(target, tlen, "%s/%lld-%08x", pkgdir, (long long)time(NULL),
+	    rnd);
+	if (mkdir(target, 0755) == -1) {
+		snprintf(err, errlen, "cannot create the install directory");
+		return (0);
+	}
+	argv[a++] = PIP_PYTHON;
+	argv[a++] = "-I";
+	argv[a++] = "-m";
+	argv[a++] = "pip";
+	argv[a++] = "install";
+	argv[a++] = "--isolated";
+	argv[a++] = "--no-cache-dir";
+	argv[a++] = "--disable-pip-version-check";
+	argv[a++] = "--no-input";
+	argv[a++] = "--only-binary";
+	argv[a++] = ":all:";
+	argv[a++] = "--no-compile";
+	argv[a++] = "--no-deps";
+	argv[a++] = "--target";
+	argv[a++] = target;
+	if (idx) {
+		argv[a++] = "--index-url";
+		argv[a++] = idx;
+	} else if (fl)
+		argv[a++] = "--no-index";
+	if (fl) {
+		argv[a++] = "--find-links";
+		argv[a++] = fl;
+	}
+	json_array_foreach(pk, i, v)
+		argv[a++] = json_string_value(v);
+	argv[a] = NULL;
+
+	if (pipe2(p, O_CLOEXEC) == -1) {
+		rmdir(target);
+		snprintf(err, errlen, "cannot start pip");
+		return (0);
+	}
+	if ((pid = fork()) == -1) {
+		close(p[0]);
+		close(p[1]);
+		rmdir(target);
+		snprintf(err, errlen, "cannot start pip");
+		return (0);
+	}
+	if (pid == 0) {
+		int sig;
+		sigset_t none;
+
+		for (sig = 1; sig < NSIG; sig++)
+			signal(sig, SIG_DFL);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		if ((nul = open("/dev/null", O_RDONLY)) == -1 ||
+		    dup2(nul, 0) == -1 || dup2(p[1], 1) == -1 ||
+		    dup2(p[1], 2) == -1)
+			_exit(127);
+		close_range(3, ~0U, 0);
+		if (chdir(target) == -1)
+			_exit(127);
+		execve(PIP_PYTHON, (char *const *)argv, envp);
+		_exit(127);
+	}
+	close(p[1]);
+	fcntl(p[0], F_SETFL, O_NONBLOCK);
+	*fd = p[0];
+	return (pid);
+}
+
+static int
+rm_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
+{
+	(void)st;
+	(void)flag;
+	(void)f;
+	return (remove(path) == -1 ? 0 : 0);
+}
+
+/* pip's own reason: its ERROR lines, trimmed; else the output's tail. */
+static char *
+pip_reason(const char *out, size_t n)
+{
+	struct sbx_buf	 b = { 0 };
+	const char	*p = out, *nl, *end = out + n;
+	char		*clean;
+	size_t		 cl;
+
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL)
+			nl = end;
+		if ((size_t)(nl - p) > 7 && strncmp(p, "ERROR: ", 7) == 0 &&
+		    b.len < 600) {
+			if (b.len)
+				sbx_buf_append(&b, " ", 1);
+			sbx_buf_append(&b, p + 7, (size_t)(nl - p - 7));
+		}
+		p = nl + 1;
+	}
+	if (b.len == 0) {
+		p = n > 300 ? end - 300 : out;
+		sbx_buf_append(&b, p, (size_t)(end - p));
+	}
+	if (b.len > 600)
+		b.len = 600;
+	clean = sbx_policy_utf8_clean(b.data ? (char *)b.data : "", b.len,
+	    &cl);
+	sbx_buf_free(&b);
+	return (clean);
+}
+
+/*
+ * pip has exited with status st.  Returns the answer body (without id):
+ * the installed distributions, or an InstallError with nothing left on
+ * disk.
+ */
+json_t *
+sbx_install_finish(const char *target, int st, const char *out, size_t n)
+{
+	DIR		*d;
+	struct dirent	*de;
+	json_t		*names, *r;
+	char		*reason, *msg;
+	size_t		 l;
+
+	if (st == 0 && (d = opendir(target)) != NULL) {
+		names = json_array();
+		while ((de = readdir(d)) != NULL) {
+			l = strlen(de->d_name);
+			if (l > 10 && strcmp(de->d_name + l - 10,
+			    ".dist-info") == 0)
+				json_array_append_new(names,
+				    json_stringn(de->d_name, l - 10));
+		}
+		closedir(d);
+		if (json_array_size(names) > 0)
+			return (json_pack("{s:b,s:o,s:s}", "ok", 1,
+			    "installed", names, "target", target));
+		json_decref(names);
+	}
+	nftw(target, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	reason = pip_reason(out, n);
+	if (asprintf(&msg, "pip failed: %s%s", reason ? reason : "",
+	    reason && strstr(reason, "satisfies the requirement") ?
+	    " (only binary wheels are installed; source distributions are "
+	    "refused)" : "") == -1)
+		msg = NULL;
+	r = json_pack("{s:b,s:{s:s,s:s}}", "ok", 0, "error", "type",
+	    "InstallError", "message", msg ? msg : "pip failed");
+	free(reason);
+	free(msg);
+	return (r);
+}

@@ -1,0 +1,546 @@
+/*
+ * job.c -- requests and the life of a call.
+ *
+ * A request is checked here, in the supervisor, before any child sees it;
+ * execute and validate become jobs that wait for a slot (at most
+ * `concurrency` children, a bounded queue, then Busy), get a pre-forked
+ * child if one is ready, and end in exactly one answer: the child's
+ * result, or a typed error for the deadline, a cancel, an oversized or
+ * malformed frame, or a child that died.  Every frame a child sends is
+ * parsed and re-validated here; nothing it says is copied through
+ * unchecked, and every string that leaves is redacted.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "server.h"
+
+#define CACHE_KEYS	256
+
+static char	cached[CACHE_KEYS][65];
+static int	ncached;
+
+static void
+log_job(struct job *j, const char *outcome, double ms)
+{
+	static const char	*kinds[] = { "execute", "validate", "install" };
+	json_t			*f;
+
+	f = json_pack("{s:s,s:s,s:f}", "op", kinds[j->kind], "outcome",
+	    outcome, "duration_ms", ms);
+	sbx_log("info", "call", f);
+}
+
+/* Send body (ownership taken) as the job's one answer. */
+void
+job_answer(struct job *j, json_t *body)
+{
+	json_t		*err;
+	const char	*outcome = "ok";
+	double		 ms = sbx_now_ms() - j->t_recv;
+
+	if (j->answered) {
+		json_decref(body);
+		return;
+	}
+	j->answered = 1;
+	json_object_set(body, "id", j->id);
+	if (j->kind != JOB_INSTALL)
+		json_object_set_new(body, "duration_ms", json_real(
+		    (double)(long long)(ms * 1000.0) / 1000.0));
+	if ((err = json_object_get(body, "error")) != NULL)
+		outcome = json_string_value(json_object_get(err, "type"));
+	log_job(j, outcome ? outcome : "error", ms);
+	if (j->conn != NULL)
+		conn_send(j->conn, body);
+	else
+		json_decref(body);
+}
+
+void
+job_fail(struct job *j, const char *type, const char *msg)
+{
+	json_t	*r;
+
+	r = json_pack("{s:b,s:o}", "ok", 0, "error", error_obj(type, msg));
+	if (j->kind == JOB_EXEC)
+		json_object_set_new(r, "stdout", json_string(""));
+	job_answer(j, r);
+}
+
+void
+job_stop_processes(struct job *j)
+{
+	if (j->child.pid > 0 && j->child_live)
+		sbx_child_kill(&j->child);
+	else if (j->child.pid > 0) {
+		if (j->child.to_fd != -1)
+			close(j->child.to_fd);
+		if (j->child.from_fd != -1)
+			close(j->child.from_fd);
+		j->child.to_fd = j->child.from_fd = -1;
+	}
+	if (j->broker_pid > 0)
+		kill(j->broker_pid, SIGKILL);
+	if (j->broker_fd != -1)
+		close(j->broker_fd);
+	j->broker_fd = -1;
+}
+
+struct job *
+job_new(struct conn *c, json_t *id, int kind)
+{
+	struct job	*j;
+
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		return (NULL);
+	j->conn = c;
+	j->id = json_incref(id);
+	j->kind = kind;
+	j->t_recv = sbx_now_ms();
+	j->child.to_fd = j->child.from_fd = j->broker_fd = -1;
+	j->req.wipe = 1;
+	return (j);
+}
+
+void
+job_free(struct job *j)
+{
+	sbx_buf_free(&j->req);
+	sbx_buf_free(&j->cin);
+	sbx_buf_free(&j->bin);
+	sbx_secrets_free(&j->secrets);
+	free(j->hosts);
+	free(j->code);
+	json_decref(j->modules);
+	json_decref(j->id);
+	free(j);
+}
+
+void
+job_start(struct job *j)
+{
+	int	ok = 0;
+
+	while (S.npool > 0 && !ok) {
+		j->child = S.pool[--S.npool];
+		ok = 1;
+	}
+	if (!ok && sbx_child_spawn(&j->child, 0) == -1) {
+		j->state = J_DONE;
+		job_fail(j, "SandboxError", "could not start a sandbox process");
+		return;
+	}
+	j->child_live = 1;
+	j->state = J_RUNNING;
+	j->deadline = sbx_now_ms() + j->timeout_ms;
+	S.running++;
+	job_child_writable(j);
+}
+
+void
+job_start_queued(void)
+{
+	struct job	*j;
+
+	for (j = S.jobs; j && S.running < S.cfg->concurrency; j = j->next) {
+		if (j->state != J_QUEUED || j->kind == JOB_INSTALL)
+			continue;
+		S.queued--;
+		if (j->answered) {
+			j->state = J_DONE;
+			continue;
+		}
+		job_start(j);
+	}
+}
+
+void
+job_child_writable(struct job *j)
+{
+	ssize_t	n;
+
+	while (j->req.len > 0 && j->child.to_fd != -1) {
+		n = write(j->child.to_fd, j->req.data, j->req.len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		sbx_buf_consume(&j->req, (size_t)n);
+	}
+}
+
+static const char *
+allowed_type(const char *t)
+{
+	static const char	*ok[] = { "ValidationError", "OutputLimit",
+	    "MemoryLimit", "ToolError", NULL };
+	const char		**p;
+
+	for (p = ok; t && *p; p++)
+		if (strcmp(*p, t) == 0)
+			return (*p);
+	return (NULL);
+}
+
+static void
+remember_code(struct job *j)
+{
+	int	i;
+
+	if (j->code == NULL || j->cache_key[0] == '\0')
+		return;
+	for (i = 0; i < ncached; i++)
+		if (strcmp(cached[i], j->cache_key) == 0)
+			return;
+	if (sbx_py_cache_put(j->cache_key, j->code, j->modules ?
+	    j->modules : json_null()) == -1)
+		return;
+	i = ncached < CACHE_KEYS ? ncached++ : rand() % CACHE_KEYS;
+	memcpy(cached[i], j->cache_key, sizeof(cached[i]));
+}
+
+static json_t *
+redacted_string(struct job *j, const json_t *s)
+{
+	json_t	*v;
+
+	v = json_is_string(s) ? json_stringn_nocheck(json_string_value(s),
+	    json_string_length(s)) : json_string("");
+	return (sbx_redact_json(&j->secrets, v));
+}
+
+/* The child's final frame: re-validate every field, redact, answer. */
+static void
+job_done_frame(struct job *j, json_t *d)
+{
+	json_t		*r, *err, *res;
+	const char	*type, *msg;
+
+	if (j->kind == JOB_VALIDATE) {
+		if (!json_is_true(json_object_get(d, "ok")) ||
+		    !json_is_boolean(json_object_get(d, "valid")) ||
+		    !json_is_array(json_object_get(d, "errors"))) {
+			err = json_object_get(d, "error");
+			type = allowed_type(json_string_value(
+			    json_object_get(err, "type")));
+			msg = json_string_value(json_object_get(err, "message"));
+			job_fail(j, type ? type : "SandboxError",
+			    msg ? msg : "validation failed");
+			return;
+		}
+		r = json_pack("{s:b,s:O,s:O,s:b,s:O}", "ok", 1, "valid",
+		    json_object_get(d, "valid"), "errors",
+		    json_object_get(d, "errors"), "has_main",
+		    json_is_true(json_object_get(d, "has_main")),
+		    "input_schema", json_object_get(d, "input_schema") ?
+		    json_object_get(d, "input_schema") : json_null());
+		job_answer(j, r);
+		return;
+	}
+	if (json_is_true(json_object_get(d, "compiled")))
+		remember_code(j);
+	if (json_is_true(json_object_get(d, "ok")) &&
+	    (res = json_object_get(d, "result")) != NULL) {
+		r = json_pack("{s:b,s:o,s:o}", "ok", 1, "result",
+		    sbx_redact_json(&j->secrets, json_deep_copy(res)),
+		    "stdout", redacted_string(j, json_object_get(d, "stdout")));
+		job_answer(j, r);
+		return;
+	}
+	err = json_object_get(d, "error");
+	type = allowed_type(json_string_value(json_object_get(err, "type")));
+	if (type == NULL || !json_is_string(json_object_get(err, "message"))) {
+		job_fail(j, "SandboxError", "the tool's answer was malformed");
+		return;
+	}
+	r = json_pack("{s:b,s:{s:s,s:o},s:o}", "ok", 0, "error", "type", type,
+	    "message", redacted_string(j, json_object_get(err, "message")),
+	    "stdout", redacted_string(j, json_object_get(d, "stdout")));
+	job_answer(j, r);
+}
+
+static void
+job_http_frame(struct job *j, json_t *d)
+{
+	double	left = j->deadline - sbx_now_ms();
+
+	if (j->broker_pid > 0) {
+		job_fail(j, "SandboxError", "the tool broke the broker protocol");
+		job_stop_processes(j);
+		return;
+	}
+	j->broker_pid = sbx_broker_spawn(d, j->hosts, j->nhosts,
+	    left > 1 ? (long)left : 1, &j->broker_fd);
+	if (j->broker_pid == -1) {
+		j->broker_pid = 0;
+		job_fail(j, "SandboxError", "could not start the HTTP broker");
+		job_stop_processes(j);
+	}
+}
+
+void
+job_child_readable(struct job *j)
+{
+	uint8_t		 buf[65536];
+	ssize_t		 n;
+	uint32_t	 len;
+	json_t		*d;
+	const char	*op;
+	int		 st;
+
+	for (;;) {
+		n = read(j->child.from_fd, buf, sizeof(buf));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return;
+		if (n == 0) {
+			j->eof = 1;
+			close(j->child.from_fd);
+			j->child.from_fd = -1;
+			return;
+		}
+		if (j->answered)
+			continue;
+		if (sbx_buf_append(&j->cin, buf, (size_t)n) == -1)
+			return;
+		while ((st = sbx_frame_next(&j->cin, SBX_CHILD_FRAME_MAX,
+		    &len)) == SBX_FRAME_READY) {
+			d = sbx_frame_parse(j->cin.data + 4, len, NULL, 0);
+			sbx_buf_consume(&j->cin, 4 + (size_t)len);
+			op = json_string_value(json_object_get(d, "op"));
+			if (d != NULL && op && strcmp(op, "http") == 0 &&
+			    j->kind == JOB_EXEC)
+				job_http_frame(j, d);
+			else if (d != NULL && op && strcmp(op, "done") == 0) {
+				job_done_frame(j, d);
+				job_stop_processes(j);
+			} else if (d == NULL && len > 0) {
+				job_fail(j, "ToolError", "the tool's result "
+				    "could not be encoded (integers must fit "
+				    "in 64 bits)");
+				job_stop_processes(j);
+			} else {
+				job_fail(j, "SandboxError", "unexpected frame "
+				    "from the sandbox process");
+				job_stop_processes(j);
+			}
+			json_decref(d);
+			if (j->answered)
+				return;
+		}
+		if (st == SBX_FRAME_TOOBIG) {
+			job_fail(j, "OutputLimit", "the tool's output exceeded "
+			    "the frame limit");
+			job_stop_processes(j);
+			return;
+		}
+	}
+}
+
+void
+job_broker_readable(struct job *j)
+{
+	uint8_t		buf[65536];
+	ssize_t		n;
+	uint32_t	len;
+	int		st;
+
+	for (;;) {
+		n = read(j->broker_fd, buf, sizeof(buf));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return;
+		if (n == 0 || sbx_buf_append(&j->bin, buf, (size_t)n) == -1)
+			break;
+		st = sbx_frame_next(&j->bin, 4 * SBX_HTTP_BODY_MAX + 65536,
+		    &len);
+		if (st == SBX_FRAME_TOOBIG)
+			break;
+		if (st == SBX_FRAME_READY) {
+			sbx_buf_append(&j->req, j->bin.data, 4 + (size_t)len);
+			goto done;
+		}
+	}
+	sbx_frame_put(&j->req, "{\"error\":\"HTTP broker failed\"}", 30);
+done:
+	sbx_buf_free(&j->bin);
+	close(j->broker_fd);
+	j->broker_fd = -1;
+	kill(j->broker_pid, SIGKILL);
+	j->broker_pid = 0;
+	job_child_writable(j);
+}
+
+/* Why did a child end without an answer?  Only the exit status says. */
+static void
+job_classify(struct job *j)
+{
+	int	st = j->status, sig;
+
+	if (WIFSIGNALED(st)) {
+		sig = WTERMSIG(st);
+		if (sig == SIGSYS)
+			job_fail(j, "SandboxError", "the tool attempted a "
+			    "forbidden system call and was stopped");
+		else if (sig == SIGXCPU)
+			job_fail(j, "Timeout", "CPU time limit exceeded");
+		else if (sig == SIGKILL)
+			job_fail(j, "Timeout", "the tool was stopped at its "
+			    "CPU or memory limit");
+		else if (sig == SIGSEGV || sig == SIGBUS)
+			job_fail(j, "SandboxError", "the tool's process "
+			    "crashed (stack or memory exhausted)");
+		else if (sig == SIGXFSZ)
+			job_fail(j, "SandboxError", "the tool tried to write "
+			    "a file");
+		else
+			job_fail(j, "SandboxError", "the tool's process was "
+			    "killed");
+	} else if (WIFEXITED(st) && WEXITSTATUS(st) >= 120 &&
+	    WEXITSTATUS(st) <= 124)
+		job_fail(j, "SandboxError", "sandbox set-up failed");
+	else
+		job_fail(j, "SandboxError", "the tool exited without a result");
+}
+
+void
+job_reaped(struct job *j, int status)
+{
+	j->status = status;
+	j->reaped = 1;
+	if (j->kind == JOB_INSTALL) {
+		job_install_readable(j);
+		S.installs--;
+		if (!j->answered)
+			job_answer(j, sbx_install_finish(j->target,
+			    WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+			    (const char *)j->cin.data, j->cin.len));
+		if (j->child.from_fd != -1)
+			close(j->child.from_fd);
+		j->child.from_fd = -1;
+		j->child_live = 0;
+		j->state = J_DONE;
+		return;
+	}
+	j->child_live = 0;
+	S.running--;
+	if (j->child.from_fd != -1)
+		job_child_readable(j);
+	if (!j->answered)
+		job_classify(j);
+	job_stop_processes(j);
+	j->state = J_DONE;
+}
+
+void
+job_install_readable(struct job *j)
+{
+	uint8_t	buf[8192];
+	ssize_t	n;
+
+	while (j->child.from_fd != -1) {
+		n = read(j->child.from_fd, buf, sizeof(buf));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0) {
+				close(j->child.from_fd);
+				j->child.from_fd = -1;
+			}
+			return;
+		}
+		/* Keep the tail: pip's reason comes last. */
+		if (j->cin.len + (size_t)n > 65536)
+			sbx_buf_consume(&j->cin, j->cin.len + (size_t)n - 65536);
+		sbx_buf_append(&j->cin, buf, (size_t)n);
+	}
+}
+
+void
+job_check_deadlines(double now)
+{
+	struct job	*j;
+
+	for (j = S.jobs; j; j = j->next) {
+		if (j->state != J_RUNNING || j->answered ||
+		    j->kind == JOB_INSTALL || now < j->deadline)
+			continue;
+		job_fail(j, "Timeout", "the tool exceeded its time limit");
+		job_stop_processes(j);
+	}
+}
+
+int
+job_next_deadline(double now)
+{
+	struct job	*j;
+	double		 best = -1;
+
+	for (j = S.jobs; j; j = j->next) {
+		if (j->state != J_RUNNING || j->answered ||
+		    j->kind == JOB_INSTALL)
+			continue;
+		if (best < 0 || j->deadline < best)
+			best = j->deadline;
+	}
+	if (best < 0)
+		return (-1);
+	return (best <= now ? 0 : (int)(best - now) + 1);
+}
+
+/* The client left: its calls stop, nobody is answered. */
+void
+job_conn_gone(struct conn *c)
+{
+	struct job	*j;
+
+	for (j = S.jobs; j; j = j->next) {
+		if (j->conn != c)
+			continue;
+		j->conn = NULL;
+		j->answered = 1;
+		if (j->kind != JOB_INSTALL)
+			job_stop_processes(j);
+	}
+}
+
+void
+job_kill_all(void)
+{
+	struct job	*j;
+	int		 i;
+
+	for (j = S.jobs; j; j = j->next) {
+		j->answered = 1;
+		job_stop_processes(j);
+		if (j->kind == JOB_INSTALL && j->child.pid > 0 && !j->reaped)
+			kill(j->child.pid, SIGKILL);
+	}
+	for (i = 0; i < S.npool; i++)
+		sbx_child_kill(&S.pool[i]);
+	S.npool = 0;
+}
+
+void
+job_free_finished(void)
+{
+	struct job	**pp = &S.jobs, *j;
+
+	while ((j = *pp) != NULL) {
+		if (j->state == J_DONE && !j->child_live &&
+		    j->broker_pid == 0) {
+			*pp = j->next;
+			job_free(j);
+		} else
+			pp = &j->next;
+	}
+}
+

@@ -1,0 +1,294 @@
+/*
+ * policy.c -- the sandbox's policy tables, in one place: which addresses
+ * the HTTP broker may never reach, which hosts a call may name, which
+ * methods and headers pass, and what a package spec may look like.
+ * Everything here is pure so the unit tests can pin it down.
+ *
+ * Address rule: a host is refused when ANY of its DNS answers is in a
+ * blocked range, so a name that resolves to both a public and a private
+ * address cannot be used to pick the private one later.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "sbx.h"
+
+static const struct {
+	uint32_t	net;
+	int		bits;
+} v4_blocked[] = {
+	{ 0x00000000, 8 },	/* "this" network */
+	{ 0x0A000000, 8 },	/* RFC 1918 */
+	{ 0x64400000, 10 },	/* CGNAT */
+	{ 0x7F000000, 8 },	/* loopback */
+	{ 0xA9FE0000, 16 },	/* link-local, cloud metadata 169.254.169.254 */
+	{ 0xAC100000, 12 },	/* RFC 1918 */
+	{ 0xC0000000, 24 },	/* IETF protocol assignments */
+	{ 0xC0000200, 24 },	/* TEST-NET-1 */
+	{ 0xC0586300, 24 },	/* 6to4 relay anycast */
+	{ 0xC0A80000, 16 },	/* RFC 1918 */
+	{ 0xC6120000, 15 },	/* benchmarking */
+	{ 0xC6336400, 24 },	/* TEST-NET-2 */
+	{ 0xCB007100, 24 },	/* TEST-NET-3 */
+	{ 0xE0000000, 4 },	/* multicast */
+	{ 0xF0000000, 4 },	/* reserved, broadcast */
+};
+
+int
+sbx_policy_v4_blocked(uint32_t a)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(v4_blocked) / sizeof(v4_blocked[0]); i++) {
+		if ((a >> (32 - v4_blocked[i].bits)) ==
+		    (v4_blocked[i].net >> (32 - v4_blocked[i].bits)))
+			return (1);
+	}
+	return (0);
+}
+
+static int
+v6_blocked(const uint8_t *b)
+{
+	static const uint8_t	z[16];
+
+	if (memcmp(b, z, 15) == 0 && (b[15] == 0 || b[15] == 1))
+		return (1);				/* :: and ::1 */
+	if (memcmp(b, z, 10) == 0 && b[10] == 0xff && b[11] == 0xff)
+		return (sbx_policy_v4_blocked((uint32_t)b[12] << 24 |
+		    (uint32_t)b[13] << 16 | (uint32_t)b[14] << 8 | b[15]));
+	if (memcmp(b, z, 12) == 0)
+		return (1);				/* v4-compatible */
+	if (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b)
+		return (1);				/* NAT64 64:ff9b::/32 */
+	if (b[0] == 0x01 && b[1] == 0x00 && memcmp(b + 2, z, 6) == 0)
+		return (1);				/* discard 100::/64 */
+	if ((b[0] & 0xfe) == 0xfc)
+		return (1);			/* ULA, incl. fd00:ec2::254 */
+	if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80)
+		return (1);				/* link-local */
+	if (b[0] == 0xfe && (b[1] & 0xc0) == 0xc0)
+		return (1);				/* site-local */
+	if (b[0] == 0xff)
+		return (1);				/* multicast */
+	if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d && b[3] == 0xb8)
+		return (1);				/* documentation */
+	if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x00 && b[3] == 0x00)
+		return (1);			/* Teredo embeds any v4 */
+	if (b[0] == 0x20 && b[1] == 0x02)
+		return (1);			/* 6to4 embeds any v4 */
+	return (0);
+}
+
+int
+sbx_policy_addr_blocked(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET)
+		return (sbx_policy_v4_blocked(ntohl(
+		    ((const struct sockaddr_in *)sa)->sin_addr.s_addr)));
+	if (sa->sa_family == AF_INET6)
+		return (v6_blocked(
+		    ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr));
+	return (1);
+}
+
+/* Textual form; anything that does not parse as an address is blocked. */
+int
+sbx_policy_ip_blocked(const char *ip)
+{
+	struct in_addr	 a4;
+	struct in6_addr	 a6;
+
+	if (inet_pton(AF_INET, ip, &a4) == 1)
+		return (sbx_policy_v4_blocked(ntohl(a4.s_addr)));
+	if (inet_pton(AF_INET6, ip, &a6) == 1)
+		return (v6_blocked(a6.s6_addr));
+	return (1);
+}
+
+/* An allowlist entry must be a plain DNS name or an address literal. */
+int
+sbx_policy_hostname_ok(const char *h)
+{
+	size_t	n = strlen(h), i;
+
+	if (n == 0 || n > 253)
+		return (0);
+	for (i = 0; i < n; i++) {
+		if (!isalnum((unsigned char)h[i]) && h[i] != '.' &&
+		    h[i] != '-' && h[i] != ':' && h[i] != '[' && h[i] != ']')
+			return (0);
+	}
+	return (1);
+}
+
+/* Exact host match (case-insensitive); port 0 in a rule means 443. */
+int
+sbx_policy_host_allowed(const struct sbx_hostrule *r, size_t n,
+    const char *host, int port)
+{
+	size_t	i;
+	int	want;
+
+	for (i = 0; i < n; i++) {
+		want = r[i].port ? r[i].port : 443;
+		if (strcasecmp(r[i].host, host) == 0 && want == port)
+			return (1);
+	}
+	return (0);
+}
+
+int
+sbx_policy_method_ok(const char *m)
+{
+	static const char	*ok[] = { "GET", "POST", "PUT", "PATCH",
+	    "DELETE", "HEAD", NULL };
+	const char		**p;
+
+	for (p = ok; *p; p++)
+		if (strcmp(*p, m) == 0)
+			return (1);
+	return (0);
+}
+
+/*
+ * Headers that would change routing or message framing are dropped, as is
+ * anything that could smuggle a second header line.
+ */
+int
+sbx_policy_header_ok(const char *k, const char *v)
+{
+	static const char	*deny[] = { "host", "connection",
+	    "transfer-encoding", "content-length", "upgrade", "te",
+	    "expect", "keep-alive", "trailer", NULL };
+	const char		**p;
+	const char		 *c;
+
+	if (*k == '\0' || strlen(k) > 256 || strlen(v) > 8192)
+		return (0);
+	for (c = k; *c; c++)
+		if (!isalnum((unsigned char)*c) && *c != '-' && *c != '_')
+			return (0);
+	for (c = v; *c; c++)
+		if (*c == '\r' || *c == '\n')
+			return (0);
+	if (strncasecmp(k, "proxy-", 6) == 0)
+		return (0);
+	for (p = deny; *p; p++)
+		if (strcasecmp(*p, k) == 0)
+			return (0);
+	return (1);
+}
+
+/*
+ * "name" or "name==version" per PEP 508 names; nothing that pip could read
+ * as an option, a URL, a path or a requirement file.
+ */
+int
+sbx_policy_package_ok(const char *s)
+{
+	const char	*eq, *c;
+	size_t		 nlen;
+
+	eq = strstr(s, "==");
+	nlen = eq ? (size_t)(eq - s) : strlen(s);
+	if (nlen == 0 || nlen > 100 || !isalnum((unsigned char)s[0]) ||
+	    !isalnum((unsigned char)s[nlen - 1]))
+		return (0);
+	for (c = s; c < s + nlen; c++)
+		if (!isalnum((unsigned char)*c) && *c != '.' && *c != '_' &&
+		    *c != '-')
+			return (0);
+	if (eq == NULL)
+		return (1);
+	c = eq + 2;
+	if (*c == '\0' || strlen(c) > 64 || !isalnum((unsigned char)*c))
+		return (0);
+	for (; *c; c++)
+		if (!isalnum((unsigned char)*c) && *c != '.' && *c != '!' &&
+		    *c != '+' && *c != '_' && *c != '-')
+			return (0);
+	return (1);
+}
+
+/*
+ * An index URL must be https; find_links may also be an absolute local
+ * directory (allow_path).  No whitespace or control characters either way.
+ */
+int
+sbx_policy_source_ok(const char *s, int allow_path)
+{
+	const char	*c;
+
+	if (*s == '\0' || strlen(s) > 2048)
+		return (0);
+	for (c = s; *c; c++)
+		if ((unsigned char)*c <= 0x20 || *c == 0x7f)
+			return (0);
+	if (strncmp(s, "https://", 8) == 0)
+		return (1);
+	if (allow_path && s[0] == '/' && strstr(s, "/../") == NULL)
+		return (1);
+	return (0);
+}
+
+/*
+ * Copy bytes, replacing every invalid UTF-8 sequence with U+FFFD, so a
+ * response body always fits in a JSON string.
+ */
+char *
+sbx_policy_utf8_clean(const char *s, size_t n, size_t *outlen)
+{
+	const uint8_t	*p = (const uint8_t *)s;
+	uint8_t		*o, *q;
+	size_t		 i = 0, k, need;
+	uint32_t	 cp;
+
+	if ((o = malloc(n * 3 + 1)) == NULL)
+		return (NULL);
+	q = o;
+	while (i < n) {
+		uint8_t c = p[i];
+		if (c < 0x80) {
+			*q++ = c;
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			need = 1;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			need = 2;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			need = 3;
+			cp = c & 0x07;
+		} else
+			goto bad;
+		for (k = 1; k <= need; k++) {
+			if (i + k >= n || (p[i + k] & 0xc0) != 0x80)
+				goto bad;
+			cp = cp << 6 | (p[i + k] & 0x3f);
+		}
+		if ((need == 2 && (cp < 0x800 || (cp >= 0xd800 &&
+		    cp <= 0xdfff))) || (need == 3 && (cp < 0x10000 ||
+		    cp > 0x10ffff)))
+			goto bad;
+		memcpy(q, p + i, need + 1);
+		q += need + 1;
+		i += need + 1;
+		continue;
+bad:
+		*q++ = 0xef;
+		*q++ = 0xbf;
+		*q++ = 0xbd;
+		i++;
+	}
+	*q = '\0';
+	*outlen = (size_t)(q - o);
+	return ((char *)o);
+}

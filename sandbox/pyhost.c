@@ -1,0 +1,403 @@
+/*
+ * pyhost.c -- the embedded interpreter (the zygote).
+ *
+ * CPython is initialised once, isolated (-I -S semantics, fixed sys.path,
+ * no bytecode writes, no signal handlers of its own), and the trusted
+ * harness -- compiled into this binary, never read from disk -- imports and
+ * warms every allowed module.  Children inherit all of it copy-on-write.
+ *
+ * Two things must exist before Py_Initialize: the C audit hook (a hook
+ * added from C first cannot be removed from Python; it is inert in the
+ * supervisor and armed in each child) and the tiny `_sbx` module through
+ * which the harness talks to the broker over the child's pipes.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <string.h>
+#include <frameobject.h>
+
+#include "sbx.h"
+
+extern const unsigned char	sbx_harness_py[];
+extern const unsigned int	sbx_harness_py_len;
+
+static volatile int	 audit_armed;
+static PyObject		*h_run, *h_warm, *h_cache_put, *h_schema;
+static char		 pyversion[32];
+
+/* Prefix entries end in '.'; the rest match exactly. */
+static const char *audit_deny[] = {
+	"open", "os.", "subprocess.", "socket.", "ctypes.", "import",
+	"sys._current_frames", "sys.settrace", "sys.setprofile",
+	"sys.addaudithook", "sys.setrecursionlimit", "object.__getattr__",
+	"function.__new__", "code.__new__", "gc.", "marshal.", "pickle.",
+	"shutil.", "tempfile.", "mmap.", "fcntl.", "resource.", "pty.",
+	"builtins.input", "builtins.breakpoint", "webbrowser.",
+	"urllib.Request", "http.client.", "ftplib.", "smtplib.", "sqlite3.",
+	"signal.", "glob.", "cpython.", "winreg.", "syslog.",
+	"_posixsubprocess.", "setopencodehook", "sys.unraisablehook",
+	"sys.excepthook", NULL
+};
+
+/*
+ * Class attributes may only change on classes the tool defined itself
+ * (module "tool"): patching a stdlib class would change how trusted code
+ * behaves for the rest of the call.
+ */
+static int
+foreign_type(PyObject *args)
+{
+	PyObject	*obj, *mod;
+
+	if (!PyTuple_Check(args) || PyTuple_GET_SIZE(args) < 1)
+		return (0);
+	obj = PyTuple_GET_ITEM(args, 0);
+	if (!PyType_Check(obj))
+		return (0);
+	mod = PyDict_GetItemString(((PyTypeObject *)obj)->tp_dict,
+	    "__module__");
+	if (mod != NULL && PyUnicode_Check(mod) &&
+	    PyUnicode_CompareWithASCIIString(mod, "tool") == 0)
+		return (0);
+	return (1);
+}
+
+static int
+audit_hook(const char *ev, PyObject *args, void *ud)
+{
+	const char	**p;
+	size_t		  n;
+
+	(void)ud;
+	if (!audit_armed)
+		return (0);
+	if ((strcmp(ev, "object.__setattr__") == 0 ||
+	    strcmp(ev, "object.__delattr__") == 0) && foreign_type(args))
+		goto deny;
+	for (p = audit_deny; *p; p++) {
+		n = strlen(*p);
+		if ((*p)[n - 1] == '.' ? strncmp(ev, *p, n) == 0 :
+		    strcmp(ev, *p) == 0)
+			goto deny;
+	}
+	return (0);
+deny:
+	PyErr_SetString(PyExc_PermissionError,
+	    "operation not permitted in the sandbox");
+	return (-1);
+}
+
+void
+sbx_py_audit_arm(int on)
+{
+	audit_armed = on;
+}
+
+/* _sbx.roundtrip(bytes) -> bytes: one broker request from the child. */
+static PyObject *
+sbx_roundtrip(PyObject *self, PyObject *arg)
+{
+	struct sbx_buf	 b = { 0 };
+	char		*buf, *p;
+	Py_ssize_t	 n;
+	uint32_t	 len;
+	PyObject	*r;
+
+	(void)self;
+	if (PyBytes_AsStringAndSize(arg, &p, &n) == -1)
+		return (NULL);
+	if (sbx_frame_put(&b, p, (size_t)n) == -1 ||
+	    sbx_frame_write_fd(4, b.data, b.len) == -1) {
+		sbx_buf_free(&b);
+		PyErr_SetString(PyExc_ConnectionError, "broker unavailable");
+		return (NULL);
+	}
+	sbx_buf_free(&b);
+	if (sbx_frame_read_fd(3, 4 * SBX_HTTP_BODY_MAX + 65536, &buf,
+	    &len) == -1) {
+		PyErr_SetString(PyExc_ConnectionError, "broker unavailable");
+		return (NULL);
+	}
+	r = PyBytes_FromStringAndSize(buf, len);
+	free(buf);
+	return (r);
+}
+
+/*
+ * _sbx.tool_line(tb) -> int | None: the last line of tool code in a
+ * traceback.  Done in C because reading tb_frame from Python is itself an
+ * audited (and, in the child, denied) attribute access.
+ */
+static PyObject *
+sbx_tool_line(PyObject *self, PyObject *arg)
+{
+	PyTracebackObject	*tb;
+	PyCodeObject		*code;
+	int			 line = -1, l;
+
+	(void)self;
+	if (!PyTraceBack_Check(arg))
+		Py_RETURN_NONE;
+	for (tb = (PyTracebackObject *)arg; tb != NULL; tb = tb->tb_next) {
+		code = PyFrame_GetCode(tb->tb_frame);
+		if (PyUnicode_Check(code->co_filename) &&
+		    PyUnicode_CompareWithASCIIString(code->co_filename,
+		    "<tool>") == 0) {
+			l = tb->tb_lineno >= 0 ? tb->tb_lineno :
+			    PyCode_Addr2Line(code, tb->tb_lasti);
+			if (l >= 0)
+				line = l;
+		}
+		Py_DECREF(code);
+	}
+	if (line < 0)
+		Py_RETURN_NONE;
+	return (PyLong_FromLong(line));
+}
+
+static PyMethodDef sbx_methods[] = {
+	{ "roundtrip", sbx_roundtrip, METH_O, NULL },
+	{ "tool_line", sbx_tool_line, METH_O, NULL },
+	{ NULL, NULL, 0, NULL }
+};
+
+static struct PyModuleDef sbx_module = {
+	PyModuleDef_HEAD_INIT, "_sbx", NULL, -1, sbx_methods,
+	NULL, NULL, NULL, NULL
+};
+
+static PyObject *
+sbx_module_init(void)
+{
+	return (PyModule_Create(&sbx_module));
+}
+
+static int
+append_path(PyConfig *c, const char *path)
+{
+	wchar_t		*w;
+	PyStatus	 st;
+
+	if ((w = Py_DecodeLocale(path, NULL)) == NULL)
+		return (-1);
+	st = PyWideStringList_Append(&c->module_search_paths, w);
+	PyMem_RawFree(w);
+	return (PyStatus_Exception(st) ? -1 : 0);
+}
+
+static int
+configure(const struct sbx_pyconf *pc)
+{
+	PyConfig	c;
+	PyStatus	st;
+	size_t		i;
+	int		rc = -1;
+
+	PyConfig_InitIsolatedConfig(&c);
+	c.site_import = 0;
+	c.user_site_directory = 0;
+	c.write_bytecode = 0;
+	c.install_signal_handlers = 0;
+	c.module_search_paths_set = 1;
+	st = PyConfig_SetString(&c, &c.program_name, L"/usr/bin/python3.11");
+	if (PyStatus_Exception(st))
+		goto out;
+	if (append_path(&c, "/usr/lib/python3.11") == -1 ||
+	    append_path(&c, "/usr/lib/python3.11/lib-dynload") == -1)
+		goto out;
+	for (i = 0; i < pc->n_extra_paths; i++)
+		if (append_path(&c, pc->extra_paths[i]) == -1)
+			goto out;
+	st = Py_InitializeFromConfig(&c);
+	if (!PyStatus_Exception(st))
+		rc = 0;
+out:
+	PyConfig_Clear(&c);
+	return (rc);
+}
+
+static PyObject *
+harness_load(void)
+{
+	PyObject	*code, *mod;
+	char		*src;
+
+	if ((src = malloc(sbx_harness_py_len + 1)) == NULL)
+		return (NULL);
+	memcpy(src, sbx_harness_py, sbx_harness_py_len);
+	src[sbx_harness_py_len] = '\0';
+	code = Py_CompileString(src, "<sandbox>", Py_file_input);
+	free(src);
+	if (code == NULL)
+		return (NULL);
+	mod = PyImport_ExecCodeModuleEx("sbx_harness", code, "<sandbox>");
+	Py_DECREF(code);
+	return (mod);
+}
+
+static void
+log_py_error(const char *what)
+{
+	PyObject	*t, *v, *tb, *s;
+	json_t		*f = json_object();
+
+	PyErr_Fetch(&t, &v, &tb);
+	s = v ? PyObject_Str(v) : NULL;
+	json_object_set_new(f, "what", json_string(what));
+	if (s && PyUnicode_AsUTF8(s))
+		json_object_set_new(f, "error", json_string(PyUnicode_AsUTF8(s)));
+	PyErr_Clear();
+	sbx_log("error", "python_init_failed", f);
+	Py_XDECREF(s);
+	Py_XDECREF(t);
+	Py_XDECREF(v);
+	Py_XDECREF(tb);
+}
+
+int
+sbx_py_init(const struct sbx_pyconf *pc)
+{
+	PyObject	*mod, *extra, *r;
+	const char	*v, *sp;
+	size_t		 i;
+
+	if (PySys_AddAuditHook(audit_hook, NULL) != 0)
+		return (-1);
+	if (PyImport_AppendInittab("_sbx", sbx_module_init) == -1)
+		return (-1);
+	if (configure(pc) == -1)
+		return (-1);
+	if ((mod = harness_load()) == NULL) {
+		log_py_error("harness");
+		return (-1);
+	}
+	h_run = PyObject_GetAttrString(mod, "run");
+	h_warm = PyObject_GetAttrString(mod, "warm_child");
+	h_cache_put = PyObject_GetAttrString(mod, "cache_put");
+	h_schema = PyObject_GetAttrString(mod, "schema_for");
+	extra = PyList_New(0);
+	for (i = 0; i < pc->n_extra_modules; i++) {
+		PyObject *s = PyUnicode_FromString(pc->extra_modules[i]);
+		PyList_Append(extra, s);
+		Py_XDECREF(s);
+	}
+	r = PyObject_CallMethod(mod, "init", "iO", pc->testing, extra);
+	Py_DECREF(extra);
+	Py_DECREF(mod);
+	if (r == NULL || !h_run || !h_warm || !h_cache_put || !h_schema) {
+		log_py_error("harness init");
+		Py_XDECREF(r);
+		return (-1);
+	}
+	Py_DECREF(r);
+	v = Py_GetVersion();
+	sp = strchr(v, ' ');
+	snprintf(pyversion, sizeof(pyversion), "%.*s",
+	    (int)(sp ? (size_t)(sp - v) : strlen(v)), v);
+	return (0);
+}
+
+const char *
+sbx_py_version(void)
+{
+	return (pyversion);
+}
+
+static int
+bytes_out(PyObject *r, char **out, size_t *outlen)
+{
+	char		*p;
+	Py_ssize_t	 n;
+
+	if (r == NULL || PyBytes_AsStringAndSize(r, &p, &n) == -1) {
+		Py_XDECREF(r);
+		PyErr_Clear();
+		return (-1);
+	}
+	if ((*out = malloc((size_t)n + 1)) == NULL) {
+		Py_DECREF(r);
+		return (-1);
+	}
+	memcpy(*out, p, (size_t)n);
+	(*out)[n] = '\0';
+	*outlen = (size_t)n;
+	Py_DECREF(r);
+	return (0);
+}
+
+/*
+ * Run one request through the harness.  Never PyErr_Print: printing a
+ * traceback opens source files, which the child may not do.
+ */
+int
+sbx_py_run(const char *req, size_t n, char **out, size_t *outlen)
+{
+	PyObject	*r;
+
+	r = PyObject_CallFunction(h_run, "y#", req, (Py_ssize_t)n);
+	return (bytes_out(r, out, outlen));
+}
+
+int
+sbx_py_warm_child(void)
+{
+	PyObject	*r;
+
+	if ((r = PyObject_CallNoArgs(h_warm)) == NULL) {
+		PyErr_Clear();
+		return (-1);
+	}
+	Py_DECREF(r);
+	return (0);
+}
+
+int
+sbx_py_cache_put(const char *key, const char *code, const json_t *allowed)
+{
+	PyObject	*lst, *r;
+	json_t		*m;
+	size_t		 i;
+
+	if ((lst = PyList_New(0)) == NULL)
+		return (-1);
+	json_array_foreach(allowed, i, m) {
+		PyObject *s = PyUnicode_FromString(json_string_value(m));
+		if (s == NULL || PyList_Append(lst, s) == -1) {
+			Py_XDECREF(s);
+			Py_DECREF(lst);
+			PyErr_Clear();
+			return (-1);
+		}
+		Py_DECREF(s);
+	}
+	r = PyObject_CallFunction(h_cache_put, "ssO", key, code, lst);
+	Py_DECREF(lst);
+	if (r == NULL) {
+		PyErr_Clear();
+		return (-1);
+	}
+	Py_DECREF(r);
+	return (0);
+}
+
+/* input_schema of main() as canonical JSON text, for the unit tests. */
+char *
+sbx_py_schema(const char *src)
+{
+	PyObject	*r;
+	const char	*s;
+	char		*out = NULL;
+
+	if ((r = PyObject_CallFunction(h_schema, "s", src)) == NULL) {
+		PyErr_Clear();
+		return (NULL);
+	}
+	if (r == Py_None)
+		out = strdup("null");
+	else if ((s = PyUnicode_AsUTF8(r)) != NULL)
+		out = strdup(s);
+	PyErr_Clear();
+	Py_DECREF(r);
+	return (out);
+}

@@ -1,0 +1,149 @@
+/*
+ * sbx.h -- what the files of mcpbox-sandbox offer each other.
+ *
+ * The supervisor is one single-threaded process: CPython is initialised
+ * once (the zygote), every call runs in a fresh forked child that applies
+ * the kernel layers before any untrusted byte is parsed, and everything the
+ * child may not do itself (HTTP, installs) runs in short-lived helper
+ * processes the supervisor owns.  Files are split by job: framing, policy
+ * tables, redaction, seccomp, the embedded interpreter, children, the HTTP
+ * broker, the installer, requests/jobs and the event loop.
+ */
+#ifndef SBX_H
+#define SBX_H
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#define SBX_FRAME_MAX		(8u << 20)	/* client <-> supervisor */
+#define SBX_CHILD_FRAME_MAX	(3u << 19)	/* child -> supervisor, 1.5 MiB */
+#define SBX_RESULT_MAX		(1u << 20)
+#define SBX_STDOUT_MAX		(64u << 10)
+#define SBX_HTTP_BODY_MAX	(2u << 20)
+#define SBX_HTTP_HOPS		3
+#define SBX_HTTP_TIMEOUT_MS	10000
+#define SBX_MAX_HOSTS		64
+#define SBX_NOBODY_UID		65534
+
+/* ---- frame.c: 4-byte big-endian length + one JSON object ---- */
+struct sbx_buf {
+	uint8_t		*data;
+	size_t		 len;
+	size_t		 cap;
+	int		 wipe;	/* MADV_WIPEONFORK pages, zeroed on free */
+};
+
+enum { SBX_FRAME_NEED, SBX_FRAME_READY, SBX_FRAME_TOOBIG };
+
+void	 sbx_buf_free(struct sbx_buf *);
+int	 sbx_buf_append(struct sbx_buf *, const void *, size_t);
+void	 sbx_buf_consume(struct sbx_buf *, size_t);
+int	 sbx_frame_next(const struct sbx_buf *, size_t, uint32_t *);
+int	 sbx_frame_put(struct sbx_buf *, const char *, size_t);
+int	 sbx_frame_put_json(struct sbx_buf *, const json_t *);
+json_t	*sbx_frame_parse(const uint8_t *, size_t, char *, size_t);
+int	 sbx_frame_write_fd(int, const void *, size_t);
+int	 sbx_frame_read_fd(int, size_t, char **, uint32_t *);
+
+/* ---- log.c: one JSON object per line on stderr ---- */
+void	 sbx_log(const char *, const char *, json_t *);
+
+/* ---- policy.c: tables and checks that exist once ---- */
+struct sbx_hostrule {
+	char	host[256];
+	int	port;		/* 0: 443 only */
+};
+
+int	 sbx_policy_v4_blocked(uint32_t);
+int	 sbx_policy_addr_blocked(const struct sockaddr *);
+int	 sbx_policy_ip_blocked(const char *);
+int	 sbx_policy_host_allowed(const struct sbx_hostrule *, size_t,
+	    const char *, int);
+int	 sbx_policy_hostname_ok(const char *);
+int	 sbx_policy_method_ok(const char *);
+int	 sbx_policy_header_ok(const char *, const char *);
+int	 sbx_policy_package_ok(const char *);
+int	 sbx_policy_source_ok(const char *, int);
+char	*sbx_policy_utf8_clean(const char *, size_t, size_t *);
+
+/* ---- redact.c ---- */
+struct sbx_secrets {
+	char	**val;
+	size_t	 *len;
+	size_t	  n;
+};
+
+int	 sbx_secrets_from_json(struct sbx_secrets *, const json_t *);
+void	 sbx_secrets_free(struct sbx_secrets *);
+char	*sbx_redact_str(const struct sbx_secrets *, const char *, size_t,
+	    size_t *);
+json_t	*sbx_redact_json(const struct sbx_secrets *, json_t *);
+
+/* ---- seccomp.c ---- */
+int	 sbx_seccomp_build(void);
+int	 sbx_seccomp_apply(void);
+unsigned sbx_seccomp_len(void);
+
+/* ---- pyhost.c: the embedded interpreter ---- */
+struct sbx_pyconf {
+	int		  testing;
+	const char	**extra_paths;
+	size_t		  n_extra_paths;
+	const char	**extra_modules;
+	size_t		  n_extra_modules;
+};
+
+int	 sbx_py_init(const struct sbx_pyconf *);
+void	 sbx_py_audit_arm(int);
+int	 sbx_py_run(const char *, size_t, char **, size_t *);
+int	 sbx_py_warm_child(void);
+int	 sbx_py_cache_put(const char *, const char *, const json_t *);
+const char *sbx_py_version(void);
+char	*sbx_py_schema(const char *);
+
+/* ---- child.c: fork and the kernel layers ---- */
+struct sbx_child {
+	pid_t	pid;
+	int	to_fd;		/* requests and broker replies */
+	int	from_fd;	/* http requests and the final answer */
+};
+
+extern uid_t	sbx_child_uid;
+
+int	 sbx_child_spawn(struct sbx_child *, int);
+void	 sbx_child_kill(struct sbx_child *);
+
+/* ---- broker.c: HTTP on behalf of a child ---- */
+#ifdef SBX_TESTING
+extern int	 sbx_broker_test_port;
+extern const char *sbx_broker_test_cafile;
+#endif
+
+void	 sbx_broker_global_init(void);
+json_t	*sbx_broker_perform(const json_t *, const struct sbx_hostrule *,
+	    size_t, long);
+pid_t	 sbx_broker_spawn(const json_t *, const struct sbx_hostrule *,
+	    size_t, long, int *);
+
+/* ---- install.c: pip into a per-install directory ---- */
+pid_t	 sbx_install_spawn(const char *, const json_t *, char *, size_t,
+	    int *, char *, size_t);
+json_t	*sbx_install_finish(const char *, int, const char *, size_t);
+
+/* ---- server.c / job.c: the supervisor ---- */
+struct sbx_config {
+	const char	*socket_path;
+	uid_t		 allow_uid[16];
+	size_t		 n_allow_uid;
+	int		 concurrency;
+	int		 queue;
+	const char	*packages_dir;
+};
+
+double	 sbx_now_ms(void);
+int	 sbx_server_run(const struct sbx_config *);
+
+#endif

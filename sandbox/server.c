@@ -1,0 +1,507 @@
+/*
+ * server.c -- the supervisor's event loop.
+ *
+ * One thread, one poll(): the listening socket, a signalfd (SIGCHLD,
+ * SIGTERM, SIGINT), client connections, and the pipes of children,
+ * broker helpers and installers.  Nothing in the loop blocks on another
+ * process: children and helpers are only ever read and written without
+ * blocking, and the only synchronous work is parsing frames and forking.
+ * The socket lives in a directory that must already exist with mode
+ * 0700, and every peer's uid (SO_PEERCRED) must be ours or one allowed
+ * explicitly.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "server.h"
+
+struct sbx_state	S;
+
+enum { P_LISTEN, P_SIG, P_CONN, P_CHILD, P_BROKER, P_INSTALL, P_POOL };
+
+struct slot {
+	int	 type;
+	void	*ptr;
+	int	 idx;
+};
+
+double
+sbx_now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6);
+}
+
+static void
+log_msg(const char *level, const char *event, const char *msg)
+{
+	sbx_log(level, event, json_pack("{s:s}", "message", msg));
+}
+
+static int
+conn_flush(struct conn *c)
+{
+	ssize_t	n;
+
+	while (c->out.len > 0) {
+		n = send(c->fd, c->out.data, c->out.len, MSG_NOSIGNAL);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return (0);
+		if (n <= 0)
+			return (-1);
+		sbx_buf_consume(&c->out, (size_t)n);
+	}
+	return (0);
+}
+
+/* Queue one answer (ownership taken) and try to write it right away. */
+void
+conn_send(struct conn *c, json_t *r)
+{
+	if (r == NULL)
+		return;
+	if (c->out.len > CONN_OUT_MAX || sbx_frame_put_json(&c->out, r) == -1)
+		c->closing = 2;		/* a client that never reads */
+	json_decref(r);
+	if (c->closing != 2 && conn_flush(c) == -1)
+		c->closing = 2;
+}
+
+static void
+conn_close(struct conn *c)
+{
+	struct conn	**pp;
+
+	job_conn_gone(c);
+	for (pp = &S.conns; *pp; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	}
+	close(c->fd);
+	sbx_buf_free(&c->in);
+	sbx_buf_free(&c->out);
+	free(c);
+	S.nconns--;
+}
+
+static int
+peer_allowed(uid_t uid)
+{
+	size_t	i;
+
+	if (uid == geteuid())
+		return (1);
+	for (i = 0; i < S.cfg->n_allow_uid; i++)
+		if (S.cfg->allow_uid[i] == uid)
+			return (1);
+	return (0);
+}
+
+static void
+accept_conns(void)
+{
+	struct ucred	 cred;
+	socklen_t	 len;
+	struct conn	*c;
+	int		 fd;
+
+	while ((fd = accept4(S.lfd, NULL, NULL, SOCK_NONBLOCK |
+	    SOCK_CLOEXEC)) != -1) {
+		len = sizeof(cred);
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1 ||
+		    !peer_allowed(cred.uid)) {
+			sbx_log("warning", "peer_refused", json_pack("{s:i}",
+			    "uid", (int)cred.uid));
+			close(fd);
+			continue;
+		}
+		if (S.nconns >= MAX_CONNS || (c = calloc(1, sizeof(*c))) ==
+		    NULL) {
+			log_msg("warning", "conn_refused", "too many connections");
+			close(fd);
+			continue;
+		}
+		c->fd = fd;
+		c->uid = cred.uid;
+		c->in.wipe = 1;
+		c->next = S.conns;
+		S.conns = c;
+		S.nconns++;
+	}
+}
+
+static void
+conn_readable(struct conn *c)
+{
+	uint8_t		 buf[65536];
+	char		 err[200];
+	ssize_t		 n;
+	uint32_t	 len;
+	json_t		*req;
+	int		 st;
+
+	for (;;) {
+		n = recv(c->fd, buf, sizeof(buf), 0);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (n <= 0) {
+			c->closing = 2;
+			break;
+		}
+		if (sbx_buf_append(&c->in, buf, (size_t)n) == -1) {
+			c->closing = 2;
+			break;
+		}
+		while (!c->closing && (st = sbx_frame_next(&c->in,
+		    SBX_FRAME_MAX, &len)) != SBX_FRAME_NEED) {
+			if (st == SBX_FRAME_TOOBIG) {
+				conn_send(c, json_pack("{s:n,s:b,s:{s:s,s:s}}",
+				    "id", "ok", 0, "error", "type",
+				    "ProtocolError", "message",
+				    "frame larger than 8 MiB"));
+				if (!c->closing)
+					c->closing = 1;
+				sbx_buf_free(&c->in);
+				break;
+			}
+			req = sbx_frame_parse(c->in.data + 4, len, err,
+			    sizeof(err));
+			sbx_buf_consume(&c->in, 4 + (size_t)len);
+			if (req == NULL)
+				conn_send(c, json_pack("{s:n,s:b,s:{s:s,s:s}}",
+				    "id", "ok", 0, "error", "type",
+				    "ProtocolError", "message", err));
+			else {
+				job_request(c, req);
+				json_decref(req);
+			}
+		}
+		if (c->closing)
+			break;
+	}
+}
+
+static struct job *
+job_by_pid(pid_t pid, int *broker)
+{
+	struct job	*j;
+
+	for (j = S.jobs; j; j = j->next) {
+		if (j->child_live && j->child.pid == pid) {
+			*broker = 0;
+			return (j);
+		}
+		if (j->broker_pid == pid) {
+			*broker = 1;
+			return (j);
+		}
+	}
+	return (NULL);
+}
+
+static void
+reap(void)
+{
+	struct job	*j;
+	pid_t		 pid;
+	int		 st, broker, i;
+
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+		for (i = 0; i < S.npool; i++) {
+			if (S.pool[i].pid == pid) {
+				S.pool[i].pid = 0;
+				sbx_child_kill(&S.pool[i]);
+				S.pool[i] = S.pool[--S.npool];
+				break;
+			}
+		}
+		if ((j = job_by_pid(pid, &broker)) == NULL)
+			continue;
+		if (broker) {
+			j->broker_pid = 0;
+			if (j->broker_fd != -1)
+				job_broker_readable(j);
+		} else
+			job_reaped(j, st);
+	}
+}
+
+static void
+handle_signals(void)
+{
+	struct signalfd_siginfo	si;
+
+	while (read(S.sfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
+			S.stopping = 1;
+	}
+	reap();
+}
+
+static void
+pool_fill(void)
+{
+	while (!S.stopping && S.npool < POOL_MAX &&
+	    S.npool < S.cfg->concurrency) {
+		if (sbx_child_spawn(&S.pool[S.npool], 1) == -1)
+			return;
+		S.npool++;
+	}
+}
+
+static int
+socket_open(const char *path)
+{
+	struct sockaddr_un	 sa;
+	struct stat		 st;
+	char			*dup, *dir;
+	int			 fd, ok;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		log_msg("error", "socket", "socket path too long");
+		return (-1);
+	}
+	if ((dup = strdup(path)) == NULL)
+		return (-1);
+	dir = dirname(dup);
+	ok = stat(dir, &st) == 0 && S_ISDIR(st.st_mode) &&
+	    (st.st_mode & 07777) == 0700 &&
+	    (st.st_uid == geteuid() || peer_allowed(st.st_uid));
+	free(dup);
+	if (!ok) {
+		log_msg("error", "socket", "the socket's directory must exist, "
+		    "be mode 0700 and belong to us or an allowed uid");
+		return (-1);
+	}
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode) || unlink(path) == -1) {
+			log_msg("error", "socket", "socket path exists and is "
+			    "not a stale socket");
+			return (-1);
+		}
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) == -1)
+		return (-1);
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1 ||
+	    chmod(path, 0600) == -1 || listen(fd, 128) == -1) {
+		log_msg("error", "socket", strerror(errno));
+		close(fd);
+		return (-1);
+	}
+	/* Root serving a worker's directory: the worker owns the socket. */
+	if ((dup = strdup(path)) != NULL) {
+		if (stat(dirname(dup), &st) == 0 && st.st_uid != geteuid() &&
+		    chown(path, st.st_uid, st.st_gid) == -1)
+			log_msg("warning", "socket", "cannot chown the socket");
+		free(dup);
+	}
+	return (fd);
+}
+
+static struct pollfd	*pfd;
+static struct slot	*slots;
+static size_t		 pcap;
+
+static void
+add(int fd, short ev, int type, void *ptr, int idx, size_t *n)
+{
+	if (*n == pcap) {
+		pcap = pcap ? pcap * 2 : 64;
+		pfd = reallocarray(pfd, pcap, sizeof(*pfd));
+		slots = reallocarray(slots, pcap, sizeof(*slots));
+		if (pfd == NULL || slots == NULL)
+			abort();
+	}
+	pfd[*n].fd = fd;
+	pfd[*n].events = ev;
+	pfd[*n].revents = 0;
+	slots[*n].type = type;
+	slots[*n].ptr = ptr;
+	slots[*n].idx = idx;
+	(*n)++;
+}
+
+static size_t
+build(void)
+{
+	struct conn	*c;
+	struct job	*j;
+	size_t		 n = 0;
+	int		 i;
+
+	add(S.sfd, POLLIN, P_SIG, NULL, 0, &n);
+	if (!S.stopping)
+		add(S.lfd, POLLIN, P_LISTEN, NULL, 0, &n);
+	for (c = S.conns; c; c = c->next)
+		add(c->fd, (short)((c->closing ? 0 : POLLIN) |
+		    (c->out.len ? POLLOUT : 0)), P_CONN, c, 0, &n);
+	for (j = S.jobs; j; j = j->next) {
+		if (j->kind == JOB_INSTALL) {
+			if (j->child.from_fd != -1)
+				add(j->child.from_fd, POLLIN, P_INSTALL, j, 0,
+				    &n);
+			continue;
+		}
+		if (j->child.from_fd != -1)
+			add(j->child.from_fd, POLLIN, P_CHILD, j, 0, &n);
+		if (j->child.to_fd != -1 && j->req.len)
+			add(j->child.to_fd, POLLOUT, P_CHILD, j, 1, &n);
+		if (j->broker_fd != -1)
+			add(j->broker_fd, POLLIN, P_BROKER, j, 0, &n);
+	}
+	for (i = 0; i < S.npool; i++)
+		add(S.pool[i].from_fd, POLLIN, P_POOL, NULL, i, &n);
+	return (n);
+}
+
+static void
+dispatch(size_t n)
+{
+	struct conn	*c;
+	struct job	*j;
+	size_t		 i;
+	int		 k;
+
+	for (i = 0; i < n; i++) {
+		if (pfd[i].revents == 0)
+			continue;
+		switch (slots[i].type) {
+		case P_SIG:
+			handle_signals();
+			break;
+		case P_LISTEN:
+			accept_conns();
+			break;
+		case P_CONN:
+			c = slots[i].ptr;
+			if (pfd[i].revents & POLLOUT && conn_flush(c) == -1)
+				c->closing = 2;
+			if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
+				conn_readable(c);
+			break;
+		case P_CHILD:
+			j = slots[i].ptr;
+			if (slots[i].idx == 1 && j->child.to_fd == pfd[i].fd)
+				job_child_writable(j);
+			else if (slots[i].idx == 0 &&
+			    j->child.from_fd == pfd[i].fd)
+				job_child_readable(j);
+			break;
+		case P_BROKER:
+			j = slots[i].ptr;
+			if (j->broker_fd == pfd[i].fd)
+				job_broker_readable(j);
+			break;
+		case P_INSTALL:
+			job_install_readable(slots[i].ptr);
+			break;
+		case P_POOL:
+			/* A spare child that says anything, or dies, goes. */
+			for (k = 0; k < S.npool; k++) {
+				if (S.pool[k].from_fd != pfd[i].fd)
+					continue;
+				sbx_child_kill(&S.pool[k]);
+				S.pool[k] = S.pool[--S.npool];
+				break;
+			}
+			break;
+		}
+	}
+}
+
+static void
+close_finished_conns(void)
+{
+	struct conn	*c, *next;
+
+	for (c = S.conns; c; c = next) {
+		next = c->next;
+		if (c->closing == 2 || (c->closing == 1 && c->out.len == 0))
+			conn_close(c);
+	}
+}
+
+static void
+shutdown_all(void)
+{
+	double	until = sbx_now_ms() + 2000;
+
+	job_kill_all();
+	while (S.conns)
+		conn_close(S.conns);
+	while (sbx_now_ms() < until && waitpid(-1, NULL, WNOHANG) >= 0)
+		usleep(1000);
+	unlink(S.cfg->socket_path);
+	log_msg("info", "stopped", "supervisor stopped");
+}
+
+int
+sbx_server_run(const struct sbx_config *cfg)
+{
+	sigset_t	set;
+	size_t		n;
+	int		rc, tmo;
+
+	S.cfg = cfg;
+	S.started = sbx_now_ms();
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	if ((S.sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
+		return (-1);
+	if ((S.lfd = socket_open(cfg->socket_path)) == -1)
+		return (-1);
+	sbx_log("info", "listening", json_pack("{s:s,s:i,s:i,s:s,s:i}",
+	    "socket", cfg->socket_path, "concurrency", cfg->concurrency,
+	    "queue", cfg->queue, "python", sbx_py_version(), "seccomp_insns",
+	    (int)sbx_seccomp_len()));
+	while (!S.stopping) {
+		job_start_queued();
+		job_free_finished();
+		n = build();
+		/* Refill the pool only when nothing is waiting to be served. */
+		if (S.npool < POOL_MAX && poll(pfd, n, 0) == 0) {
+			pool_fill();
+			n = build();
+		}
+		tmo = job_next_deadline(sbx_now_ms());
+		rc = poll(pfd, n, tmo);
+		if (rc == -1 && errno != EINTR) {
+			log_msg("error", "poll", strerror(errno));
+			break;
+		}
+		if (rc > 0)
+			dispatch(n);
+		job_check_deadlines(sbx_now_ms());
+		close_finished_conns();
+	}
+	shutdown_all();
+	return (0);
+}

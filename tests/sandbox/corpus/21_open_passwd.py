@@ -1,0 +1,4 @@
+# layer: restricted builtins (no open)
+# expect: ToolError
+def main(x):
+    return open("/etc/passwd").read()

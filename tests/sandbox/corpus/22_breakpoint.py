@@ -1,0 +1,4 @@
+# layer: AST (breakpoint is not available)
+# expect: ValidationError
+def main(x):
+    breakpoint()

@@ -1,0 +1,5 @@
+# layer: AST (import allowlist)
+# expect: ValidationError
+import subprocess, ctypes
+def main(x):
+    return subprocess.check_output(["id"])

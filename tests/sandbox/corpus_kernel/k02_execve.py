@@ -1,0 +1,5 @@
+# layer: seccomp (execve kill)
+# expect: SandboxError
+import os
+def main(x):
+    os.execv("/bin/sh", ["sh", "-c", "id"])

@@ -1,0 +1,5 @@
+# layer: seccomp (openat EACCES)
+# expect: ToolError
+import os
+def main(x):
+    return os.listdir("/")

@@ -1,0 +1,104 @@
+"""Test client for mcpbox-sandbox: starts a supervisor on a private socket
+and speaks its framing (4-byte big-endian length + JSON object)."""
+import json, os, socket, struct, subprocess, tempfile, time, itertools
+
+
+class Supervisor:
+    def __init__(self, binary, args=(), env=None):
+        self.dir = tempfile.mkdtemp(prefix="sbx-test-")
+        os.chmod(self.dir, 0o700)
+        self.sock = os.path.join(self.dir, "sandbox.sock")
+        self.log = open(os.path.join(self.dir, "stderr.log"), "w+")
+        e = dict(os.environ)
+        e.update(env or {})
+        self.proc = subprocess.Popen([binary, "--socket", self.sock, *args],
+                                     stderr=self.log, env=e)
+        deadline = time.time() + 20
+        while not os.path.exists(self.sock):
+            if self.proc.poll() is not None or time.time() > deadline:
+                raise RuntimeError("supervisor did not start:\n" + self.logs())
+            time.sleep(0.01)
+
+    def logs(self):
+        self.log.flush()
+        with open(self.log.name) as f:
+            return f.read()
+
+    def client(self):
+        return Client(self.sock)
+
+    def alive(self):
+        if self.proc.poll() is not None:
+            return False
+        try:
+            with self.client() as c:
+                return c.call({"op": "health"}, timeout=10).get("ok") is True
+        except OSError:
+            return False
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.proc.returncode
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        self.stop()
+
+
+class Client:
+    _ids = itertools.count(1)
+
+    def __init__(self, path):
+        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.s.connect(path)
+        self.buf = b""
+
+    def close(self):
+        self.s.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        self.close()
+
+    def send_raw(self, data):
+        self.s.sendall(data)
+
+    def send(self, obj):
+        data = json.dumps(obj).encode()
+        self.s.sendall(struct.pack(">I", len(data)) + data)
+
+    def recv(self, timeout=30):
+        self.s.settimeout(timeout)
+        while True:
+            if len(self.buf) >= 4:
+                (n,) = struct.unpack(">I", self.buf[:4])
+                if len(self.buf) >= 4 + n:
+                    body, self.buf = self.buf[4:4 + n], self.buf[4 + n:]
+                    return json.loads(body)
+            chunk = self.s.recv(1 << 20)
+            if not chunk:
+                raise EOFError("supervisor closed the connection")
+            self.buf += chunk
+
+    def call(self, req, timeout=30):
+        req = dict(req)
+        req.setdefault("id", next(self._ids))
+        self.send(req)
+        r = self.recv(timeout)
+        assert r.get("id") == req["id"], (r, req["id"])
+        return r
+
+    def execute(self, code, args=None, timeout=30, **kw):
+        req = {"op": "execute", "code": code, "args": args or {}}
+        req.update(kw)
+        return self.call(req, timeout=timeout)
