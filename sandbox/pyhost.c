@@ -40,29 +40,6 @@ static const char *audit_deny[] = {
 	"sys.excepthook", NULL
 };
 
-/*
- * Class attributes may only change on classes the tool defined itself
- * (module "tool"): patching a stdlib class would change how trusted code
- * behaves for the rest of the call.
- */
-static int
-foreign_type(PyObject *args)
-{
-	PyObject	*obj, *mod;
-
-	if (!PyTuple_Check(args) || PyTuple_GET_SIZE(args) < 1)
-		return (0);
-	obj = PyTuple_GET_ITEM(args, 0);
-	if (!PyType_Check(obj))
-		return (0);
-	mod = PyDict_GetItemString(((PyTypeObject *)obj)->tp_dict,
-	    "__module__");
-	if (mod != NULL && PyUnicode_Check(mod) &&
-	    PyUnicode_CompareWithASCIIString(mod, "tool") == 0)
-		return (0);
-	return (1);
-}
-
 static int
 audit_hook(const char *ev, PyObject *args, void *ud)
 {
@@ -72,15 +49,13 @@ audit_hook(const char *ev, PyObject *args, void *ud)
 	(void)ud;
 	if (!audit_armed)
 		return (0);
-	if ((strcmp(ev, "object.__setattr__") == 0 ||
-	    strcmp(ev, "object.__delattr__") == 0) && foreign_type(args))
-		goto deny;
 	for (p = audit_deny; *p; p++) {
 		n = strlen(*p);
 		if ((*p)[n - 1] == '.' ? strncmp(ev, *p, n) == 0 :
 		    strcmp(ev, *p) == 0)
 			goto deny;
 	}
+	(void)args;
 	return (0);
 deny:
 	PyErr_SetString(PyExc_PermissionError,

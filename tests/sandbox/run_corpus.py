@@ -22,7 +22,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ESCAPE_MARKERS = [r"uid=\d+", r"root:x:0:0", r"rwx mapping ok", r"thread ran",
                   r"unix socket \d", r"netlink socket", r"wrote /tmp",
                   r"sent SIGKILL", r"uid now 0", r"HTTP/1\.", r"<module 'os'",
-                  r"<module 'sys'", r"f_globals", r"__builtins__': <module"]
+                  r"<module .sys.", r"f_globals.: \{", r"__builtins__.: <module",
+                  r"/usr/lib/python", r"sbx_harness"]
 
 
 def header(src):

@@ -1,0 +1,6 @@
+# layer: injected objects refuse writes
+# expect: ToolError
+# match: read-only
+def main(x):
+    http.request = lambda *a, **k: None
+    return 1

@@ -1,0 +1,5 @@
+# layer: supervisor re-validates every child frame
+# expect: ToolError
+# match: 64 bits
+def main(x):
+    return 10 ** 40
