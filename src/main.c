@@ -26,6 +26,7 @@
 #include "core/core.h"
 #include "db/db.h"
 #include "http/http.h"
+#include "sandbox_client.h"
 
 static const char	*env_get(const char *);
 
@@ -148,6 +149,14 @@ kore_parent_configure(int argc, char **argv)
 	else
 		kore_runas_user = kore_strdup(getenv("MCPBOX_RUNAS"));
 
+	if (ratelimit_init(8192) == -1) {
+		log_error("cannot map the shared rate-limit table");
+		exit(1);
+	}
+	/* Before the listener exists, so the keeper never holds it. */
+	(void)sbx_keeper_start(mcpbox_cfg.sandbox_bin, mcpbox_cfg.run_dir,
+	    mcpbox_cfg.sandbox_concurrency);
+
 	worker_count = (u_int8_t)mcpbox_cfg.workers;
 	listen_configured();
 
@@ -158,6 +167,7 @@ kore_parent_configure(int argc, char **argv)
 void
 kore_parent_teardown(void)
 {
+	sbx_keeper_stop();
 	log_info("stopped");
 }
 
@@ -166,8 +176,12 @@ kore_worker_configure(void)
 {
 	char	name[16];
 
+	char	sock[108];
+
 	(void)snprintf(name, sizeof(name), "worker-%u", worker->id);
 	log_set_process(name);
+	sbx_socket_path(mcpbox_cfg.run_dir, sock, sizeof(sock));
+	sbx_client_init(sock);
 }
 
 void

@@ -1,13 +1,118 @@
 /*
- * api/: HTTP handlers, one file per resource. A handler parses and checks
- * its input, calls one domain or db function and renders the result; it
- * never builds SQL or sandbox frames itself.
+ * api/: the REST API under /api (DESIGN.md §9), one file per resource.
+ *
+ * Every /api request enters through api_dispatch (router.c): the path is
+ * checked for tricks, matched against the route table, the admin's access
+ * token is verified (signature, type, expiry, then the blacklist and the
+ * password version in PostgreSQL, so a logout is effective on every worker
+ * at once), and only then is the resource handler called.
+ *
+ * A handler parses and validates input, runs its statement from db/ and
+ * renders the result. Most statements return one row (status, body): the
+ * SQL decides 200/404/409 atomically inside one statement, so a state
+ * machine such as approval can't race between a check and an update.
  */
 #ifndef MCPBOX_API_H
 #define MCPBOX_API_H
 
-#include "http/http.h"
+#include <kore/kore.h>
+#include <kore/http.h>
+#include <kore/tasks.h>
 
+#include "http/http.h"
+#include "db/db.h"
+
+#define API_PARAMS_MAX	3
+#define API_PARAM_LEN	96
+
+struct api_ctx;
+typedef int	(*api_handler)(struct http_request *, struct api_ctx *);
+
+struct api_route {
+	int		method;
+	const char	*pattern;	/* "/api/servers/:id/tools" */
+	const char	*name;		/* for logs and metrics */
+	api_handler	fn;
+	int		open;		/* no admin token needed */
+};
+
+struct api_ctx {
+	const struct api_route	*route;
+	char			param[API_PARAMS_MAX][API_PARAM_LEN];
+	int			nparams;
+	int			authed;
+	char			actor[128];
+	char			jti[64];
+	int64_t			token_exp;
+	int			pv;
+	struct db_call		db;
+	int			step;
+	json_t			*body;
+	json_t			*scratch;	/* handler-owned JSON, freed */
+	void			*state;
+	void			(*state_free)(void *);
+	struct kore_task	task;
+	int			task_used;
+};
+
+int	api_dispatch(struct http_request *);
+
+/* Run `sql` on c->db; DB_PENDING means return KORE_RESULT_RETRY. */
+enum db_status	api_sql(struct http_request *, struct api_ctx *,
+		    const char *sql, int n, const char **params);
+/* Run a (status int, body json) statement and send its row. */
+int	api_sql_respond(struct http_request *, struct api_ctx *,
+	    const char *sql, int n, const char **params);
+int	api_db_error(struct http_request *, struct api_ctx *);
+int	api_body(struct http_request *, struct api_ctx *);
+void	api_next(struct api_ctx *);
+
+/* Input checks: 0 ok; else a field error was added to `fields`. */
+int	api_field_str(json_t *body, const char *key, int required,
+	    size_t maxlen, const char **out, json_t *fields);
+int	api_field_int(json_t *body, const char *key, int required,
+	    long min, long max, long *out, int *present, json_t *fields);
+int	api_field_bool(json_t *body, const char *key, int *out,
+	    int *present, json_t *fields);
+int	api_fields_only(json_t *body, const char *const *allowed,
+	    json_t *fields);
+int	api_invalid(struct http_request *, json_t *fields);
+int	api_page(struct http_request *, long *page, long *page_size,
+	    char *offset, char *limit);
+int	api_uuid_valid(const char *);
+int	api_name_valid(const char *);
+int	api_host_normalize(const char *, char *, size_t);
+
+/* Resources. */
+int	api_auth_status(struct http_request *, struct api_ctx *);
+int	api_auth_setup(struct http_request *, struct api_ctx *);
+int	api_auth_login(struct http_request *, struct api_ctx *);
+int	api_auth_refresh(struct http_request *, struct api_ctx *);
+int	api_auth_logout(struct http_request *, struct api_ctx *);
+int	api_auth_change_password(struct http_request *, struct api_ctx *);
+int	api_auth_me(struct http_request *, struct api_ctx *);
+
+int	api_servers_list(struct http_request *, struct api_ctx *);
+int	api_servers_create(struct http_request *, struct api_ctx *);
+int	api_servers_get(struct http_request *, struct api_ctx *);
+int	api_servers_update(struct http_request *, struct api_ctx *);
+int	api_servers_delete(struct http_request *, struct api_ctx *);
+int	api_servers_start(struct http_request *, struct api_ctx *);
+int	api_servers_stop(struct http_request *, struct api_ctx *);
+int	api_servers_host_add(struct http_request *, struct api_ctx *);
+int	api_servers_host_remove(struct http_request *, struct api_ctx *);
+
+int	api_tools_list(struct http_request *, struct api_ctx *);
+int	api_tools_create(struct http_request *, struct api_ctx *);
+int	api_tools_get(struct http_request *, struct api_ctx *);
+int	api_tools_update(struct http_request *, struct api_ctx *);
+int	api_tools_delete(struct http_request *, struct api_ctx *);
+int	api_tools_versions(struct http_request *, struct api_ctx *);
+int	api_tools_version_get(struct http_request *, struct api_ctx *);
+int	api_tools_rollback(struct http_request *, struct api_ctx *);
+int	api_tools_logs(struct http_request *, struct api_ctx *);
+
+/* Health (outside /api). */
 int	api_health(struct http_request *);
 int	api_health_ready(struct http_request *);
 

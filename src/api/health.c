@@ -8,10 +8,18 @@
  */
 #include "api/api.h"
 #include "db/db.h"
+#include "sandbox_client.h"
+
+#define READY_SANDBOX_MS	2000
 
 struct ready_state {
 	struct db_call	db;
 	double		t0;
+	int		db_ok;
+	double		db_ms;
+	int		db_checked;
+	struct sbx_call	*sbx;
+	double		t1;
 };
 
 static void
@@ -20,6 +28,7 @@ ready_free(void *arg)
 	struct ready_state	*s = arg;
 
 	db_call_clear(&s->db);
+	sbx_call_free(s->sbx);
 	kore_free(s);
 }
 
@@ -39,7 +48,7 @@ api_health_ready(struct http_request *req)
 	struct ready_state	*s;
 	enum db_status		st;
 	json_t			*checks;
-	int			ok;
+	int			ok, sok;
 
 	hx_begin(req, "health_ready");
 	if (req->method != HTTP_METHOD_GET)
@@ -48,16 +57,33 @@ api_health_ready(struct http_request *req)
 	if (s->t0 == 0)
 		s->t0 = clock_ms_precise();
 
-	st = db_call_run(&s->db, req, "SELECT 1", 0, NULL);
-	if (st == DB_PENDING)
+	if (!s->db_checked) {
+		st = db_call_run(&s->db, req, "SELECT 1", 0, NULL);
+		if (st == DB_PENDING)
+			return (KORE_RESULT_RETRY);
+		s->db_ok = (st == DB_DONE && db_ntuples(&s->db) == 1);
+		s->db_ms = clock_ms_precise() - s->t0;
+		s->db_checked = 1;
+		s->t1 = clock_ms_precise();
+		s->sbx = sbx_call_start(json_pack("{s:s}", "op", "health"),
+		    READY_SANDBOX_MS, req, NULL, NULL);
+	}
+	if (!sbx_call_done(s->sbx)) {
+		http_request_sleep(req);
 		return (KORE_RESULT_RETRY);
-
-	ok = (st == DB_DONE && db_ntuples(&s->db) == 1);
+	}
+	sok = json_is_true(json_object_get(sbx_call_reply(s->sbx), "ok"));
+	ok = s->db_ok && sok;
 	checks = json_object();
-	json_object_set_new(checks, "database", ok ?
-	    json_pack("{s:b, s:f}", "ok", 1, "latency_ms",
-	    clock_ms_precise() - s->t0) :
+	json_object_set_new(checks, "database", s->db_ok ?
+	    json_pack("{s:b, s:f}", "ok", 1, "latency_ms", s->db_ms) :
 	    json_pack("{s:b, s:s}", "ok", 0, "error", "database unreachable"));
+	json_object_set_new(checks, "sandbox", sok ?
+	    json_pack("{s:b, s:f, s:O?, s:O?}", "ok", 1, "latency_ms",
+	    clock_ms_precise() - s->t1,
+	    "running", json_object_get(sbx_call_reply(s->sbx), "running"),
+	    "queued", json_object_get(sbx_call_reply(s->sbx), "queued")) :
+	    json_pack("{s:b, s:s}", "ok", 0, "error", "sandbox unreachable"));
 	return (hx_json(req, ok ? 200 : 503, json_pack("{s:s, s:o}",
 	    "status", ok ? "ready" : "not_ready", "checks", checks)));
 }

@@ -51,6 +51,9 @@ void	hx_security_headers(struct http_request *, int is_html);
 /* Body: read the whole request body (at most `max` bytes) as JSON. */
 int	hx_body_json(struct http_request *, size_t max, json_t **out);
 
+/* Query string: 1 with the decoded value, 0 when absent or malformed. */
+int	hx_query(struct http_request *, const char *, char *, size_t);
+
 /* Fallback and asset routes (conf/mcpbox.conf). */
 int	hx_not_found(struct http_request *);
 int	hx_asset_index(struct http_request *);

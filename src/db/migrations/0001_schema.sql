@@ -12,6 +12,9 @@ CREATE TABLE admin_users (
 	updated_at	timestamptz NOT NULL DEFAULT now()
 );
 
+-- One admin (DESIGN.md §8): setup can only ever create one row.
+CREATE UNIQUE INDEX admin_users_single ON admin_users ((true));
+
 CREATE TABLE token_blacklist (
 	jti		text PRIMARY KEY,
 	expires_at	timestamptz NOT NULL

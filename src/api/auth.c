@@ -1,0 +1,492 @@
+/*
+ * Admin authentication (DESIGN.md §8): setup, login, refresh with rotation,
+ * logout, password change, me.
+ *
+ * Argon2id with 64 MiB per hash takes a good fraction of a second, far too
+ * long for a worker's event loop, so hashing and verifying run in a Kore
+ * task thread while the request sleeps. Unknown users get a dummy verify
+ * of the same cost, and failed logins count against the caller's IP in the
+ * shared rate-limit table (5 per minute across all workers).
+ */
+#include <stddef.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "db/sql.h"
+
+#define ACCESS_TTL	(15 * 60)
+#define REFRESH_TTL	(7 * 24 * 3600)
+#define LOGIN_LIMIT	5
+#define LOGIN_WINDOW	60
+
+enum pw_op {
+	PW_HASH = 1,
+	PW_VERIFY,
+};
+
+struct pw_job {
+	enum pw_op	op;
+	char		password[160];
+	char		encoded[192];	/* in for verify, out for hash */
+	int		have_encoded;
+	int		ok;
+	/* Kept across steps. */
+	char		username[64];
+	char		new_password[160];
+	int		pv;
+};
+
+static void
+pw_job_free(void *arg)
+{
+	struct pw_job	*j = arg;
+
+	explicit_bzero(j, sizeof(*j));
+	kore_free(j);
+}
+
+static struct pw_job *
+pw_job_get(struct api_ctx *c)
+{
+	if (c->state == NULL) {
+		c->state = kore_calloc(1, sizeof(struct pw_job));
+		c->state_free = pw_job_free;
+	}
+	return (c->state);
+}
+
+/* Runs in a task thread: touches only the job. */
+static int
+pw_task(struct kore_task *t)
+{
+	struct api_ctx	*c;
+	struct pw_job	*j;
+
+	c = (struct api_ctx *)(void *)((char *)t -
+	    offsetof(struct api_ctx, task));
+	j = c->state;
+	if (j->op == PW_HASH)
+		j->ok = password_hash(j->password, j->encoded,
+		    sizeof(j->encoded)) == 0;
+	else
+		j->ok = password_verify(j->have_encoded ? j->encoded : NULL,
+		    j->password);
+	return (KORE_RESULT_OK);
+}
+
+/*
+ * Start or poll the password task. Returns KORE_RESULT_RETRY while it
+ * runs, KORE_RESULT_OK once j->ok holds the answer.
+ */
+static int
+pw_run(struct http_request *req, struct api_ctx *c)
+{
+	if (!c->task_used) {
+		kore_task_create(&c->task, pw_task);
+		kore_task_bind_request(&c->task, req);
+		c->task_used = 1;
+		kore_task_run(&c->task);
+		return (KORE_RESULT_RETRY);
+	}
+	if (kore_task_state(&c->task) != KORE_TASK_STATE_FINISHED) {
+		http_request_sleep(req);
+		return (KORE_RESULT_RETRY);
+	}
+	kore_task_destroy(&c->task);
+	c->task_used = 0;
+	return (KORE_RESULT_OK);
+}
+
+static int
+username_valid(const char *u)
+{
+	size_t	i, n;
+
+	n = strlen(u);
+	if (n < 3 || n > 50 || !((u[0] >= 'a' && u[0] <= 'z') ||
+	    (u[0] >= 'A' && u[0] <= 'Z')))
+		return (0);
+	for (i = 1; i < n; i++) {
+		if (!((u[i] >= 'a' && u[i] <= 'z') || (u[i] >= 'A' &&
+		    u[i] <= 'Z') || (u[i] >= '0' && u[i] <= '9') || u[i] == '_'))
+			return (0);
+	}
+	return (1);
+}
+
+/* Issue an access + refresh pair for `user` at password version `pv`. */
+static int
+send_tokens(struct http_request *req, int status, const char *user, int pv)
+{
+	char	jti_a[37], jti_r[37], *access, *refresh;
+	int64_t	exp_a, exp_r, now;
+	json_t	*o;
+
+	now = (int64_t)time(NULL);
+	access = jwt_issue(mcpbox_cfg.jwt_secret, mcpbox_cfg.jwt_secret_len,
+	    user, "access", pv, ACCESS_TTL, now, jti_a, &exp_a);
+	refresh = jwt_issue(mcpbox_cfg.jwt_secret, mcpbox_cfg.jwt_secret_len,
+	    user, "refresh", pv, REFRESH_TTL, now, jti_r, &exp_r);
+	if (access == NULL || refresh == NULL) {
+		free(access);
+		free(refresh);
+		return (hx_error(req, 500, "internal", "token issue failed"));
+	}
+	o = json_pack("{s:s, s:s, s:s, s:i, s:i, s:s}", "access_token", access,
+	    "refresh_token", refresh, "token_type", "bearer", "expires_in",
+	    ACCESS_TTL, "refresh_expires_in", REFRESH_TTL, "username", user);
+	explicit_bzero(access, strlen(access));
+	explicit_bzero(refresh, strlen(refresh));
+	free(access);
+	free(refresh);
+	return (hx_json(req, status, o));
+}
+
+int
+api_auth_status(struct http_request *req, struct api_ctx *c)
+{
+	const char	*p[1] = { MCPBOX_VERSION };
+
+	return (api_sql_respond(req, c, SQL_AUTH_STATUS_RESPOND, 1, p));
+}
+
+int
+api_auth_setup(struct http_request *req, struct api_ctx *c)
+{
+	static const char *const allowed[] = { "username", "password", NULL };
+	struct pw_job	*j;
+	const char	*user, *pw, *p[3];
+	json_t		*fields;
+	enum db_status	st;
+	char		msg[128];
+
+	j = pw_job_get(c);
+	switch (c->step) {
+	case 0:
+		if (api_body(req, c) == -1)
+			return (KORE_RESULT_OK);
+		fields = json_object();
+		api_fields_only(c->body, allowed, fields);
+		api_field_str(c->body, "username", 1, 50, &user, fields);
+		api_field_str(c->body, "password", 1, 128, &pw, fields);
+		if (user != NULL && !username_valid(user))
+			json_object_set_new(fields, "username", json_string(
+			    "3-50 letters, digits or _, starting with a letter"));
+		if (pw != NULL && password_policy(pw, msg, sizeof(msg)) == -1)
+			json_object_set_new(fields, "password", json_string(msg));
+		if (json_object_size(fields) > 0)
+			return (api_invalid(req, fields));
+		json_decref(fields);
+		(void)snprintf(j->username, sizeof(j->username), "%s", user);
+		(void)snprintf(j->password, sizeof(j->password), "%s", pw);
+		c->step = 1;
+		/* FALLTHROUGH */
+	case 1:
+		/* Refuse before paying for a hash once an admin exists. */
+		st = api_sql(req, c, SQL_AUTH_ADMIN_EXISTS, 0, NULL);
+		if (st == DB_PENDING)
+			return (KORE_RESULT_RETRY);
+		if (st == DB_FAILED)
+			return (api_db_error(req, c));
+		if (strcmp(db_value(&c->db, 0, 0), "t") == 0)
+			return (hx_error(req, 409, "conflict",
+			    "an admin account already exists"));
+		api_next(c);
+		j->op = PW_HASH;
+		/* FALLTHROUGH */
+	case 2:
+		if (pw_run(req, c) == KORE_RESULT_RETRY)
+			return (KORE_RESULT_RETRY);
+		if (!j->ok)
+			return (hx_error(req, 500, "internal", "hashing failed"));
+		explicit_bzero(j->password, sizeof(j->password));
+		c->step = 3;
+		/* FALLTHROUGH */
+	default:
+		p[0] = j->username;
+		p[1] = j->encoded;
+		p[2] = ((struct hx *)http_state_get(req))->request_id;
+		return (api_sql_respond(req, c, SQL_AUTH_SETUP_RESPOND, 3, p));
+	}
+}
+
+static int
+login_failed(struct http_request *req, struct api_ctx *c, const char *ip)
+{
+	const char	*p[3];
+	struct pw_job	*j = c->state;
+	enum db_status	st;
+
+	if (c->step == 3) {
+		ratelimit_fail("login", ip, LOGIN_WINDOW, clock_ms());
+		c->step = 4;
+	}
+	p[0] = j->username;
+	p[1] = ((struct hx *)http_state_get(req))->request_id;
+	p[2] = ip;
+	st = api_sql(req, c, SQL_AUTH_LOGIN_FAILED, 3, p);
+	if (st == DB_PENDING)
+		return (KORE_RESULT_RETRY);
+	return (hx_error(req, 401, "invalid_credentials",
+	    "wrong username or password"));
+}
+
+int
+api_auth_login(struct http_request *req, struct api_ctx *c)
+{
+	static const char *const allowed[] = { "username", "password", NULL };
+	struct pw_job	*j;
+	const char	*user, *pw, *p[3];
+	json_t		*fields;
+	enum db_status	st;
+	char		ip[64], ra[16];
+	int		retry;
+
+	j = pw_job_get(c);
+	hx_client_ip(req, ip, sizeof(ip));
+	switch (c->step) {
+	case 0:
+		if (ratelimit_blocked("login", ip, LOGIN_LIMIT, LOGIN_WINDOW,
+		    clock_ms(), &retry)) {
+			(void)snprintf(ra, sizeof(ra), "%d", retry);
+			http_response_header(req, "retry-after", ra);
+			return (hx_error(req, 429, "rate_limited",
+			    "too many failed logins; wait and retry"));
+		}
+		if (api_body(req, c) == -1)
+			return (KORE_RESULT_OK);
+		fields = json_object();
+		api_fields_only(c->body, allowed, fields);
+		api_field_str(c->body, "username", 1, 128, &user, fields);
+		api_field_str(c->body, "password", 1, 128, &pw, fields);
+		if (json_object_size(fields) > 0)
+			return (api_invalid(req, fields));
+		json_decref(fields);
+		(void)snprintf(j->username, sizeof(j->username), "%s", user);
+		(void)snprintf(j->password, sizeof(j->password), "%s", pw);
+		c->step = 1;
+		/* FALLTHROUGH */
+	case 1:
+		p[0] = j->username;
+		st = api_sql(req, c, SQL_AUTH_USER, 1, p);
+		if (st == DB_PENDING)
+			return (KORE_RESULT_RETRY);
+		if (st == DB_FAILED)
+			return (api_db_error(req, c));
+		if (db_ntuples(&c->db) == 1) {
+			(void)snprintf(j->encoded, sizeof(j->encoded), "%s",
+			    db_value(&c->db, 0, 0));
+			j->have_encoded = 1;
+			j->pv = atoi(db_value(&c->db, 0, 1));
+		}
+		api_next(c);
+		j->op = PW_VERIFY;
+		/* FALLTHROUGH */
+	case 2:
+		if (pw_run(req, c) == KORE_RESULT_RETRY)
+			return (KORE_RESULT_RETRY);
+		explicit_bzero(j->password, sizeof(j->password));
+		if (!j->ok || !j->have_encoded) {
+			c->step = 3;
+			return (login_failed(req, c, ip));
+		}
+		ratelimit_clear("login", ip);
+		c->step = 5;
+		break;
+	case 3:
+	case 4:
+		return (login_failed(req, c, ip));
+	default:
+		break;
+	}
+	p[0] = j->username;
+	p[1] = ((struct hx *)http_state_get(req))->request_id;
+	p[2] = ip;
+	st = api_sql(req, c, SQL_AUTH_LOGIN_OK, 3, p);
+	if (st == DB_PENDING)
+		return (KORE_RESULT_RETRY);
+	if (st == DB_FAILED)
+		return (api_db_error(req, c));
+	return (send_tokens(req, 200, j->username, j->pv));
+}
+
+int
+api_auth_refresh(struct http_request *req, struct api_ctx *c)
+{
+	static const char *const allowed[] = { "refresh_token", NULL };
+	struct jwt_claims	*cl;
+	const char		*tok, *p[4];
+	json_t			*fields;
+	enum db_status		st;
+	char			exp[24], pv[16];
+
+	if (c->state == NULL) {
+		if (api_body(req, c) == -1)
+			return (KORE_RESULT_OK);
+		fields = json_object();
+		api_fields_only(c->body, allowed, fields);
+		api_field_str(c->body, "refresh_token", 1, 4096, &tok, fields);
+		if (json_object_size(fields) > 0)
+			return (api_invalid(req, fields));
+		json_decref(fields);
+		c->state = kore_calloc(1, sizeof(*cl));
+		c->state_free = kore_free;
+		if (jwt_check(mcpbox_cfg.jwt_secret, mcpbox_cfg.jwt_secret_len,
+		    tok, "refresh", time(NULL), c->state) == -1)
+			return (hx_error(req, 401, "unauthorized",
+			    "the refresh token is invalid or expired"));
+	}
+	cl = c->state;
+	(void)snprintf(exp, sizeof(exp), "%lld", (long long)cl->exp);
+	(void)snprintf(pv, sizeof(pv), "%d", cl->pv);
+	p[0] = cl->sub;
+	p[1] = cl->jti;
+	p[2] = exp;
+	p[3] = pv;
+	st = api_sql(req, c, SQL_AUTH_REFRESH_USE, 4, p);
+	if (st == DB_PENDING)
+		return (KORE_RESULT_RETRY);
+	if (st == DB_FAILED)
+		return (api_db_error(req, c));
+	if (strcmp(db_value(&c->db, 0, 0), "1") != 0)
+		return (hx_error(req, 401, "unauthorized",
+		    "the refresh token was already used or revoked"));
+	return (send_tokens(req, 200, cl->sub, cl->pv));
+}
+
+int
+api_auth_logout(struct http_request *req, struct api_ctx *c)
+{
+	static const char *const allowed[] = { "refresh_token", NULL };
+	struct jwt_claims	rcl;
+	const char		*tok, *p[6];
+	json_t			*fields;
+	char			aexp[24], rexp[24], rjti[64];
+
+	if (req->http_body_length > 0) {
+		if (api_body(req, c) == -1)
+			return (KORE_RESULT_OK);
+	} else if (c->body == NULL) {
+		c->body = json_object();
+	}
+	fields = json_object();
+	api_fields_only(c->body, allowed, fields);
+	api_field_str(c->body, "refresh_token", 0, 4096, &tok, fields);
+	if (json_object_size(fields) > 0)
+		return (api_invalid(req, fields));
+	json_decref(fields);
+	rjti[0] = '\0';
+	rexp[0] = '0';
+	rexp[1] = '\0';
+	/* Only a refresh token of the same admin can be revoked here. */
+	if (tok != NULL && jwt_check(mcpbox_cfg.jwt_secret,
+	    mcpbox_cfg.jwt_secret_len, tok, "refresh", time(NULL), &rcl) == 0 &&
+	    strcmp(rcl.sub, c->actor) == 0) {
+		(void)snprintf(rjti, sizeof(rjti), "%s", rcl.jti);
+		(void)snprintf(rexp, sizeof(rexp), "%lld", (long long)rcl.exp);
+	}
+	(void)snprintf(aexp, sizeof(aexp), "%lld", (long long)c->token_exp);
+	p[0] = c->jti;
+	p[1] = aexp;
+	p[2] = rjti;
+	p[3] = rexp;
+	p[4] = c->actor;
+	p[5] = ((struct hx *)http_state_get(req))->request_id;
+	return (api_sql_respond(req, c, SQL_AUTH_LOGOUT_RESPOND, 6, p));
+}
+
+int
+api_auth_change_password(struct http_request *req, struct api_ctx *c)
+{
+	static const char *const allowed[] = { "current_password",
+	    "new_password", NULL };
+	struct pw_job	*j;
+	const char	*cur, *nw, *p[4];
+	json_t		*fields;
+	enum db_status	st;
+	char		msg[128], pv[16];
+
+	j = pw_job_get(c);
+	switch (c->step) {
+	case 0:
+		if (api_body(req, c) == -1)
+			return (KORE_RESULT_OK);
+		fields = json_object();
+		api_fields_only(c->body, allowed, fields);
+		api_field_str(c->body, "current_password", 1, 128, &cur, fields);
+		api_field_str(c->body, "new_password", 1, 128, &nw, fields);
+		if (nw != NULL && password_policy(nw, msg, sizeof(msg)) == -1)
+			json_object_set_new(fields, "new_password",
+			    json_string(msg));
+		if (json_object_size(fields) > 0)
+			return (api_invalid(req, fields));
+		json_decref(fields);
+		(void)snprintf(j->password, sizeof(j->password), "%s", cur);
+		(void)snprintf(j->new_password, sizeof(j->new_password), "%s",
+		    nw);
+		c->step = 1;
+		/* FALLTHROUGH */
+	case 1:
+		p[0] = c->actor;
+		st = api_sql(req, c, SQL_AUTH_USER, 1, p);
+		if (st == DB_PENDING)
+			return (KORE_RESULT_RETRY);
+		if (st == DB_FAILED)
+			return (api_db_error(req, c));
+		if (db_ntuples(&c->db) != 1)
+			return (hx_error(req, 401, "unauthorized",
+			    "the account no longer exists"));
+		(void)snprintf(j->encoded, sizeof(j->encoded), "%s",
+		    db_value(&c->db, 0, 0));
+		j->have_encoded = 1;
+		api_next(c);
+		j->op = PW_VERIFY;
+		/* FALLTHROUGH */
+	case 2:
+		if (pw_run(req, c) == KORE_RESULT_RETRY)
+			return (KORE_RESULT_RETRY);
+		if (!j->ok)
+			return (hx_error_fields(req, 422, "validation_failed",
+			    "the current password is wrong", json_pack("{s:s}",
+			    "current_password", "wrong password")));
+		(void)snprintf(j->password, sizeof(j->password), "%s",
+		    j->new_password);
+		explicit_bzero(j->new_password, sizeof(j->new_password));
+		j->op = PW_HASH;
+		c->step = 3;
+		/* FALLTHROUGH */
+	case 3:
+		if (pw_run(req, c) == KORE_RESULT_RETRY)
+			return (KORE_RESULT_RETRY);
+		explicit_bzero(j->password, sizeof(j->password));
+		if (!j->ok)
+			return (hx_error(req, 500, "internal", "hashing failed"));
+		c->step = 4;
+		/* FALLTHROUGH */
+	default:
+		(void)snprintf(pv, sizeof(pv), "%d", c->pv);
+		p[0] = c->actor;
+		p[1] = j->encoded;
+		p[2] = pv;
+		p[3] = ((struct hx *)http_state_get(req))->request_id;
+		st = api_sql(req, c, SQL_AUTH_PASSWORD_SET, 4, p);
+		if (st == DB_PENDING)
+			return (KORE_RESULT_RETRY);
+		if (st == DB_FAILED)
+			return (api_db_error(req, c));
+		if (db_ntuples(&c->db) != 1)
+			return (hx_error(req, 409, "conflict",
+			    "the password changed meanwhile; log in again"));
+		/* Every older token is dead now; hand out fresh ones. */
+		return (send_tokens(req, 200, c->actor,
+		    atoi(db_value(&c->db, 0, 0))));
+	}
+}
+
+int
+api_auth_me(struct http_request *req, struct api_ctx *c)
+{
+	const char	*p[1] = { c->actor };
+
+	return (api_sql_respond(req, c, SQL_AUTH_ME_RESPOND, 1, p));
+}

@@ -1,0 +1,49 @@
+/*
+ * The REST route table (DESIGN.md §9): the one place that says which
+ * method and path reach which handler, and which few need no token.
+ */
+#include "api/api.h"
+
+#define G	HTTP_METHOD_GET
+#define P	HTTP_METHOD_POST
+#define U	HTTP_METHOD_PUT
+#define A	HTTP_METHOD_PATCH
+#define D	HTTP_METHOD_DELETE
+
+const struct api_route api_routes[] = {
+	{ G, "/api/auth/status", "auth_status", api_auth_status, 1 },
+	{ P, "/api/auth/setup", "auth_setup", api_auth_setup, 1 },
+	{ P, "/api/auth/login", "auth_login", api_auth_login, 1 },
+	{ P, "/api/auth/refresh", "auth_refresh", api_auth_refresh, 1 },
+	{ P, "/api/auth/logout", "auth_logout", api_auth_logout, 0 },
+	{ P, "/api/auth/change-password", "auth_change_password",
+	    api_auth_change_password, 0 },
+	{ G, "/api/auth/me", "auth_me", api_auth_me, 0 },
+
+	{ G, "/api/servers", "servers_list", api_servers_list, 0 },
+	{ P, "/api/servers", "servers_create", api_servers_create, 0 },
+	{ G, "/api/servers/:id", "servers_get", api_servers_get, 0 },
+	{ A, "/api/servers/:id", "servers_update", api_servers_update, 0 },
+	{ D, "/api/servers/:id", "servers_delete", api_servers_delete, 0 },
+	{ P, "/api/servers/:id/start", "servers_start", api_servers_start, 0 },
+	{ P, "/api/servers/:id/stop", "servers_stop", api_servers_stop, 0 },
+	{ P, "/api/servers/:id/allowed-hosts", "servers_host_add",
+	    api_servers_host_add, 0 },
+	{ D, "/api/servers/:id/allowed-hosts", "servers_host_remove",
+	    api_servers_host_remove, 0 },
+
+	{ G, "/api/servers/:id/tools", "tools_list", api_tools_list, 0 },
+	{ P, "/api/servers/:id/tools", "tools_create", api_tools_create, 0 },
+	{ G, "/api/tools/:id", "tools_get", api_tools_get, 0 },
+	{ A, "/api/tools/:id", "tools_update", api_tools_update, 0 },
+	{ D, "/api/tools/:id", "tools_delete", api_tools_delete, 0 },
+	{ G, "/api/tools/:id/versions", "tools_versions", api_tools_versions,
+	    0 },
+	{ G, "/api/tools/:id/versions/:n", "tools_version_get",
+	    api_tools_version_get, 0 },
+	{ P, "/api/tools/:id/rollback", "tools_rollback", api_tools_rollback,
+	    0 },
+	{ G, "/api/tools/:id/logs", "tools_logs", api_tools_logs, 0 },
+};
+
+const size_t api_routes_count = sizeof(api_routes) / sizeof(api_routes[0]);

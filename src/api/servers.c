@@ -1,0 +1,281 @@
+/* /api/servers: CRUD, start/stop and allowed hosts (DESIGN.md §9). */
+#include <string.h>
+
+#include "api/api.h"
+#include "db/sql.h"
+
+#define RID(req)	(((struct hx *)http_state_get(req))->request_id)
+
+/* Tool and server names: ^[a-z][a-z0-9_]*$, at most 64 characters. */
+int
+api_name_valid(const char *s)
+{
+	size_t	i, n;
+
+	n = strlen(s);
+	if (n == 0 || n > 64 || s[0] < 'a' || s[0] > 'z')
+		return (0);
+	for (i = 1; i < n; i++) {
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' &&
+		    s[i] <= '9') || s[i] == '_'))
+			return (0);
+	}
+	return (1);
+}
+
+/* Hostname or IP literal, lower-cased, trailing dot dropped, into out. */
+int
+api_host_normalize(const char *in, char *out, size_t outlen)
+{
+	size_t	i, n;
+	char	ch;
+
+	n = strlen(in);
+	if (n > 0 && in[n - 1] == '.')
+		n--;
+	if (n == 0 || n > 253 || n >= outlen)
+		return (-1);
+	for (i = 0; i < n; i++) {
+		ch = in[i];
+		if (ch >= 'A' && ch <= 'Z')
+			ch = (char)(ch - 'A' + 'a');
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+		    ch == '.' || ch == '-' || ch == ':'))
+			return (-1);
+		out[i] = ch;
+	}
+	out[n] = '\0';
+	if (out[0] == '.' || out[0] == '-' || strstr(out, "..") != NULL)
+		return (-1);
+	return (0);
+}
+
+static int
+need_uuid(struct http_request *req, struct api_ctx *c, int i)
+{
+	if (!api_uuid_valid(c->param[i])) {
+		hx_error(req, 404, "not_found", "no such resource");
+		return (-1);
+	}
+	return (0);
+}
+
+int
+api_servers_list(struct http_request *req, struct api_ctx *c)
+{
+	long		page, size;
+	char		off[16], lim[16], pg[16], ps[16];
+	const char	*p[4];
+
+	if (api_page(req, &page, &size, off, lim) == -1)
+		return (hx_error(req, 400, "bad_paging",
+		    "page must be ≥ 1 and page_size 1-100"));
+	(void)snprintf(pg, sizeof(pg), "%ld", page);
+	(void)snprintf(ps, sizeof(ps), "%ld", size);
+	p[0] = off;
+	p[1] = lim;
+	p[2] = pg;
+	p[3] = ps;
+	return (api_sql_respond(req, c, SQL_SERVERS_LIST_RESPOND, 4, p));
+}
+
+int
+api_servers_create(struct http_request *req, struct api_ctx *c)
+{
+	static const char *const allowed[] = { "name", "description", NULL };
+	const char	*name, *desc, *p[5];
+	json_t		*fields;
+
+	if (c->step == 0) {
+		if (api_body(req, c) == -1)
+			return (KORE_RESULT_OK);
+		fields = json_object();
+		api_fields_only(c->body, allowed, fields);
+		api_field_str(c->body, "name", 1, 64, &name, fields);
+		api_field_str(c->body, "description", 0, 2000, &desc, fields);
+		if (name != NULL && !api_name_valid(name))
+			json_object_set_new(fields, "name", json_string(
+			    "lower-case letters, digits and _, starting with a "
+			    "letter"));
+		if (json_object_size(fields) > 0)
+			return (api_invalid(req, fields));
+		json_decref(fields);
+		c->step = 1;
+	}
+	name = json_string_value(json_object_get(c->body, "name"));
+	desc = json_string_value(json_object_get(c->body, "description"));
+	p[0] = name;
+	p[1] = desc != NULL ? desc : "";
+	p[2] = c->actor;
+	p[3] = RID(req);
+	p[4] = "admin";
+	return (api_sql_respond(req, c, SQL_SERVERS_CREATE_RESPOND, 5, p));
+}
+
+int
+api_servers_get(struct http_request *req, struct api_ctx *c)
+{
+	const char	*p[1];
+
+	if (need_uuid(req, c, 0) == -1)
+		return (KORE_RESULT_OK);
+	p[0] = c->param[0];
+	return (api_sql_respond(req, c, SQL_SERVERS_GET_RESPOND, 1, p));
+}
+
+int
+api_servers_update(struct http_request *req, struct api_ctx *c)
+{
+	static const char *const allowed[] = { "name", "description",
+	    "default_timeout_ms", NULL };
+	const char	*name, *desc, *p[6];
+	json_t		*fields;
+	long		timeout;
+	int		has_timeout;
+
+	if (need_uuid(req, c, 0) == -1)
+		return (KORE_RESULT_OK);
+	if (c->step == 0) {
+		if (api_body(req, c) == -1)
+			return (KORE_RESULT_OK);
+		fields = json_object();
+		api_fields_only(c->body, allowed, fields);
+		api_field_str(c->body, "name", 0, 64, &name, fields);
+		api_field_str(c->body, "description", 0, 2000, &desc, fields);
+		api_field_int(c->body, "default_timeout_ms", 0, 100, 300000,
+		    &timeout, &has_timeout, fields);
+		if (name != NULL && !api_name_valid(name))
+			json_object_set_new(fields, "name", json_string(
+			    "lower-case letters, digits and _, starting with a "
+			    "letter"));
+		if (json_object_size(fields) > 0)
+			return (api_invalid(req, fields));
+		json_decref(fields);
+		c->scratch = json_pack("{s:s}", "timeout", "");
+		if (has_timeout)
+			json_object_set_new(c->scratch, "timeout",
+			    json_sprintf("%ld", timeout));
+		c->step = 1;
+	}
+	p[0] = c->param[0];
+	p[1] = json_string_value(json_object_get(c->body, "name"));
+	p[2] = json_string_value(json_object_get(c->body, "description"));
+	p[3] = json_string_value(json_object_get(c->scratch, "timeout"));
+	if (p[3] != NULL && *p[3] == '\0')
+		p[3] = NULL;
+	p[4] = c->actor;
+	p[5] = RID(req);
+	return (api_sql_respond(req, c, SQL_SERVERS_UPDATE_RESPOND, 6, p));
+}
+
+int
+api_servers_delete(struct http_request *req, struct api_ctx *c)
+{
+	const char	*p[3];
+
+	if (need_uuid(req, c, 0) == -1)
+		return (KORE_RESULT_OK);
+	p[0] = c->param[0];
+	p[1] = c->actor;
+	p[2] = RID(req);
+	return (api_sql_respond(req, c, SQL_SERVERS_DELETE_RESPOND, 3, p));
+}
+
+static int
+set_status(struct http_request *req, struct api_ctx *c, const char *status)
+{
+	const char	*p[4];
+
+	if (need_uuid(req, c, 0) == -1)
+		return (KORE_RESULT_OK);
+	p[0] = c->param[0];
+	p[1] = status;
+	p[2] = c->actor;
+	p[3] = RID(req);
+	return (api_sql_respond(req, c, SQL_SERVERS_SET_STATUS_RESPOND, 4, p));
+}
+
+int
+api_servers_start(struct http_request *req, struct api_ctx *c)
+{
+	return (set_status(req, c, "running"));
+}
+
+int
+api_servers_stop(struct http_request *req, struct api_ctx *c)
+{
+	return (set_status(req, c, "stopped"));
+}
+
+/* host (+ optional port) from the JSON body or, for DELETE, the query. */
+static int
+host_input(struct http_request *req, struct api_ctx *c, int from_query)
+{
+	static const char *const allowed[] = { "host", "port", NULL };
+	const char	*host;
+	char		buf[300], norm[256];
+	long		port;
+	int		has_port;
+	json_t		*fields;
+
+	if (from_query) {
+		c->body = json_object();
+		if (hx_query(req, "host", buf, sizeof(buf)))
+			json_object_set_new(c->body, "host", json_string(buf));
+		if (hx_query(req, "port", buf, sizeof(buf)))
+			json_object_set_new(c->body, "port",
+			    json_integer(strtol(buf, NULL, 10)));
+	} else if (api_body(req, c) == -1) {
+		return (-1);
+	}
+	fields = json_object();
+	api_fields_only(c->body, allowed, fields);
+	api_field_str(c->body, "host", 1, 253, &host, fields);
+	api_field_int(c->body, "port", 0, 1, 65535, &port, &has_port, fields);
+	if (host != NULL && api_host_normalize(host, norm, sizeof(norm)) == -1)
+		json_object_set_new(fields, "host",
+		    json_string("not a valid host name or address"));
+	if (json_object_size(fields) > 0) {
+		api_invalid(req, fields);
+		return (-1);
+	}
+	json_decref(fields);
+	c->scratch = json_pack("{s:s}", "host", norm);
+	if (has_port)
+		json_object_set_new(c->scratch, "port",
+		    json_sprintf("%ld", port));
+	return (0);
+}
+
+static int
+host_change(struct http_request *req, struct api_ctx *c, const char *sql,
+    int from_query)
+{
+	const char	*p[5];
+
+	if (need_uuid(req, c, 0) == -1)
+		return (KORE_RESULT_OK);
+	if (c->step == 0) {
+		if (host_input(req, c, from_query) == -1)
+			return (KORE_RESULT_OK);
+		c->step = 1;
+	}
+	p[0] = c->param[0];
+	p[1] = json_string_value(json_object_get(c->scratch, "host"));
+	p[2] = json_string_value(json_object_get(c->scratch, "port"));
+	p[3] = c->actor;
+	p[4] = RID(req);
+	return (api_sql_respond(req, c, sql, 5, p));
+}
+
+int
+api_servers_host_add(struct http_request *req, struct api_ctx *c)
+{
+	return (host_change(req, c, SQL_SERVERS_HOST_ADD_RESPOND, 0));
+}
+
+int
+api_servers_host_remove(struct http_request *req, struct api_ctx *c)
+{
+	return (host_change(req, c, SQL_SERVERS_HOST_REMOVE_RESPOND, 1));
+}

@@ -1,0 +1,241 @@
+/*
+ * Shared handler plumbing: running statements, mapping database errors to
+ * HTTP, reading the JSON body, checking fields, paging.
+ *
+ * Database errors never reach the caller as text: the SQLSTATE picks the
+ * status (a unique violation is a conflict, a check violation invalid
+ * input) and the message is ours. The server log keeps the detail.
+ */
+#include <ctype.h>
+#include <string.h>
+
+#include "api/api.h"
+
+enum db_status
+api_sql(struct http_request *req, struct api_ctx *c, const char *sql, int n,
+    const char **params)
+{
+	return (db_call_run(&c->db, req, sql, n, params));
+}
+
+/* Move on to the next step of a multi-statement handler. */
+void
+api_next(struct api_ctx *c)
+{
+	db_call_clear(&c->db);
+	c->step++;
+}
+
+int
+api_db_error(struct http_request *req, struct api_ctx *c)
+{
+	const char	*s = c->db.sqlstate;
+
+	if (strcmp(s, "23505") == 0)
+		return (hx_error(req, 409, "conflict",
+		    "a resource with that name already exists"));
+	if (strcmp(s, "23503") == 0)
+		return (hx_error(req, 404, "not_found",
+		    "a referenced resource does not exist"));
+	if (strcmp(s, "23514") == 0 || strcmp(s, "22P02") == 0 ||
+	    strcmp(s, "22001") == 0 || strcmp(s, "22023") == 0)
+		return (hx_error(req, 422, "invalid",
+		    "a value is not acceptable"));
+	if (strcmp(s, "40001") == 0 || strcmp(s, "40P01") == 0)
+		return (hx_error(req, 409, "conflict",
+		    "a concurrent change won; retry"));
+	http_response_header(req, "retry-after", "1");
+	return (hx_error(req, 503, "database_unavailable",
+	    "the database is unavailable; retry shortly"));
+}
+
+int
+api_sql_respond(struct http_request *req, struct api_ctx *c, const char *sql,
+    int n, const char **params)
+{
+	enum db_status	st;
+	const char	*body;
+	int		status;
+
+	st = api_sql(req, c, sql, n, params);
+	if (st == DB_PENDING)
+		return (KORE_RESULT_RETRY);
+	if (st == DB_FAILED)
+		return (api_db_error(req, c));
+	if (db_ntuples(&c->db) < 1)
+		return (hx_error(req, 404, "not_found", "no such resource"));
+	status = atoi(db_value(&c->db, 0, 0));
+	body = db_value(&c->db, 0, 1);
+	if (status < 200 || status > 599 || db_isnull(&c->db, 0, 1))
+		return (hx_error(req, 500, "internal", "unexpected result"));
+	return (hx_json_text(req, status, body, strlen(body)));
+}
+
+/* Parse the body once into c->body; 0 ok, -1 when a 4xx was sent. */
+int
+api_body(struct http_request *req, struct api_ctx *c)
+{
+	if (c->body != NULL)
+		return (0);
+	if (hx_body_json(req, HX_BODY_MAX_DEFAULT, &c->body) != KORE_RESULT_OK)
+		return (-1);
+	return (0);
+}
+
+static void
+field_error(json_t *fields, const char *key, const char *msg)
+{
+	if (json_object_get(fields, key) == NULL)
+		json_object_set_new(fields, key, json_string(msg));
+}
+
+int
+api_field_str(json_t *body, const char *key, int required, size_t maxlen,
+    const char **out, json_t *fields)
+{
+	json_t	*v;
+
+	*out = NULL;
+	v = json_object_get(body, key);
+	if (v == NULL || json_is_null(v)) {
+		if (required)
+			field_error(fields, key, "required");
+		return (required ? -1 : 0);
+	}
+	if (!json_is_string(v)) {
+		field_error(fields, key, "must be a string");
+		return (-1);
+	}
+	if (json_string_length(v) > maxlen) {
+		field_error(fields, key, "too long");
+		return (-1);
+	}
+	if (memchr(json_string_value(v), '\0', json_string_length(v))) {
+		field_error(fields, key, "must not contain NUL");
+		return (-1);
+	}
+	*out = json_string_value(v);
+	return (0);
+}
+
+int
+api_field_int(json_t *body, const char *key, int required, long min,
+    long max, long *out, int *present, json_t *fields)
+{
+	json_t		*v;
+	json_int_t	i;
+
+	*present = 0;
+	v = json_object_get(body, key);
+	if (v == NULL || json_is_null(v)) {
+		if (required)
+			field_error(fields, key, "required");
+		return (required ? -1 : 0);
+	}
+	if (!json_is_integer(v)) {
+		field_error(fields, key, "must be an integer");
+		return (-1);
+	}
+	i = json_integer_value(v);
+	if (i < min || i > max) {
+		field_error(fields, key, "out of range");
+		return (-1);
+	}
+	*out = (long)i;
+	*present = 1;
+	return (0);
+}
+
+int
+api_field_bool(json_t *body, const char *key, int *out, int *present,
+    json_t *fields)
+{
+	json_t	*v;
+
+	*present = 0;
+	v = json_object_get(body, key);
+	if (v == NULL || json_is_null(v))
+		return (0);
+	if (!json_is_boolean(v)) {
+		field_error(fields, key, "must be true or false");
+		return (-1);
+	}
+	*out = json_is_true(v);
+	*present = 1;
+	return (0);
+}
+
+/* Unknown fields are rejected, so a typo never silently does nothing. */
+int
+api_fields_only(json_t *body, const char *const *allowed, json_t *fields)
+{
+	const char	*key;
+	json_t		*v;
+	size_t		i;
+	int		bad;
+
+	bad = 0;
+	json_object_foreach(body, key, v) {
+		for (i = 0; allowed[i] != NULL; i++)
+			if (strcmp(allowed[i], key) == 0)
+				break;
+		if (allowed[i] == NULL) {
+			field_error(fields, key, "unknown field");
+			bad = -1;
+		}
+	}
+	return (bad);
+}
+
+/* Takes ownership of `fields`. */
+int
+api_invalid(struct http_request *req, json_t *fields)
+{
+	return (hx_error_fields(req, 422, "validation_failed",
+	    "some fields are invalid", fields));
+}
+
+/* page (≥ 1) and page_size (1..100, default 50) from the query string. */
+int
+api_page(struct http_request *req, long *page, long *page_size,
+    char *offset, char *limit)
+{
+	char	buf[16], *end;
+	long	v;
+
+	*page = 1;
+	*page_size = 50;
+	if (hx_query(req, "page", buf, sizeof(buf))) {
+		v = strtol(buf, &end, 10);
+		if (*end != '\0' || v < 1 || v > 1000000)
+			return (-1);
+		*page = v;
+	}
+	if (hx_query(req, "page_size", buf, sizeof(buf))) {
+		v = strtol(buf, &end, 10);
+		if (*end != '\0' || v < 1 || v > 100)
+			return (-1);
+		*page_size = v;
+	}
+	(void)snprintf(offset, 16, "%ld", (*page - 1) * *page_size);
+	(void)snprintf(limit, 16, "%ld", *page_size);
+	return (0);
+}
+
+int
+api_uuid_valid(const char *s)
+{
+	int	i;
+
+	if (strlen(s) != 36)
+		return (0);
+	for (i = 0; i < 36; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				return (0);
+		} else if (!isxdigit((unsigned char)s[i])) {
+			return (0);
+		}
+	}
+	return (1);
+}

@@ -1,0 +1,323 @@
+/*
+ * /api/servers/{id}/tools and /api/tools/{id}: tool CRUD, versions,
+ * rollback and execution logs. Approval itself lives in approvals.c; here a
+ * code change can only ever take approval away, never grant it.
+ */
+#include <string.h>
+
+#include "api/api.h"
+#include "db/sql.h"
+
+#define RID(req)	(((struct hx *)http_state_get(req))->request_id)
+#define CODE_MAX	(100 * 1024)
+
+static int
+need_uuid(struct http_request *req, struct api_ctx *c)
+{
+	if (!api_uuid_valid(c->param[0])) {
+		hx_error(req, 404, "not_found", "no such resource");
+		return (-1);
+	}
+	return (0);
+}
+
+/* An input_schema must be a JSON object whose type is "object". */
+static int
+schema_check(json_t *body, json_t *fields, char **out)
+{
+	json_t	*v;
+
+	*out = NULL;
+	v = json_object_get(body, "input_schema");
+	if (v == NULL || json_is_null(v))
+		return (0);
+	if (!json_is_object(v) || !json_is_string(json_object_get(v, "type")) ||
+	    strcmp(json_string_value(json_object_get(v, "type")), "object")) {
+		json_object_set_new(fields, "input_schema", json_string(
+		    "must be a JSON Schema object with \"type\": \"object\""));
+		return (-1);
+	}
+	*out = json_dumps(v, JSON_COMPACT);
+	return (0);
+}
+
+int
+api_tools_list(struct http_request *req, struct api_ctx *c)
+{
+	long		page, size;
+	char		off[16], lim[16], pg[16], ps[16];
+	const char	*p[5];
+
+	if (need_uuid(req, c) == -1)
+		return (KORE_RESULT_OK);
+	if (api_page(req, &page, &size, off, lim) == -1)
+		return (hx_error(req, 400, "bad_paging",
+		    "page must be ≥ 1 and page_size 1-100"));
+	(void)snprintf(pg, sizeof(pg), "%ld", page);
+	(void)snprintf(ps, sizeof(ps), "%ld", size);
+	p[0] = c->param[0];
+	p[1] = off;
+	p[2] = lim;
+	p[3] = pg;
+	p[4] = ps;
+	return (api_sql_respond(req, c, SQL_TOOLS_LIST_RESPOND, 5, p));
+}
+
+int
+api_tools_create(struct http_request *req, struct api_ctx *c)
+{
+	static const char *const allowed[] = { "name", "description",
+	    "python_code", "input_schema", "timeout_ms", NULL };
+	const char	*name, *desc, *code, *p[10];
+	json_t		*fields;
+	char		*schema;
+	long		timeout;
+	int		has_timeout;
+
+	if (need_uuid(req, c) == -1)
+		return (KORE_RESULT_OK);
+	if (c->step == 0) {
+		if (api_body(req, c) == -1)
+			return (KORE_RESULT_OK);
+		fields = json_object();
+		api_fields_only(c->body, allowed, fields);
+		api_field_str(c->body, "name", 1, 64, &name, fields);
+		api_field_str(c->body, "description", 0, 2000, &desc, fields);
+		api_field_str(c->body, "python_code", 1, CODE_MAX, &code, fields);
+		api_field_int(c->body, "timeout_ms", 0, 100, 300000, &timeout,
+		    &has_timeout, fields);
+		schema_check(c->body, fields, &schema);
+		if (name != NULL && !api_name_valid(name))
+			json_object_set_new(fields, "name", json_string(
+			    "lower-case letters, digits and _, starting with a "
+			    "letter"));
+		if (json_object_size(fields) > 0) {
+			free(schema);
+			return (api_invalid(req, fields));
+		}
+		json_decref(fields);
+		c->scratch = json_object();
+		if (schema != NULL)
+			json_object_set_new(c->scratch, "schema",
+			    json_string(schema));
+		free(schema);
+		if (has_timeout)
+			json_object_set_new(c->scratch, "timeout",
+			    json_sprintf("%ld", timeout));
+		c->step = 1;
+	}
+	desc = json_string_value(json_object_get(c->body, "description"));
+	p[0] = c->param[0];
+	p[1] = json_string_value(json_object_get(c->body, "name"));
+	p[2] = desc != NULL ? desc : "";
+	p[3] = json_string_value(json_object_get(c->body, "python_code"));
+	p[4] = json_string_value(json_object_get(c->scratch, "schema"));
+	p[5] = json_string_value(json_object_get(c->scratch, "timeout"));
+	p[6] = c->actor;
+	p[7] = RID(req);
+	p[8] = "admin";
+	p[9] = "manual";
+	return (api_sql_respond(req, c, SQL_TOOLS_CREATE_RESPOND, 10, p));
+}
+
+int
+api_tools_get(struct http_request *req, struct api_ctx *c)
+{
+	const char	*p[1];
+
+	if (need_uuid(req, c) == -1)
+		return (KORE_RESULT_OK);
+	p[0] = c->param[0];
+	return (api_sql_respond(req, c, SQL_TOOLS_GET_RESPOND, 1, p));
+}
+
+int
+api_tools_update(struct http_request *req, struct api_ctx *c)
+{
+	static const char *const allowed[] = { "name", "description",
+	    "python_code", "input_schema", "timeout_ms", "enabled",
+	    "change_summary", NULL };
+	const char	*name, *desc, *code, *sum, *p[11];
+	json_t		*fields, *t;
+	char		*schema;
+	long		timeout;
+	int		has_timeout, enabled, has_enabled;
+
+	if (need_uuid(req, c) == -1)
+		return (KORE_RESULT_OK);
+	if (c->step == 0) {
+		if (api_body(req, c) == -1)
+			return (KORE_RESULT_OK);
+		fields = json_object();
+		api_fields_only(c->body, allowed, fields);
+		api_field_str(c->body, "name", 0, 64, &name, fields);
+		api_field_str(c->body, "description", 0, 2000, &desc, fields);
+		api_field_str(c->body, "python_code", 0, CODE_MAX, &code, fields);
+		api_field_str(c->body, "change_summary", 0, 500, &sum, fields);
+		api_field_bool(c->body, "enabled", &enabled, &has_enabled,
+		    fields);
+		t = json_object_get(c->body, "timeout_ms");
+		has_timeout = 0;
+		if (t != NULL && !json_is_null(t))
+			api_field_int(c->body, "timeout_ms", 0, 100, 300000,
+			    &timeout, &has_timeout, fields);
+		schema_check(c->body, fields, &schema);
+		if (name != NULL && !api_name_valid(name))
+			json_object_set_new(fields, "name", json_string(
+			    "lower-case letters, digits and _, starting with a "
+			    "letter"));
+		if (code != NULL && *code == '\0')
+			json_object_set_new(fields, "python_code",
+			    json_string("must not be empty"));
+		if (json_object_size(fields) > 0) {
+			free(schema);
+			return (api_invalid(req, fields));
+		}
+		json_decref(fields);
+		c->scratch = json_object();
+		if (schema != NULL)
+			json_object_set_new(c->scratch, "schema",
+			    json_string(schema));
+		free(schema);
+		if (has_enabled)
+			json_object_set_new(c->scratch, "enabled",
+			    json_string(enabled ? "true" : "false"));
+		if (has_timeout)
+			json_object_set_new(c->scratch, "timeout",
+			    json_sprintf("%ld", timeout));
+		else if (t != NULL && json_is_null(t))
+			json_object_set_new(c->scratch, "timeout",
+			    json_string("null"));
+		c->step = 1;
+	}
+	p[0] = c->param[0];
+	p[1] = json_string_value(json_object_get(c->body, "name"));
+	p[2] = json_string_value(json_object_get(c->body, "description"));
+	p[3] = json_string_value(json_object_get(c->body, "python_code"));
+	p[4] = json_string_value(json_object_get(c->scratch, "schema"));
+	p[5] = json_string_value(json_object_get(c->scratch, "enabled"));
+	p[6] = json_string_value(json_object_get(c->scratch, "timeout"));
+	p[7] = c->actor;
+	p[8] = RID(req);
+	p[9] = "manual";
+	p[10] = json_string_value(json_object_get(c->body, "change_summary"));
+	return (api_sql_respond(req, c, SQL_TOOLS_UPDATE_RESPOND, 11, p));
+}
+
+int
+api_tools_delete(struct http_request *req, struct api_ctx *c)
+{
+	const char	*p[3];
+
+	if (need_uuid(req, c) == -1)
+		return (KORE_RESULT_OK);
+	p[0] = c->param[0];
+	p[1] = c->actor;
+	p[2] = RID(req);
+	return (api_sql_respond(req, c, SQL_TOOLS_DELETE_RESPOND, 3, p));
+}
+
+int
+api_tools_versions(struct http_request *req, struct api_ctx *c)
+{
+	const char	*p[1];
+
+	if (need_uuid(req, c) == -1)
+		return (KORE_RESULT_OK);
+	p[0] = c->param[0];
+	return (api_sql_respond(req, c, SQL_TOOLS_VERSIONS_RESPOND, 1, p));
+}
+
+static int
+version_param(const char *s, char *out, size_t outlen)
+{
+	char	*end;
+	long	v;
+
+	v = strtol(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || v < 1 || v > 1000000)
+		return (-1);
+	(void)snprintf(out, outlen, "%ld", v);
+	return (0);
+}
+
+int
+api_tools_version_get(struct http_request *req, struct api_ctx *c)
+{
+	const char	*p[2];
+	char		v[16];
+
+	if (need_uuid(req, c) == -1)
+		return (KORE_RESULT_OK);
+	if (version_param(c->param[1], v, sizeof(v)) == -1)
+		return (hx_error(req, 404, "not_found", "no such version"));
+	p[0] = c->param[0];
+	p[1] = v;
+	return (api_sql_respond(req, c, SQL_TOOLS_VERSION_GET_RESPOND, 2, p));
+}
+
+int
+api_tools_rollback(struct http_request *req, struct api_ctx *c)
+{
+	static const char *const allowed[] = { "version", NULL };
+	const char	*p[5];
+	json_t		*fields;
+	long		version;
+	int		has;
+
+	if (need_uuid(req, c) == -1)
+		return (KORE_RESULT_OK);
+	if (c->step == 0) {
+		if (api_body(req, c) == -1)
+			return (KORE_RESULT_OK);
+		fields = json_object();
+		api_fields_only(c->body, allowed, fields);
+		api_field_int(c->body, "version", 1, 1, 1000000, &version, &has,
+		    fields);
+		if (json_object_size(fields) > 0)
+			return (api_invalid(req, fields));
+		json_decref(fields);
+		c->scratch = json_pack("{s:o}", "v",
+		    json_sprintf("%ld", version));
+		c->step = 1;
+	}
+	p[0] = c->param[0];
+	p[1] = json_string_value(json_object_get(c->scratch, "v"));
+	p[2] = c->actor;
+	p[3] = RID(req);
+	p[4] = "admin";
+	return (api_sql_respond(req, c, SQL_TOOLS_ROLLBACK_RESPOND, 5, p));
+}
+
+int
+api_tools_logs(struct http_request *req, struct api_ctx *c)
+{
+	long		page, size;
+	char		off[16], lim[16], pg[16], ps[16], ok[8];
+	const char	*p[6], *succ;
+
+	if (need_uuid(req, c) == -1)
+		return (KORE_RESULT_OK);
+	if (api_page(req, &page, &size, off, lim) == -1)
+		return (hx_error(req, 400, "bad_paging",
+		    "page must be ≥ 1 and page_size 1-100"));
+	succ = "";
+	if (hx_query(req, "success", ok, sizeof(ok))) {
+		if (strcmp(ok, "true") == 0)
+			succ = "t";
+		else if (strcmp(ok, "false") == 0)
+			succ = "f";
+		else
+			return (hx_error(req, 400, "bad_filter",
+			    "success must be true or false"));
+	}
+	(void)snprintf(pg, sizeof(pg), "%ld", page);
+	(void)snprintf(ps, sizeof(ps), "%ld", size);
+	p[0] = c->param[0];
+	p[1] = off;
+	p[2] = lim;
+	p[3] = succ;
+	p[4] = pg;
+	p[5] = ps;
+	return (api_sql_respond(req, c, SQL_TOOLS_LOGS_RESPOND, 6, p));
+}

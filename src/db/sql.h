@@ -1,0 +1,46 @@
+/*
+ * Every SQL statement the workers run, by resource. Handlers refer to them
+ * by name; nothing outside db/ writes SQL.
+ *
+ * Convention: statements named *_RESPOND return one row (status, body):
+ * the HTTP status and the JSON body, decided inside the statement so that a
+ * check and the change it guards happen atomically.
+ */
+#ifndef MCPBOX_DB_SQL_H
+#define MCPBOX_DB_SQL_H
+
+/* auth */
+extern const char	SQL_AUTH_TOKEN_STATE[];
+extern const char	SQL_AUTH_STATUS_RESPOND[];
+extern const char	SQL_AUTH_ADMIN_EXISTS[];
+extern const char	SQL_AUTH_SETUP_RESPOND[];
+extern const char	SQL_AUTH_USER[];
+extern const char	SQL_AUTH_LOGIN_OK[];
+extern const char	SQL_AUTH_LOGIN_FAILED[];
+extern const char	SQL_AUTH_REFRESH_USE[];
+extern const char	SQL_AUTH_LOGOUT_RESPOND[];
+extern const char	SQL_AUTH_PASSWORD_SET[];
+extern const char	SQL_AUTH_ME_RESPOND[];
+
+/* servers */
+extern const char	SQL_SERVERS_LIST_RESPOND[];
+extern const char	SQL_SERVERS_CREATE_RESPOND[];
+extern const char	SQL_SERVERS_GET_RESPOND[];
+extern const char	SQL_SERVERS_UPDATE_RESPOND[];
+extern const char	SQL_SERVERS_DELETE_RESPOND[];
+extern const char	SQL_SERVERS_SET_STATUS_RESPOND[];
+extern const char	SQL_SERVERS_HOST_ADD_RESPOND[];
+extern const char	SQL_SERVERS_HOST_REMOVE_RESPOND[];
+
+/* tools */
+extern const char	SQL_TOOLS_LIST_RESPOND[];
+extern const char	SQL_TOOLS_CREATE_RESPOND[];
+extern const char	SQL_TOOLS_GET_RESPOND[];
+extern const char	SQL_TOOLS_UPDATE_RESPOND[];
+extern const char	SQL_TOOLS_DELETE_RESPOND[];
+extern const char	SQL_TOOLS_VERSIONS_RESPOND[];
+extern const char	SQL_TOOLS_VERSION_GET_RESPOND[];
+extern const char	SQL_TOOLS_ROLLBACK_RESPOND[];
+extern const char	SQL_TOOLS_LOGS_RESPOND[];
+
+#endif

@@ -1,0 +1,82 @@
+/*
+ * Query-string access without Kore's `params` blocks: the API has many
+ * optional filters, and declaring each in the config would split one
+ * contract across two files. Values are percent-decoded and must be valid
+ * UTF-8 without control bytes; anything else reads as absent.
+ */
+#include <ctype.h>
+#include <string.h>
+
+#include "http/http.h"
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return (c - '0');
+	c = tolower(c);
+	if (c >= 'a' && c <= 'f')
+		return (c - 'a' + 10);
+	return (-1);
+}
+
+/* Decode [s, s+len) into out; -1 on bad escapes or control bytes. */
+static int
+urldecode(const char *s, size_t len, char *out, size_t outlen)
+{
+	size_t	i, o;
+	int	hi, lo, c;
+
+	for (i = 0, o = 0; i < len; i++) {
+		c = (unsigned char)s[i];
+		if (c == '+') {
+			c = ' ';
+		} else if (c == '%') {
+			if (i + 2 >= len)
+				return (-1);
+			if ((hi = hexval(s[i + 1])) == -1 ||
+			    (lo = hexval(s[i + 2])) == -1)
+				return (-1);
+			c = hi * 16 + lo;
+			i += 2;
+		}
+		if (c < 0x20 || c == 0x7f)
+			return (-1);
+		if (o + 1 >= outlen)
+			return (-1);
+		out[o++] = (char)c;
+	}
+	out[o] = '\0';
+	return (0);
+}
+
+/* 1 and the decoded value in `out` when `name` is present, else 0. */
+int
+hx_query(struct http_request *req, const char *name, char *out, size_t outlen)
+{
+	const char	*p, *amp, *eq;
+	size_t		nlen;
+	char		*clean;
+
+	if (req->query_string == NULL)
+		return (0);
+	nlen = strlen(name);
+	for (p = req->query_string; *p != '\0'; p = *amp ? amp + 1 : amp) {
+		if ((amp = strchr(p, '&')) == NULL)
+			amp = p + strlen(p);
+		eq = memchr(p, '=', (size_t)(amp - p));
+		if (eq == NULL || (size_t)(eq - p) != nlen ||
+		    strncmp(p, name, nlen) != 0)
+			continue;
+		if (urldecode(eq + 1, (size_t)(amp - eq - 1), out, outlen) == -1)
+			return (0);
+		clean = log_utf8_clean(out, strlen(out));
+		if (clean == NULL || strcmp(clean, out) != 0) {
+			free(clean);
+			return (0);
+		}
+		free(clean);
+		return (1);
+	}
+	return (0);
+}

@@ -1,0 +1,389 @@
+/*
+ * The worker's side of the sandbox protocol: 4-byte big-endian length +
+ * one JSON object per frame, both ways, at most 8 MB.
+ *
+ * Failure handling is the point of this file. If the supervisor dies,
+ * every call in flight is answered at once with a SandboxError (never
+ * retried: a call that may have run is not run twice) and the next call
+ * reconnects. A call whose deadline passes is answered with a Timeout and
+ * a cancel is sent, so the child is killed rather than left running.
+ */
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/core.h"
+#include "sandbox_client.h"
+
+#define SBX_EVENT_TYPE	0x5b
+#define SBX_GRACE_MS	2000
+
+struct sbx_call {
+	int64_t			id;
+	struct http_request	*req;
+	sbx_cb			cb;
+	void			*arg;
+	json_t			*reply;
+	int			done;
+	int			detached;
+	struct kore_timer	*timer;
+	TAILQ_ENTRY(sbx_call)	list;
+};
+
+struct sbx_link {
+	struct kore_event	evt;
+	int			fd;
+	struct kore_buf		rbuf;
+	struct kore_buf		wbuf;
+	size_t			woff;
+	int64_t			next_id;
+	TAILQ_HEAD(, sbx_call)	calls;
+};
+
+static struct sbx_link	link_;
+static char		sock_path[108];
+static int		link_init;
+
+static void	link_event(void *, int);
+static void	link_fail_all(const char *);
+static void	call_finish(struct sbx_call *, json_t *);
+
+void
+sbx_socket_path(const char *run_dir, char *out, size_t len)
+{
+	(void)snprintf(out, len, "%s/sandbox/sock", run_dir);
+}
+
+void
+sbx_client_init(const char *path)
+{
+	(void)snprintf(sock_path, sizeof(sock_path), "%s", path);
+	memset(&link_, 0, sizeof(link_));
+	link_.fd = -1;
+	link_.evt.type = SBX_EVENT_TYPE;
+	link_.evt.handle = link_event;
+	kore_buf_init(&link_.rbuf, 65536);
+	kore_buf_init(&link_.wbuf, 65536);
+	TAILQ_INIT(&link_.calls);
+	link_init = 1;
+}
+
+int
+sbx_connected(void)
+{
+	return (link_.fd != -1);
+}
+
+static int
+link_connect(void)
+{
+	struct sockaddr_un	sun;
+	int			fd;
+
+	if (link_.fd != -1)
+		return (0);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
+		return (-1);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	(void)snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", sock_path);
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		(void)close(fd);
+		return (-1);
+	}
+	if (!kore_connection_nonblock(fd, 0)) {
+		(void)close(fd);
+		return (-1);
+	}
+	link_.fd = fd;
+	link_.evt.flags = 0;
+	kore_buf_reset(&link_.rbuf);
+	kore_platform_event_all(fd, &link_);
+	return (0);
+}
+
+static void
+link_close(void)
+{
+	if (link_.fd == -1)
+		return;
+	(void)close(link_.fd);
+	link_.fd = -1;
+	kore_buf_reset(&link_.rbuf);
+	kore_buf_reset(&link_.wbuf);
+	link_.woff = 0;
+}
+
+static void
+link_flush(void)
+{
+	ssize_t		w;
+
+	while (link_.fd != -1 && link_.woff < link_.wbuf.offset) {
+		w = write(link_.fd, link_.wbuf.data + link_.woff,
+		    link_.wbuf.offset - link_.woff);
+		if (w == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				return;
+			link_fail_all("the sandbox connection broke");
+			return;
+		}
+		link_.woff += (size_t)w;
+	}
+	if (link_.woff == link_.wbuf.offset) {
+		kore_buf_reset(&link_.wbuf);
+		link_.woff = 0;
+		link_.evt.flags &= ~KORE_EVENT_WRITE;
+	}
+}
+
+static struct sbx_call *
+call_find(int64_t id)
+{
+	struct sbx_call	*c;
+
+	TAILQ_FOREACH(c, &link_.calls, list) {
+		if (c->id == id)
+			return (c);
+	}
+	return (NULL);
+}
+
+static void
+link_frame(const uint8_t *data, size_t len)
+{
+	json_error_t	e;
+	json_t		*msg, *id;
+	struct sbx_call	*c;
+
+	msg = json_loadb((const char *)data, len, 0, &e);
+	if (msg == NULL) {
+		log_warn("sandbox sent an unparsable frame");
+		return;
+	}
+	id = json_object_get(msg, "id");
+	if (!json_is_integer(id) ||
+	    (c = call_find(json_integer_value(id))) == NULL) {
+		json_decref(msg);
+		return;
+	}
+	call_finish(c, msg);
+}
+
+static void
+link_read(void)
+{
+	uint8_t		tmp[65536];
+	uint32_t	len;
+	ssize_t		r;
+	size_t		off;
+
+	for (;;) {
+		r = read(link_.fd, tmp, sizeof(tmp));
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1 && errno == EAGAIN) {
+			link_.evt.flags &= ~KORE_EVENT_READ;
+			break;
+		}
+		if (r <= 0) {
+			link_fail_all("the sandbox closed the connection");
+			return;
+		}
+		kore_buf_append(&link_.rbuf, tmp, (size_t)r);
+	}
+	off = 0;
+	while (link_.rbuf.offset - off >= 4) {
+		memcpy(&len, link_.rbuf.data + off, 4);
+		len = ntohl(len);
+		if (len > SBX_FRAME_MAX) {
+			link_fail_all("the sandbox sent an oversized frame");
+			return;
+		}
+		if (link_.rbuf.offset - off - 4 < len)
+			break;
+		link_frame(link_.rbuf.data + off + 4, len);
+		off += 4 + (size_t)len;
+		if (link_.fd == -1)
+			return;
+	}
+	if (off > 0) {
+		memmove(link_.rbuf.data, link_.rbuf.data + off,
+		    link_.rbuf.offset - off);
+		link_.rbuf.offset -= off;
+	}
+}
+
+static void
+link_event(void *arg, int error)
+{
+	if (error) {
+		link_fail_all("the sandbox connection broke");
+		return;
+	}
+	if (link_.evt.flags & KORE_EVENT_READ)
+		link_read();
+	if (link_.fd != -1 && (link_.evt.flags & KORE_EVENT_WRITE))
+		link_flush();
+}
+
+static json_t *
+error_reply(int64_t id, const char *type, const char *message)
+{
+	return (json_pack("{s:I, s:b, s:{s:s, s:s}}", "id", (json_int_t)id,
+	    "ok", 0, "error", "type", type, "message", message));
+}
+
+static void
+call_finish(struct sbx_call *c, json_t *reply)
+{
+	if (c->done) {
+		json_decref(reply);
+		return;
+	}
+	c->done = 1;
+	c->reply = reply;
+	TAILQ_REMOVE(&link_.calls, c, list);
+	if (c->timer != NULL) {
+		kore_timer_remove(c->timer);
+		c->timer = NULL;
+	}
+	if (c->detached) {
+		json_decref(c->reply);
+		kore_free(c);
+		return;
+	}
+	if (c->req != NULL)
+		http_request_wakeup(c->req);
+	else if (c->cb != NULL)
+		c->cb(c, c->arg);
+}
+
+static void
+link_fail_all(const char *why)
+{
+	struct sbx_call	*c;
+
+	log_warn("sandbox link down: %s", why);
+	if (link_.fd != -1)
+		kore_platform_disable_read(link_.fd);
+	link_close();
+	while ((c = TAILQ_FIRST(&link_.calls)) != NULL)
+		call_finish(c, error_reply(c->id, "SandboxError",
+		    "the sandbox is unavailable; the call did not complete"));
+}
+
+static void
+link_send(json_t *msg)
+{
+	char		*text;
+	size_t		len;
+	uint32_t	be;
+
+	text = json_dumps(msg, JSON_COMPACT);
+	if (text == NULL)
+		return;
+	len = strlen(text);
+	be = htonl((uint32_t)len);
+	kore_buf_append(&link_.wbuf, &be, 4);
+	kore_buf_append(&link_.wbuf, text, len);
+	free(text);
+	link_flush();
+}
+
+static void
+call_timeout(void *arg, u_int64_t now)
+{
+	struct sbx_call	*c = arg;
+	json_t		*cancel;
+
+	c->timer = NULL;
+	if (c->done)
+		return;
+	cancel = json_pack("{s:s, s:I, s:I}", "op", "cancel", "id",
+	    (json_int_t)++link_.next_id, "target", (json_int_t)c->id);
+	if (link_.fd != -1)
+		link_send(cancel);
+	json_decref(cancel);
+	call_finish(c, error_reply(c->id, "Timeout",
+	    "the tool call exceeded its time limit"));
+}
+
+struct sbx_call *
+sbx_call_start(json_t *msg, int timeout_ms, struct http_request *req,
+    sbx_cb cb, void *arg)
+{
+	struct sbx_call	*c;
+
+	c = kore_calloc(1, sizeof(*c));
+	c->id = ++link_.next_id;
+	c->req = req;
+	c->cb = cb;
+	c->arg = arg;
+	TAILQ_INSERT_TAIL(&link_.calls, c, list);
+	if (!link_init || link_connect() == -1) {
+		json_decref(msg);
+		call_finish(c, error_reply(c->id, "SandboxError",
+		    "the sandbox is unavailable"));
+		return (c);
+	}
+	json_object_set_new(msg, "id", json_integer(c->id));
+	link_send(msg);
+	json_decref(msg);
+	if (!c->done)
+		c->timer = kore_timer_add(call_timeout,
+		    (u_int64_t)timeout_ms + SBX_GRACE_MS, c, KORE_TIMER_ONESHOT);
+	return (c);
+}
+
+int
+sbx_call_done(const struct sbx_call *c)
+{
+	return (c->done);
+}
+
+json_t *
+sbx_call_reply(const struct sbx_call *c)
+{
+	return (c->reply);
+}
+
+/* Ask the sandbox to kill the call's child; its answer still arrives. */
+void
+sbx_call_cancel(struct sbx_call *c)
+{
+	json_t	*cancel;
+
+	if (c->done || link_.fd == -1)
+		return;
+	cancel = json_pack("{s:s, s:I, s:I}", "op", "cancel", "id",
+	    (json_int_t)++link_.next_id, "target", (json_int_t)c->id);
+	link_send(cancel);
+	json_decref(cancel);
+}
+
+/*
+ * The owner lets go. A call still running is cancelled and detached: its
+ * answer, when it comes, is dropped instead of waking a freed request.
+ */
+void
+sbx_call_free(struct sbx_call *c)
+{
+	if (c == NULL)
+		return;
+	if (!c->done) {
+		sbx_call_cancel(c);
+		c->detached = 1;
+		c->req = NULL;
+		c->cb = NULL;
+		return;
+	}
+	json_decref(c->reply);
+	kore_free(c);
+}

@@ -1,0 +1,152 @@
+/*
+ * The sandbox keeper: a small process the parent forks once, whose only job
+ * is to keep one mcpbox-sandbox supervisor running.
+ *
+ * Kore's parent reaps every child it has with waitpid(-1) and ignores the
+ * ones it does not know, so it can never tell us that the sandbox died. The
+ * keeper owns the supervisor instead: it restarts it when it exits (with a
+ * short back-off so a crash loop doesn't spin), logs each restart, and
+ * leaves, taking the supervisor with it, when the parent goes away.
+ */
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/core.h"
+#include "sandbox_client.h"
+
+static pid_t			keeper_pid = -1;
+static volatile sig_atomic_t	keeper_quit;
+static pid_t			child_pid = -1;
+
+static void
+keeper_signal(int sig)
+{
+	(void)sig;
+	keeper_quit = 1;
+	if (child_pid > 0)
+		(void)kill(child_pid, SIGTERM);
+}
+
+static pid_t
+spawn(const char *bin, const char *sock, int concurrency)
+{
+	char	conc[16];
+	pid_t	pid;
+	int	fd;
+
+	(void)snprintf(conc, sizeof(conc), "%d", concurrency);
+	if ((pid = fork()) != 0)
+		return (pid);
+	(void)signal(SIGTERM, SIG_DFL);
+	(void)signal(SIGINT, SIG_IGN);
+	(void)signal(SIGPIPE, SIG_DFL);
+	/* The sandbox logs JSON lines to stderr: send them to our stdout. */
+	(void)dup2(log_fd(), STDERR_FILENO);
+	(void)dup2(log_fd(), STDOUT_FILENO);
+	for (fd = 3; fd < 1024; fd++)
+		(void)close(fd);
+	execl(bin, "mcpbox-sandbox", "--socket", sock, "--concurrency", conc,
+	    (char *)NULL);
+	_exit(127);
+}
+
+static void
+keeper_main(const char *bin, const char *sock, int concurrency, pid_t parent)
+{
+	struct sigaction	sa;
+	int			status, restarts, backoff_ms;
+	uint64_t		started;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = keeper_signal;
+	(void)sigaction(SIGTERM, &sa, NULL);
+	(void)signal(SIGINT, SIG_IGN);
+	(void)signal(SIGHUP, SIG_IGN);
+	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != parent)
+		_exit(0);
+	log_set_process("sandbox-keeper");
+	restarts = 0;
+	backoff_ms = 100;
+	while (!keeper_quit) {
+		started = clock_ms();
+		(void)unlink(sock);
+		child_pid = spawn(bin, sock, concurrency);
+		if (child_pid == -1) {
+			log_error("cannot fork the sandbox: %s", strerror(errno));
+			sleep(1);
+			continue;
+		}
+		log_info("sandbox supervisor started (pid %d)", (int)child_pid);
+		while (waitpid(child_pid, &status, 0) == -1 && errno == EINTR)
+			;
+		child_pid = -1;
+		if (keeper_quit)
+			break;
+		restarts++;
+		if (WIFSIGNALED(status))
+			log_error("sandbox supervisor died (signal %d); "
+			    "restarting (restart #%d)", WTERMSIG(status),
+			    restarts);
+		else
+			log_error("sandbox supervisor exited (status %d); "
+			    "restarting (restart #%d)", WEXITSTATUS(status),
+			    restarts);
+		/* A supervisor that ran a while gets an immediate restart. */
+		if (clock_ms() - started > 5000)
+			backoff_ms = 100;
+		else if (backoff_ms < 5000)
+			backoff_ms *= 2;
+		usleep((useconds_t)backoff_ms * 1000);
+	}
+	(void)unlink(sock);
+	_exit(0);
+}
+
+int
+sbx_keeper_start(const char *bin, const char *run_dir, int concurrency)
+{
+	char		dir[256], sock[108];
+	pid_t		parent;
+	struct stat	st;
+	int		i;
+
+	if (access(bin, X_OK) == -1) {
+		log_error("MCPBOX_SANDBOX_BIN: %s is not an executable; tool "
+		    "calls will fail until it exists", bin);
+		return (-1);
+	}
+	(void)mkdir(run_dir, 0700);
+	(void)snprintf(dir, sizeof(dir), "%s/sandbox", run_dir);
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+		log_error("cannot create %s: %s", dir, strerror(errno));
+		return (-1);
+	}
+	(void)chmod(dir, 0700);
+	sbx_socket_path(run_dir, sock, sizeof(sock));
+	parent = getpid();
+	if ((keeper_pid = fork()) == -1)
+		return (-1);
+	if (keeper_pid == 0)
+		keeper_main(bin, sock, concurrency, parent);
+	/* Give the first supervisor a moment so early calls find it. */
+	for (i = 0; i < 100 && stat(sock, &st) == -1; i++)
+		usleep(20000);
+	return (0);
+}
+
+void
+sbx_keeper_stop(void)
+{
+	if (keeper_pid > 0)
+		(void)kill(keeper_pid, SIGTERM);
+	keeper_pid = -1;
+}
