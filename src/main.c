@@ -149,7 +149,7 @@ kore_parent_configure(int argc, char **argv)
 	else
 		kore_runas_user = kore_strdup(getenv("MCPBOX_RUNAS"));
 
-	if (ratelimit_init(8192) == -1) {
+	if (ratelimit_init(8192) == -1 || stats_init() == -1) {
 		log_error("cannot map the shared rate-limit table");
 		exit(1);
 	}
@@ -182,9 +182,11 @@ kore_worker_configure(void)
 	log_set_process(name);
 	sbx_socket_path(mcpbox_cfg.run_dir, sock, sizeof(sock));
 	sbx_client_init(sock);
+	events_start();
 }
 
 void
 kore_worker_teardown(void)
 {
+	sse_close_all();
 }

@@ -166,4 +166,10 @@ void	ratelimit_clear(const char *bucket, const char *key);
 int	ratelimit_take(const char *bucket, const char *key, int limit,
 	    int window_s, uint64_t now_ms, int *retry_after_s);
 
+/* Instance-wide counters in shared memory: stats.c. */
+int	stats_init(void);
+int	stats_sse_acquire(int max);
+void	stats_sse_release(void);
+int	stats_sse_open(void);
+
 #endif

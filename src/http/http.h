@@ -54,6 +54,40 @@ int	hx_body_json(struct http_request *, size_t max, json_t **out);
 /* Query string: 1 with the decoded value, 0 when absent or malformed. */
 int	hx_query(struct http_request *, const char *, char *, size_t);
 
+/* Event streams (sse.c). */
+enum sse_kind {
+	SSE_MCP = 1,		/* GET /mcp */
+	SSE_LEGACY,		/* GET /sse */
+	SSE_ACTIVITY,		/* GET /api/activity/stream */
+};
+
+struct sse_stream {
+	struct http_request	*req;
+	int			kind;
+	int			closed;
+	void			*owner;		/* the feature's own state */
+	struct kore_timer	*timer;
+	TAILQ_ENTRY(sse_stream)	list;
+};
+
+struct sse_stream	*sse_open(struct http_request *, int kind);
+void	sse_send_raw(struct sse_stream *, const char *, size_t);
+void	sse_send_event(struct sse_stream *, const char *event,
+	    const char *data);
+void	sse_close(struct sse_stream *);
+void	sse_foreach(int kind, void (*)(struct sse_stream *, void *), void *);
+void	sse_close_all(void);
+
+/* Cross-worker events over LISTEN/NOTIFY (events.c). */
+#define EVENT_TOOLS_CHANGED	"mcpbox_tools_changed"
+#define EVENT_ACTIVITY		"mcpbox_activity"
+#define EVENT_MCP_MESSAGE	"mcpbox_mcp_message"
+#define EVENT_MCP_CANCEL	"mcpbox_mcp_cancel"
+
+typedef void	(*event_fn)(const char *payload);
+void	events_on(const char *channel, event_fn);
+void	events_start(void);
+
 /* Fallback and asset routes (conf/mcpbox.conf). */
 int	hx_not_found(struct http_request *);
 int	hx_asset_index(struct http_request *);

@@ -1,0 +1,133 @@
+/*
+ * Server-Sent Event streams for every feature that pushes: the MCP GET
+ * stream, the legacy /sse transport and the activity feed.
+ *
+ * Kore 4.1 has no streaming response, so a stream is a chunked response
+ * whose request sleeps forever while we queue chunks on its connection
+ * (kore-cookbook §4). Each stream holds one slot of the instance-wide cap,
+ * gets a keep-alive comment every 15 s so proxies keep it open, and is
+ * unlinked when Kore frees the request (client gone or shutdown).
+ */
+#include <string.h>
+
+#include "http/http.h"
+
+#define SSE_KEEPALIVE_MS	15000
+
+static TAILQ_HEAD(, sse_stream)	streams = TAILQ_HEAD_INITIALIZER(streams);
+
+static void
+sse_keepalive(void *arg, u_int64_t now)
+{
+	struct sse_stream	*s = arg;
+
+	sse_send_raw(s, ": keepalive\n\n", 13);
+}
+
+/*
+ * Turn `req` into an event stream of `kind`. Returns NULL (and has sent
+ * 503) when the instance already holds the maximum number of streams.
+ */
+struct sse_stream *
+sse_open(struct http_request *req, int kind)
+{
+	struct connection	*c = req->owner;
+	struct sse_stream	*s;
+
+	if (!stats_sse_acquire(mcpbox_cfg.max_sse_streams)) {
+		http_response_header(req, "retry-after", "5");
+		hx_error(req, 503, "too_many_streams",
+		    "the server holds its maximum of event streams");
+		return (NULL);
+	}
+	s = kore_calloc(1, sizeof(*s));
+	s->req = req;
+	s->kind = kind;
+	hx_security_headers(req, 0);
+	http_response_header(req, "content-type", "text/event-stream");
+	http_response_header(req, "transfer-encoding", "chunked");
+	http_response_header(req, "x-accel-buffering", "no");
+	req->flags |= HTTP_REQUEST_NO_CONTENT_LENGTH;
+	/* Keep Kore's parser (and its header timeout) off this connection. */
+	c->flags |= CONN_IS_BUSY;
+	http_response(req, 200, NULL, 0);
+	c->http_timeout = 0;
+	net_send_flush(c);
+	s->timer = kore_timer_add(sse_keepalive, SSE_KEEPALIVE_MS, s, 0);
+	TAILQ_INSERT_TAIL(&streams, s, list);
+	return (s);
+}
+
+void
+sse_send_raw(struct sse_stream *s, const char *data, size_t len)
+{
+	struct kore_buf	b;
+
+	if (s->closed || len == 0)
+		return;
+	kore_buf_init(&b, len + 16);
+	kore_buf_appendf(&b, "%zx\r\n", len);
+	kore_buf_append(&b, data, len);
+	kore_buf_append(&b, "\r\n", 2);
+	net_send_queue(s->req->owner, b.data, b.offset);
+	kore_buf_cleanup(&b);
+	if (!net_send_flush(s->req->owner)) {
+		s->closed = 1;
+		kore_connection_disconnect(s->req->owner);
+	}
+}
+
+/* One `event:` with `data` that must not contain a raw newline (JSON). */
+void
+sse_send_event(struct sse_stream *s, const char *event, const char *data)
+{
+	struct kore_buf	b;
+
+	kore_buf_init(&b, strlen(data) + 64);
+	if (event != NULL)
+		kore_buf_appendf(&b, "event: %s\n", event);
+	kore_buf_appendf(&b, "data: %s\n\n", data);
+	sse_send_raw(s, (const char *)b.data, b.offset);
+	kore_buf_cleanup(&b);
+}
+
+/* Called from the request's free path: unlink, release the slot. */
+void
+sse_close(struct sse_stream *s)
+{
+	if (s == NULL)
+		return;
+	if (s->timer != NULL)
+		kore_timer_remove(s->timer);
+	TAILQ_REMOVE(&streams, s, list);
+	stats_sse_release();
+	kore_free(s);
+}
+
+/* Visit every open stream of `kind` in this worker. */
+void
+sse_foreach(int kind, void (*fn)(struct sse_stream *, void *), void *arg)
+{
+	struct sse_stream	*s, *next;
+
+	for (s = TAILQ_FIRST(&streams); s != NULL; s = next) {
+		next = TAILQ_NEXT(s, list);
+		if (s->kind == kind && !s->closed)
+			fn(s, arg);
+	}
+}
+
+/* On shutdown end every stream cleanly instead of cutting it. */
+void
+sse_close_all(void)
+{
+	struct sse_stream	*s;
+
+	TAILQ_FOREACH(s, &streams, list) {
+		if (s->closed)
+			continue;
+		net_send_queue(s->req->owner, "0\r\n\r\n", 5);
+		(void)net_send_flush(s->req->owner);
+		s->closed = 1;
+	}
+}
