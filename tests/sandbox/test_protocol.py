@@ -1,0 +1,154 @@
+#!/usr/bin/env python3
+"""Protocol, limits, secrets and lifecycle of mcpbox-sandbox over its socket."""
+import argparse, json, os, socket, struct, subprocess, sys, tempfile, time
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from sbxclient import Supervisor, Client
+
+FAILS = []
+
+
+def check(name, cond, detail=""):
+    print(("ok   " if cond else "FAIL ") + name + ("" if cond else f": {detail}"))
+    if not cond:
+        FAILS.append(name)
+
+
+def frame(b):
+    return struct.pack(">I", len(b)) + b
+
+
+def run(binary):
+    with Supervisor(binary, ["--concurrency", "2", "--queue", "1"]) as sup:
+        c = sup.client()
+        # framing errors never kill the connection or the supervisor
+        c.send_raw(frame(b"{not json"))
+        r = c.recv()
+        check("bad JSON -> ProtocolError", r["error"]["type"] == "ProtocolError" and r["id"] is None, r)
+        c.send_raw(frame(b"[1,2]"))
+        check("non-object -> ProtocolError", c.recv()["error"]["type"] == "ProtocolError")
+        r = c.call({"id": "m"})
+        check("missing op", r["error"]["type"] == "ProtocolError" and r["id"] == "m", r)
+        r = c.call({"id": 7.5, "op": "nope"})
+        check("unknown op keeps id", r["id"] == 7.5 and r["error"]["type"] == "ProtocolError", r)
+        c.send({"id": {"a": 1}, "op": "health"})
+        check("non-scalar id", c.recv()["error"]["type"] == "ProtocolError")
+        r = c.call({"op": "health"})
+        check("health", r["ok"] and r["concurrency"] == 2 and r["python"].startswith("3.11"), r)
+
+        # results, stdout, errors, validation
+        r = c.execute("def main(x):\n    return x + 1\n", {"x": 41})
+        check("execute", r["ok"] and r["result"] == 42 and "duration_ms" in r, r)
+        r = c.execute("class C:\n    pass\ndef main():\n    return C()\n")
+        check("non-JSON result -> str()", r["ok"] and "C object" in r["result"], r)
+        r = c.execute("def main(a):\n    return a\n", {"b": 1})
+        check("bad args -> ValidationError", r["error"]["type"] == "ValidationError", r)
+        r = c.execute("x = 1\n")
+        check("no main -> ValidationError", r["error"]["type"] == "ValidationError", r)
+        r = c.execute("def main(:\n", {})
+        check("syntax error -> ValidationError", r["error"]["type"] == "ValidationError", r)
+        r = c.execute("def main():\n    return 1\n", timeout_ms=0)
+        check("timeout_ms range", r["error"]["type"] == "ValidationError", r)
+        r = c.execute("import os\ndef main():\n    return 1\n", allowed_modules=["os"])
+        check("unknown module -> ValidationError", r["error"]["type"] == "ValidationError", r)
+        r = c.execute("import json\ndef main():\n    return 1\n", allowed_modules=["re"])
+        check("module outside allowlist", r["error"]["type"] == "ValidationError", r)
+        r = c.call({"op": "validate", "code": "import re\ndef main(a: int, b: str = 'x', c: float | None = None, *, d: dict, e=1):\n    return a\n"})
+        s = r.get("input_schema") or {}
+        check("validate schema", r["ok"] and r["valid"] and r["has_main"]
+              and s["required"] == ["a", "d"] and s["properties"]["c"]["type"] == ["number", "null"]
+              and s["properties"]["e"]["type"] == "string", r)
+        r = c.call({"op": "validate", "code": "def main():\n    return ().__class__\nimport os\n"})
+        check("validate errors with line/col", r["ok"] and not r["valid"]
+              and r["errors"][0]["line"] == 2 and r["errors"][0]["col"] >= 1 and len(r["errors"]) == 2, r)
+        r = c.call({"op": "validate", "code": "x = 1\n"})
+        check("validate without main", r["ok"] and r["valid"] and not r["has_main"] and r["input_schema"] is None, r)
+
+        # secrets: only in the child, read-only, redacted everywhere
+        secret = "sk-very-secret-value-123"
+        code = ("def main():\n    v = secrets['API_KEY']\n    print('key', v)\n"
+                "    if secrets.get('FAIL'):\n        raise ValueError('bad ' + v)\n"
+                "    return {'k': v, v: 1, 'short': secrets['SHORT']}\n")
+        r = c.execute(code, secrets={"API_KEY": secret, "SHORT": "abc"})
+        txt = json.dumps(r)
+        check("secrets redacted in result/stdout/keys", r["ok"] and secret not in txt
+              and r["result"]["k"] == "[REDACTED]" and "[REDACTED]" in r["stdout"]
+              and r["result"]["short"] == "abc", r)
+        r = c.execute(code, secrets={"API_KEY": secret, "FAIL": "1"})
+        check("secrets redacted in errors", r["error"]["type"] == "ToolError" and secret not in json.dumps(r), r)
+        r = c.execute("import json\ndef main():\n    return json.loads('[')\n")
+        check("errors sanitized", "/usr/" not in r["error"]["message"] and "sbx" not in r["error"]["message"], r)
+
+        # pipelining, out-of-order answers, cancel, Busy
+        c.send({"op": "execute", "id": "slow", "code": "import time\ndef main():\n    time.sleep(0.5)\n    return 's'\n", "args": {}})
+        c.send({"op": "execute", "id": "fast", "code": "def main():\n    return 'f'\n", "args": {}})
+        first, second = c.recv(), c.recv()
+        check("out-of-order answers", first["id"] == "fast" and second["id"] == "slow" and second["result"] == "s", (first, second))
+        c.send({"op": "execute", "id": "victim", "code": "import time\ndef main():\n    time.sleep(10)\n", "args": {}})
+        time.sleep(0.1)
+        c.send({"op": "cancel", "id": "cx", "target": "victim"})
+        got = {c.recv()["id"]: None for _ in range(2)}
+        check("cancel", set(got) == {"victim", "cx"})
+        sleeper = "import time\ndef main():\n    time.sleep(1)\n    return 1\n"
+        for i in range(4):
+            c.send({"op": "execute", "id": f"b{i}", "code": sleeper, "args": {}})
+        answers = [c.recv() for _ in range(4)]
+        busy = [a for a in answers if not a["ok"] and a["error"]["type"] == "Busy"]
+        check("bounded queue -> Busy", len(busy) == 1 and answers[0]["id"] == "b3", answers)
+        r = c.execute("import time\ndef main():\n    time.sleep(5)\n", timeout_ms=300)
+        check("wall-clock timeout", r["error"]["type"] == "Timeout" and r["duration_ms"] < 2000, r)
+        r = c.execute("def main():\n    return 'x' * 200\n", memory_mb=16)
+        check("tiny memory limit still answers", r["ok"] or r["error"]["type"] in ("MemoryLimit", "SandboxError"), r)
+
+        # oversize frame: error frame, then the connection closes
+        c2 = sup.client()
+        c2.send_raw(struct.pack(">I", 9 << 20) + b"{")
+        r = c2.recv()
+        check("oversize -> ProtocolError", r["error"]["type"] == "ProtocolError", r)
+        try:
+            c2.recv(timeout=5)
+            closed = False
+        except (EOFError, ConnectionResetError):
+            closed = True
+        check("oversize closes the connection", closed)
+        # a client that leaves mid-call does not hurt anyone
+        c3 = sup.client()
+        c3.send({"op": "execute", "id": 1, "code": "import time\ndef main():\n    time.sleep(3)\n", "args": {}})
+        c3.close()
+        check("alive after everything", sup.alive())
+        logs = sup.logs()
+        check("logs are JSON lines", all(json.loads(l) for l in logs.splitlines() if l.strip()))
+        check("logs hold no secrets or code", secret not in logs and "def main" not in logs)
+        sock = sup.sock
+        rc = sup.stop()
+        check("SIGTERM exits cleanly and unlinks the socket", rc == 0 and not os.path.exists(sock), rc)
+
+    # the socket directory must be 0700
+    d = tempfile.mkdtemp()
+    os.chmod(d, 0o755)
+    p = subprocess.run([binary, "--socket", os.path.join(d, "s")], capture_output=True, timeout=30)
+    check("refuses a non-0700 directory", p.returncode != 0, p.stderr[-300:])
+    # production binary: no test switches
+    p = subprocess.run([binary, "--socket", os.path.join(d, "s"), "--test-loopback-port", "1"],
+                       capture_output=True, timeout=30)
+    check("production binary has no --test-loopback-port", p.returncode == 2)
+    with Supervisor(binary) as sup:
+        r = sup.client().execute("import os\ndef main():\n    return os.getcwd()\n", python_layers=False)
+        check("production ignores python_layers:false", r["error"]["type"] == "ValidationError", r)
+    # the peer uid check: a stranger is refused
+    with Supervisor(binary) as sup:
+        os.chmod(sup.dir, 0o711)
+        os.chmod(sup.sock, 0o666)
+        p = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                            sys.executable, "-c",
+                            "import socket,sys,struct\ns=socket.socket(socket.AF_UNIX)\ns.connect(sys.argv[1])\n"
+                            "s.sendall(struct.pack('>I',17)+b'{\"op\":\"health\"}')\ns.settimeout(5)\n"
+                            "print(len(s.recv(100)))", sup.sock], capture_output=True, text=True, timeout=30)
+        check("SO_PEERCRED refuses other uids", p.stdout.strip() in ("0", "") , (p.stdout, p.stderr[-200:]))
+        check("alive after refused peer", sup.alive())
+
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--binary", required=True)
+run(ap.parse_args().binary)
+print(f"PROTOCOL {'FAILED ' + str(len(FAILS)) if FAILS else 'all passed'}")
+sys.exit(1 if FAILS else 0)
