@@ -374,7 +374,9 @@ done:
 	sbx_buf_free(&j->bin);
 	close(j->broker_fd);
 	j->broker_fd = -1;
-	kill(j->broker_pid, SIGKILL);
+	/* Already reaped when broker_pid is 0: never kill(0, ...). */
+	if (j->broker_pid > 0)
+		kill(j->broker_pid, SIGKILL);
 	j->broker_pid = 0;
 	job_child_writable(j);
 }
