@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+"""Installer op: a wheel built here installs into its own directory and can
+then be activated; an sdist-only package fails with a clear message and
+leaves nothing behind (its setup.py never runs); bad names and sources are
+refused before pip starts.  Never touches PyPI."""
+import argparse, base64, hashlib, io, json, os, shutil, sys, tarfile, tempfile, zipfile
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from sbxclient import Supervisor
+
+FAILS = []
+
+
+def check(name, cond, detail=""):
+    print(("ok   " if cond else "FAIL ") + name + ("" if cond else f": {detail}"))
+    if not cond:
+        FAILS.append(name)
+
+
+def build_wheel(d, name="mcpboxdemo", version="1.0"):
+    files = {
+        f"{name}/__init__.py": "def greet(who):\n    return 'hello ' + who\n",
+        f"{name}-{version}.dist-info/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
+        f"{name}-{version}.dist-info/WHEEL": "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+    }
+    record = []
+    for p, t in files.items():
+        h = base64.urlsafe_b64encode(hashlib.sha256(t.encode()).digest()).rstrip(b"=").decode()
+        record.append(f"{p},sha256={h},{len(t.encode())}")
+    record.append(f"{name}-{version}.dist-info/RECORD,,")
+    files[f"{name}-{version}.dist-info/RECORD"] = "\n".join(record) + "\n"
+    path = os.path.join(d, f"{name}-{version}-py3-none-any.whl")
+    with zipfile.ZipFile(path, "w") as z:
+        for p, t in files.items():
+            z.writestr(p, t)
+    return path
+
+
+def build_sdist(d, marker):
+    path = os.path.join(d, "evilpkg-1.0.tar.gz")
+    setup = f"open({marker!r}, 'w').write('setup.py ran')\nfrom setuptools import setup\nsetup(name='evilpkg', version='1.0')\n"
+    with tarfile.open(path, "w:gz") as t:
+        for name, text in (("evilpkg-1.0/setup.py", setup),
+                           ("evilpkg-1.0/PKG-INFO", "Metadata-Version: 2.1\nName: evilpkg\nVersion: 1.0\n")):
+            data = text.encode()
+            ti = tarfile.TarInfo(name)
+            ti.size = len(data)
+            t.addfile(ti, io.BytesIO(data))
+    return path
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--binary", required=True)
+    a = ap.parse_args()
+    root = tempfile.mkdtemp(prefix="sbx-install-")
+    os.chmod(root, 0o755)
+    wheels, pkgs = os.path.join(root, "wheels"), os.path.join(root, "packages")
+    os.makedirs(wheels)
+    os.makedirs(pkgs)
+    marker = os.path.join(root, "SETUP_PY_RAN")
+    build_wheel(wheels)
+    build_sdist(wheels, marker)
+    try:
+        with Supervisor(a.binary) as sup:
+            r = sup.client().call({"op": "install", "packages": ["mcpboxdemo"], "find_links": wheels})
+            check("installer disabled without --packages-dir",
+                  r["error"]["type"] == "InstallError" and "disabled" in r["error"]["message"], r)
+        with Supervisor(a.binary, ["--packages-dir", pkgs]) as sup:
+            c = sup.client()
+            r = c.call({"op": "install", "packages": ["mcpboxdemo==1.0"], "find_links": wheels}, timeout=120)
+            check("wheel installs", r.get("ok") and r["installed"] == ["mcpboxdemo-1.0"]
+                  and os.path.isfile(os.path.join(r["target"], "mcpboxdemo", "__init__.py")), r)
+            target = r.get("target", "")
+            check("no bytecode written (--no-compile)",
+                  not any("__pycache__" in dp for dp, _, _ in os.walk(target)))
+            before = set(os.listdir(pkgs))
+            r = c.call({"op": "install", "packages": ["evilpkg"], "find_links": wheels}, timeout=120)
+            check("sdist-only package refused", not r["ok"] and r["error"]["type"] == "InstallError"
+                  and "source distributions are refused" in r["error"]["message"], r)
+            check("setup.py never ran", not os.path.exists(marker))
+            check("nothing left behind", set(os.listdir(pkgs)) == before, os.listdir(pkgs))
+            for bad in (["-r", "x"], ["foo; rm -rf /"], ["../etc"], ["git+https://x/y"],
+                        ["pkg>=1"], ["--index-url=https://evil"], [], ["a" * 200]):
+                r = c.call({"op": "install", "packages": bad, "find_links": wheels})
+                check(f"refused package spec {bad!r:.30}", r["error"]["type"] == "InstallError", r)
+            for src in ({"index_url": "http://insecure/simple"}, {"find_links": "relative/dir"},
+                        {"index_url": "https://x/ -r y"}):
+                r = c.call({"op": "install", "packages": ["mcpboxdemo"], **src})
+                check(f"refused source {src}", r["error"]["type"] == "InstallError", r)
+            check("alive", sup.alive())
+        # activation: the install directory and module named at start-up
+        with Supervisor(a.binary, ["--python-path", target, "--module", "mcpboxdemo"]) as sup:
+            r = sup.client().execute("import mcpboxdemo\ndef main(w):\n    return mcpboxdemo.greet(w)\n",
+                                     {"w": "box"}, allowed_modules=["mcpboxdemo"])
+            check("installed module usable in the sandbox", r.get("result") == "hello box", r)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    print(f"INSTALL {'FAILED ' + str(len(FAILS)) if FAILS else 'all passed'}")
+    sys.exit(1 if FAILS else 0)
+
+
+main()
