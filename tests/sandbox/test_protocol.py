@@ -88,12 +88,16 @@ def run(binary):
         c.send({"op": "cancel", "id": "cx", "target": "victim"})
         got = {c.recv()["id"]: None for _ in range(2)}
         check("cancel", set(got) == {"victim", "cx"})
+        for _ in range(100):      # the cancelled child is reaped asynchronously
+            if c.call({"op": "health"})["running"] == 0:
+                break
+            time.sleep(0.02)
         sleeper = "import time\ndef main():\n    time.sleep(1)\n    return 1\n"
         for i in range(4):
             c.send({"op": "execute", "id": f"b{i}", "code": sleeper, "args": {}})
         answers = [c.recv() for _ in range(4)]
         busy = [a for a in answers if not a["ok"] and a["error"]["type"] == "Busy"]
-        check("bounded queue -> Busy", len(busy) == 1 and answers[0]["id"] == "b3", answers)
+        check("bounded queue -> Busy", len(busy) == 1 and busy[0]["id"] == "b3", answers)
         r = c.execute("import time\ndef main():\n    time.sleep(5)\n", timeout_ms=300)
         check("wall-clock timeout", r["error"]["type"] == "Timeout" and r["duration_ms"] < 2000, r)
         r = c.execute("def main():\n    return 'x' * 200\n", memory_mb=16)

@@ -1,0 +1,394 @@
+# harness_check.py -- the trusted Python half of mcpbox-sandbox, part 1.
+#
+# This file is compiled into the supervisor binary and executed once, in the
+# zygote, before any child exists.  It pre-imports and warms the allowed
+# modules so children never touch the filesystem, and it defines the Python
+# layers every call goes through: the AST check, the format-string rewrite,
+# the ONE restricted-builtins table, the read-only module stand-ins and the
+# runner used by both execute and validate.  The C side forks, applies the
+# kernel layers and then calls run() in the child.  Nothing here is secret:
+# the zygote never holds credentials, and the Python layers are defence in
+# depth -- the boundary is the fresh child plus seccomp, rlimits and the uid.
+#
+# Part 1 holds the policy tables, the module stand-ins, the AST check and
+# the schema derivation; harness_run.py (appended to this file at build
+# time, one module) holds the runtime guards and the runner.
+import ast, json, sys, types, math, collections, time as _time_mod
+import string as _string_mod
+import _string
+import _sbx
+
+# ---------------------------------------------------------------- policy
+DEFAULT_MODULES = ["json", "re", "math", "datetime", "urllib.parse", "base64",
+                   "hashlib", "collections", "itertools", "functools",
+                   "statistics", "decimal", "uuid", "string", "textwrap",
+                   "html", "time", "random", "fractions", "bisect", "heapq"]
+
+# Attribute names without a leading underscore that still lead to frames,
+# code objects, globals or the class hierarchy.
+BLOCKED_ATTRS = frozenset("""
+gi_frame gi_code gi_yieldfrom gi_running gi_suspended cr_frame cr_code
+cr_await cr_origin cr_running cr_suspended ag_frame ag_code ag_await
+ag_running f_back f_globals f_locals f_builtins f_code f_trace f_lasti
+f_lineno tb_frame tb_next tb_lasti tb_lineno func_globals func_code
+func_closure func_defaults im_func im_self im_class mro""".split())
+BLOCKED_PREFIXES = ("_", "co_")
+ALLOWED_DUNDER_DEFS = frozenset("""
+__init__ __repr__ __str__ __eq__ __ne__ __lt__ __le__ __gt__ __ge__ __hash__
+__len__ __iter__ __next__ __contains__ __getitem__ __setitem__ __delitem__
+__call__ __enter__ __exit__ __bool__ __add__ __sub__ __mul__ __truediv__
+__floordiv__ __mod__ __pow__ __neg__ __pos__ __abs__ __radd__ __rsub__
+__rmul__ __rtruediv__ __and__ __or__ __xor__ __invert__ __post_init__""".split())
+# Names whose only use is to reach past the restricted builtins; rejected
+# statically so the message is clear, and absent from the builtins anyway.
+BLOCKED_NAMES = frozenset("super eval exec globals locals vars breakpoint".split())
+MAX_SRC = 256 * 1024
+MAX_NODES = 50_000
+MAX_ERRORS = 50
+STDOUT_CAP = 64 * 1024
+RESULT_CAP = 1024 * 1024
+
+# Stand-in contents.  Modules listed here expose exactly these names; all
+# others expose every public attribute that is not a module or capsule,
+# minus MODULE_DENY.
+MODULE_ALLOW = {
+    "functools": ["reduce", "partial", "partialmethod", "lru_cache", "cache",
+                  "cached_property", "cmp_to_key", "total_ordering"],
+    "string": ["ascii_letters", "ascii_lowercase", "ascii_uppercase", "digits",
+               "hexdigits", "octdigits", "punctuation", "printable",
+               "whitespace", "capwords", "Template"],
+    "uuid": ["UUID", "uuid3", "uuid4", "uuid5", "NAMESPACE_DNS",
+             "NAMESPACE_URL", "NAMESPACE_OID", "NAMESPACE_X500"],
+    "yaml": ["safe_load", "safe_load_all", "safe_dump", "safe_dump_all",
+             "YAMLError"],
+}
+# UserString.format hands a caller-supplied template to str.format;
+# string.Formatter.get_field is getattr; update_wrapper copies any attribute.
+MODULE_DENY = {
+    "collections": {"UserString"},
+    "time": {"tzset"},
+    "random": {"SystemRandom"},
+}
+
+
+class ValidationError(Exception):
+    pass
+
+
+class OutputLimit(BaseException):
+    pass
+
+
+def _bad_attr(name):
+    # A str subclass can override startswith/__eq__/__hash__ and lie; only
+    # an exact str is checked and then passed on.
+    if type(name) is not str:
+        return True
+    return name.startswith(BLOCKED_PREFIXES) or name in BLOCKED_ATTRS
+
+
+# ------------------------------------------------------------ stand-ins
+class _StandIn(types.ModuleType):
+    """A read-only module: assignment syntax never reaches setattr()."""
+    def __setattr__(self, name, value):
+        raise AttributeError("modules are read-only in the sandbox")
+
+    def __delattr__(self, name):
+        raise AttributeError("modules are read-only in the sandbox")
+
+
+def _standin(name, attrs):
+    # The name must not be a key of sys.modules: IMPORT_FROM falls back to
+    # sys.modules[f"{__name__}.{attr}"] when getattr fails.
+    m = _StandIn("sandboxed:" + name)
+    for k, v in attrs.items():
+        types.ModuleType.__setattr__(m, k, v)
+    return m
+
+
+def _public_attrs(modname):
+    mod = sys.modules[modname]
+    names = MODULE_ALLOW.get(modname)
+    if names is None:
+        deny = MODULE_DENY.get(modname, ())
+        names = [k for k in dir(mod) if not k.startswith("_") and k not in deny]
+    out = {}
+    for k in names:
+        v = getattr(mod, k, None)
+        if v is None and not hasattr(mod, k):
+            continue
+        if isinstance(v, types.ModuleType) or type(v).__name__ == "PyCapsule":
+            continue
+        out[k] = v
+    return out
+
+
+AVAILABLE = {}      # dotted name -> public attrs (filled by init)
+
+
+_STANDINS = {}      # frozenset(allowed) -> stand-ins; they are read-only
+
+
+def _standins_for(allowed):
+    """Stand-ins for one call, holding only the allowed modules."""
+    hit = _STANDINS.get(allowed)
+    if hit is not None:
+        return hit
+    mods = {}
+    for name in sorted(allowed, key=len):
+        mods[name] = _standin(name, AVAILABLE[name])
+    for name in sorted(allowed, key=len):
+        parts = name.split(".")
+        for i in range(1, len(parts)):
+            parent, child = ".".join(parts[:i]), ".".join(parts[:i + 1])
+            if parent not in mods:
+                mods[parent] = _standin(parent, {})
+            types.ModuleType.__setattr__(mods[parent], parts[i], mods[child])
+    if len(_STANDINS) < 64:
+        _STANDINS[allowed] = mods
+    return mods
+
+
+# ------------------------------------------------------------- AST layer
+class _Checker(ast.NodeVisitor):
+    def __init__(self, modules):
+        self.modules = modules
+        self.errors = []
+        self.nodes = 0
+
+    def err(self, node, msg):
+        if len(self.errors) < MAX_ERRORS:
+            self.errors.append((getattr(node, "lineno", 1),
+                                getattr(node, "col_offset", 0) + 1, msg))
+
+    def generic_visit(self, node):
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise ValidationError("program too large")
+        super().generic_visit(node)
+
+    def visit_Attribute(self, node):
+        if _bad_attr(node.attr):
+            self.err(node, f"attribute '{node.attr}' is not allowed")
+        self.generic_visit(node)
+
+    def visit_Name(self, node):
+        n = node.id
+        if (n.startswith("__") and n != "__name__") or n.startswith("_sbx"):
+            self.err(node, f"name '{n}' is not allowed")
+        elif n in BLOCKED_NAMES:
+            self.err(node, f"'{n}' is not available in the sandbox")
+        self.generic_visit(node)
+
+    def visit_MatchClass(self, node):
+        for a in node.kwd_attrs:
+            if _bad_attr(a):
+                self.err(node, f"match attribute '{a}' is not allowed")
+        self.generic_visit(node)
+
+    def visit_Import(self, node):
+        for al in node.names:
+            if al.name not in self.modules:
+                self.err(node, f"import of '{al.name}' is not allowed")
+            if al.asname and al.asname.startswith("_"):
+                self.err(node, f"name '{al.asname}' is not allowed")
+        self.generic_visit(node)
+
+    def visit_ImportFrom(self, node):
+        if node.level:
+            self.err(node, "relative imports are not allowed")
+        elif node.module not in self.modules:
+            self.err(node, f"import of '{node.module}' is not allowed")
+        else:
+            attrs = AVAILABLE.get(node.module, {})
+            for al in node.names:
+                sub = f"{node.module}.{al.name}"
+                if al.name == "*" or _bad_attr(al.name) or (
+                        al.name not in attrs and sub not in self.modules):
+                    self.err(node, f"'from {node.module} import {al.name}' "
+                                   "is not allowed")
+        self.generic_visit(node)
+
+    def _def(self, node):
+        if node.name.startswith("__") and node.name not in ALLOWED_DUNDER_DEFS:
+            self.err(node, f"definition of '{node.name}' is not allowed")
+        elif node.name.startswith("_sbx"):
+            self.err(node, f"name '{node.name}' is not allowed")
+        self.generic_visit(node)
+
+    visit_FunctionDef = visit_AsyncFunctionDef = visit_ClassDef = _def
+
+    def visit_arg(self, node):
+        if node.arg.startswith("__") or node.arg.startswith("_sbx"):
+            self.err(node, f"argument '{node.arg}' is not allowed")
+        self.generic_visit(node)
+
+    def visit_keyword(self, node):
+        if node.arg and node.arg.startswith("__"):
+            self.err(node, f"keyword '{node.arg}' is not allowed")
+        self.generic_visit(node)
+
+    def visit_Global(self, node):
+        for n in node.names:
+            if n.startswith("__") or n.startswith("_sbx"):
+                self.err(node, f"name '{n}' is not allowed")
+        self.generic_visit(node)
+
+    visit_Nonlocal = visit_Global
+
+
+class _FormatRewriter(ast.NodeTransformer):
+    """x.format / x.format_map  ->  _sbx_fmtattr(x, 'format')"""
+    def visit_Attribute(self, node):
+        self.generic_visit(node)
+        if node.attr in ("format", "format_map") and isinstance(node.ctx, ast.Load):
+            new = ast.Call(func=ast.Name("_sbx_fmtattr", ast.Load()),
+                           args=[node.value, ast.Constant(node.attr)],
+                           keywords=[])
+            return ast.copy_location(new, node)
+        return node
+
+
+def check(src, modules):
+    """Parse and check; returns (tree, errors)."""
+    if not isinstance(src, str):
+        return None, [(1, 1, "code must be a string")]
+    if len(src) > MAX_SRC:
+        return None, [(1, 1, "source larger than 256 KiB")]
+    try:
+        tree = ast.parse(src, "<tool>", "exec")
+    except SyntaxError as e:
+        return None, [(e.lineno or 1, e.offset or 1, f"syntax error: {e.msg}")]
+    except (ValueError, MemoryError, RecursionError) as e:
+        return None, [(1, 1, f"source rejected by the parser: {type(e).__name__}")]
+    c = _Checker(modules)
+    try:
+        c.visit(tree)
+    except ValidationError as e:
+        return None, [(1, 1, str(e))]
+    except RecursionError:
+        return None, [(1, 1, "program nested too deeply")]
+    return tree, c.errors
+
+
+def compile_tool(src, modules):
+    tree, errors = check(src, modules)
+    if errors:
+        line, col, msg = errors[0]
+        raise ValidationError(f"line {line}: {msg}")
+    tree = ast.fix_missing_locations(_FormatRewriter().visit(tree))
+    return compile(tree, "<tool>", "exec", dont_inherit=True)
+
+
+# ------------------------------------------------------- schema derivation
+_SIMPLE = {"str": "string", "int": "integer", "float": "number",
+           "bool": "boolean", "list": "array", "List": "array",
+           "dict": "object", "Dict": "object", "tuple": "array",
+           "Tuple": "array", "set": "array", "Any": None, "object": None}
+
+
+def _is_none(node):
+    return (isinstance(node, ast.Constant) and node.value is None) or \
+        (isinstance(node, ast.Name) and node.id == "None")
+
+
+def _ann_name(node):
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+def _schema_of(node):
+    """JSON Schema for an annotation; (schema, nullable)."""
+    if node is None:
+        return {"type": "string"}, False
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        try:
+            node = ast.parse(node.value, mode="eval").body
+        except SyntaxError:
+            return {"type": "string"}, False
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        parts, nullable = [], False
+        stack = [node]
+        while stack:
+            n = stack.pop()
+            if isinstance(n, ast.BinOp) and isinstance(n.op, ast.BitOr):
+                stack += [n.right, n.left]
+            elif _is_none(n):
+                nullable = True
+            else:
+                parts.append(n)
+        if len(parts) == 1:
+            return _schema_of(parts[0])[0], nullable
+        return {}, nullable
+    if isinstance(node, ast.Subscript):
+        base = _ann_name(node.value)
+        args = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        if base == "Optional" and len(args) == 1:
+            return _schema_of(args[0])[0], True
+        if base == "Union":
+            rest = [a for a in args if not _is_none(a)]
+            nullable = len(rest) != len(args)
+            if len(rest) == 1:
+                return _schema_of(rest[0])[0], nullable
+            return {}, nullable
+        t = _SIMPLE.get(base)
+        if t == "array":
+            s = {"type": "array"}
+            if base in ("list", "List", "set") and len(args) == 1:
+                s["items"] = _schema_of(args[0])[0]
+            return s, False
+        if t == "object":
+            s = {"type": "object"}
+            if len(args) == 2:
+                s["additionalProperties"] = _schema_of(args[1])[0]
+            return s, False
+        return ({"type": t} if t else {}), False
+    if _is_none(node):
+        return {"type": "null"}, False
+    t = _SIMPLE.get(_ann_name(node), "string") if _ann_name(node) else "string"
+    return ({"type": t} if t else {}), False
+
+
+def _default_value(node):
+    try:
+        v = ast.literal_eval(node)
+        json.dumps(v, allow_nan=False)
+        return True, v
+    except Exception:
+        return False, None
+
+
+def input_schema(fn):
+    a = fn.args
+    props, required = {}, []
+    positional = a.posonlyargs + a.args
+    pdefaults = [None] * (len(positional) - len(a.defaults)) + list(a.defaults)
+    params = list(zip(positional, pdefaults)) + list(zip(a.kwonlyargs, a.kw_defaults))
+    for arg, default in params:
+        s, nullable = _schema_of(arg.annotation)
+        if nullable and "type" in s:
+            s = dict(s, type=[s["type"], "null"])
+        if default is not None:
+            ok, v = _default_value(default)
+            if ok:
+                s = dict(s, default=v)
+        else:
+            required.append(arg.arg)
+        props[arg.arg] = s
+    schema = {"type": "object", "properties": props, "required": required}
+    if a.kwarg is None:
+        schema["additionalProperties"] = False
+    return schema
+
+
+def find_main(tree):
+    main = None
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == "main":
+            main = node
+    return main
