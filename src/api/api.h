@@ -116,4 +116,48 @@ int	api_tools_logs(struct http_request *, struct api_ctx *);
 int	api_health(struct http_request *);
 int	api_health_ready(struct http_request *);
 
+/* Helpers for the review, settings, activity and export routes. */
+int	api_body_optional(struct http_request *, struct api_ctx *);
+int	api_body_max(struct http_request *, struct api_ctx *, size_t);
+int	api_query_enum(struct http_request *, const char *,
+	    const char *const *allowed, const char *def, char *, size_t);
+int	api_query_uuid(struct http_request *, const char *, char out[37]);
+int	api_secret_key_valid(const char *);
+
+int	api_secrets_list(struct http_request *, struct api_ctx *);
+int	api_secrets_create(struct http_request *, struct api_ctx *);
+int	api_secrets_set(struct http_request *, struct api_ctx *);
+int	api_secrets_delete(struct http_request *, struct api_ctx *);
+
+int	api_approvals_stats(struct http_request *, struct api_ctx *);
+int	api_approvals_tools(struct http_request *, struct api_ctx *);
+int	api_approvals_modules(struct http_request *, struct api_ctx *);
+int	api_approvals_network(struct http_request *, struct api_ctx *);
+int	api_approvals_tool_action(struct http_request *, struct api_ctx *);
+int	api_approvals_module_action(struct http_request *, struct api_ctx *);
+int	api_approvals_network_action(struct http_request *, struct api_ctx *);
+int	api_approvals_tool_revoke(struct http_request *, struct api_ctx *);
+int	api_approvals_module_revoke(struct http_request *, struct api_ctx *);
+int	api_approvals_network_revoke(struct http_request *, struct api_ctx *);
+int	api_approvals_tool_bulk(struct http_request *, struct api_ctx *);
+int	api_approvals_module_bulk(struct http_request *, struct api_ctx *);
+int	api_approvals_network_bulk(struct http_request *, struct api_ctx *);
+
+int	api_settings_policy_get(struct http_request *, struct api_ctx *);
+int	api_settings_policy_patch(struct http_request *, struct api_ctx *);
+int	api_settings_modules_get(struct http_request *, struct api_ctx *);
+int	api_settings_modules_patch(struct http_request *, struct api_ctx *);
+
+/* Call once per worker (kore_worker_configure); idempotent. */
+void	api_activity_init(void);
+int	api_activity_logs(struct http_request *, struct api_ctx *);
+int	api_activity_stream(struct http_request *, struct api_ctx *);
+int	api_execution_logs(struct http_request *, struct api_ctx *);
+int	api_server_execution_logs(struct http_request *, struct api_ctx *);
+
+int	api_dashboard(struct http_request *, struct api_ctx *);
+
+int	api_export(struct http_request *, struct api_ctx *);
+int	api_import(struct http_request *, struct api_ctx *);
+
 #endif

@@ -239,3 +239,84 @@ api_uuid_valid(const char *s)
 	}
 	return (1);
 }
+
+/*
+ * Like api_body for routes whose body is optional (a POST that only names
+ * an action): an empty body reads as {}.
+ */
+int
+api_body_optional(struct http_request *req, struct api_ctx *c)
+{
+	if (c->body == NULL && req->content_length == 0) {
+		c->body = json_object();
+		return (0);
+	}
+	return (api_body(req, c));
+}
+
+/* api_body with a larger limit, for the few routes that take documents. */
+int
+api_body_max(struct http_request *req, struct api_ctx *c, size_t max)
+{
+	if (c->body != NULL)
+		return (0);
+	if (hx_body_json(req, max, &c->body) != KORE_RESULT_OK)
+		return (-1);
+	return (0);
+}
+
+/*
+ * One-of filter from the query string: 0 with `def` (or the value) copied
+ * to out, -1 when the value is not one of `allowed`.
+ */
+int
+api_query_enum(struct http_request *req, const char *name,
+    const char *const *allowed, const char *def, char *out, size_t outlen)
+{
+	char	buf[64];
+	size_t	i;
+
+	if (!hx_query(req, name, buf, sizeof(buf))) {
+		(void)snprintf(out, outlen, "%s", def);
+		return (0);
+	}
+	for (i = 0; allowed[i] != NULL; i++) {
+		if (strcmp(allowed[i], buf) == 0) {
+			(void)snprintf(out, outlen, "%s", buf);
+			return (0);
+		}
+	}
+	return (-1);
+}
+
+/* Optional ?name=<uuid>: "" when absent, -1 when not a UUID. */
+int
+api_query_uuid(struct http_request *req, const char *name, char out[37])
+{
+	char	buf[64];
+
+	out[0] = '\0';
+	if (!hx_query(req, name, buf, sizeof(buf)))
+		return (0);
+	if (!api_uuid_valid(buf))
+		return (-1);
+	memcpy(out, buf, 37);
+	return (0);
+}
+
+/* Secret keys: ^[A-Z][A-Z0-9_]*$, at most 64 (environment-like). */
+int
+api_secret_key_valid(const char *s)
+{
+	size_t	i, n;
+
+	n = strlen(s);
+	if (n == 0 || n > 64 || s[0] < 'A' || s[0] > 'Z')
+		return (0);
+	for (i = 1; i < n; i++) {
+		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' &&
+		    s[i] <= '9') || s[i] == '_'))
+			return (0);
+	}
+	return (1);
+}

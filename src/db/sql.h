@@ -43,4 +43,37 @@ extern const char	SQL_TOOLS_VERSION_GET_RESPOND[];
 extern const char	SQL_TOOLS_ROLLBACK_RESPOND[];
 extern const char	SQL_TOOLS_LOGS_RESPOND[];
 
+/* secrets */
+extern const char	SQL_SECRETS_LIST_RESPOND[];
+extern const char	SQL_SECRETS_CREATE_RESPOND[];
+extern const char	SQL_SECRETS_SET_RESPOND[];
+extern const char	SQL_SECRETS_DELETE_RESPOND[];
+
+/* approvals */
+extern const char	SQL_APPROVALS_STATS_RESPOND[];
+extern const char	SQL_APPROVALS_TOOLS_RESPOND[];
+extern const char	SQL_APPROVALS_MODULES_RESPOND[];
+extern const char	SQL_APPROVALS_NETWORK_RESPOND[];
+extern const char	SQL_APPROVALS_TOOL_ACTION_RESPOND[];
+extern const char	SQL_APPROVALS_MODULE_ACTION_RESPOND[];
+extern const char	SQL_APPROVALS_NETWORK_ACTION_RESPOND[];
+
+/* settings */
+extern const char	SQL_SETTINGS_POLICY_GET_RESPOND[];
+extern const char	SQL_SETTINGS_POLICY_PATCH_RESPOND[];
+extern const char	SQL_SETTINGS_MODULES_GET_RESPOND[];
+extern const char	SQL_SETTINGS_MODULES_PATCH_RESPOND[];
+
+/* activity and execution logs */
+extern const char	SQL_ACTIVITY_LOGS_RESPOND[];
+extern const char	SQL_EXECUTION_LOGS_RESPOND[];
+extern const char	SQL_SERVER_EXECUTION_LOGS_RESPOND[];
+
+/* dashboard */
+extern const char	SQL_DASHBOARD_RESPOND[];
+
+/* export / import */
+extern const char	SQL_EXPORT_DOCUMENT[];
+extern const char	SQL_IMPORT_RESPOND[];
+
 #endif

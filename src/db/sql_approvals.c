@@ -1,0 +1,196 @@
+/*
+ * Statements for the review queues and their state machines
+ * (api/approvals.c, reference-inventory §6).
+ *
+ * Every transition is one UPDATE whose WHERE clause is the state machine:
+ * the row changes only if its current status allows the action, so two
+ * admins acting at once can't both win, and "not found", "not allowed
+ * from here" and "done" are told apart from the same statement.
+ *
+ * Tools:    approve  draft | pending_review | rejected  -> approved
+ *           reject   pending_review (reason required)   -> rejected
+ *           revoke   approved                           -> pending_review
+ * Requests: approve  pending  -> approved
+ *           reject   pending  -> rejected (reason required)
+ *           revoke   approved -> pending
+ */
+#include "db/sql.h"
+
+/* Queue filters shared by the three lists: $1 status ('all' for any),
+ * $2 search ('' for none), $3 server id ('' for any). */
+#define TOOL_FILTER							\
+    "FROM tools t WHERE ($1 = 'all' OR t.approval_status = $1) "	\
+    "  AND ($2 = '' OR strpos(lower(t.name), lower($2)) > 0 OR "	\
+    "  strpos(lower(t.description), lower($2)) > 0) "			\
+    "  AND ($3 = '' OR t.server_id = nullif($3, '')::uuid) "
+
+#define REQ_FILTER(table, col)						\
+    "FROM " table " r LEFT JOIN tools t ON t.id = r.tool_id "		\
+    "  LEFT JOIN servers s ON s.id = coalesce(r.server_id, t.server_id) " \
+    "  WHERE ($1 = 'all' OR r.status = $1) "				\
+    "  AND ($2 = '' OR strpos(lower(r." col "), lower($2)) > 0 OR "	\
+    "  strpos(lower(r.justification), lower($2)) > 0) "		\
+    "  AND ($3 = '' OR s.id = nullif($3, '')::uuid) "
+
+#define REQ_JSON(extra)							\
+    "jsonb_build_object('id', r.id, 'tool_id', r.tool_id, "		\
+    "  'tool_name', t.name, 'server_id', s.id, 'server_name', s.name, "\
+    extra "'justification', r.justification, 'requested_by', "		\
+    "  r.requested_by, 'status', r.status, 'reviewed_at', "		\
+    "  r.reviewed_at, 'reviewed_by', r.reviewed_by, "			\
+    "  'rejection_reason', r.rejection_reason, 'created_at', "		\
+    "  r.created_at, 'updated_at', r.updated_at)"
+
+const char SQL_APPROVALS_STATS_RESPOND[] =
+    "SELECT 200, json_build_object("
+    "  'tools', (SELECT json_build_object("
+    "    'draft', count(*) FILTER (WHERE approval_status = 'draft'), "
+    "    'pending_review', count(*) FILTER (WHERE approval_status = "
+    "    'pending_review'), "
+    "    'approved', count(*) FILTER (WHERE approval_status = 'approved'), "
+    "    'rejected', count(*) FILTER (WHERE approval_status = 'rejected'))"
+    "    FROM tools), "
+    "  'modules', (SELECT json_build_object("
+    "    'pending', count(*) FILTER (WHERE status = 'pending'), "
+    "    'approved', count(*) FILTER (WHERE status = 'approved'), "
+    "    'rejected', count(*) FILTER (WHERE status = 'rejected')) "
+    "    FROM module_requests), "
+    "  'network', (SELECT json_build_object("
+    "    'pending', count(*) FILTER (WHERE status = 'pending'), "
+    "    'approved', count(*) FILTER (WHERE status = 'approved'), "
+    "    'rejected', count(*) FILTER (WHERE status = 'rejected')) "
+    "    FROM network_access_requests))";
+
+/*
+ * The tool queue carries the code under review and the code of the
+ * version last approved (tools.approved_version, kept across re-reviews),
+ * so the panel can show a diff; approved_code is null for a tool that was
+ * never approved.
+ * $1 status, $2 search, $3 server id, $4 offset, $5 limit, $6 page,
+ * $7 page_size
+ */
+const char SQL_APPROVALS_TOOLS_RESPOND[] =
+    "SELECT 200, json_build_object('items', coalesce((SELECT json_agg("
+    "  tool_json(q, true) || jsonb_build_object('approved_version', "
+    "  q.approved_version, 'approved_code', (SELECT v.python_code FROM "
+    "  tool_versions v WHERE v.tool_id = q.id AND v.version = "
+    "  q.approved_version)) ORDER BY q.approval_requested_at DESC NULLS "
+    "  LAST, q.updated_at DESC) FROM (SELECT t.* " TOOL_FILTER
+    "  ORDER BY t.approval_requested_at DESC NULLS LAST, t.updated_at DESC "
+    "  OFFSET $4::int LIMIT $5::int) q), '[]'), "
+    "  'total', (SELECT count(*) " TOOL_FILTER "), "
+    "  'page', $6::int, 'page_size', $7::int)";
+
+/* Same parameters as the tool queue. */
+const char SQL_APPROVALS_MODULES_RESPOND[] =
+    "SELECT 200, json_build_object('items', coalesce((SELECT json_agg(j "
+    "  ORDER BY created_at DESC) FROM (SELECT " REQ_JSON(
+    "'module_name', r.module_name, 'refused', "
+    "module_refused(r.module_name), ") " AS j, r.created_at "
+    REQ_FILTER("module_requests", "module_name")
+    "  ORDER BY r.created_at DESC OFFSET $4::int LIMIT $5::int) q), '[]'), "
+    "  'total', (SELECT count(*) " REQ_FILTER("module_requests",
+    "module_name") "), 'page', $6::int, 'page_size', $7::int)";
+
+const char SQL_APPROVALS_NETWORK_RESPOND[] =
+    "SELECT 200, json_build_object('items', coalesce((SELECT json_agg(j "
+    "  ORDER BY created_at DESC) FROM (SELECT " REQ_JSON(
+    "'host', r.host, 'port', r.port, ") " AS j, r.created_at "
+    REQ_FILTER("network_access_requests", "host")
+    "  ORDER BY r.created_at DESC OFFSET $4::int LIMIT $5::int) q), '[]'), "
+    "  'total', (SELECT count(*) " REQ_FILTER("network_access_requests",
+    "host") "), 'page', $6::int, 'page_size', $7::int)";
+
+/*
+ * Approve and revoke change what a running server offers, so they tell
+ * the MCP side (list_changed); a reject of a pending tool changes nothing
+ * callable. Revoke clears who approved and when (the tool awaits review
+ * again) but keeps approved_version for the diff.
+ * $1 tool id, $2 action, $3 reason|NULL, $4 actor, $5 request id
+ */
+const char SQL_APPROVALS_TOOL_ACTION_RESPOND[] =
+    "WITH cur AS (SELECT id, approval_status, server_id FROM tools "
+    "  WHERE id = $1::uuid), "
+    "up AS (UPDATE tools t SET "
+    "  approval_status = CASE $2 WHEN 'approve' THEN 'approved' "
+    "  WHEN 'reject' THEN 'rejected' ELSE 'pending_review' END, "
+    "  approved_at = CASE $2 WHEN 'approve' THEN now() ELSE NULL END, "
+    "  approved_by = CASE $2 WHEN 'approve' THEN $4 ELSE NULL END, "
+    "  approved_version = CASE $2 WHEN 'approve' THEN t.current_version "
+    "  ELSE t.approved_version END, "
+    "  rejection_reason = CASE $2 WHEN 'reject' THEN $3 ELSE NULL END, "
+    "  approval_requested_at = CASE $2 WHEN 'revoke' THEN now() "
+    "  ELSE t.approval_requested_at END, updated_at = now() "
+    "  WHERE t.id = $1::uuid AND CASE $2 "
+    "  WHEN 'approve' THEN t.approval_status IN ('draft', "
+    "  'pending_review', 'rejected') "
+    "  WHEN 'reject' THEN t.approval_status = 'pending_review' "
+    "  WHEN 'revoke' THEN t.approval_status = 'approved' "
+    "  ELSE false END RETURNING t.*), "
+    "a AS (SELECT audit($4, 'approval.tool.' || $2, 'tool ' || CASE $2 "
+    "  WHEN 'approve' THEN 'approved' WHEN 'reject' THEN 'rejected' "
+    "  ELSE 'approval revoked' END, jsonb_build_object('tool', up.name, "
+    "  'tool_id', up.id, 'version', up.current_version, 'from', "
+    "  cur.approval_status, 'to', up.approval_status, 'reason', $3::text), "
+    "  $5, up.server_id) FROM up, cur), "
+    "n AS (SELECT notify_tools_changed('approval.tool.' || $2) FROM up, "
+    "  servers s WHERE s.id = up.server_id AND s.status = 'running' AND "
+    "  $2 IN ('approve', 'revoke')) "
+    "SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM cur) THEN 404 "
+    "  WHEN NOT EXISTS (SELECT 1 FROM up) THEN 409 ELSE 200 END, "
+    "  coalesce((SELECT tool_json(up::tools, true) || jsonb_build_object("
+    "  'approved_version', up.approved_version) FROM up), "
+    "  (SELECT api_error('illegal_transition', format("
+    "  'cannot %s a tool whose status is %s', $2, "
+    "  approval_status))::jsonb FROM cur), "
+    "  api_error('not_found', 'no such tool')::jsonb) "
+    "  FROM (SELECT count(*) FROM a) x, (SELECT count(*) FROM n) y";
+
+/*
+ * The request tables are the source of truth: approving a module request
+ * widens tool_allowed_modules(), approving a network request widens
+ * server_allowed_hosts(); nothing else needs syncing. A module that can
+ * never be allowed (module_refused) is refused with 422 instead.
+ * $1 request id, $2 action, $3 reason|NULL, $4 actor, $5 request id
+ */
+#define REQ_ACTION(table, kind, what, extra_guard, refused)		\
+    "WITH cur AS (SELECT * FROM " table " WHERE id = $1::uuid), "	\
+    "up AS (UPDATE " table " r SET "					\
+    "  status = CASE $2 WHEN 'approve' THEN 'approved' "		\
+    "  WHEN 'reject' THEN 'rejected' ELSE 'pending' END, "		\
+    "  reviewed_at = CASE $2 WHEN 'revoke' THEN NULL ELSE now() END, "	\
+    "  reviewed_by = CASE $2 WHEN 'revoke' THEN NULL ELSE $4 END, "	\
+    "  rejection_reason = CASE $2 WHEN 'reject' THEN $3 ELSE NULL END, " \
+    "  updated_at = now() WHERE r.id = $1::uuid AND CASE $2 "		\
+    "  WHEN 'approve' THEN r.status = 'pending' " extra_guard		\
+    "  WHEN 'reject' THEN r.status = 'pending' "			\
+    "  WHEN 'revoke' THEN r.status = 'approved' ELSE false END "	\
+    "  RETURNING r.*), "						\
+    "a AS (SELECT audit($4, 'approval." kind ".' || $2, '" kind		\
+    " request ' || CASE $2 WHEN 'approve' THEN 'approved' "		\
+    "  WHEN 'reject' THEN 'rejected' ELSE 'revoked' END, "		\
+    "  jsonb_build_object('request_id', up.id, " what ", 'tool_id', "	\
+    "  up.tool_id, 'from', cur.status, 'to', up.status, 'reason', "	\
+    "  $3::text), $5, coalesce(up.server_id, (SELECT server_id FROM "	\
+    "  tools WHERE id = up.tool_id))) FROM up, cur) "			\
+    "SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM cur) THEN 404 "		\
+    "  WHEN EXISTS (SELECT 1 FROM up) THEN 200 "			\
+    "  WHEN " refused " THEN 422 ELSE 409 END, "			\
+    "  coalesce((SELECT row_to_json(up) FROM up), "			\
+    "  (SELECT CASE WHEN " refused " THEN api_error('refused_module', "	\
+    "  'this module can never be allowed: it reaches the system or the "\
+    "interpreter') ELSE api_error('illegal_transition', "		\
+    "  format('cannot %s a request whose status is %s', $2, status)) "	\
+    "  END FROM cur), api_error('not_found', 'no such request')) "	\
+    "  FROM (SELECT count(*) FROM a) x"
+
+const char SQL_APPROVALS_MODULE_ACTION_RESPOND[] =
+    REQ_ACTION("module_requests", "module",
+    "'module', up.module_name",
+    "AND NOT module_refused(r.module_name) ",
+    "($2 = 'approve' AND (SELECT status = 'pending' AND "
+    "module_refused(module_name) FROM cur))");
+
+const char SQL_APPROVALS_NETWORK_ACTION_RESPOND[] =
+    REQ_ACTION("network_access_requests", "network",
+    "'host', up.host, 'port', up.port", "", "false");

@@ -1,0 +1,55 @@
+/*
+ * The dashboard in one statement (api/dashboard.c): one snapshot, so the
+ * counts, the time series and the top lists always agree with each other.
+ * The time series has a row for every bucket, calls or not, so a chart
+ * needs no gap filling.
+ */
+#include "db/sql.h"
+
+/* $1 period: '24h' (hourly buckets), '7d' or '30d' (daily buckets) */
+const char SQL_DASHBOARD_RESPOND[] =
+    "WITH u AS (SELECT CASE $1 WHEN '24h' THEN 'hour' ELSE 'day' END AS "
+    "  unit, CASE $1 WHEN '24h' THEN interval '1 hour' ELSE "
+    "  interval '1 day' END AS step, CASE $1 WHEN '24h' THEN 24 "
+    "  WHEN '7d' THEN 7 ELSE 30 END AS n), "
+    "p AS (SELECT unit, step, date_trunc(unit, now()) - step * (n - 1) "
+    "  AS start FROM u), "
+    "l AS (SELECT e.* FROM tool_execution_logs e, p "
+    "  WHERE e.created_at >= p.start), "
+    "b AS (SELECT date_trunc((SELECT unit FROM p), created_at) AS bk, "
+    "  count(*) AS calls, count(*) FILTER (WHERE NOT success) AS errors "
+    "  FROM l GROUP BY 1) "
+    "SELECT 200, json_build_object('period', $1, 'since', "
+    "  (SELECT start FROM p), 'generated_at', now(), "
+    "  'servers', (SELECT json_build_object('total', count(*), 'running', "
+    "  count(*) FILTER (WHERE status = 'running')) FROM servers), "
+    "  'tools', (SELECT json_build_object('total', count(*), "
+    "  'enabled', count(*) FILTER (WHERE enabled), "
+    "  'draft', count(*) FILTER (WHERE approval_status = 'draft'), "
+    "  'pending_review', count(*) FILTER (WHERE approval_status = "
+    "  'pending_review'), "
+    "  'approved', count(*) FILTER (WHERE approval_status = 'approved'), "
+    "  'rejected', count(*) FILTER (WHERE approval_status = 'rejected')) "
+    "  FROM tools), "
+    "  'requests', json_build_object('modules_pending', (SELECT count(*) "
+    "  FROM module_requests WHERE status = 'pending'), 'network_pending', "
+    "  (SELECT count(*) FROM network_access_requests WHERE status = "
+    "  'pending')), "
+    "  'totals', (SELECT json_build_object('calls', count(*), 'errors', "
+    "  count(*) FILTER (WHERE NOT success), 'avg_duration_ms', "
+    "  coalesce(round(avg(duration_ms)), 0)) FROM l), "
+    "  'timeline', (SELECT json_agg(json_build_object('bucket', g, "
+    "  'calls', coalesce(b.calls, 0), 'errors', coalesce(b.errors, 0)) "
+    "  ORDER BY g) FROM p CROSS JOIN LATERAL generate_series(p.start, "
+    "  date_trunc(p.unit, now()), p.step) g LEFT JOIN b ON b.bk = g), "
+    "  'top_tools', coalesce((SELECT json_agg(x ORDER BY x.calls DESC, "
+    "  x.tool_name) FROM (SELECT l.tool_id, l.tool_name, s.name AS "
+    "  server_name, count(*) AS calls, count(*) FILTER (WHERE NOT "
+    "  l.success) AS errors, round(avg(l.duration_ms)) AS avg_duration_ms "
+    "  FROM l LEFT JOIN servers s ON s.id = l.server_id GROUP BY "
+    "  l.tool_id, l.tool_name, s.name ORDER BY count(*) DESC, l.tool_name "
+    "  LIMIT 10) x), '[]'), "
+    "  'recent_errors', coalesce((SELECT json_agg(x ORDER BY x.created_at "
+    "  DESC) FROM (SELECT id, tool_id, tool_name, server_id, left(error, "
+    "  500) AS error, duration_ms, created_at FROM l WHERE NOT success "
+    "  ORDER BY created_at DESC LIMIT 10) x), '[]'))";

@@ -1,0 +1,144 @@
+"""Authenticated JSON calls against a harness server.
+
+The admin account can be created only once per database, so the shared
+server's admin is set up here, once per run, and its tokens are reused by
+every test module (argon2 makes each login cost a few tenths of a second).
+Tests that change the password or log out update or use their own tokens.
+"""
+import http.client
+import json
+import os
+import re
+
+import harness
+
+USERNAME = "admin"
+PASSWORD = "correct horse battery staple"
+
+_clients = {}
+
+
+class Client:
+    def __init__(self, server, username=USERNAME, password=PASSWORD):
+        self.server = server
+        self.username = username
+        self.password = password
+        self.access = None
+        self.refresh = None
+        # Every body we received, for the "no secret leaks" check.
+        self.seen = []
+
+    def setup(self):
+        st, _, body = self.server.json("GET", "/api/auth/status")
+        if st == 200 and not body.get("setup_required", True):
+            return self.login()
+        st, _, body = self.server.json("POST", "/api/auth/setup", {
+            "username": self.username, "password": self.password})
+        if st not in (200, 201, 409):
+            raise RuntimeError(f"setup failed: {st} {body}")
+        return self.login()
+
+    def login(self):
+        st, _, body = self.server.json("POST", "/api/auth/login", {
+            "username": self.username, "password": self.password})
+        if st != 200:
+            raise RuntimeError(f"login failed: {st} {body}")
+        self.take(body)
+        return self
+
+    def take(self, tokens):
+        self.access = tokens["access_token"]
+        self.refresh = tokens["refresh_token"]
+
+    def headers(self, token=None):
+        return {"Authorization": "Bearer " + (token or self.access)}
+
+    def call(self, method, path, body=None, token=None, raw=False,
+             headers=None):
+        """(status, headers, parsed body); body None sends "{}" for
+        POST/PUT/PATCH, since Kore refuses a body-less POST with 411."""
+        hdrs = self.headers(token)
+        hdrs.update(headers or {})
+        if body is None and method in ("POST", "PUT", "PATCH"):
+            body = {}
+        st, h, data = self.server.request(method, path, body, hdrs)
+        self.seen.append(data)
+        if raw:
+            return st, h, data
+        try:
+            parsed = json.loads(data) if data else None
+        except ValueError:
+            parsed = data
+        return st, h, parsed
+
+    def get(self, path, **kw):
+        return self.call("GET", path, **kw)
+
+    def post(self, path, body=None, **kw):
+        return self.call("POST", path, body, **kw)
+
+    def put(self, path, body=None, **kw):
+        return self.call("PUT", path, body, **kw)
+
+    def patch(self, path, body=None, **kw):
+        return self.call("PATCH", path, body, **kw)
+
+    def delete(self, path, **kw):
+        return self.call("DELETE", path, **kw)
+
+
+def shared():
+    """The client for harness.SHARED's server, logged in once per run."""
+    server = harness.SHARED["server"]
+    c = _clients.get(id(server))
+    if c is None:
+        c = Client(server).setup()
+        _clients[id(server)] = c
+    return c
+
+
+def fresh_stack(workers=2, env=None, name="extra"):
+    """A private PostgreSQL and server; the caller stops both (stop_stack)."""
+    pg = harness.Postgres()
+    url = pg.start()
+    try:
+        srv = harness.Server(url, workers=workers, env=env, name=name).start()
+    except Exception:
+        pg.destroy()
+        raise
+    return pg, srv
+
+
+def stop_stack(pg, srv):
+    try:
+        if srv:
+            srv.stop()
+    finally:
+        pg.destroy()
+
+
+_n = [0]
+
+
+def unique(prefix):
+    """A fresh lower-case name, so modules never collide on the shared db."""
+    _n[0] += 1
+    return f"{prefix}_{os.getpid()}_{_n[0]}"
+
+
+def make_server(c, prefix="srv"):
+    st, _, body = c.post("/api/servers", {"name": unique(prefix)})
+    assert st == 201, (st, body)
+    return body
+
+
+def make_tool(c, server_id, code="def main():\n    return 1\n", prefix="tool"):
+    st, _, body = c.post(f"/api/servers/{server_id}/tools", {
+        "name": unique(prefix), "python_code": code})
+    assert st == 201, (st, body)
+    return body
+
+
+def request_line_status(data):
+    m = re.match(rb"HTTP/1\.[01] (\d{3})", data)
+    return int(m.group(1)) if m else None
