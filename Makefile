@@ -44,6 +44,9 @@ src/db/migrations_embed.c: $(MIGRATIONS) scripts/embed-migrations
 # mtime changed, so build in build/mcpbox/ and start clean when a header or
 # the config changed.
 $(APP): $(APP_SRC) src/db/migrations_embed.c conf/build.conf
+	@dups=$$(find src -name '*.c' -printf '%f\n' | sort | uniq -d); \
+	    if [ -n "$$dups" ]; then echo "kodev needs unique .c basenames" \
+	    "under src/: $$dups" >&2; exit 1; fi
 	@mkdir -p $(BUILD)/mcpbox
 	@for d in conf src assets; do ln -sfn ../../$$d $(BUILD)/mcpbox/$$d; done
 	@if [ -f $@ ] && [ -n "$$(find src conf -name '*.h' -newer $@ -o \

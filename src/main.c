@@ -27,6 +27,7 @@
 #include "db/db.h"
 #include "http/http.h"
 #include "sandbox_client.h"
+#include "mcp/mcp.h"
 
 static const char	*env_get(const char *);
 
@@ -182,6 +183,8 @@ kore_worker_configure(void)
 	log_set_process(name);
 	sbx_socket_path(mcpbox_cfg.run_dir, sock, sizeof(sock));
 	sbx_client_init(sock);
+	mcp_streams_init();
+	mcp_policy_init();
 	events_start();
 }
 

@@ -363,7 +363,7 @@ api_auth_logout(struct http_request *req, struct api_ctx *c)
 	json_t			*fields;
 	char			aexp[24], rexp[24], rjti[64];
 
-	if (req->http_body_length > 0) {
+	if (req->content_length > 0) {
 		if (api_body(req, c) == -1)
 			return (KORE_RESULT_OK);
 	} else if (c->body == NULL) {

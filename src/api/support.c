@@ -225,19 +225,7 @@ api_page(struct http_request *req, long *page, long *page_size,
 int
 api_uuid_valid(const char *s)
 {
-	int	i;
-
-	if (strlen(s) != 36)
-		return (0);
-	for (i = 0; i < 36; i++) {
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			if (s[i] != '-')
-				return (0);
-		} else if (!isxdigit((unsigned char)s[i])) {
-			return (0);
-		}
-	}
-	return (1);
+	return (uuid_valid(s));
 }
 
 /*

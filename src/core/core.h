@@ -95,6 +95,11 @@ int	crypto_hkdf_sha256(const uint8_t *key, size_t keylen,
 	    const char *info, uint8_t *out, size_t outlen);
 int	crypto_ct_equal(const void *, const void *, size_t);
 void	crypto_uuid4(char out[37]);
+int	uuid_valid(const char *);
+
+/* Identifiers and host names: names.c. */
+int	ident_valid(const char *);
+int	host_normalize(const char *, char *, size_t);
 
 /* Monotonic and wall clocks. */
 uint64_t	clock_ms(void);

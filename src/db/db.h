@@ -43,6 +43,9 @@ int		db_ntuples(const struct db_call *);
 const char	*db_value(const struct db_call *, int row, int col);
 int		db_isnull(const struct db_call *, int row, int col);
 
+/* Run a statement nobody waits for (NULL params become ''). */
+void		db_exec_detached(const char *query, int n, const char **params);
+
 /* LISTEN on `channels` (NULL-terminated) for this worker's lifetime. */
 typedef void	(*db_notify_fn)(const char *channel, const char *payload);
 void		db_listen_start(const char *conninfo,

@@ -43,6 +43,33 @@ extern const char	SQL_TOOLS_VERSION_GET_RESPOND[];
 extern const char	SQL_TOOLS_ROLLBACK_RESPOND[];
 extern const char	SQL_TOOLS_LOGS_RESPOND[];
 
+/* mcp gateway */
+extern const char	SQL_MCP_SESSION_UPSERT[];
+extern const char	SQL_MCP_SESSION_GET[];
+extern const char	SQL_MCP_SESSION_DELETE[];
+extern const char	SQL_MCP_SESSION_LEVEL[];
+extern const char	SQL_MCP_TOOLS_LIST[];
+extern const char	SQL_MCP_TOOL_FOR_CALL[];
+extern const char	SQL_MCP_EXEC_LOG[];
+extern const char	SQL_MCP_OUTBOX_PUT[];
+extern const char	SQL_MCP_NOTIFY_MESSAGE[];
+extern const char	SQL_MCP_OUTBOX_TAKE[];
+extern const char	SQL_MCP_NOTIFY_CANCEL[];
+extern const char	SQL_MCP_POLICY[];
+
+/* management tools */
+extern const char	SQL_MGMT_SERVER_MODULES_RESPOND[];
+extern const char	SQL_MGMT_REQUEST_PUBLISH_RESPOND[];
+extern const char	SQL_MGMT_REQUEST_MODULE_RESPOND[];
+extern const char	SQL_MGMT_REQUEST_NETWORK_RESPOND[];
+extern const char	SQL_MGMT_TOOL_STATUS_RESPOND[];
+extern const char	SQL_MGMT_PENDING_RESPOND[];
+extern const char	SQL_MGMT_SECRET_CREATE_RESPOND[];
+extern const char	SQL_MGMT_SECRETS_LIST_RESPOND[];
+extern const char	SQL_MGMT_TOOL_FOR_TEST[];
+extern const char	SQL_MGMT_EXTERNAL_ADD_RESPOND[];
+extern const char	SQL_MGMT_EXTERNAL_LIST_RESPOND[];
+
 /* secrets */
 extern const char	SQL_SECRETS_LIST_RESPOND[];
 extern const char	SQL_SECRETS_CREATE_RESPOND[];

@@ -49,6 +49,7 @@ int	hx_method_not_allowed(struct http_request *, const char *allow);
 void	hx_security_headers(struct http_request *, int is_html);
 
 /* Body: read the whole request body (at most `max` bytes) as JSON. */
+int	hx_body_read(struct http_request *, size_t max, int *status);
 int	hx_body_json(struct http_request *, size_t max, json_t **out);
 
 /* Query string: 1 with the decoded value, 0 when absent or malformed. */

@@ -105,6 +105,51 @@ hx_method_not_allowed(struct http_request *req, const char *allow)
 }
 
 /*
+ * Read the whole body once into x->body (NUL-terminated). Returns 0, or
+ * -1 when it is larger than `max` (413) or unreadable (400); the status to
+ * send is left in *status. Kore's http_body_length is not the body size
+ * for in-memory bodies, so the size is checked as the bytes arrive.
+ */
+int
+hx_body_read(struct http_request *req, size_t max, int *status)
+{
+	struct hx	*x = http_state_get(req);
+	struct kore_buf	buf;
+	char		tmp[8192];
+	ssize_t		r;
+
+	if (x->body_read)
+		return (0);
+	if (req->content_length > max) {
+		*status = 413;
+		return (-1);
+	}
+	kore_buf_init(&buf, req->content_length + 1);
+	for (;;) {
+		if ((r = http_body_read(req, tmp, sizeof(tmp))) == -1) {
+			kore_buf_cleanup(&buf);
+			*status = 400;
+			return (-1);
+		}
+		if (r == 0)
+			break;
+		if (buf.offset + (size_t)r > max) {
+			kore_buf_cleanup(&buf);
+			*status = 413;
+			return (-1);
+		}
+		kore_buf_append(&buf, tmp, (size_t)r);
+	}
+	x->body = malloc(buf.offset + 1);
+	memcpy(x->body, buf.data, buf.offset);
+	x->body[buf.offset] = '\0';
+	x->body_len = buf.offset;
+	x->body_read = 1;
+	kore_buf_cleanup(&buf);
+	return (0);
+}
+
+/*
  * Read the body once and parse it as a JSON object. Returns KORE_RESULT_OK
  * with *out set, or sends the 4xx itself and returns KORE_RESULT_ERROR;
  * callers then return KORE_RESULT_OK (the response is already queued).
@@ -114,41 +159,17 @@ hx_body_json(struct http_request *req, size_t max, json_t **out)
 {
 	struct hx	*x = http_state_get(req);
 	json_error_t	jerr;
-	struct kore_buf	buf;
-	char		tmp[8192];
-	ssize_t		r;
+	int		status;
 
 	*out = NULL;
-	if (req->http_body_length > max) {
-		hx_error(req, 413, "payload_too_large",
-		    "request body is larger than allowed");
+	if (hx_body_read(req, max, &status) == -1) {
+		if (status == 413)
+			hx_error(req, 413, "payload_too_large",
+			    "request body is larger than allowed");
+		else
+			hx_error(req, 400, "bad_body",
+			    "request body could not be read");
 		return (KORE_RESULT_ERROR);
-	}
-	if (!x->body_read) {
-		kore_buf_init(&buf, req->http_body_length + 1);
-		for (;;) {
-			if ((r = http_body_read(req, tmp, sizeof(tmp))) == -1) {
-				kore_buf_cleanup(&buf);
-				hx_error(req, 400, "bad_body",
-				    "request body could not be read");
-				return (KORE_RESULT_ERROR);
-			}
-			if (r == 0)
-				break;
-			if (buf.offset + (size_t)r > max) {
-				kore_buf_cleanup(&buf);
-				hx_error(req, 413, "payload_too_large",
-				    "request body is larger than allowed");
-				return (KORE_RESULT_ERROR);
-			}
-			kore_buf_append(&buf, tmp, (size_t)r);
-		}
-		x->body = malloc(buf.offset + 1);
-		memcpy(x->body, buf.data, buf.offset);
-		x->body[buf.offset] = '\0';
-		x->body_len = buf.offset;
-		x->body_read = 1;
-		kore_buf_cleanup(&buf);
 	}
 	*out = json_loadb(x->body, x->body_len, JSON_REJECT_DUPLICATES, &jerr);
 	if (*out == NULL) {

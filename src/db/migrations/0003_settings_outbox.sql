@@ -12,14 +12,13 @@ INSERT INTO settings (key, value) VALUES
 	"mcp_rate_limit_rpm": 300,
 	"log_retention_days": 30
     }'),
-    -- Modules a tool may import without asking. Deliberately without
-    -- asyncio and operator (subprocess and attrgetter gadgets).
-    ('allowed_modules', '["json", "math", "datetime", "re", "base64",
-	"binascii", "hashlib", "hmac", "collections", "itertools",
-	"functools", "string", "textwrap", "uuid", "decimal", "fractions",
-	"statistics", "random", "time", "urllib.parse", "html", "calendar",
-	"zoneinfo", "difflib", "enum", "dataclasses", "typing", "copy",
-	"csv", "bisect", "heapq", "unicodedata"]');
+    -- Modules a tool may import without asking: the sandbox's standard
+    -- set (docs/SANDBOX.md). Deliberately without asyncio and operator
+    -- (subprocess and attrgetter gadgets).
+    ('allowed_modules', '["json", "re", "math", "datetime", "urllib.parse",
+	"base64", "hashlib", "collections", "itertools", "functools",
+	"statistics", "decimal", "uuid", "string", "textwrap", "html", "time",
+	"random", "fractions", "bisect", "heapq"]');
 
 -- Responses for legacy SSE sessions held by another worker or instance
 -- that are too large for a NOTIFY payload travel by reference.

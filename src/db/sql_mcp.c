@@ -1,0 +1,97 @@
+/* Statements of the MCP gateway (mcp/). */
+#include "db/sql.h"
+
+/* $1 id, $2 protocol version, $3 client info json, $4 source */
+const char SQL_MCP_SESSION_UPSERT[] =
+    "INSERT INTO mcp_sessions (id, protocol_version, client_info, source) "
+    "VALUES ($1, $2, $3::jsonb, $4) ON CONFLICT (id) DO UPDATE SET "
+    "protocol_version = EXCLUDED.protocol_version, client_info = "
+    "EXCLUDED.client_info, last_seen_at = now() RETURNING id";
+
+/*
+ * $1 id -> protocol_version, source. Touches last_seen_at at most once a
+ * minute so a busy session doesn't turn every call into a write.
+ */
+const char SQL_MCP_SESSION_GET[] =
+    "WITH t AS (UPDATE mcp_sessions SET last_seen_at = now() WHERE id = $1 "
+    "  AND last_seen_at < now() - interval '1 minute') "
+    "SELECT protocol_version, source FROM mcp_sessions WHERE id = $1";
+
+const char SQL_MCP_SESSION_DELETE[] =
+    "DELETE FROM mcp_sessions WHERE id = $1 RETURNING id";
+
+/* $1 id, $2 level */
+const char SQL_MCP_SESSION_LEVEL[] =
+    "UPDATE mcp_sessions SET log_level = $2 WHERE id = $1 RETURNING id";
+
+/* Callable user tools and whether remote callers may edit. */
+const char SQL_MCP_TOOLS_LIST[] =
+    "SELECT coalesce(json_agg(json_build_object('name', s.name || '__' || "
+    "  t.name, 'description', t.description, 'inputSchema', t.input_schema) "
+    "  ORDER BY s.name, t.name), '[]'), "
+    "  coalesce(policy('remote_tool_editing'), 'disabled') "
+    "FROM tools t JOIN servers s ON s.id = t.server_id "
+    "WHERE t.approval_status = 'approved' AND t.enabled AND "
+    "  s.status = 'running'";
+
+/*
+ * Everything a call needs, checked at call time (reference defect (b)).
+ * $1 server name, $2 tool name ->
+ *   0 tool id, 1 server id, 2 code, 3 timeout, 4 approval_status,
+ *   5 enabled, 6 server status, 7 allowed modules, 8 allowed hosts,
+ *   9 secrets [{key, ct, nonce}] (hex), 10 tool_type
+ */
+const char SQL_MCP_TOOL_FOR_CALL[] =
+    "SELECT t.id, s.id, t.python_code, coalesce(t.timeout_ms, "
+    "  s.default_timeout_ms), t.approval_status, t.enabled, s.status, "
+    "  tool_allowed_modules(t.id), server_allowed_hosts(s.id), "
+    "  coalesce((SELECT json_agg(json_build_object('key', key_name, 'ct', "
+    "  encode(value_ciphertext, 'hex'), 'nonce', encode(nonce, 'hex'))) "
+    "  FROM server_secrets WHERE server_id = s.id AND value_ciphertext IS "
+    "  NOT NULL), '[]'), t.tool_type "
+    "FROM tools t JOIN servers s ON s.id = t.server_id "
+    "WHERE s.name = $1 AND t.name = $2";
+
+/*
+ * One execution log row and one activity entry per call.
+ * $1 tool id, $2 server id, $3 tool name, $4 args json, $5 result,
+ * $6 error, $7 stdout, $8 duration ms, $9 success, $10 source,
+ * $11 request id, $12 is_test
+ */
+const char SQL_MCP_EXEC_LOG[] =
+    "WITH l AS (INSERT INTO tool_execution_logs (tool_id, server_id, "
+    "  tool_name, input_args, result, error, stdout, duration_ms, success, "
+    "  caller_source, request_id, is_test) VALUES ($1::uuid, $2::uuid, $3, "
+    "  $4::jsonb, left($5, 10240), left($6, 5120), left($7, 10240), "
+    "  $8::int, $9::boolean, $10, $11, $12::boolean) RETURNING id) "
+    "INSERT INTO activity_logs (server_id, log_type, level, message, "
+    "  details, request_id, duration_ms) SELECT $2::uuid, 'mcp_request', "
+    "  CASE WHEN $9::boolean THEN 'info' ELSE 'warning' END, "
+    "  'tools/call ' || $3 || CASE WHEN $9::boolean THEN ' ok' ELSE "
+    "  ' failed' END, json_build_object('tool', $3, 'source', $10, "
+    "  'execution_log_id', l.id, 'arguments', $4::jsonb, 'is_test', "
+    "  $12::boolean)::jsonb, $11, $8::int FROM l";
+
+/* $1 session, $2 body -> id */
+const char SQL_MCP_OUTBOX_PUT[] =
+    "WITH o AS (INSERT INTO mcp_outbox (session_id, body) VALUES ($1, $2) "
+    "  RETURNING id) "
+    "SELECT pg_notify('mcpbox_mcp_message', json_build_object('s', $1::text, "
+    "  'ref', o.id)::text) FROM o";
+
+/* $1 session, $2 message json (small enough for NOTIFY) */
+const char SQL_MCP_NOTIFY_MESSAGE[] =
+    "SELECT pg_notify('mcpbox_mcp_message', json_build_object('s', "
+    "  $1::text, 'm', $2::json)::text)";
+
+/* $1 id -> body (and the row is consumed) */
+const char SQL_MCP_OUTBOX_TAKE[] =
+    "DELETE FROM mcp_outbox WHERE id = $1::bigint RETURNING body";
+
+/* $1 session, $2 request id json */
+const char SQL_MCP_NOTIFY_CANCEL[] =
+    "SELECT pg_notify('mcpbox_mcp_cancel', json_build_object('s', $1::text, "
+    "  'r', $2::json)::text)";
+
+const char SQL_MCP_POLICY[] =
+    "SELECT policy('mcp_rate_limit_rpm'), policy('remote_tool_editing')";

@@ -1,0 +1,216 @@
+/* Statements only the mcpbox_* management tools use (mcp/mgmt_*.c). */
+#include "db/sql.h"
+
+const char SQL_MGMT_SERVER_MODULES_RESPOND[] =
+    "SELECT 200, json_build_object('allowed_modules', value, 'note', "
+    "  'other modules need mcpbox_request_module and an admin''s approval')"
+    " FROM settings WHERE key = 'allowed_modules'";
+
+/* $1 tool id, $2 notes, $3 request id */
+const char SQL_MGMT_REQUEST_PUBLISH_RESPOND[] =
+    "WITH t AS (SELECT * FROM tools WHERE id = $1::uuid FOR UPDATE), "
+    "auto AS (SELECT coalesce(policy('tool_approval_mode'), "
+    "  'require_approval') = 'auto_approve' AS yes), "
+    "up AS (UPDATE tools x SET approval_status = CASE WHEN auto.yes THEN "
+    "  'approved' ELSE 'pending_review' END, approval_requested_at = now(), "
+    "  publish_notes = $2, approved_at = CASE WHEN auto.yes THEN now() END, "
+    "  approved_by = CASE WHEN auto.yes THEN 'policy:auto_approve' END, "
+    "  rejection_reason = NULL, updated_at = now() FROM t, auto "
+    "  WHERE x.id = t.id AND t.approval_status IN ('draft', 'rejected') "
+    "  RETURNING x.*), "
+    "a AS (SELECT audit('llm', 'tool.request_publish', 'publish requested', "
+    "  jsonb_build_object('tool', name, 'tool_id', id, 'status', "
+    "  approval_status), $3, server_id) FROM up), "
+    "n AS (SELECT notify_tools_changed('tool.auto_approve') FROM up, "
+    "  servers s WHERE s.id = up.server_id AND s.status = 'running' AND "
+    "  up.approval_status = 'approved') "
+    "SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM t) THEN 404 "
+    "  WHEN NOT EXISTS (SELECT 1 FROM up) THEN 409 ELSE 200 END, "
+    "  CASE WHEN NOT EXISTS (SELECT 1 FROM t) THEN "
+    "  api_error('not_found', 'no such tool') "
+    "  WHEN NOT EXISTS (SELECT 1 FROM up) THEN api_error('conflict', "
+    "  'the tool is already ' || (SELECT approval_status FROM t) || "
+    "  '; nothing to publish') "
+    "  ELSE (SELECT json_build_object('tool_id', id, 'approval_status', "
+    "  approval_status, 'message', CASE approval_status WHEN 'approved' "
+    "  THEN 'approved automatically by the security policy' ELSE "
+    "  'submitted for review; an admin must approve it in the MCPbox "
+    "  panel' END) FROM up) END "
+    "FROM (SELECT count(*) FROM a) x, (SELECT count(*) FROM n) y";
+
+/* $1 tool id, $2 module, $3 justification, $4 request id */
+const char SQL_MGMT_REQUEST_MODULE_RESPOND[] =
+    "WITH t AS (SELECT id, server_id FROM tools WHERE id = $1::uuid), "
+    "allowed AS (SELECT 1 FROM t WHERE tool_allowed_modules(t.id) ? $2), "
+    "refused AS (SELECT 1 FROM module_requests r, t WHERE r.tool_id = t.id "
+    "  AND r.module_name = $2 AND r.status = 'rejected'), "
+    "auto AS (SELECT coalesce(policy('module_approval_mode'), "
+    "  'require_approval') = 'auto_approve' AS yes), "
+    "ins AS (INSERT INTO module_requests (tool_id, server_id, module_name, "
+    "  justification, requested_by, status, reviewed_at, reviewed_by) "
+    "  SELECT t.id, t.server_id, $2, $3, 'llm', CASE WHEN auto.yes THEN "
+    "  'approved' ELSE 'pending' END, CASE WHEN auto.yes THEN now() END, "
+    "  CASE WHEN auto.yes THEN 'policy:auto_approve' END FROM t, auto "
+    "  WHERE NOT EXISTS (SELECT 1 FROM allowed) AND NOT EXISTS "
+    "  (SELECT 1 FROM refused) ON CONFLICT DO NOTHING RETURNING id, status), "
+    "a AS (SELECT audit('llm', 'module.request', 'module requested', "
+    "  jsonb_build_object('module', $2::text, 'tool_id', $1::text), $4, "
+    "  (SELECT server_id FROM t)) FROM ins) "
+    "SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM t) THEN 404 "
+    "  WHEN EXISTS (SELECT 1 FROM allowed) THEN 200 "
+    "  WHEN EXISTS (SELECT 1 FROM refused) THEN 409 "
+    "  WHEN NOT EXISTS (SELECT 1 FROM ins) THEN 409 ELSE 201 END, "
+    "  CASE WHEN NOT EXISTS (SELECT 1 FROM t) THEN "
+    "  api_error('not_found', 'no such tool') "
+    "  WHEN EXISTS (SELECT 1 FROM allowed) THEN json_build_object("
+    "  'module', $2::text, 'status', 'allowed', 'message', "
+    "  'this module is already allowed for the tool') "
+    "  WHEN EXISTS (SELECT 1 FROM refused) THEN api_error('conflict', "
+    "  'an admin rejected this module for this tool') "
+    "  WHEN NOT EXISTS (SELECT 1 FROM ins) THEN api_error('conflict', "
+    "  'a request for this module is already pending') "
+    "  ELSE (SELECT json_build_object('request_id', id, 'module', $2::text, "
+    "  'status', status, 'message', CASE status WHEN 'approved' THEN "
+    "  'approved automatically by the security policy' ELSE 'pending; an "
+    "  admin must approve it in the MCPbox panel' END) FROM ins) END "
+    "FROM (SELECT count(*) FROM a) x";
+
+/* $1 tool id, $2 host, $3 port|NULL, $4 justification, $5 request id */
+const char SQL_MGMT_REQUEST_NETWORK_RESPOND[] =
+    "WITH t AS (SELECT id, server_id FROM tools WHERE id = $1::uuid), "
+    "allowed AS (SELECT 1 FROM t, jsonb_array_elements("
+    "  server_allowed_hosts(t.server_id)) h WHERE h->>'host' = $2 AND "
+    "  (h->'port' = 'null'::jsonb OR (h->>'port')::int = $3::int)), "
+    "ins AS (INSERT INTO network_access_requests (tool_id, server_id, host, "
+    "  port, justification, requested_by) SELECT t.id, t.server_id, $2, "
+    "  $3::int, $4, 'llm' FROM t WHERE NOT EXISTS (SELECT 1 FROM allowed) "
+    "  ON CONFLICT DO NOTHING RETURNING id), "
+    "a AS (SELECT audit('llm', 'network.request', 'network access "
+    "  requested', jsonb_build_object('host', $2::text, 'port', $3::int, "
+    "  'tool_id', $1::text), $5, (SELECT server_id FROM t)) FROM ins) "
+    "SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM t) THEN 404 "
+    "  WHEN EXISTS (SELECT 1 FROM allowed) THEN 200 "
+    "  WHEN NOT EXISTS (SELECT 1 FROM ins) THEN 409 ELSE 201 END, "
+    "  CASE WHEN NOT EXISTS (SELECT 1 FROM t) THEN "
+    "  api_error('not_found', 'no such tool') "
+    "  WHEN EXISTS (SELECT 1 FROM allowed) THEN json_build_object('host', "
+    "  $2::text, 'status', 'allowed', 'message', 'this host is already "
+    "  allowed for the server') "
+    "  WHEN NOT EXISTS (SELECT 1 FROM ins) THEN api_error('conflict', "
+    "  'a request for this host is already pending') "
+    "  ELSE (SELECT json_build_object('request_id', id, 'host', $2::text, "
+    "  'port', $3::int, 'status', 'pending', 'message', 'pending; an admin "
+    "  must approve it in the MCPbox panel') FROM ins) END "
+    "FROM (SELECT count(*) FROM a) x";
+
+/* $1 tool id */
+const char SQL_MGMT_TOOL_STATUS_RESPOND[] =
+    "SELECT 200, json_build_object('tool_id', t.id, 'name', t.name, "
+    "  'approval_status', t.approval_status, 'approval_requested_at', "
+    "  t.approval_requested_at, 'approved_at', t.approved_at, "
+    "  'approved_by', t.approved_by, 'rejection_reason', "
+    "  t.rejection_reason, 'enabled', t.enabled, 'current_version', "
+    "  t.current_version, 'server_status', s.status, "
+    "  'module_requests', coalesce((SELECT json_agg(json_build_object("
+    "  'id', id, 'module', module_name, 'status', status, "
+    "  'rejection_reason', rejection_reason) ORDER BY created_at) FROM "
+    "  module_requests WHERE tool_id = t.id), '[]'), "
+    "  'network_requests', coalesce((SELECT json_agg(json_build_object("
+    "  'id', id, 'host', host, 'port', port, 'status', status, "
+    "  'rejection_reason', rejection_reason) ORDER BY created_at) FROM "
+    "  network_access_requests WHERE tool_id = t.id), '[]')) "
+    "FROM tools t JOIN servers s ON s.id = t.server_id WHERE t.id = $1::uuid";
+
+const char SQL_MGMT_PENDING_RESPOND[] =
+    "SELECT 200, json_build_object("
+    "  'tools', coalesce((SELECT json_agg(json_build_object('tool_id', t.id,"
+    "  'name', s.name || '__' || t.name, 'requested_at', "
+    "  t.approval_requested_at)) FROM (SELECT * FROM tools WHERE "
+    "  approval_status = 'pending_review' ORDER BY approval_requested_at "
+    "  LIMIT 50) t JOIN servers s ON s.id = t.server_id), '[]'), "
+    "  'modules', coalesce((SELECT json_agg(json_build_object('id', id, "
+    "  'module', module_name, 'tool_id', tool_id)) FROM (SELECT * FROM "
+    "  module_requests WHERE status = 'pending' ORDER BY created_at "
+    "  LIMIT 50) m), '[]'), "
+    "  'network', coalesce((SELECT json_agg(json_build_object('id', id, "
+    "  'host', host, 'port', port, 'tool_id', tool_id)) FROM (SELECT * "
+    "  FROM network_access_requests WHERE status = 'pending' ORDER BY "
+    "  created_at LIMIT 50) n), '[]'), "
+    "  'totals', json_build_object('tools', (SELECT count(*) FROM tools "
+    "  WHERE approval_status = 'pending_review'), 'modules', (SELECT "
+    "  count(*) FROM module_requests WHERE status = 'pending'), 'network', "
+    "  (SELECT count(*) FROM network_access_requests WHERE status = "
+    "  'pending')))";
+
+/* $1 server id, $2 key, $3 description, $4 request id */
+const char SQL_MGMT_SECRET_CREATE_RESPOND[] =
+    "WITH s AS (SELECT id FROM servers WHERE id = $1::uuid), "
+    "ins AS (INSERT INTO server_secrets (server_id, key_name, description) "
+    "  SELECT s.id, $2, $3 FROM s ON CONFLICT (server_id, key_name) "
+    "  DO NOTHING RETURNING key_name), "
+    "a AS (SELECT audit('llm', 'secret.declare', 'secret declared', "
+    "  jsonb_build_object('key', $2::text), $4, $1::uuid) FROM ins) "
+    "SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM s) THEN 404 "
+    "  WHEN NOT EXISTS (SELECT 1 FROM ins) THEN 409 ELSE 201 END, "
+    "  CASE WHEN NOT EXISTS (SELECT 1 FROM s) THEN api_error('not_found', "
+    "  'no such server') WHEN NOT EXISTS (SELECT 1 FROM ins) THEN "
+    "  api_error('conflict', 'that secret already exists') ELSE "
+    "  json_build_object('key', $2::text, 'has_value', false, 'message', "
+    "  'declared; an admin must enter its value in the MCPbox panel. "
+    "  Tools read it as secrets[\"' || $2 || '\"]') END "
+    "FROM (SELECT count(*) FROM a) x";
+
+/* $1 server id */
+const char SQL_MGMT_SECRETS_LIST_RESPOND[] =
+    "SELECT CASE WHEN EXISTS (SELECT 1 FROM servers WHERE id = $1::uuid) "
+    "  THEN 200 ELSE 404 END, CASE WHEN EXISTS (SELECT 1 FROM servers "
+    "  WHERE id = $1::uuid) THEN json_build_object('secrets', coalesce(("
+    "  SELECT json_agg(json_build_object('key', key_name, 'description', "
+    "  description, 'has_value', value_ciphertext IS NOT NULL) ORDER BY "
+    "  key_name) FROM server_secrets WHERE server_id = $1::uuid), '[]')) "
+    "  ELSE api_error('not_found', 'no such server') END";
+
+/* $1 tool id -> the columns of SQL_MCP_TOOL_FOR_CALL plus 11 name,
+ * 12 tool_approval_mode */
+const char SQL_MGMT_TOOL_FOR_TEST[] =
+    "SELECT t.id, s.id, t.python_code, coalesce(t.timeout_ms, "
+    "  s.default_timeout_ms), t.approval_status, t.enabled, s.status, "
+    "  tool_allowed_modules(t.id), server_allowed_hosts(s.id), "
+    "  coalesce((SELECT json_agg(json_build_object('key', key_name, 'ct', "
+    "  encode(value_ciphertext, 'hex'), 'nonce', encode(nonce, 'hex'))) "
+    "  FROM server_secrets WHERE server_id = s.id AND value_ciphertext IS "
+    "  NOT NULL), '[]'), t.tool_type, s.name || '__' || t.name, "
+    "  coalesce(policy('tool_approval_mode'), 'require_approval') "
+    "FROM tools t JOIN servers s ON s.id = t.server_id WHERE t.id = $1::uuid";
+
+/* $1 server id, $2 name, $3 url, $4 auth_type, $5 secret name,
+ * $6 header name, $7 transport, $8 request id */
+const char SQL_MGMT_EXTERNAL_ADD_RESPOND[] =
+    "WITH s AS (SELECT id FROM servers WHERE id = $1::uuid), "
+    "ins AS (INSERT INTO external_mcp_sources (server_id, name, url, "
+    "  auth_type, auth_secret_name, auth_header_name, transport_type) "
+    "  SELECT s.id, $2, $3, $4, nullif($5, ''), nullif($6, ''), $7 FROM s "
+    "  ON CONFLICT (server_id, name) DO NOTHING RETURNING *), "
+    "a AS (SELECT audit('llm', 'external_source.add', 'external source "
+    "  added', jsonb_build_object('name', name, 'url', url), $8, "
+    "  server_id) FROM ins) "
+    "SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM s) THEN 404 "
+    "  WHEN NOT EXISTS (SELECT 1 FROM ins) THEN 409 ELSE 201 END, "
+    "  CASE WHEN NOT EXISTS (SELECT 1 FROM s) THEN api_error('not_found', "
+    "  'no such server') WHEN NOT EXISTS (SELECT 1 FROM ins) THEN "
+    "  api_error('conflict', 'a source with that name exists') ELSE "
+    "  (SELECT json_build_object('source_id', id, 'name', name, 'url', url, "
+    "  'auth_type', auth_type, 'transport_type', transport_type, 'status', "
+    "  status) FROM ins) END FROM (SELECT count(*) FROM a) x";
+
+/* $1 server id */
+const char SQL_MGMT_EXTERNAL_LIST_RESPOND[] =
+    "SELECT CASE WHEN EXISTS (SELECT 1 FROM servers WHERE id = $1::uuid) "
+    "  THEN 200 ELSE 404 END, CASE WHEN EXISTS (SELECT 1 FROM servers "
+    "  WHERE id = $1::uuid) THEN json_build_object('sources', coalesce(("
+    "  SELECT json_agg(json_build_object('source_id', id, 'name', name, "
+    "  'url', url, 'auth_type', auth_type, 'transport_type', "
+    "  transport_type, 'status', status, 'tool_count', tool_count, "
+    "  'last_discovered_at', last_discovered_at) ORDER BY name) FROM "
+    "  external_mcp_sources WHERE server_id = $1::uuid), '[]')) "
+    "  ELSE api_error('not_found', 'no such server') END";

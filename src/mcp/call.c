@@ -1,0 +1,339 @@
+/*
+ * Calling an approved user tool: `{server}__{tool}`.
+ *
+ * Approval, enablement and the server's state are checked in the same
+ * query that loads the code, at call time. Secrets are decrypted here, in
+ * the worker, and travel only in the execute frame to the sandbox child;
+ * whatever comes back is scrubbed of them again before it is logged or
+ * returned. A call that times out is never retried: it may have run.
+ */
+#include <string.h>
+
+#include "mcp/mcp.h"
+#include "db/sql.h"
+
+/* Steps after the exchange has loaded the session (its step 1). */
+enum {
+	CALL_LOAD = 1,
+	CALL_RUN,
+	CALL_LOG,
+	CALL_DONE,
+};
+
+/* Decrypt [{key, ct, nonce}] into {key: value}; NULL on any failure. */
+static json_t *
+secrets_open(const char *server_id, json_t *rows)
+{
+	json_t		*out, *r;
+	size_t		i, ctlen, nlen, ptlen;
+	uint8_t		*ct, nonce[SECRETBOX_NONCE_LEN], *pt;
+	const char	*key, *cthex;
+	char		aad[256];
+	int		used_old;
+
+	out = json_object();
+	json_array_foreach(rows, i, r) {
+		key = json_string_value(json_object_get(r, "key"));
+		cthex = json_string_value(json_object_get(r, "ct"));
+		if (key == NULL || cthex == NULL)
+			goto fail;
+		ct = malloc(strlen(cthex) / 2 + 1);
+		if (hex_decode(cthex, ct, strlen(cthex) / 2 + 1, &ctlen) == -1 ||
+		    hex_decode(json_string_value(json_object_get(r, "nonce")),
+		    nonce, sizeof(nonce), &nlen) == -1 || nlen != sizeof(nonce)) {
+			free(ct);
+			goto fail;
+		}
+		(void)snprintf(aad, sizeof(aad), "server_secret:%s:%s",
+		    server_id, key);
+		if (secretbox_open(mcpbox_cfg.enc_key, mcpbox_cfg.has_old_key ?
+		    mcpbox_cfg.enc_key_old : NULL, aad, nonce, ct, ctlen, &pt,
+		    &ptlen, &used_old) == -1) {
+			free(ct);
+			goto fail;
+		}
+		free(ct);
+		json_object_set_new(out, key, json_stringn((char *)pt, ptlen));
+		explicit_bzero(pt, ptlen);
+		free(pt);
+	}
+	return (out);
+fail:
+	json_decref(out);
+	return (NULL);
+}
+
+/* Split "server__tool"; both parts non-empty. */
+static int
+split_name(const char *name, char *server, size_t slen, char *tool,
+    size_t tlen)
+{
+	const char	*sep;
+
+	if ((sep = strstr(name, "__")) == NULL || sep == name ||
+	    sep[2] == '\0' || (size_t)(sep - name) >= slen ||
+	    strlen(sep + 2) >= tlen)
+		return (-1);
+	memcpy(server, name, (size_t)(sep - name));
+	server[sep - name] = '\0';
+	(void)snprintf(tool, tlen, "%s", sep + 2);
+	return (0);
+}
+
+/* Why a tool exists but may not run, in words the model can act on. */
+static const char *
+not_callable(json_t *t)
+{
+	const char	*status;
+
+	status = json_string_value(json_object_get(t, "approval_status"));
+	/* A test run skips the server/enabled checks, never approval. */
+	if (json_is_true(json_object_get(t, "is_test"))) {
+		if (strcmp(status, "approved") == 0 ||
+		    json_is_true(json_object_get(t, "auto_approve")))
+			return (NULL);
+		return ("test runs need an approved tool unless the security "
+		    "policy auto-approves tools; call mcpbox_request_publish "
+		    "and wait for an admin");
+	}
+	if (strcmp(status, "approved") != 0) {
+		if (strcmp(status, "pending_review") == 0)
+			return ("this tool is pending review; an admin must "
+			    "approve it in the MCPbox panel before it can run");
+		if (strcmp(status, "rejected") == 0)
+			return ("this tool was rejected by an admin; see "
+			    "mcpbox_get_tool_status for the reason");
+		return ("this tool is a draft; call mcpbox_request_publish, "
+		    "then an admin must approve it");
+	}
+	if (!json_is_true(json_object_get(t, "enabled")))
+		return ("this tool is disabled by an admin");
+	if (strcmp(json_string_value(json_object_get(t, "server_status")),
+	    "running") != 0)
+		return ("this tool's server is stopped; mcpbox_start_server "
+		    "starts it");
+	return (NULL);
+}
+
+/*
+ * Load the tool. A call names it server__tool; mcpbox_test_code names it
+ * by id and may run an unapproved tool only when tools are auto-approved.
+ */
+static int
+call_load(struct http_request *req, struct mcp_ex *ex)
+{
+	char		server[80], tool[80];
+	const char	*p[2], *name, *why;
+	enum db_status	st;
+	json_t		*t, *secrets;
+	int		test;
+
+	test = ex->mgmt != NULL;
+	if (test) {
+		if (mgmt_arg_uuid(ex, "tool_id", &p[0]) == -1)
+			return (1);
+		st = db_call_run(&ex->db, req, SQL_MGMT_TOOL_FOR_TEST, 1, p);
+	} else {
+		name = json_string_value(json_object_get(ex->params, "name"));
+		if (split_name(name, server, sizeof(server), tool,
+		    sizeof(tool)) == -1) {
+			ex->response = mcp_rpc_error(ex->id, RPC_INVALID_PARAMS,
+			    "unknown tool");
+			return (1);
+		}
+		p[0] = server;
+		p[1] = tool;
+		st = db_call_run(&ex->db, req, SQL_MCP_TOOL_FOR_CALL, 2, p);
+	}
+	if (st == DB_PENDING)
+		return (0);
+	if (st == DB_FAILED) {
+		ex->response = mcp_rpc_error(ex->id, RPC_INTERNAL_ERROR,
+		    "the tool store is unavailable; retry");
+		return (1);
+	}
+	if (db_ntuples(&ex->db) != 1) {
+		if (test)
+			return (mgmt_fail(ex, "no such tool"));
+		ex->response = mcp_rpc_error(ex->id, RPC_INVALID_PARAMS,
+		    "unknown tool");
+		return (1);
+	}
+	if (test)
+		name = db_value(&ex->db, 0, 11);
+	t = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:s}",
+	    "tool_id", db_value(&ex->db, 0, 0),
+	    "server_id", db_value(&ex->db, 0, 1),
+	    "code", db_isnull(&ex->db, 0, 2) ? "" : db_value(&ex->db, 0, 2),
+	    "name", name,
+	    "approval_status", db_value(&ex->db, 0, 4),
+	    "enabled", strcmp(db_value(&ex->db, 0, 5), "t") == 0,
+	    "server_status", db_value(&ex->db, 0, 6),
+	    "tool_type", db_value(&ex->db, 0, 10));
+	json_object_set_new(t, "is_test", json_boolean(test));
+	json_object_set_new(t, "auto_approve", json_boolean(test &&
+	    strcmp(db_value(&ex->db, 0, 12), "auto_approve") == 0));
+	json_object_set_new(t, "timeout_ms",
+	    json_integer(atol(db_value(&ex->db, 0, 3))));
+	json_object_set_new(t, "modules", json_loads(db_value(&ex->db, 0, 7),
+	    0, NULL));
+	json_object_set_new(t, "hosts", json_loads(db_value(&ex->db, 0, 8),
+	    0, NULL));
+	secrets = secrets_open(db_value(&ex->db, 0, 1),
+	    json_loads(db_value(&ex->db, 0, 9), JSON_DECODE_ANY, NULL));
+	ex->tool = t;
+	db_call_clear(&ex->db);
+	if ((why = not_callable(t)) != NULL) {
+		json_decref(secrets);
+		ex->response = mcp_rpc_result(ex->id, mcp_tool_error(why));
+		return (1);
+	}
+	if (strcmp(json_string_value(json_object_get(t, "tool_type")),
+	    "python_code") != 0) {
+		json_decref(secrets);
+		ex->response = mcp_rpc_result(ex->id, mcp_tool_error(
+		    "this tool's external source is not reachable"));
+		return (1);
+	}
+	if (secrets == NULL) {
+		ex->response = mcp_rpc_result(ex->id, mcp_tool_error(
+		    "a secret of this server cannot be decrypted; an admin "
+		    "must set it again"));
+		return (1);
+	}
+	json_object_set_new(t, "secrets", secrets);
+	return (-1);
+}
+
+static void
+call_start(struct http_request *req, struct mcp_ex *ex)
+{
+	json_t	*t = ex->tool, *msg, *args, *empty;
+	long	timeout;
+
+	/* mcpbox_test_code carries the tool's arguments in "arguments". */
+	args = ex->mgmt != NULL ? json_object_get(ex->args, "arguments") :
+	    ex->args;
+	timeout = (long)json_integer_value(json_object_get(t, "timeout_ms"));
+	if (timeout <= 0 || timeout > mcpbox_cfg.sandbox_timeout_ms)
+		timeout = mcpbox_cfg.sandbox_timeout_ms;
+	msg = json_pack("{s:s, s:O, s:O, s:O, s:O, s:O, s:I, s:I}",
+	    "op", "execute",
+	    "code", json_object_get(t, "code"),
+	    "args", args != NULL ? args : (empty = json_object()),
+	    "secrets", json_object_get(t, "secrets"),
+	    "allowed_modules", json_object_get(t, "modules"),
+	    "allowed_hosts", json_object_get(t, "hosts"),
+	    "timeout_ms", (json_int_t)timeout,
+	    "memory_mb", (json_int_t)mcpbox_cfg.sandbox_memory_mb);
+	if (args == NULL)
+		json_decref(empty);
+	ex->sbx = sbx_call_start(msg, (int)timeout, req, NULL, NULL);
+}
+
+/* The sandbox's answer as an MCP result plus what goes to the log. */
+static void
+call_finish(struct mcp_ex *ex)
+{
+	json_t		*reply, *secrets, *err;
+	const char	*type, *msg;
+	char		buf[1024], *text;
+
+	reply = sbx_call_reply(ex->sbx);
+	secrets = json_object_get(ex->tool, "secrets");
+	text = NULL;
+	if (json_is_true(json_object_get(reply, "ok"))) {
+		text = json_dumps(json_object_get(reply, "result"),
+		    JSON_COMPACT | JSON_ENCODE_ANY);
+		text = mcp_redact_text(text, secrets);
+		ex->out = json_pack("{s:b, s:s?, s:s}", "success", 1,
+		    "result", text, "error", "");
+		ex->response = mcp_rpc_result(ex->id, mcp_tool_ok(
+		    text != NULL ? json_loads(text, JSON_DECODE_ANY, NULL) :
+		    NULL));
+	} else {
+		err = json_object_get(reply, "error");
+		type = json_string_value(json_object_get(err, "type"));
+		msg = json_string_value(json_object_get(err, "message"));
+		(void)snprintf(buf, sizeof(buf), "%s: %s",
+		    type != NULL ? type : "SandboxError",
+		    msg != NULL ? msg : "the call failed");
+		text = mcp_redact_text(strdup(buf), secrets);
+		ex->out = json_pack("{s:b, s:s, s:s}", "success", 0, "result",
+		    "", "error", text);
+		ex->response = mcp_rpc_result(ex->id, mcp_tool_error(text));
+	}
+	free(text);
+	text = mcp_redact_text(strdup(json_string_value(json_object_get(reply,
+	    "stdout")) != NULL ? json_string_value(json_object_get(reply,
+	    "stdout")) : ""), secrets);
+	json_object_set_new(ex->out, "stdout", json_string(text));
+	free(text);
+}
+
+static int
+call_log(struct http_request *req, struct mcp_ex *ex)
+{
+	json_t		*red;
+	char		*args, dur[24];
+	const char	*p[12];
+	enum db_status	st;
+
+	red = mcp_redact(ex->args, json_object_get(ex->tool, "secrets"));
+	args = json_dumps(red, JSON_COMPACT);
+	json_decref(red);
+	(void)snprintf(dur, sizeof(dur), "%ld",
+	    (long)(clock_ms_precise() - ex->t0));
+	p[0] = json_string_value(json_object_get(ex->tool, "tool_id"));
+	p[1] = json_string_value(json_object_get(ex->tool, "server_id"));
+	p[2] = json_string_value(json_object_get(ex->tool, "name"));
+	p[3] = args;
+	p[4] = json_string_value(json_object_get(ex->out, "result"));
+	p[5] = json_string_value(json_object_get(ex->out, "error"));
+	p[6] = json_string_value(json_object_get(ex->out, "stdout"));
+	p[7] = dur;
+	p[8] = json_is_true(json_object_get(ex->out, "success")) ? "t" : "f";
+	p[9] = ex->remote ? "remote" : "local";
+	p[10] = ex->request_id;
+	p[11] = json_is_true(json_object_get(ex->tool, "is_test")) ? "t" : "f";
+	st = db_call_run(&ex->db, req, SQL_MCP_EXEC_LOG, 12, p);
+	free(args);
+	if (st == DB_PENDING)
+		return (0);
+	if (st == DB_FAILED)
+		log_warn("execution log write failed");
+	return (1);
+}
+
+int
+mcp_call_user_tool(struct http_request *req, struct mcp_ex *ex)
+{
+	int	rc;
+
+	switch (ex->step) {
+	case CALL_LOAD:
+		if ((rc = call_load(req, ex)) >= 0)
+			return (rc);
+		call_start(req, ex);
+		ex->step = CALL_RUN;
+		/* FALLTHROUGH */
+	case CALL_RUN:
+		if (!sbx_call_done(ex->sbx)) {
+			http_request_sleep(req);
+			return (0);
+		}
+		call_finish(ex);
+		/* The answer is ready; it goes out once the log is written. */
+		ex->busy = 1;
+		ex->step = CALL_LOG;
+		/* FALLTHROUGH */
+	case CALL_LOG:
+		if (call_log(req, ex) == 0)
+			return (0);
+		ex->busy = 0;
+		ex->step = CALL_DONE;
+		return (1);
+	default:
+		return (1);
+	}
+}

@@ -1,0 +1,320 @@
+/*
+ * The exchange engine: one JSON-RPC request in, one response out, run
+ * asynchronously inside the HTTP request that carried it.
+ *
+ * Every method but initialize first loads the session (a missing session
+ * is the transport's 404). Tools are checked at call time, not at list
+ * time: an approval revoked a second ago is already in force.
+ */
+#include <string.h>
+
+#include "mcp/mcp.h"
+#include "db/sql.h"
+
+#define TOOLS_PAGE	100
+
+enum {
+	EX_SESSION = 0,
+	EX_METHOD,
+};
+
+/* Calls in flight in this worker, for notifications/cancelled. */
+static TAILQ_HEAD(, mcp_ex)	inflight = TAILQ_HEAD_INITIALIZER(inflight);
+
+void
+mcp_ex_init(struct mcp_ex *ex, json_t *msg, const char *session,
+    const char *version, int remote, struct http_request *req)
+{
+	struct hx	*x = http_state_get(req);
+
+	memset(ex, 0, sizeof(*ex));
+	ex->msg = msg;
+	ex->id = json_object_get(msg, "id");
+	ex->method = json_string_value(json_object_get(msg, "method"));
+	ex->params = json_object_get(msg, "params");
+	if (!json_is_object(ex->params))
+		ex->params = NULL;
+	if (session != NULL)
+		(void)snprintf(ex->session, sizeof(ex->session), "%s", session);
+	(void)snprintf(ex->version, sizeof(ex->version), "%s",
+	    version != NULL ? version : "2025-03-26");
+	ex->remote = remote;
+	hx_client_ip(req, ex->ip, sizeof(ex->ip));
+	(void)snprintf(ex->request_id, sizeof(ex->request_id), "%s",
+	    x->request_id);
+	ex->t0 = clock_ms_precise();
+}
+
+void
+mcp_ex_clear(struct mcp_ex *ex)
+{
+	if (ex->list.tqe_prev != NULL) {
+		TAILQ_REMOVE(&inflight, ex, list);
+		ex->list.tqe_prev = NULL;
+	}
+	db_call_clear(&ex->db);
+	sbx_call_free(ex->sbx);
+	ex->sbx = NULL;
+	json_decref(ex->msg);
+	json_decref(ex->args);
+	json_decref(ex->tool);
+	json_decref(ex->out);
+	json_decref(ex->response);
+	ex->msg = ex->args = ex->tool = ex->out = ex->response = NULL;
+}
+
+/* notifications/cancelled for a call this worker runs. */
+void
+mcp_ex_cancel_local(const char *session, json_t *request_id)
+{
+	struct mcp_ex	*ex;
+
+	TAILQ_FOREACH(ex, &inflight, list) {
+		if (strcmp(ex->session, session) == 0 &&
+		    json_equal(ex->id, request_id) && ex->sbx != NULL) {
+			log_info("cancelling a tool call on request");
+			sbx_call_cancel(ex->sbx);
+		}
+	}
+}
+
+static int
+ex_error(struct mcp_ex *ex, int code, const char *message)
+{
+	ex->response = mcp_rpc_error(ex->id, code, message);
+	return (1);
+}
+
+static int
+ex_result(struct mcp_ex *ex, json_t *result)
+{
+	ex->response = mcp_rpc_result(ex->id, result);
+	return (1);
+}
+
+static int
+ex_initialize(struct http_request *req, struct mcp_ex *ex)
+{
+	const char	*p[4], *asked;
+	json_t		*info;
+	char		*info_text;
+	enum db_status	st;
+
+	if (ex->step == 0) {
+		asked = json_string_value(json_object_get(ex->params,
+		    "protocolVersion"));
+		if (ex->params == NULL || asked == NULL)
+			return (ex_error(ex, RPC_INVALID_PARAMS,
+			    "initialize needs params.protocolVersion"));
+		(void)snprintf(ex->version, sizeof(ex->version), "%s",
+		    mcp_version_pick(asked));
+		if (ex->session[0] == '\0')
+			mcp_session_new(ex->session);
+		ex->step = 1;
+	}
+	info = json_object_get(ex->params, "clientInfo");
+	info_text = json_dumps(json_is_object(info) ? info : json_object(),
+	    JSON_COMPACT);
+	p[0] = ex->session;
+	p[1] = ex->version;
+	p[2] = info_text != NULL ? info_text : "{}";
+	p[3] = ex->remote ? "remote" : "local";
+	st = db_call_run(&ex->db, req, SQL_MCP_SESSION_UPSERT, 4, p);
+	free(info_text);
+	if (st == DB_PENDING)
+		return (0);
+	if (st == DB_FAILED)
+		return (ex_error(ex, RPC_INTERNAL_ERROR,
+		    "the session store is unavailable; retry"));
+	return (ex_result(ex, json_pack("{s:s, s:{s:{s:b}, s:{}}, "
+	    "s:{s:s, s:s, s:s}, s:s}",
+	    "protocolVersion", ex->version,
+	    "capabilities", "tools", "listChanged", 1, "logging",
+	    "serverInfo", "name", "mcpbox", "title", "MCPbox", "version",
+	    MCPBOX_VERSION,
+	    "instructions", "MCPbox hosts Python tools that an admin reviews "
+	    "before they run. Use the mcpbox_* tools to create a server and "
+	    "tools, then mcpbox_request_publish; an admin approves them in the "
+	    "MCPbox panel. Approved tools appear as {server}__{tool}.")));
+}
+
+static int
+remote_blocked(const struct mgmt_tool *m, int remote, int editing)
+{
+	return (remote && (m->flags & (MGMT_LOCAL | MGMT_DESTRUCTIVE)) &&
+	    !editing);
+}
+
+static int
+ex_tools_list(struct http_request *req, struct mcp_ex *ex)
+{
+	enum db_status	st;
+	json_t		*user, *all, *page, *t, *res;
+	const char	*cursor;
+	size_t		i, off, n;
+	uint8_t		*dec;
+	size_t		declen;
+	int		editing;
+	char		*next;
+
+	off = 0;
+	cursor = json_string_value(json_object_get(ex->params, "cursor"));
+	if (cursor != NULL) {
+		if (b64url_decode(cursor, &dec, &declen) == -1 || declen < 3 ||
+		    strncmp((char *)dec, "o:", 2) != 0)
+			return (ex_error(ex, RPC_INVALID_PARAMS,
+			    "invalid cursor"));
+		off = (size_t)strtoul((char *)dec + 2, NULL, 10);
+		free(dec);
+	}
+	st = db_call_run(&ex->db, req, SQL_MCP_TOOLS_LIST, 0, NULL);
+	if (st == DB_PENDING)
+		return (0);
+	if (st == DB_FAILED)
+		return (ex_error(ex, RPC_INTERNAL_ERROR,
+		    "the tool list is unavailable; retry"));
+	user = json_loads(db_value(&ex->db, 0, 0), 0, NULL);
+	editing = strcmp(db_value(&ex->db, 0, 1), "enabled") == 0;
+	all = json_array();
+	for (i = 0; i < mgmt_tools_count; i++) {
+		if (remote_blocked(&mgmt_tools[i], ex->remote, editing))
+			continue;
+		t = json_pack("{s:s, s:s, s:o}", "name", mgmt_tools[i].name,
+		    "description", mgmt_tools[i].description, "inputSchema",
+		    json_loads(mgmt_tools[i].schema, 0, NULL));
+		if (mgmt_tools[i].flags & MGMT_DESTRUCTIVE)
+			json_object_set_new(t, "annotations", json_pack(
+			    "{s:b}", "destructiveHint", 1));
+		json_array_append_new(all, t);
+	}
+	json_array_extend(all, user);
+	json_decref(user);
+	n = json_array_size(all);
+	page = json_array();
+	for (i = off; i < n && i < off + TOOLS_PAGE; i++)
+		json_array_append(page, json_array_get(all, i));
+	res = json_pack("{s:o}", "tools", page);
+	if (off + TOOLS_PAGE < n) {
+		char	c[32];
+
+		(void)snprintf(c, sizeof(c), "o:%zu", off + TOOLS_PAGE);
+		next = b64url_encode((uint8_t *)c, strlen(c));
+		json_object_set_new(res, "nextCursor", json_string(next));
+		free(next);
+	}
+	json_decref(all);
+	return (ex_result(ex, res));
+}
+
+static int
+ex_set_level(struct http_request *req, struct mcp_ex *ex)
+{
+	static const char *const levels[] = { "debug", "info", "notice",
+	    "warning", "error", "critical", "alert", "emergency", NULL };
+	const char	*level, *p[2];
+	enum db_status	st;
+	int		i;
+
+	level = json_string_value(json_object_get(ex->params, "level"));
+	for (i = 0; level != NULL && levels[i] != NULL; i++)
+		if (strcmp(levels[i], level) == 0)
+			break;
+	if (level == NULL || levels[i] == NULL)
+		return (ex_error(ex, RPC_INVALID_PARAMS,
+		    "level must be one of debug, info, notice, warning, "
+		    "error, critical, alert, emergency"));
+	p[0] = ex->session;
+	p[1] = level;
+	st = db_call_run(&ex->db, req, SQL_MCP_SESSION_LEVEL, 2, p);
+	if (st == DB_PENDING)
+		return (0);
+	if (st == DB_FAILED)
+		return (ex_error(ex, RPC_INTERNAL_ERROR,
+		    "the session store is unavailable; retry"));
+	return (ex_result(ex, json_object()));
+}
+
+static int
+ex_tools_call(struct http_request *req, struct mcp_ex *ex)
+{
+	const char	*name;
+	json_t		*args;
+	size_t		i;
+
+	if (ex->args == NULL) {
+		name = json_string_value(json_object_get(ex->params, "name"));
+		if (name == NULL)
+			return (ex_error(ex, RPC_INVALID_PARAMS,
+			    "tools/call needs params.name"));
+		args = json_object_get(ex->params, "arguments");
+		if (args != NULL && !json_is_object(args) && !json_is_null(args))
+			return (ex_error(ex, RPC_INVALID_PARAMS,
+			    "arguments must be an object"));
+		ex->args = json_is_object(args) ? json_incref(args) :
+		    json_object();
+		for (i = 0; i < mgmt_tools_count; i++) {
+			if (strcmp(mgmt_tools[i].name, name) == 0) {
+				ex->mgmt = &mgmt_tools[i];
+				break;
+			}
+		}
+		/* Seed PR10: editing tools stay local unless policy says so. */
+		if (ex->mgmt != NULL && remote_blocked(ex->mgmt, ex->remote,
+		    mcp_policy_remote_editing())) {
+			ex->response = mcp_rpc_result(ex->id, mcp_tool_error(
+			    "this management tool is available only to local "
+			    "callers; an admin can enable remote tool editing "
+			    "in the security policy"));
+			return (1);
+		}
+		TAILQ_INSERT_TAIL(&inflight, ex, list);
+	}
+	if (ex->mgmt != NULL)
+		return (ex->mgmt->fn(req, ex));
+	return (mcp_call_user_tool(req, ex));
+}
+
+/*
+ * Drive the exchange. Returns 0 while it waits (the request sleeps), 1
+ * when ex->response holds the answer (NULL for notifications).
+ */
+int
+mcp_ex_run(struct http_request *req, struct mcp_ex *ex)
+{
+	enum db_status	st;
+	const char	*p[1];
+
+	if (ex->response != NULL && !ex->busy)
+		return (1);
+	if (strcmp(ex->method, "initialize") == 0)
+		return (ex_initialize(req, ex));
+	if (ex->step == EX_SESSION && ex->session[0] != '\0') {
+		p[0] = ex->session;
+		st = db_call_run(&ex->db, req, SQL_MCP_SESSION_GET, 1, p);
+		if (st == DB_PENDING)
+			return (0);
+		if (st == DB_FAILED)
+			return (ex_error(ex, RPC_INTERNAL_ERROR,
+			    "the session store is unavailable; retry"));
+		if (db_ntuples(&ex->db) != 1) {
+			ex->step = -1;
+			return (ex_error(ex, RPC_INVALID_REQUEST,
+			    "unknown or expired session; initialize again"));
+		}
+		(void)snprintf(ex->version, sizeof(ex->version), "%s",
+		    db_value(&ex->db, 0, 0));
+		db_call_clear(&ex->db);
+		ex->step = EX_METHOD;
+	} else if (ex->step == EX_SESSION) {
+		ex->step = EX_METHOD;
+	}
+	if (strcmp(ex->method, "ping") == 0)
+		return (ex_result(ex, json_object()));
+	if (strcmp(ex->method, "tools/list") == 0)
+		return (ex_tools_list(req, ex));
+	if (strcmp(ex->method, "tools/call") == 0)
+		return (ex_tools_call(req, ex));
+	if (strcmp(ex->method, "logging/setLevel") == 0)
+		return (ex_set_level(req, ex));
+	return (ex_error(ex, RPC_METHOD_NOT_FOUND, "method not found"));
+}

@@ -1,0 +1,215 @@
+/*
+ * The mcpbox_* management tools (DESIGN.md §6, reference-inventory §3):
+ * their names, descriptions, argument schemas and flags, and the plumbing
+ * they share. L (MGMT_LOCAL) and D (MGMT_DESTRUCTIVE) tools are refused
+ * to remote callers unless the security policy enables remote editing.
+ * No tool here can approve anything: approval exists only in the panel.
+ *
+ * Most tools run the same statement as their REST twin (db/sql_*.c), so
+ * the panel and the LLM see one behaviour.
+ */
+#include <string.h>
+
+#include "mcp/mcp.h"
+
+#define S_ID(n)	"\"" n "\":{\"type\":\"string\",\"format\":\"uuid\"}"
+#define SCHEMA(props, req) \
+    "{\"type\":\"object\",\"properties\":{" props "},\"required\":[" req \
+    "],\"additionalProperties\":false}"
+
+const struct mgmt_tool mgmt_tools[] = {
+	{ "mcpbox_list_servers", "List MCPbox servers with their status.",
+	    SCHEMA("\"page\":{\"type\":\"integer\",\"minimum\":1},"
+	    "\"page_size\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":100}",
+	    ""), 0, mgmt_list_servers },
+	{ "mcpbox_get_server", "Get a server: config, tools, secrets names, "
+	    "allowed hosts.", SCHEMA(S_ID("server_id"), "\"server_id\""), 0,
+	    mgmt_get_server },
+	{ "mcpbox_create_server", "Create a server (a group of tools). Name: "
+	    "lower-case letters, digits and _.", SCHEMA("\"name\":{\"type\":"
+	    "\"string\",\"pattern\":\"^[a-z][a-z0-9_]*$\",\"maxLength\":64},"
+	    "\"description\":{\"type\":\"string\",\"maxLength\":2000}",
+	    "\"name\""), MGMT_LOCAL, mgmt_create_server },
+	{ "mcpbox_delete_server", "Delete a server and all its tools.",
+	    SCHEMA(S_ID("server_id"), "\"server_id\""),
+	    MGMT_LOCAL | MGMT_DESTRUCTIVE, mgmt_delete_server },
+	{ "mcpbox_start_server", "Start a server: its approved, enabled tools "
+	    "become callable.", SCHEMA(S_ID("server_id"), "\"server_id\""), 0,
+	    mgmt_start_server },
+	{ "mcpbox_stop_server", "Stop a server: its tools stop being callable.",
+	    SCHEMA(S_ID("server_id"), "\"server_id\""), 0, mgmt_stop_server },
+	{ "mcpbox_get_server_modules", "List the Python modules tools may "
+	    "import.", SCHEMA("", ""), 0, mgmt_get_server_modules },
+	{ "mcpbox_list_tools", "List the tools of a server.",
+	    SCHEMA(S_ID("server_id"), "\"server_id\""), 0, mgmt_list_tools },
+	{ "mcpbox_get_tool", "Get a tool, including its code and approval "
+	    "state.", SCHEMA(S_ID("tool_id"), "\"tool_id\""), 0, mgmt_get_tool },
+	{ "mcpbox_create_tool", "Create a Python tool (a draft). The code must "
+	    "define `def main(...)` or `async def main(...)`; its signature "
+	    "becomes the input schema.", SCHEMA(S_ID("server_id") ","
+	    "\"name\":{\"type\":\"string\",\"pattern\":\"^[a-z][a-z0-9_]*$\","
+	    "\"maxLength\":64},\"python_code\":{\"type\":\"string\"},"
+	    "\"description\":{\"type\":\"string\",\"maxLength\":2000}",
+	    "\"server_id\",\"name\",\"python_code\""), MGMT_LOCAL,
+	    mgmt_create_tool },
+	{ "mcpbox_update_tool", "Update a tool. A code change sends an approved "
+	    "tool back to review.", SCHEMA(S_ID("tool_id") ",\"name\":{\"type\":"
+	    "\"string\",\"pattern\":\"^[a-z][a-z0-9_]*$\",\"maxLength\":64},"
+	    "\"description\":{\"type\":\"string\",\"maxLength\":2000},"
+	    "\"python_code\":{\"type\":\"string\"},\"enabled\":{\"type\":"
+	    "\"boolean\"},\"timeout_ms\":{\"type\":\"integer\",\"minimum\":100,"
+	    "\"maximum\":300000}", "\"tool_id\""), MGMT_LOCAL | MGMT_DESTRUCTIVE,
+	    mgmt_update_tool },
+	{ "mcpbox_delete_tool", "Delete a tool.", SCHEMA(S_ID("tool_id"),
+	    "\"tool_id\""), MGMT_LOCAL | MGMT_DESTRUCTIVE, mgmt_delete_tool },
+	{ "mcpbox_list_tool_versions", "List a tool's versions.",
+	    SCHEMA(S_ID("tool_id"), "\"tool_id\""), 0, mgmt_list_tool_versions },
+	{ "mcpbox_rollback_tool", "Restore an earlier version as a new version; "
+	    "the tool needs review again.", SCHEMA(S_ID("tool_id") ",\"version\":"
+	    "{\"type\":\"integer\",\"minimum\":1}", "\"tool_id\",\"version\""),
+	    MGMT_LOCAL | MGMT_DESTRUCTIVE, mgmt_rollback_tool },
+	{ "mcpbox_validate_code", "Check Python tool code: syntax, sandbox "
+	    "rules, main(), and the input schema it yields.",
+	    SCHEMA("\"code\":{\"type\":\"string\"}", "\"code\""), 0,
+	    mgmt_validate_code },
+	{ "mcpbox_test_code", "Run a saved tool once with arguments (only "
+	    "approved tools, unless tools are auto-approved).",
+	    SCHEMA(S_ID("tool_id") ",\"arguments\":{\"type\":\"object\"}",
+	    "\"tool_id\""), 0, mgmt_test_code },
+	{ "mcpbox_create_server_secret", "Declare a secret a server's tools "
+	    "need (e.g. an API key). The value is set by the admin in the panel, "
+	    "never here.", SCHEMA(S_ID("server_id") ",\"key\":{\"type\":"
+	    "\"string\",\"pattern\":\"^[A-Z][A-Z0-9_]*$\",\"maxLength\":64},"
+	    "\"description\":{\"type\":\"string\",\"maxLength\":500}",
+	    "\"server_id\",\"key\""), 0, mgmt_create_server_secret },
+	{ "mcpbox_list_server_secrets", "List a server's secret names and "
+	    "whether each has a value (never the values).",
+	    SCHEMA(S_ID("server_id"), "\"server_id\""), 0,
+	    mgmt_list_server_secrets },
+	{ "mcpbox_request_publish", "Ask an admin to review and approve a "
+	    "tool.", SCHEMA(S_ID("tool_id") ",\"notes\":{\"type\":\"string\","
+	    "\"maxLength\":2000}", "\"tool_id\""), 0, mgmt_request_publish },
+	{ "mcpbox_request_module", "Ask an admin to allow a Python module for "
+	    "a tool.", SCHEMA(S_ID("tool_id") ",\"module_name\":{\"type\":"
+	    "\"string\",\"maxLength\":128},\"justification\":{\"type\":"
+	    "\"string\",\"maxLength\":2000}",
+	    "\"tool_id\",\"module_name\",\"justification\""), 0,
+	    mgmt_request_module },
+	{ "mcpbox_request_network_access", "Ask an admin to let a tool reach a "
+	    "host over HTTPS.", SCHEMA(S_ID("tool_id") ",\"host\":{\"type\":"
+	    "\"string\",\"maxLength\":253},\"port\":{\"type\":\"integer\","
+	    "\"minimum\":1,\"maximum\":65535},\"justification\":{\"type\":"
+	    "\"string\",\"maxLength\":2000}",
+	    "\"tool_id\",\"host\",\"justification\""), 0,
+	    mgmt_request_network_access },
+	{ "mcpbox_get_tool_status", "Approval state of a tool and of its module "
+	    "and network requests.", SCHEMA(S_ID("tool_id"), "\"tool_id\""), 0,
+	    mgmt_get_tool_status },
+	{ "mcpbox_list_pending_requests", "Everything waiting for an admin: "
+	    "tools, modules, network access.", SCHEMA("", ""), 0,
+	    mgmt_list_pending_requests },
+	{ "mcpbox_get_tool_logs", "Recent runs of a tool.",
+	    SCHEMA(S_ID("tool_id") ",\"limit\":{\"type\":\"integer\","
+	    "\"minimum\":1,\"maximum\":50}", "\"tool_id\""), 0,
+	    mgmt_get_tool_logs },
+	{ "mcpbox_add_external_source", "Register another MCP server whose "
+	    "tools can be imported into a server.", SCHEMA(S_ID("server_id") ","
+	    "\"name\":{\"type\":\"string\",\"maxLength\":64},\"url\":{\"type\":"
+	    "\"string\",\"maxLength\":2048},\"auth_type\":{\"type\":\"string\","
+	    "\"enum\":[\"none\",\"bearer\",\"header\"]},\"auth_secret_name\":"
+	    "{\"type\":\"string\"},\"auth_header_name\":{\"type\":\"string\"},"
+	    "\"transport_type\":{\"type\":\"string\",\"enum\":["
+	    "\"streamable_http\",\"sse\"]}", "\"server_id\",\"name\",\"url\""),
+	    MGMT_LOCAL | MGMT_DESTRUCTIVE, mgmt_add_external_source },
+	{ "mcpbox_list_external_sources", "List a server's external MCP "
+	    "sources.", SCHEMA(S_ID("server_id"), "\"server_id\""), 0,
+	    mgmt_list_external_sources },
+	{ "mcpbox_discover_external_tools", "Connect to an external source and "
+	    "list its tools.", SCHEMA(S_ID("source_id"), "\"source_id\""),
+	    MGMT_DESTRUCTIVE, mgmt_discover_external_tools },
+	{ "mcpbox_import_external_tools", "Import discovered tools as drafts "
+	    "that need review.", SCHEMA(S_ID("source_id") ",\"tool_names\":"
+	    "{\"type\":\"array\",\"items\":{\"type\":\"string\"},\"maxItems\":"
+	    "100}", "\"source_id\",\"tool_names\""),
+	    MGMT_LOCAL | MGMT_DESTRUCTIVE, mgmt_import_external_tools },
+};
+
+const size_t mgmt_tools_count = sizeof(mgmt_tools) / sizeof(mgmt_tools[0]);
+
+/* Structured result: the object as structuredContent and as text. */
+int
+mgmt_done(struct mcp_ex *ex, json_t *result)
+{
+	ex->response = mcp_rpc_result(ex->id, mcp_tool_ok(result));
+	return (1);
+}
+
+int
+mgmt_fail(struct mcp_ex *ex, const char *message)
+{
+	ex->response = mcp_rpc_result(ex->id, mcp_tool_error(message));
+	return (1);
+}
+
+const char *
+mgmt_arg_str(struct mcp_ex *ex, const char *key)
+{
+	return (json_string_value(json_object_get(ex->args, key)));
+}
+
+/* A required UUID argument; -1 after failing the call. */
+int
+mgmt_arg_uuid(struct mcp_ex *ex, const char *key, const char **out)
+{
+	char	msg[128];
+
+	*out = mgmt_arg_str(ex, key);
+	if (!uuid_valid(*out)) {
+		(void)snprintf(msg, sizeof(msg), "%s must be a UUID (see the "
+		    "list tools for ids)", key);
+		mgmt_fail(ex, msg);
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * Run a (status, body) statement and turn it into the tool result: the
+ * body on 2xx, its error message as an isError result otherwise.
+ */
+int
+mgmt_sql(struct http_request *req, struct mcp_ex *ex, const char *sql, int n,
+    const char **params)
+{
+	enum db_status	st;
+	json_t		*body;
+	const char	*m;
+	int		status;
+
+	st = db_call_run(&ex->db, req, sql, n, params);
+	if (st == DB_PENDING)
+		return (0);
+	if (st == DB_FAILED) {
+		if (strcmp(ex->db.sqlstate, "23505") == 0)
+			return (mgmt_fail(ex, "that name is already taken; "
+			    "choose another"));
+		if (strncmp(ex->db.sqlstate, "23", 2) == 0 ||
+		    strncmp(ex->db.sqlstate, "22", 2) == 0)
+			return (mgmt_fail(ex, "a value is not acceptable; check "
+			    "the arguments against the tool's schema"));
+		return (mgmt_fail(ex, "the database is unavailable; retry "
+		    "shortly"));
+	}
+	if (db_ntuples(&ex->db) < 1)
+		return (mgmt_fail(ex, "not found"));
+	status = atoi(db_value(&ex->db, 0, 0));
+	body = json_loads(db_value(&ex->db, 0, 1), 0, NULL);
+	if (status >= 400) {
+		m = json_string_value(json_object_get(json_object_get(body,
+		    "error"), "message"));
+		mgmt_fail(ex, m != NULL ? m : "the request failed");
+		json_decref(body);
+		return (1);
+	}
+	return (mgmt_done(ex, body));
+}

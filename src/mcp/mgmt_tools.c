@@ -1,0 +1,388 @@
+/*
+ * mcpbox_* tools for tools: CRUD, versions, validation, test runs and the
+ * approval requests an LLM may make (never the approval itself).
+ *
+ * Code from an LLM is validated by the sandbox (in a locked-down child)
+ * before it is stored, and the input schema comes from main's signature.
+ */
+#include <string.h>
+
+#include "mcp/mcp.h"
+#include "db/sql.h"
+
+#define LLM		"llm"
+#define CODE_MAX	(100 * 1024)
+#define VALIDATE_MS	10000
+
+static int
+by_tool(struct http_request *req, struct mcp_ex *ex, const char *sql)
+{
+	const char	*p[1];
+
+	if (mgmt_arg_uuid(ex, "tool_id", &p[0]) == -1)
+		return (1);
+	return (mgmt_sql(req, ex, sql, 1, p));
+}
+
+/*
+ * Validate `code` in the sandbox. Returns 0 while waiting, 1 when the
+ * exchange is answered (invalid code), -1 when valid with the schema in
+ * ex->out (as "schema").
+ */
+static int
+validate(struct http_request *req, struct mcp_ex *ex, const char *code,
+    int need_main)
+{
+	json_t		*r, *errs, *e;
+	const char	*m;
+	char		msg[1024];
+	size_t		i, off;
+
+	if (ex->sbx == NULL) {
+		if (strlen(code) > CODE_MAX)
+			return (mgmt_fail(ex, "code is larger than 100 KB"));
+		ex->sbx = sbx_call_start(json_pack("{s:s, s:s}", "op",
+		    "validate", "code", code), VALIDATE_MS, req, NULL, NULL);
+	}
+	if (!sbx_call_done(ex->sbx)) {
+		http_request_sleep(req);
+		return (0);
+	}
+	r = sbx_call_reply(ex->sbx);
+	if (!json_is_true(json_object_get(r, "ok"))) {
+		m = json_string_value(json_object_get(json_object_get(r,
+		    "error"), "message"));
+		(void)snprintf(msg, sizeof(msg), "validation could not run: %s",
+		    m != NULL ? m : "sandbox unavailable");
+		return (mgmt_fail(ex, msg));
+	}
+	if (!json_is_true(json_object_get(r, "valid"))) {
+		errs = json_object_get(r, "errors");
+		off = (size_t)snprintf(msg, sizeof(msg), "the code is not "
+		    "acceptable:");
+		json_array_foreach(errs, i, e) {
+			if (off >= sizeof(msg) - 1 || i >= 5)
+				break;
+			off += (size_t)snprintf(msg + off, sizeof(msg) - off,
+			    " line %lld: %s;", (long long)json_integer_value(
+			    json_object_get(e, "line")), json_string_value(
+			    json_object_get(e, "message")));
+		}
+		return (mgmt_fail(ex, msg));
+	}
+	if (need_main && !json_is_true(json_object_get(r, "has_main")))
+		return (mgmt_fail(ex, "the code must define def main(...) or "
+		    "async def main(...)"));
+	ex->out = json_pack("{s:O}", "schema",
+	    json_object_get(r, "input_schema"));
+	return (-1);
+}
+
+/* Invalid code is a normal answer here (valid: false), not a failure. */
+int
+mgmt_validate_code(struct http_request *req, struct mcp_ex *ex)
+{
+	const char	*code, *m;
+	json_t		*r;
+
+	if ((code = mgmt_arg_str(ex, "code")) == NULL)
+		return (mgmt_fail(ex, "code is required"));
+	if (ex->sbx == NULL) {
+		if (strlen(code) > CODE_MAX)
+			return (mgmt_fail(ex, "code is larger than 100 KB"));
+		ex->sbx = sbx_call_start(json_pack("{s:s, s:s}", "op",
+		    "validate", "code", code), VALIDATE_MS, req, NULL, NULL);
+	}
+	if (!sbx_call_done(ex->sbx)) {
+		http_request_sleep(req);
+		return (0);
+	}
+	r = sbx_call_reply(ex->sbx);
+	if (!json_is_true(json_object_get(r, "ok"))) {
+		m = json_string_value(json_object_get(json_object_get(r,
+		    "error"), "message"));
+		return (mgmt_fail(ex, m != NULL ? m : "the sandbox is "
+		    "unavailable; retry"));
+	}
+	return (mgmt_done(ex, json_pack("{s:O, s:O, s:O, s:O}",
+	    "valid", json_object_get(r, "valid"),
+	    "has_main", json_object_get(r, "has_main"),
+	    "errors", json_object_get(r, "errors"),
+	    "input_schema", json_object_get(r, "input_schema"))));
+}
+
+int
+mgmt_list_tools(struct http_request *req, struct mcp_ex *ex)
+{
+	const char	*p[5];
+
+	if (mgmt_arg_uuid(ex, "server_id", &p[0]) == -1)
+		return (1);
+	p[1] = "0";
+	p[2] = "100";
+	p[3] = "1";
+	p[4] = "100";
+	return (mgmt_sql(req, ex, SQL_TOOLS_LIST_RESPOND, 5, p));
+}
+
+int
+mgmt_get_tool(struct http_request *req, struct mcp_ex *ex)
+{
+	return (by_tool(req, ex, SQL_TOOLS_GET_RESPOND));
+}
+
+int
+mgmt_create_tool(struct http_request *req, struct mcp_ex *ex)
+{
+	const char	*p[10], *sid, *name, *code, *desc;
+	char		*schema;
+	int		rc;
+
+	if (mgmt_arg_uuid(ex, "server_id", &sid) == -1)
+		return (1);
+	name = mgmt_arg_str(ex, "name");
+	code = mgmt_arg_str(ex, "python_code");
+	desc = mgmt_arg_str(ex, "description");
+	if (name == NULL || !ident_valid(name))
+		return (mgmt_fail(ex, "name must be lower-case letters, digits "
+		    "and _, starting with a letter (at most 64)"));
+	if (code == NULL || *code == '\0')
+		return (mgmt_fail(ex, "python_code is required"));
+	if (ex->out == NULL && (rc = validate(req, ex, code, 1)) >= 0)
+		return (rc);
+	schema = json_dumps(json_object_get(ex->out, "schema"), JSON_COMPACT);
+	p[0] = sid;
+	p[1] = name;
+	p[2] = desc != NULL ? desc : "";
+	p[3] = code;
+	p[4] = schema;
+	p[5] = NULL;
+	p[6] = LLM;
+	p[7] = ex->request_id;
+	p[8] = LLM;
+	p[9] = LLM;
+	rc = mgmt_sql(req, ex, SQL_TOOLS_CREATE_RESPOND, 10, p);
+	free(schema);
+	return (rc);
+}
+
+int
+mgmt_update_tool(struct http_request *req, struct mcp_ex *ex)
+{
+	const char	*p[11], *tid, *name, *code;
+	char		*schema, timeout[16];
+	json_t		*en, *to;
+	int		rc;
+
+	if (mgmt_arg_uuid(ex, "tool_id", &tid) == -1)
+		return (1);
+	name = mgmt_arg_str(ex, "name");
+	code = mgmt_arg_str(ex, "python_code");
+	if (name != NULL && !ident_valid(name))
+		return (mgmt_fail(ex, "name must be lower-case letters, digits "
+		    "and _, starting with a letter"));
+	en = json_object_get(ex->args, "enabled");
+	to = json_object_get(ex->args, "timeout_ms");
+	if (en != NULL && !json_is_boolean(en))
+		return (mgmt_fail(ex, "enabled must be true or false"));
+	if (to != NULL && (!json_is_integer(to) || json_integer_value(to) <
+	    100 || json_integer_value(to) > 300000))
+		return (mgmt_fail(ex, "timeout_ms must be 100-300000"));
+	schema = NULL;
+	if (code != NULL) {
+		if (ex->out == NULL && (rc = validate(req, ex, code, 1)) >= 0)
+			return (rc);
+		schema = json_dumps(json_object_get(ex->out, "schema"),
+		    JSON_COMPACT);
+	}
+	timeout[0] = '\0';
+	if (to != NULL)
+		(void)snprintf(timeout, sizeof(timeout), "%lld",
+		    (long long)json_integer_value(to));
+	p[0] = tid;
+	p[1] = name;
+	p[2] = mgmt_arg_str(ex, "description");
+	p[3] = code;
+	p[4] = schema;
+	p[5] = en == NULL ? NULL : (json_is_true(en) ? "true" : "false");
+	p[6] = to == NULL ? NULL : timeout;
+	p[7] = LLM;
+	p[8] = ex->request_id;
+	p[9] = LLM;
+	p[10] = NULL;
+	rc = mgmt_sql(req, ex, SQL_TOOLS_UPDATE_RESPOND, 11, p);
+	free(schema);
+	return (rc);
+}
+
+int
+mgmt_delete_tool(struct http_request *req, struct mcp_ex *ex)
+{
+	const char	*p[3];
+
+	if (mgmt_arg_uuid(ex, "tool_id", &p[0]) == -1)
+		return (1);
+	p[1] = LLM;
+	p[2] = ex->request_id;
+	return (mgmt_sql(req, ex, SQL_TOOLS_DELETE_RESPOND, 3, p));
+}
+
+int
+mgmt_list_tool_versions(struct http_request *req, struct mcp_ex *ex)
+{
+	return (by_tool(req, ex, SQL_TOOLS_VERSIONS_RESPOND));
+}
+
+int
+mgmt_rollback_tool(struct http_request *req, struct mcp_ex *ex)
+{
+	const char	*p[5];
+	json_t		*v;
+	char		ver[16];
+
+	if (mgmt_arg_uuid(ex, "tool_id", &p[0]) == -1)
+		return (1);
+	v = json_object_get(ex->args, "version");
+	if (!json_is_integer(v) || json_integer_value(v) < 1)
+		return (mgmt_fail(ex, "version must be a positive integer"));
+	(void)snprintf(ver, sizeof(ver), "%lld",
+	    (long long)json_integer_value(v));
+	p[1] = ver;
+	p[2] = LLM;
+	p[3] = ex->request_id;
+	p[4] = LLM;
+	return (mgmt_sql(req, ex, SQL_TOOLS_ROLLBACK_RESPOND, 5, p));
+}
+
+int
+mgmt_request_publish(struct http_request *req, struct mcp_ex *ex)
+{
+	const char	*p[3];
+
+	if (mgmt_arg_uuid(ex, "tool_id", &p[0]) == -1)
+		return (1);
+	p[1] = mgmt_arg_str(ex, "notes");
+	p[2] = ex->request_id;
+	return (mgmt_sql(req, ex, SQL_MGMT_REQUEST_PUBLISH_RESPOND, 3, p));
+}
+
+static int
+module_name_valid(const char *m)
+{
+	size_t	i, n;
+	int	start;
+
+	n = strlen(m);
+	if (n == 0 || n > 128)
+		return (0);
+	for (i = 0, start = 1; i < n; i++) {
+		if (m[i] == '.') {
+			if (start)
+				return (0);
+			start = 1;
+			continue;
+		}
+		if (!((m[i] >= 'a' && m[i] <= 'z') || (m[i] >= 'A' &&
+		    m[i] <= 'Z') || m[i] == '_' || (!start && m[i] >= '0' &&
+		    m[i] <= '9')))
+			return (0);
+		start = 0;
+	}
+	return (!start);
+}
+
+int
+mgmt_request_module(struct http_request *req, struct mcp_ex *ex)
+{
+	const char	*p[4], *mod, *why;
+
+	if (mgmt_arg_uuid(ex, "tool_id", &p[0]) == -1)
+		return (1);
+	mod = mgmt_arg_str(ex, "module_name");
+	why = mgmt_arg_str(ex, "justification");
+	if (mod == NULL || !module_name_valid(mod))
+		return (mgmt_fail(ex, "module_name must be a Python module "
+		    "name like yaml or urllib.parse"));
+	if (why == NULL || *why == '\0')
+		return (mgmt_fail(ex, "justification is required"));
+	p[1] = mod;
+	p[2] = why;
+	p[3] = ex->request_id;
+	return (mgmt_sql(req, ex, SQL_MGMT_REQUEST_MODULE_RESPOND, 4, p));
+}
+
+int
+mgmt_request_network_access(struct http_request *req, struct mcp_ex *ex)
+{
+	const char	*p[5], *host, *why;
+	char		norm[256], port[8];
+	json_t		*jp;
+
+	if (mgmt_arg_uuid(ex, "tool_id", &p[0]) == -1)
+		return (1);
+	host = mgmt_arg_str(ex, "host");
+	why = mgmt_arg_str(ex, "justification");
+	jp = json_object_get(ex->args, "port");
+	if (host == NULL || host_normalize(host, norm, sizeof(norm)) == -1)
+		return (mgmt_fail(ex, "host must be a host name such as "
+		    "api.example.com (no scheme, no path)"));
+	if (jp != NULL && (!json_is_integer(jp) || json_integer_value(jp) < 1 ||
+	    json_integer_value(jp) > 65535))
+		return (mgmt_fail(ex, "port must be 1-65535"));
+	if (why == NULL || *why == '\0')
+		return (mgmt_fail(ex, "justification is required"));
+	if (jp != NULL)
+		(void)snprintf(port, sizeof(port), "%lld",
+		    (long long)json_integer_value(jp));
+	p[1] = norm;
+	p[2] = jp != NULL ? port : NULL;
+	p[3] = why;
+	p[4] = ex->request_id;
+	return (mgmt_sql(req, ex, SQL_MGMT_REQUEST_NETWORK_RESPOND, 5, p));
+}
+
+int
+mgmt_get_tool_status(struct http_request *req, struct mcp_ex *ex)
+{
+	return (by_tool(req, ex, SQL_MGMT_TOOL_STATUS_RESPOND));
+}
+
+int
+mgmt_list_pending_requests(struct http_request *req, struct mcp_ex *ex)
+{
+	return (mgmt_sql(req, ex, SQL_MGMT_PENDING_RESPOND, 0, NULL));
+}
+
+int
+mgmt_get_tool_logs(struct http_request *req, struct mcp_ex *ex)
+{
+	const char	*p[6];
+	json_t		*jl;
+	char		lim[8];
+
+	if (mgmt_arg_uuid(ex, "tool_id", &p[0]) == -1)
+		return (1);
+	jl = json_object_get(ex->args, "limit");
+	if (jl != NULL && (!json_is_integer(jl) || json_integer_value(jl) < 1 ||
+	    json_integer_value(jl) > 50))
+		return (mgmt_fail(ex, "limit must be 1-50"));
+	(void)snprintf(lim, sizeof(lim), "%lld",
+	    jl != NULL ? (long long)json_integer_value(jl) : 10LL);
+	p[1] = "0";
+	p[2] = lim;
+	p[3] = "";
+	p[4] = "1";
+	p[5] = lim;
+	return (mgmt_sql(req, ex, SQL_TOOLS_LOGS_RESPOND, 6, p));
+}
+
+int
+mgmt_test_code(struct http_request *req, struct mcp_ex *ex)
+{
+	json_t	*a;
+
+	a = json_object_get(ex->args, "arguments");
+	if (a != NULL && !json_is_object(a))
+		return (mgmt_fail(ex, "arguments must be an object"));
+	return (mcp_call_user_tool(req, ex));
+}

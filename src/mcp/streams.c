@@ -1,0 +1,217 @@
+/*
+ * What the gateway pushes to open streams, whichever worker or instance
+ * caused it: tools/list_changed to every GET /mcp and /sse stream, and, on
+ * the legacy transport, the response to a POST /messages to the one worker
+ * that holds that session's stream. All of it arrives as NOTIFY
+ * (http/events.c); a response too large for a NOTIFY payload is parked in
+ * mcp_outbox and fetched by id.
+ */
+#include <string.h>
+
+#include "mcp/mcp.h"
+#include "db/sql.h"
+
+#define NOTIFY_MAX	7000
+
+static const char	list_changed[] =
+    "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/tools/list_changed\"}";
+
+struct outbox_fetch {
+	struct kore_pgsql	sql;
+	char			session[MCP_SESSION_LEN + 1];
+	char			id[24];
+};
+
+static void
+push_changed(struct sse_stream *s, void *arg)
+{
+	sse_send_event(s, "message", list_changed);
+}
+
+static void
+on_tools_changed(const char *payload)
+{
+	sse_foreach(SSE_MCP, push_changed, NULL);
+	sse_foreach(SSE_LEGACY, push_changed, NULL);
+}
+
+struct find_arg {
+	const char		*session;
+	struct sse_stream	*found;
+};
+
+static void
+find_legacy(struct sse_stream *s, void *arg)
+{
+	struct find_arg	*f = arg;
+
+	if (f->found == NULL && s->owner != NULL &&
+	    strcmp((const char *)s->owner, f->session) == 0)
+		f->found = s;
+}
+
+static struct sse_stream *
+legacy_stream(const char *session)
+{
+	struct find_arg	f;
+
+	f.session = session;
+	f.found = NULL;
+	sse_foreach(SSE_LEGACY, find_legacy, &f);
+	return (f.found);
+}
+
+static void
+outbox_done(struct kore_pgsql *sql, void *arg)
+{
+	struct outbox_fetch	*o = arg;
+	struct sse_stream	*s;
+
+	switch (sql->state) {
+	case KORE_PGSQL_STATE_INIT:
+		/* Woken from Kore's queue: start over. */
+		if (!kore_pgsql_setup(sql, DB_NAME, KORE_PGSQL_ASYNC))
+			break;
+		/* FALLTHROUGH */
+	case KORE_PGSQL_STATE_WAIT:
+		break;
+	case KORE_PGSQL_STATE_RESULT:
+		if (kore_pgsql_ntuples(sql) == 1 &&
+		    (s = legacy_stream(o->session)) != NULL)
+			sse_send_event(s, "message",
+			    kore_pgsql_getvalue(sql, 0, 0));
+		kore_pgsql_continue(sql);
+		break;
+	case KORE_PGSQL_STATE_COMPLETE:
+		kore_pgsql_cleanup(sql);
+		kore_free(o);
+		break;
+	default:
+		kore_pgsql_continue(sql);
+		break;
+	}
+}
+
+static void
+outbox_fetch(const char *session, const char *id)
+{
+	struct outbox_fetch	*o;
+	const char		*vals[1];
+	int			len[1], fmt[1];
+
+	o = kore_calloc(1, sizeof(*o));
+	(void)snprintf(o->session, sizeof(o->session), "%s", session);
+	(void)snprintf(o->id, sizeof(o->id), "%s", id);
+	kore_pgsql_init(&o->sql);
+	kore_pgsql_bind_callback(&o->sql, outbox_done, o);
+	if (!kore_pgsql_setup(&o->sql, DB_NAME, KORE_PGSQL_ASYNC)) {
+		if (o->sql.state == KORE_PGSQL_STATE_INIT)
+			return;
+		kore_pgsql_cleanup(&o->sql);
+		kore_free(o);
+		return;
+	}
+	vals[0] = o->id;
+	len[0] = (int)strlen(o->id);
+	fmt[0] = 0;
+	if (!kore_pgsql_query_param_fields(&o->sql, SQL_MCP_OUTBOX_TAKE, 0, 1,
+	    vals, len, fmt)) {
+		kore_pgsql_cleanup(&o->sql);
+		kore_free(o);
+	}
+}
+
+static void
+on_message(const char *payload)
+{
+	json_t			*p, *m;
+	const char		*session;
+	struct sse_stream	*s;
+	char			*text, id[24];
+
+	if ((p = json_loads(payload, 0, NULL)) == NULL)
+		return;
+	session = json_string_value(json_object_get(p, "s"));
+	if (session != NULL && (s = legacy_stream(session)) != NULL) {
+		if ((m = json_object_get(p, "m")) != NULL) {
+			text = json_dumps(m, JSON_COMPACT);
+			if (text != NULL)
+				sse_send_event(s, "message", text);
+			free(text);
+		} else if (json_is_integer(json_object_get(p, "ref"))) {
+			(void)snprintf(id, sizeof(id), "%lld", (long long)
+			    json_integer_value(json_object_get(p, "ref")));
+			outbox_fetch(session, id);
+		}
+	}
+	json_decref(p);
+}
+
+static void
+on_cancel(const char *payload)
+{
+	json_t		*p;
+	const char	*session;
+
+	if ((p = json_loads(payload, 0, NULL)) == NULL)
+		return;
+	session = json_string_value(json_object_get(p, "s"));
+	if (session != NULL)
+		mcp_ex_cancel_local(session, json_object_get(p, "r"));
+	json_decref(p);
+}
+
+void
+mcp_streams_init(void)
+{
+	events_on(EVENT_TOOLS_CHANGED, on_tools_changed);
+	events_on(EVENT_MCP_MESSAGE, on_message);
+	events_on(EVENT_MCP_CANCEL, on_cancel);
+}
+
+/* Is the legacy stream of `session` held by this worker? */
+int
+mcp_deliver_local(const char *session, const char *text)
+{
+	struct sse_stream	*s;
+
+	if ((s = legacy_stream(session)) == NULL)
+		return (0);
+	sse_send_event(s, "message", text);
+	return (1);
+}
+
+int
+mcp_notify_size_ok(size_t len)
+{
+	return (len <= NOTIFY_MAX);
+}
+
+void
+mcp_cancel_broadcast(const char *session, json_t *rid)
+{
+	const char	*p[2];
+	char		*id;
+
+	if ((id = json_dumps(rid, JSON_COMPACT | JSON_ENCODE_ANY)) == NULL)
+		return;
+	p[0] = session;
+	p[1] = id;
+	db_exec_detached(SQL_MCP_NOTIFY_CANCEL, 2, p);
+	free(id);
+}
+
+/*
+ * A legacy response for a stream another worker (or instance) holds:
+ * inline in the NOTIFY when it fits, else parked in the outbox.
+ */
+void
+mcp_route_message(const char *session, const char *text)
+{
+	const char	*p[2];
+
+	p[0] = session;
+	p[1] = text;
+	db_exec_detached(mcp_notify_size_ok(strlen(text)) ?
+	    SQL_MCP_NOTIFY_MESSAGE : SQL_MCP_OUTBOX_PUT, 2, p);
+}

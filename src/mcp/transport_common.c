@@ -1,0 +1,102 @@
+/*
+ * Checks every MCP transport applies before a message is processed:
+ * Host/Origin (DNS rebinding), the service token, the per-IP rate limit,
+ * content type, size, JSON and JSON-RPC structure. Errors are JSON-RPC
+ * error objects with the HTTP status the transports specification asks
+ * for.
+ */
+#include <string.h>
+
+#include "mcp/mcp.h"
+
+int
+mcp_http_error(struct http_request *req, int status, int code,
+    const char *message)
+{
+	return (hx_json(req, status, mcp_rpc_error(NULL, code, message)));
+}
+
+/*
+ * The gate in front of every MCP route. Returns 1 to go on (with *remote
+ * set) or 0 after sending 403/429.
+ */
+int
+mcp_gate(struct http_request *req, int *remote)
+{
+	char	ip[64], ra[16];
+	int	retry;
+
+	if (!mcp_origin_ok(req))
+		return (mcp_http_error(req, 403, RPC_INVALID_REQUEST,
+		    "forbidden: the Host or Origin header is not allowed"), 0);
+	if (!mcp_caller_remote(req, remote))
+		return (mcp_http_error(req, 403, RPC_INVALID_REQUEST,
+		    "forbidden: invalid service token"), 0);
+	hx_client_ip(req, ip, sizeof(ip));
+	if (!ratelimit_take("mcp", ip, mcp_policy_rpm(), 60, clock_ms(),
+	    &retry)) {
+		(void)snprintf(ra, sizeof(ra), "%d", retry);
+		http_response_header(req, "retry-after", ra);
+		return (mcp_http_error(req, 429, RPC_INVALID_REQUEST,
+		    "rate limit exceeded; retry later"), 0);
+	}
+	return (1);
+}
+
+/*
+ * Read one JSON-RPC message from a POST body. Returns its kind (1 request,
+ * 2 notification, 3 response) with *out set, or 0 after sending the error.
+ */
+int
+mcp_read_message(struct http_request *req, json_t **out)
+{
+	struct hx	*x = http_state_get(req);
+	const char	*ct, *why;
+	json_error_t	jerr;
+	json_t		*msg;
+	int		kind, status;
+
+	*out = NULL;
+	if (!http_request_header(req, "content-type", &ct) ||
+	    strncasecmp(ct, "application/json", 16) != 0)
+		return (mcp_http_error(req, 415, RPC_INVALID_REQUEST,
+		    "Content-Type must be application/json"), 0);
+	if (hx_body_read(req, MCP_BODY_MAX, &status) == -1)
+		return (mcp_http_error(req, status, RPC_INVALID_REQUEST,
+		    status == 413 ? "the message is larger than 1 MB" :
+		    "the body could not be read"), 0);
+	msg = json_loadb(x->body, x->body_len, JSON_REJECT_DUPLICATES, &jerr);
+	if (msg == NULL)
+		return (mcp_http_error(req, 400, RPC_PARSE_ERROR,
+		    "parse error: the body is not valid JSON"), 0);
+	if (json_is_array(msg)) {
+		json_decref(msg);
+		return (mcp_http_error(req, 400, RPC_INVALID_REQUEST,
+		    "batches are not supported; send one message per POST"), 0);
+	}
+	if ((kind = mcp_rpc_validate(msg, &why)) == 0) {
+		json_t	*id = json_incref(json_object_get(msg, "id"));
+
+		json_decref(msg);
+		hx_json(req, 400, mcp_rpc_error(json_is_string(id) ||
+		    json_is_integer(id) ? id : NULL, RPC_INVALID_REQUEST, why));
+		json_decref(id);
+		return (0);
+	}
+	*out = msg;
+	return (kind);
+}
+
+/* notifications/cancelled: stop the call wherever it runs. */
+void
+mcp_cancel_request(struct http_request *req, const char *session,
+    json_t *msg)
+{
+	json_t	*rid;
+
+	rid = json_object_get(json_object_get(msg, "params"), "requestId");
+	if (rid == NULL || session == NULL || *session == '\0')
+		return;
+	mcp_ex_cancel_local(session, rid);
+	mcp_cancel_broadcast(session, rid);
+}

@@ -1,0 +1,220 @@
+/*
+ * Streamable HTTP on /mcp (MCP 2025-06-18 / 2025-11-25 transports §2):
+ *   POST    one JSON-RPC message; a request gets its response as JSON (or
+ *           as one SSE event when the client accepts only event streams),
+ *           notifications and responses get 202 with no body;
+ *   GET     the server→client event stream of a session;
+ *   DELETE  ends the session.
+ * initialize issues Mcp-Session-Id; any other message without one gets
+ * 400, with an unknown one 404.
+ */
+#include <string.h>
+
+#include "mcp/mcp.h"
+#include "db/sql.h"
+
+struct mcp_post {
+	struct mcp_ex		ex;
+	int			kind;
+	int			gated;
+	int			started;
+	int			remote;
+	struct sse_stream	*stream;
+	char			*owner;
+	struct db_call		db;
+};
+
+static void
+post_free(void *arg)
+{
+	struct mcp_post	*p = arg;
+
+	mcp_ex_clear(&p->ex);
+	db_call_clear(&p->db);
+	sse_close(p->stream);
+	free(p->owner);
+	kore_free(p);
+}
+
+static int
+accepts(struct http_request *req, const char *type)
+{
+	const char	*a;
+
+	if (!http_request_header(req, "accept", &a))
+		return (1);
+	return (strstr(a, type) != NULL || strstr(a, "*/*") != NULL);
+}
+
+/* Mcp-Session-Id: 1 with a well-formed id, else the 400/404 is sent. */
+static int
+session_header(struct http_request *req, const char **out)
+{
+	if (!http_request_header(req, "mcp-session-id", out))
+		return (mcp_http_error(req, 400, RPC_INVALID_REQUEST,
+		    "Mcp-Session-Id header is required; call initialize "
+		    "first"), 0);
+	if (!mcp_session_valid(*out))
+		return (mcp_http_error(req, 404, RPC_INVALID_REQUEST,
+		    "unknown session; initialize again"), 0);
+	return (1);
+}
+
+static int
+send_response(struct http_request *req, struct mcp_post *p)
+{
+	struct mcp_ex	*ex = &p->ex;
+	char		*text;
+	struct kore_buf	b;
+
+	if (ex->step == -1)
+		return (hx_json(req, 404, json_incref(ex->response)));
+	if (strcmp(ex->method, "initialize") == 0 &&
+	    json_object_get(ex->response, "result") != NULL)
+		http_response_header(req, "mcp-session-id", ex->session);
+	if (accepts(req, "application/json"))
+		return (hx_json(req, 200, json_incref(ex->response)));
+	/* The client takes only event streams: one event, then close. */
+	text = json_dumps(ex->response, JSON_COMPACT);
+	kore_buf_init(&b, strlen(text) + 32);
+	kore_buf_appendf(&b, "event: message\ndata: %s\n\n", text);
+	free(text);
+	hx_security_headers(req, 0);
+	http_response_header(req, "content-type", "text/event-stream");
+	http_response(req, 200, b.data, b.offset);
+	kore_buf_cleanup(&b);
+	return (KORE_RESULT_OK);
+}
+
+static int
+mcp_post(struct http_request *req, struct mcp_post *p)
+{
+	const char	*session, *pv;
+	json_t		*msg;
+
+	if (!p->started) {
+		p->started = 1;
+		if (!accepts(req, "application/json") &&
+		    !accepts(req, "text/event-stream"))
+			return (mcp_http_error(req, 406, RPC_INVALID_REQUEST,
+			    "Accept must allow application/json or "
+			    "text/event-stream"));
+		if ((p->kind = mcp_read_message(req, &msg)) == 0)
+			return (KORE_RESULT_OK);
+		if (http_request_header(req, "mcp-protocol-version", &pv) &&
+		    !mcp_version_known(pv)) {
+			json_decref(msg);
+			return (mcp_http_error(req, 400, RPC_INVALID_REQUEST,
+			    "unsupported MCP-Protocol-Version"));
+		}
+		session = NULL;
+		if (p->kind != 1 || strcmp(json_string_value(json_object_get(
+		    msg, "method")), "initialize") != 0) {
+			if (!session_header(req, &session)) {
+				json_decref(msg);
+				return (KORE_RESULT_OK);
+			}
+		}
+		if (p->kind != 1) {
+			/* MCP transports: notifications and responses → 202. */
+			if (p->kind == 2 && strcmp(json_string_value(
+			    json_object_get(msg, "method")),
+			    "notifications/cancelled") == 0)
+				mcp_cancel_request(req, session, msg);
+			json_decref(msg);
+			hx_security_headers(req, 0);
+			http_response(req, 202, NULL, 0);
+			return (KORE_RESULT_OK);
+		}
+		mcp_ex_init(&p->ex, msg, session, NULL, p->remote, req);
+	}
+	if (!mcp_ex_run(req, &p->ex))
+		return (KORE_RESULT_RETRY);
+	return (send_response(req, p));
+}
+
+static int
+mcp_get(struct http_request *req, struct mcp_post *p)
+{
+	const char	*session, *params[1];
+	enum db_status	st;
+
+	if (!p->started) {
+		p->started = 1;
+		if (!accepts(req, "text/event-stream"))
+			return (mcp_http_error(req, 406, RPC_INVALID_REQUEST,
+			    "Accept must allow text/event-stream"));
+		if (!session_header(req, &session))
+			return (KORE_RESULT_OK);
+		p->owner = strdup(session);
+	}
+	if (p->stream == NULL) {
+		params[0] = p->owner;
+		st = db_call_run(&p->db, req, SQL_MCP_SESSION_GET, 1, params);
+		if (st == DB_PENDING)
+			return (KORE_RESULT_RETRY);
+		if (st == DB_FAILED)
+			return (mcp_http_error(req, 503, RPC_INTERNAL_ERROR,
+			    "the session store is unavailable; retry"));
+		if (db_ntuples(&p->db) != 1)
+			return (mcp_http_error(req, 404, RPC_INVALID_REQUEST,
+			    "unknown session; initialize again"));
+		db_call_clear(&p->db);
+		if ((p->stream = sse_open(req, SSE_MCP)) == NULL)
+			return (KORE_RESULT_OK);
+		p->stream->owner = p->owner;
+		sse_send_raw(p->stream, ": stream open\n\n", 15);
+	}
+	/* Sleep until the client leaves; pushes don't need us awake. */
+	http_request_sleep(req);
+	return (KORE_RESULT_RETRY);
+}
+
+static int
+mcp_delete(struct http_request *req, struct mcp_post *p)
+{
+	const char	*session, *params[1];
+	enum db_status	st;
+
+	if (!p->started) {
+		p->started = 1;
+		if (!session_header(req, &session))
+			return (KORE_RESULT_OK);
+		p->owner = strdup(session);
+	}
+	params[0] = p->owner;
+	st = db_call_run(&p->db, req, SQL_MCP_SESSION_DELETE, 1, params);
+	if (st == DB_PENDING)
+		return (KORE_RESULT_RETRY);
+	if (st == DB_FAILED)
+		return (mcp_http_error(req, 503, RPC_INTERNAL_ERROR,
+		    "the session store is unavailable; retry"));
+	if (db_ntuples(&p->db) != 1)
+		return (mcp_http_error(req, 404, RPC_INVALID_REQUEST,
+		    "unknown session"));
+	return (hx_json(req, 200, json_object()));
+}
+
+int
+mcp_http(struct http_request *req)
+{
+	struct mcp_post	*p;
+
+	hx_begin(req, "mcp");
+	p = hx_data(req, sizeof(*p), post_free);
+	if (!p->gated) {
+		p->gated = 1;
+		if (!mcp_gate(req, &p->remote))
+			return (KORE_RESULT_OK);
+	}
+	switch (req->method) {
+	case HTTP_METHOD_POST:
+		return (mcp_post(req, p));
+	case HTTP_METHOD_GET:
+		return (mcp_get(req, p));
+	case HTTP_METHOD_DELETE:
+		return (mcp_delete(req, p));
+	default:
+		return (hx_method_not_allowed(req, "GET, POST, DELETE"));
+	}
+}

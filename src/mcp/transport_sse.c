@@ -1,0 +1,135 @@
+/*
+ * The legacy HTTP+SSE transport (MCP 2024-11-05): GET /sse opens a stream
+ * and names, in an `endpoint` event, where to POST messages; each POST to
+ * /messages?session_id=… gets 202 and its response travels on the stream.
+ *
+ * The stream may be held by another worker or another instance, so a
+ * response is written directly only when this worker holds it; otherwise
+ * it is routed by NOTIFY (mcp/streams.c). Nothing assumes stickiness.
+ */
+#include <string.h>
+
+#include "mcp/mcp.h"
+#include "db/sql.h"
+
+struct legacy {
+	struct mcp_ex		ex;
+	int			gated;
+	int			started;
+	int			remote;
+	struct sse_stream	*stream;
+	char			session[MCP_SESSION_LEN + 1];
+	struct db_call		db;
+};
+
+static void
+legacy_free(void *arg)
+{
+	struct legacy	*l = arg;
+
+	mcp_ex_clear(&l->ex);
+	db_call_clear(&l->db);
+	sse_close(l->stream);
+	kore_free(l);
+}
+
+int
+mcp_sse_open(struct http_request *req)
+{
+	struct legacy	*l;
+	const char	*p[4];
+	enum db_status	st;
+	char		ev[160];
+
+	hx_begin(req, "mcp_sse");
+	l = hx_data(req, sizeof(*l), legacy_free);
+	if (!l->gated) {
+		l->gated = 1;
+		if (!mcp_gate(req, &l->remote))
+			return (KORE_RESULT_OK);
+		if (req->method != HTTP_METHOD_GET)
+			return (hx_method_not_allowed(req, "GET"));
+		mcp_session_new(l->session);
+	}
+	if (l->stream == NULL) {
+		p[0] = l->session;
+		p[1] = "2024-11-05";
+		p[2] = "{}";
+		p[3] = l->remote ? "remote" : "local";
+		st = db_call_run(&l->db, req, SQL_MCP_SESSION_UPSERT, 4, p);
+		if (st == DB_PENDING)
+			return (KORE_RESULT_RETRY);
+		if (st == DB_FAILED)
+			return (mcp_http_error(req, 503, RPC_INTERNAL_ERROR,
+			    "the session store is unavailable; retry"));
+		db_call_clear(&l->db);
+		if ((l->stream = sse_open(req, SSE_LEGACY)) == NULL)
+			return (KORE_RESULT_OK);
+		l->stream->owner = l->session;
+		(void)snprintf(ev, sizeof(ev), "/messages?session_id=%s",
+		    l->session);
+		sse_send_event(l->stream, "endpoint", ev);
+	}
+	http_request_sleep(req);
+	return (KORE_RESULT_RETRY);
+}
+
+static void
+deliver(struct legacy *l)
+{
+	char	*text;
+
+	text = json_dumps(l->ex.response, JSON_COMPACT);
+	if (text == NULL)
+		return;
+	if (!mcp_deliver_local(l->session, text))
+		mcp_route_message(l->session, text);
+	free(text);
+}
+
+int
+mcp_sse_message(struct http_request *req)
+{
+	struct legacy	*l;
+	json_t		*msg;
+	int		kind;
+
+	hx_begin(req, "mcp_messages");
+	l = hx_data(req, sizeof(*l), legacy_free);
+	if (!l->gated) {
+		l->gated = 1;
+		if (!mcp_gate(req, &l->remote))
+			return (KORE_RESULT_OK);
+		if (req->method != HTTP_METHOD_POST)
+			return (hx_method_not_allowed(req, "POST"));
+		if (!hx_query(req, "session_id", l->session,
+		    sizeof(l->session)) || !mcp_session_valid(l->session))
+			return (mcp_http_error(req, 404, RPC_INVALID_REQUEST,
+			    "unknown session; open /sse first"));
+		if ((kind = mcp_read_message(req, &msg)) == 0)
+			return (KORE_RESULT_OK);
+		if (kind != 1) {
+			if (kind == 2 && strcmp(json_string_value(
+			    json_object_get(msg, "method")),
+			    "notifications/cancelled") == 0)
+				mcp_cancel_request(req, l->session, msg);
+			json_decref(msg);
+			hx_security_headers(req, 0);
+			http_response(req, 202, NULL, 0);
+			return (KORE_RESULT_OK);
+		}
+		mcp_ex_init(&l->ex, msg, l->session, NULL, l->remote, req);
+		/* The session exists already: initialize must not make one. */
+		l->started = 1;
+	}
+	if (!mcp_ex_run(req, &l->ex))
+		return (KORE_RESULT_RETRY);
+	if (l->ex.step == -1)
+		return (mcp_http_error(req, 404, RPC_INVALID_REQUEST,
+		    "unknown session; open /sse first"));
+	deliver(l);
+	hx_security_headers(req, 0);
+	http_response_header(req, "content-type", "text/plain; charset=utf-8");
+	http_response(req, 202, "Accepted", 8);
+	return (KORE_RESULT_OK);
+}

@@ -1,0 +1,275 @@
+"""MCP gateway end to end with the official SDK client (mcp-probe), over
+both transports, against two instances sharing one PostgreSQL: the
+approval made on instance B must reach a stream held by instance A."""
+import json
+import os
+import socket
+import subprocess
+import threading
+import time
+import unittest
+
+import harness
+
+TOKEN = "st-" + "x" * 40
+PASSWORD = "correct horse battery staple"
+CODE = ('def main(name: str, times: int = 1) -> dict:\n'
+        '    return {"greeting": ("hi " + name) * times}\n')
+
+
+def probe_dir():
+    return subprocess.check_output(
+        [os.path.join(harness.ROOT, "scripts", "node-tools")], text=True).strip()
+
+
+class Probe:
+    def __init__(self, url, transport="streamable", headers=()):
+        self.dir = probe_dir()
+        self.base = ["node", os.path.join(self.dir, "probe.mjs"), "--url", url,
+                     "--transport", transport]
+        for h in headers:
+            self.base += ["--header", h]
+
+    def run(self, *args, timeout=60):
+        p = subprocess.run(self.base + list(args), capture_output=True,
+                           text=True, timeout=timeout)
+        out = json.loads(p.stdout) if p.stdout.strip() else None
+        return p.returncode, out, p.stderr
+
+    def call(self, name, args=None):
+        return self.run("call", name, json.dumps(args or {}))
+
+
+class McpTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.pg = harness.Postgres()
+        url = cls.pg.start()
+        env = {"MCPBOX_SERVICE_TOKEN": TOKEN}
+        cls.a = harness.Server(url, workers=2, env=env, name="mcp-a").start()
+        # Instance B shares the database and the key: a second machine.
+        cls.b = harness.Server(url, workers=1, env=env, name="mcp-b")
+        cls.b.key = cls.a.key
+        cls.b.env["MCPBOX_ENCRYPTION_KEY"] = cls.a.key
+        cls.b.start()
+        st, _, _ = cls.a.json("POST", "/api/auth/setup",
+                              {"username": "admin", "password": PASSWORD})
+        assert st == 201, st
+        st, _, body = cls.b.json("POST", "/api/auth/login",
+                                 {"username": "admin", "password": PASSWORD})
+        assert st == 200, body
+        cls.auth = {"Authorization": "Bearer " + body["access_token"]}
+        cls.mcp = f"http://localhost:{cls.a.port}/mcp"
+        cls.probe = Probe(cls.mcp)
+
+    @classmethod
+    def tearDownClass(cls):
+        for s in (cls.a, cls.b):
+            s.stop()
+        cls.pg.destroy()
+
+    def rest(self, method, path, body=None):
+        return self.b.json(method, path, body if body is not None else {},
+                           headers=self.auth)
+
+    def test_01_info_and_management_tools(self):
+        rc, info, err = self.probe.run("info")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(info["serverInfo"]["name"], "mcpbox")
+        self.assertTrue(info["capabilities"]["tools"]["listChanged"])
+        self.assertIn("logging", info["capabilities"])
+        self.assertRegex(info["sessionId"], r"^[0-9a-f]{32}$")
+        rc, tools, err = self.probe.run("list")
+        self.assertEqual(rc, 0, err)
+        names = {t["name"] for t in tools}
+        mgmt = {n for n in names if n.startswith("mcpbox_")}
+        self.assertEqual(len(mgmt), 28, sorted(mgmt))
+        for t in tools:
+            self.assertEqual(t["inputSchema"]["type"], "object")
+
+    def test_02_tool_lifecycle_and_list_changed(self):
+        rc, res, err = self.probe.call("mcpbox_create_server",
+                                       {"name": "demo", "description": "d"})
+        self.assertEqual(rc, 0, err)
+        server_id = res["structuredContent"]["id"]
+        rc, res, err = self.probe.call("mcpbox_create_tool", {
+            "server_id": server_id, "name": "greet", "python_code": CODE,
+            "description": "says hi"})
+        self.assertEqual(rc, 0, (res, err))
+        tool = res["structuredContent"]
+        self.assertEqual(tool["approval_status"], "draft")
+        schema = tool["input_schema"]
+        self.assertEqual(schema["properties"]["name"]["type"], "string")
+        self.assertEqual(schema["required"], ["name"])
+        # Not callable before approval, even by its exact name.
+        rc, res, _ = self.probe.call("demo__greet", {"name": "x"})
+        self.assertEqual(rc, 2)
+        self.assertTrue(res["isError"])
+        rc, res, err = self.probe.call("mcpbox_request_publish",
+                                       {"tool_id": tool["id"]})
+        self.assertEqual(rc, 0, (res, err))
+        self.assertEqual(res["structuredContent"]["approval_status"],
+                         "pending_review")
+        rc, _, _ = self.probe.call("mcpbox_start_server",
+                                   {"server_id": server_id})
+        self.assertEqual(rc, 0)
+        rc, res, _ = self.probe.call("demo__greet", {"name": "x"})
+        self.assertEqual(rc, 2)
+        self.assertIn("pending review", res["content"][0]["text"])
+
+        # Hold a GET stream on instance A; approve on instance B.
+        watcher = subprocess.Popen(self.probe.base + ["watch", "6"],
+                                   stdout=subprocess.PIPE, text=True)
+        time.sleep(2)
+        st, _, body = self.rest("POST", f"/api/approvals/tools/{tool['id']}/action",
+                                {"action": "approve"})
+        self.assertEqual(st, 200, body)
+        out, _ = watcher.communicate(timeout=30)
+        methods = [json.loads(l).get("method") for l in out.splitlines() if l.strip()]
+        self.assertIn("notifications/tools/list_changed", methods)
+
+        rc, tools, _ = self.probe.run("list")
+        self.assertIn("demo__greet", {t["name"] for t in tools})
+        rc, res, err = self.probe.call("demo__greet", {"name": "bob", "times": 2})
+        self.assertEqual(rc, 0, (res, err))
+        self.assertEqual(res["structuredContent"], {"greeting": "hi bobhi bob"})
+        self.assertEqual(json.loads(res["content"][0]["text"]),
+                         {"greeting": "hi bobhi bob"})
+        # The same over the legacy SSE transport.
+        sse = Probe(f"http://localhost:{self.a.port}/sse", transport="sse")
+        rc, tools, err = sse.run("list")
+        self.assertEqual(rc, 0, err)
+        self.assertIn("demo__greet", {t["name"] for t in tools})
+        rc, res, err = sse.call("demo__greet", {"name": "ann"})
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(res["structuredContent"], {"greeting": "hi ann"})
+        # Every call is logged.
+        st, _, logs = self.rest("GET", f"/api/tools/{tool['id']}/logs")
+        self.assertEqual(st, 200)
+        self.assertGreaterEqual(logs["total"], 2)
+        self.assertTrue(any(l["success"] for l in logs["items"]))
+        # A tool failure is a result with isError, not a protocol error.
+        st, _, body = self.rest("PATCH", f"/api/tools/{tool['id']}",
+                                {"python_code": "def main():\n    raise ValueError('boom')\n"})
+        self.assertEqual(body["approval_status"], "pending_review")
+        self.rest("POST", f"/api/approvals/tools/{tool['id']}/action",
+                  {"action": "approve"})
+        rc, res, _ = self.probe.call("demo__greet", {})
+        self.assertEqual(rc, 2)
+        text = res["content"][0]["text"]
+        self.assertIn("boom", text)
+        # Sanitized: no host paths or harness internals.
+        self.assertNotIn(harness.ROOT, text)
+        self.assertNotIn("harness", text)
+
+    def test_03_remote_caller_cannot_delete(self):
+        remote = Probe(self.mcp, headers=[f"X-MCPbox-Service-Token: {TOKEN}"])
+        rc, tools, err = remote.run("list")
+        self.assertEqual(rc, 0, err)
+        names = {t["name"] for t in tools}
+        self.assertNotIn("mcpbox_delete_server", names)
+        rc, res, _ = remote.call("mcpbox_delete_server", {
+            "server_id": "00000000-0000-4000-8000-000000000000"})
+        self.assertEqual(rc, 2)
+        self.assertIn("local", res["content"][0]["text"])
+        bad = Probe(self.mcp, headers=["X-MCPbox-Service-Token: wrong"])
+        rc, _, err = bad.run("info")
+        self.assertNotEqual(rc, 0)
+        self.assertIn("invalid service token", err)
+        st, _, _ = self.post({"jsonrpc": "2.0", "id": 1, "method": "ping"},
+                             headers={"X-MCPbox-Service-Token": "wrong"})
+        self.assertEqual(st, 403)
+
+    def post(self, body, headers=None, raw=False):
+        h = {"Content-Type": "application/json",
+             "Accept": "application/json, text/event-stream",
+             "Host": f"localhost:{self.a.port}"}
+        h.update(headers or {})
+        return self.a.request("POST", "/mcp", body if raw else json.dumps(body).encode(), h)
+
+    def session(self):
+        st, h, _ = self.post({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+                              "params": {"protocolVersion": "2025-06-18",
+                                         "capabilities": {},
+                                         "clientInfo": {"name": "t", "version": "1"}}})
+        self.assertEqual(st, 200)
+        return h["mcp-session-id"]
+
+    def test_04_negative_inputs(self):
+        st, _, body = self.post(b"{not json", raw=True)
+        self.assertEqual(st, 400)
+        self.assertEqual(json.loads(body)["error"]["code"], -32700)
+        st, _, _ = self.post(b"{}", raw=True, headers={"Content-Type": "text/plain"})
+        self.assertEqual(st, 415)
+        big = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "ping",
+                          "params": {"x": "a" * (1024 * 1024 + 10)}}).encode()
+        st, _, _ = self.post(big, raw=True)
+        self.assertEqual(st, 413)
+        st, _, body = self.post([{"jsonrpc": "2.0", "id": 1, "method": "ping"}])
+        self.assertEqual(st, 400)
+        self.assertEqual(json.loads(body)["error"]["code"], -32600)
+        st, _, _ = self.post({"jsonrpc": "2.0", "id": 2, "method": "ping"})
+        self.assertEqual(st, 400)  # no session
+        st, _, _ = self.post({"jsonrpc": "2.0", "id": 2, "method": "ping"},
+                             headers={"Mcp-Session-Id": "f" * 32})
+        self.assertEqual(st, 404)
+        sid = self.session()
+        st, _, body = self.post({"jsonrpc": "2.0", "id": 3, "method": "ping"},
+                                headers={"Mcp-Session-Id": sid,
+                                         "MCP-Protocol-Version": "1999-01-01"})
+        self.assertEqual(st, 400)
+        st, _, body = self.post({"jsonrpc": "2.0", "id": 4, "method": "nope/x"},
+                                headers={"Mcp-Session-Id": sid})
+        self.assertEqual(json.loads(body)["error"]["code"], -32601)
+        st, _, body = self.post({"jsonrpc": "2.0", "id": 5, "method": "tools/call",
+                                 "params": {"name": "nosuch__tool"}},
+                                headers={"Mcp-Session-Id": sid})
+        self.assertEqual(json.loads(body)["error"]["code"], -32602)
+        st, _, _ = self.post({"jsonrpc": "2.0", "method": "notifications/initialized"},
+                             headers={"Mcp-Session-Id": sid})
+        self.assertEqual(st, 202)
+        # DNS rebinding: a foreign Host or Origin is refused.
+        st, _, _ = self.post({"jsonrpc": "2.0", "id": 6, "method": "ping"},
+                             headers={"Host": "evil.example.com"})
+        self.assertEqual(st, 403)
+        st, _, _ = self.post({"jsonrpc": "2.0", "id": 6, "method": "ping"},
+                             headers={"Origin": "http://evil.example.com"})
+        self.assertEqual(st, 403)
+        st, _, _ = self.a.request("DELETE", "/mcp", headers={
+            "Mcp-Session-Id": sid, "Host": "localhost"})
+        self.assertEqual(st, 200)
+        st, _, _ = self.post({"jsonrpc": "2.0", "id": 7, "method": "ping"},
+                             headers={"Mcp-Session-Id": sid})
+        self.assertEqual(st, 404)
+
+    def test_05_stream_cap(self):
+        sid = self.session()
+        socks, codes = [], []
+        req = (f"GET /mcp HTTP/1.1\r\nHost: localhost:{self.a.port}\r\n"
+               f"Accept: text/event-stream\r\nMcp-Session-Id: {sid}\r\n\r\n").encode()
+        try:
+            for _ in range(101):
+                s = socket.create_connection(("127.0.0.1", self.a.port), timeout=10)
+                s.sendall(req)
+                head = b""
+                while b"\r\n" not in head:
+                    head += s.recv(1)
+                codes.append(int(head.split()[1]))
+                socks.append(s)
+        finally:
+            for s in socks:
+                s.close()
+        self.assertEqual(codes[:100].count(200), 100)
+        self.assertEqual(codes[100], 503)
+
+    def test_06_conformance(self):
+        run = os.path.join(harness.ROOT, "..", "shared", "tools", "conformance", "run")
+        p = subprocess.run([run, self.mcp], capture_output=True, text=True,
+                           timeout=600)
+        print(p.stdout)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("6 passed, 0 failed", p.stdout)
+
+
+if __name__ == "__main__":
+    unittest.main()
