@@ -142,3 +142,43 @@ def make_tool(c, server_id, code="def main():\n    return 1\n", prefix="tool"):
 def request_line_status(data):
     m = re.match(rb"HTTP/1\.[01] (\d{3})", data)
     return int(m.group(1)) if m else None
+
+
+# A value no response, log line or activity entry may ever contain; every
+# test that stores a secret value uses it (test_api_zz_leaks checks).
+SECRET_VALUE = "sv-" + os.urandom(12).hex()
+
+_revoked = []
+
+
+def another_login():
+    """A second, independent login of the shared admin."""
+    c = shared()
+    return Client(c.server, c.username, c.password).login()
+
+
+def revoked_token():
+    """An access token that was valid once and has been logged out."""
+    if not _revoked:
+        c = shared()
+        other = Client(c.server, c.username, c.password).login()
+        st, _, _ = other.post("/api/auth/logout",
+                              {"refresh_token": other.refresh})
+        assert st == 200, st
+        _revoked.append(other.access)
+    return _revoked[0]
+
+
+def assert_auth_required(tc, method, path):
+    """No token, a garbage token, a forged one and a revoked one: 401."""
+    srv = shared().server
+    body = {} if method in ("POST", "PUT", "PATCH") else None
+    forged = ("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJhZG1pbiIsInR5"
+              "cCI6ImFjY2VzcyIsInB2IjoxLCJleHAiOjQxMDI0NDQ4MDB9.c2lnbmF0dXJl")
+    for hdrs in ({}, {"Authorization": "Bearer garbage"},
+                 {"Authorization": "Basic YWRtaW46YWRtaW4="},
+                 {"Authorization": "Bearer " + forged},
+                 {"Authorization": "Bearer " + revoked_token()}):
+        st, _, data = srv.request(method, path, body, hdrs)
+        tc.assertEqual(st, 401, f"{method} {path} with {hdrs}: {data!r}")
+        tc.assertEqual(json.loads(data)["error"]["code"], "unauthorized")

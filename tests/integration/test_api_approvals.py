@@ -1,0 +1,229 @@
+"""Approvals: every legal transition and every illegal one (409), for
+tools, module requests and network requests; queues, stats, bulk."""
+import unittest
+import uuid
+
+import apiclient
+import harness
+
+
+def psql(sql):
+    return harness.SHARED["pg"].psql(sql)
+
+
+class ToolApprovalTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.c = apiclient.shared()
+        cls.server = apiclient.make_server(cls.c, "appr")
+
+    def tool(self, status):
+        t = apiclient.make_tool(self.c, self.server["id"])
+        if status != "draft":
+            psql(f"UPDATE tools SET approval_status = '{status}' "
+                 f"WHERE id = '{t['id']}'")
+        return t["id"]
+
+    def act(self, tid, action, reason=None):
+        if action == "revoke":
+            return self.c.post(f"/api/approvals/tools/{tid}/revoke")
+        body = {"action": action}
+        if reason is not None:
+            body["reason"] = reason
+        return self.c.post(f"/api/approvals/tools/{tid}/action", body)
+
+    def test_transitions(self):
+        legal = {("draft", "approve"): "approved",
+                 ("pending_review", "approve"): "approved",
+                 ("rejected", "approve"): "approved",
+                 ("pending_review", "reject"): "rejected",
+                 ("approved", "revoke"): "pending_review"}
+        for start in ("draft", "pending_review", "approved", "rejected"):
+            for action in ("approve", "reject", "revoke"):
+                tid = self.tool(start)
+                st, _, b = self.act(tid, action, "not good enough")
+                want = legal.get((start, action))
+                if want is None:
+                    self.assertEqual(st, 409, (start, action, b))
+                    self.assertEqual(b["error"]["code"],
+                                     "illegal_transition")
+                    self.assertIn(start, b["error"]["message"])
+                    st, _, t = self.c.get(f"/api/tools/{tid}")
+                    self.assertEqual(t["approval_status"], start)
+                else:
+                    self.assertEqual(st, 200, (start, action, b))
+                    self.assertEqual(b["approval_status"], want)
+
+    def test_approve_records_reviewer_and_version(self):
+        tid = self.tool("pending_review")
+        st, _, b = self.act(tid, "approve")
+        self.assertEqual(b["approved_by"], apiclient.USERNAME)
+        self.assertIsNotNone(b["approved_at"])
+        self.c.patch(f"/api/tools/{tid}",
+                     {"python_code": "def main():\n    return 42\n"})
+        st, _, q = self.c.get("/api/approvals/tools?status=pending_review"
+                              f"&server_id={self.server['id']}"
+                              "&page_size=100")
+        item = [x for x in q["items"] if x["id"] == tid][0]
+        self.assertEqual(item["approved_version"], 1)
+        self.assertEqual(item["approved_code"],
+                         "def main():\n    return 1\n")
+        self.assertEqual(item["python_code"], "def main():\n    return 42\n")
+        # The audit entry names the actor.
+        st, _, logs = self.c.get("/api/activity/logs?log_type=audit&q=tool+"
+                                 "approved&page_size=5")
+        self.assertEqual(logs["items"][0]["actor"], apiclient.USERNAME)
+
+    def test_reject_needs_reason(self):
+        tid = self.tool("pending_review")
+        for reason in (None, "", "   "):
+            st, _, b = self.act(tid, "reject", reason)
+            self.assertEqual(st, 422)
+            self.assertIn("reason", b["error"]["fields"])
+        st, _, b = self.act(tid, "reject", "uses eval")
+        self.assertEqual((st, b["rejection_reason"]), (200, "uses eval"))
+
+    def test_input_errors_and_404(self):
+        tid = self.tool("pending_review")
+        st, _, b = self.c.post(f"/api/approvals/tools/{tid}/action",
+                               {"action": "publish"})
+        self.assertEqual(st, 422)
+        st, _, b = self.c.post(f"/api/approvals/tools/{tid}/action",
+                               {"action": "approve", "x": 1})
+        self.assertEqual(st, 422)
+        st, _, _ = self.c.post(f"/api/approvals/tools/{uuid.uuid4()}/action",
+                               {"action": "approve"})
+        self.assertEqual(st, 404)
+        st, _, _ = self.c.post("/api/approvals/tools/zzz/revoke")
+        self.assertEqual(st, 404)
+        st, _, _ = self.c.get("/api/approvals/tools?status=weird")
+        self.assertEqual(st, 400)
+
+    def test_bulk(self):
+        a, b, d = (self.tool("pending_review"), self.tool("approved"),
+                   self.tool("draft"))
+        missing = str(uuid.uuid4())
+        st, _, r = self.c.post("/api/approvals/tools/bulk-action", {
+            "ids": [a, b, d, missing], "action": "approve"})
+        self.assertEqual(st, 200)
+        self.assertEqual([x["status"] for x in r["results"]],
+                         [200, 409, 200, 404])
+        self.assertEqual((r["succeeded"], r["failed"]), (2, 2))
+        st, _, r = self.c.post("/api/approvals/tools/bulk-action", {
+            "ids": [a], "action": "reject"})
+        self.assertEqual(st, 422)
+        st, _, r = self.c.post("/api/approvals/tools/bulk-action", {
+            "ids": [a] * 101, "action": "revoke"})
+        self.assertEqual(st, 422)
+        st, _, r = self.c.post("/api/approvals/tools/bulk-action", {
+            "ids": ["nope"], "action": "revoke"})
+        self.assertEqual(st, 422)
+        st, _, r = self.c.post("/api/approvals/tools/bulk-action", {
+            "ids": [a, b], "action": "revoke"})
+        self.assertEqual(r["succeeded"], 2)
+
+    def test_stats_and_queue(self):
+        st, _, s = self.c.get("/api/approvals/stats")
+        self.assertEqual(st, 200)
+        self.assertEqual(set(s), {"tools", "modules", "network"})
+        tid = self.tool("pending_review")
+        name = self.c.get(f"/api/tools/{tid}")[2]["name"]
+        st, _, q = self.c.get(f"/api/approvals/tools?search={name}")
+        self.assertEqual((q["total"], q["items"][0]["id"]), (1, tid))
+        st, _, q = self.c.get("/api/approvals/tools?status=all&page_size=1")
+        self.assertEqual((len(q["items"]), q["page_size"]), (1, 1))
+
+    def test_auth_required(self):
+        for m, p in (("GET", "/api/approvals/stats"),
+                     ("GET", "/api/approvals/tools"),
+                     ("POST", f"/api/approvals/tools/{uuid.uuid4()}/action"),
+                     ("POST", "/api/approvals/modules/bulk-action")):
+            apiclient.assert_auth_required(self, m, p)
+
+
+class RequestApprovalTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.c = apiclient.shared()
+        cls.server = apiclient.make_server(cls.c, "req")
+        cls.tool = apiclient.make_tool(cls.c, cls.server["id"])
+
+    def module_request(self, name, status="pending"):
+        return psql("INSERT INTO module_requests (tool_id, module_name, "
+                    f"justification, status) VALUES ('{self.tool['id']}', "
+                    f"'{name}', 'needed', '{status}') RETURNING id")
+
+    def network_request(self, host, status="pending"):
+        return psql("INSERT INTO network_access_requests (tool_id, host, "
+                    f"port, justification, status) VALUES "
+                    f"('{self.tool['id']}', '{host}', 443, 'api', "
+                    f"'{status}') RETURNING id")
+
+    def transitions(self, kind, make):
+        legal = {("pending", "approve"): "approved",
+                 ("pending", "reject"): "rejected",
+                 ("approved", "revoke"): "pending"}
+        n = 0
+        for start in ("pending", "approved", "rejected"):
+            for action in ("approve", "reject", "revoke"):
+                n += 1
+                rid = make(n, start)
+                if action == "revoke":
+                    st, _, b = self.c.post(
+                        f"/api/approvals/{kind}/{rid}/revoke")
+                else:
+                    st, _, b = self.c.post(
+                        f"/api/approvals/{kind}/{rid}/action",
+                        {"action": action, "reason": "no"})
+                want = legal.get((start, action))
+                if want is None:
+                    self.assertEqual(st, 409, (kind, start, action, b))
+                else:
+                    self.assertEqual((st, b["status"]), (200, want),
+                                     (kind, start, action, b))
+
+    def test_module_transitions(self):
+        self.transitions("modules",
+                         lambda n, s: self.module_request(f"pkg{n}", s))
+
+    def test_network_transitions(self):
+        self.transitions("network", lambda n, s: self.network_request(
+            f"h{n}.example.com", s))
+
+    def test_network_approval_changes_allowed_hosts(self):
+        rid = self.network_request("data.example.org")
+        sid = self.server["id"]
+        hosts = lambda: {h["host"] for h in self.c.get(
+            f"/api/servers/{sid}")[2]["allowed_hosts"]}
+        self.assertNotIn("data.example.org", hosts())
+        st, _, q = self.c.get(f"/api/approvals/network?server_id={sid}")
+        self.assertIn(rid, [x["id"] for x in q["items"]])
+        self.c.post(f"/api/approvals/network/{rid}/action",
+                    {"action": "approve"})
+        self.assertIn("data.example.org", hosts())
+        self.c.post(f"/api/approvals/network/{rid}/revoke")
+        self.assertNotIn("data.example.org", hosts())
+
+    def test_refused_module_cannot_be_approved(self):
+        rid = self.module_request("subprocess")
+        st, _, q = self.c.get("/api/approvals/modules?search=subprocess")
+        self.assertTrue(q["items"][0]["refused"])
+        st, _, b = self.c.post(f"/api/approvals/modules/{rid}/action",
+                               {"action": "approve"})
+        self.assertEqual(st, 422)
+        st, _, b = self.c.post(f"/api/approvals/modules/{rid}/action",
+                               {"action": "reject", "reason": "never"})
+        self.assertEqual(st, 200)
+
+    def test_bulk_modules(self):
+        ids = [self.module_request(f"bulkmod{i}") for i in range(3)]
+        st, _, r = self.c.post("/api/approvals/modules/bulk-action", {
+            "ids": ids, "action": "reject", "reason": "not now"})
+        self.assertEqual((st, r["succeeded"]), (200, 3))
+        st, _, r = self.c.post("/api/approvals/modules/bulk-action", {
+            "ids": ids, "action": "approve"})
+        self.assertEqual([x["status"] for x in r["results"]], [409] * 3)
+
+
+if __name__ == "__main__":
+    unittest.main()
