@@ -10,13 +10,15 @@ const char SQL_SETTINGS_POLICY_GET_RESPOND[] =
     "SELECT 200, value FROM settings WHERE key = 'security_policy'";
 
 /*
- * A PATCH merges: keys not named keep their value. The audit entry keeps
- * the previous values of the keys that changed.
+ * A PATCH merges: keys not named keep their value, and the merge happens
+ * in the UPDATE itself, so concurrent PATCHes of different keys both land.
+ * The audit entry keeps the previous values of the keys named; `old` reads
+ * the statement's snapshot (no FOR UPDATE: a row this statement updates
+ * would be skipped by it).
  * $1 changes (jsonb object), $2 actor, $3 request id
  */
 const char SQL_SETTINGS_POLICY_PATCH_RESPOND[] =
-    "WITH old AS (SELECT value FROM settings WHERE key = 'security_policy' "
-    "  FOR UPDATE), "
+    "WITH old AS (SELECT value FROM settings WHERE key = 'security_policy'), "
     "up AS (INSERT INTO settings (key, value) VALUES ('security_policy', "
     "  $1::jsonb) ON CONFLICT (key) DO UPDATE SET value = settings.value "
     "  || EXCLUDED.value, updated_at = now() RETURNING value), "
@@ -36,7 +38,9 @@ const char SQL_SETTINGS_MODULES_GET_RESPOND[] =
 
 /*
  * add/remove, or reset to default_allowed_modules(). A name that
- * module_refused() names fails the whole change with 422.
+ * module_refused() names fails the whole change with 422. `cur` is locked
+ * and read before the upsert (which depends on it), so concurrent PATCHes
+ * apply one after the other instead of losing one.
  * $1 add (jsonb array), $2 remove (jsonb array), $3 reset ('t'|'f'),
  * $4 actor, $5 request id
  */
