@@ -96,7 +96,8 @@ test: build test-unit test-sandbox test-integration
 	@echo "make test: all suites passed"
 
 bench: build
-	@if [ -f sandbox/Makefile ]; then $(MAKE) -C sandbox bench; fi
+	@$(MAKE) -s -C sandbox bench
+	@python3 bench/gateway.py 1000
 
 clean:
 	rm -rf $(BUILD) src/db/migrations_embed.c

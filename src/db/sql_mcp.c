@@ -35,22 +35,15 @@ const char SQL_MCP_TOOLS_LIST[] =
     "  s.status = 'running'";
 
 /*
- * Everything a call needs, checked at call time (reference defect (b)).
- * $1 server name, $2 tool name ->
- *   0 tool id, 1 server id, 2 code, 3 timeout, 4 approval_status,
- *   5 enabled, 6 server status, 7 allowed modules, 8 allowed hosts,
- *   9 secrets [{key, ct, nonce}] (hex), 10 tool_type
+ * Everything a call needs, checked at call time (reference defect (b)),
+ * with the session check folded in (migration 0020).
+ * $1 session, $2 server name, $3 tool name ->
+ *   0 session_ok, 1 tool id, 2 server id, 3 code, 4 timeout,
+ *   5 approval_status, 6 enabled, 7 server status, 8 allowed modules,
+ *   9 allowed hosts, 10 secrets [{key, ct, nonce}] (hex), 11 tool_type
  */
 const char SQL_MCP_TOOL_FOR_CALL[] =
-    "SELECT t.id, s.id, t.python_code, coalesce(t.timeout_ms, "
-    "  s.default_timeout_ms), t.approval_status, t.enabled, s.status, "
-    "  tool_allowed_modules(t.id), server_allowed_hosts(s.id), "
-    "  coalesce((SELECT json_agg(json_build_object('key', key_name, 'ct', "
-    "  encode(value_ciphertext, 'hex'), 'nonce', encode(nonce, 'hex'))) "
-    "  FROM server_secrets WHERE server_id = s.id AND value_ciphertext IS "
-    "  NOT NULL), '[]'), t.tool_type "
-    "FROM tools t JOIN servers s ON s.id = t.server_id "
-    "WHERE s.name = $1 AND t.name = $2";
+    "SELECT * FROM mcp_tool_for_call($1, $2, $3)";
 
 /*
  * One execution log row and one activity entry per call.

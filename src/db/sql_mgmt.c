@@ -170,10 +170,10 @@ const char SQL_MGMT_SECRETS_LIST_RESPOND[] =
     "  key_name) FROM server_secrets WHERE server_id = $1::uuid), '[]')) "
     "  ELSE api_error('not_found', 'no such server') END";
 
-/* $1 tool id -> the columns of SQL_MCP_TOOL_FOR_CALL plus 11 name,
- * 12 tool_approval_mode */
+/* $1 tool id -> the columns of SQL_MCP_TOOL_FOR_CALL plus 12 name,
+ * 13 tool_approval_mode */
 const char SQL_MGMT_TOOL_FOR_TEST[] =
-    "SELECT t.id, s.id, t.python_code, coalesce(t.timeout_ms, "
+    "SELECT true, t.id, s.id, t.python_code, coalesce(t.timeout_ms, "
     "  s.default_timeout_ms), t.approval_status, t.enabled, s.status, "
     "  tool_allowed_modules(t.id), server_allowed_hosts(s.id), "
     "  coalesce((SELECT json_agg(json_build_object('key', key_name, 'ct', "

@@ -16,7 +16,6 @@
 enum {
 	CALL_LOAD = 1,
 	CALL_RUN,
-	CALL_LOG,
 	CALL_DONE,
 };
 
@@ -123,12 +122,13 @@ static int
 call_load(struct http_request *req, struct mcp_ex *ex)
 {
 	char		server[80], tool[80];
-	const char	*p[2], *name, *why;
+	const char	*p[3], *name, *why;
 	enum db_status	st;
 	json_t		*t, *secrets;
 	int		test;
 
 	test = ex->mgmt != NULL;
+	name = NULL;
 	if (test) {
 		if (mgmt_arg_uuid(ex, "tool_id", &p[0]) == -1)
 			return (1);
@@ -141,9 +141,10 @@ call_load(struct http_request *req, struct mcp_ex *ex)
 			    "unknown tool");
 			return (1);
 		}
-		p[0] = server;
-		p[1] = tool;
-		st = db_call_run(&ex->db, req, SQL_MCP_TOOL_FOR_CALL, 2, p);
+		p[0] = ex->session;
+		p[1] = server;
+		p[2] = tool;
+		st = db_call_run(&ex->db, req, SQL_MCP_TOOL_FOR_CALL, 3, p);
 	}
 	if (st == DB_PENDING)
 		return (0);
@@ -152,7 +153,15 @@ call_load(struct http_request *req, struct mcp_ex *ex)
 		    "the tool store is unavailable; retry");
 		return (1);
 	}
-	if (db_ntuples(&ex->db) != 1) {
+	/* The session was checked in the same statement. */
+	if (db_ntuples(&ex->db) == 1 && strcmp(db_value(&ex->db, 0, 0),
+	    "t") != 0) {
+		ex->step = -1;
+		ex->response = mcp_rpc_error(ex->id, RPC_INVALID_REQUEST,
+		    "unknown or expired session; initialize again");
+		return (1);
+	}
+	if (db_ntuples(&ex->db) != 1 || db_isnull(&ex->db, 0, 1)) {
 		if (test)
 			return (mgmt_fail(ex, "no such tool"));
 		ex->response = mcp_rpc_error(ex->id, RPC_INVALID_PARAMS,
@@ -160,27 +169,27 @@ call_load(struct http_request *req, struct mcp_ex *ex)
 		return (1);
 	}
 	if (test)
-		name = db_value(&ex->db, 0, 11);
+		name = db_value(&ex->db, 0, 12);
 	t = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:s}",
-	    "tool_id", db_value(&ex->db, 0, 0),
-	    "server_id", db_value(&ex->db, 0, 1),
-	    "code", db_isnull(&ex->db, 0, 2) ? "" : db_value(&ex->db, 0, 2),
+	    "tool_id", db_value(&ex->db, 0, 1),
+	    "server_id", db_value(&ex->db, 0, 2),
+	    "code", db_isnull(&ex->db, 0, 3) ? "" : db_value(&ex->db, 0, 3),
 	    "name", name,
-	    "approval_status", db_value(&ex->db, 0, 4),
-	    "enabled", strcmp(db_value(&ex->db, 0, 5), "t") == 0,
-	    "server_status", db_value(&ex->db, 0, 6),
-	    "tool_type", db_value(&ex->db, 0, 10));
+	    "approval_status", db_value(&ex->db, 0, 5),
+	    "enabled", strcmp(db_value(&ex->db, 0, 6), "t") == 0,
+	    "server_status", db_value(&ex->db, 0, 7),
+	    "tool_type", db_value(&ex->db, 0, 11));
 	json_object_set_new(t, "is_test", json_boolean(test));
 	json_object_set_new(t, "auto_approve", json_boolean(test &&
-	    strcmp(db_value(&ex->db, 0, 12), "auto_approve") == 0));
+	    strcmp(db_value(&ex->db, 0, 13), "auto_approve") == 0));
 	json_object_set_new(t, "timeout_ms",
-	    json_integer(atol(db_value(&ex->db, 0, 3))));
-	json_object_set_new(t, "modules", json_loads(db_value(&ex->db, 0, 7),
+	    json_integer(atol(db_value(&ex->db, 0, 4))));
+	json_object_set_new(t, "modules", json_loads(db_value(&ex->db, 0, 8),
 	    0, NULL));
-	json_object_set_new(t, "hosts", json_loads(db_value(&ex->db, 0, 8),
+	json_object_set_new(t, "hosts", json_loads(db_value(&ex->db, 0, 9),
 	    0, NULL));
-	secrets = secrets_open(db_value(&ex->db, 0, 1),
-	    json_loads(db_value(&ex->db, 0, 9), JSON_DECODE_ANY, NULL));
+	secrets = secrets_open(db_value(&ex->db, 0, 2),
+	    json_loads(db_value(&ex->db, 0, 10), JSON_DECODE_ANY, NULL));
 	ex->tool = t;
 	db_call_clear(&ex->db);
 	if ((why = not_callable(t)) != NULL) {
@@ -271,13 +280,17 @@ call_finish(struct mcp_ex *ex)
 	free(text);
 }
 
-static int
-call_log(struct http_request *req, struct mcp_ex *ex)
+/*
+ * The execution log row and activity entry are written after the answer
+ * has gone out: the caller never waits for bookkeeping. A failed write is
+ * logged by the detached statement.
+ */
+static void
+call_log(struct mcp_ex *ex)
 {
 	json_t		*red;
 	char		*args, dur[24];
 	const char	*p[12];
-	enum db_status	st;
 
 	red = mcp_redact(ex->args, json_object_get(ex->tool, "secrets"));
 	args = json_dumps(red, JSON_COMPACT);
@@ -296,13 +309,8 @@ call_log(struct http_request *req, struct mcp_ex *ex)
 	p[9] = ex->remote ? "remote" : "local";
 	p[10] = ex->request_id;
 	p[11] = json_is_true(json_object_get(ex->tool, "is_test")) ? "t" : "f";
-	st = db_call_run(&ex->db, req, SQL_MCP_EXEC_LOG, 12, p);
+	db_exec_detached(SQL_MCP_EXEC_LOG, 12, p);
 	free(args);
-	if (st == DB_PENDING)
-		return (0);
-	if (st == DB_FAILED)
-		log_warn("execution log write failed");
-	return (1);
 }
 
 int
@@ -323,14 +331,7 @@ mcp_call_user_tool(struct http_request *req, struct mcp_ex *ex)
 			return (0);
 		}
 		call_finish(ex);
-		/* The answer is ready; it goes out once the log is written. */
-		ex->busy = 1;
-		ex->step = CALL_LOG;
-		/* FALLTHROUGH */
-	case CALL_LOG:
-		if (call_log(req, ex) == 0)
-			return (0);
-		ex->busy = 0;
+		call_log(ex);
 		ex->step = CALL_DONE;
 		return (1);
 	default:

@@ -21,6 +21,24 @@ enum {
 /* Calls in flight in this worker, for notifications/cancelled. */
 static TAILQ_HEAD(, mcp_ex)	inflight = TAILQ_HEAD_INITIALIZER(inflight);
 
+/*
+ * The front door (a tunnel's auth layer) vouches for the user with
+ * X-MCPbox-User-Email. Shape only: the token already proved the front.
+ */
+static int
+email_header_ok(struct http_request *req)
+{
+	const char	*e, *at;
+	size_t		n;
+
+	if (!http_request_header(req, "x-mcpbox-user-email", &e))
+		return (0);
+	n = strlen(e);
+	at = strchr(e, '@');
+	return (n >= 3 && n <= 254 && at != NULL && at != e && at[1] != '\0' &&
+	    strchr(at + 1, '@') == NULL && strpbrk(e, " \t\r\n<>\"") == NULL);
+}
+
 void
 mcp_ex_init(struct mcp_ex *ex, json_t *msg, const char *session,
     const char *version, int remote, struct http_request *req)
@@ -39,6 +57,7 @@ mcp_ex_init(struct mcp_ex *ex, json_t *msg, const char *session,
 	(void)snprintf(ex->version, sizeof(ex->version), "%s",
 	    version != NULL ? version : "2025-03-26");
 	ex->remote = remote;
+	ex->has_email = remote && email_header_ok(req);
 	hx_client_ip(req, ex->ip, sizeof(ex->ip));
 	(void)snprintf(ex->request_id, sizeof(ex->request_id), "%s",
 	    x->request_id);
@@ -274,6 +293,17 @@ ex_tools_call(struct http_request *req, struct mcp_ex *ex)
 	return (mcp_call_user_tool(req, ex));
 }
 
+static int
+user_tool_call(struct mcp_ex *ex)
+{
+	const char	*name;
+
+	if (strcmp(ex->method, "tools/call") != 0 || ex->session[0] == '\0')
+		return (0);
+	name = json_string_value(json_object_get(ex->params, "name"));
+	return (name != NULL && strncmp(name, "mcpbox_", 7) != 0);
+}
+
 /*
  * Drive the exchange. Returns 0 while it waits (the request sleeps), 1
  * when ex->response holds the answer (NULL for notifications).
@@ -284,11 +314,18 @@ mcp_ex_run(struct http_request *req, struct mcp_ex *ex)
 	enum db_status	st;
 	const char	*p[1];
 
-	if (ex->response != NULL && !ex->busy)
+	if (ex->response != NULL)
 		return (1);
 	if (strcmp(ex->method, "initialize") == 0)
 		return (ex_initialize(req, ex));
-	if (ex->step == EX_SESSION && ex->session[0] != '\0') {
+	/* Remote callers without a verified user may only initialize. */
+	if (ex->remote && !ex->has_email)
+		return (ex_error(ex, RPC_INVALID_REQUEST, "remote calls need a "
+		    "verified user (X-MCPbox-User-Email from the front door)"));
+	if (ex->step == EX_SESSION && user_tool_call(ex)) {
+		/* mcp_call_user_tool checks the session with the tool. */
+		ex->step = EX_METHOD;
+	} else if (ex->step == EX_SESSION && ex->session[0] != '\0') {
 		p[0] = ex->session;
 		st = db_call_run(&ex->db, req, SQL_MCP_SESSION_GET, 1, p);
 		if (st == DB_PENDING)

@@ -51,10 +51,10 @@ struct mcp_ex {
 	char			session[MCP_SESSION_LEN + 1];
 	char			version[16];
 	int			remote;
+	int			has_email;	/* remote caller's verified email */
 	char			ip[64];
 	char			request_id[REQID_MAX + 1];
 	int			step;
-	int			busy;	/* response set, work remains */
 	struct db_call		db;
 	struct sbx_call		*sbx;
 	double			t0;

@@ -23,8 +23,9 @@ mcp_http_error(struct http_request *req, int status, int code,
 int
 mcp_gate(struct http_request *req, int *remote)
 {
-	char	ip[64], ra[16];
-	int	retry;
+	const char	*who;
+	char		ip[64], ra[16];
+	int		retry;
 
 	if (!mcp_origin_ok(req))
 		return (mcp_http_error(req, 403, RPC_INVALID_REQUEST,
@@ -33,6 +34,16 @@ mcp_gate(struct http_request *req, int *remote)
 		return (mcp_http_error(req, 403, RPC_INVALID_REQUEST,
 		    "forbidden: invalid service token"), 0);
 	hx_client_ip(req, ip, sizeof(ip));
+	/*
+	 * Local clients on loopback are the admin's own; the limit guards
+	 * everything that comes from elsewhere, including tunnel traffic
+	 * (marked remote), which is keyed by the user the front door names.
+	 */
+	if (*remote && http_request_header(req, "x-mcpbox-user-email", &who))
+		(void)snprintf(ip, sizeof(ip), "user:%s", who);
+	else if (!*remote && (strcmp(ip, "127.0.0.1") == 0 ||
+	    strcmp(ip, "::1") == 0))
+		return (1);
 	if (!ratelimit_take("mcp", ip, mcp_policy_rpm(), 60, clock_ms(),
 	    &retry)) {
 		(void)snprintf(ra, sizeof(ra), "%d", retry);

@@ -163,7 +163,12 @@ class McpTest(unittest.TestCase):
         self.assertNotIn("harness", text)
 
     def test_03_remote_caller_cannot_delete(self):
-        remote = Probe(self.mcp, headers=[f"X-MCPbox-Service-Token: {TOKEN}"])
+        anon = Probe(self.mcp, headers=[f"X-MCPbox-Service-Token: {TOKEN}"])
+        rc, _, err = anon.run("list")
+        self.assertNotEqual(rc, 0)
+        self.assertIn("verified user", err)
+        remote = Probe(self.mcp, headers=[f"X-MCPbox-Service-Token: {TOKEN}",
+                                          "X-MCPbox-User-Email: ann@example.com"])
         rc, tools, err = remote.run("list")
         self.assertEqual(rc, 0, err)
         names = {t["name"] for t in tools}
