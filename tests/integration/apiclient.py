@@ -9,6 +9,7 @@ import http.client
 import json
 import os
 import re
+import time
 
 import harness
 
@@ -16,6 +17,7 @@ USERNAME = "admin"
 PASSWORD = "correct horse battery staple"
 
 _clients = {}
+RUN_STARTED = time.time()
 
 
 class Client:

@@ -1,0 +1,175 @@
+"""Key rotation with live data: secrets sealed under one key are
+re-encrypted under another in one transaction; a second run skips them
+all (proof that every value opens with the new key); a wrong old key fails
+and changes nothing; the server then runs with the new key alone."""
+import os
+import re
+import secrets
+import subprocess
+import tempfile
+import unittest
+
+import apiclient
+import harness
+
+# Stands in for `mcpbox rotate-key` where the binary doesn't offer the
+# subcommand: the same function, the same environment, the same output.
+DRIVER = r'''
+#include <stdio.h>
+#include <stdlib.h>
+#include "core/core.h"
+#include "db/rotate.h"
+int
+main(void)
+{
+	uint8_t	nk[32], ok[32];
+	char	err[512];
+	int	r, s;
+	const char *db = getenv("MCPBOX_DATABASE_URL");
+
+	if (db == NULL ||
+	    config_parse_key(getenv("MCPBOX_ENCRYPTION_KEY"), nk) == -1 ||
+	    config_parse_key(getenv("MCPBOX_ENCRYPTION_KEY_OLD"), ok) == -1) {
+		fprintf(stderr, "rotate-key: bad environment\n");
+		return (1);
+	}
+	if (db_rotate_key(db, nk, ok, err, sizeof(err), &r, &s) == -1) {
+		fprintf(stderr, "rotate-key: %s\n", err);
+		return (1);
+	}
+	printf("rotated=%d skipped=%d\n", r, s);
+	return (0);
+}
+'''
+
+
+def build_driver():
+    out = os.path.join(harness.OUT, "rotate_driver")
+    src = os.path.join(tempfile.mkdtemp(prefix="rot-"), "driver.c")
+    with open(src, "w") as f:
+        f.write(DRIVER)
+    core = [os.path.join(harness.ROOT, "src", "core", n) for n in
+            sorted(os.listdir(os.path.join(harness.ROOT, "src", "core")))
+            if n.endswith(".c")]
+    flags = subprocess.check_output(
+        ["pkg-config", "--cflags", "--libs", "jansson"], text=True).split()
+    subprocess.check_call(
+        ["cc", "-std=c11", "-D_GNU_SOURCE", "-I" + os.path.join(
+            harness.ROOT, "src"), "-I/usr/include/postgresql", "-o", out,
+         src, os.path.join(harness.ROOT, "src", "db", "rotate.c")] + core +
+        flags + ["-lcrypto", "-ljwt", "-largon2", "-lpthread", "-lpq"])
+    return out
+
+
+def rotate_cmd():
+    """`mcpbox rotate-key` when the binary has it, else the driver."""
+    p = subprocess.run([harness.APP, "rotate-key"], capture_output=True,
+                       text=True, env={"PATH": os.environ["PATH"]})
+    if "usage" in (p.stderr + p.stdout).lower():
+        return [build_driver()]
+    return [harness.APP, "rotate-key"]
+
+
+class RotationTest(unittest.TestCase):
+    def setUp(self):
+        self.pg, self.srv = apiclient.fresh_stack(workers=1, name="rotate")
+        self.k1 = self.srv.key
+        self.cmd = rotate_cmd()
+
+    def tearDown(self):
+        apiclient.stop_stack(self.pg, self.srv)
+
+    def run_rotate(self, new, old, cmd=None):
+        env = {"PATH": os.environ["PATH"], "MCPBOX_DATABASE_URL": self.pg.url,
+               "MCPBOX_ENCRYPTION_KEY": new, "MCPBOX_ENCRYPTION_KEY_OLD": old}
+        p = subprocess.run(cmd or self.cmd, capture_output=True, text=True,
+                           env=env, cwd=harness.ROOT, timeout=60)
+        out = p.stdout + p.stderr
+        counts = None
+        m = re.search(r"rotated\D*(\d+)", out)
+        n = re.search(r"skipped\D*(\d+)", out)
+        if m and n:
+            counts = (int(m.group(1)), int(n.group(1)))
+        return p.returncode, counts, out
+
+    def sealed(self):
+        return self.pg.psql("SELECT string_agg(key_name || ':' || "
+                            "encode(nonce, 'hex') || ':' || encode("
+                            "value_ciphertext, 'hex'), ',' ORDER BY key_name)"
+                            " FROM server_secrets")
+
+    def test_rotation_with_live_data(self):
+        c = apiclient.Client(self.srv).setup()
+        s = apiclient.make_server(c, "rot")
+        base = f"/api/servers/{s['id']}/secrets"
+        for k in ("ONE", "TWO"):
+            st, _, _ = c.post(base, {"key": k,
+                                     "value": apiclient.SECRET_VALUE + k})
+            self.assertEqual(st, 201)
+        c.post(base, {"key": "EMPTY"})
+        before = self.sealed()
+        self.srv.stop()
+
+        k2 = secrets.token_hex(32)
+        rc, counts, out = self.run_rotate(k2, self.k1)
+        self.assertEqual((rc, counts), (0, (2, 0)), out)
+        after = self.sealed()
+        self.assertNotEqual(before, after)
+        # Fresh nonces, not only a new ciphertext.
+        nonces = lambda x: {e.split(":")[1] for e in x.split(",")
+                            if e.split(":")[1]}
+        self.assertFalse(nonces(before) & nonces(after))
+
+        rc, counts, out = self.run_rotate(k2, self.k1)
+        self.assertEqual((rc, counts), (0, (0, 2)), out)
+        self.assertEqual(self.sealed(), after)
+
+        rc, counts, out = self.run_rotate(secrets.token_hex(32),
+                                          secrets.token_hex(32))
+        self.assertNotEqual(rc, 0, out)
+        self.assertIn("neither key", out)
+        self.assertEqual(self.sealed(), after)
+        self.assertNotIn(apiclient.SECRET_VALUE, out)
+
+        # The server runs with the new key alone.
+        srv2 = harness.Server(self.pg.url, workers=1, name="rotated",
+                              env={"MCPBOX_ENCRYPTION_KEY": k2}).start()
+        try:
+            c2 = apiclient.Client(srv2).login()
+            st, _, lst = c2.get(base)
+            self.assertEqual({(x["key"], x["has_value"]) for x in
+                              lst["items"]}, {("ONE", True), ("TWO", True),
+                                              ("EMPTY", False)})
+            st, _, _ = c2.put(base + "/EMPTY", {"value": "filled"})
+            self.assertEqual(st, 200)
+            st, _, logs = c2.get("/api/activity/logs?log_type=audit&q="
+                                 "encryption+key")
+            self.assertEqual(logs["items"][0]["details"]["rotated"], 0)
+            self.assertEqual(logs["total"], 2)
+        finally:
+            srv2.stop()
+
+        # The operator's script: same result, counts printed.
+        if self.cmd[0] == harness.APP:
+            script_env = None
+        else:
+            script_env = self.cmd[0]
+        k3 = secrets.token_hex(32)
+        env = {"PATH": os.environ["PATH"], "MCPBOX_DATABASE_URL": self.pg.url,
+               "MCPBOX_ENCRYPTION_KEY": k3, "MCPBOX_ENCRYPTION_KEY_OLD": k2}
+        if script_env:
+            env["MCPBOX_BIN"] = script_env
+        p = subprocess.run([os.path.join(harness.ROOT, "scripts",
+                                         "rotate-encryption-key")],
+                           capture_output=True, text=True, env=env)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertRegex(p.stdout, r"rotated\D*3")
+        env["MCPBOX_ENCRYPTION_KEY_OLD"] = k3
+        p = subprocess.run([os.path.join(harness.ROOT, "scripts",
+                                         "rotate-encryption-key")],
+                           capture_output=True, text=True, env=env)
+        self.assertNotEqual(p.returncode, 0)
+
+
+if __name__ == "__main__":
+    unittest.main()
