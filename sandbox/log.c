@@ -28,8 +28,11 @@ sbx_log(const char *level, const char *event, json_t *fields)
 	snprintf(stamp, sizeof(stamp), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
 	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
 	    tm.tm_min, tm.tm_sec, (int)(ts.tv_nsec / 1000000) % 1000);
-	json_object_set_new(o, "ts", json_string(stamp));
+	/* The same core fields as the server's lines (src/core/log.c). */
+	json_object_set_new(o, "time", json_string(stamp));
 	json_object_set_new(o, "level", json_string(level));
+	json_object_set_new(o, "process", json_string("sandbox"));
+	json_object_set_new(o, "msg", json_string(event));
 	json_object_set_new(o, "component", json_string("sandbox"));
 	json_object_set_new(o, "event", json_string(event));
 	line = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);

@@ -22,6 +22,7 @@
 
 struct hx {
 	char		request_id[REQID_MAX + 1];
+	char		ip[64];		/* kept: the connection may go first */
 	double		start_ms;
 	const char	*route;
 	/* Per-handler state, freed with the request. */

@@ -43,6 +43,11 @@ hx_client_ip(struct http_request *req, char *buf, size_t len)
 {
 	struct connection	*c = req->owner;
 
+	/* A request freed after its client left has no connection. */
+	if (c == NULL) {
+		(void)snprintf(buf, len, "gone");
+		return (buf);
+	}
 	if (c->family == AF_INET)
 		return (inet_ntop(AF_INET, &c->addr.ipv4.sin_addr, buf,
 		    (socklen_t)len));
@@ -59,7 +64,6 @@ hx_free(struct http_request *req)
 {
 	struct hx	*x;
 	json_t		*f;
-	char		ip[INET6_ADDRSTRLEN];
 
 	if ((x = http_state_get(req)) == NULL)
 		return;
@@ -73,7 +77,7 @@ hx_free(struct http_request *req)
 	    "path", "",
 	    "status", (int)req->status,
 	    "duration_ms", clock_ms_precise() - x->start_ms,
-	    "ip", hx_client_ip(req, ip, sizeof(ip)) ? ip : "?");
+	    "ip", x->ip);
 	if (f != NULL) {
 		char	*clean;
 
@@ -106,6 +110,8 @@ hx_begin(struct http_request *req, const char *route)
 	if (!http_request_header(req, "x-request-id", &incoming))
 		incoming = NULL;
 	reqid_choose(incoming, x->request_id);
+	if (hx_client_ip(req, x->ip, sizeof(x->ip)) == NULL)
+		(void)snprintf(x->ip, sizeof(x->ip), "?");
 	return (x);
 }
 
