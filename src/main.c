@@ -25,6 +25,8 @@
 
 #include "core/core.h"
 #include "db/db.h"
+#include "db/rotate.h"
+#include "api/api.h"
 #include "http/http.h"
 #include "sandbox_client.h"
 #include "mcp/mcp.h"
@@ -67,7 +69,7 @@ static void
 usage_exit(void)
 {
 	fprintf(stderr, "usage: mcpbox [-f] [-n] [-r] [-q] [migrate | "
-	    "version]\n");
+	    "rotate-key | version]\n");
 	exit(2);
 }
 
@@ -84,6 +86,32 @@ run_migrations(void)
 	}
 	log_info("database schema is current (%d migration%s applied now)",
 	    n, n == 1 ? "" : "s");
+}
+
+/*
+ * `mcpbox rotate-key`: re-encrypt every stored secret under
+ * MCPBOX_ENCRYPTION_KEY, reading it with MCPBOX_ENCRYPTION_KEY_OLD, in one
+ * transaction. Prints the counts; nothing changes on failure.
+ */
+static void
+rotate_key(void)
+{
+	char	err[512];
+	int	rotated, skipped;
+
+	if (!mcpbox_cfg.has_old_key) {
+		fprintf(stderr, "mcpbox: rotate-key needs "
+		    "MCPBOX_ENCRYPTION_KEY_OLD (the previous key)\n");
+		exit(1);
+	}
+	if (db_rotate_key(mcpbox_cfg.database_url, mcpbox_cfg.enc_key,
+	    mcpbox_cfg.enc_key_old, err, sizeof(err), &rotated,
+	    &skipped) == -1) {
+		fprintf(stderr, "mcpbox: key rotation failed, nothing changed: "
+		    "%s\n", err);
+		exit(1);
+	}
+	printf("rotated=%d skipped=%d\n", rotated, skipped);
 }
 
 static void
@@ -116,7 +144,8 @@ kore_parent_configure(int argc, char **argv)
 		printf("mcpbox %s\n", MCPBOX_VERSION);
 		exit(0);
 	}
-	if (cmd != NULL && strcmp(cmd, "migrate") != 0)
+	if (cmd != NULL && strcmp(cmd, "migrate") != 0 &&
+	    strcmp(cmd, "rotate-key") != 0)
 		usage_exit();
 
 	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -129,6 +158,8 @@ kore_parent_configure(int argc, char **argv)
 	log_set_process("parent");
 	if (cmd != NULL) {
 		run_migrations();
+		if (strcmp(cmd, "rotate-key") == 0)
+			rotate_key();
 		exit(0);
 	}
 	if (log_capture_stdout() == -1)
@@ -184,6 +215,7 @@ kore_worker_configure(void)
 	sbx_socket_path(mcpbox_cfg.run_dir, sock, sizeof(sock));
 	sbx_client_init(sock);
 	mcp_streams_init();
+	api_activity_init();
 	mcp_policy_init();
 	events_start();
 }

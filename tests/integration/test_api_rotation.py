@@ -6,75 +6,16 @@ import os
 import re
 import secrets
 import subprocess
-import tempfile
 import unittest
 
 import apiclient
 import harness
 
-# Stands in for `mcpbox rotate-key` where the binary doesn't offer the
-# subcommand: the same function, the same environment, the same output.
-DRIVER = r'''
-#include <stdio.h>
-#include <stdlib.h>
-#include "core/core.h"
-#include "db/rotate.h"
-int
-main(void)
-{
-	uint8_t	nk[32], ok[32];
-	char	err[512];
-	int	r, s;
-	const char *db = getenv("MCPBOX_DATABASE_URL");
-
-	if (db == NULL ||
-	    config_parse_key(getenv("MCPBOX_ENCRYPTION_KEY"), nk) == -1 ||
-	    config_parse_key(getenv("MCPBOX_ENCRYPTION_KEY_OLD"), ok) == -1) {
-		fprintf(stderr, "rotate-key: bad environment\n");
-		return (1);
-	}
-	if (db_rotate_key(db, nk, ok, err, sizeof(err), &r, &s) == -1) {
-		fprintf(stderr, "rotate-key: %s\n", err);
-		return (1);
-	}
-	printf("rotated=%d skipped=%d\n", r, s);
-	return (0);
-}
-'''
-
-
-def build_driver():
-    out = os.path.join(harness.OUT, "rotate_driver")
-    src = os.path.join(tempfile.mkdtemp(prefix="rot-"), "driver.c")
-    with open(src, "w") as f:
-        f.write(DRIVER)
-    core = [os.path.join(harness.ROOT, "src", "core", n) for n in
-            sorted(os.listdir(os.path.join(harness.ROOT, "src", "core")))
-            if n.endswith(".c")]
-    flags = subprocess.check_output(
-        ["pkg-config", "--cflags", "--libs", "jansson"], text=True).split()
-    subprocess.check_call(
-        ["cc", "-std=c11", "-D_GNU_SOURCE", "-I" + os.path.join(
-            harness.ROOT, "src"), "-I/usr/include/postgresql", "-o", out,
-         src, os.path.join(harness.ROOT, "src", "db", "rotate.c")] + core +
-        flags + ["-lcrypto", "-ljwt", "-largon2", "-lpthread", "-lpq"])
-    return out
-
-
-def rotate_cmd():
-    """`mcpbox rotate-key` when the binary has it, else the driver."""
-    p = subprocess.run([harness.APP, "rotate-key"], capture_output=True,
-                       text=True, env={"PATH": os.environ["PATH"]})
-    if "usage" in (p.stderr + p.stdout).lower():
-        return [build_driver()]
-    return [harness.APP, "rotate-key"]
-
-
 class RotationTest(unittest.TestCase):
     def setUp(self):
         self.pg, self.srv = apiclient.fresh_stack(workers=1, name="rotate")
         self.k1 = self.srv.key
-        self.cmd = rotate_cmd()
+        self.cmd = [harness.APP, "rotate-key"]
 
     def tearDown(self):
         apiclient.stop_stack(self.pg, self.srv)
