@@ -5,7 +5,6 @@ server's admin is set up here, once per run, and its tokens are reused by
 every test module (argon2 makes each login cost a few tenths of a second).
 Tests that change the password or log out update or use their own tokens.
 """
-import http.client
 import json
 import os
 import re
