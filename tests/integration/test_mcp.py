@@ -5,6 +5,7 @@ import json
 import os
 import socket
 import subprocess
+import threading
 import time
 import unittest
 
@@ -265,6 +266,42 @@ class McpTest(unittest.TestCase):
                 s.close()
         self.assertEqual(codes[:100].count(200), 100)
         self.assertEqual(codes[100], 503)
+
+    def test_07_cancel_kills_the_call(self):
+        rc, res, err = self.probe.call("mcpbox_create_server", {"name": "slow"})
+        self.assertEqual(rc, 0, err)
+        sid_srv = res["structuredContent"]["id"]
+        rc, res, err = self.probe.call("mcpbox_create_tool", {
+            "server_id": sid_srv, "name": "nap", "python_code":
+            "import time\ndef main() -> str:\n    time.sleep(20)\n    return 'late'\n"})
+        self.assertEqual(rc, 0, (res, err))
+        tid = res["structuredContent"]["id"]
+        self.rest("POST", f"/api/approvals/tools/{tid}/action", {"action": "approve"})
+        self.rest("POST", f"/api/servers/{sid_srv}/start", {})
+        sid = self.session()
+        result = {}
+
+        def call():
+            t0 = time.time()
+            st, _, body = self.post({"jsonrpc": "2.0", "id": 77, "method": "tools/call",
+                                     "params": {"name": "slow__nap"}},
+                                    headers={"Mcp-Session-Id": sid})
+            result["elapsed"] = time.time() - t0
+            result["body"] = json.loads(body)
+
+        t = threading.Thread(target=call)
+        t.start()
+        time.sleep(1.0)
+        st, _, _ = self.post({"jsonrpc": "2.0", "method": "notifications/cancelled",
+                              "params": {"requestId": 77, "reason": "test"}},
+                             headers={"Mcp-Session-Id": sid})
+        self.assertEqual(st, 202)
+        t.join(timeout=15)
+        self.assertFalse(t.is_alive(), "the call was not cancelled")
+        self.assertLess(result["elapsed"], 10)
+        res = result["body"]["result"]
+        self.assertTrue(res["isError"])
+        self.assertIn("Cancelled", res["content"][0]["text"])
 
     def test_06_conformance(self):
         run = os.path.join(harness.ROOT, "..", "shared", "tools", "conformance", "run")
