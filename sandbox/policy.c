@@ -16,98 +16,30 @@
 #include <strings.h>
 
 #include "sbx.h"
+#include "netaddr.h"
 
-static const struct {
-	uint32_t	net;
-	int		bits;
-} v4_blocked[] = {
-	{ 0x00000000, 8 },	/* "this" network */
-	{ 0x0A000000, 8 },	/* RFC 1918 */
-	{ 0x64400000, 10 },	/* CGNAT */
-	{ 0x7F000000, 8 },	/* loopback */
-	{ 0xA9FE0000, 16 },	/* link-local, cloud metadata 169.254.169.254 */
-	{ 0xAC100000, 12 },	/* RFC 1918 */
-	{ 0xC0000000, 24 },	/* IETF protocol assignments */
-	{ 0xC0000200, 24 },	/* TEST-NET-1 */
-	{ 0xC0586300, 24 },	/* 6to4 relay anycast */
-	{ 0xC0A80000, 16 },	/* RFC 1918 */
-	{ 0xC6120000, 15 },	/* benchmarking */
-	{ 0xC6336400, 24 },	/* TEST-NET-2 */
-	{ 0xCB007100, 24 },	/* TEST-NET-3 */
-	{ 0xE0000000, 4 },	/* multicast */
-	{ 0xF0000000, 4 },	/* reserved, broadcast */
-};
-
+/*
+ * The ranges themselves live in src/core/netaddr.c, shared with the
+ * server's external-source client; the broker refuses everything that is
+ * not public (it never honours an approval for a private address).
+ */
 int
 sbx_policy_v4_blocked(uint32_t a)
 {
-	size_t	i;
-
-	for (i = 0; i < sizeof(v4_blocked) / sizeof(v4_blocked[0]); i++) {
-		if ((a >> (32 - v4_blocked[i].bits)) ==
-		    (v4_blocked[i].net >> (32 - v4_blocked[i].bits)))
-			return (1);
-	}
-	return (0);
-}
-
-static int
-v6_blocked(const uint8_t *b)
-{
-	static const uint8_t	z[16];
-
-	if (memcmp(b, z, 15) == 0 && (b[15] == 0 || b[15] == 1))
-		return (1);				/* :: and ::1 */
-	if (memcmp(b, z, 10) == 0 && b[10] == 0xff && b[11] == 0xff)
-		return (sbx_policy_v4_blocked((uint32_t)b[12] << 24 |
-		    (uint32_t)b[13] << 16 | (uint32_t)b[14] << 8 | b[15]));
-	if (memcmp(b, z, 12) == 0)
-		return (1);				/* v4-compatible */
-	if (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b)
-		return (1);				/* NAT64 64:ff9b::/32 */
-	if (b[0] == 0x01 && b[1] == 0x00 && memcmp(b + 2, z, 6) == 0)
-		return (1);				/* discard 100::/64 */
-	if ((b[0] & 0xfe) == 0xfc)
-		return (1);			/* ULA, incl. fd00:ec2::254 */
-	if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80)
-		return (1);				/* link-local */
-	if (b[0] == 0xfe && (b[1] & 0xc0) == 0xc0)
-		return (1);				/* site-local */
-	if (b[0] == 0xff)
-		return (1);				/* multicast */
-	if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d && b[3] == 0xb8)
-		return (1);				/* documentation */
-	if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x00 && b[3] == 0x00)
-		return (1);			/* Teredo embeds any v4 */
-	if (b[0] == 0x20 && b[1] == 0x02)
-		return (1);			/* 6to4 embeds any v4 */
-	return (0);
+	return (netaddr_class_v4(a) != NETADDR_PUBLIC);
 }
 
 int
 sbx_policy_addr_blocked(const struct sockaddr *sa)
 {
-	if (sa->sa_family == AF_INET)
-		return (sbx_policy_v4_blocked(ntohl(
-		    ((const struct sockaddr_in *)sa)->sin_addr.s_addr)));
-	if (sa->sa_family == AF_INET6)
-		return (v6_blocked(
-		    ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr));
-	return (1);
+	return (netaddr_class_sa(sa) != NETADDR_PUBLIC);
 }
 
 /* Textual form; anything that does not parse as an address is blocked. */
 int
 sbx_policy_ip_blocked(const char *ip)
 {
-	struct in_addr	 a4;
-	struct in6_addr	 a6;
-
-	if (inet_pton(AF_INET, ip, &a4) == 1)
-		return (sbx_policy_v4_blocked(ntohl(a4.s_addr)));
-	if (inet_pton(AF_INET6, ip, &a6) == 1)
-		return (v6_blocked(a6.s6_addr));
-	return (1);
+	return (netaddr_class_str(ip) != NETADDR_PUBLIC);
 }
 
 /* An allowlist entry must be a plain DNS name or an address literal. */
