@@ -303,6 +303,182 @@ load_limits(struct mcpbox_config *c, config_getenv_fn env, int ncpu,
 	return (0);
 }
 
+/*
+ * 1 when an http(s) URL's host is a loopback name. Plain http is allowed
+ * for the public URL and the Access team only there: the integration tests
+ * run the whole remote flow on 127.0.0.2, and no production host is
+ * reachable under a loopback name, so the relaxation can't be hit by a
+ * deployment.
+ */
+int
+config_loopback_url(const char *u)
+{
+	const char	*h;
+	size_t		n;
+
+	if (strncmp(u, "http://", 7) == 0)
+		h = u + 7;
+	else if (strncmp(u, "https://", 8) == 0)
+		h = u + 8;
+	else
+		return (0);
+	n = strcspn(h, ":/?#");
+	if (*h == '[')
+		return (strncmp(h, "[::1]", 5) == 0 &&
+		    (h[5] == '\0' || strchr(":/", h[5]) != NULL));
+	if (n == 9 && strncasecmp(h, "localhost", 9) == 0)
+		return (1);
+	if (n >= 7 && strncmp(h, "127.", 4) == 0 &&
+	    strspn(h, "0123456789.") >= n)
+		return (1);
+	return (0);
+}
+
+/* An origin: scheme://host[:port] with at most a trailing slash. */
+static int
+opt_origin(config_getenv_fn env, const char *name, char **out, char *err,
+    size_t errlen)
+{
+	const char	*v, *h;
+	size_t		n;
+
+	*out = NULL;
+	if ((v = env(name)) == NULL || *v == '\0')
+		return (0);
+	if (strlen(v) > 512 || has_ctl(v) || strchr(v, ' ') != NULL)
+		return (fail(err, errlen, "%s: not a valid URL", name));
+	if (strncmp(v, "https://", 8) != 0 &&
+	    !(strncmp(v, "http://", 7) == 0 && config_loopback_url(v)))
+		return (fail(err, errlen, "%s: must start with https:// "
+		    "(http:// only for a loopback host)", name));
+	h = v + (v[4] == 's' ? 8 : 7);
+	n = strlen(h);
+	if (n > 0 && h[n - 1] == '/')
+		n--;
+	if (n == 0 || memchr(h, '/', n) != NULL || strpbrk(h, "?#@") != NULL)
+		return (fail(err, errlen, "%s: must be scheme://host[:port] "
+		    "without a path", name));
+	for (; *h != '\0' && *h != '/'; h++) {
+		if (!isalnum((unsigned char)*h) && strchr(".-:[]", *h) == NULL)
+			return (fail(err, errlen, "%s: the host has invalid "
+			    "characters", name));
+	}
+	if ((*out = strndup(v, (size_t)(h - v))) == NULL)
+		return (fail(err, errlen, "out of memory"));
+	return (0);
+}
+
+/* Comma-separated addresses (a@b.example) or domains (@b.example). */
+static int
+valid_email_list(const char *s)
+{
+	const char	*p, *end, *at;
+	size_t		n;
+
+	for (p = s; *p != '\0'; p = (*end == ',') ? end + 1 : end) {
+		while (*p == ' ')
+			p++;
+		end = p + strcspn(p, ",");
+		n = (size_t)(end - p);
+		while (n > 0 && p[n - 1] == ' ')
+			n--;
+		at = memchr(p, '@', n);
+		if (n < 3 || n > 254 || at == NULL || at + 1 == p + n ||
+		    memchr(at + 1, '@', (size_t)(p + n - at - 1)) != NULL)
+			return (0);
+		for (; n > 0; n--, p++)
+			if (strchr(" \t<>\"'", *p) != NULL)
+				return (0);
+	}
+	return (1);
+}
+
+/*
+ * 1 when `email` is on the allowlist (case-insensitive; "@domain" entries
+ * match the whole domain). An empty list allows nobody: callers decide
+ * what an unset list means.
+ */
+int
+config_email_allowed(const char *list, const char *email)
+{
+	const char	*p, *end, *at;
+	size_t		n, elen;
+
+	if (list == NULL || email == NULL || (at = strchr(email, '@')) == NULL)
+		return (0);
+	elen = strlen(email);
+	for (p = list; *p != '\0'; p = (*end == ',') ? end + 1 : end) {
+		while (*p == ' ')
+			p++;
+		end = p + strcspn(p, ",");
+		n = (size_t)(end - p);
+		while (n > 0 && p[n - 1] == ' ')
+			n--;
+		if (n == 0)
+			continue;
+		if (*p == '@' && strlen(at) == n && strncasecmp(at, p, n) == 0)
+			return (1);
+		if (*p != '@' && elen == n && strncasecmp(email, p, n) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+/* The remote front doors: public URL, Cloudflare Access, the allowlist. */
+static int
+load_remote(struct mcpbox_config *c, config_getenv_fn env, char *err,
+    size_t errlen)
+{
+	const char	*v, *aud;
+	char		*u;
+	size_t		i;
+
+	if (opt_origin(env, "MCPBOX_PUBLIC_URL", &c->public_url, err,
+	    errlen) == -1)
+		return (-1);
+	v = env("MCPBOX_CF_ACCESS_TEAM_DOMAIN");
+	aud = env("MCPBOX_CF_ACCESS_AUD");
+	if ((v == NULL || *v == '\0') != (aud == NULL || *aud == '\0'))
+		return (fail(err, errlen, "MCPBOX_CF_ACCESS_TEAM_DOMAIN and "
+		    "MCPBOX_CF_ACCESS_AUD: set both or neither"));
+	if (v != NULL && *v != '\0') {
+		if (strncmp(v, "http://", 7) == 0 ||
+		    strncmp(v, "https://", 8) == 0) {
+			if (opt_origin(env, "MCPBOX_CF_ACCESS_TEAM_DOMAIN",
+			    &c->cf_access_issuer, err, errlen) == -1)
+				return (-1);
+		} else {
+			/* The usual form: the bare team domain. */
+			if (strlen(v) > 253 || strspn(v, "abcdefghijklmnopqrstuv"
+			    "wxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") !=
+			    strlen(v) || strchr(v, '.') == NULL)
+				return (fail(err, errlen, "MCPBOX_CF_ACCESS_TEAM_"
+				    "DOMAIN: must be a host name such as "
+				    "team.cloudflareaccess.com"));
+			if (asprintf(&u, "https://%s", v) == -1)
+				return (fail(err, errlen, "out of memory"));
+			c->cf_access_issuer = u;
+		}
+		for (i = 0; aud[i] != '\0'; i++)
+			if (!isalnum((unsigned char)aud[i]) &&
+			    strchr("-_.", aud[i]) == NULL)
+				break;
+		if (aud[i] != '\0' || i > 256)
+			return (fail(err, errlen, "MCPBOX_CF_ACCESS_AUD: must be "
+			    "the application's AUD tag (letters, digits, - _ .)"));
+		if ((c->cf_access_aud = strdup(aud)) == NULL)
+			return (fail(err, errlen, "out of memory"));
+	}
+	if ((v = env("MCPBOX_REMOTE_EMAILS")) != NULL && *v != '\0') {
+		if (strlen(v) > 8192 || has_ctl(v) || !valid_email_list(v))
+			return (fail(err, errlen, "MCPBOX_REMOTE_EMAILS: must be "
+			    "a comma-separated list of name@domain or @domain"));
+		if ((c->remote_emails = strdup(v)) == NULL)
+			return (fail(err, errlen, "out of memory"));
+	}
+	return (0);
+}
+
 static int
 load_strings(struct mcpbox_config *c, config_getenv_fn env, char *err,
     size_t errlen)
@@ -337,8 +513,7 @@ load_strings(struct mcpbox_config *c, config_getenv_fn env, char *err,
 	    err, errlen) == -1 ||
 	    opt_url(env, "MCPBOX_PIP_INDEX_URL", 0, &c->pip_index_url,
 	    err, errlen) == -1 ||
-	    opt_url(env, "MCPBOX_PUBLIC_URL", 1, &c->public_url,
-	    err, errlen) == -1)
+	    load_remote(c, env, err, errlen) == -1)
 		return (-1);
 
 	v = env("MCPBOX_SANDBOX_BIN");
@@ -400,6 +575,9 @@ config_free(struct mcpbox_config *c)
 	free(c->alert_webhook_url);
 	free(c->pip_index_url);
 	free(c->public_url);
+	free(c->cf_access_issuer);
+	free(c->cf_access_aud);
+	free(c->remote_emails);
 	free(c->sandbox_bin);
 	free(c->run_dir);
 	memset(c, 0, sizeof(*c));

@@ -42,7 +42,10 @@ struct mcpbox_config {
 	char		*allowed_origins;
 	char		*alert_webhook_url;
 	char		*pip_index_url;
-	char		*public_url;
+	char		*public_url;		/* scheme://host[:port], no slash */
+	char		*cf_access_issuer;	/* https://team.cloudflareaccess.com */
+	char		*cf_access_aud;
+	char		*remote_emails;		/* comma list: a@b.c or @b.c */
 	char		*sandbox_bin;
 	char		*run_dir;
 	long		sandbox_timeout_ms;
@@ -63,6 +66,8 @@ int	config_parse_listen(const char *, char *host, size_t hostlen,
 	    char *port, size_t portlen);
 int	config_parse_key(const char *, uint8_t out[CONFIG_KEY_LEN]);
 int	config_parse_log_level(const char *, enum log_level *);
+int	config_loopback_url(const char *);
+int	config_email_allowed(const char *list, const char *email);
 
 extern struct mcpbox_config	mcpbox_cfg;
 
@@ -176,5 +181,69 @@ int	stats_init(void);
 int	stats_sse_acquire(int max);
 void	stats_sse_release(void);
 int	stats_sse_open(void);
+
+/* Prometheus metrics in shared memory: metrics.c. */
+enum tool_outcome {
+	TOOL_OK = 0,
+	TOOL_ERROR,
+	TOOL_TIMEOUT,
+	TOOL_MEMORY,
+	TOOL_DENIED,
+	TOOL_OUTCOMES,
+};
+
+enum alert_kind {
+	ALERT_SANDBOX_RESTARTED = 0,
+	ALERT_CIRCUIT_OPEN,
+	ALERT_LOGIN_FAILURES,
+	ALERT_TOOL_ERROR_RATE,
+	ALERT_KINDS,
+};
+
+/* What /metrics reads at scrape time rather than from counters. */
+struct metrics_gauges {
+	int		sandbox_up;
+	long		sandbox_running;
+	long		sandbox_queued;
+	int		sse_open;
+	int		circuit_state;
+	uint64_t	circuit_opens;
+	uint64_t	circuit_rejected;
+};
+
+int	metrics_init(void);
+void	metrics_http(const char *route, int status, double seconds);
+int	metrics_tool(enum tool_outcome, uint64_t now_ms, int min_calls,
+	    uint64_t *calls, uint64_t *errors);
+void	metrics_db_error(void);
+void	metrics_login_failure(void);
+void	metrics_alert(enum alert_kind);
+const char	*metrics_outcome_name(enum tool_outcome);
+const char	*metrics_alert_name(enum alert_kind);
+char	*metrics_render(const struct metrics_gauges *, size_t *len);
+
+/* Alerts: raised anywhere, sent by the alert process: alert.c. */
+enum alert_format {
+	ALERT_FORMAT_GENERIC = 0,
+	ALERT_FORMAT_SLACK,
+	ALERT_FORMAT_DISCORD,
+};
+
+struct alert_conf {
+	int	dedup_s;	/* MCPBOX_ALERT_DEDUP_S */
+	int	format;		/* enum alert_format */
+};
+extern struct alert_conf	alert_conf;
+
+int	alert_format_for(const char *url, const char *override);
+char	*alert_payload(int format, json_t *alert);
+int	alert_pipe(int *read_fd);
+void	alert_pipe_close_writer(void);
+int	alert_raise(enum alert_kind, const char *key, const char *message,
+	    json_t *details);
+void	alert_login_failure(const char *ip);
+void	alert_tool_outcome(enum tool_outcome);
+void	alert_sandbox_restarted(int status, int restarts);
+enum tool_outcome	alert_outcome_of(json_t *reply);
 
 #endif

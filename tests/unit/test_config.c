@@ -237,6 +237,62 @@ START_TEST(jwt_derivation_is_stable)
 }
 END_TEST
 
+START_TEST(remote_rules)
+{
+	env_reset();
+	/* Plain http only for a loopback host (the integration tests). */
+	env_set("MCPBOX_PUBLIC_URL", "http://127.0.0.2:8123/");
+	ck_assert_int_eq(load(), 0);
+	ck_assert_str_eq(cfg.public_url, "http://127.0.0.2:8123");
+	config_free(&cfg);
+	env_set("MCPBOX_PUBLIC_URL", "http://127.evil.example");
+	ck_assert_int_eq(load(), -1);
+	ck_assert_ptr_nonnull(strstr(err, "MCPBOX_PUBLIC_URL"));
+	env_set("MCPBOX_PUBLIC_URL", "https://mcp.example.com/mcp");
+	ck_assert_int_eq(load(), -1);
+	ck_assert_ptr_nonnull(strstr(err, "without a path"));
+	env_set("MCPBOX_PUBLIC_URL", "https://user@mcp.example.com");
+	ck_assert_int_eq(load(), -1);
+	env_set("MCPBOX_PUBLIC_URL", "https://mcp.example.com");
+
+	env_set("MCPBOX_CF_ACCESS_TEAM_DOMAIN", "team.cloudflareaccess.com");
+	ck_assert_int_eq(load(), -1);
+	ck_assert_ptr_nonnull(strstr(err, "set both or neither"));
+	env_set("MCPBOX_CF_ACCESS_AUD", "abc def");
+	ck_assert_int_eq(load(), -1);
+	ck_assert_ptr_nonnull(strstr(err, "MCPBOX_CF_ACCESS_AUD"));
+	env_set("MCPBOX_CF_ACCESS_AUD", "4714c1358e65fe4b408ad6d432a5f878");
+	env_set("MCPBOX_CF_ACCESS_TEAM_DOMAIN", "team/../x");
+	ck_assert_int_eq(load(), -1);
+	ck_assert_ptr_nonnull(strstr(err, "MCPBOX_CF_ACCESS_TEAM_DOMAIN"));
+	env_set("MCPBOX_CF_ACCESS_TEAM_DOMAIN", "http://team.example");
+	ck_assert_int_eq(load(), -1);
+	env_set("MCPBOX_CF_ACCESS_TEAM_DOMAIN", "team.cloudflareaccess.com");
+	ck_assert_int_eq(load(), 0);
+	ck_assert_str_eq(cfg.cf_access_issuer,
+	    "https://team.cloudflareaccess.com");
+	config_free(&cfg);
+
+	env_set("MCPBOX_REMOTE_EMAILS", "alice@example.com, nobody");
+	ck_assert_int_eq(load(), -1);
+	ck_assert_ptr_nonnull(strstr(err, "MCPBOX_REMOTE_EMAILS"));
+	env_set("MCPBOX_REMOTE_EMAILS", "alice@example.com, @corp.example");
+	ck_assert_int_eq(load(), 0);
+	ck_assert_int_eq(config_email_allowed(cfg.remote_emails,
+	    "Alice@Example.com"), 1);
+	ck_assert_int_eq(config_email_allowed(cfg.remote_emails,
+	    "bob@corp.example"), 1);
+	ck_assert_int_eq(config_email_allowed(cfg.remote_emails,
+	    "bob@xcorp.example"), 0);
+	ck_assert_int_eq(config_email_allowed(cfg.remote_emails,
+	    "alice@example.com.evil"), 0);
+	ck_assert_int_eq(config_loopback_url("http://localhost:1"), 1);
+	ck_assert_int_eq(config_loopback_url("http://[::1]:1"), 1);
+	ck_assert_int_eq(config_loopback_url("http://localhost.evil"), 0);
+	config_free(&cfg);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -253,6 +309,7 @@ main(void)
 	tcase_add_test(tc, number_rules);
 	tcase_add_test(tc, string_rules);
 	tcase_add_test(tc, jwt_derivation_is_stable);
+	tcase_add_test(tc, remote_rules);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
