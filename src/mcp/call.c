@@ -249,6 +249,8 @@ call_finish(struct mcp_ex *ex)
 	char		buf[1024], *text;
 
 	reply = sbx_call_reply(ex->sbx);
+	/* Metrics by outcome, and the error-rate alert (core/alert.c). */
+	alert_tool_outcome(alert_outcome_of(reply));
 	secrets = json_object_get(ex->tool, "secrets");
 	text = NULL;
 	if (json_is_true(json_object_get(reply, "ok"))) {
@@ -281,12 +283,13 @@ call_finish(struct mcp_ex *ex)
 }
 
 /*
- * The execution log row and activity entry are written after the answer
- * has gone out: the caller never waits for bookkeeping. A failed write is
- * logged by the detached statement.
+ * The execution log row and activity entry are written once the answer
+ * has gone out (mcp_ex_clear runs when Kore frees the request): the caller
+ * never waits for bookkeeping. A failed write is logged by the detached
+ * statement.
  */
-static void
-call_log(struct mcp_ex *ex)
+void
+mcp_call_log(struct mcp_ex *ex)
 {
 	json_t		*red;
 	char		*args, dur[24];
@@ -331,7 +334,7 @@ mcp_call_user_tool(struct http_request *req, struct mcp_ex *ex)
 			return (0);
 		}
 		call_finish(ex);
-		call_log(ex);
+		ex->log_pending = 1;
 		ex->step = CALL_DONE;
 		return (1);
 	default:

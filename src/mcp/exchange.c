@@ -67,6 +67,10 @@ mcp_ex_init(struct mcp_ex *ex, json_t *msg, const char *session,
 void
 mcp_ex_clear(struct mcp_ex *ex)
 {
+	if (ex->log_pending) {
+		ex->log_pending = 0;
+		mcp_call_log(ex);
+	}
 	if (ex->list.tqe_prev != NULL) {
 		TAILQ_REMOVE(&inflight, ex, list);
 		ex->list.tqe_prev = NULL;

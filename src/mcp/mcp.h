@@ -55,6 +55,7 @@ struct mcp_ex {
 	char			ip[64];
 	char			request_id[REQID_MAX + 1];
 	int			step;
+	int			log_pending;	/* write the execution log */
 	struct db_call		db;
 	struct sbx_call		*sbx;
 	double			t0;
@@ -89,6 +90,7 @@ void		mcp_ex_cancel_local(const char *session, json_t *request_id);
 
 /* tools: user tools (call.c), results (result.c) */
 int		mcp_call_user_tool(struct http_request *, struct mcp_ex *);
+void		mcp_call_log(struct mcp_ex *);
 json_t		*mcp_tool_ok(json_t *structured_or_text);
 json_t		*mcp_tool_error(const char *message);
 int		mgmt_done(struct mcp_ex *, json_t *result);
