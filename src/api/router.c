@@ -11,30 +11,10 @@
 extern const struct api_route	api_routes[];
 extern const size_t		api_routes_count;
 
-static const char	*method_name(int);
 static int		route_match(const struct api_route *, const char *,
 			    struct api_ctx *);
 static int		api_authenticate(struct http_request *,
 			    struct api_ctx *);
-
-static const char *
-method_name(int m)
-{
-	switch (m) {
-	case HTTP_METHOD_GET:
-		return ("GET");
-	case HTTP_METHOD_POST:
-		return ("POST");
-	case HTTP_METHOD_PUT:
-		return ("PUT");
-	case HTTP_METHOD_PATCH:
-		return ("PATCH");
-	case HTTP_METHOD_DELETE:
-		return ("DELETE");
-	default:
-		return ("OTHER");
-	}
-}
 
 /* Segment-wise match; ":name" segments capture into c->param. */
 static int
@@ -60,6 +40,10 @@ route_match(const struct api_route *r, const char *path, struct api_ctx *c)
 				return (0);
 			memcpy(c->param[n], q, qlen);
 			c->param[n][qlen] = '\0';
+			/* ":id" segments are UUIDs; anything else is no match. */
+			if (plen == 3 && strncmp(p, ":id", 3) == 0 &&
+			    !uuid_valid(c->param[n]))
+				return (0);
 			n++;
 		} else if (plen != qlen || strncmp(p, q, plen) != 0) {
 			return (0);
@@ -148,7 +132,7 @@ api_dispatch(struct http_request *req)
 	x = hx_begin(req, "api");
 	c = hx_data(req, sizeof(*c), ctx_free);
 	if (c->route == NULL) {
-		if (pathguard_classify(method_name(req->method), req->path) ==
+		if (pathguard_classify(hx_method_name(req->method), req->path) ==
 		    GUARD_REJECT)
 			return (hx_error(req, 400, "bad_path",
 			    "the path is not in canonical form"));
@@ -173,7 +157,7 @@ api_dispatch(struct http_request *req)
 		x->route = c->route->name;
 		/* Route and guard must agree; the guard is the stricter. */
 		if (c->route->open && pathguard_classify(
-		    method_name(req->method), req->path) != GUARD_OPEN)
+		    hx_method_name(req->method), req->path) != GUARD_OPEN)
 			c->route = NULL;
 		if (c->route == NULL)
 			return (hx_error(req, 404, "not_found",

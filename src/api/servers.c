@@ -18,16 +18,6 @@ api_host_normalize(const char *in, char *out, size_t outlen)
 	return (host_normalize(in, out, outlen));
 }
 
-static int
-need_uuid(struct http_request *req, struct api_ctx *c, int i)
-{
-	if (!api_uuid_valid(c->param[i])) {
-		hx_error(req, 404, "not_found", "no such resource");
-		return (-1);
-	}
-	return (0);
-}
-
 int
 api_servers_list(struct http_request *req, struct api_ctx *c)
 {
@@ -85,8 +75,6 @@ api_servers_get(struct http_request *req, struct api_ctx *c)
 {
 	const char	*p[1];
 
-	if (need_uuid(req, c, 0) == -1)
-		return (KORE_RESULT_OK);
 	p[0] = c->param[0];
 	return (api_sql_respond(req, c, SQL_SERVERS_GET_RESPOND, 1, p));
 }
@@ -101,8 +89,6 @@ api_servers_update(struct http_request *req, struct api_ctx *c)
 	long		timeout;
 	int		has_timeout;
 
-	if (need_uuid(req, c, 0) == -1)
-		return (KORE_RESULT_OK);
 	if (c->step == 0) {
 		if (api_body(req, c) == -1)
 			return (KORE_RESULT_OK);
@@ -141,8 +127,6 @@ api_servers_delete(struct http_request *req, struct api_ctx *c)
 {
 	const char	*p[3];
 
-	if (need_uuid(req, c, 0) == -1)
-		return (KORE_RESULT_OK);
 	p[0] = c->param[0];
 	p[1] = c->actor;
 	p[2] = RID(req);
@@ -154,8 +138,6 @@ set_status(struct http_request *req, struct api_ctx *c, const char *status)
 {
 	const char	*p[4];
 
-	if (need_uuid(req, c, 0) == -1)
-		return (KORE_RESULT_OK);
 	p[0] = c->param[0];
 	p[1] = status;
 	p[2] = c->actor;
@@ -221,8 +203,6 @@ host_change(struct http_request *req, struct api_ctx *c, const char *sql,
 {
 	const char	*p[5];
 
-	if (need_uuid(req, c, 0) == -1)
-		return (KORE_RESULT_OK);
 	if (c->step == 0) {
 		if (host_input(req, c, from_query) == -1)
 			return (KORE_RESULT_OK);

@@ -11,16 +11,6 @@
 #define RID(req)	(((struct hx *)http_state_get(req))->request_id)
 #define CODE_MAX	(100 * 1024)
 
-static int
-need_uuid(struct http_request *req, struct api_ctx *c)
-{
-	if (!api_uuid_valid(c->param[0])) {
-		hx_error(req, 404, "not_found", "no such resource");
-		return (-1);
-	}
-	return (0);
-}
-
 /* An input_schema must be a JSON object whose type is "object". */
 static int
 schema_check(json_t *body, json_t *fields, char **out)
@@ -48,8 +38,6 @@ api_tools_list(struct http_request *req, struct api_ctx *c)
 	char		off[16], lim[16], pg[16], ps[16];
 	const char	*p[5];
 
-	if (need_uuid(req, c) == -1)
-		return (KORE_RESULT_OK);
 	if (api_page(req, &page, &size, off, lim) == -1)
 		return (hx_error(req, 400, "bad_paging",
 		    "page must be ≥ 1 and page_size 1-100"));
@@ -74,8 +62,6 @@ api_tools_create(struct http_request *req, struct api_ctx *c)
 	long		timeout;
 	int		has_timeout;
 
-	if (need_uuid(req, c) == -1)
-		return (KORE_RESULT_OK);
 	if (c->step == 0) {
 		if (api_body(req, c) == -1)
 			return (KORE_RESULT_OK);
@@ -125,8 +111,6 @@ api_tools_get(struct http_request *req, struct api_ctx *c)
 {
 	const char	*p[1];
 
-	if (need_uuid(req, c) == -1)
-		return (KORE_RESULT_OK);
 	p[0] = c->param[0];
 	return (api_sql_respond(req, c, SQL_TOOLS_GET_RESPOND, 1, p));
 }
@@ -143,8 +127,6 @@ api_tools_update(struct http_request *req, struct api_ctx *c)
 	long		timeout;
 	int		has_timeout, enabled, has_enabled;
 
-	if (need_uuid(req, c) == -1)
-		return (KORE_RESULT_OK);
 	if (c->step == 0) {
 		if (api_body(req, c) == -1)
 			return (KORE_RESULT_OK);
@@ -209,8 +191,6 @@ api_tools_delete(struct http_request *req, struct api_ctx *c)
 {
 	const char	*p[3];
 
-	if (need_uuid(req, c) == -1)
-		return (KORE_RESULT_OK);
 	p[0] = c->param[0];
 	p[1] = c->actor;
 	p[2] = RID(req);
@@ -222,8 +202,6 @@ api_tools_versions(struct http_request *req, struct api_ctx *c)
 {
 	const char	*p[1];
 
-	if (need_uuid(req, c) == -1)
-		return (KORE_RESULT_OK);
 	p[0] = c->param[0];
 	return (api_sql_respond(req, c, SQL_TOOLS_VERSIONS_RESPOND, 1, p));
 }
@@ -247,8 +225,6 @@ api_tools_version_get(struct http_request *req, struct api_ctx *c)
 	const char	*p[2];
 	char		v[16];
 
-	if (need_uuid(req, c) == -1)
-		return (KORE_RESULT_OK);
 	if (version_param(c->param[1], v, sizeof(v)) == -1)
 		return (hx_error(req, 404, "not_found", "no such version"));
 	p[0] = c->param[0];
@@ -265,8 +241,6 @@ api_tools_rollback(struct http_request *req, struct api_ctx *c)
 	long		version;
 	int		has;
 
-	if (need_uuid(req, c) == -1)
-		return (KORE_RESULT_OK);
 	if (c->step == 0) {
 		if (api_body(req, c) == -1)
 			return (KORE_RESULT_OK);
@@ -296,8 +270,6 @@ api_tools_logs(struct http_request *req, struct api_ctx *c)
 	char		off[16], lim[16], pg[16], ps[16], ok[8];
 	const char	*p[6], *succ;
 
-	if (need_uuid(req, c) == -1)
-		return (KORE_RESULT_OK);
 	if (api_page(req, &page, &size, off, lim) == -1)
 		return (hx_error(req, 400, "bad_paging",
 		    "page must be ≥ 1 and page_size 1-100"));

@@ -38,6 +38,7 @@ struct hx	*hx_begin(struct http_request *, const char *route);
 void		*hx_data(struct http_request *, size_t,
 		    void (*)(void *));
 const char	*hx_client_ip(struct http_request *, char *, size_t);
+const char	*hx_method_name(int);
 
 /* Responses. All of them add the security headers and the request id. */
 int	hx_json(struct http_request *, int, json_t *);
