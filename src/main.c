@@ -30,6 +30,7 @@
 #include "http/http.h"
 #include "sandbox_client.h"
 #include "mcp/mcp.h"
+#include "ops/ops.h"
 
 static const char	*env_get(const char *);
 
@@ -185,6 +186,8 @@ kore_parent_configure(int argc, char **argv)
 		log_error("cannot map the shared rate-limit table");
 		exit(1);
 	}
+	/* Metrics, breaker, alert sender: before the keeper inherits them. */
+	ops_parent_init();
 	/* Before the listener exists, so the keeper never holds it. */
 	(void)sbx_keeper_start(mcpbox_cfg.sandbox_bin, mcpbox_cfg.run_dir,
 	    mcpbox_cfg.sandbox_concurrency);
@@ -200,6 +203,7 @@ void
 kore_parent_teardown(void)
 {
 	sbx_keeper_stop();
+	ops_parent_teardown();
 	log_info("stopped");
 }
 
@@ -218,6 +222,7 @@ kore_worker_configure(void)
 	api_activity_init();
 	mcp_policy_init();
 	events_start();
+	ops_worker_init();
 }
 
 void

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "core/core.h"
+#include "circuit.h"
 #include "sandbox_client.h"
 
 #define SBX_EVENT_TYPE	0x5b
@@ -30,6 +31,7 @@ struct sbx_call {
 	json_t			*reply;
 	int			done;
 	int			detached;
+	enum circuit_role	circuit;	/* how the answer counts */
 	struct kore_timer	*timer;
 	TAILQ_ENTRY(sbx_call)	list;
 };
@@ -249,6 +251,7 @@ call_finish(struct sbx_call *c, json_t *reply)
 	}
 	c->done = 1;
 	c->reply = reply;
+	circuit_record(c->circuit, reply, clock_ms());
 	TAILQ_REMOVE(&link_.calls, c, list);
 	if (c->timer != NULL) {
 		kore_timer_remove(c->timer);
@@ -327,6 +330,12 @@ sbx_call_start(json_t *msg, int timeout_ms, struct http_request *req,
 	c->cb = cb;
 	c->arg = arg;
 	TAILQ_INSERT_TAIL(&link_.calls, c, list);
+	if ((c->circuit = circuit_allow(clock_ms())) == CIRCUIT_UNCOUNTED) {
+		json_decref(msg);
+		call_finish(c, error_reply(c->id, "SandboxError",
+		    CIRCUIT_OPEN_MESSAGE));
+		return (c);
+	}
 	if (!link_init || link_connect() == -1) {
 		json_decref(msg);
 		call_finish(c, error_reply(c->id, "SandboxError",

@@ -100,6 +100,7 @@ keeper_main(const char *bin, const char *sock, int concurrency, pid_t parent)
 			log_error("sandbox supervisor exited (status %d); "
 			    "restarting (restart #%d)", WEXITSTATUS(status),
 			    restarts);
+		alert_sandbox_restarted(status, restarts);
 		/* A supervisor that ran a while gets an immediate restart. */
 		if (clock_ms() - started > 5000)
 			backoff_ms = 100;

@@ -219,6 +219,7 @@ login_failed(struct http_request *req, struct api_ctx *c, const char *ip)
 
 	if (c->step == 3) {
 		ratelimit_fail("login", ip, LOGIN_WINDOW, clock_ms());
+		alert_login_failure(ip);
 		c->step = 4;
 	}
 	p[0] = j->username;

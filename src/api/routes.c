@@ -3,6 +3,7 @@
  * method and path reach which handler, and which few need no token.
  */
 #include "api/api.h"
+#include "ops/ops.h"
 
 #define G	HTTP_METHOD_GET
 #define P	HTTP_METHOD_POST
@@ -101,6 +102,11 @@ const struct api_route api_routes[] = {
 
 	{ G, "/api/export", "export", api_export, 0 },
 	{ P, "/api/import", "import", api_import, 0 },
+
+	/* Outside /api, routed here for the same admin check (ops/). */
+	{ G, "/health/circuits", "health_circuits", ops_circuits, 1 },
+	{ P, "/health/circuits/reset", "health_circuits_reset",
+	    ops_circuits_reset, 0 },
 };
 
 const size_t api_routes_count = sizeof(api_routes) / sizeof(api_routes[0]);

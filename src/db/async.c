@@ -28,6 +28,7 @@ db_call_heal(struct db_call *c)
 {
 	const char	*state;
 
+	metrics_db_error();
 	if (c->sql.result != NULL &&
 	    (state = PQresultErrorField(c->sql.result, PG_DIAG_SQLSTATE)) != NULL)
 		(void)snprintf(c->sqlstate, sizeof(c->sqlstate), "%s", state);

@@ -52,6 +52,7 @@ detached_cb(struct kore_pgsql *sql, void *arg)
 	case KORE_PGSQL_STATE_WAIT:
 		break;
 	case KORE_PGSQL_STATE_ERROR:
+		metrics_db_error();
 		log_warn("background statement failed: %s",
 		    sql->error != NULL ? sql->error : "?");
 		kore_pgsql_continue(sql);

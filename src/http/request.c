@@ -69,6 +69,9 @@ hx_free(struct http_request *req)
 	if (x->data != NULL && x->data_free != NULL)
 		x->data_free(x->data);
 	x->data = NULL;
+	/* Shared-memory counters for /metrics (core/metrics.c). */
+	metrics_http(x->route, (int)req->status,
+	    (clock_ms_precise() - x->start_ms) / 1000.0);
 	f = json_pack("{s:s, s:s, s:s, s:s, s:i, s:f, s:s}",
 	    "request_id", x->request_id,
 	    "method", hx_method_name(req->method),

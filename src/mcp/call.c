@@ -249,6 +249,8 @@ call_finish(struct mcp_ex *ex)
 	char		buf[1024], *text;
 
 	reply = sbx_call_reply(ex->sbx);
+	/* Metrics by outcome, and the error-rate alert (core/alert.c). */
+	alert_tool_outcome(alert_outcome_of(reply));
 	secrets = json_object_get(ex->tool, "secrets");
 	text = NULL;
 	if (json_is_true(json_object_get(reply, "ok"))) {

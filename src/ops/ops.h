@@ -1,0 +1,45 @@
+/*
+ * ops/: what an operator needs to run MCPbox — /metrics, the circuit
+ * breaker endpoints, the alert sender process and the retention job.
+ *
+ * The counters and thresholds are plain C in core/ (metrics.c, alert.c);
+ * the breaker is circuit.c next to the sandbox client it guards. This
+ * folder wires them into Kore: the parent maps the shared segments and
+ * forks the alert sender, worker 1 runs the retention timer, and the
+ * handlers render what the shared memory holds.
+ */
+#ifndef MCPBOX_OPS_H
+#define MCPBOX_OPS_H
+
+#include <kore/kore.h>
+#include <kore/http.h>
+
+#include "api/api.h"
+
+/* Tuning read from the environment by ops_parent_init (docs: README). */
+struct ops_conf {
+	int	circuit_threshold;	/* MCPBOX_CIRCUIT_THRESHOLD */
+	int	circuit_reset_s;	/* MCPBOX_CIRCUIT_RESET_S */
+	int	retention_interval_s;	/* MCPBOX_RETENTION_INTERVAL_S */
+};
+extern struct ops_conf	ops_conf;
+
+/* Parent: shared segments and the alert sender, before any other fork. */
+void	ops_parent_init(void);
+void	ops_parent_teardown(void);
+/* Each worker (kore_worker_configure). */
+void	ops_worker_init(void);
+
+/* The alert sender process (alerter.c). */
+pid_t	alerter_start(int read_fd);
+
+/* Retention (retention.c). */
+#define RETENTION_KEEP_PER_TOOL	100
+void	retention_start(int interval_s);
+
+/* Handlers. */
+int	ops_metrics(struct http_request *);
+int	ops_circuits(struct http_request *, struct api_ctx *);
+int	ops_circuits_reset(struct http_request *, struct api_ctx *);
+
+#endif
