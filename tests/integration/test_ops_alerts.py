@@ -1,0 +1,127 @@
+"""Webhook alerts arrive at a real (loopback) receiver: repeated login
+failures, the sandbox supervisor killed and restarted, de-duplication
+across workers, the Slack shape, and the activity entry of type alert."""
+import os
+import signal
+import time
+import unittest
+
+import apiclient
+import harness
+import opshelp
+
+GENERIC_KEYS = {"source", "alert", "severity", "message", "details", "time"}
+
+
+class AlertsTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.rx = opshelp.Receiver()
+        cls.pg = harness.Postgres()
+        url = cls.pg.start()
+        cls.srv = harness.Server(url, workers=2, name="ops-alerts", env={
+            "MCPBOX_ALERT_WEBHOOK_URL": cls.rx.url}).start()
+        cls.admin = apiclient.Client(cls.srv).setup()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.stop()
+        cls.pg.destroy()
+        cls.rx.close()
+
+    def alert_entries(self, name):
+        st, _, body = self.admin.get("/api/activity/logs?log_type=alert")
+        self.assertEqual(st, 200, body)
+        return [e for e in body["items"] if e["details"].get("alert") == name]
+
+    def test_login_failures(self):
+        for _ in range(5):
+            st, _, _ = self.srv.json("POST", "/api/auth/login", {
+                "username": "admin", "password": "wrong password here"})
+            self.assertEqual(st, 401)
+        got = self.rx.wait_for(lambda j: j.get("alert") == "login_failures")
+        self.assertIsNotNone(got, "no login_failures alert arrived")
+        self.assertEqual(got["path"], "/hook")
+        self.assertEqual(got["content_type"], "application/json")
+        a = got["json"]
+        self.assertEqual(set(a), GENERIC_KEYS)
+        self.assertEqual(a["source"], "mcpbox")
+        self.assertEqual(a["severity"], "warning")
+        self.assertEqual(a["details"]["ip"], "127.0.0.1")
+        self.assertRegex(a["time"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d")
+        # The sixth attempt is rate limited; no second alert for the IP.
+        self.srv.json("POST", "/api/auth/login", {
+            "username": "admin", "password": "wrong password here"})
+        time.sleep(1)
+        self.assertEqual(len(self.rx.matching(
+            lambda j: j.get("alert") == "login_failures")), 1)
+        self.assertTrue(opshelp.wait_until(
+            lambda: self.alert_entries("login_failures")))
+        st, _, text = self.srv.request("GET", "/metrics")
+        self.assertIn(b"mcpbox_login_failures_total 5\n", text)
+        self.assertIn(b'mcpbox_alerts_total{alert="login_failures"} 1\n', text)
+
+    def test_sandbox_restart(self):
+        sup, keeper = opshelp.supervisor_and_keeper(self.srv)
+        os.kill(sup, signal.SIGKILL)
+        got = self.rx.wait_for(lambda j: j.get("alert") == "sandbox_restarted")
+        self.assertIsNotNone(got, "no sandbox_restarted alert arrived")
+        a = got["json"]
+        self.assertEqual(a["severity"], "critical")
+        self.assertEqual(a["details"]["signal"], 9)
+        self.assertIn("restart", a["message"])
+        # A new supervisor under the same keeper, and the sandbox answers.
+        new, k2 = opshelp.supervisor_and_keeper(self.srv)
+        self.assertNotEqual(new, sup)
+        self.assertEqual(k2, keeper)
+        self.assertTrue(opshelp.wait_until(
+            lambda: self.srv.request("GET", "/health/ready")[0] == 200))
+        # Killed again within the de-duplication window: no second POST.
+        os.kill(new, signal.SIGKILL)
+        opshelp.supervisor_and_keeper(self.srv)
+        time.sleep(2)
+        self.assertEqual(len(self.rx.matching(
+            lambda j: j.get("alert") == "sandbox_restarted")), 1)
+        entries = opshelp.wait_until(
+            lambda: self.alert_entries("sandbox_restarted"))
+        self.assertEqual(len(entries), 1)
+        self.assertEqual(entries[0]["level"], "error")
+        self.assertEqual(entries[0]["log_type"], "alert")
+
+    def test_slack_shape(self):
+        # A second instance on the same database, asking for Slack's shape
+        # (a hooks.slack.com URL selects it by itself).
+        srv = harness.Server(self.pg.url, workers=1, name="ops-alerts-slack",
+                             env={"MCPBOX_ALERT_WEBHOOK_URL": self.rx.url,
+                                  "MCPBOX_ALERT_WEBHOOK_FORMAT": "slack"})
+        srv.key = self.srv.key
+        srv.env["MCPBOX_ENCRYPTION_KEY"] = self.srv.key
+        srv.start()
+        try:
+            sup, _ = opshelp.supervisor_and_keeper(srv)
+            os.kill(sup, signal.SIGKILL)
+            got = self.rx.wait_for(lambda j: "text" in j and
+                                   "sandbox_restarted" in j["text"])
+            self.assertIsNotNone(got, "no Slack-shaped alert arrived")
+            self.assertEqual(set(got["json"]), {"text"})
+            self.assertTrue(got["json"]["text"].startswith(
+                "[MCPbox critical] sandbox_restarted: "))
+        finally:
+            srv.stop()
+
+    def test_bad_format_refused(self):
+        srv = harness.Server(self.pg.url, workers=1, name="ops-alerts-bad",
+                             env={"MCPBOX_ALERT_WEBHOOK_FORMAT": "teams"})
+        srv.start(wait=False)
+        try:
+            rc = srv.proc.wait(timeout=20)
+        finally:
+            srv.stop()
+        self.assertNotEqual(rc, 0)
+        with open(srv.log_path, "rb") as f:
+            log = f.read()
+        self.assertIn(b"MCPBOX_ALERT_WEBHOOK_FORMAT", log)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,163 @@
+"""The sandbox circuit breaker: opens after N consecutive sandbox failures
+(shared by all workers), fails calls fast with a clear SandboxError, goes
+half-open after T seconds and closes on a good probe; the reset is
+admin-only and goes through the REST router's token check. Tool errors do
+not count. The circuit_open alert reaches the webhook."""
+import os
+import signal
+import time
+import unittest
+
+import apiclient
+import harness
+import opshelp
+
+THRESHOLD = 3
+RESET_S = 2
+FAIL = "def main():\n    raise ValueError('tool says no')\n"
+OK = "def main():\n    return 'fine'\n"
+
+
+class CircuitTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.rx = opshelp.Receiver()
+        cls.pg = harness.Postgres()
+        url = cls.pg.start()
+        cls.srv = harness.Server(url, workers=2, name="ops-circuit", env={
+            "MCPBOX_ALERT_WEBHOOK_URL": cls.rx.url,
+            "MCPBOX_CIRCUIT_THRESHOLD": str(THRESHOLD),
+            "MCPBOX_CIRCUIT_RESET_S": str(RESET_S)}).start()
+        cls.admin = apiclient.Client(cls.srv).setup()
+        cls.ok_tool, _ = opshelp.approved_tool(cls.admin, OK, "cok")
+        cls.bad_tool, _ = opshelp.approved_tool(cls.admin, FAIL, "cbad")
+        cls.mcp = opshelp.Mcp(cls.srv).open()
+        cls.stopped = None
+
+    @classmethod
+    def tearDownClass(cls):
+        if cls.stopped:
+            os.kill(cls.stopped, signal.SIGCONT)
+        cls.srv.stop()
+        cls.pg.destroy()
+        cls.rx.close()
+
+    def state(self):
+        st, _, body = self.srv.json("GET", "/health/circuits")
+        self.assertEqual(st, 200)
+        return body["circuits"]["sandbox"]
+
+    def break_sandbox(self):
+        """Freeze the keeper, then kill its supervisor: nothing listens."""
+        sup, keeper = opshelp.supervisor_and_keeper(self.srv)
+        os.kill(keeper, signal.SIGSTOP)
+        type(self).stopped = keeper
+        os.kill(sup, signal.SIGKILL)
+        time.sleep(0.3)
+
+    def heal_sandbox(self):
+        os.kill(self.stopped, signal.SIGCONT)
+        type(self).stopped = None
+        opshelp.supervisor_and_keeper(self.srv)
+
+    def fail_until_open(self):
+        # Readiness probes go through the breaker like tool calls.
+        for _ in range(THRESHOLD + 2):
+            self.srv.request("GET", "/health/ready")
+        self.assertEqual(self.state()["state"], "open")
+
+    def test_1_tool_errors_do_not_open(self):
+        for _ in range(THRESHOLD + 2):
+            res = self.mcp.call(self.bad_tool)
+            self.assertTrue(res["isError"])
+            self.assertIn("tool says no", res["content"][0]["text"])
+        s = self.state()
+        self.assertEqual(s["state"], "closed")
+        self.assertEqual(s["consecutive_failures"], 0)
+        self.assertEqual(s["failure_threshold"], THRESHOLD)
+        self.assertEqual(s["reset_timeout_s"], RESET_S)
+
+    def test_2_open_fail_fast_half_open_close(self):
+        self.break_sandbox()
+        self.fail_until_open()
+        s = self.state()
+        self.assertIsNotNone(s["opened_at"])
+        self.assertGreater(s["retry_in_s"], 0)
+        # Fail fast with the breaker's own message, from any worker.
+        for _ in range(4):
+            t0 = time.time()
+            res = self.mcp.call(self.ok_tool)
+            self.assertLess(time.time() - t0, 1.0)
+            self.assertTrue(res["isError"])
+            self.assertIn("the sandbox is unavailable (circuit open)",
+                          res["content"][0]["text"])
+        got = self.rx.wait_for(lambda j: j.get("alert") == "circuit_open")
+        self.assertIsNotNone(got, "no circuit_open alert arrived")
+        self.assertEqual(got["json"]["details"]["threshold"], THRESHOLD)
+        st, _, text = self.srv.request("GET", "/metrics")
+        self.assertIn(b'mcpbox_circuit_state{circuit="sandbox"} 1\n', text)
+        self.assertIn(b"mcpbox_sandbox_up 0\n", text)
+        # Sandbox back; after T seconds one probe passes and closes it.
+        self.heal_sandbox()
+        time.sleep(RESET_S + 0.2)
+        self.assertEqual(self.state()["state"], "half_open")
+        res = self.mcp.call(self.ok_tool)
+        self.assertFalse(res.get("isError"), res)
+        self.assertEqual(res["content"][0]["text"], "fine")
+        s = self.state()
+        self.assertEqual(s["state"], "closed")
+        self.assertGreaterEqual(s["opens_total"], 1)
+        self.assertGreater(s["rejected_total"], 0)
+
+    def test_3_failed_probe_reopens(self):
+        self.break_sandbox()
+        try:
+            self.fail_until_open()
+            opens = self.state()["opens_total"]
+            time.sleep(RESET_S + 0.2)
+            self.srv.request("GET", "/health/ready")     # the probe fails
+            s = self.state()
+            self.assertEqual(s["state"], "open")
+            self.assertEqual(s["opens_total"], opens + 1)
+        finally:
+            self.heal_sandbox()
+        self.admin.post("/health/circuits/reset")
+
+    def test_4_reset_is_admin_only(self):
+        self.break_sandbox()
+        try:
+            self.fail_until_open()
+        finally:
+            self.heal_sandbox()
+        st, h, body = self.srv.json("POST", "/health/circuits/reset", {})
+        self.assertEqual(st, 401)
+        self.assertEqual(h.get("www-authenticate"), "Bearer")
+        st, _, _ = self.srv.json("POST", "/health/circuits/reset", {},
+                                 headers={"Authorization": "Bearer x.y.z"})
+        self.assertEqual(st, 401)
+        self.assertEqual(self.state()["state"], "open")
+        # A revoked token is refused too: the same check as /api.
+        other = apiclient.Client(self.srv).login()
+        st, _, _ = other.post("/api/auth/logout", {"refresh_token": other.refresh})
+        self.assertIn(st, (200, 204))
+        st, _, _ = other.post("/health/circuits/reset")
+        self.assertEqual(st, 401)
+        st, _, body = self.admin.post("/health/circuits/reset")
+        self.assertEqual(st, 200, body)
+        self.assertEqual(body["circuits"]["sandbox"]["state"], "closed")
+        res = self.mcp.call(self.ok_tool)
+        self.assertFalse(res.get("isError"), res)
+        # Audited.
+        st, _, logs = self.admin.get("/api/activity/logs?log_type=audit")
+        self.assertTrue(any(e["details"].get("action") == "circuit_reset"
+                            for e in logs["items"]))
+
+    def test_5_methods(self):
+        st, _, _ = self.srv.json("POST", "/health/circuits", {})
+        self.assertEqual(st, 405)
+        st, _, _ = self.srv.json("GET", "/health/circuits/reset")
+        self.assertIn(st, (401, 405))
+
+
+if __name__ == "__main__":
+    unittest.main()
