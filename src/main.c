@@ -31,6 +31,7 @@
 #include "sandbox_client.h"
 #include "mcp/mcp.h"
 #include "ops/ops.h"
+#include "oauth/oauth.h"
 
 static const char	*env_get(const char *);
 
@@ -174,6 +175,8 @@ kore_parent_configure(int argc, char **argv)
 	(void)setenv("PGGSSENCMODE", "disable", 0);
 
 	run_migrations();
+	if (oauth_parent_init() == -1)
+		exit(1);
 
 	/* We need our own files (run dir, sockets): never chroot. */
 	skip_chroot = 1;
@@ -223,6 +226,7 @@ kore_worker_configure(void)
 	mcp_policy_init();
 	events_start();
 	ops_worker_init();
+	cfaccess_init();
 }
 
 void

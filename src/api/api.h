@@ -160,4 +160,7 @@ int	api_dashboard(struct http_request *, struct api_ctx *);
 int	api_export(struct http_request *, struct api_ctx *);
 int	api_import(struct http_request *, struct api_ctx *);
 
+int	api_remote_get(struct http_request *, struct api_ctx *);
+int	api_remote_client_revoke(struct http_request *, struct api_ctx *);
+
 #endif

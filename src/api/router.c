@@ -7,6 +7,7 @@
 
 #include "api/api.h"
 #include "db/sql.h"
+#include "oauth/oauth.h"
 
 extern const struct api_route	api_routes[];
 extern const size_t		api_routes_count;
@@ -131,6 +132,12 @@ api_dispatch(struct http_request *req)
 
 	x = hx_begin(req, "api");
 	c = hx_data(req, sizeof(*c), ctx_free);
+	/*
+	 * The admin API is never served on the public host (remote access):
+	 * 404, as if it did not exist, so a scan learns nothing.
+	 */
+	if (c->route == NULL && oauth_host_is_public(req))
+		return (hx_error(req, 404, "not_found", "no such path"));
 	if (c->route == NULL) {
 		if (pathguard_classify(hx_method_name(req->method), req->path) ==
 		    GUARD_REJECT)

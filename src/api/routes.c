@@ -107,6 +107,15 @@ const struct api_route api_routes[] = {
 	{ G, "/health/circuits", "health_circuits", ops_circuits, 1 },
 	{ P, "/health/circuits/reset", "health_circuits_reset",
 	    ops_circuits_reset, 0 },
+
+	{ G, "/api/remote", "remote_get", api_remote_get, 0 },
+	{ D, "/api/remote/clients/:id", "remote_client_revoke",
+	    api_remote_client_revoke, 0 },
+
+	/* Outside /api, routed here for the same admin check (ops/). */
+	{ G, "/health/circuits", "health_circuits", ops_circuits, 1 },
+	{ P, "/health/circuits/reset", "health_circuits_reset",
+	    ops_circuits_reset, 0 },
 };
 
 const size_t api_routes_count = sizeof(api_routes) / sizeof(api_routes[0]);

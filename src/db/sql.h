@@ -103,4 +103,16 @@ extern const char	SQL_DASHBOARD_RESPOND[];
 extern const char	SQL_EXPORT_DOCUMENT[];
 extern const char	SQL_IMPORT_RESPOND[];
 
+/* oauth (src/oauth) and remote access (src/api/remote.c) */
+extern const char	SQL_OAUTH_CLIENT_REGISTER_RESPOND[];
+extern const char	SQL_OAUTH_REQUEST_PUT[];
+extern const char	SQL_OAUTH_REQUEST_GET[];
+extern const char	SQL_OAUTH_REQUEST_APPROVE[];
+extern const char	SQL_OAUTH_REQUEST_DENY[];
+extern const char	SQL_OAUTH_CODE_EXCHANGE[];
+extern const char	SQL_OAUTH_REFRESH_ROTATE[];
+extern const char	SQL_OAUTH_REVOKE[];
+extern const char	SQL_REMOTE_GET_RESPOND[];
+extern const char	SQL_REMOTE_CLIENT_REVOKE_RESPOND[];
+
 #endif

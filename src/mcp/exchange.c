@@ -57,7 +57,8 @@ mcp_ex_init(struct mcp_ex *ex, json_t *msg, const char *session,
 	(void)snprintf(ex->version, sizeof(ex->version), "%s",
 	    version != NULL ? version : "2025-03-26");
 	ex->remote = remote;
-	ex->has_email = remote && email_header_ok(req);
+	/* 2: a front door of src/oauth verified the user itself. */
+	ex->has_email = remote == 2 || (remote && email_header_ok(req));
 	hx_client_ip(req, ex->ip, sizeof(ex->ip));
 	(void)snprintf(ex->request_id, sizeof(ex->request_id), "%s",
 	    x->request_id);

@@ -29,7 +29,7 @@ local_host(const char *h, size_t len)
 	return (0);
 }
 
-/* The host part of MCPBOX_PUBLIC_URL equals h[0..len). */
+/* The host name of MCPBOX_PUBLIC_URL (no port) equals h[0..len). */
 static int
 public_host(const char *h, size_t len)
 {
@@ -37,8 +37,8 @@ public_host(const char *h, size_t len)
 
 	if ((u = mcpbox_cfg.public_url) == NULL)
 		return (0);
-	u += strlen("https://");
-	end = u + strcspn(u, "/?#");
+	u += strncmp(u, "https://", 8) == 0 ? 8 : 7;
+	end = u + strcspn(u, ":/?#");
 	return ((size_t)(end - u) == len && strncasecmp(u, h, len) == 0);
 }
 
@@ -89,7 +89,7 @@ mcp_origin_ok(struct http_request *req)
 		return (0);
 	if (local_host(h, strlen(h)))
 		return (1);
-	return (public_host(h, strlen(h)));
+	return (public_host(h, strcspn(h, ":")));
 }
 
 /*

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "mcp/mcp.h"
+#include "oauth/oauth.h"
 
 int
 mcp_http_error(struct http_request *req, int status, int code,
@@ -24,7 +25,7 @@ int
 mcp_gate(struct http_request *req, int *remote)
 {
 	const char	*who;
-	char		ip[64], ra[16];
+	char		ip[64], ra[16], user[300];
 	int		retry;
 
 	if (!mcp_origin_ok(req))
@@ -33,13 +34,19 @@ mcp_gate(struct http_request *req, int *remote)
 	if (!mcp_caller_remote(req, remote))
 		return (mcp_http_error(req, 403, RPC_INVALID_REQUEST,
 		    "forbidden: invalid service token"), 0);
+	/* On the public host a front door must vouch (src/oauth). */
+	if (!oauth_remote_gate(req, remote, user, sizeof(user)))
+		return (0);
 	hx_client_ip(req, ip, sizeof(ip));
 	/*
 	 * Local clients on loopback are the admin's own; the limit guards
 	 * everything that comes from elsewhere, including tunnel traffic
 	 * (marked remote), which is keyed by the user the front door names.
 	 */
-	if (*remote && http_request_header(req, "x-mcpbox-user-email", &who))
+	if (user[0] != '\0')
+		(void)snprintf(ip, sizeof(ip), "user:%.58s", user);
+	else if (*remote &&
+	    http_request_header(req, "x-mcpbox-user-email", &who))
 		(void)snprintf(ip, sizeof(ip), "user:%s", who);
 	else if (!*remote && (strcmp(ip, "127.0.0.1") == 0 ||
 	    strcmp(ip, "::1") == 0))

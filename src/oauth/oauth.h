@@ -1,0 +1,107 @@
+/*
+ * oauth/: remote access (docs/REMOTE-ACCESS.md). Requests whose Host is
+ * MCPBOX_PUBLIC_URL's host are remote; they never reach the admin panel or
+ * /api, and /mcp serves them only with a credential from a front door:
+ *
+ *   - an access token from the OAuth 2.1 authorization server built in
+ *     here (MCP authorization spec: RFC 9728 metadata, RFC 8414 metadata,
+ *     RFC 7591 registration, code + PKCE S256, refresh with rotation),
+ *   - a Cloudflare Access JWT (cfaccess.c), when the team is configured,
+ *   - the service token of a trusted proxy (src/mcp/origin.c).
+ *
+ * Access tokens are HS256 JWTs under a random key sealed in PostgreSQL
+ * (db/oauthkey.c) that the parent opens before the workers fork, so the
+ * gate checks them without a query. Everything with state (registered
+ * clients, consent requests, codes, refresh tokens) lives in PostgreSQL.
+ */
+#ifndef MCPBOX_OAUTH_H
+#define MCPBOX_OAUTH_H
+
+#include <kore/kore.h>
+#include <kore/http.h>
+#include <kore/tasks.h>
+
+#include "http/http.h"
+#include "db/db.h"
+
+#define OAUTH_ACCESS_TTL	(15 * 60)
+#define OAUTH_REFRESH_TTL	(30 * 24 * 3600)
+#define OAUTH_URL_MAX		2048
+#define OAUTH_TOKEN_HEX		65	/* SHA-256 hex + NUL */
+
+/* Who a front door vouched for: 2 in *remote means "a verified user". */
+#define OAUTH_REMOTE		1
+#define OAUTH_REMOTE_USER	2
+
+/* Per-request state of the OAuth routes. */
+struct oauth_ctx {
+	int			step;
+	struct db_call		db;
+	struct kore_task	task;
+	int			task_used;
+	int			ok;
+	char			*form;		/* decoded body, NUL-ended */
+	size_t			form_len;
+	char			hash[OAUTH_TOKEN_HEX];
+	char			hash2[OAUTH_TOKEN_HEX];
+	char			secret[64];	/* code or refresh token */
+	char			secret2[64];
+	char			user[64];
+	char			password[160];
+	char			encoded[192];
+	int			have_encoded;
+	char			client_name[256];
+	char			redirect_uri[600];
+};
+
+/* oauth_util.c */
+extern uint8_t	oauth_key[32];
+extern int	oauth_key_ok;
+int		oauth_parent_init(void);
+int		oauth_enabled(void);
+int		oauth_host_is_public(struct http_request *);
+void		oauth_resource(char *, size_t);
+void		oauth_metadata_url(char *, size_t);
+struct oauth_ctx	*oauth_ctx_get(struct http_request *);
+int		oauth_form_read(struct http_request *, struct oauth_ctx *);
+int		oauth_form(const char *form, const char *name, char *out,
+		    size_t outlen);
+int		oauth_query(struct http_request *, const char *, char *,
+		    size_t);
+void		oauth_sha256_hex(const char *, char out[OAUTH_TOKEN_HEX]);
+int		oauth_random_token(char *out, size_t outlen);
+int		oauth_error(struct http_request *, int status,
+		    const char *error, const char *description);
+int		oauth_redirect_uri_ok(const char *);
+char		*oauth_html_escape(const char *);
+int		oauth_pkce_verifier_ok(const char *);
+
+/* oauth_gate.c */
+char		*oauth_access_issue(const char *sub, const char *client_id,
+		    const char *resource, const char *scope, int64_t now);
+int		oauth_access_check(const char *token, int64_t now,
+		    char *sub, size_t sublen);
+int		oauth_remote_gate(struct http_request *, int *remote,
+		    char *who, size_t wholen);
+
+/* cfaccess.c */
+enum cf_verdict {
+	CF_OK = 0,
+	CF_BAD,
+	CF_NO_KEY,		/* keys not (yet) known: retry shortly */
+};
+void		cfaccess_init(void);
+int		cfaccess_enabled(void);
+enum cf_verdict	cfaccess_verify(const char *jwt, int64_t now, char *email,
+		    size_t emaillen);
+int		cfaccess_keys_loaded(void);
+
+/* Routes (conf/mcpbox.conf). */
+int	oauth_protected_resource(struct http_request *);
+int	oauth_server_metadata(struct http_request *);
+int	oauth_register(struct http_request *);
+int	oauth_authorize(struct http_request *);
+int	oauth_token(struct http_request *);
+int	oauth_revoke(struct http_request *);
+
+#endif

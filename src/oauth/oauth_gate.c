@@ -1,0 +1,172 @@
+/*
+ * Access tokens and the remote gate in front of /mcp.
+ *
+ * An access token is an HS256 JWT under the OAuth signing key with iss
+ * (the public URL), aud (the resource, RFC 8707: a token minted for
+ * another server is refused here and ours is useless there), sub (the
+ * admin who consented), client_id, scope, iat, exp and typ "mcp+access"
+ * (so no other JWT of ours is ever taken for one). As in core/jwt.c the
+ * algorithm is pinned: a token may not choose how it is verified.
+ */
+#include <limits.h>
+#include <string.h>
+
+#include <jwt.h>
+
+#include "oauth/oauth.h"
+#include "mcp/mcp.h"
+
+#define ACCESS_TYP	"mcp+access"
+
+char *
+oauth_access_issue(const char *sub, const char *client_id,
+    const char *resource, const char *scope, int64_t now)
+{
+	jwt_t	*jwt;
+	char	jti[37], *tok;
+	int	ok;
+
+	if (!oauth_key_ok || jwt_new(&jwt) != 0)
+		return (NULL);
+	crypto_uuid4(jti);
+	ok = jwt_add_grant(jwt, "iss", mcpbox_cfg.public_url) == 0 &&
+	    jwt_add_grant(jwt, "sub", sub) == 0 &&
+	    jwt_add_grant(jwt, "aud", resource) == 0 &&
+	    jwt_add_grant(jwt, "client_id", client_id) == 0 &&
+	    jwt_add_grant(jwt, "scope", scope) == 0 &&
+	    jwt_add_grant(jwt, "typ", ACCESS_TYP) == 0 &&
+	    jwt_add_grant(jwt, "jti", jti) == 0 &&
+	    jwt_add_grant_int(jwt, "iat", (long)now) == 0 &&
+	    jwt_add_grant_int(jwt, "exp", (long)(now + OAUTH_ACCESS_TTL)) == 0 &&
+	    jwt_set_alg(jwt, JWT_ALG_HS256, oauth_key, sizeof(oauth_key)) == 0;
+	tok = ok ? jwt_encode_str(jwt) : NULL;
+	jwt_free(jwt);
+	return (tok);
+}
+
+static int
+str_is(json_t *o, const char *k, const char *want)
+{
+	json_t	*v = json_object_get(o, k);
+
+	return (json_is_string(v) && strcmp(json_string_value(v), want) == 0);
+}
+
+/* 0 and the subject when `token` is a live access token for /mcp. */
+int
+oauth_access_check(const char *token, int64_t now, char *sub, size_t sublen)
+{
+	jwt_t		*jwt;
+	json_t		*o, *exp, *iat, *s;
+	char		*js, res[OAUTH_URL_MAX];
+	int		rc;
+
+	if (!oauth_key_ok || strnlen(token, JWT_TOKEN_MAX + 1) > JWT_TOKEN_MAX)
+		return (-1);
+	jwt = NULL;
+	if (jwt_decode(&jwt, token, oauth_key, sizeof(oauth_key)) != 0) {
+		if (jwt != NULL)
+			jwt_free(jwt);
+		return (-1);
+	}
+	rc = -1;
+	o = NULL;
+	if (jwt_get_alg(jwt) == JWT_ALG_HS256 &&
+	    (js = jwt_get_grants_json(jwt, NULL)) != NULL) {
+		o = json_loads(js, JSON_REJECT_DUPLICATES, NULL);
+		free(js);
+	}
+	jwt_free(jwt);
+	if (o == NULL)
+		return (-1);
+	oauth_resource(res, sizeof(res));
+	exp = json_object_get(o, "exp");
+	iat = json_object_get(o, "iat");
+	s = json_object_get(o, "sub");
+	if (str_is(o, "typ", ACCESS_TYP) && str_is(o, "aud", res) &&
+	    str_is(o, "iss", mcpbox_cfg.public_url) &&
+	    json_is_integer(exp) && json_integer_value(exp) > now &&
+	    json_is_integer(iat) && json_integer_value(iat) <= now + 60 &&
+	    json_is_string(s) && json_string_length(s) > 0 &&
+	    json_string_length(s) < sublen) {
+		(void)snprintf(sub, sublen, "%s", json_string_value(s));
+		rc = 0;
+	}
+	json_decref(o);
+	return (rc);
+}
+
+/* 401 with the pointer to our metadata (RFC 9728 §5.1). */
+static int
+challenge(struct http_request *req, const char *error, const char *why)
+{
+	char	meta[OAUTH_URL_MAX], h[OAUTH_URL_MAX + 128];
+
+	oauth_metadata_url(meta, sizeof(meta));
+	if (error != NULL)
+		(void)snprintf(h, sizeof(h), "Bearer error=\"%s\", "
+		    "resource_metadata=\"%s\"", error, meta);
+	else
+		(void)snprintf(h, sizeof(h), "Bearer resource_metadata=\"%s\"",
+		    meta);
+	http_response_header(req, "www-authenticate", h);
+	return (mcp_http_error(req, 401, RPC_INVALID_REQUEST, why), 0);
+}
+
+/*
+ * The remote part of mcp_gate. Local hosts pass untouched; on the public
+ * host a caller needs the service token (already checked, *remote set), a
+ * Cloudflare Access JWT or an access token. Returns 1 to go on (with
+ * `who` naming the user for the rate limit, or empty) or 0 after sending
+ * 401/403/503.
+ */
+int
+oauth_remote_gate(struct http_request *req, int *remote, char *who,
+    size_t wholen)
+{
+	const char	*h;
+	char		sub[128], email[256];
+
+	*who = '\0';
+	if (!oauth_host_is_public(req) || *remote)
+		return (1);
+	*remote = OAUTH_REMOTE;
+	if (cfaccess_enabled() &&
+	    http_request_header(req, "cf-access-jwt-assertion", &h)) {
+		switch (cfaccess_verify(h, (int64_t)time(NULL), email,
+		    sizeof(email))) {
+		case CF_OK:
+			if (mcpbox_cfg.remote_emails != NULL &&
+			    !config_email_allowed(mcpbox_cfg.remote_emails,
+			    email))
+				return (mcp_http_error(req, 403,
+				    RPC_INVALID_REQUEST, "forbidden: this "
+				    "user is not on the remote allowlist"), 0);
+			*remote = OAUTH_REMOTE_USER;
+			(void)snprintf(who, wholen, "%s", email);
+			return (1);
+		case CF_NO_KEY:
+			http_response_header(req, "retry-after", "1");
+			return (mcp_http_error(req, 503, RPC_INVALID_REQUEST,
+			    "the Access signing keys are being fetched; "
+			    "retry"), 0);
+		default:
+			return (mcp_http_error(req, 403, RPC_INVALID_REQUEST,
+			    "forbidden: invalid Cloudflare Access token"), 0);
+		}
+	}
+	if (!oauth_enabled())
+		return (mcp_http_error(req, 403, RPC_INVALID_REQUEST,
+		    "forbidden: remote access needs a front door"), 0);
+	if (!http_request_header(req, "authorization", &h))
+		return (challenge(req, NULL, "unauthorized: an access token "
+		    "is required"));
+	if (strncasecmp(h, "Bearer ", 7) != 0 ||
+	    oauth_access_check(h + 7, (int64_t)time(NULL), sub,
+	    sizeof(sub)) == -1)
+		return (challenge(req, "invalid_token", "unauthorized: the "
+		    "access token is invalid or expired"));
+	*remote = OAUTH_REMOTE_USER;
+	(void)snprintf(who, wholen, "oauth:%s", sub);
+	return (1);
+}

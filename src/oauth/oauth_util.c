@@ -1,0 +1,317 @@
+/*
+ * Shared pieces of the authorization server: the signing key, who counts
+ * as remote, form and query parsing, hashing and the error shapes of
+ * RFC 6749 §5.2.
+ */
+#include <ctype.h>
+#include <string.h>
+
+#include <openssl/sha.h>
+
+#include "oauth/oauth.h"
+#include "db/oauthkey.h"
+
+uint8_t	oauth_key[32];
+int	oauth_key_ok;
+
+/*
+ * Parent, before the workers fork: open (or create) the signing key. Only
+ * when a public URL is set: without one nothing is remote and nobody can
+ * be issued a token.
+ */
+int
+oauth_parent_init(void)
+{
+	char	err[256];
+
+	if (mcpbox_cfg.public_url == NULL)
+		return (0);
+	if (db_oauth_key_load(mcpbox_cfg.database_url, mcpbox_cfg.enc_key,
+	    mcpbox_cfg.has_old_key ? mcpbox_cfg.enc_key_old : NULL, oauth_key,
+	    err, sizeof(err)) == -1) {
+		log_error("cannot open the OAuth signing key: %s", err);
+		return (-1);
+	}
+	oauth_key_ok = 1;
+	return (0);
+}
+
+int
+oauth_enabled(void)
+{
+	return (mcpbox_cfg.public_url != NULL && oauth_key_ok);
+}
+
+/*
+ * The Host header names the public URL's host (port included when the
+ * URL has one). Host, not the peer address: a tunnel connects from
+ * loopback or the compose network, so addresses say nothing.
+ */
+int
+oauth_host_is_public(struct http_request *req)
+{
+	const char	*host, *u;
+
+	if ((u = mcpbox_cfg.public_url) == NULL ||
+	    !http_request_header(req, "host", &host))
+		return (0);
+	u += strncmp(u, "https://", 8) == 0 ? 8 : 7;
+	if (strcasecmp(host, u) == 0)
+		return (1);
+	/* https://h and "Host: h:443" are the same place. */
+	return (strchr(u, ':') == NULL && strncasecmp(host, u, strlen(u)) == 0 &&
+	    (strcmp(host + strlen(u), ":443") == 0 ||
+	    strcmp(host + strlen(u), ":80") == 0));
+}
+
+/* RFC 8707 resource of the MCP endpoint: the public URL + "/mcp". */
+void
+oauth_resource(char *out, size_t len)
+{
+	(void)snprintf(out, len, "%s/mcp", mcpbox_cfg.public_url != NULL ?
+	    mcpbox_cfg.public_url : "");
+}
+
+/* RFC 9728 §3.1: the well-known path goes between host and path. */
+void
+oauth_metadata_url(char *out, size_t len)
+{
+	(void)snprintf(out, len, "%s/.well-known/oauth-protected-resource/mcp",
+	    mcpbox_cfg.public_url != NULL ? mcpbox_cfg.public_url : "");
+}
+
+static void
+ctx_free(void *arg)
+{
+	struct oauth_ctx	*c = arg;
+
+	if (c->task_used)
+		kore_task_destroy(&c->task);
+	db_call_clear(&c->db);
+	if (c->form != NULL) {
+		explicit_bzero(c->form, c->form_len);
+		kore_free(c->form);
+	}
+	explicit_bzero(c, sizeof(*c));
+	kore_free(c);
+}
+
+struct oauth_ctx *
+oauth_ctx_get(struct http_request *req)
+{
+	return (hx_data(req, sizeof(struct oauth_ctx), ctx_free));
+}
+
+/* Read an application/x-www-form-urlencoded body. 0 or -1 (error sent). */
+int
+oauth_form_read(struct http_request *req, struct oauth_ctx *c)
+{
+	struct hx	*x = http_state_get(req);
+	const char	*ct;
+	int		status;
+
+	if (c->form != NULL)
+		return (0);
+	if (!http_request_header(req, "content-type", &ct) ||
+	    strncasecmp(ct, "application/x-www-form-urlencoded", 33) != 0)
+		return (oauth_error(req, 400, "invalid_request", "the body "
+		    "must be application/x-www-form-urlencoded"), -1);
+	if (hx_body_read(req, 16384, &status) == -1)
+		return (oauth_error(req, status, "invalid_request",
+		    "the body could not be read"), -1);
+	c->form = kore_malloc(x->body_len + 1);
+	memcpy(c->form, x->body, x->body_len);
+	c->form[x->body_len] = '\0';
+	c->form_len = x->body_len;
+	if (strlen(c->form) != c->form_len)
+		return (oauth_error(req, 400, "invalid_request",
+		    "the body has a NUL byte"), -1);
+	return (0);
+}
+
+static int
+hexval(int ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return (ch - '0');
+	ch = tolower(ch);
+	if (ch >= 'a' && ch <= 'f')
+		return (ch - 'a' + 10);
+	return (-1);
+}
+
+static int
+urldecode(const char *s, size_t len, char *out, size_t outlen)
+{
+	size_t	i, o;
+	int	hi, lo, ch;
+
+	for (i = 0, o = 0; i < len; i++) {
+		ch = (unsigned char)s[i];
+		if (ch == '+') {
+			ch = ' ';
+		} else if (ch == '%') {
+			if (i + 2 >= len)
+				return (-1);
+			if ((hi = hexval(s[i + 1])) == -1 ||
+			    (lo = hexval(s[i + 2])) == -1)
+				return (-1);
+			ch = hi * 16 + lo;
+			i += 2;
+		}
+		if (ch < 0x20 || ch == 0x7f || o + 1 >= outlen)
+			return (-1);
+		out[o++] = (char)ch;
+	}
+	out[o] = '\0';
+	return (0);
+}
+
+/*
+ * One parameter of a urlencoded string: 1 with the value, 0 when absent,
+ * malformed, or present twice (RFC 6749 §3.1: a repeated parameter is an
+ * error, and reading it as absent makes every caller refuse it).
+ */
+int
+oauth_form(const char *form, const char *name, char *out, size_t outlen)
+{
+	const char	*p, *amp, *eq;
+	size_t		nlen;
+	int		found;
+
+	if (form == NULL)
+		return (0);
+	nlen = strlen(name);
+	found = 0;
+	for (p = form; *p != '\0'; p = *amp ? amp + 1 : amp) {
+		if ((amp = strchr(p, '&')) == NULL)
+			amp = p + strlen(p);
+		eq = memchr(p, '=', (size_t)(amp - p));
+		if (eq == NULL || (size_t)(eq - p) != nlen ||
+		    strncmp(p, name, nlen) != 0)
+			continue;
+		if (found++ || urldecode(eq + 1, (size_t)(amp - eq - 1), out,
+		    outlen) == -1) {
+			out[0] = '\0';
+			return (0);
+		}
+	}
+	return (found == 1);
+}
+
+int
+oauth_query(struct http_request *req, const char *name, char *out,
+    size_t outlen)
+{
+	return (oauth_form(req->query_string, name, out, outlen));
+}
+
+void
+oauth_sha256_hex(const char *s, char out[OAUTH_TOKEN_HEX])
+{
+	uint8_t	md[SHA256_DIGEST_LENGTH];
+
+	(void)SHA256((const unsigned char *)s, strlen(s), md);
+	hex_encode(md, sizeof(md), out);
+}
+
+/* 32 random bytes, base64url: codes, refresh tokens, form tokens. */
+int
+oauth_random_token(char *out, size_t outlen)
+{
+	uint8_t	b[32];
+	char	*s;
+
+	if (crypto_random(b, sizeof(b)) == -1 ||
+	    (s = b64url_encode(b, sizeof(b))) == NULL)
+		return (-1);
+	explicit_bzero(b, sizeof(b));
+	(void)snprintf(out, outlen, "%s", s);
+	explicit_bzero(s, strlen(s));
+	free(s);
+	return (0);
+}
+
+/* RFC 6749 §5.2 error body; never cached. */
+int
+oauth_error(struct http_request *req, int status, const char *error,
+    const char *description)
+{
+	http_response_header(req, "cache-control", "no-store");
+	return (hx_json(req, status, json_pack("{s:s, s:s}", "error", error,
+	    "error_description", description)));
+}
+
+/*
+ * Redirect URIs a client may register: https anywhere, or http on a
+ * loopback address (RFC 8252 §7.3, native apps). No fragment, no
+ * credentials, nothing but printable ASCII.
+ */
+int
+oauth_redirect_uri_ok(const char *u)
+{
+	size_t	i, n;
+
+	n = strlen(u);
+	if (n < 10 || n > 512 || strchr(u, '#') != NULL)
+		return (0);
+	for (i = 0; i < n; i++)
+		if ((unsigned char)u[i] <= 0x20 || (unsigned char)u[i] >= 0x7f ||
+		    u[i] == '"' || u[i] == '<' || u[i] == '>' || u[i] == '\\')
+			return (0);
+	if (strncmp(u, "https://", 8) == 0) {
+		i = strcspn(u + 8, "/?");
+		return (i > 0 && memchr(u + 8, '@', i) == NULL);
+	}
+	if (strncmp(u, "http://localhost", 16) == 0)
+		return (strchr(":/?", u[16]) != NULL && u[16] != '\0');
+	if (strncmp(u, "http://127.0.0.1", 16) == 0)
+		return (strchr(":/?", u[16]) != NULL && u[16] != '\0');
+	if (strncmp(u, "http://[::1]", 12) == 0)
+		return (strchr(":/?", u[12]) != NULL && u[12] != '\0');
+	return (0);
+}
+
+char *
+oauth_html_escape(const char *s)
+{
+	struct kore_buf	b;
+	char		*out;
+
+	kore_buf_init(&b, 128);
+	for (; *s != '\0'; s++) {
+		switch (*s) {
+		case '&':
+			kore_buf_append(&b, "&amp;", 5);
+			break;
+		case '<':
+			kore_buf_append(&b, "&lt;", 4);
+			break;
+		case '>':
+			kore_buf_append(&b, "&gt;", 4);
+			break;
+		case '"':
+			kore_buf_append(&b, "&quot;", 6);
+			break;
+		case '\'':
+			kore_buf_append(&b, "&#39;", 5);
+			break;
+		default:
+			kore_buf_append(&b, s, 1);
+		}
+	}
+	out = kore_buf_stringify(&b, NULL);
+	out = kore_strdup(out);
+	kore_buf_cleanup(&b);
+	return (out);
+}
+
+/* RFC 7636 §4.1: 43-128 unreserved characters. */
+int
+oauth_pkce_verifier_ok(const char *v)
+{
+	size_t	n = strlen(v);
+
+	return (n >= 43 && n <= 128 && strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789-._~") == n);
+}

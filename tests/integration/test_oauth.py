@@ -1,0 +1,519 @@
+"""Remote access (issue 9): the built-in OAuth 2.1 authorization server,
+Cloudflare Access JWTs and the public-host rules, end to end.
+
+The public URL is http://127.0.0.2:PORT (plain http is allowed for
+loopback hosts only) and the server listens there, so the official SDK
+client reaches it exactly as a tunnel client would reach a public name.
+Requests with Host: localhost:PORT are the local admin's.
+"""
+import base64
+import hashlib
+import hmac
+import http.client
+import http.server
+import json
+import os
+import re
+import secrets
+import subprocess
+import tempfile
+import threading
+import time
+import unittest
+import urllib.parse
+
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+import harness
+
+PUBLIC_IP = "127.0.0.2"
+PASSWORD = "correct horse battery staple"
+SERVICE_TOKEN = "st-" + "r" * 40
+AUD = "4714c1358e65fe4b408ad6d432a5f878"
+REDIRECT = "http://127.0.0.1:9/callback"
+
+
+def b64u(b):
+    return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+
+
+def b64u_dec(s):
+    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+
+
+def s256(v):
+    return b64u(hashlib.sha256(v.encode()).digest())
+
+
+class RsaKey:
+    """An RSA key generated with openssl, as JWK and as a signer."""
+
+    def __init__(self, kid):
+        self.kid = kid
+        pem = subprocess.check_output(
+            ["openssl", "genpkey", "-algorithm", "RSA",
+             "-pkeyopt", "rsa_keygen_bits:2048"], stderr=subprocess.DEVNULL)
+        self.key = serialization.load_pem_private_key(pem, password=None)
+        nums = self.key.public_key().public_numbers()
+        self.jwk = {"kty": "RSA", "alg": "RS256", "use": "sig", "kid": kid,
+                    "n": b64u(nums.n.to_bytes(256, "big")),
+                    "e": b64u(nums.e.to_bytes(3, "big"))}
+
+    def sign(self, claims, kid=None):
+        head = b64u(json.dumps({"alg": "RS256", "kid": kid or self.kid,
+                                "typ": "JWT"}).encode())
+        body = b64u(json.dumps(claims).encode())
+        sig = self.key.sign(f"{head}.{body}".encode(), padding.PKCS1v15(),
+                            hashes.SHA256())
+        return f"{head}.{body}.{b64u(sig)}"
+
+
+class Jwks:
+    """The team's certs endpoint on loopback; `keys` may change any time."""
+
+    def __init__(self):
+        self.keys = []
+        self.hits = 0
+        outer = self
+
+        class H(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                outer.hits += 1
+                if self.path != "/cdn-cgi/access/certs":
+                    self.send_response(404)
+                    self.end_headers()
+                    return
+                data = json.dumps({"keys": [k.jwk for k in outer.keys]})
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data.encode())
+
+            def log_message(self, *a):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.port = self.httpd.server_address[1]
+        self.issuer = f"http://127.0.0.1:{self.port}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.httpd.shutdown()
+
+
+class PublicServer(harness.Server):
+    """Listens on 127.0.0.2; request() picks the Host header."""
+
+    def __init__(self, pg_url, env):
+        super().__init__(pg_url, workers=2, env=env, name="oauth")
+        self.env["MCPBOX_LISTEN"] = f"{PUBLIC_IP}:{self.port}"
+        self.public = f"http://{PUBLIC_IP}:{self.port}"
+        self.env["MCPBOX_PUBLIC_URL"] = self.public
+        self.host = f"localhost:{self.port}"
+
+    def request(self, method, path, body=None, headers=None, timeout=10,
+                host=None):
+        conn = http.client.HTTPConnection(PUBLIC_IP, self.port,
+                                          timeout=timeout)
+        try:
+            hdrs = {"Host": host or self.host}
+            hdrs.update(headers or {})
+            if isinstance(body, (dict, list)):
+                body = json.dumps(body).encode()
+                hdrs.setdefault("Content-Type", "application/json")
+            conn.request(method, path, body=body, headers=hdrs)
+            r = conn.getresponse()
+            data = r.read()
+            return r.status, {k.lower(): v for k, v in r.getheaders()}, data
+        finally:
+            conn.close()
+
+
+def probe_dir():
+    return subprocess.check_output(
+        [os.path.join(harness.ROOT, "scripts", "node-tools")], text=True).strip()
+
+
+class OAuthTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.jwks = Jwks()
+        cls.key_a = RsaKey("kid-a")
+        cls.jwks.keys = [cls.key_a]
+        cls.pg = harness.Postgres()
+        url = cls.pg.start()
+        cls.s = PublicServer(url, {
+            "MCPBOX_SERVICE_TOKEN": SERVICE_TOKEN,
+            "MCPBOX_CF_ACCESS_TEAM_DOMAIN": cls.jwks.issuer,
+            "MCPBOX_CF_ACCESS_AUD": AUD,
+            "MCPBOX_REMOTE_EMAILS": "alice@example.com,@corp.example",
+        }).start()
+        cls.pub = f"{PUBLIC_IP}:{cls.s.port}"
+        st, _, _ = cls.s.json("POST", "/api/auth/setup",
+                              {"username": "admin", "password": PASSWORD})
+        assert st == 201, st
+        st, _, body = cls.s.json("POST", "/api/auth/login",
+                                 {"username": "admin", "password": PASSWORD})
+        cls.admin = {"Authorization": "Bearer " + body["access_token"]}
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.s.stop()
+        cls.pg.destroy()
+        cls.jwks.stop()
+
+    # -- helpers ---------------------------------------------------------
+
+    def pub_req(self, method, path, body=None, headers=None):
+        return self.s.request(method, path, body, headers, host=self.pub)
+
+    def form(self, path, fields):
+        return self.pub_req("POST", path, urllib.parse.urlencode(fields),
+                            {"Content-Type":
+                             "application/x-www-form-urlencoded"})
+
+    def mcp_init(self, headers):
+        return self.pub_req("POST", "/mcp", {
+            "jsonrpc": "2.0", "id": 1, "method": "initialize",
+            "params": {"protocolVersion": "2025-06-18", "capabilities": {},
+                       "clientInfo": {"name": "t", "version": "1"}}},
+            dict({"Accept": "application/json, text/event-stream"},
+                 **headers))
+
+    def register(self, uris=(REDIRECT,), fresh=False):
+        # Registration is limited per IP: the negatives share one client.
+        if not fresh and getattr(OAuthTest, "shared_client", None):
+            return OAuthTest.shared_client
+        st, _, body = self.pub_req("POST", "/oauth/register",
+                                   {"client_name": "neg", "redirect_uris":
+                                    list(uris)})
+        self.assertEqual(st, 201, body)
+        cid = json.loads(body)["client_id"]
+        if not fresh:
+            OAuthTest.shared_client = cid
+        return cid
+
+    def authorize(self, client, verifier, redirect=REDIRECT, extra=None):
+        q = {"response_type": "code", "client_id": client,
+             "redirect_uri": redirect, "code_challenge": s256(verifier),
+             "code_challenge_method": "S256", "state": "xyz"}
+        q.update(extra or {})
+        return self.pub_req("GET", "/oauth/authorize?" +
+                            urllib.parse.urlencode(q))
+
+    def code_for(self, client, verifier):
+        st, h, page = self.authorize(client, verifier)
+        self.assertEqual(st, 200, page)
+        self.assertNotIn(b"<script", page)
+        self.assertIn("form-action", h["content-security-policy"])
+        tok = re.search(rb'name="request" value="([^"]+)"', page).group(1)
+        st, h, _ = self.form("/oauth/authorize", {
+            "request": tok.decode(), "username": "admin",
+            "password": PASSWORD, "action": "approve"})
+        self.assertEqual(st, 302)
+        q = urllib.parse.parse_qs(urllib.parse.urlparse(h["location"]).query)
+        self.assertEqual(q["state"], ["xyz"])
+        self.assertEqual(q["iss"], [self.s.public])
+        return q["code"][0]
+
+    def exchange(self, client, code, verifier, redirect=REDIRECT, **extra):
+        f = {"grant_type": "authorization_code", "client_id": client,
+             "code": code, "redirect_uri": redirect,
+             "code_verifier": verifier}
+        f.update(extra)
+        st, _, body = self.form("/oauth/token", f)
+        return st, json.loads(body)
+
+    def signing_key(self):
+        """Open the sealed key the way the server does (test only)."""
+        row = self.pg.psql("SELECT encode(ciphertext, 'hex') || ',' || "
+                           "encode(nonce, 'hex') FROM oauth_signing_key")
+        ct, nonce = (bytes.fromhex(x) for x in row.split(","))
+        return AESGCM(bytes.fromhex(self.s.key)).decrypt(
+            nonce, ct, b"oauth_signing_key")
+
+    def hs256(self, claims):
+        head = b64u(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+        body = b64u(json.dumps(claims).encode())
+        sig = hmac.new(self.signing_key(), f"{head}.{body}".encode(),
+                       hashlib.sha256).digest()
+        return f"{head}.{body}.{b64u(sig)}"
+
+    def claims(self, **over):
+        now = int(time.time())
+        c = {"iss": self.s.public, "sub": "admin",
+             "aud": self.s.public + "/mcp", "client_id": "x", "scope": "",
+             "typ": "mcp+access", "jti": "j", "iat": now, "exp": now + 300}
+        c.update(over)
+        return c
+
+    def cf_claims(self, **over):
+        now = int(time.time())
+        c = {"aud": [AUD], "iss": self.jwks.issuer,
+             "email": "alice@example.com", "iat": now, "nbf": now,
+             "exp": now + 300, "sub": "u1"}
+        c.update(over)
+        return c
+
+    def cf_init(self, token, tries=40):
+        """initialize with an Access JWT; waits out 503 (keys loading)."""
+        for _ in range(tries):
+            st, h, body = self.mcp_init({"Cf-Access-Jwt-Assertion": token})
+            if st != 503:
+                return st, body
+            self.assertEqual(h.get("retry-after"), "1")
+            time.sleep(0.25)
+        return st, body
+
+    # -- discovery and the public host ----------------------------------
+
+    def test_01_metadata(self):
+        for path in ("/.well-known/oauth-protected-resource",
+                     "/.well-known/oauth-protected-resource/mcp"):
+            st, _, body = self.pub_req("GET", path)
+            self.assertEqual(st, 200)
+            prm = json.loads(body)
+            self.assertEqual(prm["resource"], self.s.public + "/mcp")
+            self.assertEqual(prm["authorization_servers"], [self.s.public])
+        st, _, body = self.pub_req("GET",
+                                   "/.well-known/oauth-authorization-server")
+        asm = json.loads(body)
+        self.assertEqual(asm["issuer"], self.s.public)
+        self.assertEqual(asm["code_challenge_methods_supported"], ["S256"])
+        self.assertEqual(asm["token_endpoint"], self.s.public + "/oauth/token")
+
+    def test_02_unauthenticated_remote_gets_401_with_metadata(self):
+        st, h, _ = self.mcp_init({})
+        self.assertEqual(st, 401)
+        self.assertEqual(h["www-authenticate"], 'Bearer resource_metadata="%s'
+                         '/.well-known/oauth-protected-resource/mcp"'
+                         % self.s.public)
+        # The same request on the local host is the admin's own.
+        st, _, _ = self.s.request("POST", "/mcp", {
+            "jsonrpc": "2.0", "id": 1, "method": "ping"},
+            {"Accept": "application/json, text/event-stream"})
+        self.assertNotEqual(st, 401)
+
+    def test_03_remote_caller_on_admin_api_and_panel(self):
+        for path in ("/api/auth/status", "/api/servers", "/"):
+            st, _, body = self.pub_req("GET", path, headers=self.admin)
+            self.assertEqual(st, 404, path)
+            self.assertEqual(json.loads(body)["error"]["code"], "not_found")
+        st, _, _ = self.s.request("GET", "/api/servers", headers=self.admin)
+        self.assertEqual(st, 200)
+
+    def test_04_service_token_still_works_on_public_host(self):
+        st, _, _ = self.mcp_init({"X-MCPbox-Service-Token": SERVICE_TOKEN})
+        self.assertEqual(st, 200)
+        st, _, _ = self.mcp_init({"X-MCPbox-Service-Token": "x" * 43})
+        self.assertEqual(st, 403)
+
+    # -- the SDK's own flow ---------------------------------------------
+
+    def test_10_sdk_client_oauth_flow_lists_tools(self):
+        p = subprocess.run(
+            ["node", os.path.join(harness.ROOT, "tests", "oauth",
+                                  "sdk_flow.mjs"), probe_dir(),
+             self.s.public + "/mcp", "admin", PASSWORD],
+            capture_output=True, text=True, timeout=120)
+        self.assertEqual(p.returncode, 0, p.stderr + p.stdout)
+        out = json.loads(p.stdout)
+        self.assertIn("mcpbox_list_servers", out["tools"])
+        tok = out["tokens"]
+        # The access token is a JWT for exactly this resource.
+        claims = json.loads(b64u_dec(tok["access_token"].split(".")[1]))
+        self.assertEqual(claims["aud"], self.s.public + "/mcp")
+        self.assertLessEqual(claims["exp"] - claims["iat"], 900)
+        # Refresh rotates; the old refresh token is dead, and replaying it
+        # kills the new one too.
+        client = out["client"]["client_id"]
+        st, _, body = self.form("/oauth/token", {
+            "grant_type": "refresh_token", "client_id": client,
+            "refresh_token": tok["refresh_token"]})
+        self.assertEqual(st, 200, body)
+        new = json.loads(body)
+        self.assertNotEqual(new["refresh_token"], tok["refresh_token"])
+        st, _, _ = self.mcp_init({"Authorization": "Bearer " +
+                                  new["access_token"]})
+        self.assertEqual(st, 200)
+        st, _, body = self.form("/oauth/token", {
+            "grant_type": "refresh_token", "client_id": client,
+            "refresh_token": tok["refresh_token"]})
+        self.assertEqual((st, json.loads(body)["error"]),
+                         (400, "invalid_grant"))
+        st, _, body = self.form("/oauth/token", {
+            "grant_type": "refresh_token", "client_id": client,
+            "refresh_token": new["refresh_token"]})
+        self.assertEqual(st, 400, body)
+
+    # -- negatives --------------------------------------------------------
+
+    def test_20_pkce_plain_refused(self):
+        client = self.register()
+        st, _, page = self.authorize(client, "v" * 43, extra={
+            "code_challenge_method": "plain", "code_challenge": "v" * 43})
+        self.assertEqual(st, 400)
+        self.assertIn(b"plain is refused", page)
+        st, _, _ = self.authorize(client, "v" * 43, extra={
+            "code_challenge_method": ""})
+        self.assertEqual(st, 400)
+
+    def test_21_wrong_verifier_burns_the_code(self):
+        client = self.register()
+        v = secrets.token_urlsafe(40)
+        code = self.code_for(client, v)
+        st, body = self.exchange(client, code, secrets.token_urlsafe(40))
+        self.assertEqual((st, body["error"]), (400, "invalid_grant"))
+        st, body = self.exchange(client, code, v)
+        self.assertEqual((st, body["error"]), (400, "invalid_grant"))
+
+    def test_22_reused_code_refused_and_grant_revoked(self):
+        client = self.register()
+        v = secrets.token_urlsafe(40)
+        code = self.code_for(client, v)
+        st, first = self.exchange(client, code, v)
+        self.assertEqual(st, 200, first)
+        st, body = self.exchange(client, code, v)
+        self.assertEqual((st, body["error"]), (400, "invalid_grant"))
+        st, _, body = self.form("/oauth/token", {
+            "grant_type": "refresh_token", "client_id": client,
+            "refresh_token": first["refresh_token"]})
+        self.assertEqual(st, 400, body)
+
+    def test_23_redirect_uri_mismatch(self):
+        client = self.register()
+        st, _, page = self.authorize(client, "v" * 43,
+                                     redirect="https://evil.example/cb")
+        self.assertEqual(st, 400)
+        self.assertNotIn("location", {})
+        v = secrets.token_urlsafe(40)
+        code = self.code_for(client, v)
+        st, body = self.exchange(client, code, v,
+                                 redirect="http://127.0.0.1:9/other")
+        self.assertEqual((st, body["error"]), (400, "invalid_grant"))
+        for bad in ("http://evil.example/cb", "javascript:alert(1)",
+                    "https://a.example/#frag"):
+            st, _, _ = self.pub_req("POST", "/oauth/register",
+                                    {"redirect_uris": [bad]})
+            self.assertEqual(st, 400, bad)
+
+    def test_24_expired_and_foreign_and_tampered_tokens(self):
+        now = int(time.time())
+        good = self.hs256(self.claims())
+        st, _, _ = self.mcp_init({"Authorization": "Bearer " + good})
+        self.assertEqual(st, 200)
+        expired = self.hs256(self.claims(iat=now - 1000, exp=now - 10))
+        other = self.hs256(self.claims(aud="https://other.example/mcp"))
+        wrong_typ = self.hs256(self.claims(typ="access"))
+        h, b, s = good.split(".")
+        body = json.loads(b64u_dec(b))
+        body["sub"] = "mallory"
+        tampered = f"{h}.{b64u(json.dumps(body).encode())}.{s}"
+        none_alg = (b64u(b'{"alg":"none","typ":"JWT"}') + "." + b + ".")
+        for name, t in (("expired", expired), ("other resource", other),
+                        ("typ", wrong_typ), ("tampered", tampered),
+                        ("alg none", none_alg)):
+            st, hd, _ = self.mcp_init({"Authorization": "Bearer " + t})
+            self.assertEqual(st, 401, name)
+            self.assertIn('error="invalid_token"', hd["www-authenticate"])
+        # Asking for a token for another resource is refused outright.
+        client = self.register()
+        st, _, _ = self.authorize(client, "v" * 43, extra={
+            "resource": "https://other.example/mcp"})
+        self.assertEqual(st, 400)
+        v = secrets.token_urlsafe(40)
+        code = self.code_for(client, v)
+        st, body = self.exchange(client, code, v,
+                                 resource="https://other.example/mcp")
+        self.assertEqual((st, body["error"]), (400, "invalid_target"))
+
+    def test_25_consent_wrong_password_and_deny(self):
+        client = self.register()
+        st, _, page = self.authorize(client, "v" * 43)
+        tok = re.search(rb'name="request" value="([^"]+)"', page).group(1)
+        st, _, page = self.form("/oauth/authorize", {
+            "request": tok.decode(), "username": "admin",
+            "password": "wrong password!!", "action": "approve"})
+        self.assertEqual(st, 401)
+        self.assertIn(b"Wrong username or password", page)
+        st, h, _ = self.form("/oauth/authorize", {
+            "request": tok.decode(), "action": "deny"})
+        self.assertEqual(st, 302)
+        self.assertIn("error=access_denied", h["location"])
+        # Single use: the same form can't be answered twice.
+        st, _, _ = self.form("/oauth/authorize", {
+            "request": tok.decode(), "username": "admin",
+            "password": PASSWORD, "action": "approve"})
+        self.assertEqual(st, 400)
+
+    def test_26_revoked_client_via_admin_api(self):
+        client = self.register(fresh=True)
+        v = secrets.token_urlsafe(40)
+        st, first = self.exchange(client, self.code_for(client, v), v)
+        self.assertEqual(st, 200)
+        st, _, body = self.s.json("GET", "/api/remote", headers=self.admin)
+        self.assertEqual(st, 200, body)
+        self.assertEqual(body["public_url"], self.s.public)
+        self.assertIn(client, [c["id"] for c in body["clients"]])
+        st, _, _ = self.s.json("DELETE", "/api/remote/clients/" + client,
+                               headers=self.admin)
+        self.assertEqual(st, 200)
+        st, _, body = self.form("/oauth/token", {
+            "grant_type": "refresh_token", "client_id": client,
+            "refresh_token": first["refresh_token"]})
+        self.assertEqual(st, 400, body)
+        st, _, _ = self.authorize(client, "v" * 43)
+        self.assertEqual(st, 400)
+        st, _, _ = self.s.json("DELETE", "/api/remote/clients/" + client,
+                               headers=self.admin)
+        self.assertEqual(st, 404)
+
+    # -- Cloudflare Access ----------------------------------------------
+
+    def test_30_access_jwt(self):
+        st, body = self.cf_init(self.key_a.sign(self.cf_claims()))
+        self.assertEqual(st, 200, body)
+        st, _ = self.cf_init(self.key_a.sign(self.cf_claims(
+            email="bob@corp.example")))
+        self.assertEqual(st, 200)
+        for name, c in (
+                ("wrong aud", self.cf_claims(aud=["someone-else"])),
+                ("wrong iss", self.cf_claims(iss="https://x.example")),
+                ("expired", self.cf_claims(exp=int(time.time()) - 120)),
+                ("not yet", self.cf_claims(nbf=int(time.time()) + 600)),
+                ("not allowed", self.cf_claims(email="eve@example.com"))):
+            st, _ = self.cf_init(self.key_a.sign(c))
+            self.assertEqual(st, 403, name)
+        # Within the 60 s skew.
+        st, _ = self.cf_init(self.key_a.sign(self.cf_claims(
+            exp=int(time.time()) - 20)))
+        self.assertEqual(st, 200)
+        # Signed by a key that is not the team's, under a known kid.
+        st, _ = self.cf_init(RsaKey("kid-a").sign(self.cf_claims()))
+        self.assertEqual(st, 403)
+
+    def test_31_access_key_rotation(self):
+        key_b = RsaKey("kid-b")
+        self.jwks.keys = [key_b]
+        # The old key is gone once a fetch saw the new set.
+        st, body = self.cf_init(key_b.sign(self.cf_claims()))
+        self.assertEqual(st, 200, body)
+        # A kid the fresh set lacks is refused fast (negative cache).
+        st, _ = self.cf_init(key_b.sign(self.cf_claims(), kid="kid-zzz"))
+        self.assertEqual(st, 403)
+        st, _ = self.cf_init(key_b.sign(self.cf_claims(), kid="kid-zzz"))
+        self.assertEqual(st, 403)
+
+    def test_99_registration_is_rate_limited(self):
+        statuses = set()
+        for _ in range(12):
+            st, h, _ = self.pub_req("POST", "/oauth/register",
+                                    {"redirect_uris": [REDIRECT]})
+            statuses.add(st)
+            if st == 429:
+                self.assertIn("retry-after", h)
+                break
+        self.assertIn(429, statuses)
