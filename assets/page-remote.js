@@ -1,0 +1,86 @@
+// Remote access (docs/REMOTE-ACCESS.md): the public URL and the front doors
+// as configured in the environment, the OAuth clients that registered
+// (revocable), and copy-paste steps for cloudflared and Claude. Exports
+// render(root) like every page module.
+import { api } from "./api.js";
+import { h, clear, loading, errorBox, kv, copyButton, confirmDialog, toast, empty, fmtTime, ago } from "./ui.js";
+
+const DOORS = {
+  oauth: "OAuth 2.1 (built in)",
+  cloudflare_access: "Cloudflare Access",
+  service_token: "Service token",
+};
+
+function snippet(text) {
+  return h("div", { class: "snippet" }, h("pre", { class: "code" }, text), copyButton(() => text));
+}
+
+function clientsTable(d, reload) {
+  if (!d.clients.length)
+    return empty("No OAuth clients yet", h("p", null, "A client appears here when it registers, e.g. when you add the connector in Claude."));
+  return h("table", { class: "table", dataset: { testid: "oauth-clients" } },
+    h("thead", null, h("tr", null, h("th", null, "Client"), h("th", null, "Redirect URIs"), h("th", null, "Registered"),
+      h("th", null, "Last used"), h("th", null, "Active grants"), h("th", null, ""))),
+    h("tbody", null, d.clients.map((c) => {
+      const revoke = h("button", { type: "button", class: "btn btn-small btn-danger" }, "Revoke");
+      revoke.addEventListener("click", async () => {
+        if (!(await confirmDialog({ title: `Revoke ${c.client_name || "this client"}?`,
+          message: "Its refresh tokens stop working at once; an access token already issued lasts at most 15 minutes.",
+          confirm: "Revoke", danger: true }))) return;
+        try {
+          await api.del(`/api/remote/clients/${c.id}`);
+          toast("Client revoked.");
+          reload();
+        } catch (e) {
+          toast(e.message, "error");
+        }
+      });
+      return h("tr", null, h("td", null, c.client_name || h("span", { class: "muted" }, c.id)),
+        h("td", null, c.redirect_uris.map((u) => h("div", null, h("code", null, u)))),
+        h("td", null, fmtTime(c.created_at)), h("td", null, ago(c.last_used_at)),
+        h("td", null, String(c.active_grants)), h("td", null, revoke));
+    })));
+}
+
+function instructions(d) {
+  const pub = d.public_url || "https://mcp.example.com";
+  const host = pub.replace(/^https?:\/\//, "");
+  return h("section", { class: "panel" }, h("h2", null, "Expose it with cloudflared"),
+    d.public_url ? null : h("p", null, "Set ", h("code", null, "MCPBOX_PUBLIC_URL"), " to the public address first and restart:"),
+    d.public_url ? null : snippet("MCPBOX_PUBLIC_URL=https://mcp.example.com make run"),
+    h("p", null, "Create a named tunnel once, route your hostname to it and run it:"),
+    snippet(`cloudflared tunnel login\ncloudflared tunnel create mcpbox\ncloudflared tunnel route dns mcpbox ${host}\ncloudflared tunnel run --url http://127.0.0.1:8000 mcpbox`),
+    h("h2", null, "Add the connector in Claude"),
+    h("p", null, "Settings → Connectors → Add custom connector, with this URL (leave the OAuth fields empty):"),
+    snippet(d.resource || pub + "/mcp"),
+    h("p", null, "Claude opens this MCPbox's consent page: log in with the admin username and password and approve."),
+    h("p", null, "Claude Code:"),
+    snippet(`claude mcp add --transport http mcpbox ${d.resource || pub + "/mcp"}`));
+}
+
+export async function render(root) {
+  const load = async () => {
+    clear(root).append(loading());
+    let d;
+    try {
+      d = await api.get("/api/remote");
+    } catch (e) {
+      return void clear(root).append(errorBox(e));
+    }
+    const doors = d.front_doors.length ? d.front_doors.map((k) => DOORS[k] || k).join(", ") : "none: MCP answers only on this machine";
+    clear(root).append(
+      h("section", { class: "panel", dataset: { testid: "remote-status" } }, h("h2", null, "Remote access"),
+        kv([
+          ["Public URL", d.public_url ? h("code", null, d.public_url) : "not set (MCPBOX_PUBLIC_URL)"],
+          ["MCP resource", d.resource ? h("code", null, d.resource) : "—"],
+          ["Front doors", doors],
+          d.cloudflare_access.team ? ["Cloudflare Access team", h("code", null, d.cloudflare_access.team)] : null,
+          ["Allowed emails", d.allowed_emails || "any user the front door admits"],
+          ["Token lifetimes", `access ${d.access_token_ttl / 60} min · refresh ${d.refresh_token_ttl / 86400} days`],
+        ]),
+        h("p", { class: "muted" }, "These come from the environment; change them there and restart. The panel and /api are never served on the public host.")),
+      h("section", { class: "panel" }, h("h2", null, "OAuth clients"), clientsTable(d, load)),
+      instructions(d));
+  };
+  await load();
+}
