@@ -103,6 +103,19 @@ const struct api_route api_routes[] = {
 	{ G, "/api/export", "export", api_export, 0 },
 	{ P, "/api/import", "import", api_import, 0 },
 
+	{ G, "/api/servers/:id/external-sources", "external_list",
+	    api_external_list, 0 },
+	{ P, "/api/servers/:id/external-sources", "external_create",
+	    api_external_create, 0 },
+	{ G, "/api/external-sources/:id", "external_get", api_external_get,
+	    0 },
+	{ D, "/api/external-sources/:id", "external_delete",
+	    api_external_delete, 0 },
+	{ P, "/api/external-sources/:id/discover", "external_discover",
+	    api_external_discover, 0 },
+	{ P, "/api/external-sources/:id/import", "external_import",
+	    api_external_import, 0 },
+
 	/* Outside /api, routed here for the same admin check (ops/). */
 	{ G, "/health/circuits", "health_circuits", ops_circuits, 1 },
 	{ P, "/health/circuits/reset", "health_circuits_reset",

@@ -70,6 +70,17 @@ extern const char	SQL_MGMT_TOOL_FOR_TEST[];
 extern const char	SQL_MGMT_EXTERNAL_ADD_RESPOND[];
 extern const char	SQL_MGMT_EXTERNAL_LIST_RESPOND[];
 
+/* external MCP sources (sql_external.c) */
+extern const char	SQL_EXT_SOURCE_LOAD[];
+extern const char	SQL_EXT_SOURCE_FOR_TOOL[];
+extern const char	SQL_EXT_DISCOVER_SAVE_RESPOND[];
+extern const char	SQL_EXT_MARK_ERROR[];
+extern const char	SQL_EXT_IMPORT_RESPOND[];
+extern const char	SQL_EXT_LIST_RESPOND[];
+extern const char	SQL_EXT_GET_RESPOND[];
+extern const char	SQL_EXT_DELETE_RESPOND[];
+extern const char	SQL_EXT_CREATE_RESPOND[];
+
 /* secrets */
 extern const char	SQL_SECRETS_LIST_RESPOND[];
 extern const char	SQL_SECRETS_CREATE_RESPOND[];

@@ -16,12 +16,16 @@
 enum {
 	CALL_LOAD = 1,
 	CALL_RUN,
+	CALL_EXT,	/* passthrough: forwarded to the external source */
 	CALL_DONE,
 };
 
-/* Decrypt [{key, ct, nonce}] into {key: value}; NULL on any failure. */
-static json_t *
-secrets_open(const char *server_id, json_t *rows)
+/*
+ * Decrypt [{key, ct, nonce}] into {key: value}; NULL on any failure.
+ * Also opens an external source's auth secret (mgmt_external.c).
+ */
+json_t *
+mcp_secrets_open(const char *server_id, json_t *rows)
 {
 	json_t		*out, *r;
 	size_t		i, ctlen, nlen, ptlen;
@@ -188,20 +192,13 @@ call_load(struct http_request *req, struct mcp_ex *ex)
 	    0, NULL));
 	json_object_set_new(t, "hosts", json_loads(db_value(&ex->db, 0, 9),
 	    0, NULL));
-	secrets = secrets_open(db_value(&ex->db, 0, 2),
+	secrets = mcp_secrets_open(db_value(&ex->db, 0, 2),
 	    json_loads(db_value(&ex->db, 0, 10), JSON_DECODE_ANY, NULL));
 	ex->tool = t;
 	db_call_clear(&ex->db);
 	if ((why = not_callable(t)) != NULL) {
 		json_decref(secrets);
 		ex->response = mcp_rpc_result(ex->id, mcp_tool_error(why));
-		return (1);
-	}
-	if (strcmp(json_string_value(json_object_get(t, "tool_type")),
-	    "python_code") != 0) {
-		json_decref(secrets);
-		ex->response = mcp_rpc_result(ex->id, mcp_tool_error(
-		    "this tool's external source is not reachable"));
 		return (1);
 	}
 	if (secrets == NULL) {
@@ -325,6 +322,11 @@ mcp_call_user_tool(struct http_request *req, struct mcp_ex *ex)
 	case CALL_LOAD:
 		if ((rc = call_load(req, ex)) >= 0)
 			return (rc);
+		if (strcmp(json_string_value(json_object_get(ex->tool,
+		    "tool_type")), "mcp_passthrough") == 0) {
+			ex->step = CALL_EXT;
+			return (mcp_call_user_tool(req, ex));
+		}
 		call_start(req, ex);
 		ex->step = CALL_RUN;
 		/* FALLTHROUGH */
@@ -334,6 +336,12 @@ mcp_call_user_tool(struct http_request *req, struct mcp_ex *ex)
 			return (0);
 		}
 		call_finish(ex);
+		ex->log_pending = 1;
+		ex->step = CALL_DONE;
+		return (1);
+	case CALL_EXT:
+		if ((rc = mcp_call_external(req, ex)) != 1)
+			return (rc);
 		ex->log_pending = 1;
 		ex->step = CALL_DONE;
 		return (1);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "mcp/mcp.h"
+#include "mcp/extclient.h"
 #include "db/sql.h"
 
 #define TOOLS_PAGE	100
@@ -79,6 +80,8 @@ mcp_ex_clear(struct mcp_ex *ex)
 	db_call_clear(&ex->db);
 	sbx_call_free(ex->sbx);
 	ex->sbx = NULL;
+	ext_job_free(ex->ext);
+	ex->ext = NULL;
 	json_decref(ex->msg);
 	json_decref(ex->args);
 	json_decref(ex->tool);

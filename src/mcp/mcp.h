@@ -15,6 +15,8 @@
 #include "db/db.h"
 #include "sandbox_client.h"
 
+struct ext_job;
+
 #define MCP_BODY_MAX		(1024 * 1024)
 #define MCP_SESSION_LEN		32
 
@@ -58,6 +60,8 @@ struct mcp_ex {
 	int			log_pending;	/* write the execution log */
 	struct db_call		db;
 	struct sbx_call		*sbx;
+	struct ext_job		*ext;		/* external source call */
+	int			xstep;		/* its own steps */
 	double			t0;
 	/* tools/call */
 	const struct mgmt_tool	*mgmt;
@@ -138,6 +142,12 @@ int		mgmt_add_external_source(struct http_request *, struct mcp_ex *);
 int		mgmt_list_external_sources(struct http_request *, struct mcp_ex *);
 int		mgmt_discover_external_tools(struct http_request *, struct mcp_ex *);
 int		mgmt_import_external_tools(struct http_request *, struct mcp_ex *);
+
+/* External sources (mgmt_external.c); secrets_open lives in call.c. */
+json_t		*mcp_secrets_open(const char *server_id, json_t *rows);
+json_t		*mcp_ext_source(struct db_call *, const char *source_id,
+		    const char **why);
+int		mcp_call_external(struct http_request *, struct mcp_ex *);
 
 /* streams.c */
 void		mcp_streams_init(void);

@@ -1,0 +1,182 @@
+/*
+ * External MCP sources (reference-inventory §3): what a worker needs to
+ * connect to one, the discovery cache, passthrough imports, and the REST
+ * views. The MCP tools and the REST routes run the same statements.
+ */
+#include "db/sql.h"
+
+/*
+ * Everything a connection needs, in one row: 0 url, 1 transport,
+ * 2 auth_type, 3 auth header name, 4 the auth secret's sealed row as a
+ * one-element array [{key, ct, nonce}] (empty when unset), 5 server id,
+ * 6 approved hosts, 7 auth secret name, 8 source name.
+ * $1 source id
+ */
+const char SQL_EXT_SOURCE_LOAD[] =
+    "SELECT e.url, e.transport_type, e.auth_type, e.auth_header_name, "
+    "  coalesce((SELECT json_agg(json_build_object('key', key_name, 'ct', "
+    "  encode(value_ciphertext, 'hex'), 'nonce', encode(nonce, 'hex'))) "
+    "  FROM server_secrets WHERE server_id = e.server_id AND key_name = "
+    "  e.auth_secret_name AND value_ciphertext IS NOT NULL), '[]'), "
+    "  e.server_id, server_allowed_hosts(e.server_id), "
+    "  coalesce(e.auth_secret_name, ''), e.name "
+    "FROM external_mcp_sources e WHERE e.id = $1::uuid";
+
+/*
+ * A passthrough tool's source: the same columns as SQL_EXT_SOURCE_LOAD
+ * plus 9 the source id and 10 the tool's name at the source.
+ * $1 tool id
+ */
+const char SQL_EXT_SOURCE_FOR_TOOL[] =
+    "SELECT e.url, e.transport_type, e.auth_type, e.auth_header_name, "
+    "  coalesce((SELECT json_agg(json_build_object('key', key_name, 'ct', "
+    "  encode(value_ciphertext, 'hex'), 'nonce', encode(nonce, 'hex'))) "
+    "  FROM server_secrets WHERE server_id = e.server_id AND key_name = "
+    "  e.auth_secret_name AND value_ciphertext IS NOT NULL), '[]'), "
+    "  e.server_id, server_allowed_hosts(e.server_id), "
+    "  coalesce(e.auth_secret_name, ''), e.name, e.id, "
+    "  t.external_tool_name, e.status "
+    "FROM tools t JOIN external_mcp_sources e ON e.id = "
+    "  t.external_source_id WHERE t.id = $1::uuid";
+
+/* One source as the API and the tools show it (no secrets, no tokens). */
+#define EXT_JSON(e) \
+    "json_build_object('source_id', " e ".id, 'id', " e ".id, " \
+    "'server_id', " e ".server_id, 'name', " e ".name, 'url', " e ".url, " \
+    "'auth_type', " e ".auth_type, 'auth_secret_name', " \
+    e ".auth_secret_name, 'auth_header_name', " e ".auth_header_name, " \
+    "'transport_type', " e ".transport_type, 'status', " e ".status, " \
+    "'tool_count', " e ".tool_count, 'last_discovered_at', " \
+    e ".last_discovered_at, 'created_at', " e ".created_at)"
+
+/*
+ * Cache a successful discovery.
+ * $1 source id, $2 tools json array, $3 actor, $4 request id
+ */
+const char SQL_EXT_DISCOVER_SAVE_RESPOND[] =
+    "WITH u AS (UPDATE external_mcp_sources SET discovered_tools = "
+    "  $2::jsonb, tool_count = jsonb_array_length($2::jsonb), "
+    "  last_discovered_at = now(), status = 'active', updated_at = now() "
+    "  WHERE id = $1::uuid RETURNING *), "
+    "a AS (SELECT audit($3, 'external_source.discover', 'external tools "
+    "  discovered', jsonb_build_object('source', name, 'tool_count', "
+    "  tool_count), $4, server_id) FROM u) "
+    "SELECT CASE WHEN EXISTS (SELECT 1 FROM u) THEN 200 ELSE 404 END, "
+    "  coalesce((SELECT json_build_object('source_id', id, 'tool_count', "
+    "  tool_count, 'last_discovered_at', last_discovered_at, 'tools', "
+    "  (SELECT coalesce(json_agg(json_build_object('name', x ->> 'name', "
+    "  'description', coalesce(x ->> 'description', ''), "
+    "  'input_schema', x -> 'inputSchema')), '[]') FROM "
+    "  jsonb_array_elements(u.discovered_tools) x)) FROM u), "
+    "  api_error('not_found', 'no such external source')) "
+    "FROM (SELECT count(*) FROM a) y";
+
+/* A failed discovery marks the source. $1 source id */
+const char SQL_EXT_MARK_ERROR[] =
+    "UPDATE external_mcp_sources SET status = 'error', updated_at = now() "
+    "WHERE id = $1::uuid AND status <> 'disabled'";
+
+/*
+ * Import discovered tools as passthrough drafts. A name the cache lacks
+ * is reported, a name already taken on the server is skipped: the
+ * caller sees exactly what happened to each. Tool names are the external
+ * names made into MCPbox identifiers.
+ * $1 source id, $2 json array of names, $3 actor, $4 request id
+ */
+const char SQL_EXT_IMPORT_RESPOND[] =
+    "WITH e AS (SELECT * FROM external_mcp_sources WHERE id = $1::uuid), "
+    "want AS (SELECT DISTINCT w AS name FROM "
+    "  jsonb_array_elements_text($2::jsonb) w), "
+    "found AS (SELECT want.name, x AS def, left(CASE WHEN lower("
+    "  regexp_replace(want.name, '[^A-Za-z0-9_]', '_', 'g')) ~ '^[a-z]' "
+    "  THEN lower(regexp_replace(want.name, '[^A-Za-z0-9_]', '_', 'g')) "
+    "  ELSE 't_' || lower(regexp_replace(want.name, '[^A-Za-z0-9_]', '_', "
+    "  'g')) END, 64) AS local FROM want JOIN e ON true CROSS JOIN LATERAL "
+    "  (SELECT x FROM jsonb_array_elements(coalesce(e.discovered_tools, "
+    "  '[]')) x WHERE x ->> 'name' = want.name LIMIT 1) d), "
+    "ins AS (INSERT INTO tools (server_id, name, description, tool_type, "
+    "  input_schema, external_source_id, external_tool_name, created_by) "
+    "  SELECT e.server_id, f.local, left(coalesce(f.def ->> 'description', "
+    "  ''), 2000), 'mcp_passthrough', CASE WHEN jsonb_typeof(f.def -> "
+    "  'inputSchema') = 'object' THEN f.def -> 'inputSchema' ELSE "
+    "  '{\"type\":\"object\",\"properties\":{}}' END, e.id, f.name, $3 "
+    "  FROM found f JOIN e ON true "
+    "  ON CONFLICT (server_id, name) DO NOTHING RETURNING tools.*), "
+    "v AS (INSERT INTO tool_versions (tool_id, version, name, description, "
+    "  python_code, input_schema, enabled, timeout_ms, change_summary, "
+    "  change_source) SELECT id, 1, name, description, NULL, input_schema, "
+    "  enabled, timeout_ms, 'imported from ' || (SELECT name FROM e), "
+    "  'import' FROM ins), "
+    "a AS (SELECT audit($3, 'external_source.import', 'external tools "
+    "  imported', jsonb_build_object('source', e.name, 'tools', "
+    "  (SELECT jsonb_agg(name) FROM ins)), $4, e.server_id) FROM e "
+    "  WHERE EXISTS (SELECT 1 FROM ins)) "
+    "SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM e) THEN 404 "
+    "  WHEN (SELECT discovered_tools FROM e) IS NULL THEN 409 ELSE 200 END, "
+    "  CASE WHEN NOT EXISTS (SELECT 1 FROM e) THEN api_error('not_found', "
+    "  'no such external source') WHEN (SELECT discovered_tools FROM e) IS "
+    "  NULL THEN api_error('conflict', 'discover the source''s tools "
+    "  first') ELSE json_build_object("
+    "  'imported', (SELECT coalesce(json_agg(json_build_object('tool_id', "
+    "  id, 'name', name, 'external_tool_name', external_tool_name, "
+    "  'approval_status', approval_status)), '[]') FROM ins), "
+    "  'skipped', (SELECT coalesce(json_agg(json_build_object('name', "
+    "  f.name, 'reason', 'a tool named ' || f.local || ' already exists "
+    "  on this server')), '[]') FROM found f WHERE f.local NOT IN (SELECT "
+    "  name FROM ins)), "
+    "  'not_found', (SELECT coalesce(json_agg(w.name), '[]') FROM want w "
+    "  WHERE w.name NOT IN (SELECT name FROM found)), "
+    "  'message', 'imported tools are drafts: call mcpbox_request_publish "
+    "  (or approve them in the panel) before they can run') END "
+    "FROM (SELECT count(*) FROM a) y";
+
+/* $1 server id */
+const char SQL_EXT_LIST_RESPOND[] =
+    "SELECT CASE WHEN EXISTS (SELECT 1 FROM servers WHERE id = $1::uuid) "
+    "  THEN 200 ELSE 404 END, CASE WHEN EXISTS (SELECT 1 FROM servers "
+    "  WHERE id = $1::uuid) THEN json_build_object('items', coalesce(("
+    "  SELECT json_agg(" EXT_JSON("e") " ORDER BY e.name) FROM "
+    "  external_mcp_sources e WHERE e.server_id = $1::uuid), '[]')) "
+    "  ELSE api_error('not_found', 'no such server') END";
+
+/* $1 source id */
+const char SQL_EXT_GET_RESPOND[] =
+    "SELECT 200, " EXT_JSON("e") "::jsonb || jsonb_build_object("
+    "  'discovered_tools', coalesce((SELECT jsonb_agg(jsonb_build_object("
+    "  'name', x ->> 'name', 'description', coalesce(x ->> 'description', "
+    "  ''), 'input_schema', x -> 'inputSchema', 'imported', EXISTS (SELECT "
+    "  1 FROM tools t WHERE t.external_source_id = e.id AND "
+    "  t.external_tool_name = x ->> 'name'))) FROM "
+    "  jsonb_array_elements(e.discovered_tools) x), '[]')) "
+    "FROM external_mcp_sources e WHERE e.id = $1::uuid";
+
+/* $1 source id, $2 actor, $3 request id */
+const char SQL_EXT_DELETE_RESPOND[] =
+    "WITH d AS (DELETE FROM external_mcp_sources WHERE id = $1::uuid "
+    "  RETURNING *), "
+    "a AS (SELECT audit($2, 'external_source.delete', 'external source "
+    "  deleted', jsonb_build_object('name', name), $3, server_id) FROM d) "
+    "SELECT CASE WHEN EXISTS (SELECT 1 FROM d) THEN 200 ELSE 404 END, "
+    "  CASE WHEN EXISTS (SELECT 1 FROM d) THEN json_build_object("
+    "  'deleted', true) ELSE api_error('not_found', 'no such external "
+    "  source') END FROM (SELECT count(*) FROM a) x";
+
+/* The REST twin of SQL_MGMT_EXTERNAL_ADD_RESPOND, with the admin as actor.
+ * $1 server id, $2 name, $3 url, $4 auth_type, $5 secret name,
+ * $6 header name, $7 transport, $8 request id, $9 actor */
+const char SQL_EXT_CREATE_RESPOND[] =
+    "WITH s AS (SELECT id FROM servers WHERE id = $1::uuid), "
+    "ins AS (INSERT INTO external_mcp_sources (server_id, name, url, "
+    "  auth_type, auth_secret_name, auth_header_name, transport_type) "
+    "  SELECT s.id, $2, $3, $4, nullif($5, ''), nullif($6, ''), $7 FROM s "
+    "  ON CONFLICT (server_id, name) DO NOTHING RETURNING *), "
+    "a AS (SELECT audit($9, 'external_source.add', 'external source "
+    "  added', jsonb_build_object('name', name, 'url', url), $8, "
+    "  server_id) FROM ins) "
+    "SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM s) THEN 404 "
+    "  WHEN NOT EXISTS (SELECT 1 FROM ins) THEN 409 ELSE 201 END, "
+    "  CASE WHEN NOT EXISTS (SELECT 1 FROM s) THEN api_error('not_found', "
+    "  'no such server') WHEN NOT EXISTS (SELECT 1 FROM ins) THEN "
+    "  api_error('conflict', 'a source with that name exists') ELSE "
+    "  (SELECT " EXT_JSON("ins") " FROM ins) END FROM (SELECT count(*) "
+    "  FROM a) x";

@@ -1,0 +1,55 @@
+/*
+ * extclient: the MCP client MCPbox uses to reach external MCP sources
+ * (Streamable HTTP and the legacy HTTP+SSE transport) over libcurl.
+ *
+ * A job runs on its own thread so a slow or silent source never blocks a
+ * worker's event loop; the thread hands the finished job back through a
+ * pipe that the loop watches, and the request that started it is woken.
+ * Everything a thread touches is copied into the job first.
+ *
+ * Outbound rules (the same table as the sandbox broker, core/netaddr.c):
+ * the host is resolved once and refused if any answer is never-reachable
+ * (link-local/metadata, multicast, reserved...) or private (RFC 1918,
+ * loopback, ULA) unless an admin approved that host as network access for
+ * the server; plain http only to approved hosts; the address is pinned
+ * with CURLOPT_RESOLVE and checked again when the socket opens; redirects
+ * are never followed; a legacy SSE endpoint must stay on the same origin.
+ * Loopback for tests is just that approval: no switch exists.
+ *
+ * Per worker: Streamable HTTP sessions are pooled (bounded, aged out) and
+ * each source has a circuit breaker that opens after consecutive
+ * transport failures and lets one probe through after a cool-down.
+ */
+#ifndef MCPBOX_EXTCLIENT_H
+#define MCPBOX_EXTCLIENT_H
+
+#include <kore/kore.h>
+#include <kore/http.h>
+
+#include <jansson.h>
+
+enum ext_op {
+	EXT_LIST,	/* initialize + tools/list, all pages */
+	EXT_CALL,	/* initialize (or pooled session) + tools/call */
+};
+
+struct ext_job;
+
+/*
+ * `src` (stolen): {"id","url","transport":"streamable_http"|"sse",
+ * "auth_header":name|null, "auth_value":secret|null,
+ * "approved":[{"host","port"}]}. `args` is copied. The job is answered
+ * immediately (done) when the breaker is open or the worker is busy.
+ */
+struct ext_job	*ext_job_start(struct http_request *, enum ext_op, json_t *src,
+		    const char *tool, json_t *args, int timeout_ms);
+int		ext_job_done(const struct ext_job *);
+/* The tools array (EXT_LIST) or the CallToolResult (EXT_CALL); NULL on
+ * failure. Owned by the job. */
+json_t		*ext_job_result(const struct ext_job *);
+/* A message safe to show: no addresses, paths or secrets of ours. */
+const char	*ext_job_error(const struct ext_job *);
+/* Safe while the thread runs: the job is then freed when it finishes. */
+void		ext_job_free(struct ext_job *);
+
+#endif

@@ -1,0 +1,267 @@
+"""External MCP sources end to end: @modelcontextprotocol/server-everything
+(pinned in tests/external/, installed outside the repository) and a small
+bearer-protected MCP server, both on loopback. Loopback is reachable only
+because the admin approves 127.0.0.1 as network access for the server:
+the same decision a real deployment makes for a private host."""
+import http.server
+import json
+import os
+import socket
+import subprocess
+import threading
+import time
+import unittest
+
+import apiclient
+import harness
+from test_mcp import Probe
+
+FIXTURES = os.path.join(harness.ROOT, "tests", "external")
+TOKEN = "bearer-token-for-tests-7f3a"
+
+
+def everything_dir():
+    """npm ci of the pinned fixture into the tool cache (once)."""
+    with open(os.path.join(FIXTURES, "package.json")) as f:
+        ver = json.load(f)["dependencies"]["@modelcontextprotocol/server-everything"]
+    cache = os.environ.get("MCPBOX_TOOL_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"),
+        "mcpbox-tools")
+    d = os.path.join(cache, f"server-everything-{ver}")
+    main = os.path.join(d, "node_modules", "@modelcontextprotocol",
+                        "server-everything", "dist", "index.js")
+    if not os.path.exists(main):
+        os.makedirs(d, exist_ok=True)
+        for f in ("package.json", "package-lock.json"):
+            with open(os.path.join(FIXTURES, f), "rb") as src, \
+                    open(os.path.join(d, f), "wb") as dst:
+                dst.write(src.read())
+        subprocess.check_call(["npm", "ci", "--silent", "--no-audit",
+                               "--no-fund"], cwd=d)
+    return main
+
+
+def wait_port(port, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.5).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"nothing listens on {port}")
+
+
+class BearerMcp(http.server.BaseHTTPRequestHandler):
+    """Just enough Streamable HTTP MCP: JSON answers, a session id, two
+    pages of tools, and a 401 unless the bearer token is right."""
+    calls = []
+
+    def log_message(self, *a):
+        pass
+
+    def answer(self, code, body=None, headers=()):
+        data = json.dumps(body).encode() if body is not None else b""
+        self.send_response(code)
+        for k, v in headers:
+            self.send_header(k, v)
+        if body is not None:
+            self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_POST(self):
+        msg = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        if self.headers.get("Authorization") != "Bearer " + TOKEN:
+            return self.answer(401, {"error": "unauthorized"})
+        m = msg.get("method")
+        BearerMcp.calls.append(m)
+        if m == "initialize":
+            return self.answer(200, {"jsonrpc": "2.0", "id": msg["id"], "result": {
+                "protocolVersion": "2025-03-26", "capabilities": {"tools": {}},
+                "serverInfo": {"name": "bearer-test", "version": "1"}}},
+                [("Mcp-Session-Id", "sess-1")])
+        if self.headers.get("Mcp-Session-Id") != "sess-1":
+            return self.answer(400, {"error": "no session"})
+        if "id" not in msg:
+            return self.answer(202)
+        if m == "tools/list":
+            cursor = (msg.get("params") or {}).get("cursor")
+            if cursor is None:
+                res = {"tools": [{"name": "whoami", "description": "who",
+                                  "inputSchema": {"type": "object", "properties": {
+                                      "x": {"type": "string"}}}}],
+                       "nextCursor": "page2"}
+            else:
+                res = {"tools": [{"name": "Fail-Always", "inputSchema": {
+                    "type": "object"}}]}
+        elif m == "tools/call":
+            p = msg["params"]
+            if p["name"] == "Fail-Always":
+                res = {"content": [{"type": "text", "text": "it failed"}],
+                       "isError": True}
+            else:
+                res = {"content": [{"type": "text", "text": "you are " + p[
+                    "arguments"].get("x", "?")}],
+                       "structuredContent": {"who": p["arguments"].get("x")}}
+        else:
+            return self.answer(200, {"jsonrpc": "2.0", "id": msg["id"], "error": {
+                "code": -32601, "message": "no such method"}})
+        return self.answer(200, {"jsonrpc": "2.0", "id": msg["id"], "result": res})
+
+
+class ExternalSourcesTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.c = apiclient.shared()
+        cls.srv = harness.SHARED["server"]
+        cls.mcp = f"http://localhost:{cls.srv.port}/mcp"
+        cls.probe = Probe(cls.mcp)
+        main = everything_dir()
+        cls.procs = []
+        cls.ports = {}
+        for mode in ("streamableHttp", "sse"):
+            port = harness.free_port()
+            cls.procs.append(subprocess.Popen(
+                ["node", main, mode], env=dict(os.environ, PORT=str(port)),
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                start_new_session=True))
+            cls.ports[mode] = port
+        cls.bearer = http.server.ThreadingHTTPServer(("127.0.0.1", 0), BearerMcp)
+        threading.Thread(target=cls.bearer.serve_forever, daemon=True).start()
+        for p in cls.ports.values():
+            wait_port(p)
+
+    @classmethod
+    def tearDownClass(cls):
+        for p in cls.procs:
+            p.terminate()
+            p.wait(10)
+        cls.bearer.shutdown()
+
+    def mcpcall(self, name, args):
+        rc, res, err = self.probe.call(name, args)
+        self.assertIsNotNone(res, err)
+        return rc, res
+
+    def server_with_source(self, url, approve_port=None, **extra):
+        s = apiclient.make_server(self.c, "ext")
+        if approve_port is not None:
+            st, _, body = self.c.post(f"/api/servers/{s['id']}/allowed-hosts",
+                                      {"host": "127.0.0.1", "port": approve_port})
+            self.assertIn(st, (200, 201), body)
+        body = dict({"name": "src", "url": url}, **extra)
+        st, _, src = self.c.post(f"/api/servers/{s['id']}/external-sources", body)
+        self.assertEqual(st, 201, src)
+        return s, src
+
+    def approve_and_start(self, server, tool_id):
+        st, _, body = self.c.post(f"/api/approvals/tools/{tool_id}/action",
+                                  {"action": "approve"})
+        self.assertEqual(st, 200, body)
+        st, _, body = self.c.post(f"/api/servers/{server['id']}/start")
+        self.assertEqual(st, 200, body)
+
+    def test_01_loopback_refused_without_approval(self):
+        port = self.ports["streamableHttp"]
+        _, src = self.server_with_source(f"http://127.0.0.1:{port}/mcp")
+        st, _, body = self.c.post(f"/api/external-sources/{src['id']}/discover")
+        self.assertEqual(st, 502, body)
+        self.assertIn("approve", body["error"]["message"])
+        st, _, body = self.c.get(f"/api/external-sources/{src['id']}")
+        self.assertEqual(body["status"], "error")
+
+    def test_02_everything_discover_import_call(self):
+        port = self.ports["streamableHttp"]
+        s, src = self.server_with_source(f"http://127.0.0.1:{port}/mcp",
+                                         approve_port=port)
+        rc, res = self.mcpcall("mcpbox_discover_external_tools",
+                               {"source_id": src["id"]})
+        self.assertEqual(rc, 0, res)
+        names = [t["name"] for t in res["structuredContent"]["tools"]]
+        self.assertIn("echo", names)
+        rc, res = self.mcpcall("mcpbox_list_external_sources",
+                               {"server_id": s["id"]})
+        self.assertEqual(res["structuredContent"]["sources"][0]["tool_count"],
+                         len(names))
+        rc, res = self.mcpcall("mcpbox_import_external_tools",
+                               {"source_id": src["id"], "tool_names": ["echo", "nope"]})
+        self.assertEqual(rc, 0, res)
+        out = res["structuredContent"]
+        self.assertEqual(out["not_found"], ["nope"])
+        tool = out["imported"][0]
+        self.assertEqual(tool["approval_status"], "draft")
+        # A draft is not callable; approved, it forwards to the source.
+        rc, res = self.mcpcall(f"{s['name']}__echo", {"message": "hi"})
+        self.assertEqual(rc, 2, res)
+        self.approve_and_start(s, tool["tool_id"])
+        for i in range(3):  # the second and third reuse the pooled session
+            rc, res = self.mcpcall(f"{s['name']}__echo", {"message": f"hello {i}"})
+            self.assertEqual(rc, 0, res)
+            self.assertIn(f"hello {i}", res["content"][0]["text"])
+        st, _, logs = self.c.get(f"/api/tools/{tool['tool_id']}/logs")
+        self.assertEqual(st, 200, logs)
+
+    def test_03_legacy_sse_transport(self):
+        port = self.ports["sse"]
+        s, src = self.server_with_source(f"http://127.0.0.1:{port}/sse",
+                                         approve_port=port, transport_type="sse")
+        st, _, body = self.c.post(f"/api/external-sources/{src['id']}/discover")
+        self.assertEqual(st, 200, body)
+        self.assertIn("echo", [t["name"] for t in body["tools"]])
+        st, _, body = self.c.post(f"/api/external-sources/{src['id']}/import",
+                                  {"tool_names": ["echo"]})
+        self.assertEqual(st, 200, body)
+        self.approve_and_start(s, body["imported"][0]["tool_id"])
+        rc, res = self.mcpcall(f"{s['name']}__echo", {"message": "over sse"})
+        self.assertEqual(rc, 0, res)
+        self.assertIn("over sse", res["content"][0]["text"])
+
+    def test_04_bearer_source(self):
+        port = self.bearer.server_address[1]
+        s, src = self.server_with_source(
+            f"http://127.0.0.1:{port}/mcp", approve_port=port,
+            auth_type="bearer", auth_secret_name="SRC_TOKEN")
+        st, _, body = self.c.post(f"/api/servers/{s['id']}/secrets",
+                                  {"key": "SRC_TOKEN"})
+        self.assertEqual(st, 201, body)
+        st, _, body = self.c.post(f"/api/external-sources/{src['id']}/discover")
+        self.assertEqual(st, 409, body)
+        self.assertIn("not set", body["error"]["message"])
+        st, _, body = self.c.put(f"/api/servers/{s['id']}/secrets/SRC_TOKEN",
+                                 {"value": "wrong-token-value"})
+        self.assertEqual(st, 200, body)
+        st, _, body = self.c.post(f"/api/external-sources/{src['id']}/discover")
+        self.assertEqual(st, 502, body)
+        self.assertIn("401", body["error"]["message"])
+        self.c.put(f"/api/servers/{s['id']}/secrets/SRC_TOKEN", {"value": TOKEN})
+        st, _, body = self.c.post(f"/api/external-sources/{src['id']}/discover")
+        self.assertEqual(st, 200, body)
+        # Both pages of tools/list.
+        self.assertEqual(sorted(t["name"] for t in body["tools"]),
+                         ["Fail-Always", "whoami"])
+        st, _, body = self.c.post(f"/api/external-sources/{src['id']}/import",
+                                  {"tool_names": ["whoami", "Fail-Always"]})
+        self.assertEqual(st, 200, body)
+        ids = {t["external_tool_name"]: t for t in body["imported"]}
+        self.assertEqual(ids["Fail-Always"]["name"], "fail_always")
+        for t in ids.values():
+            self.approve_and_start(s, t["tool_id"])
+        rc, res = self.mcpcall(f"{s['name']}__whoami", {"x": "alice"})
+        self.assertEqual(rc, 0, res)
+        self.assertEqual(res["structuredContent"], {"who": "alice"})
+        rc, res = self.mcpcall(f"{s['name']}__fail_always", {})
+        self.assertEqual(rc, 2, res)
+        self.assertIn("it failed", res["content"][0]["text"])
+        # The token never shows up in what MCPbox returns.
+        st, _, body = self.c.get(f"/api/external-sources/{src['id']}")
+        self.assertNotIn(TOKEN, json.dumps(body))
+        st, _, body = self.c.delete(f"/api/external-sources/{src['id']}")
+        self.assertEqual(st, 200, body)
+        rc, res = self.mcpcall(f"{s['name']}__whoami", {"x": "bob"})
+        self.assertEqual(rc, 2, res)
+
+
+if __name__ == "__main__":
+    unittest.main()
