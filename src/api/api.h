@@ -160,14 +160,15 @@ int	api_dashboard(struct http_request *, struct api_ctx *);
 int	api_export(struct http_request *, struct api_ctx *);
 int	api_import(struct http_request *, struct api_ctx *);
 
+int	api_remote_get(struct http_request *, struct api_ctx *);
+int	api_remote_put(struct http_request *, struct api_ctx *);
+int	api_remote_client_revoke(struct http_request *, struct api_ctx *);
+
 int	api_external_list(struct http_request *, struct api_ctx *);
 int	api_external_create(struct http_request *, struct api_ctx *);
 int	api_external_get(struct http_request *, struct api_ctx *);
 int	api_external_delete(struct http_request *, struct api_ctx *);
 int	api_external_discover(struct http_request *, struct api_ctx *);
 int	api_external_import(struct http_request *, struct api_ctx *);
-
-int	api_remote_get(struct http_request *, struct api_ctx *);
-int	api_remote_client_revoke(struct http_request *, struct api_ctx *);
 
 #endif

@@ -1,7 +1,11 @@
 /*
  * Remote access settings for the panel (docs/REMOTE-ACCESS.md): the public
  * URL and the front doors come from the environment and are shown, not
- * edited; the registered OAuth clients are listed and can be revoked.
+ * edited; the registered OAuth clients are listed and can be revoked. The
+ * one remote setting kept in the database, whether remote callers may
+ * edit tools, is the security policy's remote_tool_editing: PUT writes it
+ * through the same statement as the settings route, so the audit trail
+ * and the gateway's policy cache see one setting, not two.
  * Never reachable remotely: api_dispatch refuses the public host.
  */
 #include <string.h>
@@ -10,8 +14,16 @@
 #include "db/sql.h"
 #include "oauth/oauth.h"
 
+static int	remote_send(struct http_request *, struct api_ctx *);
+
 int
 api_remote_get(struct http_request *req, struct api_ctx *c)
+{
+	return (remote_send(req, c));
+}
+
+static int
+remote_send(struct http_request *req, struct api_ctx *c)
 {
 	json_t		*o, *doors, *emails;
 	const char	*p[1];
@@ -63,4 +75,74 @@ api_remote_client_revoke(struct http_request *req, struct api_ctx *c)
 	p[0] = c->param[0];
 	p[1] = c->actor;
 	return (api_sql_respond(req, c, SQL_REMOTE_CLIENT_REVOKE_RESPOND, 1, p));
+}
+
+/* Fields of GET that come from the environment: named so a PUT says so. */
+static const char *const env_fields[][2] = {
+	{ "public_url", "MCPBOX_PUBLIC_URL" },
+	{ "resource", "MCPBOX_PUBLIC_URL" },
+	{ "front_doors", "MCPBOX_PUBLIC_URL, MCPBOX_CF_ACCESS_* and "
+	    "MCPBOX_SERVICE_TOKEN" },
+	{ "cloudflare_access", "MCPBOX_CF_ACCESS_TEAM_DOMAIN and "
+	    "MCPBOX_CF_ACCESS_AUD" },
+	{ "allowed_emails", "MCPBOX_REMOTE_EMAILS" },
+};
+
+int
+api_remote_put(struct http_request *req, struct api_ctx *c)
+{
+	static const char *const allowed[] = { "remote_tool_editing",
+	    "public_url", "resource", "front_doors", "cloudflare_access",
+	    "allowed_emails", NULL };
+	const char	*v, *p[3];
+	json_t		*fields;
+	enum db_status	st;
+	char		msg[160];
+	size_t		i;
+
+	if (c->step == 0) {
+		if (api_body(req, c) == -1)
+			return (KORE_RESULT_OK);
+		fields = json_object();
+		api_fields_only(c->body, allowed, fields);
+		for (i = 0; i < sizeof(env_fields) / sizeof(env_fields[0]);
+		    i++) {
+			if (json_object_get(c->body, env_fields[i][0]) == NULL)
+				continue;
+			(void)snprintf(msg, sizeof(msg), "set by the environment "
+			    "(%s); change it there and restart",
+			    env_fields[i][1]);
+			json_object_set_new(fields, env_fields[i][0],
+			    json_string(msg));
+		}
+		v = NULL;
+		api_field_str(c->body, "remote_tool_editing", 1, 16, &v, fields);
+		if (v != NULL && strcmp(v, "enabled") != 0 &&
+		    strcmp(v, "disabled") != 0)
+			json_object_set_new(fields, "remote_tool_editing",
+			    json_string("enabled or disabled"));
+		if (json_object_size(fields) > 0)
+			return (api_invalid(req, fields));
+		json_decref(fields);
+		c->scratch = json_pack("{s:{s:s}}", "changes",
+		    "remote_tool_editing", v);
+		c->step = 1;
+	}
+	if (c->step == 1) {
+		char	*text;
+
+		text = json_dumps(json_object_get(c->scratch, "changes"),
+		    JSON_COMPACT);
+		p[0] = text;
+		p[1] = c->actor;
+		p[2] = ((struct hx *)http_state_get(req))->request_id;
+		st = api_sql(req, c, SQL_SETTINGS_POLICY_PATCH_RESPOND, 3, p);
+		free(text);
+		if (st == DB_PENDING)
+			return (KORE_RESULT_RETRY);
+		if (st == DB_FAILED)
+			return (api_db_error(req, c));
+		api_next(c);
+	}
+	return (remote_send(req, c));
 }

@@ -88,7 +88,8 @@ const char SQL_OAUTH_REVOKE[] =
 
 /* GET /api/remote: $1 the settings part (JSON built from the config). */
 const char SQL_REMOTE_GET_RESPOND[] =
-    "SELECT 200, $1::jsonb || jsonb_build_object('clients', "
+    "SELECT 200, $1::jsonb || jsonb_build_object('remote_tool_editing', "
+    "    policy('remote_tool_editing'), 'clients', "
     "    coalesce((SELECT jsonb_agg(jsonb_build_object('id', c.id, "
     "    'client_name', c.client_name, 'redirect_uris', c.redirect_uris, "
     "    'created_at', c.created_at, 'last_used_at', c.last_used_at, "

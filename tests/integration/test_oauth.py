@@ -471,6 +471,33 @@ class OAuthTest(unittest.TestCase):
                                headers=self.admin)
         self.assertEqual(st, 404)
 
+    def test_27_remote_settings_put(self):
+        st, _, body = self.s.json("PUT", "/api/remote",
+                                  {"public_url": "https://x.example"},
+                                  headers=self.admin)
+        self.assertEqual(st, 422, body)
+        self.assertIn("MCPBOX_PUBLIC_URL", json.dumps(body))
+        st, _, body = self.s.json("PUT", "/api/remote",
+                                  {"remote_tool_editing": "maybe"},
+                                  headers=self.admin)
+        self.assertEqual(st, 422, body)
+        st, _, body = self.s.json("PUT", "/api/remote",
+                                  {"remote_tool_editing": "enabled"},
+                                  headers=self.admin)
+        self.assertEqual(st, 200, body)
+        self.assertEqual(body["remote_tool_editing"], "enabled")
+        self.assertEqual(set(body["front_doors"]),
+                         {"oauth", "cloudflare_access", "service_token"})
+        st, _, body = self.s.json("PUT", "/api/remote",
+                                  {"remote_tool_editing": "disabled"},
+                                  headers=self.admin)
+        self.assertEqual(body["remote_tool_editing"], "disabled")
+        # Never on the public host, whatever the token.
+        st, _, _ = self.pub_req("PUT", "/api/remote",
+                                {"remote_tool_editing": "enabled"},
+                                headers=self.admin)
+        self.assertEqual(st, 404)
+
     # -- Cloudflare Access ----------------------------------------------
 
     def test_30_access_jwt(self):
