@@ -103,11 +103,6 @@ const struct api_route api_routes[] = {
 	{ G, "/api/export", "export", api_export, 0 },
 	{ P, "/api/import", "import", api_import, 0 },
 
-	/* Outside /api, routed here for the same admin check (ops/). */
-	{ G, "/health/circuits", "health_circuits", ops_circuits, 1 },
-	{ P, "/health/circuits/reset", "health_circuits_reset",
-	    ops_circuits_reset, 0 },
-
 	{ G, "/api/remote", "remote_get", api_remote_get, 0 },
 	{ U, "/api/remote", "remote_put", api_remote_put, 0 },
 	{ D, "/api/remote/clients/:id", "remote_client_revoke",
