@@ -28,7 +28,7 @@ CORE_SRC	:= $(wildcard src/core/*.c)
 UNIT_TESTS	:= $(wildcard tests/unit/test_*.c)
 
 .PHONY: all deps build run test test-unit test-sandbox test-integration \
-	bench clean
+	test-e2e bench clean
 
 all: build
 
@@ -40,10 +40,16 @@ build: deps $(APP) sandbox-build
 src/db/migrations_embed.c: $(MIGRATIONS) scripts/embed-migrations
 	scripts/embed-migrations src/db/migrations > $@.tmp && mv $@.tmp $@
 
+# The /static/<name> lookup table; assets/ as a prerequisite catches files
+# added or removed, not only changed.
+src/http/assets_table.c: assets $(wildcard assets/*) scripts/embed-assets-table
+	scripts/embed-assets-table assets > $@.tmp && mv $@.tmp $@
+
 # kodev names the app after its directory and rebuilds only .c files whose
 # mtime changed, so build in build/mcpbox/ and start clean when a header or
 # the config changed.
-$(APP): $(APP_SRC) src/db/migrations_embed.c conf/build.conf
+$(APP): $(APP_SRC) src/db/migrations_embed.c src/http/assets_table.c \
+    conf/build.conf
 	@dups=$$(find src -name '*.c' -printf '%f\n' | sort | uniq -d); \
 	    if [ -n "$$dups" ]; then echo "kodev needs unique .c basenames" \
 	    "under src/: $$dups" >&2; exit 1; fi
@@ -92,7 +98,10 @@ $(BUILD)/integration/migrate_check: tests/integration/migrate_check.c \
 test-integration: build $(BUILD)/integration/migrate_check
 	@python3 tests/integration/run.py
 
-test: build test-unit test-sandbox test-integration
+test-e2e: build
+	@python3 tests/e2e/run.py
+
+test: build test-unit test-sandbox test-integration test-e2e
 	@echo "make test: all suites passed"
 
 bench: build
@@ -100,5 +109,5 @@ bench: build
 	@python3 bench/gateway.py 1000
 
 clean:
-	rm -rf $(BUILD) src/db/migrations_embed.c
+	rm -rf $(BUILD) src/db/migrations_embed.c src/http/assets_table.c
 	@if [ -f sandbox/Makefile ]; then $(MAKE) -C sandbox clean; fi

@@ -1,0 +1,185 @@
+// Approvals: the review queues. Tools show their full code and a diff
+// against the version last approved; modules and hosts show what was
+// asked for and why. Approve, reject (a reason is required: it is what
+// the tool's author reads next), revoke, and the same in bulk.
+import { api, qs } from "./api.js";
+import { h, clear, loading, errorBox, empty, badge, tabs, toast, confirmDialog, pager, ago, fmtTime, connectHelp } from "./ui.js";
+import { codeView } from "./highlight.js";
+import { diffView } from "./diff.js";
+
+const KINDS = {
+  tools: { path: "tools", statuses: ["pending_review", "draft", "approved", "rejected", "all"], def: "pending_review", noun: "tool" },
+  modules: { path: "modules", statuses: ["pending", "approved", "rejected", "all"], def: "pending", noun: "module request" },
+  network: { path: "network", statuses: ["pending", "approved", "rejected", "all"], def: "pending", noun: "network request" },
+};
+
+export async function render(root, params) {
+  const kind = KINDS[params.tab];
+  root.append(h("div", { class: "page-head" }, h("h1", null, "Approvals")));
+  const counts = {};
+  try {
+    const st = await api.get("/api/approvals/stats");
+    counts.tools = st.tools.pending_review;
+    counts.modules = st.modules.pending;
+    counts.network = st.network.pending;
+  } catch {
+    // The tabs work without their counts.
+  }
+  const label = (k, l) => (counts[k] ? `${l} (${counts[k]})` : l);
+  root.append(tabs([["tools", label("tools", "Tools")], ["modules", label("modules", "Modules")], ["network", label("network", "Network")]],
+    params.tab, (k) => `#/approvals/${k}`));
+  const status = h("select", { name: "status", "aria-label": "Status" },
+    kind.statuses.map((s) => h("option", { value: s, selected: s === kind.def }, s === "all" ? "all" : s.replace("_", " "))));
+  const search = h("input", { type: "search", name: "search", placeholder: "Search", "aria-label": "Search" });
+  const bulkBar = h("div", { class: "bulk", hidden: true });
+  const out = h("div", { class: "queue" });
+  root.append(h("div", { class: "toolbar" }, status, search), bulkBar, out);
+  let page = 1;
+  let timer;
+  status.addEventListener("change", () => {
+    page = 1;
+    load();
+  });
+  search.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      page = 1;
+      load();
+    }, 250);
+  });
+  const selected = new Set();
+
+  async function act(id, action, item) {
+    let reason;
+    if (action === "reject") {
+      const r = await confirmDialog({ title: `Reject ${item}?`, message: "Say what must change; the author reads this.", confirm: "Reject", danger: true, reason: true });
+      if (!r) return;
+      reason = r.reason;
+    } else if (action === "revoke") {
+      const r = await confirmDialog({ title: `Revoke approval of ${item}?`, message: "It stops being usable until approved again.", confirm: "Revoke", danger: true });
+      if (!r) return;
+    }
+    try {
+      if (action === "revoke") await api.post(`/api/approvals/${kind.path}/${id}/revoke`, {});
+      else await api.post(`/api/approvals/${kind.path}/${id}/action`, reason ? { action, reason } : { action });
+      toast(`${item}: ${action === "approve" ? "approved" : action === "reject" ? "rejected" : "approval revoked"}.`);
+      load();
+    } catch (e) {
+      toast(e.message, "error");
+    }
+  }
+
+  async function bulk(action) {
+    const ids = [...selected];
+    let reason;
+    const r = await confirmDialog({ title: `${action === "approve" ? "Approve" : "Reject"} ${ids.length} ${kind.noun}${ids.length > 1 ? "s" : ""}?`,
+      message: action === "approve" ? "Each becomes usable at once." : "The same reason goes to each.",
+      confirm: action === "approve" ? "Approve all" : "Reject all", danger: action !== "approve", reason: action === "reject" });
+    if (!r) return;
+    reason = r.reason;
+    try {
+      const res = await api.post(`/api/approvals/${kind.path}/bulk-action`, reason ? { ids, action, reason } : { ids, action });
+      toast(res && res.failed ? `${res.succeeded ?? ids.length - res.failed} done, ${res.failed} not possible.` : "Done.");
+      selected.clear();
+      load();
+    } catch (e) {
+      toast(e.message, "error");
+    }
+  }
+
+  function paintBulk() {
+    clear(bulkBar);
+    bulkBar.hidden = selected.size === 0;
+    if (!selected.size) return;
+    const a = h("button", { type: "button", class: "btn btn-primary btn-small" }, "Approve selected");
+    const r = h("button", { type: "button", class: "btn btn-danger btn-small" }, "Reject selected");
+    a.addEventListener("click", () => bulk("approve"));
+    r.addEventListener("click", () => bulk("reject"));
+    bulkBar.append(h("span", null, `${selected.size} selected`), a, r);
+  }
+
+  function actions(x, st, name) {
+    const box = h("div", { class: "actions" });
+    const btn = (label, action, cls) => {
+      const b = h("button", { type: "button", class: `btn btn-small ${cls || ""}`, dataset: { action } }, label);
+      b.addEventListener("click", () => act(x.id, action, name));
+      box.append(b);
+    };
+    const pending = st === "pending_review" || st === "pending";
+    if (pending || st === "draft" || (kind.path === "tools" && st === "rejected")) btn("Approve", "approve", "btn-primary");
+    if (pending) btn("Reject", "reject", "btn-danger");
+    if (st === "approved") btn("Revoke", "revoke", "btn-danger-ghost");
+    return box;
+  }
+
+  function pick(x) {
+    const cb = h("input", { type: "checkbox", checked: selected.has(x.id), "aria-label": "Select" });
+    cb.addEventListener("change", () => {
+      if (cb.checked) selected.add(x.id);
+      else selected.delete(x.id);
+      paintBulk();
+    });
+    return cb;
+  }
+
+  function toolCard(t) {
+    const diffs = t.approved_code !== null && t.approved_code !== undefined && t.approved_code !== t.python_code;
+    const view = h("div");
+    const showCode = () => clear(view).append(codeView(t.python_code, { testid: "review-code" }));
+    const showDiff = () => clear(view).append(diffView(t.approved_code, t.python_code, { oldLabel: `approved v${t.approved_version}`, newLabel: `v${t.current_version}` }));
+    const switcher = diffs ? h("div", { class: "seg" },
+      h("button", { type: "button", class: "btn btn-small", onclick: showDiff }, "Changes since approved"),
+      h("button", { type: "button", class: "btn btn-small", onclick: showCode }, "Full code")) : null;
+    if (diffs) showDiff();
+    else showCode();
+    return h("article", { class: "card review", dataset: { tool: t.name, id: t.id } },
+      h("div", { class: "card-head" },
+        h("label", { class: "pick" }, pick(t), h("h2", null, t.name)),
+        badge(t.approval_status, "tool-status")),
+      h("div", { class: "muted small" }, "server ", h("a", { href: `#/servers/${t.server_id}/tools/${t.id}` }, t.server_name),
+        ` · v${t.current_version} · by ${t.created_by || "—"}`, t.approval_requested_at ? ` · asked ${ago(t.approval_requested_at)}` : ""),
+      t.description ? h("p", null, t.description) : null,
+      t.publish_notes ? h("blockquote", null, t.publish_notes) : null,
+      t.rejection_reason ? h("p", { class: "muted" }, "Rejected: ", t.rejection_reason) : null,
+      t.approved_code === null || t.approved_code === undefined ? h("p", { class: "muted small" }, "Never approved before: this is all new code.") : null,
+      switcher, view, actions(t, t.approval_status, t.name));
+  }
+
+  function requestCard(r) {
+    const what = kind.path === "modules" ? r.module_name : r.port ? `${r.host}:${r.port}` : r.host;
+    return h("article", { class: "card review", dataset: { request: what } },
+      h("div", { class: "card-head" }, h("label", { class: "pick" }, pick(r), h("h2", null, h("code", null, what))), badge(r.status)),
+      h("div", { class: "muted small" }, r.tool_name ? `tool ${r.tool_name} · ` : "", "server ", r.server_name || "—",
+        ` · by ${r.requested_by || "—"} · ${fmtTime(r.created_at)}`),
+      r.justification ? h("p", null, r.justification) : null,
+      r.refused ? h("p", { class: "error-box" }, "This module can never be allowed: it reaches the system or the interpreter.") : null,
+      r.rejection_reason ? h("p", { class: "muted" }, "Rejected: ", r.rejection_reason) : null,
+      actions(r, r.status, what));
+  }
+
+  async function load() {
+    clear(out).append(loading());
+    paintBulk();
+    let d;
+    try {
+      d = await api.get(`/api/approvals/${kind.path}` + qs({ status: status.value, search: search.value.trim(), page, page_size: 20 }));
+    } catch (e) {
+      return void clear(out).append(errorBox(e));
+    }
+    clear(out);
+    if (!d.items.length) {
+      const what = params.tab === "tools" ? "tools" : params.tab === "modules" ? "module requests" : "network requests";
+      out.append(empty(`No ${status.value === "all" ? "" : status.value.replace("_", " ") + " "}${what}`,
+        params.tab === "tools" ? connectHelp()
+          : h("p", null, params.tab === "modules" ? "Tools ask for Python modules with mcpbox_request_module; the requests wait here."
+            : "Tools ask to reach a host with mcpbox_request_network_access; the requests wait here.")));
+      return;
+    }
+    out.append(h("div", { class: "stack", dataset: { testid: "queue" } }, d.items.map((x) => (params.tab === "tools" ? toolCard(x) : requestCard(x)))),
+      pager(d, (p) => {
+        page = p;
+        load();
+      }));
+  }
+  await load();
+}

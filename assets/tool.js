@@ -1,0 +1,116 @@
+// One tool: its code (highlighted), status, version history with a diff of
+// any version against the current code, rollback, enable/disable, delete,
+// and its own execution logs.
+import { api, qs } from "./api.js";
+import { h, clear, loading, errorBox, empty, badge, toast, confirmDialog, kv, fmtTime, pager, pretty } from "./ui.js";
+import { codeView } from "./highlight.js";
+import { diffView } from "./diff.js";
+import { logTable } from "./servers.js";
+
+export async function render(root, params) {
+  const top = root.appendChild(loading());
+  let t, versions;
+  try {
+    [t, versions] = await Promise.all([api.get(`/api/tools/${params.id}`), api.get(`/api/tools/${params.id}/versions`)]);
+  } catch (e) {
+    return void top.replaceWith(errorBox(e));
+  }
+  const rerender = () => {
+    clear(root);
+    render(root, params);
+  };
+  const en = h("button", { type: "button", class: "btn" }, t.enabled ? "Disable" : "Enable");
+  en.addEventListener("click", async () => {
+    try {
+      await api.patch(`/api/tools/${t.id}`, { enabled: !t.enabled });
+      toast(`${t.name} ${t.enabled ? "disabled" : "enabled"}.`);
+      rerender();
+    } catch (e) {
+      toast(e.message, "error");
+    }
+  });
+  const del = h("button", { type: "button", class: "btn btn-danger-ghost" }, "Delete");
+  del.addEventListener("click", async () => {
+    const ok = await confirmDialog({ title: `Delete ${t.name}?`, message: "The tool and all its versions are deleted for good.", confirm: "Delete tool", danger: true });
+    if (!ok) return;
+    try {
+      await api.del(`/api/tools/${t.id}`);
+      toast("Tool deleted.");
+      location.hash = `#/servers/${t.server_id}/tools`;
+    } catch (e) {
+      toast(e.message, "error");
+    }
+  });
+  const review = t.approval_status === "approved" ? null
+    : h("a", { class: "btn btn-primary", href: "#/approvals/tools" }, "Review in Approvals");
+  top.replaceWith(h("div", { class: "page-head" },
+    h("div", null, h("div", { class: "crumbs" }, h("a", { href: "#/servers" }, "Servers"), " / ",
+      h("a", { href: `#/servers/${t.server_id}/tools` }, t.server_name), " / "),
+      h("h1", null, t.name, " ", badge(t.approval_status, "tool-status")),
+      t.description ? h("p", { class: "muted" }, t.description) : null),
+    h("div", { class: "actions" }, review, en, del)));
+
+  root.append(h("section", { class: "panel" }, kv([
+    ["Version", "v" + t.current_version],
+    ["Enabled", t.enabled ? "yes" : "no"],
+    ["Timeout", t.timeout_ms ? `${t.timeout_ms} ms` : "server default"],
+    ["Created by", t.created_by || "—"],
+    t.approved_by ? ["Approved", `by ${t.approved_by}, ${fmtTime(t.approved_at)}`] : null,
+    t.rejection_reason ? ["Rejected because", t.rejection_reason] : null,
+    ["MCP name", h("code", null, `${t.server_name}__${t.name}`)],
+  ])));
+  root.append(h("section", { class: "panel" }, h("h2", null, "Code"), codeView(t.python_code, { testid: "tool-code" }),
+    h("details", { class: "schema" }, h("summary", null, "Input schema"), h("pre", { class: "code small" }, pretty(t.input_schema)))));
+
+  const diffBox = h("div", { class: "diff-box" });
+  const vt = h("table", { class: "table" },
+    h("thead", null, h("tr", null, h("th", null, "Version"), h("th", null, "Change"), h("th", null, "Source"), h("th", null, "When"), h("th", null, ""))),
+    h("tbody", null, versions.items.map((v) => {
+      const cur = v.version === t.current_version;
+      const show = h("button", { type: "button", class: "btn btn-small", disabled: cur }, "Diff");
+      show.addEventListener("click", async () => {
+        clear(diffBox).append(loading());
+        try {
+          const old = await api.get(`/api/tools/${t.id}/versions/${v.version}`);
+          clear(diffBox).append(diffView(old.python_code, t.python_code, { oldLabel: `v${v.version}`, newLabel: `v${t.current_version} (current)` }));
+        } catch (e) {
+          clear(diffBox).append(errorBox(e));
+        }
+      });
+      const rb = h("button", { type: "button", class: "btn btn-small", disabled: cur }, "Roll back");
+      rb.addEventListener("click", async () => {
+        const ok = await confirmDialog({ title: `Roll back ${t.name} to v${v.version}?`,
+          message: "This writes a new version with that code. It needs a fresh review before it can run again.", confirm: "Roll back", danger: true });
+        if (!ok) return;
+        try {
+          await api.post(`/api/tools/${t.id}/rollback`, { version: v.version });
+          toast(`Rolled back to v${v.version}; awaiting review.`);
+          rerender();
+        } catch (e) {
+          toast(e.message, "error");
+        }
+      });
+      return h("tr", null, h("td", null, "v" + v.version, cur ? " (current)" : ""), h("td", null, v.change_summary || ""),
+        h("td", { class: "muted" }, v.change_source || ""), h("td", { class: "muted" }, fmtTime(v.created_at)),
+        h("td", { class: "actions" }, show, rb));
+    })));
+  root.append(h("section", { class: "panel" }, h("h2", null, "Version history"), h("div", { class: "table-wrap" }, vt), diffBox));
+
+  const logs = h("div");
+  root.append(h("section", { class: "panel" }, h("h2", null, "Recent calls"), logs));
+  let page = 1;
+  async function loadLogs() {
+    try {
+      const d = await api.get(`/api/tools/${t.id}/logs` + qs({ page, page_size: 10 }));
+      clear(logs);
+      if (!d.items.length) return void logs.append(h("p", { class: "muted" }, "This tool has not been called yet."));
+      logs.append(logTable(d.items), pager(d, (p) => {
+        page = p;
+        loadLogs();
+      }));
+    } catch (e) {
+      clear(logs).append(errorBox(e));
+    }
+  }
+  loadLogs();
+}

@@ -1,0 +1,351 @@
+// The admin panel end to end: headless Chromium (Debian's, driven by
+// playwright-core) against a real server and PostgreSQL, with tools
+// created and called through MCP by the official SDK client.
+//
+//   node tests/e2e/panel.test.mjs http://127.0.0.1:PORT
+//
+// Any console error, uncaught page error or CSP violation fails the run,
+// except HTTP error statuses the test provokes on purpose (expectStatus).
+// Every page is screenshotted into tests/out/screenshots/.
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+
+const BASE = process.argv[2] || "http://127.0.0.1:8000";
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+const SHOTS = path.join(ROOT, "tests", "out", "screenshots");
+const PASSWORD = "correct horse battery staple";
+const SECRET = "sk-live-" + Math.random().toString(36).slice(2) + "-DO-NOT-SHOW";
+const CODE = 'def main(city: str) -> dict:\n    """Tomorrow\'s weather."""\n    return {"city": city, "forecast": "sunny"}\n';
+const CODE2 = 'def main(city: str, days: int = 1) -> dict:\n    # several days now\n    return {"city": city, "forecast": ["sunny"] * days}\n';
+
+fs.mkdirSync(SHOTS, { recursive: true });
+const problems = [];
+const expected = [];
+let step = "start";
+let shotN = 0;
+
+function log(msg) {
+  console.log(`[${((Date.now() - T0) / 1000).toFixed(1)}s] ${msg}`);
+}
+const T0 = Date.now();
+
+// An HTTP error the next request to `urlPart` answers on purpose.
+function expectStatus(urlPart, status) {
+  expected.push({ urlPart, status });
+}
+
+function onConsole(msg) {
+  if (msg.type() !== "error") return;
+  const text = msg.text();
+  const m = text.match(/status of (\d{3})/);
+  const url = (msg.location() && msg.location().url) || "";
+  if (m) {
+    const i = expected.findIndex((e) => url.includes(e.urlPart) && Number(m[1]) === e.status);
+    if (i >= 0) {
+      expected.splice(i, 1);
+      return;
+    }
+  }
+  problems.push(`[${step}] console error: ${text} ${url}`);
+}
+
+async function shot(page, name) {
+  shotN++;
+  await page.screenshot({ path: path.join(SHOTS, `${String(shotN).padStart(2, "0")}-${name}.png`), fullPage: true });
+}
+
+async function go(page, hash, name) {
+  step = name;
+  await page.goto(`${BASE}/${hash}`);
+  await page.waitForSelector("main .page-head, .auth-card");
+  await page.waitForFunction(() => !document.querySelector(".loading"));
+}
+
+async function toastSays(page, text) {
+  await page.locator(".toast", { hasText: text }).first().waitFor();
+}
+
+async function mcpClient() {
+  const client = new Client({ name: "mcpbox-e2e", version: "1.0.0" }, { capabilities: {} });
+  await client.connect(new StreamableHTTPClientTransport(new URL(`${BASE}/mcp`)));
+  return client;
+}
+
+async function mcpCall(client, name, args) {
+  const r = await client.callTool({ name, arguments: args });
+  assert.ok(!r.isError, `${name} failed: ${JSON.stringify(r.content)}`);
+  return r.structuredContent ?? JSON.parse(r.content[0].text);
+}
+
+async function main() {
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), "mcpbox-e2e-chromium-"));
+  // A fresh profile every run: playwright passes it as --user-data-dir.
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: "/usr/bin/chromium",
+    headless: true,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
+      "--no-first-run", "--disable-component-update", "--disable-sync"],
+    viewport: { width: 1280, height: 860 },
+    acceptDownloads: true,
+    colorScheme: "light",
+  });
+  let client;
+  try {
+    await context.exposeBinding("__cspViolation", (_src, v) => problems.push(`[${step}] CSP violation: ${v}`));
+    await context.addInitScript(() => {
+      document.addEventListener("securitypolicyviolation", (e) => {
+        window.__cspViolation(`${e.violatedDirective} blocked ${e.blockedURI} at ${e.sourceFile}:${e.lineNumber}`);
+      });
+    });
+    const page = context.pages()[0] || await context.newPage();
+    page.on("console", onConsole);
+    page.on("pageerror", (e) => problems.push(`[${step}] page error: ${e.message}`));
+    page.setDefaultTimeout(10000);
+
+    // ---- first run: setup, with a server-side field error first
+    step = "setup";
+    await page.goto(BASE + "/");
+    await page.waitForURL(/#\/setup$/);
+    await page.waitForSelector("[data-testid=setup-form]");
+    assert.match(await page.textContent(".auth-card"), /12–128 characters/);
+    const csp = (await page.request.get(BASE + "/static/app.js")).headers()["content-security-policy"];
+    assert.match(csp, /script-src 'self'/);
+    await shot(page, "setup");
+    await page.fill("[name=username]", "9lives");
+    await page.fill("[name=password]", PASSWORD);
+    await page.fill("[name=password2]", PASSWORD);
+    expectStatus("/api/auth/setup", 422);
+    await page.click("button[type=submit]");
+    await page.waitForSelector(".field-error[data-field=username]");
+    await page.fill("[name=username]", "admin");
+    await page.click("button[type=submit]");
+    await page.waitForURL(/#\/$/);
+    await page.waitForSelector("[data-testid=stats]");
+    log("setup done, logged in");
+
+    // ---- log out and in again
+    step = "login";
+    await page.click("[data-testid=logout]");
+    await page.waitForSelector("[data-testid=login-form]");
+    await shot(page, "login");
+    await page.fill("[name=username]", "admin");
+    await page.fill("[name=password]", "not the password at all");
+    expectStatus("/api/auth/login", 401);
+    await page.click("button[type=submit]");
+    await page.waitForSelector(".form-error:not([hidden])");
+    await page.fill("[name=password]", PASSWORD);
+    await page.click("button[type=submit]");
+    await page.waitForSelector("[data-testid=stats]");
+    await page.waitForSelector("[data-testid=health] .dot-ok");
+    await shot(page, "dashboard-empty");
+    assert.match(await page.textContent("[data-snippet=claude-desktop]"), new RegExp(`mcp-remote[\\s\\S]*${BASE.replace(/[.]/g, "\\.")}/mcp`));
+    log("login ok");
+
+    // ---- a server and a tool written through MCP
+    step = "mcp-create";
+    client = await mcpClient();
+    const srv = await mcpCall(client, "mcpbox_create_server", { name: "weather", description: "Forecasts for the e2e test" });
+    const tool = await mcpCall(client, "mcpbox_create_tool", { server_id: srv.id, name: "forecast", description: "Tomorrow's weather", python_code: CODE });
+    const pub = await mcpCall(client, "mcpbox_request_publish", { tool_id: tool.id, notes: "first version" }).catch(() =>
+      mcpCall(client, "mcpbox_request_publish", { tool_id: tool.id }));
+    assert.equal(pub.approval_status, "pending_review");
+    log("server and tool created through MCP");
+
+    // ---- review: code visible, reject needs a reason, approve
+    await go(page, "#/approvals", "approvals");
+    const card = page.locator("article[data-tool=forecast]");
+    await card.waitFor();
+    const code = await card.locator("[data-testid=review-code]").textContent();
+    assert.ok(code.includes("def main(city: str) -> dict:"), "the code under review is shown");
+    assert.ok(await card.locator(".tok-kw", { hasText: "def" }).count() > 0, "the code is highlighted");
+    await shot(page, "approvals-tools");
+    await card.locator("[data-action=reject]").click();
+    await page.click(".modal [data-action=confirm]");
+    await page.waitForSelector(".modal .field-error[data-field=reason]");
+    await page.click(".modal [data-action=cancel]");
+    await card.locator("[data-action=approve]").click();
+    await toastSays(page, "approved");
+    await page.waitForSelector("article[data-tool=forecast]", { state: "detached" });
+    log("approved in the panel");
+
+    step = "server";
+    await go(page, "#/servers", "servers");
+    await shot(page, "servers");
+    await page.click("a[data-server=weather]");
+    await page.waitForSelector("[data-testid=tools-table]");
+    assert.equal(await page.getAttribute("tr[data-tool=forecast] .badge", "data-status"), "approved");
+    await shot(page, "server-tools");
+    await page.click("[data-testid=server-start]");
+    await page.waitForSelector("[data-testid=server-stop]");
+    log("server started from the panel");
+
+    // ---- the call, seen live in Activity
+    await go(page, "#/activity", "activity");
+    await page.waitForSelector("[data-testid=live-state].live-live");
+    await client.listTools();
+    const r = await client.callTool({ name: "weather__forecast", arguments: { city: "Oslo" } });
+    assert.ok(!r.isError, JSON.stringify(r.content));
+    assert.match(JSON.stringify(r.content), /sunny/);
+    await page.locator("[data-testid=live] li", { hasText: "tools/call weather__forecast ok" }).waitFor();
+    await page.selectOption("select[name=log_type]", "mcp_request");
+    await page.locator("[data-testid=history] li", { hasText: "tools/call weather__forecast ok" }).waitFor();
+    await shot(page, "activity");
+    log("call seen in the live feed and the history");
+
+    step = "logs";
+    await go(page, `#/servers/${srv.id}/logs`, "server-logs");
+    await page.waitForSelector("[data-testid=exec-logs] tr[data-tool$=forecast]");
+    await shot(page, "server-logs");
+    await page.selectOption("select[name=success]", "false");
+    await page.waitForSelector(".empty");
+    log("call in the server's execution logs");
+
+    // ---- a new version: back to review, with a diff against the approved one
+    step = "diff";
+    const up = await mcpCall(client, "mcpbox_update_tool", { tool_id: tool.id, python_code: CODE2 });
+    assert.equal(up.approval_status, "pending_review");
+    await go(page, "#/approvals/tools", "approvals-diff");
+    const card2 = page.locator("article[data-tool=forecast]");
+    await card2.locator("[data-testid=diff] .diff-add").first().waitFor();
+    assert.ok(await card2.locator(".diff-del", { hasText: '"forecast": "sunny"' }).count() === 1, "removed line shown");
+    assert.ok(await card2.locator(".diff-add", { hasText: "several days now" }).count() === 1, "added line shown");
+    await shot(page, "approvals-diff");
+    await card2.locator("input[type=checkbox]").check();
+    await page.click(".bulk .btn-primary");
+    await page.click(".modal [data-action=confirm]");
+    await toastSays(page, "Done");
+    log("re-approved in bulk after a diff review");
+
+    step = "tool";
+    await go(page, `#/servers/${srv.id}/tools/${tool.id}`, "tool");
+    assert.equal(await page.getAttribute(".tool-status", "data-status"), "approved");
+    await page.click("button:not([disabled]):text-is(\"Diff\")");
+    await page.waitForSelector(".diff-box [data-testid=diff] .diff-add");
+    await shot(page, "tool-detail");
+
+    // ---- a secret: set, and never seen again
+    step = "secrets";
+    await go(page, `#/servers/${srv.id}/secrets`, "secrets");
+    await page.fill("[data-testid=new-secret-key]", "bad key");
+    expectStatus("/secrets", 422);
+    await page.click("[data-testid=secret-add] button[type=submit]");
+    await page.waitForSelector("[data-testid=secret-add] .field-error[data-field=key]");
+    await page.fill("[data-testid=new-secret-key]", "API_KEY");
+    await page.click("[data-testid=secret-add] button[type=submit]");
+    await page.waitForSelector("form[data-secret=API_KEY]");
+    await page.fill("form[data-secret=API_KEY] [data-testid=secret-input]", SECRET);
+    await page.click("form[data-secret=API_KEY] [data-testid=secret-save]");
+    await toastSays(page, "Value of API_KEY saved");
+    await page.locator("form[data-secret=API_KEY] .badge", { hasText: "value set" }).waitFor();
+    const leaks = await page.evaluate((s) => ({
+      html: document.documentElement.outerHTML.includes(s),
+      inputs: [...document.querySelectorAll("input, textarea")].some((i) => i.value.includes(s)),
+      text: document.body.innerText.includes(s),
+      storage: JSON.stringify(localStorage).includes(s) || JSON.stringify(sessionStorage).includes(s),
+    }), SECRET);
+    assert.deepEqual(leaks, { html: false, inputs: false, text: false, storage: false }, "the secret value is not in the page");
+    await shot(page, "secrets");
+    log("secret set and absent from the DOM");
+
+    step = "hosts";
+    await go(page, `#/servers/${srv.id}/hosts`, "hosts");
+    await page.fill("[name=host]", "api.example.com");
+    await page.click("button[type=submit]");
+    await page.waitForSelector("li[data-host='api.example.com']");
+    await shot(page, "hosts");
+
+    // ---- every remaining page, light and dark, laptop and phone
+    await go(page, "#/", "dashboard");
+    await page.waitForFunction(() => [...document.querySelectorAll(".chart .bar")].some((b) => Number(b.getAttribute("height")) > 0));
+    assert.match(await page.textContent("[data-testid=stats]"), /Tool calls\s*1 errors|1\s*Tool calls/);
+    await shot(page, "dashboard");
+    await go(page, "#/approvals/modules", "approvals-modules");
+    await shot(page, "approvals-modules");
+    await go(page, "#/approvals/network", "approvals-network");
+    await shot(page, "approvals-network");
+    await go(page, "#/settings/policy", "settings-policy");
+    await page.waitForSelector("[data-testid=policy-form]");
+    await page.fill("[name=log_retention_days]", "0");
+    expectStatus("/api/settings/security-policy", 422);
+    await page.click("[data-testid=policy-form] button[type=submit]");
+    await page.waitForSelector(".field-error[data-field=log_retention_days]");
+    await page.fill("[name=log_retention_days]", "45");
+    await page.click("[data-testid=policy-form] button[type=submit]");
+    await toastSays(page, "Policy saved");
+    await shot(page, "settings-policy");
+    await go(page, "#/settings/modules", "settings-modules");
+    await page.waitForSelector("[data-testid=modules] li");
+    await shot(page, "settings-modules");
+    await go(page, "#/settings/export", "settings-export");
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("[data-testid=export]")]);
+    const file = path.join(SHOTS, "..", "e2e-export.json");
+    await download.saveAs(file);
+    const doc = JSON.parse(fs.readFileSync(file, "utf8"));
+    assert.equal(doc.format, "mcpbox-export");
+    assert.match(doc.signature, /^[0-9a-f]{64}$/);
+    assert.ok(!fs.readFileSync(file, "utf8").includes(SECRET), "the export holds no secret value");
+    await page.setInputFiles("input[type=file]", file);
+    await page.click("form button[type=submit]");
+    await page.waitForSelector("text=Skipped");
+    await shot(page, "settings-export");
+    await go(page, "#/settings/remote", "settings-remote");
+    await page.waitForSelector("[data-testid=remote-status]");
+    assert.match(await page.textContent("[data-testid=local-help]"), /mcp-remote/);
+    await shot(page, "settings-remote");
+    await go(page, "#/settings/account", "settings-account");
+    await shot(page, "settings-account");
+
+    step = "dark";
+    await page.emulateMedia({ colorScheme: "dark" });
+    await go(page, "#/approvals/tools", "dark");
+    await page.selectOption("select[name=status]", "approved");
+    await page.waitForSelector("article[data-tool=forecast]");
+    await shot(page, "dark-approvals");
+    step = "phone";
+    await page.setViewportSize({ width: 390, height: 844 });
+    await go(page, "#/", "phone");
+    await page.waitForSelector(".chart");
+    await shot(page, "phone-dashboard");
+    await page.click(".menu-toggle");
+    await page.waitForSelector(".nav.open");
+    await shot(page, "phone-menu");
+    await page.setViewportSize({ width: 1280, height: 860 });
+    await page.emulateMedia({ colorScheme: "light" });
+
+    // ---- logout: the session is gone
+    step = "logout";
+    await go(page, "#/", "logout");
+    await page.click("[data-testid=logout]");
+    await page.waitForSelector("[data-testid=login-form]");
+    assert.equal(await page.evaluate(() => localStorage.getItem("mcpbox.auth")), null);
+    await page.goto(`${BASE}/#/servers`);
+    await page.waitForURL(/#\/login$/);
+    log("logged out");
+
+    if (expected.length) problems.push(`expected HTTP errors that did not happen: ${JSON.stringify(expected)}`);
+    if (problems.length) throw new Error("problems in the browser:\n  " + problems.join("\n  "));
+  } catch (e) {
+    const p = context.pages()[0];
+    if (p) await p.screenshot({ path: path.join(SHOTS, "failure.png"), fullPage: true }).catch(() => {});
+    if (p && process.env.E2E_DEBUG) console.error(await p.evaluate(() => document.querySelector("main").outerHTML.slice(0, 3000)));
+    throw e;
+  } finally {
+    if (client) await client.close().catch(() => {});
+    await context.close();
+    fs.rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+main().then(() => {
+  log(`panel e2e passed; screenshots in ${path.relative(ROOT, SHOTS)}/`);
+}, (e) => {
+  console.error(`panel e2e FAILED at step "${step}": ${e.stack || e}`);
+  if (problems.length) console.error(problems.join("\n"));
+  process.exit(1);
+});

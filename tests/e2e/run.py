@@ -1,0 +1,38 @@
+#!/usr/bin/env python3
+"""End-to-end test of the admin panel: a throwaway PostgreSQL and server
+(tests/integration/harness.py), then panel.test.mjs drives headless
+Chromium against it. Everything started here is stopped in the finally."""
+import os
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+import harness  # noqa: E402
+
+
+def main():
+    if not os.path.isdir(os.path.join(HERE, "node_modules")):
+        subprocess.check_call(["npm", "ci", "--no-audit", "--no-fund",
+                               "--silent"], cwd=HERE)
+    t0 = time.time()
+    pg = harness.Postgres()
+    server = None
+    try:
+        url = pg.start()
+        server = harness.Server(url, workers=2, name="e2e").start()
+        base = f"http://127.0.0.1:{server.port}"
+        rc = subprocess.call(["node", os.path.join(HERE, "panel.test.mjs"),
+                              base], cwd=harness.ROOT)
+        print(f"e2e: {'passed' if rc == 0 else 'FAILED'} in "
+              f"{time.time() - t0:.1f} s (server log {server.log_path})")
+        return rc
+    finally:
+        if server:
+            server.stop()
+        pg.destroy()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
