@@ -43,25 +43,24 @@ oauth_enabled(void)
 }
 
 /*
- * The Host header names the public URL's host (port included when the
- * URL has one). Host, not the peer address: a tunnel connects from
- * loopback or the compose network, so addresses say nothing.
+ * The Host header names the public URL's host. The port is ignored on
+ * both sides: "mcp.example.com:8443" must not pass for a local name just
+ * because a proxy kept a port. Host, not the peer address: a tunnel
+ * connects from loopback or the compose network, so addresses say nothing.
  */
 int
 oauth_host_is_public(struct http_request *req)
 {
 	const char	*host, *u;
+	size_t		hl, ul;
 
 	if ((u = mcpbox_cfg.public_url) == NULL ||
 	    !http_request_header(req, "host", &host))
 		return (0);
 	u += strncmp(u, "https://", 8) == 0 ? 8 : 7;
-	if (strcasecmp(host, u) == 0)
-		return (1);
-	/* https://h and "Host: h:443" are the same place. */
-	return (strchr(u, ':') == NULL && strncasecmp(host, u, strlen(u)) == 0 &&
-	    (strcmp(host + strlen(u), ":443") == 0 ||
-	    strcmp(host + strlen(u), ":80") == 0));
+	ul = *u == '[' ? strcspn(u, "]") + 1 : strcspn(u, ":");
+	hl = *host == '[' ? strcspn(host, "]") + 1 : strcspn(host, ":");
+	return (hl == ul && strncasecmp(host, u, ul) == 0);
 }
 
 /* RFC 8707 resource of the MCP endpoint: the public URL + "/mcp". */

@@ -291,6 +291,12 @@ class OAuthTest(unittest.TestCase):
         self.assertEqual(h["www-authenticate"], 'Bearer resource_metadata="%s'
                          '/.well-known/oauth-protected-resource/mcp"'
                          % self.s.public)
+        # Any port on the public host name is the public host.
+        st, _, _ = self.s.request("POST", "/mcp", {
+            "jsonrpc": "2.0", "id": 1, "method": "ping"},
+            {"Accept": "application/json, text/event-stream"},
+            host=PUBLIC_IP + ":1")
+        self.assertEqual(st, 401)
         # The same request on the local host is the admin's own.
         st, _, _ = self.s.request("POST", "/mcp", {
             "jsonrpc": "2.0", "id": 1, "method": "ping"},
