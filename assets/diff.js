@@ -39,12 +39,13 @@ export function diffLines(a, b) {
         out.push({ op: " ", text: A[s + i], a: s + i + 1, b: s + j + 1 });
         i++;
         j++;
-      } else if (j < m && (i >= n || L[i][j + 1] >= L[i + 1][j])) {
-        out.push({ op: "+", text: B[s + j], b: s + j + 1 });
-        j++;
-      } else {
+      } else if (i < n && (j >= m || L[i + 1][j] >= L[i][j + 1])) {
+        // Removals before additions, as unified diffs read.
         out.push({ op: "-", text: A[s + i], a: s + i + 1 });
         i++;
+      } else {
+        out.push({ op: "+", text: B[s + j], b: s + j + 1 });
+        j++;
       }
     }
   }

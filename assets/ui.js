@@ -69,6 +69,7 @@ export function toast(message, kind = "ok") {
   const root = document.getElementById("toasts");
   const t = h("div", { class: `toast toast-${kind}`, role: kind === "error" ? "alert" : "status" }, message);
   root.append(t);
+  while (root.children.length > 3) root.firstChild.remove();
   setTimeout(() => t.remove(), kind === "error" ? 8000 : 4000);
 }
 

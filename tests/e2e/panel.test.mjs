@@ -35,9 +35,12 @@ function log(msg) {
 }
 const T0 = Date.now();
 
-// An HTTP error the next request to `urlPart` answers on purpose.
-function expectStatus(urlPart, status) {
-  expected.push({ urlPart, status });
+// An HTTP error the next request to `urlPart` answers on purpose; with
+// `many`, every such answer until the expectation is withdrawn.
+function expectStatus(urlPart, status, many = false) {
+  const e = { urlPart, status, many };
+  expected.push(e);
+  return () => expected.splice(expected.indexOf(e), 1);
 }
 
 function onConsole(msg) {
@@ -48,7 +51,7 @@ function onConsole(msg) {
   if (m) {
     const i = expected.findIndex((e) => url.includes(e.urlPart) && Number(m[1]) === e.status);
     if (i >= 0) {
-      expected.splice(i, 1);
+      if (!expected[i].many) expected.splice(i, 1);
       return;
     }
   }
@@ -260,6 +263,24 @@ async function main() {
     await page.waitForSelector("li[data-host='api.example.com']");
     await shot(page, "hosts");
 
+    // ---- an expired access token is refreshed silently, and rotated
+    step = "refresh";
+    const before = await page.evaluate(() => JSON.parse(localStorage.getItem("mcpbox.auth")));
+    await page.evaluate(() => {
+      const a = JSON.parse(localStorage.getItem("mcpbox.auth"));
+      a.access = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZG1pbiJ9.expired";
+      localStorage.setItem("mcpbox.auth", JSON.stringify(a));
+    });
+    const withdraw = expectStatus("/api/", 401, true);
+    await page.goto(`${BASE}/#/servers`);
+    await page.reload();
+    await page.waitForSelector("a[data-server=weather]");
+    withdraw();
+    const after = await page.evaluate(() => JSON.parse(localStorage.getItem("mcpbox.auth")));
+    assert.notEqual(after.refresh, before.refresh, "the refresh token was rotated");
+    assert.notEqual(after.access, before.access);
+    log("expired access token refreshed silently");
+
     // ---- every remaining page, light and dark, laptop and phone
     await go(page, "#/", "dashboard");
     await page.waitForFunction(() => [...document.querySelectorAll(".chart .bar")].some((b) => Number(b.getAttribute("height")) > 0));
@@ -299,6 +320,12 @@ async function main() {
     assert.match(await page.textContent("[data-testid=local-help]"), /mcp-remote/);
     await shot(page, "settings-remote");
     await go(page, "#/settings/account", "settings-account");
+    await page.fill("[name=current_password]", "not my password, really");
+    await page.fill("[name=new_password]", PASSWORD + " 2");
+    await page.fill("[name=new_password2]", PASSWORD + " 2");
+    expectStatus("/api/auth/change-password", 422);
+    await page.click("[data-testid=password-form] button[type=submit]");
+    await page.waitForSelector(".field-error[data-field=current_password]");
     await shot(page, "settings-account");
 
     step = "dark";
@@ -328,7 +355,7 @@ async function main() {
     await page.waitForURL(/#\/login$/);
     log("logged out");
 
-    if (expected.length) problems.push(`expected HTTP errors that did not happen: ${JSON.stringify(expected)}`);
+    if (expected.some((e) => !e.many)) problems.push(`expected HTTP errors that did not happen: ${JSON.stringify(expected)}`);
     if (problems.length) throw new Error("problems in the browser:\n  " + problems.join("\n  "));
   } catch (e) {
     const p = context.pages()[0];
