@@ -15,12 +15,14 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "core/core.h"
 #include "sandbox_client.h"
+#include "sandbox_packages.h"
 
 static pid_t			keeper_pid = -1;
 static volatile sig_atomic_t	keeper_quit;
@@ -36,13 +38,22 @@ keeper_signal(int sig)
 }
 
 static pid_t
-spawn(const char *bin, const char *sock, int concurrency)
+spawn(const char *bin, const char *sock, int concurrency, int bare)
 {
-	char	conc[16];
-	pid_t	pid;
-	int	fd;
+	const char	*argv[160];
+	char		 conc[16];
+	pid_t		 pid;
+	int		 fd, n;
 
 	(void)snprintf(conc, sizeof(conc), "%d", concurrency);
+	argv[0] = "mcpbox-sandbox";
+	argv[1] = "--socket";
+	argv[2] = sock;
+	argv[3] = "--concurrency";
+	argv[4] = conc;
+	/* Installed packages: --packages-dir and their activations. */
+	n = sbx_pkg_args(argv, 5, 159, bare);
+	argv[n] = NULL;
 	if ((pid = fork()) != 0)
 		return (pid);
 	(void)signal(SIGTERM, SIG_DFL);
@@ -53,8 +64,7 @@ spawn(const char *bin, const char *sock, int concurrency)
 	(void)dup2(log_fd(), STDOUT_FILENO);
 	for (fd = 3; fd < 1024; fd++)
 		(void)close(fd);
-	execl(bin, "mcpbox-sandbox", "--socket", sock, "--concurrency", conc,
-	    (char *)NULL);
+	execv(bin, (char *const *)(uintptr_t)argv);
 	_exit(127);
 }
 
@@ -62,8 +72,9 @@ static void
 keeper_main(const char *bin, const char *sock, int concurrency, pid_t parent)
 {
 	struct sigaction	sa;
-	int			status, restarts, backoff_ms;
+	int			status, restarts, backoff_ms, reload, bare;
 	uint64_t		started;
+	pid_t			r;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = keeper_signal;
@@ -76,21 +87,40 @@ keeper_main(const char *bin, const char *sock, int concurrency, pid_t parent)
 	log_set_process("sandbox-keeper");
 	restarts = 0;
 	backoff_ms = 100;
+	reload = bare = 0;
 	while (!keeper_quit) {
 		started = clock_ms();
 		(void)unlink(sock);
-		child_pid = spawn(bin, sock, concurrency);
+		child_pid = spawn(bin, sock, concurrency, bare);
 		if (child_pid == -1) {
 			log_error("cannot fork the sandbox: %s", strerror(errno));
 			sleep(1);
 			continue;
 		}
 		log_info("sandbox supervisor started (pid %d)", (int)child_pid);
-		while (waitpid(child_pid, &status, 0) == -1 && errno == EINTR)
-			;
+		/* Between checks on the supervisor, run queued installs. */
+		while ((r = waitpid(child_pid, &status, WNOHANG)) == 0 ||
+		    (r == -1 && errno == EINTR)) {
+			if (!reload && !keeper_quit && sbx_pkg_poll(200)) {
+				log_info("packages installed: reloading the "
+				    "sandbox supervisor");
+				reload = 1;
+				(void)kill(child_pid, SIGTERM);
+			}
+		}
 		child_pid = -1;
 		if (keeper_quit)
 			break;
+		if (reload && WIFEXITED(status)) {
+			reload = bare = 0;
+			continue;
+		}
+		/* A supervisor that dies at once with packages activated
+		 * starts bare next time: one bad package must not keep tools
+		 * from running. */
+		if (!bare && clock_ms() - started < 5000 && reload == 0)
+			bare = 1;
+		reload = 0;
 		restarts++;
 		if (WIFSIGNALED(status))
 			log_error("sandbox supervisor died (signal %d); "
@@ -136,8 +166,10 @@ sbx_keeper_start(const char *bin, const char *run_dir, int concurrency)
 	parent = getpid();
 	if ((keeper_pid = fork()) == -1)
 		return (-1);
-	if (keeper_pid == 0)
+	if (keeper_pid == 0) {
+		sbx_pkg_init(run_dir, sock);
 		keeper_main(bin, sock, concurrency, parent);
+	}
 	/* Give the first supervisor a moment so early calls find it. */
 	for (i = 0; i < 100 && stat(sock, &st) == -1; i++)
 		usleep(20000);

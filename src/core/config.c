@@ -23,6 +23,7 @@ static int	fail(char *, size_t, const char *, ...)
 static int	parse_long(const char *, long, long, long *);
 static int	opt_long(config_getenv_fn, const char *, long, long, long,
 		    long *, char *, size_t);
+static int	opt_find_links(config_getenv_fn, char **, char *, size_t);
 static int	opt_url(config_getenv_fn, const char *, int, char **,
 		    char *, size_t);
 static int	valid_origin_list(const char *);
@@ -101,6 +102,32 @@ opt_url(config_getenv_fn env, const char *name, int https_only, char **out,
 		return (fail(err, errlen, "%s: URL has no host", name));
 	*out = strdup(v);
 	return (*out == NULL ? fail(err, errlen, "%s: out of memory", name) : 0);
+}
+
+/*
+ * MCPBOX_PIP_FIND_LINKS: where pip may find wheels besides (or instead
+ * of) the index: an https URL, or an absolute directory with no ".."
+ * component (the sandbox's installer accepts exactly these).
+ */
+static int
+opt_find_links(config_getenv_fn env, char **out, char *err, size_t errlen)
+{
+	const char	*v;
+
+	*out = NULL;
+	if ((v = env("MCPBOX_PIP_FIND_LINKS")) == NULL || *v == '\0')
+		return (0);
+	if (strncmp(v, "https://", 8) == 0)
+		return (opt_url(env, "MCPBOX_PIP_FIND_LINKS", 1, out, err,
+		    errlen));
+	if (v[0] != '/' || strlen(v) > 1024 || has_ctl(v) ||
+	    strstr(v, "/../") != NULL || (strlen(v) >= 3 &&
+	    strcmp(v + strlen(v) - 3, "/..") == 0))
+		return (fail(err, errlen, "MCPBOX_PIP_FIND_LINKS: must be an "
+		    "https:// URL or an absolute directory"));
+	*out = strdup(v);
+	return (*out == NULL ? fail(err, errlen, "MCPBOX_PIP_FIND_LINKS: out "
+	    "of memory") : 0);
 }
 
 /* Comma-separated origins: scheme://host[:port], no path. */
@@ -513,6 +540,7 @@ load_strings(struct mcpbox_config *c, config_getenv_fn env, char *err,
 	    err, errlen) == -1 ||
 	    opt_url(env, "MCPBOX_PIP_INDEX_URL", 0, &c->pip_index_url,
 	    err, errlen) == -1 ||
+	    opt_find_links(env, &c->pip_find_links, err, errlen) == -1 ||
 	    load_remote(c, env, err, errlen) == -1)
 		return (-1);
 
@@ -574,6 +602,7 @@ config_free(struct mcpbox_config *c)
 	free(c->allowed_origins);
 	free(c->alert_webhook_url);
 	free(c->pip_index_url);
+	free(c->pip_find_links);
 	free(c->public_url);
 	free(c->cf_access_issuer);
 	free(c->cf_access_aud);

@@ -42,6 +42,7 @@ struct mcpbox_config {
 	char		*allowed_origins;
 	char		*alert_webhook_url;
 	char		*pip_index_url;
+	char		*pip_find_links;	/* wheel directory or https URL */
 	char		*public_url;		/* scheme://host[:port], no slash */
 	char		*cf_access_issuer;	/* https://team.cloudflareaccess.com */
 	char		*cf_access_aud;

@@ -81,6 +81,12 @@ extern const char	SQL_EXT_GET_RESPOND[];
 extern const char	SQL_EXT_DELETE_RESPOND[];
 extern const char	SQL_EXT_CREATE_RESPOND[];
 
+/* package installs (sql_packages.c), run by the sandbox keeper */
+extern const char	SQL_PKG_CLAIM[];
+extern const char	SQL_PKG_DONE[];
+extern const char	SQL_PKG_ACTIVE[];
+extern const char	SQL_PKG_REQUEUE[];
+
 /* secrets */
 extern const char	SQL_SECRETS_LIST_RESPOND[];
 extern const char	SQL_SECRETS_CREATE_RESPOND[];

@@ -86,7 +86,10 @@ const char SQL_APPROVALS_MODULES_RESPOND[] =
     "SELECT 200, json_build_object('items', coalesce((SELECT json_agg(j "
     "  ORDER BY created_at DESC) FROM (SELECT " REQ_JSON(
     "'module_name', r.module_name, 'refused', "
-    "module_refused(r.module_name), ") " AS j, r.created_at "
+    "module_refused(r.module_name), 'install_status', r.install_status, "
+    "'install_package', r.install_package, 'install_message', "
+    "r.install_message, 'installed_version', r.installed_version, ")
+    " AS j, r.created_at "
     REQ_FILTER("module_requests", "module_name")
     "  ORDER BY r.created_at DESC OFFSET $4::int LIMIT $5::int) q), '[]'), "
     "  'total', (SELECT count(*) " REQ_FILTER("module_requests",

@@ -293,6 +293,31 @@ START_TEST(remote_rules)
 }
 END_TEST
 
+START_TEST(find_links_rules)
+{
+	env_reset();
+	ck_assert_int_eq(load(), 0);
+	ck_assert_ptr_null(cfg.pip_find_links);
+	config_free(&cfg);
+	env_set("MCPBOX_PIP_FIND_LINKS", "/srv/wheels");
+	ck_assert_int_eq(load(), 0);
+	ck_assert_str_eq(cfg.pip_find_links, "/srv/wheels");
+	config_free(&cfg);
+	env_set("MCPBOX_PIP_FIND_LINKS", "https://wheels.example/simple/");
+	ck_assert_int_eq(load(), 0);
+	config_free(&cfg);
+	env_set("MCPBOX_PIP_FIND_LINKS", "wheels");
+	ck_assert_int_eq(load(), -1);
+	ck_assert_ptr_nonnull(strstr(err, "MCPBOX_PIP_FIND_LINKS"));
+	env_set("MCPBOX_PIP_FIND_LINKS", "/srv/../etc");
+	ck_assert_int_eq(load(), -1);
+	env_set("MCPBOX_PIP_FIND_LINKS", "http://wheels.example/");
+	ck_assert_int_eq(load(), -1);
+	env_set("MCPBOX_PIP_FIND_LINKS", "/srv/wheels\n");
+	ck_assert_int_eq(load(), -1);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -309,6 +334,7 @@ main(void)
 	tcase_add_test(tc, number_rules);
 	tcase_add_test(tc, string_rules);
 	tcase_add_test(tc, jwt_derivation_is_stable);
+	tcase_add_test(tc, find_links_rules);
 	tcase_add_test(tc, remote_rules);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

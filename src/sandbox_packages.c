@@ -1,0 +1,318 @@
+/*
+ * The keeper's package installer (sandbox_packages.h).
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <libpq-fe.h>
+
+#include "core/core.h"
+#include "db/sql.h"
+#include "sandbox_packages.h"
+
+#define PKG_ACTIVE_MAX		64
+#define PKG_INSTALL_WAIT_MS	330000	/* the op's own limit is 300 s */
+#define PKG_RECONNECT_MS	5000
+
+static PGconn	*pg;
+static uint64_t	 next_connect;
+static int	 pending;
+static char	 pkgdir[300];
+static char	 sockpath[108];
+static char	*held[PKG_ACTIVE_MAX * 2];	/* strings argv points into */
+static int	 nheld;
+
+void
+sbx_pkg_init(const char *run_dir, const char *sock)
+{
+	(void)snprintf(pkgdir, sizeof(pkgdir), "%s/sandbox/packages",
+	    run_dir);
+	(void)snprintf(sockpath, sizeof(sockpath), "%s", sock);
+	if (mkdir(pkgdir, 0755) == -1 && errno != EEXIST)
+		log_error("cannot create %s: %s", pkgdir, strerror(errno));
+}
+
+static int
+pg_ready(void)
+{
+	PGresult	*r;
+
+	if (pg != NULL && PQstatus(pg) == CONNECTION_OK)
+		return (0);
+	if (pg != NULL) {
+		PQfinish(pg);
+		pg = NULL;
+	}
+	if (clock_ms() < next_connect)
+		return (-1);
+	next_connect = clock_ms() + PKG_RECONNECT_MS;
+	pg = PQconnectdb(mcpbox_cfg.database_url);
+	if (PQstatus(pg) != CONNECTION_OK) {
+		PQfinish(pg);
+		pg = NULL;
+		return (-1);
+	}
+	r = PQexec(pg, "LISTEN mcpbox_packages");
+	PQclear(r);
+	r = PQexec(pg, SQL_PKG_REQUEUE);
+	PQclear(r);
+	/* Anything queued while no keeper listened. */
+	pending = 1;
+	return (0);
+}
+
+int
+sbx_pkg_args(const char **argv, int n, int max, int bare)
+{
+	PGresult	*r;
+	struct stat	 st;
+	char		*names, *name, *save;
+	const char	*dir;
+	int		 i;
+
+	for (i = 0; i < nheld; i++)
+		free(held[i]);
+	nheld = 0;
+	if (n + 2 > max)
+		return (n);
+	argv[n++] = "--packages-dir";
+	argv[n++] = pkgdir;
+	if (bare || pg_ready() == -1)
+		return (n);
+	r = PQexecParams(pg, SQL_PKG_ACTIVE, 0, NULL, NULL, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		log_error("installed packages cannot be listed; the sandbox "
+		    "starts without them");
+		PQclear(r);
+		return (n);
+	}
+	for (i = 0; i < PQntuples(r) && nheld < PKG_ACTIVE_MAX * 2 - 1;
+	    i++) {
+		dir = PQgetvalue(r, i, 0);
+		/* Only our own install directories, and only if still there. */
+		if (strncmp(dir, pkgdir, strlen(pkgdir)) != 0 ||
+		    dir[strlen(pkgdir)] != '/' || strstr(dir, "/..") != NULL ||
+		    stat(dir, &st) == -1 || !S_ISDIR(st.st_mode) ||
+		    n + 2 > max)
+			continue;
+		held[nheld] = strdup(dir);
+		argv[n++] = "--python-path";
+		argv[n++] = held[nheld++];
+		names = strdup(PQgetvalue(r, i, 1));
+		for (name = strtok_r(names, ",", &save); name != NULL &&
+		    n + 2 <= max && nheld < PKG_ACTIVE_MAX * 2;
+		    name = strtok_r(NULL, ",", &save)) {
+			held[nheld] = strdup(name);
+			argv[n++] = "--module";
+			argv[n++] = held[nheld++];
+		}
+		free(names);
+	}
+	PQclear(r);
+	return (n);
+}
+
+static int
+write_all(int fd, const void *buf, size_t len)
+{
+	const char	*p = buf;
+	ssize_t		 w;
+
+	while (len > 0) {
+		if ((w = write(fd, p, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return (-1);
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	return (0);
+}
+
+static int
+read_all(int fd, void *buf, size_t len, uint64_t deadline)
+{
+	struct pollfd	 pfd;
+	char		*p = buf;
+	ssize_t		 r;
+
+	while (len > 0) {
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		if (clock_ms() >= deadline ||
+		    poll(&pfd, 1, (int)(deadline - clock_ms())) == 0)
+			return (-1);
+		if ((r = read(fd, p, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return (-1);
+		}
+		if (r == 0)
+			return (-1);
+		p += r;
+		len -= (size_t)r;
+	}
+	return (0);
+}
+
+/* One install op on the supervisor's socket; the answer, or NULL. */
+static json_t *
+install_op(const char *package)
+{
+	struct sockaddr_un	 sun;
+	json_t			*msg, *reply;
+	char			*text, *buf;
+	uint32_t		 len;
+	uint64_t		 deadline;
+	int			 fd;
+
+	msg = json_pack("{s:s, s:i, s:[s]}", "op", "install", "id", 1,
+	    "packages", package);
+	if (mcpbox_cfg.pip_index_url != NULL)
+		json_object_set_new(msg, "index_url",
+		    json_string(mcpbox_cfg.pip_index_url));
+	if (mcpbox_cfg.pip_find_links != NULL)
+		json_object_set_new(msg, "find_links",
+		    json_string(mcpbox_cfg.pip_find_links));
+	text = json_dumps(msg, JSON_COMPACT);
+	json_decref(msg);
+	reply = NULL;
+	buf = NULL;
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		goto out;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	(void)snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", sockpath);
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
+		goto out;
+	len = htonl((uint32_t)strlen(text));
+	if (write_all(fd, &len, 4) == -1 ||
+	    write_all(fd, text, strlen(text)) == -1)
+		goto out;
+	deadline = clock_ms() + PKG_INSTALL_WAIT_MS;
+	if (read_all(fd, &len, 4, deadline) == -1)
+		goto out;
+	len = ntohl(len);
+	if (len > 1024 * 1024 || (buf = malloc(len)) == NULL ||
+	    read_all(fd, buf, len, deadline) == -1)
+		goto out;
+	reply = json_loadb(buf, len, 0, NULL);
+out:
+	if (fd != -1)
+		(void)close(fd);
+	free(buf);
+	free(text);
+	return (reply);
+}
+
+static void
+record(const char *id, const char *status, const char *message,
+    const char *target, const char *version)
+{
+	const char	*p[5];
+	PGresult	*r;
+
+	p[0] = id;
+	p[1] = status;
+	p[2] = message;
+	p[3] = target;
+	p[4] = version;
+	r = PQexecParams(pg, SQL_PKG_DONE, 5, NULL, p, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		log_error("package install result not recorded: %s",
+		    PQerrorMessage(pg));
+	PQclear(r);
+}
+
+/* Claim and install one queued package; -1 none, 0 failed, 1 installed. */
+static int
+install_next(void)
+{
+	PGresult	*r;
+	json_t		*reply;
+	const char	*msg, *dist, *dash, *target;
+	char		 id[40], pkg[160], text[800];
+	int		 ok;
+
+	r = PQexecParams(pg, SQL_PKG_CLAIM, 0, NULL, NULL, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
+		PQclear(r);
+		return (-1);
+	}
+	(void)snprintf(id, sizeof(id), "%s", PQgetvalue(r, 0, 0));
+	(void)snprintf(pkg, sizeof(pkg), "%s", PQgetvalue(r, 0, 1));
+	PQclear(r);
+	if (mcpbox_cfg.pip_index_url == NULL &&
+	    mcpbox_cfg.pip_find_links == NULL) {
+		record(id, "failed", "no package source is configured: set "
+		    "MCPBOX_PIP_INDEX_URL or MCPBOX_PIP_FIND_LINKS", "", "");
+		return (0);
+	}
+	log_info("installing package %s", pkg);
+	reply = install_op(pkg);
+	ok = json_is_true(json_object_get(reply, "ok"));
+	if (!ok) {
+		msg = json_string_value(json_object_get(json_object_get(reply,
+		    "error"), "message"));
+		(void)snprintf(text, sizeof(text), "installing %s failed: %s",
+		    pkg, msg != NULL ? msg : "the sandbox did not answer");
+		record(id, "failed", text, "", "");
+		log_warn("%s", text);
+		json_decref(reply);
+		return (0);
+	}
+	dist = json_string_value(json_array_get(json_object_get(reply,
+	    "installed"), 0));
+	target = json_string_value(json_object_get(reply, "target"));
+	dash = dist != NULL ? strrchr(dist, '-') : NULL;
+	(void)snprintf(text, sizeof(text), "installed %s; available to "
+	    "tools after the sandbox reload", dist != NULL ? dist : pkg);
+	record(id, "installed", text, target != NULL ? target : "",
+	    dash != NULL ? dash + 1 : "");
+	log_info("%s", text);
+	json_decref(reply);
+	return (1);
+}
+
+int
+sbx_pkg_poll(int ms)
+{
+	struct pollfd	 pfd;
+	PGnotify	*nf;
+	int		 reload, rc;
+
+	if (pg_ready() == -1) {
+		(void)usleep((useconds_t)ms * 1000);
+		return (0);
+	}
+	pfd.fd = PQsocket(pg);
+	pfd.events = POLLIN;
+	if (!pending && poll(&pfd, 1, ms) > 0) {
+		if (!PQconsumeInput(pg))
+			return (0);
+		while ((nf = PQnotifies(pg)) != NULL) {
+			pending = 1;
+			PQfreemem(nf);
+		}
+	}
+	if (!pending)
+		return (0);
+	pending = 0;
+	reload = 0;
+	while ((rc = install_next()) != -1) {
+		if (rc == 1)
+			reload = 1;
+	}
+	return (reload);
+}
