@@ -152,6 +152,12 @@ api_external_discover(struct http_request *req, struct api_ctx *c)
 		return (KORE_RESULT_OK);
 	p[0] = c->param[0];
 	switch (c->step) {
+	case 3:
+		if ((st = api_sql(req, c, SQL_EXT_MARK_ERROR, 1, p)) ==
+		    DB_PENDING)
+			return (KORE_RESULT_RETRY);
+		return (hx_error(req, 502, "external_source_failed",
+		    ext_job_error(c->state)));
 	case 0:
 		if ((st = api_sql(req, c, SQL_EXT_SOURCE_LOAD, 1, p)) ==
 		    DB_PENDING)
@@ -175,9 +181,9 @@ api_external_discover(struct http_request *req, struct api_ctx *c)
 			return (KORE_RESULT_RETRY);
 		}
 		if ((tools = ext_job_result(c->state)) == NULL) {
-			db_exec_detached(SQL_EXT_MARK_ERROR, 1, p);
-			return (hx_error(req, 502, "external_source_failed",
-			    ext_job_error(c->state)));
+			/* The source's status is updated before we answer. */
+			c->step = 3;
+			return (api_external_discover(req, c));
 		}
 		text = json_dumps(tools, JSON_COMPACT);
 		c->scratch = json_string(text != NULL ? text : "[]");

@@ -131,6 +131,11 @@ mgmt_discover_external_tools(struct http_request *req, struct mcp_ex *ex)
 	if (mgmt_arg_uuid(ex, "source_id", &p[0]) == -1)
 		return (1);
 	switch (ex->xstep) {
+	case 3:
+		if (db_call_run(&ex->db, req, SQL_EXT_MARK_ERROR, 1, p) ==
+		    DB_PENDING)
+			return (0);
+		return (mgmt_fail(ex, ext_job_error(ex->ext)));
 	case 0:
 		if ((rc = discover_start(req, ex, p[0])) >= 0)
 			return (rc);
@@ -142,8 +147,9 @@ mgmt_discover_external_tools(struct http_request *req, struct mcp_ex *ex)
 			return (0);
 		}
 		if ((tools = ext_job_result(ex->ext)) == NULL) {
-			db_exec_detached(SQL_EXT_MARK_ERROR, 1, p);
-			return (mgmt_fail(ex, ext_job_error(ex->ext)));
+			/* The source's status is updated before we answer. */
+			ex->xstep = 3;
+			return (mgmt_discover_external_tools(req, ex));
 		}
 		text = json_dumps(tools, JSON_COMPACT);
 		ex->out = json_string(text != NULL ? text : "[]");
