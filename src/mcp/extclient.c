@@ -400,6 +400,7 @@ struct conn {
 	char			 endpoint[2049];
 	json_t			*inbox;
 	int			 stream_closed;
+	int			 post_done;
 };
 
 static void
@@ -891,6 +892,7 @@ pump(struct conn *c, CURL *post, int (*done)(struct conn *, CURL *))
 				    CURLINFO_RESPONSE_CODE, &code);
 				if (code < 200 || code >= 300)
 					return (http_status_failure(c, code));
+				c->post_done = 1;
 			}
 		}
 		if (done(c, post))
@@ -919,6 +921,13 @@ static int
 have_answer(struct conn *c, CURL *unused)
 {
 	return (c->answer != NULL);
+}
+
+/* A notification has no answer: done when its POST was accepted. */
+static int
+posted(struct conn *c, CURL *unused)
+{
+	return (c->post_done);
 }
 
 /* Legacy HTTP+SSE: open the stream and learn where to POST. */
@@ -1005,7 +1014,8 @@ sse_post(struct conn *c, json_t *msg, int notify)
 	curl_easy_setopt(e, CURLOPT_POSTFIELDS, text);
 	curl_multi_add_handle(c->multi, e);
 	c->blen = 0;
-	rc = pump(c, e, notify ? have_endpoint : have_answer);
+	c->post_done = 0;
+	rc = pump(c, e, notify ? posted : have_answer);
 	curl_multi_remove_handle(c->multi, e);
 	curl_easy_cleanup(e);
 	curl_slist_free_all(h);
