@@ -73,6 +73,8 @@ class BearerMcp(http.server.BaseHTTPRequestHandler):
 
     def do_POST(self):
         msg = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        if self.path == "/redirect":
+            return self.answer(302, None, [("Location", "http://169.254.169.254/")])
         if self.headers.get("Authorization") != "Bearer " + TOKEN:
             return self.answer(401, {"error": "unauthorized"})
         m = msg.get("method")
@@ -261,6 +263,37 @@ class ExternalSourcesTest(unittest.TestCase):
         self.assertEqual(st, 200, body)
         rc, res = self.mcpcall(f"{s['name']}__whoami", {"x": "bob"})
         self.assertEqual(rc, 2, res)
+
+    def test_05_metadata_refused_even_when_approved(self):
+        _, src = self.server_with_source("http://169.254.169.254/mcp")
+        st, _, body = self.c.post(
+            f"/api/servers/{src['server_id']}/allowed-hosts",
+            {"host": "169.254.169.254"})
+        st, _, body = self.c.post(f"/api/external-sources/{src['id']}/discover")
+        self.assertEqual(st, 502, body)
+        self.assertIn("never connects", body["error"]["message"])
+
+    def test_06_redirects_not_followed(self):
+        port = self.bearer.server_address[1]
+        _, src = self.server_with_source(f"http://127.0.0.1:{port}/redirect",
+                                         approve_port=port)
+        st, _, body = self.c.post(f"/api/external-sources/{src['id']}/discover")
+        self.assertEqual(st, 502, body)
+        self.assertIn("redirect", body["error"]["message"])
+
+    def test_07_breaker_opens_on_repeated_transport_failures(self):
+        port = harness.free_port()  # nothing listens there
+        _, src = self.server_with_source(f"http://127.0.0.1:{port}/mcp",
+                                         approve_port=port)
+        seen = []
+        for _ in range(16):  # breakers are per worker: enough to trip one
+            st, _, body = self.c.post(f"/api/external-sources/{src['id']}/discover")
+            self.assertEqual(st, 502, body)
+            seen.append(body["error"]["message"])
+            if "circuit open" in seen[-1]:
+                break
+        self.assertIn("could not connect", seen[0])
+        self.assertIn("circuit open", seen[-1])
 
 
 if __name__ == "__main__":
