@@ -111,3 +111,45 @@ bench: build
 clean:
 	rm -rf $(BUILD) src/db/migrations_embed.c src/http/assets_table.c
 	@if [ -f sandbox/Makefile ]; then $(MAKE) -C sandbox clean; fi
+
+# ---- fuzzing (make fuzz): libFuzzer targets, FUZZ_SECONDS each ------------
+
+FUZZ_SECONDS	?= 60
+FUZZ_CC		:= clang
+FUZZ_CFLAGS	:= -std=c11 -D_GNU_SOURCE -Isrc -Isandbox \
+		   -I/usr/include/postgresql -DKORE_USE_PGSQL -DKORE_USE_TASKS \
+		   -Wall -Wextra -Werror -Wno-unused-parameter -g -O1 \
+		   -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer \
+		   -fno-sanitize-recover=all
+FUZZ_LIBS	:= -ljansson -lcrypto -ljwt -largon2 -lpthread
+FUZZ_TARGETS	:= $(patsubst fuzz/%.c,%,$(wildcard fuzz/fuzz_*.c))
+FUZZ_SRC_fuzz_mcp_rpc		:= src/mcp/protocol.c $(CORE_SRC)
+FUZZ_SRC_fuzz_api_fields	:= src/api/support.c $(CORE_SRC)
+FUZZ_SRC_fuzz_frame		:= sandbox/frame.c
+FUZZ_SRC_fuzz_core		:= $(CORE_SRC)
+
+.PHONY: fuzz fuzz-build fuzz-deps
+fuzz-deps:
+	@scripts/install-deps scripts/debian-packages-dev
+
+.SECONDEXPANSION:
+$(BUILD)/fuzz/%: fuzz/%.c $$(FUZZ_SRC_$$*) src/core/core.h
+	@mkdir -p $(BUILD)/fuzz
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRC_$*) $(FUZZ_LIBS)
+
+fuzz-build: fuzz-deps $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
+
+# Each target runs on a scratch copy of its committed seeds; a crash
+# leaves its input in $(BUILD)/fuzz/ and fails the run.
+fuzz: fuzz-build
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "== $$t ($(FUZZ_SECONDS) s)"; \
+		rm -rf $(BUILD)/fuzz/corpus-$$t; \
+		mkdir -p $(BUILD)/fuzz/corpus-$$t; \
+		$(BUILD)/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) \
+		    -print_final_stats=1 -timeout=10 -rss_limit_mb=2048 \
+		    -artifact_prefix=$(BUILD)/fuzz/$$t- \
+		    $(BUILD)/fuzz/corpus-$$t fuzz/corpus/$$t 2>&1 | \
+		    grep -E '^(stat::number_of_executed_units|stat::new_units_added|==[0-9]+==ERROR|SUMMARY|artifact_prefix|Test unit written)' \
+		    ; test $${PIPESTATUS[0]} -eq 0; \
+	done
