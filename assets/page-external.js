@@ -7,12 +7,12 @@ import { h, clear, loading, errorBox, empty, field, formError, busy, toast, conf
 
 function sourceCard(src, server, reload) {
   const card = h("section", { class: "panel", dataset: { testid: "external-source", source: src.name } });
-  const head = h("div", { class: "row" },
-    h("h2", null, src.name), badge(src.status),
-    h("code", { class: "small" }, src.url),
-    h("span", { class: "muted small" }, `${src.transport_type} · auth ${src.auth_type}` +
-      (src.auth_secret_name ? ` (${src.auth_secret_name})` : "")),
-    h("span", { class: "muted small" }, src.last_discovered_at ? `${src.tool_count} tools, discovered ${ago(src.last_discovered_at)}` : "not discovered yet"));
+  const head = h("div", null,
+    h("h2", null, src.name, " ", badge(src.status)),
+    h("p", null, h("code", { class: "small" }, src.url)),
+    h("p", { class: "muted small" }, `${src.transport_type} · auth ${src.auth_type}` +
+      (src.auth_secret_name ? ` (${src.auth_secret_name})` : "") + " · " +
+      (src.last_discovered_at ? `${src.tool_count} tools, discovered ${ago(src.last_discovered_at)}` : "not discovered yet")));
   const discover = h("button", { type: "button", class: "btn btn-small" }, "Discover tools");
   const remove = h("button", { type: "button", class: "btn btn-small btn-danger-ghost" }, "Delete");
   const tools = h("div", { class: "tab-body" });
@@ -37,7 +37,7 @@ function sourceCard(src, server, reload) {
       toast(e.message, "error");
     }
   });
-  card.append(head, h("div", { class: "row" }, discover, remove), tools);
+  card.append(head, h("div", { class: "actions" }, discover, remove), tools);
   if (src.last_discovered_at) discovered(tools, src, reload);
   return card;
 }

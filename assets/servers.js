@@ -6,6 +6,7 @@
 import { api, qs } from "./api.js";
 import { h, clear, loading, errorBox, empty, connectHelp, badge, tabs, field, formError, busy, toast,
   confirmDialog, pager, fmtTime, ago, pretty } from "./ui.js";
+import * as externalPage from "./page-external.js";
 
 export async function render(root, params) {
   if (params.id) return detail(root, params.id, params.tab);
@@ -74,7 +75,7 @@ async function detail(root, id, tab) {
       h("h1", null, s.name, " ", badge(s.status)), s.description ? h("p", { class: "muted" }, s.description) : null),
     h("div", { class: "actions" }, toggle, del)));
   root.append(tabs([["tools", `Tools (${s.tools.length})`], ["secrets", `Secrets (${s.secrets.length})`],
-    ["hosts", `Allowed hosts (${s.allowed_hosts.length})`], ["logs", "Execution logs"]], tab, (k) => `#/servers/${id}/${k}`));
+    ["hosts", `Allowed hosts (${s.allowed_hosts.length})`], ["external", "External sources"], ["logs", "Execution logs"]], tab, (k) => `#/servers/${id}/${k}`));
   const body = root.appendChild(h("div", { class: "tab-body" }));
   function rerender() {
     clear(root);
@@ -83,6 +84,7 @@ async function detail(root, id, tab) {
   if (tab === "tools") toolsTab(body, s, rerender);
   else if (tab === "secrets") secretsTab(body, s, rerender);
   else if (tab === "hosts") hostsTab(body, s, rerender);
+  else if (tab === "external") externalPage.render(body, s, rerender);
   else logsTab(body, s);
 }
 
