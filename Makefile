@@ -107,6 +107,7 @@ test: build test-unit test-sandbox test-integration test-e2e
 bench: build
 	@$(MAKE) -s -C sandbox bench
 	@python3 bench/gateway.py 1000
+	@python3 bench/run.py
 
 clean:
 	rm -rf $(BUILD) src/db/migrations_embed.c src/http/assets_table.c

@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""make bench: PostgreSQL + the server with 2 workers, then wrk against
+it. Prints one line per figure, `BENCH name value unit`:
+
+  raw Kore ceiling (GET /health), tools/call of a trivial approved Python
+  tool at 1 and 16 connections, mcpbox_list_servers at 16 connections
+  (req/s, p50, p99 from wrk --latency), and the RSS summed over the
+  server's processes (parent, workers, keeper, sandbox supervisor and its
+  pool) at idle and after the load.
+
+    python3 bench/run.py            # BENCH_SECONDS per figure (default 10)
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
+import harness  # noqa: E402
+import opshelp  # noqa: E402
+
+sys.path.insert(0, HERE)
+import gateway  # noqa: E402
+
+SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
+LUA = os.path.join(HERE, "mcp_call.lua")
+UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
+
+
+def bench(name, value, unit):
+    print(f"BENCH {name} {value} {unit}", flush=True)
+
+
+def rss_kb(server):
+    """VmRSS summed over every live process in the server's group."""
+    total = 0
+    for pid in opshelp.group_processes(server):
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+        except OSError:
+            pass
+    return total
+
+
+def wrk(url, conns, script_args=None, seconds=SECONDS):
+    cmd = ["wrk", "--latency", "-t", str(min(conns, 2)), "-c", str(conns),
+           "-d", f"{seconds}s", "--timeout", "10s"]
+    if script_args is not None:
+        cmd += ["-s", LUA, url, "--"] + script_args
+    else:
+        cmd += [url]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    res = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))}
+    for pct in ("50", "99"):
+        m = re.search(rf"^\s+{pct}%\s+([\d.]+)(us|ms|s|m)\s*$", out, re.M)
+        res["p" + pct] = float(m.group(1)) * UNITS[m.group(2)]
+    m = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    res["non2xx"] = int(m.group(1)) if m else 0
+    m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), "
+                  r"timeout (\d+)", out)
+    res["socket_errors"] = sum(map(int, m.groups())) if m else 0
+    m = re.search(r"^rpc_errors (\d+)$", out, re.M)
+    res["rpc_errors"] = int(m.group(1)) if m else 0
+    return res
+
+
+def report(name, r, rpc=False):
+    bench(f"{name}_rps", f"{r['rps']:.0f}", "req/s")
+    bench(f"{name}_p50", f"{r['p50']:.2f}", "ms")
+    bench(f"{name}_p99", f"{r['p99']:.2f}", "ms")
+    errors = r["non2xx"] + r["socket_errors"] + (r["rpc_errors"] if rpc else 0)
+    bench(f"{name}_errors", errors, "responses")
+
+
+def session(server):
+    conn = gateway.http.client.HTTPConnection("127.0.0.1", server.port)
+    r, _ = gateway.rpc(conn, server.port, {
+        "jsonrpc": "2.0", "id": 0, "method": "initialize",
+        "params": {"protocolVersion": "2025-06-18", "capabilities": {},
+                   "clientInfo": {"name": "bench", "version": "1"}}})
+    sid = r.getheader("mcp-session-id")
+    gateway.rpc(conn, server.port, {"jsonrpc": "2.0",
+                                    "method": "notifications/initialized"},
+                sid)
+    return conn, sid
+
+
+def main():
+    pg = harness.Postgres()
+    server = None
+    try:
+        server = harness.Server(pg.start(), workers=2, name="bench").start()
+        gateway.prepare(server)
+        conn, sid = session(server)
+        host = f"localhost:{server.port}"
+        call = {"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                "params": {"name": "bench__inc", "arguments": {"x": 41}}}
+        _, out = gateway.rpc(conn, server.port, call, sid)
+        assert out["result"]["content"][0]["text"] == "42", out
+        conn.close()
+        time.sleep(2)
+        bench("rss_idle", f"{rss_kb(server) / 1024:.1f}", "MB")
+        bench("processes_idle", len(opshelp.group_processes(server)),
+              "processes")
+
+        url = f"http://127.0.0.1:{server.port}"
+        wrk(url + "/health", 4, seconds=2)
+        report("kore_health_c16", wrk(url + "/health", 16))
+        tool = [sid, host, "bench__inc", '{"x":41}']
+        wrk(url + "/mcp", 1, tool, seconds=2)
+        report("tool_call_c1", wrk(url + "/mcp", 1, tool), rpc=True)
+        report("tool_call_c16", wrk(url + "/mcp", 16, tool), rpc=True)
+        mgmt = [sid, host, "mcpbox_list_servers", "{}"]
+        report("list_servers_c16", wrk(url + "/mcp", 16, mgmt), rpc=True)
+        bench("rss_after_load", f"{rss_kb(server) / 1024:.1f}", "MB")
+        bench("processes_after_load", len(opshelp.group_processes(server)),
+              "processes")
+    finally:
+        if server:
+            server.stop()
+        pg.destroy()
+
+
+if __name__ == "__main__":
+    main()
