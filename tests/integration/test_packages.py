@@ -141,6 +141,24 @@ class PackagesTest(unittest.TestCase):
         tool = apiclient.make_tool(self.c, s["id"])
         body = self.request_and_approve(tool["id"], "fnmatch")
         self.assertEqual(body["install_status"], "not_required", body)
+    def test_04_auto_approved_request_is_installed_too(self):
+        st, _, body = self.c.patch("/api/settings/security-policy",
+                                   {"module_approval_mode": "auto_approve"})
+        self.assertEqual(st, 200, body)
+        try:
+            s = apiclient.make_server(self.c, "pkg")
+            tool = apiclient.make_tool(self.c, s["id"])
+            rc, res, err = self.probe.call("mcpbox_request_module", {
+                "tool_id": tool["id"], "module_name": "mcpboxdemo",
+                "justification": "the tool needs it"})
+            self.assertEqual(rc, 0, (res, err))
+            st, _, body = self.c.get("/api/approvals/modules?status=approved")
+            r = [x for x in body["items"] if x["tool_id"] == tool["id"]][0]
+            self.assertEqual(r["install_status"], "installed", r)
+        finally:
+            self.c.patch("/api/settings/security-policy",
+                         {"module_approval_mode": "require_approval"})
+
 
 if __name__ == "__main__":
     unittest.main()
