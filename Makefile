@@ -6,6 +6,7 @@
 #   make test    the same set-up, then every test suite
 #   make build   build the server and the sandbox
 #   make bench   benchmarks (numbers, not pass/fail)
+#   make fuzz    libFuzzer targets in fuzz/, FUZZ_SECONDS each (clang)
 #   make clean   remove build output (keeps var/: database and key)
 
 SHELL		:= /bin/bash
@@ -101,7 +102,7 @@ test-integration: build $(BUILD)/integration/migrate_check
 test-e2e: build
 	@python3 tests/e2e/run.py
 
-test: build test-unit test-sandbox test-integration test-e2e
+test: build test-unit test-fuzz-corpus test-sandbox test-integration test-e2e
 	@echo "make test: all suites passed"
 
 bench: build
@@ -139,6 +140,20 @@ $(BUILD)/fuzz/%: fuzz/%.c $$(FUZZ_SRC_$$*) src/core/core.h
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRC_$*) $(FUZZ_LIBS)
 
 fuzz-build: fuzz-deps $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
+
+# make test replays every committed corpus (seeds and past crashes) with
+# the ordinary compiler and sanitizers: no clang needed.
+$(BUILD)/fuzz-replay/%: fuzz/%.c fuzz/replay.c $$(FUZZ_SRC_$$*) src/core/core.h
+	@mkdir -p $(BUILD)/fuzz-replay
+	$(CC) $(CHECK_CFLAGS) -Isandbox -I/usr/include/postgresql \
+	    -DKORE_USE_PGSQL -DKORE_USE_TASKS -Wno-unused-parameter \
+	    $(SANITIZE) -o $@ $< fuzz/replay.c $(FUZZ_SRC_$*) $(FUZZ_LIBS)
+
+.PHONY: test-fuzz-corpus
+test-fuzz-corpus: deps $(FUZZ_TARGETS:%=$(BUILD)/fuzz-replay/%)
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "== corpus $$t"; $(BUILD)/fuzz-replay/$$t fuzz/corpus/$$t; \
+	done
 
 # Each target runs on a scratch copy of its committed seeds; a crash
 # leaves its input in $(BUILD)/fuzz/ and fails the run.
