@@ -10,6 +10,8 @@
  * The circuit routes are entries of the REST route table, so they reach
  * us through api_dispatch: the reset goes through exactly the same admin
  * token check as every /api path (and pathguard marks it admin-only).
+ * Neither is served on the remote access host (MCPBOX_PUBLIC_URL): the
+ * router and ops_metrics answer 404 there, as for the panel.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +19,7 @@
 #include "core/core.h"
 #include "circuit.h"
 #include "db/sql_ops.h"
+#include "oauth/oauth.h"
 #include "ops/ops.h"
 #include "sandbox_client.h"
 
@@ -46,6 +49,9 @@ ops_metrics(struct http_request *req)
 	size_t			len;
 
 	hx_begin(req, "metrics");
+	/* Like the admin API: not there at all on the public host. */
+	if (oauth_host_is_public(req))
+		return (hx_error(req, 404, "not_found", "no such path"));
 	if (req->method != HTTP_METHOD_GET)
 		return (hx_method_not_allowed(req, "GET"));
 	s = hx_data(req, sizeof(*s), scrape_free);
