@@ -45,7 +45,13 @@ sbx_pkg_init(const char *run_dir, const char *sock)
 static int
 pg_ready(void)
 {
+	static const char *const kw[] = { "dbname", "connect_timeout", NULL };
+	const char	*vals[3];
 	PGresult	*r;
+
+	vals[0] = mcpbox_cfg.database_url;
+	vals[1] = "3";
+	vals[2] = NULL;
 
 	if (pg != NULL && PQstatus(pg) == CONNECTION_OK)
 		return (0);
@@ -56,13 +62,14 @@ pg_ready(void)
 	if (clock_ms() < next_connect)
 		return (-1);
 	next_connect = clock_ms() + PKG_RECONNECT_MS;
-	pg = PQconnectdb(mcpbox_cfg.database_url);
+	/* Bounded: the supervisor's start waits for this. */
+	pg = PQconnectdbParams(kw, vals, 1);
 	if (PQstatus(pg) != CONNECTION_OK) {
 		PQfinish(pg);
 		pg = NULL;
 		return (-1);
 	}
-	r = PQexec(pg, "LISTEN mcpbox_packages");
+	r = PQexec(pg, SQL_PKG_LISTEN);
 	PQclear(r);
 	r = PQexec(pg, SQL_PKG_REQUEUE);
 	PQclear(r);

@@ -153,8 +153,7 @@ api_external_discover(struct http_request *req, struct api_ctx *c)
 	p[0] = c->param[0];
 	switch (c->step) {
 	case 3:
-		if ((st = api_sql(req, c, SQL_EXT_MARK_ERROR, 1, p)) ==
-		    DB_PENDING)
+		if (api_sql(req, c, SQL_EXT_MARK_ERROR, 1, p) == DB_PENDING)
 			return (KORE_RESULT_RETRY);
 		return (hx_error(req, 502, "external_source_failed",
 		    ext_job_error(c->state)));

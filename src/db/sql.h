@@ -82,6 +82,7 @@ extern const char	SQL_EXT_DELETE_RESPOND[];
 extern const char	SQL_EXT_CREATE_RESPOND[];
 
 /* package installs (sql_packages.c), run by the sandbox keeper */
+extern const char	SQL_PKG_LISTEN[];
 extern const char	SQL_PKG_CLAIM[];
 extern const char	SQL_PKG_DONE[];
 extern const char	SQL_PKG_ACTIVE[];

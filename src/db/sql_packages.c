@@ -4,6 +4,9 @@
  */
 #include "db/sql.h"
 
+/* The trigger of migration 0040 notifies this channel. */
+const char SQL_PKG_LISTEN[] = "LISTEN mcpbox_packages";
+
 /* Take one queued install; exactly one keeper wins it. */
 const char SQL_PKG_CLAIM[] =
     "UPDATE module_requests SET install_status = 'installing', "
