@@ -75,7 +75,8 @@ class BearerMcp(http.server.BaseHTTPRequestHandler):
         msg = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         if self.path == "/redirect":
             return self.answer(302, None, [("Location", "http://169.254.169.254/")])
-        if self.headers.get("Authorization") != "Bearer " + TOKEN:
+        if self.headers.get("Authorization") != "Bearer " + TOKEN and \
+                self.headers.get("X-Api-Key") != TOKEN:
             return self.answer(401, {"error": "unauthorized"})
         m = msg.get("method")
         BearerMcp.calls.append(m)
@@ -294,6 +295,19 @@ class ExternalSourcesTest(unittest.TestCase):
                 break
         self.assertIn("could not connect", seen[0])
         self.assertIn("circuit open", seen[-1])
+
+    def test_08_custom_header_auth(self):
+        port = self.bearer.server_address[1]
+        s, src = self.server_with_source(
+            f"http://127.0.0.1:{port}/mcp", approve_port=port,
+            auth_type="header", auth_secret_name="API_KEY",
+            auth_header_name="X-Api-Key")
+        st, _, body = self.c.post(f"/api/servers/{s['id']}/secrets",
+                                  {"key": "API_KEY", "value": TOKEN})
+        self.assertEqual(st, 201, body)
+        st, _, body = self.c.post(f"/api/external-sources/{src['id']}/discover")
+        self.assertEqual(st, 200, body)
+        self.assertEqual(body["tool_count"], 2)
 
 
 if __name__ == "__main__":
