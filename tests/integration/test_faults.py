@@ -65,12 +65,15 @@ def proc_scan(server):
 def core_pids(server):
     """Parent, workers, keeper and the supervisor: what must not change."""
     sandbox = os.path.realpath(harness.SANDBOX)
+    app = os.path.realpath(harness.APP)
     procs = proc_scan(server)
     keep = {}
     for pid, (ppid, exe, state) in procs.items():
-        if state == "Z":
+        # A pool child on its way out has no exe link any more: it is
+        # neither ours to keep nor a server process.
+        if state == "Z" or exe == "":
             continue
-        if exe != sandbox:
+        if exe == app:
             keep[pid] = "server"
         elif ppid in procs and procs[ppid][1] != sandbox:
             keep[pid] = "supervisor"
