@@ -22,6 +22,12 @@ detached_free(struct detached *d)
 {
 	int	i;
 
+	/*
+	 * Unbind first: releasing a connection calls the callback with
+	 * STATE_COMPLETE, which would free d a second time (and the error
+	 * string Kore has not cleared yet) from inside this cleanup.
+	 */
+	d->sql.cb = NULL;
 	kore_pgsql_cleanup(&d->sql);
 	for (i = 0; i < d->n; i++)
 		kore_free(d->vals[i]);

@@ -77,6 +77,8 @@ policy_refresh(void *arg, u_int64_t now)
 		return;
 	}
 	if (!kore_pgsql_query(&policy_sql, SQL_MCP_POLICY)) {
+		/* Unbound, or releasing the connection re-enters policy_done. */
+		policy_sql.cb = NULL;
 		kore_pgsql_cleanup(&policy_sql);
 		policy_busy = 0;
 	}

@@ -116,6 +116,8 @@ outbox_fetch(const char *session, const char *id)
 	fmt[0] = 0;
 	if (!kore_pgsql_query_param_fields(&o->sql, SQL_MCP_OUTBOX_TAKE, 0, 1,
 	    vals, len, fmt)) {
+		/* Unbound, or releasing the connection re-enters outbox_done. */
+		o->sql.cb = NULL;
 		kore_pgsql_cleanup(&o->sql);
 		kore_free(o);
 	}
