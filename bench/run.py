@@ -6,7 +6,7 @@ it. Prints one line per figure, `BENCH name value unit`:
   tool at 1 and 16 connections, mcpbox_list_servers at 16 connections
   (req/s, p50, p99 from wrk --latency), and the RSS summed over the
   server's processes (parent, workers, keeper, sandbox supervisor and its
-  pool) at idle and after the load.
+  pool) at idle and after the load, with their PSS beside it.
 
     python3 bench/run.py            # BENCH_SECONDS per figure (default 10)
 """
@@ -34,18 +34,29 @@ def bench(name, value, unit):
     print(f"BENCH {name} {value} {unit}", flush=True)
 
 
-def rss_kb(server):
-    """VmRSS summed over every live process in the server's group."""
+def mem_kb(server, path, field):
+    """`field` (kB) summed over every live process in the server's group."""
     total = 0
     for pid in opshelp.group_processes(server):
         try:
-            with open(f"/proc/{pid}/status") as f:
+            with open(f"/proc/{pid}/{path}") as f:
                 for line in f:
-                    if line.startswith("VmRSS:"):
+                    if line.startswith(field + ":"):
                         total += int(line.split()[1])
         except OSError:
             pass
     return total
+
+
+def memory(server, when):
+    # VmRSS counts the pages the pool children share with the zygote once
+    # per child; PSS splits them, so it is what the processes really cost.
+    bench(f"rss_{when}", f"{mem_kb(server, 'status', 'VmRSS') / 1024:.1f}",
+          "MB")
+    bench(f"pss_{when}",
+          f"{mem_kb(server, 'smaps_rollup', 'Pss') / 1024:.1f}", "MB")
+    bench(f"processes_{when}", len(opshelp.group_processes(server)),
+          "processes")
 
 
 def wrk(url, conns, script_args=None, seconds=SECONDS):
@@ -105,9 +116,7 @@ def main():
         assert out["result"]["content"][0]["text"] == "42", out
         conn.close()
         time.sleep(2)
-        bench("rss_idle", f"{rss_kb(server) / 1024:.1f}", "MB")
-        bench("processes_idle", len(opshelp.group_processes(server)),
-              "processes")
+        memory(server, "idle")
 
         url = f"http://127.0.0.1:{server.port}"
         wrk(url + "/health", 4, seconds=2)
@@ -118,9 +127,7 @@ def main():
         report("tool_call_c16", wrk(url + "/mcp", 16, tool), rpc=True)
         mgmt = [sid, host, "mcpbox_list_servers", "{}"]
         report("list_servers_c16", wrk(url + "/mcp", 16, mgmt), rpc=True)
-        bench("rss_after_load", f"{rss_kb(server) / 1024:.1f}", "MB")
-        bench("processes_after_load", len(opshelp.group_processes(server)),
-              "processes")
+        memory(server, "after_load")
     finally:
         if server:
             server.stop()
