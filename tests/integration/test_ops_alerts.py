@@ -2,6 +2,7 @@
 failures, the sandbox supervisor killed and restarted, de-duplication
 across workers, the Slack shape, and the activity entry of type alert."""
 import os
+import re
 import signal
 import time
 import unittest
@@ -87,6 +88,26 @@ class AlertsTest(unittest.TestCase):
         self.assertEqual(len(entries), 1)
         self.assertEqual(entries[0]["level"], "error")
         self.assertEqual(entries[0]["log_type"], "alert")
+
+    def test_tool_error_rate(self):
+        name, _ = opshelp.approved_tool(
+            self.admin, "def main():\n    raise RuntimeError('down')\n", "rate")
+        mcp = opshelp.Mcp(self.srv).open()
+        for i in range(19):
+            self.assertTrue(mcp.call(name)["isError"])
+        time.sleep(0.5)
+        self.assertFalse(self.rx.matching(
+            lambda j: j.get("alert") == "tool_error_rate"), "below 20 calls")
+        self.assertTrue(mcp.call(name)["isError"])
+        got = self.rx.wait_for(lambda j: j.get("alert") == "tool_error_rate")
+        self.assertIsNotNone(got, "no tool_error_rate alert arrived")
+        d = got["json"]["details"]
+        self.assertGreaterEqual(d["calls"], 20)
+        self.assertGreaterEqual(d["errors"] * 2, d["calls"])
+        st, _, text = self.srv.request("GET", "/metrics")
+        m = re.search(rb'mcpbox_tool_calls_total\{outcome="tool_error"\} (\d+)',
+                      text)
+        self.assertGreaterEqual(int(m.group(1)), 20)
 
     def test_slack_shape(self):
         # A second instance on the same database, asking for Slack's shape
