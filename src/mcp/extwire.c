@@ -1,0 +1,923 @@
+/*
+ * The external MCP client, thread side (extclient.h): address rules and
+ * pinning, the Streamable HTTP and legacy SSE transports, and the protocol
+ * (initialize, tools/list, tools/call). Runs on a job's own thread with
+ * blocking libcurl, so a worker's event loop never waits on the network.
+ */
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+#include <curl/curl.h>
+#include "core/core.h"
+#include "core/netaddr.h"
+#include "mcp/extclient.h"
+#include "mcp/extjob.h"
+
+#define R_OK_		0
+#define R_FAIL		-1	/* final; j->error says why */
+#define R_NOT_SENT	-2	/* nothing reached the server: may retry */
+#define R_GONE		-3	/* the server forgot our session: re-init */
+
+struct sse {
+	char	*buf;
+	size_t	 len;
+	char	 event[64];
+	char	*data;
+	size_t	 dlen;
+};
+
+struct conn {
+	struct ext_job		*j;
+	int			 sse_transport;
+	char			 url[2049];
+	char			 origin[600];	/* scheme://host:port */
+	char			 host[256];
+	char			 pinned[INET6_ADDRSTRLEN];
+	int			 port;
+	struct curl_slist	*resolve;
+	char			 auth[1024];	/* "Name: value" or "" */
+	uint64_t		 deadline;
+	int64_t			 next_id;
+	/* one request's answer */
+	char			 ctype[128];
+	char			 got_session[256];
+	int64_t			 want_id;
+	json_t			*answer;
+	char			*body;
+	size_t			 blen;
+	int			 too_big;
+	struct sse		 ps;	/* POST answered as an event stream */
+	/* legacy SSE */
+	CURLM			*multi;
+	CURL			*stream;
+	struct curl_slist	*stream_hdrs;
+	struct sse		 ls;
+	char			 endpoint[2049];
+	json_t			*inbox;
+	int			 stream_closed;
+	int			 post_done;
+};
+
+static void
+fail(struct conn *c, const char *fmt, const char *arg)
+{
+	if (c->j->error[0] == '\0')
+		(void)snprintf(c->j->error, sizeof(c->j->error), fmt,
+		    arg != NULL ? arg : "");
+}
+
+static int
+remaining_ms(struct conn *c)
+{
+	uint64_t	n = ext_now_ms();
+
+	return (n >= c->deadline ? 0 : (int)(c->deadline - n));
+}
+
+static int
+host_approved(struct conn *c)
+{
+	json_t		*e;
+	size_t		 i;
+	const char	*h;
+
+	json_array_foreach(json_object_get(c->j->src, "approved"), i, e) {
+		h = json_string_value(json_object_get(e, "host"));
+		if (h == NULL || strcasecmp(h, c->host) != 0)
+			continue;
+		if (json_is_null(json_object_get(e, "port")) ||
+		    json_object_get(e, "port") == NULL ||
+		    json_integer_value(json_object_get(e, "port")) == c->port)
+			return (1);
+	}
+	return (0);
+}
+
+/* Parse and check the URL, resolve once, decide, and pin the address. */
+static int
+target_check(struct conn *c)
+{
+	CURLU		*u;
+	char		*scheme, *host, *port, *user;
+	struct addrinfo	 hints, *res, *ai;
+	int		 approved, cls, worst, rc;
+	char		 ip[INET6_ADDRSTRLEN], pin[600];
+	const char	*h;
+
+	u = curl_url();
+	scheme = host = port = user = NULL;
+	rc = R_FAIL;
+	if (curl_url_set(u, CURLUPART_URL, c->url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) !=
+	    CURLUE_OK) {
+		fail(c, "the source URL is not a valid URL%s", NULL);
+		goto out;
+	}
+	if (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK) {
+		fail(c, "the source URL may not carry credentials; use a "
+		    "server secret%s", NULL);
+		goto out;
+	}
+	if (strcmp(scheme, "https") != 0 && strcmp(scheme, "http") != 0) {
+		fail(c, "the source URL must be http(s)%s", NULL);
+		goto out;
+	}
+	h = host;
+	/* curl keeps the brackets of an IPv6 literal. */
+	if (h[0] == '[') {
+		(void)snprintf(c->host, sizeof(c->host), "%.*s",
+		    (int)strlen(h) - 2, h + 1);
+	} else
+		(void)snprintf(c->host, sizeof(c->host), "%s", h);
+	c->port = atoi(port);
+	(void)snprintf(c->origin, sizeof(c->origin), "%s://%s:%d", scheme,
+	    host, c->port);
+	approved = host_approved(c);
+	if (strcmp(scheme, "http") == 0 && !approved) {
+		fail(c, "plain http is allowed only to a host an admin approved "
+		    "as network access for this server; use https%s", NULL);
+		goto out;
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo(c->host, NULL, &hints, &res) != 0) {
+		fail(c, "the source host name %s does not resolve", c->host);
+		rc = R_NOT_SENT;
+		goto out;
+	}
+	worst = NETADDR_PUBLIC;
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		cls = netaddr_class_sa(ai->ai_addr);
+		if (cls > worst)
+			worst = cls;
+	}
+	ip[0] = '\0';
+	if (res->ai_family == AF_INET)
+		(void)inet_ntop(AF_INET, &((struct sockaddr_in *)(void *)
+		    res->ai_addr)->sin_addr, ip, sizeof(ip));
+	else if (res->ai_family == AF_INET6)
+		(void)inet_ntop(AF_INET6, &((struct sockaddr_in6 *)(void *)
+		    res->ai_addr)->sin6_addr, ip, sizeof(ip));
+	freeaddrinfo(res);
+	if (worst == NETADDR_NEVER) {
+		fail(c, "the source host %s resolves to an address MCPbox never "
+		    "connects to (link-local, metadata, multicast or reserved)",
+		    c->host);
+		goto out;
+	}
+	if (worst == NETADDR_PRIVATE && !approved) {
+		fail(c, "the source host %s is on a private network; an admin "
+		    "must approve it as network access for this server first",
+		    c->host);
+		goto out;
+	}
+	if (ip[0] == '\0') {
+		fail(c, "the source host %s has no usable address", c->host);
+		goto out;
+	}
+	(void)snprintf(c->pinned, sizeof(c->pinned), "%s", ip);
+	(void)snprintf(pin, sizeof(pin), strchr(ip, ':') != NULL ?
+	    "%s:%d:[%s]" : "%s:%d:%s", c->host, c->port, ip);
+	c->resolve = curl_slist_append(NULL, pin);
+	rc = R_OK_;
+out:
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_free(user);
+	curl_url_cleanup(u);
+	return (rc);
+}
+
+/* The socket curl opens must go to the address we checked. */
+static curl_socket_t
+open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct conn	*c = arg;
+	char		 ip[INET6_ADDRSTRLEN];
+
+	ip[0] = '\0';
+	if (a->family == AF_INET)
+		(void)inet_ntop(AF_INET, &((struct sockaddr_in *)(void *)
+		    &a->addr)->sin_addr, ip, sizeof(ip));
+	else if (a->family == AF_INET6)
+		(void)inet_ntop(AF_INET6, &((struct sockaddr_in6 *)(void *)
+		    &a->addr)->sin6_addr, ip, sizeof(ip));
+	if (strcmp(ip, c->pinned) != 0)
+		return (CURL_SOCKET_BAD);
+	return (socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol));
+}
+
+/* One SSE event: the JSON-RPC message it carries, or the endpoint. */
+static void
+sse_event(struct conn *c, struct sse *s, int legacy)
+{
+	json_t	*m;
+
+	if (s->data == NULL)
+		return;
+	if (legacy && strcmp(s->event, "endpoint") == 0) {
+		(void)snprintf(c->endpoint, sizeof(c->endpoint), "%.*s",
+		    (int)s->dlen, s->data);
+	} else if (s->event[0] == '\0' || strcmp(s->event, "message") == 0) {
+		m = json_loadb(s->data, s->dlen, 0, NULL);
+		if (m != NULL && json_integer_value(json_object_get(m, "id")) ==
+		    c->want_id && json_object_get(m, "id") != NULL &&
+		    c->answer == NULL)
+			c->answer = m;
+		else if (m != NULL && legacy)
+			json_array_append_new(c->inbox, m);
+		else
+			json_decref(m);
+	}
+	free(s->data);
+	s->data = NULL;
+	s->dlen = 0;
+	s->event[0] = '\0';
+}
+
+static int
+sse_feed(struct conn *c, struct sse *s, const char *p, size_t n, int legacy)
+{
+	char	*line, *nl, *v;
+	size_t	 off, ll;
+
+	if (s->len + n > EXT_BODY_MAX)
+		return (-1);
+	if ((s->buf = realloc(s->buf, s->len + n + 1)) == NULL)
+		return (-1);
+	memcpy(s->buf + s->len, p, n);
+	s->len += n;
+	off = 0;
+	while ((nl = memchr(s->buf + off, '\n', s->len - off)) != NULL) {
+		line = s->buf + off;
+		ll = (size_t)(nl - line);
+		off += ll + 1;
+		if (ll > 0 && line[ll - 1] == '\r')
+			ll--;
+		line[ll] = '\0';
+		if (ll == 0) {
+			sse_event(c, s, legacy);
+			continue;
+		}
+		if ((v = strchr(line, ':')) == NULL || v == line)
+			continue;
+		*v++ = '\0';
+		if (*v == ' ')
+			v++;
+		if (strcmp(line, "event") == 0) {
+			(void)snprintf(s->event, sizeof(s->event), "%s", v);
+		} else if (strcmp(line, "data") == 0) {
+			ll = strlen(v);
+			s->data = realloc(s->data, s->dlen + ll + 2);
+			if (s->data == NULL)
+				return (-1);
+			if (s->dlen > 0)
+				s->data[s->dlen++] = '\n';
+			memcpy(s->data + s->dlen, v, ll);
+			s->dlen += ll;
+		}
+	}
+	memmove(s->buf, s->buf + off, s->len - off);
+	s->len -= off;
+	return (0);
+}
+
+static void
+sse_clear(struct sse *s)
+{
+	free(s->buf);
+	free(s->data);
+	memset(s, 0, sizeof(*s));
+}
+
+static size_t
+on_header(char *p, size_t size, size_t n, void *arg)
+{
+	struct conn	*c = arg;
+	size_t		 len = size * n, k;
+	char		 line[512];
+
+	k = len < sizeof(line) - 1 ? len : sizeof(line) - 1;
+	memcpy(line, p, k);
+	line[k] = '\0';
+	line[strcspn(line, "\r\n")] = '\0';
+	if (strncasecmp(line, "content-type:", 13) == 0)
+		(void)snprintf(c->ctype, sizeof(c->ctype), "%s",
+		    line + 13 + strspn(line + 13, " "));
+	else if (strncasecmp(line, "mcp-session-id:", 15) == 0)
+		(void)snprintf(c->got_session, sizeof(c->got_session), "%s",
+		    line + 15 + strspn(line + 15, " "));
+	return (len);
+}
+
+static size_t
+on_body(char *p, size_t size, size_t n, void *arg)
+{
+	struct conn	*c = arg;
+	size_t		 len = size * n;
+
+	if (strncasecmp(c->ctype, "text/event-stream", 17) == 0) {
+		if (sse_feed(c, &c->ps, p, len, 0) == -1) {
+			c->too_big = 1;
+			return (0);
+		}
+		/* The answer is in: stop reading a stream that may stay open. */
+		return (c->answer != NULL ? 0 : len);
+	}
+	if (c->blen + len > EXT_BODY_MAX) {
+		c->too_big = 1;
+		return (0);
+	}
+	if ((c->body = realloc(c->body, c->blen + len + 1)) == NULL)
+		return (0);
+	memcpy(c->body + c->blen, p, len);
+	c->blen += len;
+	return (len);
+}
+
+static size_t
+on_stream(char *p, size_t size, size_t n, void *arg)
+{
+	struct conn	*c = arg;
+
+	if (sse_feed(c, &c->ls, p, size * n, 1) == -1)
+		return (0);
+	return (size * n);
+}
+
+static void
+easy_common(struct conn *c, CURL *e, const char *url)
+{
+	curl_easy_setopt(e, CURLOPT_URL, url);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(e, CURLOPT_PROXY, "");
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_RESOLVE, c->resolve);
+	curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+	curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, c);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "MCPbox");
+}
+
+static json_t *
+rpc_msg(struct conn *c, const char *method, json_t *params, int notify)
+{
+	json_t	*m;
+
+	m = json_pack("{s:s, s:s}", "jsonrpc", "2.0", "method", method);
+	if (!notify)
+		json_object_set_new(m, "id", json_integer(c->want_id =
+		    ++c->next_id));
+	if (params != NULL)
+		json_object_set(m, "params", params);
+	return (m);
+}
+
+static int
+curl_failure(struct conn *c, CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_COULDNT_RESOLVE_HOST:
+		fail(c, "could not connect to the external source%s", NULL);
+		return (R_NOT_SENT);
+	case CURLE_OPERATION_TIMEDOUT:
+		fail(c, "the external source did not answer in time%s", NULL);
+		return (R_FAIL);
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+		fail(c, "TLS with the external source failed (certificate or "
+		    "handshake)%s", NULL);
+		return (R_NOT_SENT);
+	default:
+		if (c->too_big)
+			fail(c, "the external source's answer is too large%s",
+			    NULL);
+		else
+			fail(c, "the connection to the external source "
+			    "failed%s", NULL);
+		return (R_FAIL);
+	}
+}
+
+static int
+http_status_failure(struct conn *c, long code)
+{
+	char	buf[64];
+
+	if (code == 401 || code == 403) {
+		fail(c, "the external source refused MCPbox's credentials "
+		    "(HTTP %s); check the source's auth secret", code == 401 ?
+		    "401" : "403");
+		return (R_FAIL);
+	}
+	if (code >= 300 && code < 400) {
+		fail(c, "the external source answered with a redirect; MCPbox "
+		    "does not follow redirects, register the final URL%s",
+		    NULL);
+		return (R_FAIL);
+	}
+	(void)snprintf(buf, sizeof(buf), "%ld", code);
+	fail(c, "the external source answered HTTP %s", buf);
+	return (R_FAIL);
+}
+
+/* Streamable HTTP: one POST, answered as JSON or an event stream. */
+static int
+st_post(struct conn *c, json_t *msg, int notify)
+{
+	struct ext_sess		*s = &c->j->sess;
+	struct curl_slist	*h;
+	char			*text, hb[400];
+	CURLcode		 rc;
+	long			 code;
+	json_t			*m, *e;
+	size_t			 i;
+
+	if (s->easy == NULL && (s->easy = curl_easy_init()) == NULL) {
+		fail(c, "out of memory%s", NULL);
+		return (R_FAIL);
+	}
+	curl_easy_reset(s->easy);
+	easy_common(c, s->easy, c->url);
+	h = curl_slist_append(NULL, "Content-Type: application/json");
+	h = curl_slist_append(h, "Accept: application/json, "
+	    "text/event-stream");
+	if (s->session[0] != '\0') {
+		(void)snprintf(hb, sizeof(hb), "Mcp-Session-Id: %s",
+		    s->session);
+		h = curl_slist_append(h, hb);
+	}
+	if (s->proto[0] != '\0') {
+		(void)snprintf(hb, sizeof(hb), "MCP-Protocol-Version: %s",
+		    s->proto);
+		h = curl_slist_append(h, hb);
+	}
+	if (c->auth[0] != '\0')
+		h = curl_slist_append(h, c->auth);
+	text = json_dumps(msg, JSON_COMPACT);
+	curl_easy_setopt(s->easy, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(s->easy, CURLOPT_POSTFIELDS, text);
+	curl_easy_setopt(s->easy, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(s->easy, CURLOPT_HEADERDATA, c);
+	curl_easy_setopt(s->easy, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(s->easy, CURLOPT_WRITEDATA, c);
+	curl_easy_setopt(s->easy, CURLOPT_TIMEOUT_MS,
+	    (long)(remaining_ms(c) > 0 ? remaining_ms(c) : 1));
+	c->ctype[0] = c->got_session[0] = '\0';
+	c->blen = 0;
+	c->too_big = 0;
+	sse_clear(&c->ps);
+	json_decref(c->answer);
+	c->answer = NULL;
+	rc = curl_easy_perform(s->easy);
+	curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &code);
+	curl_easy_setopt(s->easy, CURLOPT_HTTPHEADER, NULL);
+	curl_slist_free_all(h);
+	free(text);
+	/* Our write callback stops a stream once the answer has arrived. */
+	if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && c->answer != NULL))
+		return (curl_failure(c, rc));
+	if (code == 404 && s->session[0] != '\0')
+		return (R_GONE);
+	if (code < 200 || code >= 300)
+		return (http_status_failure(c, code));
+	if (c->got_session[0] != '\0')
+		(void)snprintf(s->session, sizeof(s->session), "%s",
+		    c->got_session);
+	if (notify)
+		return (R_OK_);
+	if (c->answer == NULL && c->blen > 0) {
+		m = json_loadb(c->body, c->blen, 0, NULL);
+		if (json_is_array(m)) {
+			json_array_foreach(m, i, e) {
+				if (json_integer_value(json_object_get(e,
+				    "id")) == c->want_id) {
+					c->answer = json_incref(e);
+					break;
+				}
+			}
+			json_decref(m);
+		} else
+			c->answer = m;
+	}
+	if (c->answer == NULL) {
+		fail(c, "the external source sent no usable answer%s", NULL);
+		return (R_FAIL);
+	}
+	return (R_OK_);
+}
+
+/* Run the multi handle until `done(c)` or the deadline. */
+static int
+pump(struct conn *c, CURL *post, int (*done)(struct conn *, CURL *))
+{
+	CURLMsg	*m;
+	int	 running, left;
+	long	 code;
+
+	for (;;) {
+		if (curl_multi_perform(c->multi, &running) != CURLM_OK) {
+			fail(c, "the connection to the external source "
+			    "failed%s", NULL);
+			return (R_FAIL);
+		}
+		while ((m = curl_multi_info_read(c->multi, &left)) != NULL) {
+			if (m->msg != CURLMSG_DONE)
+				continue;
+			if (m->easy_handle == c->stream) {
+				c->stream_closed = 1;
+				if (m->data.result != CURLE_OK)
+					return (curl_failure(c, m->data.result));
+				curl_easy_getinfo(c->stream,
+				    CURLINFO_RESPONSE_CODE, &code);
+				if (code < 200 || code >= 300)
+					return (http_status_failure(c, code));
+			} else if (m->easy_handle == post) {
+				if (m->data.result != CURLE_OK)
+					return (curl_failure(c, m->data.result));
+				curl_easy_getinfo(post,
+				    CURLINFO_RESPONSE_CODE, &code);
+				if (code < 200 || code >= 300)
+					return (http_status_failure(c, code));
+				c->post_done = 1;
+			}
+		}
+		if (done(c, post))
+			return (R_OK_);
+		if (c->stream_closed) {
+			fail(c, "the external source closed its event "
+			    "stream%s", NULL);
+			return (R_FAIL);
+		}
+		if (remaining_ms(c) == 0) {
+			fail(c, "the external source did not answer in "
+			    "time%s", NULL);
+			return (R_FAIL);
+		}
+		(void)curl_multi_poll(c->multi, NULL, 0, 100, NULL);
+	}
+}
+
+static int
+have_endpoint(struct conn *c, CURL *unused)
+{
+	return (c->endpoint[0] != '\0');
+}
+
+static int
+have_answer(struct conn *c, CURL *unused)
+{
+	return (c->answer != NULL);
+}
+
+/* A notification has no answer: done when its POST was accepted. */
+static int
+posted(struct conn *c, CURL *unused)
+{
+	return (c->post_done);
+}
+
+/* Legacy HTTP+SSE: open the stream and learn where to POST. */
+static int
+sse_open(struct conn *c)
+{
+	CURLU	*u;
+	char	*abs, *scheme, *host, *port, origin[600];
+	int	 same;
+
+	c->multi = curl_multi_init();
+	c->stream = curl_easy_init();
+	c->inbox = json_array();
+	easy_common(c, c->stream, c->url);
+	c->stream_hdrs = curl_slist_append(NULL, "Accept: text/event-stream");
+	if (c->auth[0] != '\0')
+		c->stream_hdrs = curl_slist_append(c->stream_hdrs, c->auth);
+	curl_easy_setopt(c->stream, CURLOPT_HTTPHEADER, c->stream_hdrs);
+	curl_easy_setopt(c->stream, CURLOPT_WRITEFUNCTION, on_stream);
+	curl_easy_setopt(c->stream, CURLOPT_WRITEDATA, c);
+	curl_multi_add_handle(c->multi, c->stream);
+	if (pump(c, NULL, have_endpoint) != R_OK_)
+		return (R_FAIL);
+	/* The endpoint is relative to the stream's URL: same origin only. */
+	u = curl_url();
+	abs = scheme = host = port = NULL;
+	same = curl_url_set(u, CURLUPART_URL, c->url, 0) == CURLUE_OK &&
+	    curl_url_set(u, CURLUPART_URL, c->endpoint, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_URL, &abs, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) ==
+	    CURLUE_OK;
+	if (same) {
+		(void)snprintf(origin, sizeof(origin), "%s://%s:%s", scheme,
+		    host, port);
+		same = strcasecmp(origin, c->origin) == 0 && strlen(abs) <
+		    sizeof(c->endpoint);
+		if (same)
+			(void)snprintf(c->endpoint, sizeof(c->endpoint), "%s",
+			    abs);
+	}
+	curl_free(abs);
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+	if (!same) {
+		fail(c, "the external source's SSE endpoint points to another "
+		    "origin, which MCPbox refuses%s", NULL);
+		return (R_FAIL);
+	}
+	return (R_OK_);
+}
+
+static int
+sse_post(struct conn *c, json_t *msg, int notify)
+{
+	CURL			*e;
+	struct curl_slist	*h;
+	char			*text;
+	int			 rc;
+	size_t			 i;
+	json_t			*m;
+
+	json_decref(c->answer);
+	c->answer = NULL;
+	/* An answer may already sit in the inbox (servers race the 202). */
+	json_array_foreach(c->inbox, i, m) {
+		if (json_integer_value(json_object_get(m, "id")) ==
+		    c->want_id) {
+			c->answer = json_incref(m);
+			json_array_remove(c->inbox, i);
+			break;
+		}
+	}
+	e = curl_easy_init();
+	easy_common(c, e, c->endpoint);
+	h = curl_slist_append(NULL, "Content-Type: application/json");
+	if (c->auth[0] != '\0')
+		h = curl_slist_append(h, c->auth);
+	text = json_dumps(msg, JSON_COMPACT);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(e, CURLOPT_POSTFIELDS, text);
+	curl_multi_add_handle(c->multi, e);
+	c->blen = 0;
+	c->post_done = 0;
+	rc = pump(c, e, notify ? posted : have_answer);
+	curl_multi_remove_handle(c->multi, e);
+	curl_easy_cleanup(e);
+	curl_slist_free_all(h);
+	free(text);
+	return (rc);
+}
+
+static void
+conn_close(struct conn *c)
+{
+	if (c->multi != NULL) {
+		if (c->stream != NULL) {
+			curl_multi_remove_handle(c->multi, c->stream);
+			curl_easy_cleanup(c->stream);
+		}
+		curl_multi_cleanup(c->multi);
+	}
+	curl_slist_free_all(c->stream_hdrs);
+	curl_slist_free_all(c->resolve);
+	json_decref(c->inbox);
+	json_decref(c->answer);
+	sse_clear(&c->ps);
+	sse_clear(&c->ls);
+	free(c->body);
+	explicit_bzero(c->auth, sizeof(c->auth));
+}
+
+/* A request and its answer's result; errors from the source sanitized. */
+static int
+request(struct conn *c, const char *method, json_t *params, json_t **result,
+    int may_retry)
+{
+	json_t		*msg, *err;
+	const char	*em;
+	char		 clean[320];
+	size_t		 i, k;
+	int		 rc, tries;
+
+	*result = NULL;
+	for (tries = 0;; tries++) {
+		msg = rpc_msg(c, method, params, 0);
+		rc = c->sse_transport ? sse_post(c, msg, 0) :
+		    st_post(c, msg, 0);
+		json_decref(msg);
+		if (rc == R_NOT_SENT && tries == 0 && remaining_ms(c) > 500) {
+			/* Nothing reached the server: safe for any method. */
+			c->j->error[0] = '\0';
+			(void)usleep(200000);
+			continue;
+		}
+		if (rc == R_FAIL && may_retry && tries == 0 &&
+		    remaining_ms(c) > 1000) {
+			c->j->error[0] = '\0';
+			continue;
+		}
+		break;
+	}
+	if (rc != R_OK_)
+		return (rc);
+	if ((err = json_object_get(c->answer, "error")) != NULL) {
+		em = json_string_value(json_object_get(err, "message"));
+		for (i = k = 0; em != NULL && em[i] != '\0' &&
+		    k < sizeof(clean) - 1; i++) {
+			if ((unsigned char)em[i] >= 0x20)
+				clean[k++] = em[i];
+		}
+		clean[k] = '\0';
+		fail(c, "the external source answered with an error: %s",
+		    k > 0 ? clean : "(no message)");
+		return (R_FAIL);
+	}
+	*result = json_incref(json_object_get(c->answer, "result"));
+	if (!json_is_object(*result)) {
+		json_decref(*result);
+		*result = NULL;
+		fail(c, "the external source sent an answer without a "
+		    "result%s", NULL);
+		return (R_FAIL);
+	}
+	return (R_OK_);
+}
+
+static int
+notify(struct conn *c, const char *method)
+{
+	json_t	*msg;
+	int	 rc;
+
+	msg = rpc_msg(c, method, NULL, 1);
+	rc = c->sse_transport ? sse_post(c, msg, 1) : st_post(c, msg, 1);
+	json_decref(msg);
+	return (rc);
+}
+
+static int
+initialize(struct conn *c)
+{
+	struct ext_sess	*s = &c->j->sess;
+	json_t		*params, *res;
+	const char	*v;
+	int		 rc;
+
+	s->session[0] = s->proto[0] = '\0';
+	params = json_pack("{s:s, s:{}, s:{s:s, s:s}}", "protocolVersion",
+	    EXT_PROTO, "capabilities", "clientInfo", "name", "MCPbox",
+	    "version", "1.0");
+	rc = request(c, "initialize", params, &res, 1);
+	json_decref(params);
+	if (rc != R_OK_)
+		return (rc);
+	v = json_string_value(json_object_get(res, "protocolVersion"));
+	(void)snprintf(s->proto, sizeof(s->proto), "%s", v != NULL ? v :
+	    EXT_PROTO);
+	json_decref(res);
+	return (notify(c, "notifications/initialized"));
+}
+
+static int
+list_tools(struct conn *c)
+{
+	json_t		*tools, *params, *res, *t;
+	const char	*cursor;
+	char		 next[1024];
+	size_t		 i;
+	int		 rc, page;
+
+	tools = json_array();
+	next[0] = '\0';
+	for (page = 0; page < EXT_PAGES_MAX; page++) {
+		params = json_object();
+		if (next[0] != '\0')
+			json_object_set_new(params, "cursor",
+			    json_string(next));
+		rc = request(c, "tools/list", params, &res, 1);
+		json_decref(params);
+		if (rc != R_OK_) {
+			json_decref(tools);
+			return (rc);
+		}
+		json_array_foreach(json_object_get(res, "tools"), i, t) {
+			if (json_is_string(json_object_get(t, "name")) &&
+			    json_array_size(tools) < EXT_TOOLS_MAX)
+				json_array_append(tools, t);
+		}
+		cursor = json_string_value(json_object_get(res, "nextCursor"));
+		if (cursor == NULL || *cursor == '\0' ||
+		    strlen(cursor) >= sizeof(next)) {
+			json_decref(res);
+			break;
+		}
+		(void)snprintf(next, sizeof(next), "%s", cursor);
+		json_decref(res);
+	}
+	c->j->result = tools;
+	return (R_OK_);
+}
+
+static int
+call_tool(struct conn *c)
+{
+	json_t	*params, *res;
+	int	 rc;
+
+	params = json_pack("{s:s, s:O}", "name", c->j->tool, "arguments",
+	    c->j->args);
+	/* tools/call is never retried once it may have reached the server. */
+	rc = request(c, "tools/call", params, &res, 0);
+	json_decref(params);
+	if (rc == R_OK_)
+		c->j->result = res;
+	return (rc);
+}
+
+static int
+session_run(struct conn *c)
+{
+	struct ext_sess	*s = &c->j->sess;
+	int		 rc, pooled;
+
+	pooled = s->session[0] != '\0';
+	if (c->sse_transport) {
+		if ((rc = sse_open(c)) != R_OK_)
+			return (rc);
+	}
+	if (!pooled && (rc = initialize(c)) != R_OK_)
+		return (rc);
+	rc = c->j->op == EXT_LIST ? list_tools(c) : call_tool(c);
+	if (rc == R_GONE && pooled) {
+		/* The server dropped our session before taking the request. */
+		c->j->error[0] = '\0';
+		if ((rc = initialize(c)) != R_OK_)
+			return (rc);
+		rc = c->j->op == EXT_LIST ? list_tools(c) : call_tool(c);
+	}
+	if (rc == R_GONE)
+		fail(c, "the external source does not accept MCPbox's "
+		    "session%s", NULL);
+	return (rc);
+}
+
+void *
+ext_thread(void *arg)
+{
+	struct ext_job	*j = arg;
+	struct conn	 c;
+	const char	*tr, *hn, *hv;
+	int		 rc;
+
+	memset(&c, 0, sizeof(c));
+	c.j = j;
+	c.deadline = ext_now_ms() + (uint64_t)(j->timeout_ms > 0 ?
+	    j->timeout_ms : 30000);
+	(void)snprintf(c.url, sizeof(c.url), "%s",
+	    json_string_value(json_object_get(j->src, "url")));
+	tr = json_string_value(json_object_get(j->src, "transport"));
+	c.sse_transport = tr != NULL && strcmp(tr, "sse") == 0;
+	hn = json_string_value(json_object_get(j->src, "auth_header"));
+	hv = json_string_value(json_object_get(j->src, "auth_value"));
+	if (hn != NULL && hv != NULL)
+		(void)snprintf(c.auth, sizeof(c.auth), "%s: %s", hn, hv);
+	/* Legacy SSE sessions live and die with their stream. */
+	if (c.sse_transport && j->sess.easy != NULL) {
+		curl_easy_cleanup(j->sess.easy);
+		memset(&j->sess, 0, sizeof(j->sess));
+	}
+	rc = target_check(&c);
+	if (rc == R_OK_)
+		rc = session_run(&c);
+	j->transport_failed = rc == R_NOT_SENT || (rc != R_OK_ &&
+	    strstr(j->error, "external source answered with an error") ==
+	    NULL && strstr(j->error, "refused MCPbox's credentials") == NULL);
+	j->keep_session = rc == R_OK_ && !c.sse_transport;
+	if (rc != R_OK_) {
+		json_decref(j->result);
+		j->result = NULL;
+	}
+	conn_close(&c);
+	ext_job_complete(j);
+	return (NULL);
+}
