@@ -8,6 +8,8 @@
 
 #include <stdint.h>
 
+#include <arpa/inet.h>
+
 #include <curl/curl.h>
 #include <jansson.h>
 
@@ -56,8 +58,59 @@ struct ext_job {
 	struct http_request	*req;
 };
 
-/* extwire.c: the thread's entry point. */
+#define R_OK_		0
+#define R_FAIL		-1	/* final; j->error says why */
+#define R_NOT_SENT	-2	/* nothing reached the server: may retry */
+#define R_GONE		-3	/* the server forgot our session: re-init */
+
+struct sse {
+	char	*buf;
+	size_t	 len;
+	char	 event[64];
+	char	*data;
+	size_t	 dlen;
+};
+
+struct conn {
+	struct ext_job		*j;
+	int			 sse_transport;
+	char			 url[2049];
+	char			 origin[600];	/* scheme://host:port */
+	char			 host[256];
+	char			 pinned[INET6_ADDRSTRLEN];
+	int			 port;
+	struct curl_slist	*resolve;
+	char			 auth[1024];	/* "Name: value" or "" */
+	uint64_t		 deadline;
+	int64_t			 next_id;
+	/* one request's answer */
+	char			 ctype[128];
+	char			 got_session[256];
+	int64_t			 want_id;
+	json_t			*answer;
+	char			*body;
+	size_t			 blen;
+	int			 too_big;
+	struct sse		 ps;	/* POST answered as an event stream */
+	/* legacy SSE */
+	CURLM			*multi;
+	CURL			*stream;
+	struct curl_slist	*stream_hdrs;
+	struct sse		 ls;
+	char			 endpoint[2049];
+	json_t			*inbox;
+	int			 stream_closed;
+	int			 post_done;
+};
+
+/* extwire.c: the thread's entry point and its error helpers. */
 void		*ext_thread(void *);
+void		ext_fail(struct conn *, const char *fmt, const char *arg);
+int		ext_remaining_ms(struct conn *);
+
+/* extaddr.c: check and pin the source's address; refuse other sockets. */
+int		ext_target_check(struct conn *);
+curl_socket_t	ext_open_socket(void *, curlsocktype, struct curl_sockaddr *);
 
 /* extclient.c: monotonic clock, and handing a finished job back. */
 uint64_t	ext_now_ms(void);

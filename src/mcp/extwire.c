@@ -23,205 +23,22 @@
 #include "mcp/extclient.h"
 #include "mcp/extjob.h"
 
-#define R_OK_		0
-#define R_FAIL		-1	/* final; j->error says why */
-#define R_NOT_SENT	-2	/* nothing reached the server: may retry */
-#define R_GONE		-3	/* the server forgot our session: re-init */
-
-struct sse {
-	char	*buf;
-	size_t	 len;
-	char	 event[64];
-	char	*data;
-	size_t	 dlen;
-};
-
-struct conn {
-	struct ext_job		*j;
-	int			 sse_transport;
-	char			 url[2049];
-	char			 origin[600];	/* scheme://host:port */
-	char			 host[256];
-	char			 pinned[INET6_ADDRSTRLEN];
-	int			 port;
-	struct curl_slist	*resolve;
-	char			 auth[1024];	/* "Name: value" or "" */
-	uint64_t		 deadline;
-	int64_t			 next_id;
-	/* one request's answer */
-	char			 ctype[128];
-	char			 got_session[256];
-	int64_t			 want_id;
-	json_t			*answer;
-	char			*body;
-	size_t			 blen;
-	int			 too_big;
-	struct sse		 ps;	/* POST answered as an event stream */
-	/* legacy SSE */
-	CURLM			*multi;
-	CURL			*stream;
-	struct curl_slist	*stream_hdrs;
-	struct sse		 ls;
-	char			 endpoint[2049];
-	json_t			*inbox;
-	int			 stream_closed;
-	int			 post_done;
-};
-
-static void
-fail(struct conn *c, const char *fmt, const char *arg)
+void
+ext_fail(struct conn *c, const char *fmt, const char *arg)
 {
 	if (c->j->error[0] == '\0')
 		(void)snprintf(c->j->error, sizeof(c->j->error), fmt,
 		    arg != NULL ? arg : "");
 }
 
-static int
-remaining_ms(struct conn *c)
+int
+ext_remaining_ms(struct conn *c)
 {
 	uint64_t	n = ext_now_ms();
 
 	return (n >= c->deadline ? 0 : (int)(c->deadline - n));
 }
 
-static int
-host_approved(struct conn *c)
-{
-	json_t		*e;
-	size_t		 i;
-	const char	*h;
-
-	json_array_foreach(json_object_get(c->j->src, "approved"), i, e) {
-		h = json_string_value(json_object_get(e, "host"));
-		if (h == NULL || strcasecmp(h, c->host) != 0)
-			continue;
-		if (json_is_null(json_object_get(e, "port")) ||
-		    json_object_get(e, "port") == NULL ||
-		    json_integer_value(json_object_get(e, "port")) == c->port)
-			return (1);
-	}
-	return (0);
-}
-
-/* Parse and check the URL, resolve once, decide, and pin the address. */
-static int
-target_check(struct conn *c)
-{
-	CURLU		*u;
-	char		*scheme, *host, *port, *user;
-	struct addrinfo	 hints, *res, *ai;
-	int		 approved, cls, worst, rc;
-	char		 ip[INET6_ADDRSTRLEN], pin[600];
-	const char	*h;
-
-	u = curl_url();
-	scheme = host = port = user = NULL;
-	rc = R_FAIL;
-	if (curl_url_set(u, CURLUPART_URL, c->url, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) !=
-	    CURLUE_OK) {
-		fail(c, "the source URL is not a valid URL%s", NULL);
-		goto out;
-	}
-	if (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK) {
-		fail(c, "the source URL may not carry credentials; use a "
-		    "server secret%s", NULL);
-		goto out;
-	}
-	if (strcmp(scheme, "https") != 0 && strcmp(scheme, "http") != 0) {
-		fail(c, "the source URL must be http(s)%s", NULL);
-		goto out;
-	}
-	h = host;
-	/* curl keeps the brackets of an IPv6 literal. */
-	if (h[0] == '[') {
-		(void)snprintf(c->host, sizeof(c->host), "%.*s",
-		    (int)strlen(h) - 2, h + 1);
-	} else
-		(void)snprintf(c->host, sizeof(c->host), "%s", h);
-	c->port = atoi(port);
-	(void)snprintf(c->origin, sizeof(c->origin), "%s://%s:%d", scheme,
-	    host, c->port);
-	approved = host_approved(c);
-	if (strcmp(scheme, "http") == 0 && !approved) {
-		fail(c, "plain http is allowed only to a host an admin approved "
-		    "as network access for this server; use https%s", NULL);
-		goto out;
-	}
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	if (getaddrinfo(c->host, NULL, &hints, &res) != 0) {
-		fail(c, "the source host name %s does not resolve", c->host);
-		rc = R_NOT_SENT;
-		goto out;
-	}
-	worst = NETADDR_PUBLIC;
-	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		cls = netaddr_class_sa(ai->ai_addr);
-		if (cls > worst)
-			worst = cls;
-	}
-	ip[0] = '\0';
-	if (res->ai_family == AF_INET)
-		(void)inet_ntop(AF_INET, &((struct sockaddr_in *)(void *)
-		    res->ai_addr)->sin_addr, ip, sizeof(ip));
-	else if (res->ai_family == AF_INET6)
-		(void)inet_ntop(AF_INET6, &((struct sockaddr_in6 *)(void *)
-		    res->ai_addr)->sin6_addr, ip, sizeof(ip));
-	freeaddrinfo(res);
-	if (worst == NETADDR_NEVER) {
-		fail(c, "the source host %s resolves to an address MCPbox never "
-		    "connects to (link-local, metadata, multicast or reserved)",
-		    c->host);
-		goto out;
-	}
-	if (worst == NETADDR_PRIVATE && !approved) {
-		fail(c, "the source host %s is on a private network; an admin "
-		    "must approve it as network access for this server first",
-		    c->host);
-		goto out;
-	}
-	if (ip[0] == '\0') {
-		fail(c, "the source host %s has no usable address", c->host);
-		goto out;
-	}
-	(void)snprintf(c->pinned, sizeof(c->pinned), "%s", ip);
-	(void)snprintf(pin, sizeof(pin), strchr(ip, ':') != NULL ?
-	    "%s:%d:[%s]" : "%s:%d:%s", c->host, c->port, ip);
-	c->resolve = curl_slist_append(NULL, pin);
-	rc = R_OK_;
-out:
-	curl_free(scheme);
-	curl_free(host);
-	curl_free(port);
-	curl_free(user);
-	curl_url_cleanup(u);
-	return (rc);
-}
-
-/* The socket curl opens must go to the address we checked. */
-static curl_socket_t
-open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
-{
-	struct conn	*c = arg;
-	char		 ip[INET6_ADDRSTRLEN];
-
-	ip[0] = '\0';
-	if (a->family == AF_INET)
-		(void)inet_ntop(AF_INET, &((struct sockaddr_in *)(void *)
-		    &a->addr)->sin_addr, ip, sizeof(ip));
-	else if (a->family == AF_INET6)
-		(void)inet_ntop(AF_INET6, &((struct sockaddr_in6 *)(void *)
-		    &a->addr)->sin6_addr, ip, sizeof(ip));
-	if (strcmp(ip, c->pinned) != 0)
-		return (CURL_SOCKET_BAD);
-	return (socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol));
-}
-
-/* One SSE event: the JSON-RPC message it carries, or the endpoint. */
 static void
 sse_event(struct conn *c, struct sse *s, int legacy)
 {
@@ -368,7 +185,7 @@ easy_common(struct conn *c, CURL *e, const char *url)
 	curl_easy_setopt(e, CURLOPT_PROXY, "");
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_RESOLVE, c->resolve);
-	curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+	curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, ext_open_socket);
 	curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, c);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
@@ -396,22 +213,22 @@ curl_failure(struct conn *c, CURLcode rc)
 	switch (rc) {
 	case CURLE_COULDNT_CONNECT:
 	case CURLE_COULDNT_RESOLVE_HOST:
-		fail(c, "could not connect to the external source%s", NULL);
+		ext_fail(c, "could not connect to the external source%s", NULL);
 		return (R_NOT_SENT);
 	case CURLE_OPERATION_TIMEDOUT:
-		fail(c, "the external source did not answer in time%s", NULL);
+		ext_fail(c, "the external source did not answer in time%s", NULL);
 		return (R_FAIL);
 	case CURLE_SSL_CONNECT_ERROR:
 	case CURLE_PEER_FAILED_VERIFICATION:
-		fail(c, "TLS with the external source failed (certificate or "
+		ext_fail(c, "TLS with the external source failed (certificate or "
 		    "handshake)%s", NULL);
 		return (R_NOT_SENT);
 	default:
 		if (c->too_big)
-			fail(c, "the external source's answer is too large%s",
+			ext_fail(c, "the external source's answer is too large%s",
 			    NULL);
 		else
-			fail(c, "the connection to the external source "
+			ext_fail(c, "the connection to the external source "
 			    "failed%s", NULL);
 		return (R_FAIL);
 	}
@@ -423,19 +240,19 @@ http_status_failure(struct conn *c, long code)
 	char	buf[64];
 
 	if (code == 401 || code == 403) {
-		fail(c, "the external source refused MCPbox's credentials "
+		ext_fail(c, "the external source refused MCPbox's credentials "
 		    "(HTTP %s); check the source's auth secret", code == 401 ?
 		    "401" : "403");
 		return (R_FAIL);
 	}
 	if (code >= 300 && code < 400) {
-		fail(c, "the external source answered with a redirect; MCPbox "
+		ext_fail(c, "the external source answered with a redirect; MCPbox "
 		    "does not follow redirects, register the final URL%s",
 		    NULL);
 		return (R_FAIL);
 	}
 	(void)snprintf(buf, sizeof(buf), "%ld", code);
-	fail(c, "the external source answered HTTP %s", buf);
+	ext_fail(c, "the external source answered HTTP %s", buf);
 	return (R_FAIL);
 }
 
@@ -452,7 +269,7 @@ st_post(struct conn *c, json_t *msg, int notify)
 	size_t			 i;
 
 	if (s->easy == NULL && (s->easy = curl_easy_init()) == NULL) {
-		fail(c, "out of memory%s", NULL);
+		ext_fail(c, "out of memory%s", NULL);
 		return (R_FAIL);
 	}
 	curl_easy_reset(s->easy);
@@ -480,7 +297,7 @@ st_post(struct conn *c, json_t *msg, int notify)
 	curl_easy_setopt(s->easy, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(s->easy, CURLOPT_WRITEDATA, c);
 	curl_easy_setopt(s->easy, CURLOPT_TIMEOUT_MS,
-	    (long)(remaining_ms(c) > 0 ? remaining_ms(c) : 1));
+	    (long)(ext_remaining_ms(c) > 0 ? ext_remaining_ms(c) : 1));
 	c->ctype[0] = c->got_session[0] = '\0';
 	c->blen = 0;
 	c->too_big = 0;
@@ -519,7 +336,7 @@ st_post(struct conn *c, json_t *msg, int notify)
 			c->answer = m;
 	}
 	if (c->answer == NULL) {
-		fail(c, "the external source sent no usable answer%s", NULL);
+		ext_fail(c, "the external source sent no usable answer%s", NULL);
 		return (R_FAIL);
 	}
 	return (R_OK_);
@@ -535,7 +352,7 @@ pump(struct conn *c, CURL *post, int (*done)(struct conn *, CURL *))
 
 	for (;;) {
 		if (curl_multi_perform(c->multi, &running) != CURLM_OK) {
-			fail(c, "the connection to the external source "
+			ext_fail(c, "the connection to the external source "
 			    "failed%s", NULL);
 			return (R_FAIL);
 		}
@@ -563,12 +380,12 @@ pump(struct conn *c, CURL *post, int (*done)(struct conn *, CURL *))
 		if (done(c, post))
 			return (R_OK_);
 		if (c->stream_closed) {
-			fail(c, "the external source closed its event "
+			ext_fail(c, "the external source closed its event "
 			    "stream%s", NULL);
 			return (R_FAIL);
 		}
-		if (remaining_ms(c) == 0) {
-			fail(c, "the external source did not answer in "
+		if (ext_remaining_ms(c) == 0) {
+			ext_fail(c, "the external source did not answer in "
 			    "time%s", NULL);
 			return (R_FAIL);
 		}
@@ -641,7 +458,7 @@ sse_open(struct conn *c)
 	curl_free(port);
 	curl_url_cleanup(u);
 	if (!same) {
-		fail(c, "the external source's SSE endpoint points to another "
+		ext_fail(c, "the external source's SSE endpoint points to another "
 		    "origin, which MCPbox refuses%s", NULL);
 		return (R_FAIL);
 	}
@@ -725,14 +542,14 @@ request(struct conn *c, const char *method, json_t *params, json_t **result,
 		rc = c->sse_transport ? sse_post(c, msg, 0) :
 		    st_post(c, msg, 0);
 		json_decref(msg);
-		if (rc == R_NOT_SENT && tries == 0 && remaining_ms(c) > 500) {
+		if (rc == R_NOT_SENT && tries == 0 && ext_remaining_ms(c) > 500) {
 			/* Nothing reached the server: safe for any method. */
 			c->j->error[0] = '\0';
 			(void)usleep(200000);
 			continue;
 		}
 		if (rc == R_FAIL && may_retry && tries == 0 &&
-		    remaining_ms(c) > 1000) {
+		    ext_remaining_ms(c) > 1000) {
 			c->j->error[0] = '\0';
 			continue;
 		}
@@ -748,7 +565,7 @@ request(struct conn *c, const char *method, json_t *params, json_t **result,
 				clean[k++] = em[i];
 		}
 		clean[k] = '\0';
-		fail(c, "the external source answered with an error: %s",
+		ext_fail(c, "the external source answered with an error: %s",
 		    k > 0 ? clean : "(no message)");
 		return (R_FAIL);
 	}
@@ -756,7 +573,7 @@ request(struct conn *c, const char *method, json_t *params, json_t **result,
 	if (!json_is_object(*result)) {
 		json_decref(*result);
 		*result = NULL;
-		fail(c, "the external source sent an answer without a "
+		ext_fail(c, "the external source sent an answer without a "
 		    "result%s", NULL);
 		return (R_FAIL);
 	}
@@ -876,7 +693,7 @@ session_run(struct conn *c)
 		rc = c->j->op == EXT_LIST ? list_tools(c) : call_tool(c);
 	}
 	if (rc == R_GONE)
-		fail(c, "the external source does not accept MCPbox's "
+		ext_fail(c, "the external source does not accept MCPbox's "
 		    "session%s", NULL);
 	return (rc);
 }
@@ -906,7 +723,7 @@ ext_thread(void *arg)
 		curl_easy_cleanup(j->sess.easy);
 		memset(&j->sess, 0, sizeof(j->sess));
 	}
-	rc = target_check(&c);
+	rc = ext_target_check(&c);
 	if (rc == R_OK_)
 		rc = session_run(&c);
 	j->transport_failed = rc == R_NOT_SENT || (rc != R_OK_ &&
