@@ -18,9 +18,11 @@ APP_SRC		:= $(shell find src -name '*.c' -o -name '*.h') \
 		   $(wildcard conf/*.conf assets/*)
 
 CC		?= cc
-CHECK_CFLAGS	:= -std=c11 -D_GNU_SOURCE -Isrc -Wall -Wextra -Werror -g \
+# Recursive (=): pkg-config must run after `deps` installed check and
+# jansson, not when make reads this file on a fresh machine.
+CHECK_CFLAGS	= -std=c11 -D_GNU_SOURCE -Isrc -Wall -Wextra -Werror -g \
 		   $(shell pkg-config --cflags check jansson 2>/dev/null)
-CHECK_LIBS	:= $(shell pkg-config --libs check jansson 2>/dev/null) -lcrypto \
+CHECK_LIBS	= $(shell pkg-config --libs check jansson 2>/dev/null) -lcrypto \
 		   -ljwt -largon2 -lpthread
 SANITIZE	:= -fsanitize=address,undefined -fno-omit-frame-pointer \
 		   -fno-sanitize-recover=all
