@@ -170,5 +170,7 @@ int	api_external_get(struct http_request *, struct api_ctx *);
 int	api_external_delete(struct http_request *, struct api_ctx *);
 int	api_external_discover(struct http_request *, struct api_ctx *);
 int	api_external_import(struct http_request *, struct api_ctx *);
+int	api_external_oauth_start(struct http_request *, struct api_ctx *);
+int	api_external_oauth_exchange(struct http_request *, struct api_ctx *);
 
 #endif

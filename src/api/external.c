@@ -51,7 +51,7 @@ api_external_create(struct http_request *req, struct api_ctx *c)
 	static const char *const allowed[] = { "name", "url", "auth_type",
 	    "auth_secret_name", "auth_header_name", "transport_type", NULL };
 	static const char *const auths[] = { "none", "bearer", "header",
-	    NULL };
+	    "oauth", NULL };
 	static const char *const trs[] = { "streamable_http", "sse", NULL };
 	const char	*name, *url, *auth, *sec, *hdr, *tr, *p[9];
 	json_t		*fields;
@@ -78,11 +78,12 @@ api_external_create(struct http_request *req, struct api_ctx *c)
 			    "must be an http(s) URL"));
 		if (auth != NULL && !one_of(auth, auths))
 			json_object_set_new(fields, "auth_type", json_string(
-			    "none, bearer or header"));
+			    "none, bearer, header or oauth"));
 		if (tr != NULL && !one_of(tr, trs))
 			json_object_set_new(fields, "transport_type",
 			    json_string("streamable_http or sse"));
-		if (auth != NULL && strcmp(auth, "none") != 0 &&
+		if (auth != NULL && (strcmp(auth, "bearer") == 0 ||
+		    strcmp(auth, "header") == 0) &&
 		    (sec == NULL || !api_secret_key_valid(sec)))
 			json_object_set_new(fields, "auth_secret_name",
 			    json_string("the name of a server secret holding "

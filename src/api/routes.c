@@ -120,6 +120,10 @@ const struct api_route api_routes[] = {
 	    api_external_discover, 0 },
 	{ P, "/api/external-sources/:id/import", "external_import",
 	    api_external_import, 0 },
+	{ P, "/api/external-sources/:id/oauth/start", "external_oauth_start",
+	    api_external_oauth_start, 0 },
+	{ P, "/api/external-sources/oauth/exchange", "external_oauth_exchange",
+	    api_external_oauth_exchange, 0 },
 
 	/* Outside /api, routed here for the same admin check (ops/). */
 	{ G, "/health/circuits", "health_circuits", ops_circuits, 1 },

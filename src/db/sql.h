@@ -80,6 +80,24 @@ extern const char	SQL_EXT_LIST_RESPOND[];
 extern const char	SQL_EXT_GET_RESPOND[];
 extern const char	SQL_EXT_DELETE_RESPOND[];
 extern const char	SQL_EXT_CREATE_RESPOND[];
+extern const char	SQL_EXT_OAUTH_FLOW_SAVE_RESPOND[];
+extern const char	SQL_EXT_OAUTH_FLOW_TAKE[];
+extern const char	SQL_EXT_OAUTH_TOKENS_SAVE_RESPOND[];
+extern const char	SQL_EXT_OAUTH_TOKENS_REFRESHED[];
+
+/* One source as the API and the tools show it (no secrets, no tokens). */
+#define EXT_JSON(e) \
+    "json_build_object('source_id', " e ".id, 'id', " e ".id, " \
+    "'server_id', " e ".server_id, 'name', " e ".name, 'url', " e ".url, " \
+    "'auth_type', " e ".auth_type, 'auth_secret_name', " \
+    e ".auth_secret_name, 'auth_header_name', " e ".auth_header_name, " \
+    "'transport_type', " e ".transport_type, 'status', " e ".status, " \
+    "'tool_count', " e ".tool_count, 'last_discovered_at', " \
+    e ".last_discovered_at, 'created_at', " e ".created_at, " \
+    "'oauth_authorized', " e ".oauth_tokens_ciphertext IS NOT NULL, " \
+    "'oauth_issuer', " e ".oauth_issuer, 'oauth_authorized_at', " \
+    e ".oauth_authorized_at)"
+
 
 /* package installs (sql_packages.c), run by the sandbox keeper */
 extern const char	SQL_PKG_LISTEN[];

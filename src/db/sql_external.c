@@ -9,45 +9,39 @@
  * Everything a connection needs, in one row: 0 url, 1 transport,
  * 2 auth_type, 3 auth header name, 4 the auth secret's sealed row as a
  * one-element array [{key, ct, nonce}] (empty when unset), 5 server id,
- * 6 approved hosts, 7 auth secret name, 8 source name.
- * $1 source id
+ * 6 approved hosts, 7 auth secret name, 8 source name, 9 the OAuth state
+ * (sealed tokens, endpoints, client; null unless auth_type is oauth).
  */
+#define EXT_SOURCE_COLUMNS \
+    "SELECT e.url, e.transport_type, e.auth_type, e.auth_header_name, " \
+    "  coalesce((SELECT json_agg(json_build_object('key', key_name, 'ct', " \
+    "  encode(value_ciphertext, 'hex'), 'nonce', encode(nonce, 'hex'))) " \
+    "  FROM server_secrets WHERE server_id = e.server_id AND key_name = " \
+    "  e.auth_secret_name AND value_ciphertext IS NOT NULL), '[]'), " \
+    "  e.server_id, server_allowed_hosts(e.server_id), " \
+    "  coalesce(e.auth_secret_name, ''), e.name, " \
+    "  CASE WHEN e.auth_type = 'oauth' THEN json_build_object('ct', " \
+    "  encode(e.oauth_tokens_ciphertext, 'hex'), 'nonce', " \
+    "  encode(e.oauth_token_nonce, 'hex'), 'token_endpoint', " \
+    "  e.oauth_token_endpoint, 'client_id', e.oauth_client_id, " \
+    "  'issuer', e.oauth_issuer, 'resource', e.oauth_resource, " \
+    "  'redirect_uri', e.oauth_redirect_uri, 'expires_at', " \
+    "  floor(extract(epoch FROM e.oauth_expires_at))::bigint) END "
+
+/* $1 source id */
 const char SQL_EXT_SOURCE_LOAD[] =
-    "SELECT e.url, e.transport_type, e.auth_type, e.auth_header_name, "
-    "  coalesce((SELECT json_agg(json_build_object('key', key_name, 'ct', "
-    "  encode(value_ciphertext, 'hex'), 'nonce', encode(nonce, 'hex'))) "
-    "  FROM server_secrets WHERE server_id = e.server_id AND key_name = "
-    "  e.auth_secret_name AND value_ciphertext IS NOT NULL), '[]'), "
-    "  e.server_id, server_allowed_hosts(e.server_id), "
-    "  coalesce(e.auth_secret_name, ''), e.name "
+    EXT_SOURCE_COLUMNS
     "FROM external_mcp_sources e WHERE e.id = $1::uuid";
 
 /*
  * A passthrough tool's source: the same columns as SQL_EXT_SOURCE_LOAD
- * plus 9 the source id and 10 the tool's name at the source.
+ * plus 10 the source id, 11 the tool's name at the source, 12 status.
  * $1 tool id
  */
 const char SQL_EXT_SOURCE_FOR_TOOL[] =
-    "SELECT e.url, e.transport_type, e.auth_type, e.auth_header_name, "
-    "  coalesce((SELECT json_agg(json_build_object('key', key_name, 'ct', "
-    "  encode(value_ciphertext, 'hex'), 'nonce', encode(nonce, 'hex'))) "
-    "  FROM server_secrets WHERE server_id = e.server_id AND key_name = "
-    "  e.auth_secret_name AND value_ciphertext IS NOT NULL), '[]'), "
-    "  e.server_id, server_allowed_hosts(e.server_id), "
-    "  coalesce(e.auth_secret_name, ''), e.name, e.id, "
-    "  t.external_tool_name, e.status "
+    EXT_SOURCE_COLUMNS ", e.id, t.external_tool_name, e.status "
     "FROM tools t JOIN external_mcp_sources e ON e.id = "
     "  t.external_source_id WHERE t.id = $1::uuid";
-
-/* One source as the API and the tools show it (no secrets, no tokens). */
-#define EXT_JSON(e) \
-    "json_build_object('source_id', " e ".id, 'id', " e ".id, " \
-    "'server_id', " e ".server_id, 'name', " e ".name, 'url', " e ".url, " \
-    "'auth_type', " e ".auth_type, 'auth_secret_name', " \
-    e ".auth_secret_name, 'auth_header_name', " e ".auth_header_name, " \
-    "'transport_type', " e ".transport_type, 'status', " e ".status, " \
-    "'tool_count', " e ".tool_count, 'last_discovered_at', " \
-    e ".last_discovered_at, 'created_at', " e ".created_at)"
 
 /*
  * Cache a successful discovery.

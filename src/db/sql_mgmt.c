@@ -203,7 +203,11 @@ const char SQL_MGMT_EXTERNAL_ADD_RESPOND[] =
     "  api_error('conflict', 'a source with that name exists') ELSE "
     "  (SELECT json_build_object('source_id', id, 'name', name, 'url', url, "
     "  'auth_type', auth_type, 'transport_type', transport_type, 'status', "
-    "  status) FROM ins) END FROM (SELECT count(*) FROM a) x";
+    "  status, 'next_step', CASE WHEN auth_type = 'oauth' THEN 'an admin "
+    "must authorize this source in the MCPbox panel (the server''s "
+    "External tab, Authorize) before its tools can be discovered' ELSE "
+    "  'call mcpbox_discover_external_tools' END) FROM ins) END "
+    "  FROM (SELECT count(*) FROM a) x";
 
 /* $1 server id */
 const char SQL_MGMT_EXTERNAL_LIST_RESPOND[] =

@@ -23,8 +23,8 @@
 #include "mcp/extclient.h"
 #include "mcp/extjob.h"
 
-static int
-host_approved(struct conn *c)
+int
+ext_host_approved(struct conn *c)
 {
 	json_t		*e;
 	size_t		 i;
@@ -83,7 +83,7 @@ ext_target_check(struct conn *c)
 	c->port = atoi(port);
 	(void)snprintf(c->origin, sizeof(c->origin), "%s://%s:%d", scheme,
 	    host, c->port);
-	approved = host_approved(c);
+	approved = ext_host_approved(c);
 	if (strcmp(scheme, "http") == 0 && !approved) {
 		ext_fail(c, "plain http is allowed only to a host an admin approved "
 		    "as network access for this server; use https%s", NULL);

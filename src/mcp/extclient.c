@@ -164,16 +164,15 @@ pool_return(struct ext_job *j)
 static void
 job_release(struct ext_job *j)
 {
-	const char	*v;
-
 	if (j->sess.easy != NULL)
 		curl_easy_cleanup(j->sess.easy);
-	if ((v = json_string_value(json_object_get(j->src, "auth_value"))) !=
-	    NULL)
-		explicit_bzero((char *)(uintptr_t)v, strlen(v));
+	ext_json_scrub(j->src);
+	ext_json_scrub(j->result);
+	ext_json_scrub(j->new_tokens);
 	json_decref(j->src);
 	json_decref(j->args);
 	json_decref(j->result);
+	json_decref(j->new_tokens);
 	free(j);
 }
 
@@ -186,6 +185,10 @@ job_finished(struct ext_job *j)
 	j->running = 0;
 	j->done = 1;
 	pool_return(j);
+	/* Stored even when nobody waits for the answer any more: the old
+	 * refresh token may already be spent. */
+	if (j->new_tokens != NULL)
+		ext_tokens_store_refreshed(j->source, j->new_tokens);
 	if ((b = breaker(j->source, j->transport_failed)) != NULL) {
 		if (j->transport_failed) {
 			if (++b->failures >= EXT_BREAKER_TRIP)

@@ -31,6 +31,8 @@
 enum ext_op {
 	EXT_LIST,	/* initialize + tools/list, all pages */
 	EXT_CALL,	/* initialize (or pooled session) + tools/call */
+	EXT_OAUTH_START,	/* discover the AS, register, build the URL */
+	EXT_OAUTH_TOKEN,	/* exchange a code (+ PKCE verifier) for tokens */
 };
 
 struct ext_job;
@@ -38,8 +40,18 @@ struct ext_job;
 /*
  * `src` (stolen): {"id","url","transport":"streamable_http"|"sse",
  * "auth_header":name|null, "auth_value":secret|null,
- * "approved":[{"host","port"}]}. `args` is copied. The job is answered
- * immediately (done) when the breaker is open or the worker is busy.
+ * "approved":[{"host","port"}]}, and for an OAuth source "oauth":
+ * {"refresh_token","token_endpoint","client_id","resource","expires_at"}
+ * so the thread can refresh an expiring or refused access token (the new
+ * tokens are sealed and stored by the worker when the job ends).
+ * EXT_OAUTH_START adds "redirect_uri","state","code_challenge" (and the
+ * registered "client_id","issuer","registered_redirect_uri" to reuse);
+ * its result is {"authorization_url","issuer","client_id",
+ * "token_endpoint","resource"}. EXT_OAUTH_TOKEN takes "url" = the token
+ * endpoint and "code","code_verifier","redirect_uri","client_id",
+ * "resource"; its result is {"access_token","refresh_token",
+ * "expires_in"}. `args` is copied. The job is answered immediately
+ * (done) when the breaker is open or the worker is busy.
  */
 struct ext_job	*ext_job_start(struct http_request *, enum ext_op, json_t *src,
 		    const char *tool, json_t *args, int timeout_ms);
@@ -51,5 +63,15 @@ json_t		*ext_job_result(const struct ext_job *);
 const char	*ext_job_error(const struct ext_job *);
 /* Safe while the thread runs: the job is then freed when it finishes. */
 void		ext_job_free(struct ext_job *);
+
+/* extseal.c: an OAuth source's tokens at rest, and PKCE for a new flow.
+ * `col` is the "oauth" column of SQL_EXT_SOURCE_LOAD. */
+json_t		*ext_tokens_open(const char *source_id, json_t *col);
+int		ext_tokens_seal(const char *source_id, json_t *tokens,
+		    char **cthex, char nhex[25]);
+void		ext_tokens_store_refreshed(const char *source_id, json_t *);
+int		ext_pkce_new(char *verifier, char *challenge, char *state,
+		    size_t len);
+void		ext_json_scrub(json_t *);
 
 #endif

@@ -50,6 +50,7 @@ struct ext_job {
 	/* Results, written by the thread, read after completion. */
 	json_t			*result;
 	char			error[512];
+	json_t			*new_tokens;	/* refreshed on the way */
 	int			transport_failed;
 	int			keep_session;
 	int			done;
@@ -80,7 +81,9 @@ struct conn {
 	char			 pinned[INET6_ADDRSTRLEN];
 	int			 port;
 	struct curl_slist	*resolve;
-	char			 auth[1024];	/* "Name: value" or "" */
+	char			 auth[8192];	/* "Name: value" or "" */
+	int			 unauthorized;	/* the source said 401 */
+	int			 auth_problem;	/* not the transport's fault */
 	uint64_t		 deadline;
 	int64_t			 next_id;
 	/* one request's answer */
@@ -107,9 +110,17 @@ struct conn {
 void		*ext_thread(void *);
 void		ext_fail(struct conn *, const char *fmt, const char *arg);
 int		ext_remaining_ms(struct conn *);
+void		ext_easy_common(struct conn *, CURL *, const char *url);
+int		ext_curl_failure(struct conn *, CURLcode);
+
+/* extoauth.c: the OAuth flow's requests, and refresh around a session. */
+int		ext_oauth_run(struct conn *);
+int		ext_oauth_fresh(struct conn *);
+int		ext_oauth_refresh(struct conn *);
 
 /* extaddr.c: check and pin the source's address; refuse other sockets. */
 int		ext_target_check(struct conn *);
+int		ext_host_approved(struct conn *);
 curl_socket_t	ext_open_socket(void *, curlsocktype, struct curl_sockaddr *);
 
 /* extclient.c: monotonic clock, and handing a finished job back. */

@@ -176,8 +176,8 @@ on_stream(char *p, size_t size, size_t n, void *arg)
 	return (size * n);
 }
 
-static void
-easy_common(struct conn *c, CURL *e, const char *url)
+void
+ext_easy_common(struct conn *c, CURL *e, const char *url)
 {
 	curl_easy_setopt(e, CURLOPT_URL, url);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -207,8 +207,8 @@ rpc_msg(struct conn *c, const char *method, json_t *params, int notify)
 	return (m);
 }
 
-static int
-curl_failure(struct conn *c, CURLcode rc)
+int
+ext_curl_failure(struct conn *c, CURLcode rc)
 {
 	switch (rc) {
 	case CURLE_COULDNT_CONNECT:
@@ -240,9 +240,17 @@ http_status_failure(struct conn *c, long code)
 	char	buf[64];
 
 	if (code == 401 || code == 403) {
-		ext_fail(c, "the external source refused MCPbox's credentials "
-		    "(HTTP %s); check the source's auth secret", code == 401 ?
-		    "401" : "403");
+		c->unauthorized = code == 401;
+		c->auth_problem = 1;
+		if (json_object_get(c->j->src, "oauth") != NULL)
+			ext_fail(c, "the external source refused MCPbox's OAuth "
+			    "token (HTTP %s); an admin must authorize the source "
+			    "again in the MCPbox panel", code == 401 ? "401" :
+			    "403");
+		else
+			ext_fail(c, "the external source refused MCPbox's "
+			    "credentials (HTTP %s); check the source's auth "
+			    "secret", code == 401 ? "401" : "403");
 		return (R_FAIL);
 	}
 	if (code >= 300 && code < 400) {
@@ -273,7 +281,7 @@ st_post(struct conn *c, json_t *msg, int notify)
 		return (R_FAIL);
 	}
 	curl_easy_reset(s->easy);
-	easy_common(c, s->easy, c->url);
+	ext_easy_common(c, s->easy, c->url);
 	h = curl_slist_append(NULL, "Content-Type: application/json");
 	h = curl_slist_append(h, "Accept: application/json, "
 	    "text/event-stream");
@@ -311,7 +319,7 @@ st_post(struct conn *c, json_t *msg, int notify)
 	free(text);
 	/* Our write callback stops a stream once the answer has arrived. */
 	if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && c->answer != NULL))
-		return (curl_failure(c, rc));
+		return (ext_curl_failure(c, rc));
 	if (code == 404 && s->session[0] != '\0')
 		return (R_GONE);
 	if (code < 200 || code >= 300)
@@ -362,14 +370,16 @@ pump(struct conn *c, CURL *post, int (*done)(struct conn *, CURL *))
 			if (m->easy_handle == c->stream) {
 				c->stream_closed = 1;
 				if (m->data.result != CURLE_OK)
-					return (curl_failure(c, m->data.result));
+					return (ext_curl_failure(c,
+					    m->data.result));
 				curl_easy_getinfo(c->stream,
 				    CURLINFO_RESPONSE_CODE, &code);
 				if (code < 200 || code >= 300)
 					return (http_status_failure(c, code));
 			} else if (m->easy_handle == post) {
 				if (m->data.result != CURLE_OK)
-					return (curl_failure(c, m->data.result));
+					return (ext_curl_failure(c,
+					    m->data.result));
 				curl_easy_getinfo(post,
 				    CURLINFO_RESPONSE_CODE, &code);
 				if (code < 200 || code >= 300)
@@ -423,7 +433,7 @@ sse_open(struct conn *c)
 	c->multi = curl_multi_init();
 	c->stream = curl_easy_init();
 	c->inbox = json_array();
-	easy_common(c, c->stream, c->url);
+	ext_easy_common(c, c->stream, c->url);
 	c->stream_hdrs = curl_slist_append(NULL, "Accept: text/event-stream");
 	if (c->auth[0] != '\0')
 		c->stream_hdrs = curl_slist_append(c->stream_hdrs, c->auth);
@@ -487,7 +497,7 @@ sse_post(struct conn *c, json_t *msg, int notify)
 		}
 	}
 	e = curl_easy_init();
-	easy_common(c, e, c->endpoint);
+	ext_easy_common(c, e, c->endpoint);
 	h = curl_slist_append(NULL, "Content-Type: application/json");
 	if (c->auth[0] != '\0')
 		h = curl_slist_append(h, c->auth);
@@ -723,12 +733,28 @@ ext_thread(void *arg)
 		curl_easy_cleanup(j->sess.easy);
 		memset(&j->sess, 0, sizeof(j->sess));
 	}
-	rc = ext_target_check(&c);
-	if (rc == R_OK_)
-		rc = session_run(&c);
+	if (j->op == EXT_OAUTH_START || j->op == EXT_OAUTH_TOKEN) {
+		/* An admin at work: never trips the source's breaker. */
+		rc = ext_oauth_run(&c);
+		c.auth_problem = 1;
+	} else {
+		rc = ext_target_check(&c);
+		if (rc == R_OK_)
+			rc = ext_oauth_fresh(&c);
+		if (rc == R_OK_)
+			rc = session_run(&c);
+		/* A 401 means the request was not taken: refresh, once. */
+		if (rc == R_FAIL && c.unauthorized &&
+		    json_object_get(j->src, "oauth") != NULL) {
+			j->error[0] = '\0';
+			c.unauthorized = 0;
+			if ((rc = ext_oauth_refresh(&c)) == R_OK_)
+				rc = session_run(&c);
+		}
+	}
 	j->transport_failed = rc == R_NOT_SENT || (rc != R_OK_ &&
-	    strstr(j->error, "external source answered with an error") ==
-	    NULL && strstr(j->error, "refused MCPbox's credentials") == NULL);
+	    !c.auth_problem && strstr(j->error, "external source answered "
+	    "with an error") == NULL);
 	j->keep_session = rc == R_OK_ && !c.sse_transport;
 	if (rc != R_OK_) {
 		json_decref(j->result);

@@ -113,10 +113,11 @@ const struct mgmt_tool mgmt_tools[] = {
 	    "\"minimum\":1,\"maximum\":50}", "\"tool_id\""), 0,
 	    mgmt_get_tool_logs },
 	{ "mcpbox_add_external_source", "Register another MCP server whose "
-	    "tools can be imported into a server.", SCHEMA(S_ID("server_id") ","
+	    "tools can be imported into a server. An oauth source must then "
+	    "be authorized by an admin in the panel.", SCHEMA(S_ID("server_id") ","
 	    "\"name\":{\"type\":\"string\",\"maxLength\":64},\"url\":{\"type\":"
 	    "\"string\",\"maxLength\":2048},\"auth_type\":{\"type\":\"string\","
-	    "\"enum\":[\"none\",\"bearer\",\"header\"]},\"auth_secret_name\":"
+	    "\"enum\":[\"none\",\"bearer\",\"header\",\"oauth\"]},\"auth_secret_name\":"
 	    "{\"type\":\"string\"},\"auth_header_name\":{\"type\":\"string\"},"
 	    "\"transport_type\":{\"type\":\"string\",\"enum\":["
 	    "\"streamable_http\",\"sse\"]}", "\"server_id\",\"name\",\"url\""),

@@ -32,6 +32,51 @@ header_name_ok(const char *h)
 }
 
 /*
+ * An OAuth source: the access token as a bearer, and what the thread
+ * needs to refresh it (the refresh token, endpoint, client, resource).
+ */
+static json_t *
+oauth_source(struct db_call *db, const char *source_id, json_t *src,
+    const char **why)
+{
+	json_t		*col, *tok;
+	const char	*at;
+
+	col = json_loads(db_value(db, 0, 9), 0, NULL);
+	if (json_object_get(col, "ct") == NULL ||
+	    json_is_null(json_object_get(col, "ct"))) {
+		json_decref(col);
+		json_decref(src);
+		*why = "the source uses OAuth and is not authorized yet; an "
+		    "admin must authorize it in the MCPbox panel (the server's "
+		    "External tab, Authorize)";
+		return (NULL);
+	}
+	if ((tok = ext_tokens_open(source_id, col)) == NULL) {
+		json_decref(col);
+		json_decref(src);
+		*why = "the source's OAuth tokens cannot be decrypted; an "
+		    "admin must authorize it again in the MCPbox panel";
+		return (NULL);
+	}
+	at = json_string_value(json_object_get(tok, "access_token"));
+	json_object_set_new(src, "auth_header", json_string("Authorization"));
+	json_object_set_new(src, "auth_value", json_sprintf("Bearer %s", at));
+	/* A copy of the refresh token: tok is scrubbed below. */
+	json_object_set_new(src, "oauth", json_pack("{s:s*, s:O, s:O, s:O, "
+	    "s:O}", "refresh_token", json_string_value(json_object_get(tok,
+	    "refresh_token")),
+	    "token_endpoint", json_object_get(col, "token_endpoint"),
+	    "client_id", json_object_get(col, "client_id"), "resource",
+	    json_object_get(col, "resource"), "expires_at",
+	    json_object_get(col, "expires_at")));
+	ext_json_scrub(tok);
+	json_decref(tok);
+	json_decref(col);
+	return (src);
+}
+
+/*
  * The client's source description from a SQL_EXT_SOURCE_LOAD (or
  * _FOR_TOOL) row; the auth secret is decrypted here, in the worker, with
  * the same code user tool calls use. NULL with *why on failure.
@@ -48,12 +93,8 @@ mcp_ext_source(struct db_call *db, const char *source_id, const char **why)
 	    "approved", json_loads(db_value(db, 0, 6), 0, NULL));
 	if (strcmp(auth, "none") == 0)
 		return (src);
-	if (strcmp(auth, "oauth") == 0) {
-		json_decref(src);
-		*why = "OAuth sources cannot be connected by this MCPbox "
-		    "version; use a bearer token or header secret";
-		return (NULL);
-	}
+	if (strcmp(auth, "oauth") == 0)
+		return (oauth_source(db, source_id, src, why));
 	secret = db_value(db, 0, 7);
 	rows = json_loads(db_value(db, 0, 4), 0, NULL);
 	open = mcp_secrets_open(db_value(db, 0, 5), rows);
@@ -253,10 +294,10 @@ mcp_call_external(struct http_request *req, struct mcp_ex *ex)
 			why = "the tool store is unavailable; retry";
 		else if (db_ntuples(&ex->db) != 1)
 			why = "this tool's external source was deleted";
-		else if (strcmp(db_value(&ex->db, 0, 11), "disabled") == 0)
+		else if (strcmp(db_value(&ex->db, 0, 12), "disabled") == 0)
 			why = "this tool's external source is disabled";
 		else
-			src = mcp_ext_source(&ex->db, db_value(&ex->db, 0, 9),
+			src = mcp_ext_source(&ex->db, db_value(&ex->db, 0, 10),
 			    &why);
 		if (src == NULL) {
 			db_call_clear(&ex->db);
@@ -266,7 +307,7 @@ mcp_call_external(struct http_request *req, struct mcp_ex *ex)
 			    mcp_tool_error(why));
 			return (1);
 		}
-		name = db_value(&ex->db, 0, 10);
+		name = db_value(&ex->db, 0, 11);
 		args = ex->mgmt != NULL ? json_object_get(ex->args,
 		    "arguments") : ex->args;
 		timeout = (long)json_integer_value(json_object_get(ex->tool,

@@ -176,8 +176,15 @@ mgmt_add_external_source(struct http_request *req, struct mcp_ex *ex)
 		return (mgmt_fail(ex, "url must be an http(s) URL"));
 	if (auth == NULL)
 		auth = "none";
+	if (strcmp(auth, "none") != 0 && strcmp(auth, "bearer") != 0 &&
+	    strcmp(auth, "header") != 0 && strcmp(auth, "oauth") != 0)
+		return (mgmt_fail(ex, "auth_type must be none, bearer, header "
+		    "or oauth"));
 	if (tr == NULL)
 		tr = "streamable_http";
+	if (strcmp(tr, "streamable_http") != 0 && strcmp(tr, "sse") != 0)
+		return (mgmt_fail(ex, "transport_type must be streamable_http "
+		    "or sse"));
 	p[1] = name;
 	p[2] = url;
 	p[3] = auth;
