@@ -10,6 +10,7 @@ import * as tooldetail from "./tool.js";
 import * as approvals from "./approvals.js";
 import * as activity from "./activity.js";
 import * as settings from "./settings.js";
+import * as external from "./page-external.js";
 
 const ROUTES = [
   [/^\/$/, dashboard, "dashboard"],
@@ -202,5 +203,15 @@ onAuthChange((a) => {
   if (!a && !location.hash.startsWith("#/login")) location.hash = "#/login";
 });
 applyTheme(localStorage.getItem("mcpbox.theme") || "auto");
-window.addEventListener("hashchange", route);
-route();
+if (location.pathname === "/oauth/external-callback") {
+  // An external source's authorization server sent the browser back.
+  document.body.classList.add("page-auth");
+  document.title = "Authorizing · MCPbox";
+  const app = document.getElementById("app");
+  if (session()) external.oauthCallback(app);
+  else clear(app).append(h("div", { class: "auth-card" }, h("h1", null, "Log in first"),
+    h("p", null, "Log in to the MCPbox panel in this browser, then authorize the source again."), h("p", null, h("a", { href: "/#/login" }, "Log in"))));
+} else {
+  window.addEventListener("hashchange", route);
+  route();
+}

@@ -145,6 +145,21 @@ export async function render(root, params) {
       switcher, view, actions(t, t.approval_status, t.name));
   }
 
+  // A non-stdlib module installs once approved (docs/EXTERNAL-SOURCES.md).
+  function installLine(r) {
+    const st = r.install_status;
+    if (kind.path !== "modules" || !st || st === "not_required") return null;
+    const text = {
+      pending: `Package ${r.install_package || r.module_name}: waiting to install…`,
+      installing: `Package ${r.install_package || r.module_name}: installing…`,
+      installed: `Package ${r.install_package || r.module_name}${r.installed_version ? " " + r.installed_version : ""} installed; tools can import it.`,
+      failed: `Package ${r.install_package || r.module_name} could not be installed.`,
+    }[st] || st;
+    return h("div", { class: st === "failed" ? "error-box" : "muted small", dataset: { testid: "install-status", install: st } },
+      h("p", null, badge(st, "install-badge"), " ", text),
+      st === "failed" && r.install_message ? h("pre", { class: "small install-message" }, r.install_message) : null);
+  }
+
   function requestCard(r) {
     const what = kind.path === "modules" ? r.module_name : r.port ? `${r.host}:${r.port}` : r.host;
     return h("article", { class: "card review", dataset: { request: what } },
@@ -153,12 +168,13 @@ export async function render(root, params) {
         ` · by ${r.requested_by || "—"} · ${fmtTime(r.created_at)}`),
       r.justification ? h("p", null, r.justification) : null,
       r.refused ? h("p", { class: "error-box" }, "This module can never be allowed: it reaches the system or the interpreter.") : null,
+      installLine(r),
       r.rejection_reason ? h("p", { class: "muted" }, "Rejected: ", r.rejection_reason) : null,
       actions(r, r.status, what));
   }
 
-  async function load() {
-    clear(out).append(loading());
+  async function load(quiet) {
+    if (!quiet) clear(out).append(loading());
     paintBulk();
     let d;
     try {
@@ -180,6 +196,16 @@ export async function render(root, params) {
         page = p;
         load();
       }));
+    // Installs run in the background: follow them until they end.
+    clearTimeout(poll);
+    if (!stopped && d.items.some((x) => x.install_status === "pending" || x.install_status === "installing"))
+      poll = setTimeout(() => load(true), 2000);
   }
+  let poll;
+  let stopped = false;
   await load();
+  return () => {
+    stopped = true;
+    clearTimeout(poll);
+  };
 }

@@ -1,7 +1,9 @@
 // External MCP sources of one server (docs/EXTERNAL-SOURCES.md): list,
-// add, discover (MCPbox connects with its own client), import discovered
-// tools as drafts that go through Approvals, delete. Exports
-// render(root, server, rerender) for the server page's "External" tab.
+// add, authorize (OAuth sources, in a popup), discover (MCPbox connects
+// with its own client), import discovered tools as drafts that go through
+// Approvals, delete. Exports render(root, server, rerender) for the server
+// page's "External" tab and oauthCallback(root) for the page the
+// authorization server sends the browser back to.
 import { api } from "./api.js";
 import { h, clear, loading, errorBox, empty, field, formError, busy, toast, confirmDialog, badge, ago } from "./ui.js";
 
@@ -13,6 +15,14 @@ function sourceCard(src, server, reload) {
     h("p", { class: "muted small" }, `${src.transport_type} · auth ${src.auth_type}` +
       (src.auth_secret_name ? ` (${src.auth_secret_name})` : "") + " · " +
       (src.last_discovered_at ? `${src.tool_count} tools, discovered ${ago(src.last_discovered_at)}` : "not discovered yet")));
+  const oauth = src.auth_type === "oauth";
+  if (oauth)
+    head.append(h("p", { class: "small", dataset: { testid: "oauth-state" } }, src.oauth_authorized
+      ? `Authorized with ${src.oauth_issuer || "its authorization server"} ${ago(src.oauth_authorized_at)}.`
+      : "Not authorized yet: MCPbox needs you to sign in to the source once."));
+  const authorize = oauth ? h("button", { type: "button", class: `btn btn-small ${src.oauth_authorized ? "" : "btn-primary"}`, dataset: { testid: "oauth-authorize" } },
+    src.oauth_authorized ? "Authorize again" : "Authorize") : null;
+  if (authorize) authorize.addEventListener("click", () => startOAuth(src, authorize, reload));
   const discover = h("button", { type: "button", class: "btn btn-small" }, "Discover tools");
   const remove = h("button", { type: "button", class: "btn btn-small btn-danger-ghost" }, "Delete");
   const tools = h("div", { class: "tab-body" });
@@ -37,9 +47,70 @@ function sourceCard(src, server, reload) {
       toast(e.message, "error");
     }
   });
-  card.append(head, h("div", { class: "actions" }, discover, remove), tools);
+  card.append(head, h("div", { class: "actions" }, authorize, discover, remove), tools);
   if (src.last_discovered_at) discovered(tools, src, reload);
   return card;
+}
+
+// The authorization server sends the browser back to this page of ours
+// (the panel at /oauth/external-callback), which hands the code to MCPbox.
+const CALLBACK = "/oauth/external-callback";
+const CHANNEL = "mcpbox-oauth";
+
+async function startOAuth(src, btn, reload) {
+  btn.disabled = true;
+  let r;
+  try {
+    r = await api.post(`/api/external-sources/${src.id}/oauth/start`, { redirect_uri: location.origin + CALLBACK });
+  } catch (e) {
+    toast(e.message, "error");
+    btn.disabled = false;
+    return;
+  }
+  // The panel's Cross-Origin-Opener-Policy cuts the popup's opener once
+  // it visits the authorization server: the page it comes back to
+  // reports on a same-origin channel instead.
+  const ch = new BroadcastChannel(CHANNEL);
+  ch.onmessage = (ev) => {
+    if (!ev.data || (ev.data.ok && ev.data.source_id !== src.id)) return;
+    ch.close();
+    if (ev.data.ok) toast(`${src.name} authorized.`);
+    else toast(ev.data.message || "Authorization failed.", "error");
+    reload();
+  };
+  const w = window.open(r.authorization_url, "mcpbox-oauth", "popup,width=620,height=760");
+  // No popup (blocked): do it in this tab; the callback page comes back here.
+  if (!w) location.assign(r.authorization_url);
+}
+
+// The callback page: exchange the code, tell the opener, close or go back.
+export async function oauthCallback(root) {
+  const q = new URLSearchParams(location.search);
+  const card = h("div", { class: "auth-card", dataset: { testid: "oauth-callback" } }, h("h1", null, "Connecting the source…"));
+  clear(root).append(card);
+  // A popup closes (a tab the authorization ran in cannot: it goes back
+  // to the server page instead).
+  const finish = (msg) => {
+    const ch = new BroadcastChannel(CHANNEL);
+    ch.postMessage(msg);
+    ch.close();
+    window.close();
+  };
+  if (q.get("error")) {
+    const message = `The authorization server said: ${q.get("error")}${q.get("error_description") ? ` (${q.get("error_description")})` : ""}`;
+    clear(card).append(h("h1", null, "Not authorized"), h("p", { class: "error-box" }, message), h("p", null, h("a", { href: "/#/servers" }, "Back to the panel")));
+    return;
+  }
+  try {
+    const r = await api.post("/api/external-sources/oauth/exchange", { state: q.get("state") || "", code: q.get("code") || "" });
+    finish({ ok: true, source_id: r.source_id });
+    clear(card).append(h("h1", null, "Source authorized"), h("p", null, `${r.name} is connected.`),
+      h("p", null, h("a", { href: `/#/servers/${r.server_id}/external`, class: "btn btn-primary" }, "Back to the server")));
+    setTimeout(() => location.replace(`/#/servers/${r.server_id}/external`), 500);
+  } catch (e) {
+    finish({ ok: false, source_id: null, message: e.message });
+    clear(card).append(h("h1", null, "Not authorized"), errorBox(e), h("p", null, h("a", { href: "/#/servers" }, "Back to the panel")));
+  }
 }
 
 async function discovered(body, src, reload) {
@@ -87,7 +158,8 @@ function addForm(server, reload) {
   const transport = h("select", { name: "transport_type" },
     h("option", { value: "streamable_http" }, "Streamable HTTP"), h("option", { value: "sse" }, "HTTP + SSE (legacy)"));
   const auth = h("select", { name: "auth_type" },
-    h("option", { value: "none" }, "None"), h("option", { value: "bearer" }, "Bearer token"), h("option", { value: "header" }, "Custom header"));
+    h("option", { value: "none" }, "None"), h("option", { value: "bearer" }, "Bearer token"), h("option", { value: "header" }, "Custom header"),
+    h("option", { value: "oauth" }, "OAuth 2.1 (sign in)"));
   const secret = h("input", { name: "auth_secret_name", maxlength: 64, placeholder: "API_TOKEN" });
   const header = h("input", { name: "auth_header_name", maxlength: 64, placeholder: "X-Api-Key" });
   const form = h("form", { class: "form panel" }, h("h2", null, "Add an external source"),
@@ -98,7 +170,7 @@ function addForm(server, reload) {
   form.addEventListener("submit", (e) => {
     e.preventDefault();
     const b = { name: name.value.trim(), url: url.value.trim(), transport_type: transport.value, auth_type: auth.value };
-    if (auth.value !== "none") b.auth_secret_name = secret.value.trim();
+    if (auth.value === "bearer" || auth.value === "header") b.auth_secret_name = secret.value.trim();
     if (auth.value === "header") b.auth_header_name = header.value.trim();
     busy(form, async () => {
       await api.post(`/api/servers/${server.id}/external-sources`, b);

@@ -15,6 +15,7 @@ import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { startOAuthSource } from "./oauth-source.mjs";
 
 const BASE = process.argv[2] || "http://127.0.0.1:8000";
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -286,8 +287,19 @@ async function main() {
     await page.waitForFunction(() => [...document.querySelectorAll(".chart .bar")].some((b) => Number(b.getAttribute("height")) > 0));
     assert.match(await page.textContent("[data-testid=stats]"), /Tool calls\s*1 errors|1\s*Tool calls/);
     await shot(page, "dashboard");
+    // ---- a module outside the standard library: approved, its install
+    // is followed live (this server has no package index: a clear failure)
+    step = "module-install";
+    await mcpCall(client, "mcpbox_request_module", { tool_id: tool.id, module_name: "e2e_not_a_package", justification: "parses e2e data" });
     await go(page, "#/approvals/modules", "approvals-modules");
+    await page.locator("article[data-request=e2e_not_a_package] button[data-action=approve]").click();
+    await toastSays(page, "approved");
+    await page.selectOption("select[name=status]", "approved");
+    const inst = page.locator("article[data-request=e2e_not_a_package] [data-testid=install-status][data-install=failed]");
+    await inst.waitFor({ timeout: 20000 });
+    assert.match(await inst.textContent(), /could not be installed[\s\S]*MCPBOX_PIP_INDEX_URL/);
     await shot(page, "approvals-modules");
+    log("module install failure shown");
     await go(page, "#/approvals/network", "approvals-network");
     await shot(page, "approvals-network");
     await go(page, "#/settings/policy", "settings-policy");
@@ -327,6 +339,42 @@ async function main() {
     await page.click("[data-testid=password-form] button[type=submit]");
     await page.waitForSelector(".field-error[data-field=current_password]");
     await shot(page, "settings-account");
+
+    // ---- an external source behind OAuth: Authorize opens a popup, the
+    // authorization server sends it back to /oauth/external-callback, the
+    // popup hands the code to MCPbox and closes; then discover and import
+    step = "external-oauth";
+    const oauthSrc = await startOAuthSource();
+    try {
+      const access = await page.evaluate(() => JSON.parse(localStorage.getItem("mcpbox.auth")).access);
+      const hostRes = await page.request.post(`${BASE}/api/servers/${srv.id}/allowed-hosts`,
+        { headers: { Authorization: `Bearer ${access}` }, data: { host: "127.0.0.1", port: oauthSrc.port } });
+      assert.ok(hostRes.ok(), `allowed host: ${hostRes.status()}`);
+      await go(page, `#/servers/${srv.id}/external`, "external");
+      await page.fill("form [name=name]", "secured");
+      await page.fill("form [name=url]", `http://127.0.0.1:${oauthSrc.port}/mcp`);
+      await page.selectOption("form [name=auth_type]", "oauth");
+      await page.click("form button[type=submit]");
+      await toastSays(page, "secured added");
+      const srcCard = page.locator("[data-testid=external-source][data-source=secured]");
+      assert.match(await srcCard.locator("[data-testid=oauth-state]").textContent(), /Not authorized yet/);
+      const [popup] = await Promise.all([context.waitForEvent("page"), srcCard.locator("[data-testid=oauth-authorize]").click()]);
+      popup.on("pageerror", (e) => problems.push(`[${step}] popup error: ${e.message}`));
+      await popup.waitForEvent("close", { timeout: 15000 });
+      await toastSays(page, "secured authorized");
+      await srcCard.locator("[data-testid=oauth-state]", { hasText: "Authorized with" }).waitFor();
+      assert.deepEqual(oauthSrc.state.grants, ["authorization_code"]);
+      await srcCard.locator("button", { hasText: "Discover tools" }).click();
+      await toastSays(page, "1 tools discovered");
+      const row = page.locator("[data-testid=external-source][data-source=secured] [data-testid=discovered-tools] tr", { hasText: "greet" });
+      await row.locator("input[type=checkbox]").check();
+      await page.locator("[data-testid=external-source][data-source=secured] button", { hasText: "Import selected" }).click();
+      await toastSays(page, "1 imported as drafts");
+      await shot(page, "external-oauth");
+      log("external OAuth source authorized in a popup, discovered, imported");
+    } finally {
+      await oauthSrc.close();
+    }
 
     step = "dark";
     await page.emulateMedia({ colorScheme: "dark" });
