@@ -21,6 +21,7 @@
 
 #include "http/http.h"
 #include "db/db.h"
+#include "mcp/extclient.h"
 
 #define API_PARAMS_MAX	3
 #define API_PARAM_LEN	96
@@ -170,6 +171,10 @@ int	api_external_get(struct http_request *, struct api_ctx *);
 int	api_external_delete(struct http_request *, struct api_ctx *);
 int	api_external_discover(struct http_request *, struct api_ctx *);
 int	api_external_import(struct http_request *, struct api_ctx *);
+/* External-client jobs owned by a request (external.c). */
+void	api_ext_job(struct http_request *, struct api_ctx *, enum ext_op,
+	    json_t *src, int timeout_ms);
+int	api_ext_job_done(struct http_request *, struct api_ctx *);
 int	api_external_oauth_start(struct http_request *, struct api_ctx *);
 int	api_external_oauth_exchange(struct http_request *, struct api_ctx *);
 

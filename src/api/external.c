@@ -141,6 +141,26 @@ job_free(void *arg)
 	ext_job_free(arg);
 }
 
+/* Start an external-client job that the request owns (freed with it). */
+void
+api_ext_job(struct http_request *req, struct api_ctx *c, enum ext_op op,
+    json_t *src, int timeout_ms)
+{
+	c->state = ext_job_start(req, op, src, NULL, NULL, timeout_ms);
+	c->state_free = job_free;
+	api_next(c);
+}
+
+/* 1 once the request's job is done; else the request sleeps until then. */
+int
+api_ext_job_done(struct http_request *req, struct api_ctx *c)
+{
+	if (ext_job_done(c->state))
+		return (1);
+	http_request_sleep(req);
+	return (0);
+}
+
 int
 api_external_discover(struct http_request *req, struct api_ctx *c)
 {
@@ -170,16 +190,11 @@ api_external_discover(struct http_request *req, struct api_ctx *c)
 		src = mcp_ext_source(&c->db, p[0], &why);
 		if (src == NULL)
 			return (hx_error(req, 409, "source_unusable", why));
-		c->state = ext_job_start(req, EXT_LIST, src, NULL, NULL,
-		    DISCOVER_TIMEOUT_MS);
-		c->state_free = job_free;
-		api_next(c);
+		api_ext_job(req, c, EXT_LIST, src, DISCOVER_TIMEOUT_MS);
 		/* FALLTHROUGH */
 	case 1:
-		if (!ext_job_done(c->state)) {
-			http_request_sleep(req);
+		if (!api_ext_job_done(req, c))
 			return (KORE_RESULT_RETRY);
-		}
 		if ((tools = ext_job_result(c->state)) == NULL) {
 			/* The source's status is updated before we answer. */
 			c->step = 3;

@@ -29,12 +29,6 @@
 #define CALLBACK_PATH		"/oauth/external-callback"
 #define PKCE_LEN		64
 
-static void
-job_free(void *arg)
-{
-	ext_job_free(arg);
-}
-
 /*
  * The redirect URI must be this panel's own callback page, on the host
  * the admin is using: an authorization code never goes anywhere else.
@@ -133,16 +127,11 @@ api_external_oauth_start(struct http_request *req, struct api_ctx *c)
 		explicit_bzero(verifier, sizeof(verifier));
 		src = start_source(c, json_string_value(json_object_get(c->body,
 		    "redirect_uri")), c->scratch);
-		c->state = ext_job_start(req, EXT_OAUTH_START, src, NULL, NULL,
-		    OAUTH_JOB_MS);
-		c->state_free = job_free;
-		api_next(c);
+		api_ext_job(req, c, EXT_OAUTH_START, src, OAUTH_JOB_MS);
 		/* FALLTHROUGH */
 	case 2:
-		if (!ext_job_done(c->state)) {
-			http_request_sleep(req);
+		if (!api_ext_job_done(req, c))
 			return (KORE_RESULT_RETRY);
-		}
 		if ((res = ext_job_result(c->state)) == NULL)
 			return (hx_error(req, 502, "external_source_failed",
 			    ext_job_error(c->state)));
@@ -228,17 +217,13 @@ api_external_oauth_exchange(struct http_request *req, struct api_ctx *c)
 			    "it again"));
 		c->scratch = json_pack("{s:s, s:s}", "source_id",
 		    db_value(&c->db, 0, 0), "server_id", db_value(&c->db, 0, 8));
-		c->state = ext_job_start(req, EXT_OAUTH_TOKEN,
-		    exchange_source(c, json_string_value(json_object_get(
-		    c->body, "code"))), NULL, NULL, OAUTH_JOB_MS);
-		c->state_free = job_free;
-		api_next(c);
+		api_ext_job(req, c, EXT_OAUTH_TOKEN, exchange_source(c,
+		    json_string_value(json_object_get(c->body, "code"))),
+		    OAUTH_JOB_MS);
 		/* FALLTHROUGH */
 	case 2:
-		if (!ext_job_done(c->state)) {
-			http_request_sleep(req);
+		if (!api_ext_job_done(req, c))
 			return (KORE_RESULT_RETRY);
-		}
 		if ((res = ext_job_result(c->state)) == NULL)
 			return (hx_error(req, 502, "external_source_failed",
 			    ext_job_error(c->state)));

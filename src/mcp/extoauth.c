@@ -281,6 +281,27 @@ array_has(json_t *arr, const char *want)
 	return (0);
 }
 
+/* The first of `n` URLs that answers with a JSON object, or none. A 404
+ * is an answer; no answer at all (unreachable, refused) is final. */
+static int
+first_json(struct conn *c, char cand[][2100], int n, json_t **out)
+{
+	struct ohttp	 o;
+	int		 i, rc;
+
+	*out = NULL;
+	for (i = 0; i < n && *out == NULL; i++) {
+		rc = oh_run(c, &o, cand[i], NULL, NULL, "application/json",
+		    OAUTH_STEP_MS);
+		if (rc == R_OK_)
+			*out = oh_json(&o);
+		oh_free(&o);
+		if (rc != R_OK_)
+			return (rc);
+	}
+	return (R_OK_);
+}
+
 /*
  * Steps 1 and 2: the protected-resource metadata. Sets *issuer, the
  * resource and the scope to ask for; falls back to the source's origin
@@ -295,7 +316,7 @@ find_resource(struct conn *c, json_t *out)
 	json_t		*prm, *as, *init;
 	const char	*res;
 	char		*text;
-	int		 i, n, rc, sse;
+	int		 n, rc, sse;
 
 	if (url_split(c->url, origin, sizeof(origin), path, sizeof(path)) ==
 	    -1) {
@@ -338,17 +359,8 @@ find_resource(struct conn *c, json_t *out)
 		(void)snprintf(cand[n++], sizeof(cand[0]),
 		    "%s/.well-known/oauth-protected-resource", origin);
 	}
-	prm = NULL;
-	for (i = 0; i < n && prm == NULL; i++) {
-		rc = oh_run(c, &o, cand[i], NULL, NULL, "application/json",
-		    OAUTH_STEP_MS);
-		if (rc == R_OK_)
-			prm = oh_json(&o);
-		oh_free(&o);
-		/* A 404 is an answer; no answer at all is final. */
-		if (rc != R_OK_)
-			return (rc);
-	}
+	if ((rc = first_json(c, cand, n, &prm)) != R_OK_)
+		return (rc);
 	as = json_array_get(json_object_get(prm, "authorization_servers"), 0);
 	if (prm != NULL && !json_is_string(as)) {
 		json_decref(prm);
@@ -393,11 +405,10 @@ find_resource(struct conn *c, json_t *out)
 static int
 find_server(struct conn *c, json_t *out)
 {
-	struct ohttp	 o;
 	const char	*issuer, *got;
 	char		 origin[600], path[1200], cand[3][2100], why[240];
 	json_t		*md, *methods;
-	int		 i, n, rc;
+	int		 n, rc;
 
 	issuer = json_string_value(json_object_get(out, "issuer"));
 	if (url_split(issuer, origin, sizeof(origin), path, sizeof(path)) ==
@@ -414,16 +425,8 @@ find_server(struct conn *c, json_t *out)
 	if (path[0] != '\0')
 		(void)snprintf(cand[n++], sizeof(cand[0]),
 		    "%s%s/.well-known/openid-configuration", origin, path);
-	md = NULL;
-	for (i = 0; i < n && md == NULL; i++) {
-		rc = oh_run(c, &o, cand[i], NULL, NULL, "application/json",
-		    OAUTH_STEP_MS);
-		if (rc == R_OK_)
-			md = oh_json(&o);
-		oh_free(&o);
-		if (rc != R_OK_)
-			return (rc);
-	}
+	if ((rc = first_json(c, cand, n, &md)) != R_OK_)
+		return (rc);
 	if (md == NULL) {
 		ext_fail(c, "no OAuth authorization-server metadata (RFC 8414) "
 		    "was found for the source; MCPbox needs it to connect%s",

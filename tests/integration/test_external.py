@@ -52,10 +52,8 @@ def wait_port(port, timeout=30):
     raise RuntimeError(f"nothing listens on {port}")
 
 
-class BearerMcp(http.server.BaseHTTPRequestHandler):
-    """Just enough Streamable HTTP MCP: JSON answers, a session id, two
-    pages of tools, and a 401 unless the bearer token is right."""
-    calls = []
+class JsonHandler(http.server.BaseHTTPRequestHandler):
+    """Quiet handler with one way to answer JSON (the test sources)."""
 
     def log_message(self, *a):
         pass
@@ -70,6 +68,12 @@ class BearerMcp(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+
+
+class BearerMcp(JsonHandler):
+    """Just enough Streamable HTTP MCP: JSON answers, a session id, two
+    pages of tools, and a 401 unless the bearer token is right."""
+    calls = []
 
     def do_POST(self):
         msg = json.loads(self.rfile.read(int(self.headers["Content-Length"])))

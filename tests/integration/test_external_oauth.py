@@ -14,8 +14,9 @@ import unittest
 import urllib.parse
 
 import apiclient
-from test_mcp import Probe
 import harness
+from test_external import JsonHandler
+from test_mcp import Probe
 
 
 def b64url(b):
@@ -39,10 +40,7 @@ class AuthState:
             return f"{prefix}-{self.n}-{b64url(hashlib.sha256(str(time.time()).encode()).digest())[:12]}"
 
 
-class OAuthMcp(http.server.BaseHTTPRequestHandler):
-    def log_message(self, *a):
-        pass
-
+class OAuthMcp(JsonHandler):
     @property
     def st(self):
         return self.server.state
@@ -50,17 +48,6 @@ class OAuthMcp(http.server.BaseHTTPRequestHandler):
     @property
     def base(self):
         return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def answer(self, code, body=None, headers=()):
-        data = json.dumps(body).encode() if body is not None else b""
-        self.send_response(code)
-        for k, v in headers:
-            self.send_header(k, v)
-        if body is not None:
-            self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
 
     def do_GET(self):
         u = urllib.parse.urlparse(self.path)
