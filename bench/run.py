@@ -6,7 +6,8 @@ it. Prints one line per figure, `BENCH name value unit`:
   tool at 1 and 16 connections, mcpbox_list_servers at 16 connections
   (req/s, p50, p99 from wrk --latency), and the RSS summed over the
   server's processes (parent, workers, keeper, sandbox supervisor and its
-  pool) at idle and after the load, with their PSS beside it.
+  pool) at idle and after the load, with their PSS beside it, and the
+  CPU per request of the server, the sandbox and PostgreSQL under load.
 
     python3 bench/run.py            # BENCH_SECONDS per figure (default 10)
 """
@@ -57,6 +58,47 @@ def memory(server, when):
           f"{mem_kb(server, 'smaps_rollup', 'Pss') / 1024:.1f}", "MB")
     bench(f"processes_{when}", len(opshelp.group_processes(server)),
           "processes")
+
+
+def postmaster(pg):
+    for root, _, files in os.walk(pg.dir):
+        if "postmaster.pid" in files:
+            with open(os.path.join(root, "postmaster.pid")) as f:
+                return int(f.readline())
+    return None
+
+
+def cpu_by_role(server, pg):
+    """CPU seconds so far of the server (parent, workers, keeper), the
+    sandbox (supervisor with the children it reaped) and PostgreSQL."""
+    tick = os.sysconf("SC_CLK_TCK")
+    sandbox = os.path.realpath(harness.SANDBOX)
+    pm = postmaster(pg)
+    out = {"server": 0.0, "sandbox": 0.0, "postgres": 0.0}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        pid = int(name)
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                st = f.read().rsplit(")", 1)[1].split()
+            exe = os.path.realpath(f"/proc/{pid}/exe")
+        except OSError:
+            continue
+        ppid, pgrp = int(st[1]), int(st[2])
+        used = sum(int(x) for x in st[11:15]) / tick
+        if pgrp == server.proc.pid:
+            out["sandbox" if exe == sandbox else "server"] += used
+        elif pid == pm or ppid == pm:
+            out["postgres"] += used
+    return out
+
+
+def cpu_report(name, before, after, requests):
+    # Where a request's CPU goes: the 2 cores are shared by all three.
+    for role in ("server", "sandbox", "postgres"):
+        ms = (after[role] - before[role]) * 1000 / max(requests, 1)
+        bench(f"{name}_cpu_{role}", f"{ms:.3f}", "ms/request")
 
 
 def wrk(url, conns, script_args=None, seconds=SECONDS):
@@ -124,9 +166,17 @@ def main():
         tool = [sid, host, "bench__inc", '{"x":41}']
         wrk(url + "/mcp", 1, tool, seconds=2)
         report("tool_call_c1", wrk(url + "/mcp", 1, tool), rpc=True)
-        report("tool_call_c16", wrk(url + "/mcp", 16, tool), rpc=True)
+        before = cpu_by_role(server, pg)
+        r = wrk(url + "/mcp", 16, tool)
+        report("tool_call_c16", r, rpc=True)
+        cpu_report("tool_call_c16", before, cpu_by_role(server, pg),
+                   r["rps"] * SECONDS)
         mgmt = [sid, host, "mcpbox_list_servers", "{}"]
-        report("list_servers_c16", wrk(url + "/mcp", 16, mgmt), rpc=True)
+        before = cpu_by_role(server, pg)
+        r = wrk(url + "/mcp", 16, mgmt)
+        report("list_servers_c16", r, rpc=True)
+        cpu_report("list_servers_c16", before, cpu_by_role(server, pg),
+                   r["rps"] * SECONDS)
         memory(server, "after_load")
     finally:
         if server:
