@@ -132,7 +132,7 @@ api_external_oauth_start(struct http_request *req, struct api_ctx *c)
 	case 2:
 		if (!api_ext_job_done(req, c))
 			return (KORE_RESULT_RETRY);
-		if ((res = ext_job_result(c->state)) == NULL)
+		if (ext_job_result(c->state) == NULL)
 			return (hx_error(req, 502, "external_source_failed",
 			    ext_job_error(c->state)));
 		c->step = 3;
