@@ -83,7 +83,8 @@ api_external_oauth_start(struct http_request *req, struct api_ctx *c)
 	enum db_status	 st;
 	const char	*p[11], *uri;
 	json_t		*fields, *res, *src;
-	char		 verifier[PKCE_LEN], challenge[PKCE_LEN], state[PKCE_LEN];
+	char		 verifier[PKCE_LEN], challenge[PKCE_LEN];
+	char		 state[PKCE_LEN];
 	char		 hash[OAUTH_TOKEN_HEX];
 
 	if (!api_uuid_valid(c->param[0]))
@@ -97,9 +98,9 @@ api_external_oauth_start(struct http_request *req, struct api_ctx *c)
 		api_fields_only(c->body, allowed, fields);
 		api_field_str(c->body, "redirect_uri", 1, 600, &uri, fields);
 		if (uri != NULL && !redirect_ok(req, uri))
-			json_object_set_new(fields, "redirect_uri", json_string(
-			    "must be this panel's " CALLBACK_PATH " page on the "
-			    "host you are using"));
+			json_object_set_new(fields, "redirect_uri",
+			    json_string("must be this panel's " CALLBACK_PATH
+			    " page on the host you are using"));
 		if (json_object_size(fields) > 0)
 			return (api_invalid(req, fields));
 		json_decref(fields);
@@ -216,7 +217,8 @@ api_external_oauth_exchange(struct http_request *req, struct api_ctx *c)
 			    "authorization took longer than 10 minutes; start "
 			    "it again"));
 		c->scratch = json_pack("{s:s, s:s}", "source_id",
-		    db_value(&c->db, 0, 0), "server_id", db_value(&c->db, 0, 8));
+		    db_value(&c->db, 0, 0), "server_id",
+		    db_value(&c->db, 0, 8));
 		api_ext_job(req, c, EXT_OAUTH_TOKEN, exchange_source(c,
 		    json_string_value(json_object_get(c->body, "code"))),
 		    OAUTH_JOB_MS);

@@ -114,9 +114,35 @@ void		ext_easy_common(struct conn *, CURL *, const char *url);
 int		ext_curl_failure(struct conn *, CURLcode);
 
 /* extoauth.c: the OAuth flow's requests, and refresh around a session. */
+#define OAUTH_STEP_MS	15000
+
+/* One request to an OAuth or metadata URL, on its own pinned target. */
+struct ext_http {
+	struct conn	 t;
+	CURL		*easy;
+	CURLcode	 rc;
+	long		 code;
+	char		*body;
+	size_t		 blen;
+	int		 probe;		/* stop reading a 2xx answer */
+	char		 www[1024];	/* WWW-Authenticate */
+};
+
 int		ext_oauth_run(struct conn *);
 int		ext_oauth_fresh(struct conn *);
 int		ext_oauth_refresh(struct conn *);
+/* GET `url` (body NULL) or POST `body` as `ctype`; R_OK_ once an HTTP
+ * answer arrived, whatever its status. A probe stops reading a 2xx
+ * answer (a source that needs no credentials may stream). */
+int		ext_http_run(struct conn *, struct ext_http *, const char *url,
+		    const char *ctype, const char *body, const char *accept,
+		    int max_ms, int probe);
+void		ext_http_free(struct ext_http *);
+json_t		*ext_http_json(struct ext_http *);
+void		ext_form_add(char **form, const char *name, const char *value);
+
+/* extdiscover.c: steps 1 to 5 of the flow, the authorization URL. */
+int		ext_oauth_discover(struct conn *, json_t *out);
 
 /* extaddr.c: check and pin the source's address; refuse other sockets. */
 int		ext_target_check(struct conn *);
