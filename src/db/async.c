@@ -68,8 +68,8 @@ db_call_run(struct db_call *c, struct http_request *req, const char *query,
 				lengths[i] = params[i] ? (int)strlen(params[i]) : 0;
 				formats[i] = 0;
 			}
-			if (!kore_pgsql_query_param_fields(&c->sql, query, 0,
-			    nparams, params, lengths, formats)) {
+			if (!db_send(&c->sql, query, nparams, params, lengths,
+			    formats)) {
 				log_warn("query failed to start: %s",
 				    c->sql.error ? c->sql.error : "?");
 				db_call_heal(c);

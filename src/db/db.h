@@ -43,6 +43,10 @@ int		db_ntuples(const struct db_call *);
 const char	*db_value(const struct db_call *, int row, int col);
 int		db_isnull(const struct db_call *, int row, int col);
 
+/* Send a query on a connection Kore gave us, prepared (prepared.c). */
+int		db_send(struct kore_pgsql *, const char *query, int nparams,
+		    const char **values, int *lengths, int *formats);
+
 /* Run a statement nobody waits for (NULL params become ''). */
 void		db_exec_detached(const char *query, int n, const char **params);
 

@@ -39,8 +39,8 @@ detached_send(struct detached *d)
 {
 	if (!kore_pgsql_setup(&d->sql, DB_NAME, KORE_PGSQL_ASYNC))
 		return (d->sql.state == KORE_PGSQL_STATE_INIT ? 0 : -1);
-	if (!kore_pgsql_query_param_fields(&d->sql, d->query, 0, d->n,
-	    (const char **)d->vals, d->lens, d->fmts))
+	if (!db_send(&d->sql, d->query, d->n, (const char **)d->vals,
+	    d->lens, d->fmts))
 		return (-1);
 	return (0);
 }
