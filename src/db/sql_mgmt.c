@@ -217,6 +217,8 @@ const char SQL_MGMT_EXTERNAL_LIST_RESPOND[] =
     "  SELECT json_agg(json_build_object('source_id', id, 'name', name, "
     "  'url', url, 'auth_type', auth_type, 'transport_type', "
     "  transport_type, 'status', status, 'tool_count', tool_count, "
-    "  'last_discovered_at', last_discovered_at) ORDER BY name) FROM "
+    "  'last_discovered_at', last_discovered_at, 'oauth_authorized', "
+    "  CASE WHEN auth_type = 'oauth' THEN oauth_tokens_ciphertext IS NOT "
+    "  NULL END) ORDER BY name) FROM "
     "  external_mcp_sources WHERE server_id = $1::uuid), '[]')) "
     "  ELSE api_error('not_found', 'no such server') END";

@@ -356,5 +356,13 @@ ext_oauth_fresh(struct conn *c)
 		return (R_OK_);
 	if (json_string_value(json_object_get(o, "refresh_token")) == NULL)
 		return (R_OK_);	/* try it; a 401 says what to do */
-	return (ext_oauth_refresh(c));
+	if (ext_oauth_refresh(c) == R_OK_)
+		return (R_OK_);
+	/* Not expired yet: use it while it lasts; a 401 tries again. */
+	if ((json_int_t)time(NULL) < exp) {
+		c->j->error[0] = '\0';
+		c->auth_problem = 0;
+		return (R_OK_);
+	}
+	return (R_FAIL);
 }

@@ -24,8 +24,10 @@ def b64url(b):
 
 
 class AuthState:
-    def __init__(self, s256=True):
+    def __init__(self, s256=True, expires_in=3600):
         self.s256 = s256
+        self.expires_in = expires_in
+        self.refused = 0       # 401s the MCP endpoint sent
         self.clients = {}      # client_id -> redirect_uris
         self.codes = {}        # code -> dict
         self.access = set()
@@ -86,7 +88,8 @@ class OAuthMcp(JsonHandler):
         self.st.access.add(at)
         self.st.refresh[rt] = client_id
         return self.answer(200, {"access_token": at, "token_type": "Bearer",
-                                 "expires_in": 3600, "refresh_token": rt})
+                                 "expires_in": self.st.expires_in,
+                                 "refresh_token": rt})
 
     def do_POST(self):
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
@@ -125,6 +128,7 @@ class OAuthMcp(JsonHandler):
             return self.answer(404, {"error": "not found"})
         auth = self.headers.get("Authorization", "")
         if not auth.startswith("Bearer ") or auth[7:] not in self.st.access:
+            self.st.refused += 1
             return self.answer(401, {"error": "unauthorized"}, [(
                 "WWW-Authenticate",
                 f'Bearer resource_metadata="{self.base}/.well-known/'
@@ -166,11 +170,13 @@ class ExternalOAuthTest(unittest.TestCase):
         cls.state = AuthState()
         cls.auth = start(cls.state)
         cls.noauth = start(AuthState(s256=False))
+        cls.short = start(AuthState(expires_in=30))
 
     @classmethod
     def tearDownClass(cls):
         cls.auth.shutdown()
         cls.noauth.shutdown()
+        cls.short.shutdown()
 
     def source(self, httpd):
         port = httpd.server_address[1]
@@ -271,6 +277,20 @@ class ExternalOAuthTest(unittest.TestCase):
         self.assertEqual(rc, 2, (res, err))
         self.assertIn("authorize the source again", res["content"][0]["text"])
 
+    def test_5_refresh_ahead_of_expiry(self):
+        """A token that lives under a minute is refreshed before it is
+        sent: the source never has to refuse one."""
+        _, src = self.source(self.short)
+        st, _, body = self.c.post("/api/external-sources/oauth/exchange",
+                                  self.authorize(src))
+        self.assertEqual(st, 200, body)
+        refused = self.short.state.refused
+        st, _, body = self.c.post(f"/api/external-sources/{src['id']}/discover")
+        self.assertEqual(st, 200, body)
+        self.assertEqual(self.short.state.grants,
+                         ["authorization_code", "refresh_token"])
+        self.assertEqual(self.short.state.refused, refused)
+
     def test_2_pkce_is_required(self):
         _, src = self.source(self.noauth)
         st, _, body = self.c.post(f"/api/external-sources/{src['id']}/oauth/start",
@@ -294,6 +314,9 @@ class ExternalOAuthTest(unittest.TestCase):
             "auth_type": "oauth"})
         self.assertEqual(rc, 0, (res, err))
         self.assertIn("admin must authorize", res["structuredContent"]["next_step"])
+        rc, res, err = self.probe.call("mcpbox_list_external_sources", {"server_id": s["id"]})
+        self.assertEqual(rc, 0, (res, err))
+        self.assertIs(res["structuredContent"]["sources"][0]["oauth_authorized"], False)
         rc, res, err = self.probe.call("mcpbox_add_external_source", {
             "server_id": s["id"], "name": "other", "url": "https://mcp.example.com/mcp",
             "auth_type": "kerberos"})
