@@ -171,7 +171,9 @@ int	api_external_get(struct http_request *, struct api_ctx *);
 int	api_external_delete(struct http_request *, struct api_ctx *);
 int	api_external_discover(struct http_request *, struct api_ctx *);
 int	api_external_import(struct http_request *, struct api_ctx *);
-/* External-client jobs owned by a request (external.c). */
+/* External sources: the route's source, and client jobs owned by a
+ * request (external.c). */
+int	api_ext_source_load(struct http_request *, struct api_ctx *, int *rc);
 void	api_ext_job(struct http_request *, struct api_ctx *, enum ext_op,
 	    json_t *src, int timeout_ms);
 int	api_ext_job_done(struct http_request *, struct api_ctx *);

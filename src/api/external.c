@@ -141,6 +141,33 @@ job_free(void *arg)
 	ext_job_free(arg);
 }
 
+/*
+ * The source named by the route (SQL_EXT_SOURCE_LOAD) into c->db: 1 when
+ * it is there; else 0 and *rc is what the handler returns (retry, 404,
+ * database error).
+ */
+int
+api_ext_source_load(struct http_request *req, struct api_ctx *c, int *rc)
+{
+	enum db_status	 st;
+	const char	*p[1];
+
+	p[0] = c->param[0];
+	if ((st = api_sql(req, c, SQL_EXT_SOURCE_LOAD, 1, p)) == DB_PENDING) {
+		*rc = KORE_RESULT_RETRY;
+		return (0);
+	}
+	if (st == DB_FAILED) {
+		*rc = api_db_error(req, c);
+		return (0);
+	}
+	if (db_ntuples(&c->db) != 1) {
+		*rc = hx_error(req, 404, "not_found", "no such external source");
+		return (0);
+	}
+	return (1);
+}
+
 /* Start an external-client job that the request owns (freed with it). */
 void
 api_ext_job(struct http_request *req, struct api_ctx *c, enum ext_op op,
@@ -164,10 +191,10 @@ api_ext_job_done(struct http_request *req, struct api_ctx *c)
 int
 api_external_discover(struct http_request *req, struct api_ctx *c)
 {
-	enum db_status	 st;
 	const char	*p[4], *why;
 	json_t		*src, *tools;
 	char		*text;
+	int		 rc;
 
 	if (id_param(req, c, "no such external source") == -1)
 		return (KORE_RESULT_OK);
@@ -179,14 +206,8 @@ api_external_discover(struct http_request *req, struct api_ctx *c)
 		return (hx_error(req, 502, "external_source_failed",
 		    ext_job_error(c->state)));
 	case 0:
-		if ((st = api_sql(req, c, SQL_EXT_SOURCE_LOAD, 1, p)) ==
-		    DB_PENDING)
-			return (KORE_RESULT_RETRY);
-		if (st == DB_FAILED)
-			return (api_db_error(req, c));
-		if (db_ntuples(&c->db) != 1)
-			return (hx_error(req, 404, "not_found",
-			    "no such external source"));
+		if (!api_ext_source_load(req, c, &rc))
+			return (rc);
 		src = mcp_ext_source(&c->db, p[0], &why);
 		if (src == NULL)
 			return (hx_error(req, 409, "source_unusable", why));

@@ -80,9 +80,9 @@ int
 api_external_oauth_start(struct http_request *req, struct api_ctx *c)
 {
 	static const char *const allowed[] = { "redirect_uri", NULL };
-	enum db_status	 st;
 	const char	*p[11], *uri;
 	json_t		*fields, *res, *src;
+	int		 rc;
 	char		 verifier[PKCE_LEN], challenge[PKCE_LEN];
 	char		 state[PKCE_LEN];
 	char		 hash[OAUTH_TOKEN_HEX];
@@ -107,15 +107,8 @@ api_external_oauth_start(struct http_request *req, struct api_ctx *c)
 		c->step = 1;
 		/* FALLTHROUGH */
 	case 1:
-		p[0] = c->param[0];
-		if ((st = api_sql(req, c, SQL_EXT_SOURCE_LOAD, 1, p)) ==
-		    DB_PENDING)
-			return (KORE_RESULT_RETRY);
-		if (st == DB_FAILED)
-			return (api_db_error(req, c));
-		if (db_ntuples(&c->db) != 1)
-			return (hx_error(req, 404, "not_found",
-			    "no such external source"));
+		if (!api_ext_source_load(req, c, &rc))
+			return (rc);
 		if (strcmp(db_value(&c->db, 0, 2), "oauth") != 0)
 			return (hx_error(req, 409, "not_oauth", "this source "
 			    "does not use OAuth; its auth type is set when it "
