@@ -163,8 +163,19 @@ child_main(int rfd, int wfd, int warm)
 	lockdown();
 	if (warm)
 		sbx_py_warm_child();
-	if (sbx_frame_read_fd(3, SBX_FRAME_MAX + 4096, &in, &inlen) == -1)
-		_exit(0);
+	for (;;) {
+		if (sbx_frame_read_fd(3, SBX_FRAME_MAX + 4096, &in,
+		    &inlen) == -1)
+			_exit(0);
+		if (inlen != sizeof(SBX_WARM_FRAME) - 1 ||
+		    memcmp(in, SBX_WARM_FRAME, inlen) != 0)
+			break;
+		/* The supervisor is idle: take the faults now, not later. */
+		free(in);
+		if (!warm)
+			sbx_py_warm_child();
+		warm = 1;
+	}
 	if ((req = json_loadb(in, inlen, 0, NULL)) == NULL)
 		_exit(125);
 	per_call_limits(req);
@@ -214,7 +225,29 @@ sbx_child_spawn(struct sbx_child *c, int warm)
 	c->pid = pid;
 	c->to_fd = to[1];
 	c->from_fd = from[0];
+	c->warmed = warm;
 	return (0);
+}
+
+/*
+ * Ask a waiting spare for its warm-up run. Only when the supervisor is
+ * idle: under load the run would just compete with real calls for the
+ * same cores, and a cold spare costs no more than a warm one did.
+ */
+void
+sbx_child_warm(struct sbx_child *c)
+{
+	static const uint8_t	frame[] = { 0, 0, 0,
+	    sizeof(SBX_WARM_FRAME) - 1, 'w', 'a', 'r', 'm' };
+	ssize_t			n;
+
+	if (c->warmed || c->to_fd == -1)
+		return;
+	do {
+		n = write(c->to_fd, frame, sizeof(frame));
+	} while (n == -1 && errno == EINTR);
+	/* An empty pipe takes it whole (< PIPE_BUF); if not, stay cold. */
+	c->warmed = 1;
 }
 
 /* Kill and close; the SIGCHLD handler reaps. */

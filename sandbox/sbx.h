@@ -109,12 +109,17 @@ struct sbx_child {
 	pid_t	pid;
 	int	to_fd;		/* requests and broker replies */
 	int	from_fd;	/* http requests and the final answer */
+	int	warmed;		/* a spare that took its warm-up run */
 };
+
+/* The frame that tells a waiting spare to take its warm-up run now. */
+#define SBX_WARM_FRAME	"warm"
 
 extern uid_t	sbx_child_uid;
 
 int	 sbx_child_spawn(struct sbx_child *, int);
 void	 sbx_child_kill(struct sbx_child *);
+void	 sbx_child_warm(struct sbx_child *);
 
 /* ---- broker.c: HTTP on behalf of a child ---- */
 #ifdef SBX_TESTING

@@ -263,10 +263,32 @@ pool_fill(void)
 {
 	while (!S.stopping && S.npool < POOL_MAX &&
 	    S.npool < S.cfg->concurrency) {
-		if (sbx_child_spawn(&S.pool[S.npool], 1) == -1)
+		if (sbx_child_spawn(&S.pool[S.npool], 0) == -1)
 			return;
 		S.npool++;
 	}
+}
+
+/* Spares waiting without their warm-up run. */
+static int
+pool_cold(void)
+{
+	int	i;
+
+	for (i = 0; i < S.npool; i++) {
+		if (!S.pool[i].warmed)
+			return (1);
+	}
+	return (0);
+}
+
+static void
+pool_warm(void)
+{
+	int	i;
+
+	for (i = 0; i < S.npool; i++)
+		sbx_child_warm(&S.pool[i]);
 }
 
 static int
@@ -464,7 +486,7 @@ sbx_server_run(const struct sbx_config *cfg)
 {
 	sigset_t	set;
 	size_t		n;
-	int		rc, tmo;
+	int		rc, tmo, cold;
 
 	S.cfg = cfg;
 	S.started = sbx_now_ms();
@@ -492,11 +514,16 @@ sbx_server_run(const struct sbx_config *cfg)
 			n = build();
 		}
 		tmo = job_next_deadline(sbx_now_ms());
+		cold = pool_cold();
+		if (cold && (tmo < 0 || tmo > WARM_IDLE_MS))
+			tmo = WARM_IDLE_MS;
 		rc = poll(pfd, n, tmo);
 		if (rc == -1 && errno != EINTR) {
 			log_msg("error", "poll", strerror(errno));
 			break;
 		}
+		if (rc == 0 && cold && S.running == 0)
+			pool_warm();
 		if (rc > 0)
 			dispatch(n);
 		job_check_deadlines(sbx_now_ms());

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Protocol, limits, secrets and lifecycle of mcpbox-sandbox over its socket."""
-import argparse, json, os, socket, struct, subprocess, sys, tempfile, time
+import argparse, json, os, socket, struct, subprocess, sys, tempfile, threading, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from sbxclient import Supervisor, Client
 
@@ -138,6 +138,37 @@ def run(binary):
     with Supervisor(binary) as sup:
         r = sup.client().execute("import os\ndef main():\n    return os.getcwd()\n", python_layers=False)
         check("production ignores python_layers:false", r["error"]["type"] == "ValidationError", r)
+    # spares take their warm-up run only while the supervisor is idle
+    with Supervisor(binary, ["--concurrency", "2"]) as sup:
+        def faults():
+            out = {}
+            for n in os.listdir("/proc"):
+                try:
+                    st = open(f"/proc/{n}/stat").read().rsplit(")", 1)[1].split()
+                except (OSError, ValueError):
+                    continue
+                if int(st[1]) == sup.proc.pid:
+                    out[int(n)] = int(st[7])
+            return out
+        time.sleep(0.3)
+        idle = faults()
+        box = {}
+        busy = threading.Thread(target=lambda: box.update(r=sup.client().execute(
+            "def main():\n    n = 0\n    for i in range(3000000):\n        n += i\n    return n\n",
+            timeout_ms=20000)))
+        busy.start()
+        time.sleep(0.1)
+        during = faults()
+        busy.join()
+        time.sleep(0.3)
+        after = faults()
+        fresh = [p for p in during if p not in idle and p in after]
+        check("a spare forked under load waits cold", len(fresh) == 1, (idle, during, after))
+        if fresh:
+            check("and warms up once the supervisor is idle",
+                  after[fresh[0]] - during[fresh[0]] >= 150, (during, after))
+        check("the busy call answered", box.get("r", {}).get("ok") is True, box)
+
     # the peer uid check: a stranger is refused
     with Supervisor(binary) as sup:
         os.chmod(sup.dir, 0o711)
