@@ -222,6 +222,7 @@ kore_worker_configure(void)
 	sbx_socket_path(mcpbox_cfg.run_dir, sock, sizeof(sock));
 	sbx_client_init(sock);
 	mcp_streams_init();
+	mcp_session_cache_init();
 	api_activity_init();
 	mcp_policy_init();
 	events_start();

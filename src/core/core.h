@@ -182,6 +182,8 @@ int	stats_init(void);
 int	stats_sse_acquire(int max);
 void	stats_sse_release(void);
 int	stats_sse_open(void);
+uint64_t	stats_sessions_ended(void);
+void	stats_session_end(void);
 
 /* Prometheus metrics in shared memory: metrics.c. */
 enum tool_outcome {

@@ -4,7 +4,9 @@
  * lock, and a worker that dies mid-update cannot wedge the others.
  *
  * The open-SSE-stream count lives here because the cap
- * (MCPBOX_MAX_SSE_STREAMS) is for the whole instance, not per worker.
+ * (MCPBOX_MAX_SSE_STREAMS) is for the whole instance, not per worker; so
+ * does a count of ended MCP sessions, which makes every worker's session
+ * cache (mcp/session_cache.c) stale the moment any worker ends one.
  */
 #include <sys/mman.h>
 
@@ -14,7 +16,8 @@
 #include "core/core.h"
 
 struct stats_shm {
-	atomic_int	sse_open;
+	atomic_int		sse_open;
+	atomic_uint_fast64_t	sessions_ended;
 };
 
 static struct stats_shm	*shm;
@@ -30,6 +33,7 @@ stats_init(void)
 		return (-1);
 	shm = p;
 	atomic_init(&shm->sse_open, 0);
+	atomic_init(&shm->sessions_ended, 0);
 	return (0);
 }
 
@@ -60,4 +64,18 @@ int
 stats_sse_open(void)
 {
 	return (shm != NULL ? atomic_load(&shm->sse_open) : 0);
+}
+
+/* A generation number of MCP session ends in this instance. */
+uint64_t
+stats_sessions_ended(void)
+{
+	return (shm != NULL ? atomic_load(&shm->sessions_ended) : 0);
+}
+
+void
+stats_session_end(void)
+{
+	if (shm != NULL)
+		atomic_fetch_add(&shm->sessions_ended, 1);
 }

@@ -17,8 +17,10 @@ const char SQL_MCP_SESSION_GET[] =
     "  AND last_seen_at < now() - interval '1 minute') "
     "SELECT protocol_version, source FROM mcp_sessions WHERE id = $1";
 
+/* Every worker of every instance forgets the session (session_cache.c). */
 const char SQL_MCP_SESSION_DELETE[] =
-    "DELETE FROM mcp_sessions WHERE id = $1 RETURNING id";
+    "WITH d AS (DELETE FROM mcp_sessions WHERE id = $1 RETURNING id) "
+    "SELECT id, pg_notify('mcpbox_session_ended', id) FROM d";
 
 /* $1 id, $2 level */
 const char SQL_MCP_SESSION_LEVEL[] =

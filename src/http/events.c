@@ -17,6 +17,7 @@ static const char *const	channels[] = {
 	EVENT_ACTIVITY,
 	EVENT_MCP_MESSAGE,
 	EVENT_MCP_CANCEL,
+	EVENT_SESSION_ENDED,
 	NULL
 };
 

@@ -86,6 +86,7 @@ void	sse_close_all(void);
 #define EVENT_ACTIVITY		"mcpbox_activity"
 #define EVENT_MCP_MESSAGE	"mcpbox_mcp_message"
 #define EVENT_MCP_CANCEL	"mcpbox_mcp_cancel"
+#define EVENT_SESSION_ENDED	"mcpbox_session_ended"
 
 typedef void	(*event_fn)(const char *payload);
 void	events_on(const char *channel, event_fn);

@@ -333,7 +333,13 @@ mcp_ex_run(struct http_request *req, struct mcp_ex *ex)
 	if (ex->step == EX_SESSION && user_tool_call(ex)) {
 		/* mcp_call_user_tool checks the session with the tool. */
 		ex->step = EX_METHOD;
+	} else if (ex->step == EX_SESSION && ex->session[0] != '\0' &&
+	    mcp_session_cached(ex->session, ex->version,
+	    sizeof(ex->version))) {
+		ex->step = EX_METHOD;
 	} else if (ex->step == EX_SESSION && ex->session[0] != '\0') {
+		if (ex->session_gen == 0)
+			ex->session_gen = stats_sessions_ended() + 1;
 		p[0] = ex->session;
 		st = db_call_run(&ex->db, req, SQL_MCP_SESSION_GET, 1, p);
 		if (st == DB_PENDING)
@@ -348,6 +354,8 @@ mcp_ex_run(struct http_request *req, struct mcp_ex *ex)
 		}
 		(void)snprintf(ex->version, sizeof(ex->version), "%s",
 		    db_value(&ex->db, 0, 0));
+		mcp_session_remember(ex->session, ex->version,
+		    ex->session_gen - 1);
 		db_call_clear(&ex->db);
 		ex->step = EX_METHOD;
 	} else if (ex->step == EX_SESSION) {

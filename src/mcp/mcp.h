@@ -57,6 +57,7 @@ struct mcp_ex {
 	char			ip[64];
 	char			request_id[REQID_MAX + 1];
 	int			step;
+	uint64_t		session_gen;	/* session ends seen at check + 1 */
 	int			log_pending;	/* write the execution log */
 	struct db_call		db;
 	struct sbx_call		*sbx;
@@ -148,6 +149,13 @@ json_t		*mcp_secrets_open(const char *server_id, json_t *rows);
 json_t		*mcp_ext_source(struct db_call *, const char *source_id,
 		    const char **why);
 int		mcp_call_external(struct http_request *, struct mcp_ex *);
+
+/* session_cache.c: sessions checked in the last 2 s (per worker) */
+void		mcp_session_cache_init(void);
+int		mcp_session_cached(const char *id, char *version, size_t len);
+void		mcp_session_remember(const char *id, const char *version,
+		    uint64_t generation);
+void		mcp_session_forget(const char *id);
 
 /* streams.c */
 void		mcp_streams_init(void);

@@ -186,6 +186,9 @@ mcp_delete(struct http_request *req, struct mcp_post *p)
 	st = db_call_run(&p->db, req, SQL_MCP_SESSION_DELETE, 1, params);
 	if (st == DB_PENDING)
 		return (KORE_RESULT_RETRY);
+	/* Stale in every worker of this instance from now on. */
+	stats_session_end();
+	mcp_session_forget(p->owner);
 	if (st == DB_FAILED)
 		return (mcp_http_error(req, 503, RPC_INTERNAL_ERROR,
 		    "the session store is unavailable; retry"));

@@ -247,6 +247,21 @@ class McpTest(unittest.TestCase):
                              headers={"Mcp-Session-Id": sid})
         self.assertEqual(st, 404)
 
+    def test_04b_ended_session_is_gone_on_every_worker(self):
+        """Workers remember checked sessions for a moment; a DELETE on one
+        must still end the session on all of them at once."""
+        sid = self.session()
+        ping = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
+        for _ in range(20):  # a connection each: both workers see it
+            st, _, _ = self.post(ping, headers={"Mcp-Session-Id": sid})
+            self.assertEqual(st, 200)
+        st, _, _ = self.a.request("DELETE", "/mcp", headers={
+            "Mcp-Session-Id": sid, "Host": "localhost"})
+        self.assertEqual(st, 200)
+        codes = [self.post(ping, headers={"Mcp-Session-Id": sid})[0]
+                 for _ in range(20)]
+        self.assertEqual(codes, [404] * 20)
+
     def test_05_stream_cap(self):
         sid = self.session()
         socks, codes = [], []
