@@ -334,8 +334,9 @@ mcp_ex_run(struct http_request *req, struct mcp_ex *ex)
 		/* mcp_call_user_tool checks the session with the tool. */
 		ex->step = EX_METHOD;
 	} else if (ex->step == EX_SESSION && ex->session[0] != '\0' &&
-	    mcp_session_cached(ex->session, ex->version,
-	    sizeof(ex->version))) {
+	    ex->session_gen == 0 && mcp_session_cached(ex->session,
+	    ex->version, sizeof(ex->version))) {
+		/* Only before our own check started: ex->db is then idle. */
 		ex->step = EX_METHOD;
 	} else if (ex->step == EX_SESSION && ex->session[0] != '\0') {
 		if (ex->session_gen == 0)

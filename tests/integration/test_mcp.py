@@ -1,6 +1,7 @@
 """MCP gateway end to end with the official SDK client (mcp-probe), over
 both transports, against two instances sharing one PostgreSQL: the
 approval made on instance B must reach a stream held by instance A."""
+import http.client
 import json
 import os
 import socket
@@ -261,6 +262,41 @@ class McpTest(unittest.TestCase):
         codes = [self.post(ping, headers={"Mcp-Session-Id": sid})[0]
                  for _ in range(20)]
         self.assertEqual(codes, [404] * 20)
+
+    def test_04c_one_session_under_concurrent_calls(self):
+        """Many calls on one session at once, for longer than a worker
+        remembers a checked session: every answer is the tool's own."""
+        sid = self.session()
+        body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                           "params": {"name": "mcpbox_list_servers",
+                                      "arguments": {}}}).encode()
+        hdrs = {"Content-Type": "application/json",
+                "Accept": "application/json, text/event-stream",
+                "Host": f"localhost:{self.a.port}", "Mcp-Session-Id": sid}
+        bad, done = [], []
+        deadline = time.time() + 6
+
+        def hammer():
+            conn = http.client.HTTPConnection("127.0.0.1", self.a.port, timeout=10)
+            n = 0
+            while time.time() < deadline:
+                conn.request("POST", "/mcp", body, hdrs)
+                r = conn.getresponse()
+                data = r.read()
+                n += 1
+                if r.status != 200 or b'"isError":true' in data or \
+                        b'"items"' not in data:
+                    bad.append((r.status, data[:300]))
+            conn.close()
+            done.append(n)
+
+        threads = [threading.Thread(target=hammer) for _ in range(16)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertGreater(sum(done), 500)
+        self.assertEqual(bad[:3], [], f"{len(bad)} of {sum(done)} failed")
 
     def test_05_stream_cap(self):
         sid = self.session()
