@@ -154,11 +154,16 @@ def run(binary):
         idle = faults()
         box = {}
         busy = threading.Thread(target=lambda: box.update(r=sup.client().execute(
-            "def main():\n    n = 0\n    for i in range(3000000):\n        n += i\n    return n\n",
+            "def main():\n    n = 0\n    for i in range(30000000):\n        n += i\n    return n\n",
             timeout_ms=20000)))
         busy.start()
-        time.sleep(0.1)
-        during = faults()
+        # Sample while the busy child runs: it and two spares.
+        during, t0 = {}, time.time()
+        while time.time() - t0 < 10 and busy.is_alive():
+            during = faults()
+            if len(during) == 3:
+                break
+            time.sleep(0.01)
         busy.join()
         time.sleep(0.3)
         after = faults()
