@@ -355,6 +355,67 @@ class OAuthTest(unittest.TestCase):
             "refresh_token": new["refresh_token"]})
         self.assertEqual(st, 400, body)
 
+    def test_11_another_mcpbox_as_an_oauth_source(self):
+        """The shared MCPbox (A) uses this one (B) as an external source:
+        A's OAuth client against B's authorization server, the admin of
+        B consenting in the "browser", then a passthrough call A -> B."""
+        import apiclient
+        from test_mcp import Probe
+        a = apiclient.shared()
+        a_port = harness.SHARED["server"].port
+        s = apiclient.make_server(a, "fromb")
+        st, _, body = a.post(f"/api/servers/{s['id']}/allowed-hosts",
+                             {"host": PUBLIC_IP, "port": self.s.port})
+        self.assertIn(st, (200, 201), body)
+        st, _, src = a.post(f"/api/servers/{s['id']}/external-sources", {
+            "name": "mcpbox_b", "url": self.s.public + "/mcp",
+            "auth_type": "oauth"})
+        self.assertEqual(st, 201, src)
+        redirect = f"http://127.0.0.1:{a_port}/oauth/external-callback"
+        st, _, body = a.post(f"/api/external-sources/{src['id']}/oauth/start",
+                             {"redirect_uri": redirect})
+        self.assertEqual(st, 200, body)
+        self.assertEqual(body["issuer"], self.s.public)
+        url = urllib.parse.urlparse(body["authorization_url"])
+        self.assertEqual(f"{url.scheme}://{url.netloc}", self.s.public)
+        # The browser: B's consent page, then approve as B's admin.
+        st, _, page = self.pub_req("GET", url.path + "?" + url.query)
+        self.assertEqual(st, 200, page)
+        tok = re.search(rb'name="request" value="([^"]+)"', page).group(1)
+        st, h, _ = self.form("/oauth/authorize", {
+            "request": tok.decode(), "username": "admin",
+            "password": PASSWORD, "action": "approve"})
+        self.assertEqual(st, 302)
+        back = urllib.parse.urlparse(h["location"])
+        self.assertEqual(f"{back.scheme}://{back.netloc}{back.path}", redirect)
+        q = dict(urllib.parse.parse_qsl(back.query))
+        st, _, body = a.post("/api/external-sources/oauth/exchange",
+                             {"state": q["state"], "code": q["code"]})
+        self.assertEqual(st, 200, body)
+        self.assertTrue(body["oauth_authorized"])
+        st, _, body = a.post(f"/api/external-sources/{src['id']}/discover")
+        self.assertEqual(st, 200, body)
+        names = [t["name"] for t in body["tools"]]
+        self.assertIn("mcpbox_list_servers", names)
+        st, _, body = a.post(f"/api/external-sources/{src['id']}/import",
+                             {"tool_names": ["mcpbox_list_servers"]})
+        self.assertEqual(st, 200, body)
+        tid = body["imported"][0]["tool_id"]
+        st, _, body = a.post(f"/api/approvals/tools/{tid}/action",
+                             {"action": "approve"})
+        self.assertEqual(st, 200, body)
+        st, _, body = a.post(f"/api/servers/{s['id']}/start")
+        self.assertEqual(st, 200, body)
+        # B has a server of its own; A's gateway shows B's answer.
+        st, _, _ = self.s.json("POST", "/api/servers", {
+            "name": "only_on_b", "description": "lives on B"},
+            headers=self.admin)
+        self.assertIn(st, (200, 201))
+        rc, res, err = Probe(f"http://localhost:{a_port}/mcp").call(
+            f"{s['name']}__mcpbox_list_servers", {})
+        self.assertEqual(rc, 0, (res, err))
+        self.assertIn("only_on_b", json.dumps(res))
+
     # -- negatives --------------------------------------------------------
 
     def test_20_pkce_plain_refused(self):
