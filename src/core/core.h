@@ -103,6 +103,10 @@ int	crypto_ct_equal(const void *, const void *, size_t);
 void	crypto_uuid4(char out[37]);
 int	uuid_valid(const char *);
 
+/* String hashing for in-memory tables: hash.c. */
+#define HASH_SEED	1469598103934665603ULL
+uint64_t	hash_str(uint64_t, const char *);
+
 /* Identifiers and host names: names.c. */
 int	ident_valid(const char *);
 int	host_normalize(const char *, char *, size_t);

@@ -31,16 +31,6 @@ struct prep {
 static struct prep	prepared[PREP_SLOTS];
 static size_t		prepared_used;
 
-static uint64_t
-text_hash(const char *s)
-{
-	uint64_t	h = 1469598103934665603ULL;
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (uint8_t)*s) * 1099511628211ULL;
-	return (h);
-}
-
 /* The slot for (db, pid, hash): the matching one or the empty one. */
 static struct prep *
 slot(const PGconn *db, int pid, uint64_t hash)
@@ -73,7 +63,7 @@ prepared_name(PGconn *db, const char *query, int nparams, char *name,
 	    PQtransactionStatus(db) != PQTRANS_IDLE ||
 	    (pid = PQbackendPID(db)) == 0)
 		return (NULL);
-	hash = text_hash(query);
+	hash = hash_str(HASH_SEED, query);
 	(void)snprintf(name, len, "mcpbox_%016llx", (unsigned long long)hash);
 	if ((p = slot(db, pid, hash)) == NULL)
 		return (NULL);

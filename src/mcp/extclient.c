@@ -51,16 +51,6 @@ ext_now_ms(void)
 	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
 }
 
-static uint64_t
-fnv(uint64_t h, const char *s)
-{
-	if (s == NULL)
-		s = "";
-	for (; *s != '\0'; s++)
-		h = (h ^ (uint8_t)*s) * 1099511628211ULL;
-	return ((h ^ 0xff) * 1099511628211ULL);
-}
-
 static int
 ext_init(void)
 {
@@ -244,7 +234,7 @@ ext_job_start(struct http_request *req, enum ext_op op, json_t *src,
 	(void)snprintf(j->source, sizeof(j->source), "%s", id ? id : "");
 	(void)snprintf(j->tool, sizeof(j->tool), "%s", tool ? tool : "");
 	j->args = args != NULL ? json_deep_copy(args) : json_object();
-	j->fp = fnv(fnv(fnv(1469598103934665603ULL, json_string_value(
+	j->fp = hash_str(hash_str(hash_str(HASH_SEED, json_string_value(
 	    json_object_get(src, "url"))), json_string_value(
 	    json_object_get(src, "auth_header"))), json_string_value(
 	    json_object_get(src, "auth_value")));

@@ -27,20 +27,10 @@ struct scache {
 
 static struct scache	scache[SCACHE_SLOTS];
 
-static uint64_t
-id_hash(const char *s)
-{
-	uint64_t	h = 1469598103934665603ULL;
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (uint8_t)*s) * 1099511628211ULL;
-	return (h);
-}
-
 static struct scache *
 entry(const char *id)
 {
-	return (&scache[id_hash(id) % SCACHE_SLOTS]);
+	return (&scache[hash_str(HASH_SEED, id) % SCACHE_SLOTS]);
 }
 
 /* 1 and the session's protocol version when this worker knows it. */
