@@ -59,7 +59,7 @@ PUBLIC = [
     ("POST", "/api/auth/login"), ("POST", "/api/auth/refresh"),
     ("POST", "/oauth/register"), ("POST", "/oauth/token"),
     ("POST", "/oauth/revoke"), ("GET", "/oauth/authorize"),
-    ("POST", "/oauth/authorize"),
+    ("POST", "/oauth/authorize"), ("GET", "/oauth/external-callback"),
 ]
 
 # Authenticated routes that take a body, with a valid token.
@@ -73,6 +73,8 @@ AUTHED = [
     ("PUT", "/api/settings/security-policy"),
     ("POST", "/api/auth/change-password"), ("POST", "/api/import"),
     ("PUT", "/api/remote"), ("POST", "/api/servers/{sid}/external-sources"),
+    ("POST", "/api/external-sources/oauth/exchange"),
+    ("POST", "/api/external-sources/{xid}/oauth/start"),
 ]
 
 BAD_QUERIES = ["?page=%ZZ&page_size=-1", "?page=99999999999999999999",
@@ -98,7 +100,11 @@ class MalformedTest(unittest.TestCase):
         cls.admin = apiclient.shared()
         sv = apiclient.make_server(cls.admin, "malf")
         tool = apiclient.make_tool(cls.admin, sv["id"])
-        cls.ids = {"sid": sv["id"], "tid": tool["id"]}
+        st, _, xs = cls.admin.post(f"/api/servers/{sv['id']}/external-sources",
+                                   {"name": "malf_oauth", "auth_type": "oauth",
+                                    "url": "https://mcp.example.com/mcp"})
+        assert st == 201, xs
+        cls.ids = {"sid": sv["id"], "tid": tool["id"], "xid": xs["id"]}
         cls.mcp = opshelp.Mcp(cls.srv).open()
         cls.sse, cls.messages = cls.open_sse()
         cls.pids = cls.processes()
