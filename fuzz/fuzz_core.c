@@ -1,8 +1,8 @@
 /*
  * fuzz_core.c -- libFuzzer target for the core input functions
  * (src/core/): the path guard, names and hosts, the configuration value
- * parsers, the log's UTF-8 cleaner, request ids, access tokens and the
- * base64/hex decoders.  The first input byte picks the function, the rest
+ * parsers, the log's UTF-8 cleaner, request ids, access tokens, the
+ * base64/hex decoders and the WWW-Authenticate parameter reader.  The first input byte picks the function, the rest
  * is its argument, so each one gets the whole corpus.
  */
 #include <stdint.h>
@@ -57,7 +57,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(s, data + 1, size - 1);
 	s[size - 1] = '\0';
 	n = size - 1;
-	switch (data[0] % 8) {
+	switch (data[0] % 9) {
 	case 0:
 		(void)pathguard_classify("GET", s);
 		(void)pathguard_classify("POST", s);
@@ -103,6 +103,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case 7:
 		(void)password_policy(s, host, sizeof(host));
+		break;
+	case 8:
+		/* A source's 401: what comes out fits and is printable. */
+		if (wwwauth_param(s, "resource_metadata", host, sizeof(host)) &&
+		    (strlen(host) >= sizeof(host) || strlen(host) == 0))
+			abort();
+		if (wwwauth_param(s, "scope", rid, sizeof(rid)) &&
+		    strlen(rid) >= sizeof(rid))
+			abort();
 		break;
 	}
 	free(s);

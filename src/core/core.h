@@ -103,6 +103,10 @@ int	crypto_ct_equal(const void *, const void *, size_t);
 void	crypto_uuid4(char out[37]);
 int	uuid_valid(const char *);
 
+/* A parameter of a WWW-Authenticate challenge: wwwauth.c. */
+int	wwwauth_param(const char *www, const char *name, char *out,
+	    size_t outlen);
+
 /* String hashing for in-memory tables: hash.c. */
 #define HASH_SEED	1469598103934665603ULL
 uint64_t	hash_str(uint64_t, const char *);

@@ -30,34 +30,6 @@
 
 #define OAUTH_PROBE_MS		5000
 
-/* `name="value"` or `name=value` from a WWW-Authenticate header. */
-static int
-www_param(const char *www, const char *name, char *out, size_t outlen)
-{
-	const char	*p, *v;
-	size_t		 n, k;
-
-	n = strlen(name);
-	for (p = www; (p = strcasestr(p, name)) != NULL; p += n) {
-		if (p != www && p[-1] != ' ' && p[-1] != ',')
-			continue;
-		if (p[n] != '=')
-			continue;
-		v = p + n + 1;
-		if (*v == '"') {
-			v++;
-			k = strcspn(v, "\"");
-		} else
-			k = strcspn(v, " ,");
-		if (k == 0 || k >= outlen)
-			return (0);
-		memcpy(out, v, k);
-		out[k] = '\0';
-		return (1);
-	}
-	return (0);
-}
-
 /* "scheme://host[:port]" and the path without a trailing slash. */
 static int
 url_split(const char *url, char *origin, size_t olen, char *path,
@@ -176,8 +148,9 @@ find_resource(struct conn *c, json_t *out)
 	    "application/json, text/event-stream", OAUTH_PROBE_MS, 1);
 	free(text);
 	if (rc == R_OK_ && o.code == 401) {
-		(void)www_param(o.www, "resource_metadata", meta, sizeof(meta));
-		(void)www_param(o.www, "scope", scope, sizeof(scope));
+		(void)wwwauth_param(o.www, "resource_metadata", meta,
+		    sizeof(meta));
+		(void)wwwauth_param(o.www, "scope", scope, sizeof(scope));
 	}
 	/* Only a silent source is tolerated here: the metadata may still
 	 * be found at its well-known URL. */
