@@ -57,25 +57,16 @@ static int
 seal_value(struct api_ctx *c, const char *key, const char *value)
 {
 	struct sealed	*s;
-	uint8_t		nonce[SECRETBOX_NONCE_LEN], *ct;
-	size_t		ctlen;
 	char		aad[256];
 
-	(void)snprintf(aad, sizeof(aad), "server_secret:%s:%s", c->param[0],
+	(void)snprintf(aad, sizeof(aad), SEAL_AAD_SERVER_SECRET, c->param[0],
 	    key);
-	if (secretbox_seal(mcpbox_cfg.enc_key, aad, (const uint8_t *)value,
-	    strlen(value), nonce, &ct, &ctlen) == -1)
-		return (-1);
 	s = kore_calloc(1, sizeof(*s));
-	s->ct_hex = malloc(ctlen * 2 + 1);
-	if (s->ct_hex == NULL) {
-		free(ct);
+	if (secretbox_seal_hex(mcpbox_cfg.enc_key, aad, (const uint8_t *)value,
+	    strlen(value), &s->ct_hex, s->nonce_hex) == -1) {
 		kore_free(s);
 		return (-1);
 	}
-	hex_encode(ct, ctlen, s->ct_hex);
-	hex_encode(nonce, sizeof(nonce), s->nonce_hex);
-	free(ct);
 	c->state = s;
 	c->state_free = sealed_free;
 	return (0);

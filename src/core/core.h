@@ -130,6 +130,16 @@ int	secretbox_open(const uint8_t key[32], const uint8_t *old_key,
 	    const char *aad, const uint8_t nonce[SECRETBOX_NONCE_LEN],
 	    const uint8_t *ct, size_t ctlen, uint8_t **pt, size_t *ptlen,
 	    int *used_old);
+/* The same with hex text on the sealed side (database columns). */
+int	secretbox_open_hex(const uint8_t key[32], const uint8_t *old_key,
+	    const char *aad, const char *ct_hex, const char *nonce_hex,
+	    uint8_t **pt, size_t *ptlen, int *used_old);
+int	secretbox_seal_hex(const uint8_t key[32], const char *aad,
+	    const uint8_t *pt, size_t ptlen, char **ct_hex,
+	    char nonce_hex[SECRETBOX_NONCE_LEN * 2 + 1]);
+/* The AAD of each kind of sealed value (secretbox.c's header comment). */
+#define SEAL_AAD_SERVER_SECRET	"server_secret:%s:%s"	/* server, key */
+#define SEAL_AAD_OAUTH_TOKENS	"oauth_tokens:%s"	/* external source */
 int	crypto_hmac_sha256(const uint8_t *key, size_t keylen,
 	    const void *data, size_t len, uint8_t out[32]);
 void	hex_encode(const uint8_t *, size_t, char *out);

@@ -5,7 +5,8 @@
  * A secret is sealed with AES-256-GCM under MCPBOX_ENCRYPTION_KEY, with a
  * fresh random 96-bit nonce per seal and the 16-byte tag appended to the
  * ciphertext. The AAD names the row and field the secret belongs to
- * (`server_secret:{server_id}:{key}`), so a ciphertext copied into another
+ * (SEAL_AAD_*: `server_secret:{server_id}:{key}`,
+ * `oauth_tokens:{source_id}`), so a ciphertext copied into another
  * row fails to open instead of silently decrypting as someone else's value.
  * During a key rotation MCPBOX_ENCRYPTION_KEY_OLD is tried second and the
  * caller is told, so it can re-seal under the new key.
@@ -143,6 +144,59 @@ secretbox_open(const uint8_t key[32], const uint8_t *old_key,
 	*ptlen = len;
 	if (used_old != NULL)
 		*used_old = old;
+	return (0);
+}
+
+/*
+ * secretbox_open for a value kept as hex text (a column read back with
+ * encode(..., 'hex')): -1 for malformed hex or a wrong nonce length too.
+ */
+int
+secretbox_open_hex(const uint8_t key[32], const uint8_t *old_key,
+    const char *aad, const char *ct_hex, const char *nonce_hex, uint8_t **pt,
+    size_t *ptlen, int *used_old)
+{
+	uint8_t	*ct, nonce[SECRETBOX_NONCE_LEN];
+	size_t	 ctlen, nlen, max;
+	int	 rc;
+
+	*pt = NULL;
+	*ptlen = 0;
+	if (ct_hex == NULL || nonce_hex == NULL)
+		return (-1);
+	max = strlen(ct_hex) / 2 + 1;
+	if ((ct = malloc(max)) == NULL)
+		return (-1);
+	if (hex_decode(ct_hex, ct, max, &ctlen) == -1 ||
+	    hex_decode(nonce_hex, nonce, sizeof(nonce), &nlen) == -1 ||
+	    nlen != sizeof(nonce)) {
+		free(ct);
+		return (-1);
+	}
+	rc = secretbox_open(key, old_key, aad, nonce, ct, ctlen, pt, ptlen,
+	    used_old);
+	free(ct);
+	return (rc);
+}
+
+/* secretbox_seal into hex text: *ct_hex is allocated, nonce_hex filled. */
+int
+secretbox_seal_hex(const uint8_t key[32], const char *aad, const uint8_t *pt,
+    size_t ptlen, char **ct_hex, char nonce_hex[SECRETBOX_NONCE_LEN * 2 + 1])
+{
+	uint8_t	 nonce[SECRETBOX_NONCE_LEN], *ct;
+	size_t	 ctlen;
+
+	*ct_hex = NULL;
+	if (secretbox_seal(key, aad, pt, ptlen, nonce, &ct, &ctlen) == -1)
+		return (-1);
+	if ((*ct_hex = malloc(ctlen * 2 + 1)) == NULL) {
+		free(ct);
+		return (-1);
+	}
+	hex_encode(ct, ctlen, *ct_hex);
+	hex_encode(nonce, sizeof(nonce), nonce_hex);
+	free(ct);
 	return (0);
 }
 

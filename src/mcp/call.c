@@ -28,34 +28,24 @@ json_t *
 mcp_secrets_open(const char *server_id, json_t *rows)
 {
 	json_t		*out, *r;
-	size_t		i, ctlen, nlen, ptlen;
-	uint8_t		*ct, nonce[SECRETBOX_NONCE_LEN], *pt;
-	const char	*key, *cthex;
+	size_t		i, ptlen;
+	uint8_t		*pt;
+	const char	*key;
 	char		aad[256];
 	int		used_old;
 
 	out = json_object();
 	json_array_foreach(rows, i, r) {
-		key = json_string_value(json_object_get(r, "key"));
-		cthex = json_string_value(json_object_get(r, "ct"));
-		if (key == NULL || cthex == NULL)
+		if ((key = json_string_value(json_object_get(r, "key"))) == NULL)
 			goto fail;
-		ct = malloc(strlen(cthex) / 2 + 1);
-		if (hex_decode(cthex, ct, strlen(cthex) / 2 + 1, &ctlen) == -1 ||
-		    hex_decode(json_string_value(json_object_get(r, "nonce")),
-		    nonce, sizeof(nonce), &nlen) == -1 || nlen != sizeof(nonce)) {
-			free(ct);
-			goto fail;
-		}
-		(void)snprintf(aad, sizeof(aad), "server_secret:%s:%s",
+		(void)snprintf(aad, sizeof(aad), SEAL_AAD_SERVER_SECRET,
 		    server_id, key);
-		if (secretbox_open(mcpbox_cfg.enc_key, mcpbox_cfg.has_old_key ?
-		    mcpbox_cfg.enc_key_old : NULL, aad, nonce, ct, ctlen, &pt,
-		    &ptlen, &used_old) == -1) {
-			free(ct);
+		if (secretbox_open_hex(mcpbox_cfg.enc_key,
+		    mcpbox_cfg.has_old_key ? mcpbox_cfg.enc_key_old : NULL, aad,
+		    json_string_value(json_object_get(r, "ct")),
+		    json_string_value(json_object_get(r, "nonce")), &pt, &ptlen,
+		    &used_old) == -1)
 			goto fail;
-		}
-		free(ct);
 		json_object_set_new(out, key, json_stringn((char *)pt, ptlen));
 		explicit_bzero(pt, ptlen);
 		free(pt);

@@ -16,42 +16,21 @@
 #include "mcp/extclient.h"
 #include "oauth/oauth.h"
 
-static void
-aad_for(const char *source_id, char *aad, size_t len)
-{
-	(void)snprintf(aad, len, "oauth_tokens:%s", source_id);
-}
-
 json_t *
 ext_tokens_open(const char *source_id, json_t *col)
 {
-	const char	*cthex, *nhex;
-	uint8_t		*ct, nonce[SECRETBOX_NONCE_LEN], *pt;
-	size_t		 ctlen, nlen, ptlen;
+	uint8_t		*pt;
+	size_t		 ptlen;
 	char		 aad[80];
 	json_t		*t;
 	int		 used_old;
 
-	cthex = json_string_value(json_object_get(col, "ct"));
-	nhex = json_string_value(json_object_get(col, "nonce"));
-	if (cthex == NULL || nhex == NULL)
+	(void)snprintf(aad, sizeof(aad), SEAL_AAD_OAUTH_TOKENS, source_id);
+	if (secretbox_open_hex(mcpbox_cfg.enc_key, mcpbox_cfg.has_old_key ?
+	    mcpbox_cfg.enc_key_old : NULL, aad, json_string_value(
+	    json_object_get(col, "ct")), json_string_value(json_object_get(col,
+	    "nonce")), &pt, &ptlen, &used_old) == -1)
 		return (NULL);
-	if ((ct = malloc(strlen(cthex) / 2 + 1)) == NULL)
-		return (NULL);
-	if (hex_decode(cthex, ct, strlen(cthex) / 2 + 1, &ctlen) == -1 ||
-	    hex_decode(nhex, nonce, sizeof(nonce), &nlen) == -1 ||
-	    nlen != sizeof(nonce)) {
-		free(ct);
-		return (NULL);
-	}
-	aad_for(source_id, aad, sizeof(aad));
-	if (secretbox_open(mcpbox_cfg.enc_key, mcpbox_cfg.has_old_key ?
-	    mcpbox_cfg.enc_key_old : NULL, aad, nonce, ct, ctlen, &pt, &ptlen,
-	    &used_old) == -1) {
-		free(ct);
-		return (NULL);
-	}
-	free(ct);
 	t = json_loadb((const char *)pt, ptlen, 0, NULL);
 	explicit_bzero(pt, ptlen);
 	free(pt);
@@ -68,8 +47,6 @@ ext_tokens_seal(const char *source_id, json_t *tokens, char **cthex,
     char nhex[2 * SECRETBOX_NONCE_LEN + 1])
 {
 	json_t		*keep;
-	uint8_t		 nonce[SECRETBOX_NONCE_LEN], *ct;
-	size_t		 ctlen;
 	char		*text, aad[80];
 	int		 rc;
 
@@ -83,21 +60,12 @@ ext_tokens_seal(const char *source_id, json_t *tokens, char **cthex,
 	json_decref(keep);
 	if (text == NULL)
 		return (-1);
-	aad_for(source_id, aad, sizeof(aad));
-	rc = secretbox_seal(mcpbox_cfg.enc_key, aad, (const uint8_t *)text,
-	    strlen(text), nonce, &ct, &ctlen);
+	(void)snprintf(aad, sizeof(aad), SEAL_AAD_OAUTH_TOKENS, source_id);
+	rc = secretbox_seal_hex(mcpbox_cfg.enc_key, aad, (const uint8_t *)text,
+	    strlen(text), cthex, nhex);
 	explicit_bzero(text, strlen(text));
 	free(text);
-	if (rc == -1)
-		return (-1);
-	if ((*cthex = malloc(ctlen * 2 + 1)) == NULL) {
-		free(ct);
-		return (-1);
-	}
-	hex_encode(ct, ctlen, *cthex);
-	hex_encode(nonce, sizeof(nonce), nhex);
-	free(ct);
-	return (0);
+	return (rc);
 }
 
 /* Tokens a call refreshed: stored without holding up its answer. */

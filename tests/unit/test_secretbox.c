@@ -147,6 +147,41 @@ START_TEST(tamper)
 END_TEST
 
 /* RFC 4231 test case 2. */
+START_TEST(hex_columns)
+{
+	char	*ct_hex, nonce_hex[SECRETBOX_NONCE_LEN * 2 + 1], *bad;
+	uint8_t	*pt;
+	size_t	 ptlen;
+	int	 used_old;
+
+	keys();
+	ck_assert_int_eq(secretbox_seal_hex(key1, "oauth_tokens:s1",
+	    (const uint8_t *)"tok", 3, &ct_hex, nonce_hex), 0);
+	ck_assert_uint_eq(strlen(ct_hex), (3 + SECRETBOX_TAG_LEN) * 2);
+	ck_assert_uint_eq(strlen(nonce_hex), SECRETBOX_NONCE_LEN * 2);
+	/* The old key is tried second and the caller is told. */
+	ck_assert_int_eq(secretbox_open_hex(key2, key1, "oauth_tokens:s1",
+	    ct_hex, nonce_hex, &pt, &ptlen, &used_old), 0);
+	ck_assert_str_eq((char *)pt, "tok");
+	ck_assert_int_eq(used_old, 1);
+	free(pt);
+	ck_assert_int_eq(secretbox_open_hex(key1, NULL, "oauth_tokens:s2",
+	    ct_hex, nonce_hex, &pt, &ptlen, NULL), -1);
+	ck_assert_ptr_null(pt);
+	/* Malformed hex, a short nonce, or nothing at all: no value. */
+	bad = strdup(ct_hex);
+	bad[0] = 'x';
+	ck_assert_int_eq(secretbox_open_hex(key1, NULL, "oauth_tokens:s1",
+	    bad, nonce_hex, &pt, &ptlen, NULL), -1);
+	ck_assert_int_eq(secretbox_open_hex(key1, NULL, "oauth_tokens:s1",
+	    ct_hex, "00ff", &pt, &ptlen, NULL), -1);
+	ck_assert_int_eq(secretbox_open_hex(key1, NULL, "oauth_tokens:s1",
+	    NULL, nonce_hex, &pt, &ptlen, NULL), -1);
+	free(bad);
+	free(ct_hex);
+}
+END_TEST
+
 START_TEST(hmac_rfc4231)
 {
 	uint8_t	mac[32];
@@ -282,6 +317,7 @@ main(void)
 	tcase_add_test(tc, wrong_aad_and_key);
 	tcase_add_test(tc, old_key_rotation);
 	tcase_add_test(tc, tamper);
+	tcase_add_test(tc, hex_columns);
 	tcase_add_test(tc, hmac_rfc4231);
 	tcase_add_test(tc, hex_codec);
 	tcase_add_test(tc, b64_codec);
