@@ -33,76 +33,77 @@ rot_exec(PGconn *db, const char *q, char *err, size_t errlen)
 	return (ok ? 0 : -1);
 }
 
-/* Decode a hex column into a fresh buffer. */
-static uint8_t *
-rot_unhex(const char *hex, size_t *len)
-{
-	uint8_t		*out;
-	size_t		max;
-
-	max = strlen(hex) / 2 + 1;
-	if ((out = malloc(max)) == NULL)
-		return (NULL);
-	if (hex_decode(hex, out, max, len) == -1) {
-		free(out);
-		return (NULL);
-	}
-	return (out);
-}
+/* Every kind of sealed value: where it lives and the AAD it is bound to. */
+static const struct rot_kind {
+	const char	*what;		/* for messages, over AAD parts 1, 2 */
+	const char	*aad;		/* over AAD parts 1 and 2 */
+	const char	*select;	/* id, ct hex, nonce hex, AAD parts */
+	const char	*update;	/* $1 id, $2 ct hex, $3 nonce hex */
+} rot_kinds[] = {
+	{ "server %s's secret %s", SEAL_AAD_SERVER_SECRET,
+	    "SELECT id, encode(value_ciphertext, 'hex'), encode(nonce, "
+	    "'hex'), server_id, key_name FROM server_secrets WHERE "
+	    "value_ciphertext IS NOT NULL ORDER BY id FOR UPDATE",
+	    "UPDATE server_secrets SET value_ciphertext = decode($2, 'hex'), "
+	    "nonce = decode($3, 'hex'), updated_at = now() "
+	    "WHERE id = $1::uuid" },
+	{ "external source %s's OAuth tokens%s", SEAL_AAD_OAUTH_TOKENS,
+	    "SELECT id, encode(oauth_tokens_ciphertext, 'hex'), "
+	    "encode(oauth_token_nonce, 'hex'), id, '' FROM "
+	    "external_mcp_sources WHERE oauth_tokens_ciphertext IS NOT NULL "
+	    "ORDER BY id FOR UPDATE",
+	    "UPDATE external_mcp_sources SET oauth_tokens_ciphertext = "
+	    "decode($2, 'hex'), oauth_token_nonce = decode($3, 'hex'), "
+	    "updated_at = now() WHERE id = $1::uuid" },
+};
 
 /*
- * One row: 1 rotated, 0 already under the new key, -1 error. The row's
- * id, server id and key come in `id`, `sid`, `key`.
+ * One value, row `i` of a rot_kind's SELECT: 1 rotated, 0 already under
+ * the new key, -1 error.
  */
 static int
-rot_one(PGconn *db, const uint8_t new_key[32], const uint8_t old_key[32],
-    const char *id, const char *sid, const char *key, const char *ct_hex,
-    const char *nonce_hex, char *err, size_t errlen)
+rot_one(PGconn *db, const struct rot_kind *k, PGresult *rows, int i,
+    const uint8_t new_key[32], const uint8_t old_key[32], char *err,
+    size_t errlen)
 {
 	PGresult	*r;
-	uint8_t		*ct, *nonce, *pt, *nct, nnonce[SECRETBOX_NONCE_LEN];
-	size_t		ctlen, nlen, ptlen, nctlen;
-	char		aad[256], *ct_out, nonce_out[SECRETBOX_NONCE_LEN * 2 + 1];
-	const char	*params[3];
-	int		used_old, rc;
+	uint8_t		*pt;
+	size_t		 ptlen;
+	char		 aad[256], what[160], *ct_out;
+	char		 nonce_out[SECRETBOX_NONCE_LEN * 2 + 1];
+	const char	*params[3], *ct_hex, *nonce_hex;
+	int		 used_old, rc;
 
-	(void)snprintf(aad, sizeof(aad), "server_secret:%s:%s", sid, key);
-	ct = rot_unhex(ct_hex, &ctlen);
-	nonce = rot_unhex(nonce_hex, &nlen);
-	rc = -1;
+	(void)snprintf(aad, sizeof(aad), k->aad, PQgetvalue(rows, i, 3),
+	    PQgetvalue(rows, i, 4));
+	(void)snprintf(what, sizeof(what), k->what, PQgetvalue(rows, i, 3),
+	    PQgetvalue(rows, i, 4));
+	ct_hex = PQgetvalue(rows, i, 1);
+	nonce_hex = PQgetvalue(rows, i, 2);
 	pt = NULL;
-	nct = NULL;
 	ct_out = NULL;
-	if (ct == NULL || nonce == NULL || nlen != SECRETBOX_NONCE_LEN) {
-		(void)snprintf(err, errlen, "secret %s of server %s: malformed "
-		    "ciphertext or nonce", key, sid);
-		goto out;
-	}
 	/* Already sealed under the new key: a repeated or resumed run. */
-	if (secretbox_open(new_key, NULL, aad, nonce, ct, ctlen, &pt, &ptlen,
-	    &used_old) == 0) {
+	if (secretbox_open_hex(new_key, NULL, aad, ct_hex, nonce_hex, &pt,
+	    &ptlen, &used_old) == 0) {
 		rc = 0;
 		goto out;
 	}
-	if (secretbox_open(old_key, NULL, aad, nonce, ct, ctlen, &pt, &ptlen,
-	    &used_old) == -1) {
-		(void)snprintf(err, errlen, "secret %s of server %s opens with "
-		    "neither key (wrong MCPBOX_ENCRYPTION_KEY_OLD?)", key, sid);
+	rc = -1;
+	if (secretbox_open_hex(old_key, NULL, aad, ct_hex, nonce_hex, &pt,
+	    &ptlen, &used_old) == -1) {
+		(void)snprintf(err, errlen, "%s opens with neither key (wrong "
+		    "MCPBOX_ENCRYPTION_KEY_OLD?)", what);
 		goto out;
 	}
-	if (secretbox_seal(new_key, aad, pt, ptlen, nnonce, &nct,
-	    &nctlen) == -1 || (ct_out = malloc(nctlen * 2 + 1)) == NULL) {
+	if (secretbox_seal_hex(new_key, aad, pt, ptlen, &ct_out,
+	    nonce_out) == -1) {
 		(void)snprintf(err, errlen, "sealing failed");
 		goto out;
 	}
-	hex_encode(nct, nctlen, ct_out);
-	hex_encode(nnonce, sizeof(nnonce), nonce_out);
-	params[0] = id;
+	params[0] = PQgetvalue(rows, i, 0);
 	params[1] = ct_out;
 	params[2] = nonce_out;
-	r = PQexecParams(db, "UPDATE server_secrets SET value_ciphertext = "
-	    "decode($2, 'hex'), nonce = decode($3, 'hex'), updated_at = now() "
-	    "WHERE id = $1::uuid", 3, NULL, params, NULL, NULL, 0);
+	r = PQexecParams(db, k->update, 3, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK)
 		(void)snprintf(err, errlen, "%s", PQresultErrorMessage(r));
 	else
@@ -113,11 +114,39 @@ out:
 		explicit_bzero(pt, ptlen);
 		free(pt);
 	}
-	free(ct);
-	free(nonce);
-	free(nct);
 	free(ct_out);
 	return (rc);
+}
+
+/* Every value of one kind; -1 with `err` set stops the whole rotation. */
+static int
+rot_kind_all(PGconn *db, const struct rot_kind *k, const uint8_t new_key[32],
+    const uint8_t old_key[32], char *err, size_t errlen, int *rotated,
+    int *skipped)
+{
+	PGresult	*r;
+	int		 i, n, rc;
+
+	r = PQexec(db, k->select);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		(void)snprintf(err, errlen, "%s", PQresultErrorMessage(r));
+		PQclear(r);
+		return (-1);
+	}
+	n = PQntuples(r);
+	for (i = 0; i < n; i++) {
+		if ((rc = rot_one(db, k, r, i, new_key, old_key, err,
+		    errlen)) == -1) {
+			PQclear(r);
+			return (-1);
+		}
+		if (rc == 1)
+			(*rotated)++;
+		else
+			(*skipped)++;
+	}
+	PQclear(r);
+	return (0);
 }
 
 int
@@ -129,7 +158,7 @@ db_rotate_key(const char *conninfo, const uint8_t new_key[32],
 	PGresult	*r;
 	char		counts[64], ignore[8];
 	const char	*params[1];
-	int		i, n, rc;
+	int		i, rc;
 
 	*rotated = 0;
 	*skipped = 0;
@@ -145,46 +174,11 @@ db_rotate_key(const char *conninfo, const uint8_t new_key[32],
 	if (rot_exec(db, "SET client_min_messages = warning", err, errlen) ||
 	    rot_exec(db, "BEGIN", err, errlen))
 		goto done;
-	/*
-	 * External sources have a ciphertext column but no writer yet; a
-	 * value there is one this rotation does not know how to open, and
-	 * leaving it under the old key would lose it. Refuse instead.
-	 */
-	r = PQexec(db, "SELECT count(*) FROM external_mcp_sources WHERE "
-	    "oauth_tokens_ciphertext IS NOT NULL");
-	if (PQresultStatus(r) != PGRES_TUPLES_OK ||
-	    strcmp(PQgetvalue(r, 0, 0), "0") != 0) {
-		(void)snprintf(err, errlen, "%s", PQresultStatus(r) ==
-		    PGRES_TUPLES_OK ? "external source tokens are sealed in a "
-		    "form this rotation can't re-encrypt" :
-		    PQresultErrorMessage(r));
-		goto rollback;
-	}
-	PQclear(r);
-	r = PQexec(db, "SELECT id, server_id, key_name, encode("
-	    "value_ciphertext, 'hex'), encode(nonce, 'hex') FROM "
-	    "server_secrets WHERE value_ciphertext IS NOT NULL "
-	    "ORDER BY id FOR UPDATE");
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		(void)snprintf(err, errlen, "%s", PQresultErrorMessage(r));
-		goto rollback;
-	}
-	n = PQntuples(r);
-	for (i = 0; i < n; i++) {
-		switch (rot_one(db, new_key, old_key, PQgetvalue(r, i, 0),
-		    PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
-		    PQgetvalue(r, i, 3), PQgetvalue(r, i, 4), err, errlen)) {
-		case 1:
-			(*rotated)++;
-			break;
-		case 0:
-			(*skipped)++;
-			break;
-		default:
+	for (i = 0; i < (int)(sizeof(rot_kinds) / sizeof(rot_kinds[0])); i++) {
+		if (rot_kind_all(db, &rot_kinds[i], new_key, old_key, err,
+		    errlen, rotated, skipped) == -1)
 			goto rollback;
-		}
 	}
-	PQclear(r);
 	(void)snprintf(counts, sizeof(counts),
 	    "{\"rotated\": %d, \"skipped\": %d}", *rotated, *skipped);
 	params[0] = counts;

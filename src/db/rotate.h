@@ -10,7 +10,8 @@
 #include <stdint.h>
 
 /*
- * Open every server secret with `old_key` and seal it again under
+ * Open every sealed value (server secrets, external sources' OAuth
+ * tokens) with `old_key` and seal it again under
  * `new_key` with a fresh nonce, all in one transaction. A value that
  * already opens with the new key is counted as skipped, so a rotation
  * interrupted or repeated is safe to run again. Returns 0 with the counts,

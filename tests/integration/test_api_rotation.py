@@ -2,11 +2,15 @@
 re-encrypted under another in one transaction; a second run skips them
 all (proof that every value opens with the new key); a wrong old key fails
 and changes nothing; the server then runs with the new key alone."""
+import json
 import os
 import re
 import secrets
 import subprocess
 import unittest
+import uuid
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 import apiclient
 import harness
@@ -110,6 +114,43 @@ class RotationTest(unittest.TestCase):
                                          "rotate-encryption-key")],
                            capture_output=True, text=True, env=env)
         self.assertNotEqual(p.returncode, 0)
+
+    def test_external_oauth_tokens_rotate_too(self):
+        """An OAuth source's sealed tokens are re-encrypted with the
+        server secrets, under the same AAD, so the source keeps working
+        on the new key alone."""
+        c = apiclient.Client(self.srv).setup()
+        s = apiclient.make_server(c, "rotx")
+        sid = str(uuid.uuid4())
+        aad = f"oauth_tokens:{sid}".encode()
+        tokens = json.dumps({"access_token": "at-rotate-me",
+                             "refresh_token": "rt-rotate-me"}).encode()
+        nonce = os.urandom(12)
+        ct = AESGCM(bytes.fromhex(self.k1)).encrypt(nonce, tokens, aad)
+        self.pg.psql("INSERT INTO external_mcp_sources (id, server_id, name, "
+                     f"url, auth_type, oauth_tokens_ciphertext, "
+                     f"oauth_token_nonce) VALUES ('{sid}', '{s['id']}', "
+                     f"'rotx', 'https://mcp.example.com/mcp', 'oauth', "
+                     f"decode('{ct.hex()}', 'hex'), "
+                     f"decode('{nonce.hex()}', 'hex'))")
+        self.srv.stop()
+
+        def sealed():
+            row = self.pg.psql("SELECT encode(oauth_token_nonce, 'hex') || ',' "
+                               "|| encode(oauth_tokens_ciphertext, 'hex') "
+                               f"FROM external_mcp_sources WHERE id = '{sid}'")
+            n, c_ = row.split(",")
+            return bytes.fromhex(n), bytes.fromhex(c_)
+
+        k2 = secrets.token_hex(32)
+        rc, counts, out = self.run_rotate(k2, self.k1)
+        self.assertEqual((rc, counts), (0, (1, 0)), out)
+        n2, c2 = sealed()
+        self.assertNotEqual(n2, nonce)
+        self.assertEqual(AESGCM(bytes.fromhex(k2)).decrypt(n2, c2, aad), tokens)
+        self.assertNotIn("rotate-me", out)
+        rc, counts, out = self.run_rotate(k2, self.k1)
+        self.assertEqual((rc, counts), (0, (0, 1)), out)
 
 
 if __name__ == "__main__":
