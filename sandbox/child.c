@@ -149,20 +149,18 @@ per_call_limits(const json_t *req)
 }
 
 static void __attribute__((noreturn))
-child_main(int rfd, int wfd, int warm)
+child_main(int rfd, int wfd)
 {
 	struct sbx_buf	 b = { 0 };
 	json_t		*req;
 	char		*in, *out;
 	uint32_t	 inlen;
 	size_t		 outlen;
-	int		 layers = 1;
+	int		 layers = 1, warmed = 0;
 
 	PyOS_AfterFork_Child();
 	setup_fds(rfd, wfd);
 	lockdown();
-	if (warm)
-		sbx_py_warm_child();
 	for (;;) {
 		if (sbx_frame_read_fd(3, SBX_FRAME_MAX + 4096, &in,
 		    &inlen) == -1)
@@ -172,9 +170,9 @@ child_main(int rfd, int wfd, int warm)
 			break;
 		/* The supervisor is idle: take the faults now, not later. */
 		free(in);
-		if (!warm)
+		if (!warmed)
 			sbx_py_warm_child();
-		warm = 1;
+		warmed = 1;
 	}
 	if ((req = json_loadb(in, inlen, 0, NULL)) == NULL)
 		_exit(125);
@@ -196,7 +194,7 @@ child_main(int rfd, int wfd, int warm)
 }
 
 int
-sbx_child_spawn(struct sbx_child *c, int warm)
+sbx_child_spawn(struct sbx_child *c)
 {
 	int	to[2], from[2];
 	pid_t	pid;
@@ -211,7 +209,7 @@ sbx_child_spawn(struct sbx_child *c, int warm)
 	PyOS_BeforeFork();
 	pid = fork();
 	if (pid == 0)
-		child_main(to[0], from[1], warm);
+		child_main(to[0], from[1]);
 	PyOS_AfterFork_Parent();
 	close(to[0]);
 	close(from[1]);
@@ -225,7 +223,7 @@ sbx_child_spawn(struct sbx_child *c, int warm)
 	c->pid = pid;
 	c->to_fd = to[1];
 	c->from_fd = from[0];
-	c->warmed = warm;
+	c->warmed = 0;
 	return (0);
 }
 

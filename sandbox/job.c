@@ -131,7 +131,7 @@ job_start(struct job *j)
 		j->child = S.pool[--S.npool];
 		ok = 1;
 	}
-	if (!ok && sbx_child_spawn(&j->child, 0) == -1) {
+	if (!ok && sbx_child_spawn(&j->child) == -1) {
 		j->state = J_DONE;
 		job_fail(j, "SandboxError", "could not start a sandbox process");
 		return;

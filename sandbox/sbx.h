@@ -117,7 +117,7 @@ struct sbx_child {
 
 extern uid_t	sbx_child_uid;
 
-int	 sbx_child_spawn(struct sbx_child *, int);
+int	 sbx_child_spawn(struct sbx_child *);
 void	 sbx_child_kill(struct sbx_child *);
 void	 sbx_child_warm(struct sbx_child *);
 

@@ -263,7 +263,7 @@ pool_fill(void)
 {
 	while (!S.stopping && S.npool < POOL_MAX &&
 	    S.npool < S.cfg->concurrency) {
-		if (sbx_child_spawn(&S.pool[S.npool], 0) == -1)
+		if (sbx_child_spawn(&S.pool[S.npool]) == -1)
 			return;
 		S.npool++;
 	}
