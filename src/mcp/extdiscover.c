@@ -137,10 +137,8 @@ find_resource(struct conn *c, json_t *out)
 	}
 	meta[0] = scope[0] = '\0';
 	sse = c->sse_transport;
-	init = json_pack("{s:s, s:i, s:s, s:{s:s, s:{}, s:{s:s, s:s}}}",
-	    "jsonrpc", "2.0", "id", 1, "method", "initialize", "params",
-	    "protocolVersion", EXT_PROTO, "capabilities", "clientInfo", "name",
-	    "MCPbox", "version", "1.0");
+	init = json_pack("{s:s, s:i, s:s, s:o}", "jsonrpc", "2.0", "id", 1,
+	    "method", "initialize", "params", ext_initialize_params());
 	text = json_dumps(init, JSON_COMPACT);
 	json_decref(init);
 	rc = ext_http_run(c, &o, c->url, sse ? NULL : "application/json",

@@ -112,6 +112,7 @@ void		ext_fail(struct conn *, const char *fmt, const char *arg);
 int		ext_remaining_ms(struct conn *);
 void		ext_easy_common(struct conn *, CURL *, const char *url);
 int		ext_curl_failure(struct conn *, CURLcode);
+json_t		*ext_initialize_params(void);
 
 /* extoauth.c: the OAuth flow's requests, and refresh around a session. */
 #define OAUTH_STEP_MS	15000

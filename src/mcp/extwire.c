@@ -602,6 +602,15 @@ notify(struct conn *c, const char *method)
 	return (rc);
 }
 
+/* What MCPbox says of itself in `initialize`, to every source. */
+json_t *
+ext_initialize_params(void)
+{
+	return (json_pack("{s:s, s:{}, s:{s:s, s:s}}", "protocolVersion",
+	    EXT_PROTO, "capabilities", "clientInfo", "name", "MCPbox",
+	    "version", "1.0"));
+}
+
 static int
 initialize(struct conn *c)
 {
@@ -611,9 +620,7 @@ initialize(struct conn *c)
 	int		 rc;
 
 	s->session[0] = s->proto[0] = '\0';
-	params = json_pack("{s:s, s:{}, s:{s:s, s:s}}", "protocolVersion",
-	    EXT_PROTO, "capabilities", "clientInfo", "name", "MCPbox",
-	    "version", "1.0");
+	params = ext_initialize_params();
 	rc = request(c, "initialize", params, &res, 1);
 	json_decref(params);
 	if (rc != R_OK_)
