@@ -113,6 +113,8 @@ int		ext_remaining_ms(struct conn *);
 void		ext_easy_common(struct conn *, CURL *, const char *url);
 int		ext_curl_failure(struct conn *, CURLcode);
 json_t		*ext_initialize_params(void);
+size_t		ext_body_append(struct conn *, char **body, size_t *blen,
+		    const char *p, size_t len, size_t max);
 
 /* extoauth.c: the OAuth flow's requests, and refresh around a session. */
 #define OAUTH_STEP_MS	15000

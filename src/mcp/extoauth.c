@@ -53,16 +53,8 @@ oh_body(char *p, size_t size, size_t n, void *arg)
 		if (code >= 200 && code < 300)
 			return (0);
 	}
-	if (o->blen + len > OAUTH_BODY_MAX) {
-		o->t.too_big = 1;
-		return (0);
-	}
-	if ((o->body = realloc(o->body, o->blen + len + 1)) == NULL)
-		return (0);
-	memcpy(o->body + o->blen, p, len);
-	o->blen += len;
-	o->body[o->blen] = '\0';
-	return (len);
+	return (ext_body_append(&o->t, &o->body, &o->blen, p, len,
+	    OAUTH_BODY_MAX));
 }
 
 void

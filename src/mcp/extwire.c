@@ -155,14 +155,26 @@ on_body(char *p, size_t size, size_t n, void *arg)
 		/* The answer is in: stop reading a stream that may stay open. */
 		return (c->answer != NULL ? 0 : len);
 	}
-	if (c->blen + len > EXT_BODY_MAX) {
+	return (ext_body_append(c, &c->body, &c->blen, p, len, EXT_BODY_MAX));
+}
+
+/* A write callback's chunk onto a NUL-ended buffer of at most `max`. */
+size_t
+ext_body_append(struct conn *c, char **body, size_t *blen, const char *p,
+    size_t len, size_t max)
+{
+	char	*nb;
+
+	if (*blen + len > max) {
 		c->too_big = 1;
 		return (0);
 	}
-	if ((c->body = realloc(c->body, c->blen + len + 1)) == NULL)
+	if ((nb = realloc(*body, *blen + len + 1)) == NULL)
 		return (0);
-	memcpy(c->body + c->blen, p, len);
-	c->blen += len;
+	*body = nb;
+	memcpy(nb + *blen, p, len);
+	*blen += len;
+	nb[*blen] = '\0';
 	return (len);
 }
 
