@@ -176,7 +176,6 @@ api_external_oauth_exchange(struct http_request *req, struct api_ctx *c)
 	json_t		*fields, *res;
 	char		 hash[OAUTH_TOKEN_HEX], *cthex, exp[24];
 	char		 nhex[2 * SECRETBOX_NONCE_LEN + 1];
-	int		 rc;
 
 	switch (c->step) {
 	case 0:
@@ -242,8 +241,7 @@ api_external_oauth_exchange(struct http_request *req, struct api_ctx *c)
 		p[3] = exp;
 		p[4] = c->actor;
 		p[5] = RID(req);
-		rc = api_sql_respond(req, c, SQL_EXT_OAUTH_TOKENS_SAVE_RESPOND,
-		    6, p);
-		return (rc);
+		return (api_sql_respond(req, c,
+		    SQL_EXT_OAUTH_TOKENS_SAVE_RESPOND, 6, p));
 	}
 }

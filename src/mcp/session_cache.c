@@ -27,9 +27,12 @@ struct scache {
 
 static struct scache	scache[SCACHE_SLOTS];
 
+/* The one slot a session id can live in; NULL for ids no session has. */
 static struct scache *
 entry(const char *id)
 {
+	if (id == NULL || strlen(id) > MCP_SESSION_LEN)
+		return (NULL);
 	return (&scache[hash_str(HASH_SEED, id) % SCACHE_SLOTS]);
 }
 
@@ -39,11 +42,8 @@ mcp_session_cached(const char *id, char *version, size_t len)
 {
 	struct scache	*e;
 
-	if (id == NULL || strlen(id) > MCP_SESSION_LEN)
-		return (0);
-	e = entry(id);
-	if (strcmp(e->id, id) != 0 || e->until < clock_ms() ||
-	    e->generation != stats_sessions_ended())
+	if ((e = entry(id)) == NULL || strcmp(e->id, id) != 0 ||
+	    e->until < clock_ms() || e->generation != stats_sessions_ended())
 		return (0);
 	(void)snprintf(version, len, "%s", e->version);
 	return (1);
@@ -59,9 +59,8 @@ mcp_session_remember(const char *id, const char *version,
 {
 	struct scache	*e;
 
-	if (id == NULL || strlen(id) > MCP_SESSION_LEN)
+	if ((e = entry(id)) == NULL)
 		return;
-	e = entry(id);
 	(void)snprintf(e->id, sizeof(e->id), "%s", id);
 	(void)snprintf(e->version, sizeof(e->version), "%s", version);
 	e->until = clock_ms() + SCACHE_TTL_MS;
@@ -73,10 +72,7 @@ mcp_session_forget(const char *id)
 {
 	struct scache	*e;
 
-	if (id == NULL || strlen(id) > MCP_SESSION_LEN)
-		return;
-	e = entry(id);
-	if (strcmp(e->id, id) == 0)
+	if ((e = entry(id)) != NULL && strcmp(e->id, id) == 0)
 		memset(e, 0, sizeof(*e));
 }
 
