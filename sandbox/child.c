@@ -98,6 +98,10 @@ lockdown(void)
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
 
+#ifdef SBX_TESTING
+	/* Test builds: the read-any-byte primitive, opened while we still can. */
+	sbx_testscan_open();
+#endif
 	base_vsize = own_vsize();
 #ifndef SBX_ASAN
 	/* ASan reserves terabytes of shadow; its builds go without AS. */

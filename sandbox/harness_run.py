@@ -492,6 +492,9 @@ def _warm():
 def init(testing, extra_modules):
     global TESTING
     TESTING = bool(testing)
+    if TESTING and hasattr(_sbx, "test_scan"):
+        # Test builds only: the explicit read-any-byte primitive.
+        SAFE_BUILTINS["sbx_test_scan"] = _sbx.test_scan
     wanted = list(DEFAULT_MODULES) + [m for m in extra_modules if m]
     for m in wanted:
         __import__(m)

@@ -134,6 +134,9 @@ sbx_tool_line(PyObject *self, PyObject *arg)
 static PyMethodDef sbx_methods[] = {
 	{ "roundtrip", sbx_roundtrip, METH_O, NULL },
 	{ "tool_line", sbx_tool_line, METH_O, NULL },
+#ifdef SBX_TESTING
+	{ "test_scan", sbx_testscan, METH_O, NULL },
+#endif
 	{ NULL, NULL, 0, NULL }
 };
 

@@ -121,6 +121,13 @@ int	 sbx_child_spawn(struct sbx_child *);
 void	 sbx_child_kill(struct sbx_child *);
 void	 sbx_child_warm(struct sbx_child *);
 
+/* ---- testscan.c: test builds only, the read-any-byte primitive ---- */
+#ifdef SBX_TESTING
+struct _object;		/* PyObject, without Python.h here */
+void	 sbx_testscan_open(void);
+struct _object *sbx_testscan(struct _object *, struct _object *);
+#endif
+
 /* ---- broker.c: HTTP on behalf of a child ---- */
 #ifdef SBX_TESTING
 extern int	 sbx_broker_test_port;
