@@ -1,13 +1,15 @@
 /*
  * broker.c -- HTTP on behalf of a child, which itself holds no socket.
  *
- * Each request runs in a short-lived helper process forked from the
- * supervisor, so the supervisor's loop never blocks on DNS or a slow
- * server, and one slow call never delays another; curl multi was the
- * alternative, but getaddrinfo() still blocks and curl's threaded
- * resolver would make the zygote multi-threaded, which fork cannot
- * tolerate.  The helper does blocking work with libcurl and answers with
- * one frame.
+ * The supervisor checks scheme, host, port and allowlist first
+ * (sbx_broker_precheck): a refused request is answered without any new
+ * process.  An allowed one runs in a short-lived helper, so the
+ * supervisor's loop never blocks on DNS or a slow server, and one slow
+ * call never delays another; curl multi was the alternative, but
+ * getaddrinfo() still blocks.  The helper is this binary exec'd afresh
+ * (--broker-helper) with a built environment: it holds its one request,
+ * read from a memfd, and nothing of the supervisor's memory.  It does
+ * blocking work with libcurl and answers with one frame.
  *
  * Policy per hop (redirects are followed by hand, at most 3, and every hop
  * is checked from scratch): curl's own URL parser, so the policy and curl
@@ -29,6 +31,9 @@
 #include <strings.h>
 #include <grp.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -58,12 +63,6 @@ struct hop {
 	char	*location;
 	char	*err;
 };
-
-void
-sbx_broker_global_init(void)
-{
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-}
 
 static curl_socket_t
 open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *a)
@@ -356,6 +355,42 @@ error_reply(const char *msg)
 }
 
 /*
+ * What can be refused without the network: method, URL syntax, scheme,
+ * userinfo, host and port against the allowlist.  NULL when the request
+ * may go ahead; else the reply frame's object.
+ */
+json_t *
+sbx_broker_precheck(const json_t *req, const struct sbx_hostrule *hosts,
+    size_t nhosts)
+{
+	const char	*method, *url;
+	char		*host = NULL, *e = NULL;
+	json_t		*out;
+	CURLU		*u;
+	int		 port, plain;
+
+	method = json_string_value(json_object_get(req, "method"));
+	url = json_string_value(json_object_get(req, "url"));
+	if (method == NULL || url == NULL || strlen(url) > 8192)
+		return (error_reply("a request needs a method and a URL"));
+	if (!sbx_policy_method_ok(method))
+		return (error_reply("HTTP method not allowed"));
+	if ((u = curl_url()) == NULL)
+		return (error_reply(NULL));
+	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK)
+		e = errf("malformed URL%s", NULL);
+	else
+		e = check_url(u, hosts, nhosts, &host, &port, &plain);
+	curl_free(host);
+	curl_url_cleanup(u);
+	if (e == NULL)
+		return (NULL);
+	out = error_reply(e);
+	free(e);
+	return (out);
+}
+
+/*
  * The whole request, redirects included; blocking, so it only ever runs
  * in a helper process (or a unit test).
  */
@@ -374,12 +409,10 @@ sbx_broker_perform(const json_t *req, const struct sbx_hostrule *hosts,
 	double			 deadline;
 	int			 n;
 
+	if ((out = sbx_broker_precheck(req, hosts, nhosts)) != NULL)
+		return (out);
 	method = json_string_value(json_object_get(req, "method"));
 	url = json_string_value(json_object_get(req, "url"));
-	if (method == NULL || url == NULL || strlen(url) > 8192)
-		return (error_reply("a request needs a method and a URL"));
-	if (!sbx_policy_method_ok(method))
-		return (error_reply("HTTP method not allowed"));
 	if (json_is_string(json_object_get(req, "body"))) {
 		body = json_string_value(json_object_get(req, "body"));
 		bodylen = json_string_length(json_object_get(req, "body"));
@@ -452,39 +485,95 @@ sbx_broker_perform(const json_t *req, const struct sbx_hostrule *hosts,
 	return (out);
 }
 
+static char	self_exe[PATH_MAX];
+
+/* Before anything can replace the binary on disk under our feet. */
+void
+sbx_broker_global_init(void)
+{
+	ssize_t	n;
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	n = readlink("/proc/self/exe", self_exe, sizeof(self_exe) - 1);
+	self_exe[n > 0 ? n : 0] = '\0';
+}
+
+static json_t *
+hosts_json(const struct sbx_hostrule *hosts, size_t nhosts)
+{
+	json_t	*a = json_array();
+	size_t	 i;
+
+	for (i = 0; i < nhosts; i++)
+		json_array_append_new(a, json_pack("{s:s,s:i}", "host",
+		    hosts[i].host, "port", hosts[i].port));
+	return (a);
+}
+
 /*
- * Fork a helper for one request; *fd receives its answer frame.  The
- * helper never touches the interpreter it inherited.
+ * Start a helper for one request; *fd receives its answer frame.  The
+ * request goes in a memfd (no pipe to keep fed); the helper drops to the
+ * sandbox uid and NO_NEW_PRIVS before it execs.
  */
 pid_t
 sbx_broker_spawn(const json_t *req, const struct sbx_hostrule *hosts,
     size_t nhosts, long budget_ms, int *fd)
 {
-	struct sbx_buf	 b = { 0 };
-	struct rlimit	 rl;
-	json_t		*out;
-	pid_t		 pid;
-	int		 p[2], sig;
+	static char *const	 envp[] = { "PATH=/usr/bin:/bin",
+	    "LANG=C.UTF-8", NULL };
+	const char		*argv[8];
+	struct rlimit		 rl;
+	json_t			*job;
+	pid_t			 pid;
+	int			 p[2], mfd, sig, a = 0;
+#ifdef SBX_TESTING
+	char			 port[16];
+#endif
 
-	if (pipe2(p, O_CLOEXEC) == -1)
+	if (self_exe[0] == '\0' ||
+	    (mfd = memfd_create("sbx-broker", MFD_CLOEXEC)) == -1)
 		return (-1);
+	job = json_pack("{s:O,s:o,s:I}", "request", req, "hosts",
+	    hosts_json(hosts, nhosts), "budget_ms", (json_int_t)budget_ms);
+	if (job == NULL || json_dumpfd(job, mfd, JSON_COMPACT) == -1 ||
+	    pipe2(p, O_CLOEXEC) == -1) {
+		json_decref(job);
+		close(mfd);
+		return (-1);
+	}
+	json_decref(job);
+	argv[a++] = "mcpbox-sandbox";
+	argv[a++] = "--broker-helper";
+#ifdef SBX_TESTING
+	if (sbx_broker_test_port != 0) {
+		snprintf(port, sizeof(port), "%d", sbx_broker_test_port);
+		argv[a++] = "--test-loopback-port";
+		argv[a++] = port;
+	}
+	if (sbx_broker_test_cafile != NULL) {
+		argv[a++] = "--test-cafile";
+		argv[a++] = sbx_broker_test_cafile;
+	}
+#endif
+	argv[a] = NULL;
 	if ((pid = fork()) == -1) {
 		close(p[0]);
 		close(p[1]);
+		close(mfd);
 		return (-1);
 	}
 	if (pid > 0) {
 		close(p[1]);
+		close(mfd);
 		fcntl(p[0], F_SETFL, O_NONBLOCK);
 		*fd = p[0];
 		return (pid);
 	}
 	for (sig = 1; sig < NSIG; sig++)
 		signal(sig, SIG_DFL);
-	signal(SIGPIPE, SIG_IGN);
-	if (dup2(p[1], 3) == -1)
+	if (dup2(mfd, 3) == -1 || dup2(p[1], 4) == -1)
 		_exit(1);
-	close_range(4, ~0U, 0);
+	close_range(5, ~0U, 0);
 	rl.rlim_cur = rl.rlim_max = 30;
 	setrlimit(RLIMIT_CPU, &rl);
 	rl.rlim_cur = rl.rlim_max = 0;
@@ -495,9 +584,40 @@ sbx_broker_spawn(const json_t *req, const struct sbx_hostrule *hosts,
 		_exit(1);
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-	out = sbx_broker_perform(req, hosts, nhosts, budget_ms);
+	execve(self_exe, (char *const *)(uintptr_t)argv, envp);
+	_exit(1);
+}
+
+/* The exec'd helper: one request from fd 3, one answer frame on fd 4. */
+int
+sbx_broker_helper_main(void)
+{
+	struct sbx_buf		 b = { 0 };
+	struct sbx_hostrule	*hosts;
+	json_error_t		 je;
+	json_t			*job, *h, *out;
+	size_t			 i, n;
+
+	signal(SIGPIPE, SIG_IGN);
+	lseek(3, 0, SEEK_SET);
+	if ((job = json_loadfd(3, 0, &je)) == NULL)
+		return (1);
+	n = json_array_size(json_object_get(job, "hosts"));
+	if (n > SBX_MAX_HOSTS || (hosts = calloc(n + 1, sizeof(*hosts))) ==
+	    NULL)
+		return (1);
+	json_array_foreach(json_object_get(job, "hosts"), i, h) {
+		snprintf(hosts[i].host, sizeof(hosts[i].host), "%s",
+		    json_string_value(json_object_get(h, "host")) ?
+		    json_string_value(json_object_get(h, "host")) : "");
+		hosts[i].port = (int)json_integer_value(json_object_get(h,
+		    "port"));
+	}
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	out = sbx_broker_perform(json_object_get(job, "request"), hosts, n,
+	    (long)json_integer_value(json_object_get(job, "budget_ms")));
 	if (out == NULL || sbx_frame_put_json(&b, out) == -1 ||
-	    sbx_frame_write_fd(3, b.data, b.len) == -1)
-		_exit(1);
-	_exit(0);
+	    sbx_frame_write_fd(4, b.data, b.len) == -1)
+		return (1);
+	return (0);
 }

@@ -1,10 +1,12 @@
 /*
- * child.c -- fork a child from the zygote and lock it down.
+ * child.c -- fork a child in the zygote and lock it down.
  *
  * The order matters and is the same for every child: file descriptors
  * (only the two pipes survive, as fds 3 and 4), resource limits, the
- * unprivileged uid (when the supervisor runs as root), NO_NEW_PRIVS, the
- * seccomp filter, and only then the audit hook and untrusted input.  A
+ * unprivileged uid (the zygote already runs as it when started as root),
+ * NO_NEW_PRIVS, the seccomp filter, and only then the interpreter's
+ * after-fork hooks (which may be package code), the audit hook and
+ * untrusted input.  A
  * child may be pre-forked: it locks down, optionally runs a warm-up call
  * to take its copy-on-write faults, and blocks on fd 3 until a request
  * arrives; the per-call memory and CPU limits are applied then, by
@@ -162,9 +164,10 @@ child_main(int rfd, int wfd)
 	size_t		 outlen;
 	int		 layers = 1, warmed = 0;
 
-	PyOS_AfterFork_Child();
 	setup_fds(rfd, wfd);
 	lockdown();
+	/* After lockdown: at-fork hooks registered by packages run here. */
+	PyOS_AfterFork_Child();
 	for (;;) {
 		if (sbx_frame_read_fd(3, SBX_FRAME_MAX + 4096, &in,
 		    &inlen) == -1)
@@ -197,38 +200,18 @@ child_main(int rfd, int wfd)
 	_exit(0);
 }
 
-int
-sbx_child_spawn(struct sbx_child *c)
+/* In the zygote: fork one child on the pipe ends the supervisor sent. */
+pid_t
+sbx_child_fork(int rfd, int wfd)
 {
-	int	to[2], from[2];
 	pid_t	pid;
 
-	if (pipe2(to, O_CLOEXEC) == -1)
-		return (-1);
-	if (pipe2(from, O_CLOEXEC) == -1) {
-		close(to[0]);
-		close(to[1]);
-		return (-1);
-	}
 	PyOS_BeforeFork();
 	pid = fork();
 	if (pid == 0)
-		child_main(to[0], from[1]);
+		child_main(rfd, wfd);
 	PyOS_AfterFork_Parent();
-	close(to[0]);
-	close(from[1]);
-	if (pid == -1) {
-		close(to[1]);
-		close(from[0]);
-		return (-1);
-	}
-	fcntl(to[1], F_SETFL, O_NONBLOCK);
-	fcntl(from[0], F_SETFL, O_NONBLOCK);
-	c->pid = pid;
-	c->to_fd = to[1];
-	c->from_fd = from[0];
-	c->warmed = 0;
-	return (0);
+	return (pid);
 }
 
 /*
@@ -252,12 +235,12 @@ sbx_child_warm(struct sbx_child *c)
 	c->warmed = 1;
 }
 
-/* Kill and close; the SIGCHLD handler reaps. */
+/* Kill (through the zygote, its parent) and close; the zygote reports the exit. */
 void
 sbx_child_kill(struct sbx_child *c)
 {
-	if (c->pid > 0)
-		kill(c->pid, SIGKILL);
+	if (c->tag != 0)
+		sbx_zygote_kill(c->tag);
 	if (c->to_fd != -1)
 		close(c->to_fd);
 	if (c->from_fd != -1)

@@ -301,8 +301,6 @@ def _describe(e):
 
 # ------------------------------------------------------------------- run
 TESTING = False
-CODE_CACHE = {}
-CODE_CACHE_MAX = 256
 
 
 def _modules_of(req):
@@ -339,13 +337,8 @@ def _execute(req):
     if TESTING and req.get("python_layers") is False:
         code = compile(src, "<tool>", "exec")
         g = {"__name__": "tool", "http": HTTP}
-        compiled = False
     else:
-        key = req.get("cache_key")
-        code = CODE_CACHE.get(key) if key else None
-        compiled = code is None
-        if code is None:
-            code = compile_tool(src, modules)
+        code = compile_tool(src, modules)
         _CALL_MODULES.clear()
         _CALL_MODULES.update(_standins_for(modules))
         g = {"__builtins__": SAFE_BUILTINS, "__name__": "tool", "http": HTTP}
@@ -373,16 +366,16 @@ def _execute(req):
         text = str(e)
         if "Out of range float" in text:
             return _error("ToolError", "result contains NaN or Infinity, "
-                          "which JSON cannot represent"), None, compiled
-        return _error("ToolError", sanitize("result is not JSON: " + text)), None, compiled
+                          "which JSON cannot represent"), None
+        return _error("ToolError", sanitize("result is not JSON: " + text)), None
     except UnicodeEncodeError:
         return _error("ToolError", "result contains a lone surrogate, "
-                      "which UTF-8 cannot encode"), None, compiled
+                      "which UTF-8 cannot encode"), None
     except TypeError as e:
-        return _error("ToolError", sanitize("result is not JSON: " + str(e))), None, compiled
+        return _error("ToolError", sanitize("result is not JSON: " + str(e))), None
     if len(data) > RESULT_CAP:
-        return _error("OutputLimit", "result larger than 1 MiB"), None, compiled
-    return {"ok": True}, data, compiled
+        return _error("OutputLimit", "result larger than 1 MiB"), None
+    return {"ok": True}, data
 
 
 def _validate(req):
@@ -411,13 +404,13 @@ def run(req_bytes):
     """Runs one request in the child (or in-process for the benchmark) and
     returns the payload of the final frame."""
     OUT.reset()
-    result_data, compiled, t0 = None, False, _time_mod.perf_counter()
+    result_data, t0 = None, _time_mod.perf_counter()
     try:
         req = json.loads(req_bytes)
         if req.get("mode") == "validate":
             res = _validate(req)
         else:
-            res, result_data, compiled = _execute(req)
+            res, result_data = _execute(req)
     except ValidationError as e:
         res = _error("ValidationError", sanitize(str(e)))
     except OutputLimit:
@@ -437,22 +430,11 @@ def run(req_bytes):
         res, result_data = _error("OutputLimit", "print output exceeded 64 KiB"), None
     res["op"] = "done"
     res["stdout"] = OUT.text().encode("utf-8", "replace").decode("utf-8")
-    res["compiled"] = compiled
     res["run_ms"] = (_time_mod.perf_counter() - t0) * 1000.0
     head = _PLAIN_ENC.encode(res).encode("utf-8", "replace")
     if result_data is None:
         return head
     return head[:-1] + b',"result":' + result_data + b"}"
-
-
-def cache_put(key, src, allowed):
-    """Supervisor side: keep the code object of a tool that a sandboxed
-    child has already checked and compiled, so later children skip it."""
-    code = compile_tool(src, frozenset(allowed))
-    if len(CODE_CACHE) >= CODE_CACHE_MAX:
-        CODE_CACHE.pop(next(iter(CODE_CACHE)))
-    CODE_CACHE[key] = code
-    return True
 
 
 def schema_for(src):
@@ -489,21 +471,46 @@ def _warm():
     _FMT.vformat("{0}{a}", (1,), {"a": 2})
 
 
-def init(testing, extra_modules):
+def _freeze():
+    # Objects that exist before the first fork are never traced again, so
+    # a child's collections do not write to the pages it shares.
+    import gc
+    gc.collect()
+    gc.freeze()
+
+
+def init(testing):
+    """The zygote, before it drops nothing more: the standard library."""
     global TESTING
     TESTING = bool(testing)
     if TESTING and hasattr(_sbx, "test_scan"):
         # Test builds only: the explicit read-any-byte primitive.
         SAFE_BUILTINS["sbx_test_scan"] = _sbx.test_scan
-    wanted = list(DEFAULT_MODULES) + [m for m in extra_modules if m]
-    for m in wanted:
+    for m in DEFAULT_MODULES:
         __import__(m)
         AVAILABLE[m] = _public_attrs(m)
     _warm()
     _standins_for(frozenset(m for m in DEFAULT_MODULES if m in AVAILABLE))
-    import gc
-    gc.collect()
-    gc.freeze()
+    _freeze()
+    return sorted(AVAILABLE)
+
+
+def init_extra(extra_modules):
+    """Installed packages, imported in the zygote only after it runs as the
+    sandbox uid under seccomp with the audit hook in import mode: package
+    code is tool code.  One that fails is left out; the rest still load."""
+    failed = []
+    for m in extra_modules:
+        if not m or m in AVAILABLE:
+            continue
+        try:
+            __import__(m)
+            AVAILABLE[m] = _public_attrs(m)
+        except BaseException:
+            failed.append(m)
+    _freeze()
+    if failed:
+        raise ImportError("packages not loaded: " + ", ".join(failed))
     return sorted(AVAILABLE)
 
 

@@ -20,11 +20,6 @@
 
 #include "server.h"
 
-#define CACHE_KEYS	256
-
-static char	cached[CACHE_KEYS][65];
-static int	ncached;
-
 static void
 log_job(struct job *j, const char *outcome, double ms)
 {
@@ -76,9 +71,9 @@ job_fail(struct job *j, const char *type, const char *msg)
 void
 job_stop_processes(struct job *j)
 {
-	if (j->child.pid > 0 && j->child_live)
+	if (j->kind != JOB_INSTALL && j->child.tag != 0 && j->child_live)
 		sbx_child_kill(&j->child);
-	else if (j->child.pid > 0) {
+	else {
 		if (j->child.to_fd != -1)
 			close(j->child.to_fd);
 		if (j->child.from_fd != -1)
@@ -116,8 +111,6 @@ job_free(struct job *j)
 	sbx_buf_free(&j->bin);
 	sbx_secrets_free(&j->secrets);
 	free(j->hosts);
-	free(j->code);
-	json_decref(j->modules);
 	json_decref(j->id);
 	free(j);
 }
@@ -131,7 +124,7 @@ job_start(struct job *j)
 		j->child = S.pool[--S.npool];
 		ok = 1;
 	}
-	if (!ok && sbx_child_spawn(&j->child) == -1) {
+	if (!ok && sbx_zygote_spawn(&j->child) == -1) {
 		j->state = J_DONE;
 		job_fail(j, "SandboxError", "could not start a sandbox process");
 		return;
@@ -188,23 +181,6 @@ allowed_type(const char *t)
 	return (NULL);
 }
 
-static void
-remember_code(struct job *j)
-{
-	int	i;
-
-	if (j->code == NULL || j->cache_key[0] == '\0')
-		return;
-	for (i = 0; i < ncached; i++)
-		if (strcmp(cached[i], j->cache_key) == 0)
-			return;
-	if (sbx_py_cache_put(j->cache_key, j->code, j->modules ?
-	    j->modules : json_null()) == -1)
-		return;
-	i = ncached < CACHE_KEYS ? ncached++ : rand() % CACHE_KEYS;
-	memcpy(cached[i], j->cache_key, sizeof(cached[i]));
-}
-
 static json_t *
 redacted_string(struct job *j, const json_t *s)
 {
@@ -243,8 +219,6 @@ job_done_frame(struct job *j, json_t *d)
 		job_answer(j, r);
 		return;
 	}
-	if (json_is_true(json_object_get(d, "compiled")))
-		remember_code(j);
 	if (json_is_true(json_object_get(d, "ok")) &&
 	    (res = json_object_get(d, "result")) != NULL) {
 		r = json_pack("{s:b,s:o,s:o}", "ok", 1, "result",
@@ -265,16 +239,31 @@ job_done_frame(struct job *j, json_t *d)
 	job_answer(j, r);
 }
 
+/*
+ * A child's HTTP request.  Scheme, host, port and allowlist are checked
+ * here first: a refused request is answered at once and costs no process.
+ */
 static void
 job_http_frame(struct job *j, json_t *d)
 {
-	double	left = j->deadline - sbx_now_ms();
+	double	 left = j->deadline - sbx_now_ms();
+	json_t	*refusal;
 
 	if (j->broker_pid > 0) {
 		job_fail(j, "SandboxError", "the tool broke the broker protocol");
 		job_stop_processes(j);
 		return;
 	}
+	if ((refusal = sbx_broker_precheck(d, j->hosts, j->nhosts)) != NULL) {
+		if (sbx_frame_put_json(&j->req, refusal) == -1) {
+			job_fail(j, "SandboxError", "out of memory");
+			job_stop_processes(j);
+		} else
+			job_child_writable(j);
+		json_decref(refusal);
+		return;
+	}
+	S.helpers++;
 	j->broker_pid = sbx_broker_spawn(d, j->hosts, j->nhosts,
 	    left > 1 ? (long)left : 1, &j->broker_fd);
 	if (j->broker_pid == -1) {
@@ -442,6 +431,21 @@ job_reaped(struct job *j, int status)
 	j->state = J_DONE;
 }
 
+/* The zygote reports that a call's child ended. */
+void
+job_child_exited(uint32_t tag, int status)
+{
+	struct job	*j;
+
+	for (j = S.jobs; j; j = j->next) {
+		if (j->kind != JOB_INSTALL && j->child_live &&
+		    j->child.tag == tag) {
+			job_reaped(j, status);
+			return;
+		}
+	}
+}
+
 void
 job_install_readable(struct job *j)
 {
@@ -523,8 +527,8 @@ job_kill_all(void)
 	for (j = S.jobs; j; j = j->next) {
 		j->answered = 1;
 		job_stop_processes(j);
-		if (j->kind == JOB_INSTALL && j->child.pid > 0 && !j->reaped)
-			kill(j->child.pid, SIGKILL);
+		if (j->kind == JOB_INSTALL && j->pid > 0 && !j->reaped)
+			kill(j->pid, SIGKILL);
 	}
 	for (i = 0; i < S.npool; i++)
 		sbx_child_kill(&S.pool[i]);

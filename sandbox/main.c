@@ -1,12 +1,16 @@
 /*
  * main.c -- mcpbox-sandbox: command line, start-up order, exit.
  *
- * Start-up order matters: the interpreter and harness come up first (the
- * zygote must be complete before any fork), then the seccomp program is
- * compiled once, libcurl is initialised (before any helper forks), and
- * only then does the socket open.  All JSON the process allocates is
- * zeroed when freed, so secrets of finished calls do not linger in pages
- * a later child would inherit.
+ * Start-up order matters: the environment is made minimal first (by
+ * re-executing with a built one if the caller left anything else in it),
+ * then the zygote is forked -- before the supervisor has a socket, a
+ * request or libcurl -- and brings up the interpreter, the harness and the
+ * seccomp programs; only then does the supervisor initialise libcurl and
+ * open the socket.  All JSON the supervisor allocates is zeroed when
+ * freed, so request data does not linger in its heap.
+ *
+ * `--broker-helper` is the exec'd HTTP helper (broker.c), never started by
+ * hand.
  */
 #include <malloc.h>
 #include <stdio.h>
@@ -29,6 +33,42 @@ zfree(void *p)
 		explicit_bzero(p, malloc_usable_size(p));
 		free(p);
 	}
+}
+
+/* What may stay in the environment; nothing of the server's. */
+static const char *env_keep[] = {
+	"PATH=", "LANG=", "LC_ALL=", "TZ=", "ASAN_OPTIONS=", "UBSAN_OPTIONS=",
+	NULL
+};
+
+/*
+ * /proc/PID/environ and the initial stack keep whatever the process was
+ * started with, whatever clearenv() does later: so the only clean
+ * environment is one we exec with.
+ */
+static void
+clean_environment(char **argv)
+{
+	extern char	**environ;
+	char		 *keep[8], **e;
+	const char	**k;
+	int		  n = 0, dirty = 0, ok;
+
+	for (e = environ; e && *e; e++) {
+		for (ok = 0, k = env_keep; *k && !ok; k++)
+			ok = strncmp(*e, *k, strlen(*k)) == 0;
+		if (ok && n < 7)
+			keep[n++] = *e;
+		else
+			dirty = 1;
+	}
+	if (!dirty)
+		return;
+	keep[n] = NULL;
+	execve("/proc/self/exe", argv, keep);
+	sbx_log("error", "start", json_pack("{s:s}", "message",
+	    "cannot re-execute with a clean environment"));
+	exit(1);
 }
 
 static void __attribute__((noreturn))
@@ -64,11 +104,22 @@ main(int argc, char **argv)
 	static const char	*paths[16], *mods[64];
 	struct sbx_config	 cfg;
 	struct sbx_pyconf	 pc;
-	const char		*env;
 	long			 ncpu;
 	int			 i;
 
+	clean_environment(argv);
 	json_set_alloc_funcs(zmalloc, zfree);
+	if (argc >= 2 && strcmp(argv[1], "--broker-helper") == 0) {
+#ifdef SBX_TESTING
+		for (i = 2; i + 1 < argc; i += 2) {
+			if (strcmp(argv[i], "--test-loopback-port") == 0)
+				sbx_broker_test_port = atoi(argv[i + 1]);
+			else if (strcmp(argv[i], "--test-cafile") == 0)
+				sbx_broker_test_cafile = argv[i + 1];
+		}
+#endif
+		return (sbx_broker_helper_main());
+	}
 	memset(&cfg, 0, sizeof(cfg));
 	memset(&pc, 0, sizeof(pc));
 	pc.extra_paths = paths;
@@ -76,9 +127,6 @@ main(int argc, char **argv)
 	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	cfg.concurrency = (int)(ncpu > 0 ? ncpu * 2 : 2);
 	cfg.queue = 64;
-	if ((env = getenv("MCPBOX_SANDBOX_CONCURRENCY")) != NULL && *env)
-		cfg.concurrency = (int)num(env, 1, 1024,
-		    "MCPBOX_SANDBOX_CONCURRENCY must be 1-1024");
 #ifdef SBX_TESTING
 	pc.testing = 1;
 #endif
@@ -126,14 +174,9 @@ main(int argc, char **argv)
 		usage("--socket is required");
 	if (cfg.packages_dir != NULL && cfg.packages_dir[0] != '/')
 		usage("--packages-dir must be absolute");
-	if (sbx_py_init(&pc) == -1) {
+	if (sbx_zygote_start(&pc) == -1) {
 		sbx_log("error", "start", json_pack("{s:s}", "message",
-		    "cannot initialise the interpreter"));
-		return (1);
-	}
-	if (sbx_seccomp_build() == -1) {
-		sbx_log("error", "start", json_pack("{s:s}", "message",
-		    "cannot build the seccomp filter"));
+		    "the zygote did not start (see its log lines above)"));
 		return (1);
 	}
 	sbx_broker_global_init();

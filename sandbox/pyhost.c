@@ -7,9 +7,11 @@
  * warms every allowed module.  Children inherit all of it copy-on-write.
  *
  * Two things must exist before Py_Initialize: the C audit hook (a hook
- * added from C first cannot be removed from Python; it is inert in the
- * supervisor and armed in each child) and the tiny `_sbx` module through
- * which the harness talks to the broker over the child's pipes.
+ * added from C first cannot be removed from Python; it is inert while the
+ * zygote imports the standard library, in import mode while it imports
+ * installed packages, and fully armed in each child) and the tiny `_sbx`
+ * module through which the harness talks to the broker over the child's
+ * pipes.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -23,7 +25,7 @@ extern const unsigned char	sbx_harness_py[];
 extern const unsigned int	sbx_harness_py_len;
 
 static volatile int	 audit_armed;
-static PyObject		*h_run, *h_warm, *h_cache_put, *h_schema;
+static PyObject		*h_mod, *h_run, *h_warm, *h_schema;
 static char		 pyversion[32];
 
 /* Prefix entries end in '.'; the rest match exactly. */
@@ -40,6 +42,19 @@ static const char *audit_deny[] = {
 	"sys.excepthook", NULL
 };
 
+/*
+ * While installed packages are imported (in the zygote, already the
+ * sandbox uid under seccomp): they may open and import files, nothing
+ * that starts processes, opens sockets or loads foreign code.
+ */
+static const char *audit_deny_import[] = {
+	"os.system", "os.exec", "os.spawn", "os.posix_spawn", "os.fork",
+	"os.forkpty", "os.kill", "os.killpg", "subprocess.", "socket.",
+	"ctypes.", "_posixsubprocess.", "pty.", "webbrowser.", "mmap.",
+	"sys.addaudithook", "sys.settrace", "sys.setprofile", "cpython.",
+	NULL
+};
+
 static int
 audit_hook(const char *ev, PyObject *args, void *ud)
 {
@@ -47,9 +62,10 @@ audit_hook(const char *ev, PyObject *args, void *ud)
 	size_t		  n;
 
 	(void)ud;
-	if (!audit_armed)
+	if (audit_armed == SBX_AUDIT_OFF)
 		return (0);
-	for (p = audit_deny; *p; p++) {
+	for (p = audit_armed == SBX_AUDIT_IMPORT ? audit_deny_import :
+	    audit_deny; *p; p++) {
 		n = strlen(*p);
 		if ((*p)[n - 1] == '.' ? strncmp(ev, *p, n) == 0 :
 		    strcmp(ev, *p) == 0)
@@ -236,9 +252,8 @@ log_py_error(const char *what)
 int
 sbx_py_init(const struct sbx_pyconf *pc)
 {
-	PyObject	*mod, *extra, *r;
+	PyObject	*mod, *r;
 	const char	*v, *sp;
-	size_t		 i;
 
 	if (PySys_AddAuditHook(audit_hook, NULL) != 0)
 		return (-1);
@@ -250,20 +265,12 @@ sbx_py_init(const struct sbx_pyconf *pc)
 		log_py_error("harness");
 		return (-1);
 	}
+	h_mod = mod;
 	h_run = PyObject_GetAttrString(mod, "run");
 	h_warm = PyObject_GetAttrString(mod, "warm_child");
-	h_cache_put = PyObject_GetAttrString(mod, "cache_put");
 	h_schema = PyObject_GetAttrString(mod, "schema_for");
-	extra = PyList_New(0);
-	for (i = 0; i < pc->n_extra_modules; i++) {
-		PyObject *s = PyUnicode_FromString(pc->extra_modules[i]);
-		PyList_Append(extra, s);
-		Py_XDECREF(s);
-	}
-	r = PyObject_CallMethod(mod, "init", "iO", pc->testing, extra);
-	Py_DECREF(extra);
-	Py_DECREF(mod);
-	if (r == NULL || !h_run || !h_warm || !h_cache_put || !h_schema) {
+	r = PyObject_CallMethod(mod, "init", "i", pc->testing);
+	if (r == NULL || !h_run || !h_warm || !h_schema) {
 		log_py_error("harness init");
 		Py_XDECREF(r);
 		return (-1);
@@ -274,6 +281,35 @@ sbx_py_init(const struct sbx_pyconf *pc)
 	snprintf(pyversion, sizeof(pyversion), "%.*s",
 	    (int)(sp ? (size_t)(sp - v) : strlen(v)), v);
 	return (0);
+}
+
+/*
+ * Installed packages, after the zygote dropped its privileges and armed
+ * its seccomp filter: the audit hook stays in import mode in the zygote
+ * from here on.  A package that fails to import is left out and logged.
+ */
+void
+sbx_py_import_extra(const struct sbx_pyconf *pc)
+{
+	PyObject	*extra, *s, *r;
+	size_t		 i;
+
+	if (pc->n_extra_modules == 0)
+		return;
+	audit_armed = SBX_AUDIT_IMPORT;
+	if ((extra = PyList_New(0)) == NULL)
+		return;
+	for (i = 0; i < pc->n_extra_modules; i++) {
+		s = PyUnicode_FromString(pc->extra_modules[i]);
+		if (s != NULL)
+			PyList_Append(extra, s);
+		Py_XDECREF(s);
+	}
+	r = PyObject_CallMethod(h_mod, "init_extra", "O", extra);
+	Py_DECREF(extra);
+	if (r == NULL)
+		log_py_error("packages");
+	Py_XDECREF(r);
 }
 
 const char *
@@ -323,35 +359,6 @@ sbx_py_warm_child(void)
 	PyObject	*r;
 
 	if ((r = PyObject_CallNoArgs(h_warm)) == NULL) {
-		PyErr_Clear();
-		return (-1);
-	}
-	Py_DECREF(r);
-	return (0);
-}
-
-int
-sbx_py_cache_put(const char *key, const char *code, const json_t *allowed)
-{
-	PyObject	*lst, *r;
-	json_t		*m;
-	size_t		 i;
-
-	if ((lst = PyList_New(0)) == NULL)
-		return (-1);
-	json_array_foreach(allowed, i, m) {
-		PyObject *s = PyUnicode_FromString(json_string_value(m));
-		if (s == NULL || PyList_Append(lst, s) == -1) {
-			Py_XDECREF(s);
-			Py_DECREF(lst);
-			PyErr_Clear();
-			return (-1);
-		}
-		Py_DECREF(s);
-	}
-	r = PyObject_CallFunction(h_cache_put, "ssO", key, code, lst);
-	Py_DECREF(lst);
-	if (r == NULL) {
 		PyErr_Clear();
 		return (-1);
 	}

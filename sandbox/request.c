@@ -4,11 +4,8 @@
  * Every field of a request is validated here, in the supervisor, before a
  * child exists: types, ranges, host allowlist entries, module names.  A
  * bad request is a ValidationError answered at once; the child only ever
- * receives a request this file built itself.  The compiled-code cache key
- * is the SHA-256 of the code and the module allowlist, because the AST
- * check depends on both.
+ * receives a request this file built itself.
  */
-#include <openssl/evp.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,30 +80,6 @@ parse_hosts(struct job *j, const json_t *a, char *err, size_t errlen)
 	return (0);
 }
 
-static void
-cache_key(struct job *j, const char *code, const json_t *mods)
-{
-	unsigned char	 md[32];
-	unsigned int	 mdlen = 0;
-	char		*m;
-	EVP_MD_CTX	*ctx;
-	int		 i;
-
-	m = mods ? json_dumps(mods, JSON_COMPACT) : strdup("default");
-	ctx = EVP_MD_CTX_new();
-	if (ctx == NULL || m == NULL ||
-	    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
-	    EVP_DigestUpdate(ctx, code, strlen(code) + 1) != 1 ||
-	    EVP_DigestUpdate(ctx, m, strlen(m)) != 1 ||
-	    EVP_DigestFinal_ex(ctx, md, &mdlen) != 1 || mdlen != 32)
-		j->cache_key[0] = '\0';
-	else
-		for (i = 0; i < 32; i++)
-			snprintf(j->cache_key + i * 2, 3, "%02x", md[i]);
-	EVP_MD_CTX_free(ctx);
-	free(m);
-}
-
 /*
  * Check an execute/validate request and build the child's request.
  * Returns -1 with err filled for a ValidationError.
@@ -175,10 +148,9 @@ parse_call(struct job *j, const json_t *req, char *err, size_t errlen)
 	if (j->kind == JOB_EXEC && sbx_secrets_from_json(&j->secrets, sec))
 		return (-1);
 	j->cpu_s = (j->timeout_ms + 999) / 1000 + 1;
-	cache_key(j, json_string_value(code), mods);
-	creq = json_pack("{s:s,s:O,s:i,s:i,s:s}", "mode",
+	creq = json_pack("{s:s,s:O,s:i,s:i}", "mode",
 	    j->kind == JOB_EXEC ? "execute" : "validate", "code", code,
-	    "memory_mb", mem, "cpu_s", j->cpu_s, "cache_key", j->cache_key);
+	    "memory_mb", mem, "cpu_s", j->cpu_s);
 	if (creq == NULL)
 		return (-1);
 	json_object_set_new(creq, "args", args && json_is_object(args) ?
@@ -196,10 +168,6 @@ parse_call(struct job *j, const json_t *req, char *err, size_t errlen)
 		return (-1);
 	}
 	json_decref(creq);
-	if (j->kind == JOB_EXEC && json_string_length(code) <= 65536) {
-		j->code = strdup(json_string_value(code));
-		j->modules = mods ? json_incref(mods) : NULL;
-	}
 	return (0);
 }
 
@@ -216,11 +184,12 @@ job_enqueue(struct job *j)
 static void
 op_health(struct conn *c, json_t *id)
 {
-	conn_send(c, json_pack("{s:O,s:b,s:i,s:i,s:i,s:s,s:I,s:I}", "id", id,
-	    "ok", 1, "running", S.running, "queued", S.queued, "concurrency",
-	    S.cfg->concurrency, "python", sbx_py_version(), "uptime_ms",
-	    (json_int_t)(sbx_now_ms() - S.started), "pid",
-	    (json_int_t)getpid()));
+	conn_send(c, json_pack("{s:O,s:b,s:i,s:i,s:i,s:s,s:I,s:I,s:b,s:I}",
+	    "id", id, "ok", 1, "running", S.running, "queued", S.queued,
+	    "concurrency", S.cfg->concurrency, "python", sbx_zygote_python(),
+	    "uptime_ms", (json_int_t)(sbx_now_ms() - S.started), "pid",
+	    (json_int_t)getpid(), "namespaces", sbx_zygote_isolated(),
+	    "helpers_started", (json_int_t)S.helpers));
 }
 
 static void
@@ -276,7 +245,7 @@ op_install(struct conn *c, json_t *id, json_t *req)
 		job_free(j);
 		return;
 	}
-	j->child.pid = pid;
+	j->pid = pid;
 	j->child_live = 1;
 	j->state = J_RUNNING;
 	S.installs++;

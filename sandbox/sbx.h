@@ -1,11 +1,13 @@
 /*
  * sbx.h -- what the files of mcpbox-sandbox offer each other.
  *
- * The supervisor is one single-threaded process: CPython is initialised
- * once (the zygote), every call runs in a fresh forked child that applies
- * the kernel layers before any untrusted byte is parsed, and everything the
- * child may not do itself (HTTP, installs) runs in short-lived helper
- * processes the supervisor owns.  Files are split by job: framing, policy
+ * The supervisor is one single-threaded process that holds requests and
+ * never initialises Python; the zygote, forked before the first request,
+ * initialises CPython once and only forks; every call runs in a fresh
+ * child of the zygote that applies the kernel layers before any untrusted
+ * byte is parsed and receives its inputs over its own pipes; everything
+ * the child may not do itself (HTTP, installs) runs in short-lived helper
+ * processes the supervisor execs.  Files are split by job: framing, policy
  * tables, redaction, seccomp, the embedded interpreter, children, the HTTP
  * broker, the installer, requests/jobs and the event loop.
  */
@@ -85,6 +87,7 @@ json_t	*sbx_redact_json(const struct sbx_secrets *, json_t *);
 /* ---- seccomp.c ---- */
 int	 sbx_seccomp_build(void);
 int	 sbx_seccomp_apply(void);
+int	 sbx_seccomp_apply_zygote(void);
 unsigned sbx_seccomp_len(void);
 
 /* ---- pyhost.c: the embedded interpreter ---- */
@@ -96,17 +99,31 @@ struct sbx_pyconf {
 	size_t		  n_extra_modules;
 };
 
+/* Audit hook states: inert, the child's full policy, importing packages. */
+enum { SBX_AUDIT_OFF, SBX_AUDIT_CHILD, SBX_AUDIT_IMPORT };
+
 int	 sbx_py_init(const struct sbx_pyconf *);
+void	 sbx_py_import_extra(const struct sbx_pyconf *);
 void	 sbx_py_audit_arm(int);
 int	 sbx_py_run(const char *, size_t, char **, size_t *);
 int	 sbx_py_warm_child(void);
-int	 sbx_py_cache_put(const char *, const char *, const json_t *);
 const char *sbx_py_version(void);
 char	*sbx_py_schema(const char *);
 
-/* ---- child.c: fork and the kernel layers ---- */
+/* ---- zygote.c: the fork-only process children come from ---- */
+struct sbx_child;
+int	 sbx_zygote_start(const struct sbx_pyconf *);
+int	 sbx_zygote_fd(void);
+const char *sbx_zygote_python(void);
+int	 sbx_zygote_isolated(void);
+int	 sbx_zygote_spawn(struct sbx_child *);
+void	 sbx_zygote_kill(uint32_t);
+int	 sbx_zygote_event(uint32_t *, int *);
+void	 sbx_zygote_stop(void);
+
+/* ---- child.c: fork (in the zygote) and the kernel layers ---- */
 struct sbx_child {
-	pid_t	pid;
+	uint32_t tag;		/* the zygote's name for it; 0: none */
 	int	to_fd;		/* requests and broker replies */
 	int	from_fd;	/* http requests and the final answer */
 	int	warmed;		/* a spare that took its warm-up run */
@@ -117,7 +134,7 @@ struct sbx_child {
 
 extern uid_t	sbx_child_uid;
 
-int	 sbx_child_spawn(struct sbx_child *);
+pid_t	 sbx_child_fork(int, int);
 void	 sbx_child_kill(struct sbx_child *);
 void	 sbx_child_warm(struct sbx_child *);
 
@@ -135,6 +152,9 @@ extern const char *sbx_broker_test_cafile;
 #endif
 
 void	 sbx_broker_global_init(void);
+json_t	*sbx_broker_precheck(const json_t *, const struct sbx_hostrule *,
+	    size_t);
+int	 sbx_broker_helper_main(void);
 json_t	*sbx_broker_perform(const json_t *, const struct sbx_hostrule *,
 	    size_t, long);
 pid_t	 sbx_broker_spawn(const json_t *, const struct sbx_hostrule *,

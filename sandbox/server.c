@@ -2,8 +2,12 @@
  * server.c -- the supervisor's event loop.
  *
  * One thread, one poll(): the listening socket, a signalfd (SIGCHLD,
- * SIGTERM, SIGINT), client connections, and the pipes of children,
- * broker helpers and installers.  Nothing in the loop blocks on another
+ * SIGTERM, SIGINT), the zygote's control socket (exit reports of
+ * children), client connections, and the pipes of children, broker
+ * helpers and installers.  The supervisor never forks a child itself and
+ * never initialises Python: children come from the zygote, and the only
+ * processes it forks (broker helpers, pip) exec at once, so nothing of
+ * the requests it holds reaches another process's memory.  Nothing in the loop blocks on another
  * process: children and helpers are only ever read and written without
  * blocking, and the only synchronous work is parsing frames and forking.
  * The socket lives in a directory that must already exist with mode
@@ -29,7 +33,8 @@
 
 struct sbx_state	S;
 
-enum { P_LISTEN, P_SIG, P_CONN, P_CHILD, P_BROKER, P_INSTALL, P_POOL };
+enum { P_LISTEN, P_SIG, P_CONN, P_CHILD, P_BROKER, P_INSTALL, P_POOL,
+	P_ZYGOTE };
 
 struct slot {
 	int	 type;
@@ -207,7 +212,7 @@ job_by_pid(pid_t pid, int *broker)
 	struct job	*j;
 
 	for (j = S.jobs; j; j = j->next) {
-		if (j->child_live && j->child.pid == pid) {
+		if (j->kind == JOB_INSTALL && j->child_live && j->pid == pid) {
 			*broker = 0;
 			return (j);
 		}
@@ -224,17 +229,9 @@ reap(void)
 {
 	struct job	*j;
 	pid_t		 pid;
-	int		 st, broker, i;
+	int		 st, broker;
 
 	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
-		for (i = 0; i < S.npool; i++) {
-			if (S.pool[i].pid == pid) {
-				S.pool[i].pid = 0;
-				sbx_child_kill(&S.pool[i]);
-				S.pool[i] = S.pool[--S.npool];
-				break;
-			}
-		}
 		if ((j = job_by_pid(pid, &broker)) == NULL)
 			continue;
 		if (broker) {
@@ -263,9 +260,36 @@ pool_fill(void)
 {
 	while (!S.stopping && S.npool < POOL_MAX &&
 	    S.npool < S.cfg->concurrency) {
-		if (sbx_child_spawn(&S.pool[S.npool]) == -1)
+		if (sbx_zygote_spawn(&S.pool[S.npool]) == -1)
 			return;
 		S.npool++;
+	}
+}
+
+/* Exit reports from the zygote: a spare that died, or a call's child. */
+static void
+zygote_readable(void)
+{
+	uint32_t	tag;
+	int		st, rc, i;
+
+	while ((rc = sbx_zygote_event(&tag, &st)) == 1) {
+		for (i = 0; i < S.npool; i++) {
+			if (S.pool[i].tag == tag) {
+				S.pool[i].tag = 0;
+				sbx_child_kill(&S.pool[i]);
+				S.pool[i] = S.pool[--S.npool];
+				break;
+			}
+		}
+		job_child_exited(tag, st);
+	}
+	if (rc == -1) {
+		/* Never fork a new zygote from here: we hold requests. */
+		log_msg("error", "zygote", "the zygote died; the supervisor "
+		    "exits so that its keeper starts both afresh");
+		S.stopping = 1;
+		S.failed = 1;
 	}
 }
 
@@ -376,6 +400,7 @@ build(void)
 	int		 i;
 
 	add(S.sfd, POLLIN, P_SIG, NULL, 0, &n);
+	add(sbx_zygote_fd(), POLLIN, P_ZYGOTE, NULL, 0, &n);
 	if (!S.stopping)
 		add(S.lfd, POLLIN, P_LISTEN, NULL, 0, &n);
 	for (c = S.conns; c; c = c->next)
@@ -414,6 +439,9 @@ dispatch(size_t n)
 		switch (slots[i].type) {
 		case P_SIG:
 			handle_signals();
+			break;
+		case P_ZYGOTE:
+			zygote_readable();
 			break;
 		case P_LISTEN:
 			accept_conns();
@@ -475,6 +503,8 @@ shutdown_all(void)
 	job_kill_all();
 	while (S.conns)
 		conn_close(S.conns);
+	/* The zygote leaves on EOF, and its children with it. */
+	sbx_zygote_stop();
 	while (sbx_now_ms() < until && waitpid(-1, NULL, WNOHANG) >= 0)
 		usleep(1000);
 	unlink(S.cfg->socket_path);
@@ -500,10 +530,10 @@ sbx_server_run(const struct sbx_config *cfg)
 		return (-1);
 	if ((S.lfd = socket_open(cfg->socket_path)) == -1)
 		return (-1);
-	sbx_log("info", "listening", json_pack("{s:s,s:i,s:i,s:s,s:i}",
+	sbx_log("info", "listening", json_pack("{s:s,s:i,s:i,s:s,s:b}",
 	    "socket", cfg->socket_path, "concurrency", cfg->concurrency,
-	    "queue", cfg->queue, "python", sbx_py_version(), "seccomp_insns",
-	    (int)sbx_seccomp_len()));
+	    "queue", cfg->queue, "python", sbx_zygote_python(), "namespaces",
+	    sbx_zygote_isolated()));
 	while (!S.stopping) {
 		job_start_queued();
 		job_free_finished();
@@ -530,5 +560,5 @@ sbx_server_run(const struct sbx_config *cfg)
 		close_finished_conns();
 	}
 	shutdown_all();
-	return (0);
+	return (S.failed ? -1 : 0);
 }

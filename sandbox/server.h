@@ -45,6 +45,7 @@ struct job {
 	double			 deadline;
 	struct sbx_child	 child;
 	int			 child_live;	/* not reaped yet */
+	pid_t			 pid;		/* install: pip's process */
 	struct sbx_buf		 cin;
 	int			 eof;
 	int			 status;
@@ -52,9 +53,6 @@ struct job {
 	pid_t			 broker_pid;
 	int			 broker_fd;
 	struct sbx_buf		 bin;
-	char			 cache_key[65];
-	char			*code;
-	json_t			*modules;
 	char			 target[PATH_MAX];
 };
 
@@ -72,6 +70,8 @@ struct sbx_state {
 	int			 npool;
 	double			 started;
 	int			 stopping;
+	int			 failed;	/* exit non-zero: the zygote died */
+	unsigned long		 helpers;	/* broker helpers started */
 };
 
 extern struct sbx_state	S;
@@ -90,6 +90,7 @@ void	 job_child_writable(struct job *);
 void	 job_broker_readable(struct job *);
 void	 job_install_readable(struct job *);
 void	 job_reaped(struct job *, int);
+void	 job_child_exited(uint32_t, int);
 void	 job_check_deadlines(double);
 int	 job_next_deadline(double);
 void	 job_conn_gone(struct conn *);

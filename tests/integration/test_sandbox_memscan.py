@@ -24,7 +24,7 @@ from test_mcp import Probe
 TEST_SANDBOX = os.path.join(harness.ROOT, "sandbox", "build", "mcpbox-sandbox-test")
 
 SCAN = ("def main(needles: list) -> list:\n"
-        "    found = sbx_test_scan([bytes.fromhex(h) for h in needles])\n"
+        "    found = sbx_test_scan(needles)\n"
         "    return sorted({(i, name) for i, addr, name in found})\n")
 
 

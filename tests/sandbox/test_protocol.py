@@ -141,15 +141,16 @@ def run(binary):
     # spares take their warm-up run only while the supervisor is idle
     with Supervisor(binary, ["--concurrency", "2"]) as sup:
         def faults():
-            out = {}
-            for n in os.listdir("/proc"):
+            # Children are the zygote's, and the zygote is the supervisor's.
+            stats = {}
+            for n in filter(str.isdigit, os.listdir("/proc")):
                 try:
                     st = open(f"/proc/{n}/stat").read().rsplit(")", 1)[1].split()
                 except (OSError, ValueError):
                     continue
-                if int(st[1]) == sup.proc.pid:
-                    out[int(n)] = int(st[7])
-            return out
+                stats[int(n)] = (int(st[1]), int(st[7]))
+            zyg = {p for p, (pp, _) in stats.items() if pp == sup.proc.pid}
+            return {p: f for p, (pp, f) in stats.items() if pp in zyg}
         time.sleep(0.3)
         idle = faults()
         box = {}
