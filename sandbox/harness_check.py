@@ -64,10 +64,17 @@ MODULE_ALLOW = {
 }
 # UserString.format hands a caller-supplied template to str.format;
 # string.Formatter.get_field is getattr; update_wrapper copies any attribute.
+# The rest take a raw integer that names something outside the call, or
+# hand back an internal buffer (docs/SANDBOX.md lists each with its reason):
+# pthread_getcpuclockid casts its argument to a thread pointer and reads
+# through it (a read-any-address primitive); clock_settime* set the host's
+# clock; file_digest passes its internal memoryview to a caller's object.
 MODULE_DENY = {
     "collections": {"UserString"},
-    "time": {"tzset"},
+    "time": {"tzset", "pthread_getcpuclockid", "clock_settime",
+             "clock_settime_ns"},
     "random": {"SystemRandom"},
+    "hashlib": {"file_digest"},
 }
 
 
@@ -106,6 +113,28 @@ def _standin(name, attrs):
     return m
 
 
+# The fixed clocks only: a negative id names another process's or thread's
+# CPU clock (seccomp refuses those too; this says so clearly).
+_FIXED_CLOCKS = frozenset(v for k, v in vars(_time_mod).items()
+                          if k.startswith("CLOCK_") and type(v) is int)
+
+
+def _fixed_clock(fn):
+    def clock(clk_id):
+        if type(clk_id) is not int or clk_id not in _FIXED_CLOCKS:
+            raise ValueError("only the time.CLOCK_* constants name a clock "
+                             "in the sandbox")
+        return fn(clk_id)
+    clock.__name__ = clock.__qualname__ = fn.__name__
+    return clock
+
+
+MODULE_WRAP = {
+    "time": {"clock_gettime": _fixed_clock, "clock_gettime_ns": _fixed_clock,
+             "clock_getres": _fixed_clock},
+}
+
+
 def _public_attrs(modname):
     mod = sys.modules[modname]
     names = MODULE_ALLOW.get(modname)
@@ -119,7 +148,8 @@ def _public_attrs(modname):
             continue
         if isinstance(v, types.ModuleType) or type(v).__name__ == "PyCapsule":
             continue
-        out[k] = v
+        wrap = MODULE_WRAP.get(modname, {}).get(k)
+        out[k] = wrap(v) if wrap else v
     return out
 
 

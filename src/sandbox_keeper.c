@@ -37,6 +37,14 @@ keeper_signal(int sig)
 		(void)kill(child_pid, SIGTERM);
 }
 
+/*
+ * The supervisor's whole environment; it needs nothing else (its settings
+ * come as arguments, nothing secret among them).
+ */
+static const char *const sandbox_envp[] = {
+	"PATH=/usr/bin:/bin", "LANG=C.UTF-8", NULL
+};
+
 static pid_t
 spawn(const char *bin, const char *sock, int concurrency, int bare)
 {
@@ -64,7 +72,9 @@ spawn(const char *bin, const char *sock, int concurrency, int bare)
 	(void)dup2(log_fd(), STDOUT_FILENO);
 	for (fd = 3; fd < 1024; fd++)
 		(void)close(fd);
-	execv(bin, (char *const *)(uintptr_t)argv);
+	/* Nothing of the server's environment (keys, database URL). */
+	execve(bin, (char *const *)(uintptr_t)argv,
+	    (char *const *)(uintptr_t)sandbox_envp);
 	_exit(127);
 }
 

@@ -17,7 +17,57 @@ def frame(b):
     return struct.pack(">I", len(b)) + b
 
 
+def forks_since_boot():
+    with open("/proc/stat") as f:
+        for line in f:
+            if line.startswith("processes "):
+                return int(line.split()[1])
+
+
+REFUSED_1000 = ("def main():\n    n = 0\n    for i in range(1000):\n"
+                "        try:\n            http.get('https://not-allowed.example/x')\n"
+                "        except HttpError:\n            n += 1\n    return n\n")
+
+
+def refused_http_costs_no_process(binary):
+    """The allowlist is checked before any process exists: 1,000 refused
+    calls start no broker helper (the supervisor's counter) and fork nothing
+    (the kernel's count of processes created since boot barely moves; a
+    fork per refusal would move it by 1,000)."""
+    with Supervisor(binary, ["--concurrency", "4"]) as sup:
+        c = sup.client()
+        c.execute("def main():\n    return 1\n")
+        h0 = c.call({"op": "health"})["helpers_started"]
+        f0 = forks_since_boot()
+        lat, stop = [], threading.Event()
+
+        def other():
+            with sup.client() as o:
+                while not stop.is_set():
+                    t = time.time()
+                    o.execute("def main(x):\n    return x * 2\n", {"x": 21})
+                    lat.append((time.time() - t) * 1000)
+        t = threading.Thread(target=other)
+        t.start()
+        r = c.execute(REFUSED_1000, allowed_hosts=[{"host": "api.example.com", "port": None}],
+                      timeout_ms=60000, timeout=90)
+        stop.set()
+        t.join()
+        f1 = forks_since_boot()
+        h1 = c.call({"op": "health"})["helpers_started"]
+        check("1,000 refused http.get calls answered", r.get("ok") and r.get("result") == 1000, r)
+        check("refused calls start no broker helper", h1 == h0, (h0, h1))
+        # The concurrent tool's own children (one per call) are the rest.
+        check("refused calls create no process", f1 - f0 - len(lat) < 200,
+              (f1 - f0, len(lat)))
+        lat.sort()
+        if lat:
+            print(f"     concurrent calls during the refusals: {len(lat)}, "
+                  f"p50 {lat[len(lat) // 2]:.1f} ms, max {lat[-1]:.1f} ms")
+
+
 def run(binary):
+    refused_http_costs_no_process(binary)
     with Supervisor(binary, ["--concurrency", "2", "--queue", "1"]) as sup:
         c = sup.client()
         # framing errors never kill the connection or the supervisor
