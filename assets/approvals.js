@@ -106,7 +106,9 @@ export async function render(root, params) {
       box.append(b);
     };
     const pending = st === "pending_review" || st === "pending";
-    if (pending || st === "draft" || (kind.path === "tools" && st === "rejected")) btn("Approve", "approve", "btn-primary");
+    // A package is approvable once the review shows its pinned version.
+    const unpinned = x.resolve_status && !["not_required", "resolved"].includes(x.resolve_status);
+    if ((pending || st === "draft" || (kind.path === "tools" && st === "rejected")) && !unpinned) btn("Approve", "approve", "btn-primary");
     if (pending) btn("Reject", "reject", "btn-danger");
     if (st === "approved") btn("Revoke", "revoke", "btn-danger-ghost");
     return box;
@@ -160,6 +162,22 @@ export async function render(root, params) {
       st === "failed" && r.install_message ? h("pre", { class: "small install-message" }, r.install_message) : null);
   }
 
+  // What an approval installs: resolved before anyone approves, then pinned.
+  function pinLine(r) {
+    const st = r.resolve_status;
+    if (kind.path !== "modules" || !st || st === "not_required" || r.status !== "pending") return null;
+    const pkg = r.install_package || r.module_name;
+    if (st === "resolved")
+      return h("p", { class: "small", dataset: { testid: "pin", pin: `${pkg}==${r.resolved_version}` } },
+        "Approving installs ", h("code", null, `${pkg} ${r.resolved_version}`), " exactly (binary wheel, no dependencies).");
+    if (st === "failed")
+      return h("div", { class: "error-box", dataset: { testid: "pin", pin: "failed" } },
+        h("p", null, `Package ${pkg} cannot be installed, so this request cannot be approved.`),
+        r.resolve_message ? h("pre", { class: "small install-message" }, r.resolve_message) : null);
+    return h("p", { class: "muted small", dataset: { testid: "pin", pin: "resolving" } },
+      `Finding the version of ${pkg} an approval would install…`);
+  }
+
   function requestCard(r) {
     const what = kind.path === "modules" ? r.module_name : r.port ? `${r.host}:${r.port}` : r.host;
     return h("article", { class: "card review", dataset: { request: what } },
@@ -168,6 +186,7 @@ export async function render(root, params) {
         ` · by ${r.requested_by || "—"} · ${fmtTime(r.created_at)}`),
       r.justification ? h("p", null, r.justification) : null,
       r.refused ? h("p", { class: "error-box" }, "This module can never be allowed: it reaches the system or the interpreter.") : null,
+      pinLine(r),
       installLine(r),
       r.rejection_reason ? h("p", { class: "muted" }, "Rejected: ", r.rejection_reason) : null,
       actions(r, r.status, what));
@@ -198,7 +217,8 @@ export async function render(root, params) {
       }));
     // Installs run in the background: follow them until they end.
     clearTimeout(poll);
-    if (!stopped && d.items.some((x) => x.install_status === "pending" || x.install_status === "installing"))
+    if (!stopped && d.items.some((x) => x.install_status === "pending" || x.install_status === "installing" ||
+        x.resolve_status === "pending" || x.resolve_status === "resolving"))
       poll = setTimeout(() => load(true), 2000);
   }
   let poll;

@@ -10,6 +10,12 @@
  * which is deleted again when pip fails, so a failed install leaves
  * nothing behind.  With only `find_links`, `--no-index` keeps pip off the
  * network.
+ *
+ * The resolve op answers which distribution and version an install would
+ * take, before anyone approves it: `pip download` of the same single wheel
+ * into a scratch directory (no package code runs: wheels are only
+ * fetched), its file name read, the directory removed.  The install that
+ * follows an approval then names exactly that version.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -35,8 +41,8 @@
  * bad request returns 0 and fills err.
  */
 pid_t
-sbx_install_spawn(const char *pkgdir, const json_t *req, char *target,
-    size_t tlen, int *fd, char *err, size_t errlen)
+sbx_install_spawn(const char *pkgdir, const json_t *req, int resolve,
+    char *target, size_t tlen, int *fd, char *err, size_t errlen)
 {
 	const char	*argv[32 + MAX_PACKAGES], *idx, *fl;
 	char		*envp[] = { "PATH=/usr/bin:/bin", "LC_ALL=C.UTF-8",
@@ -75,8 +81,8 @@ sbx_install_spawn(const char *pkgdir, const json_t *req, char *target,
 	}
 	if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
 		rnd = (unsigned)getpid();
-	snprintf(target, tlen, "%s/%lld-%08x", pkgdir, (long long)time(NULL),
-	    rnd);
+	snprintf(target, tlen, "%s/%s%lld-%08x", pkgdir, resolve ?
+	    ".resolve-" : "", (long long)time(NULL), rnd);
 	if (mkdir(target, 0755) == -1) {
 		snprintf(err, errlen, "cannot create the install directory");
 		return (0);
@@ -85,17 +91,22 @@ sbx_install_spawn(const char *pkgdir, const json_t *req, char *target,
 	argv[a++] = "-I";
 	argv[a++] = "-m";
 	argv[a++] = "pip";
-	argv[a++] = "install";
+	argv[a++] = resolve ? "download" : "install";
 	argv[a++] = "--isolated";
 	argv[a++] = "--no-cache-dir";
 	argv[a++] = "--disable-pip-version-check";
 	argv[a++] = "--no-input";
 	argv[a++] = "--only-binary";
 	argv[a++] = ":all:";
-	argv[a++] = "--no-compile";
 	argv[a++] = "--no-deps";
-	argv[a++] = "--target";
-	argv[a++] = target;
+	if (resolve) {
+		argv[a++] = "--dest";
+		argv[a++] = target;
+	} else {
+		argv[a++] = "--no-compile";
+		argv[a++] = "--target";
+		argv[a++] = target;
+	}
 	if (idx) {
 		argv[a++] = "--index-url";
 		argv[a++] = idx;
@@ -192,8 +203,39 @@ pip_reason(const char *out, size_t n)
  * the installed distributions, or an InstallError with nothing left on
  * disk.
  */
+/*
+ * A downloaded wheel's name: {distribution}-{version}(-{build})?-{python}-
+ * {abi}-{platform}.whl; the first two fields are what the install pins.
+ */
+static json_t *
+wheel_names(const char *target)
+{
+	DIR		*d;
+	struct dirent	*de;
+	json_t		*out;
+	const char	*dash, *ver_end;
+	size_t		 l;
+
+	if ((d = opendir(target)) == NULL)
+		return (NULL);
+	out = json_array();
+	while ((de = readdir(d)) != NULL) {
+		l = strlen(de->d_name);
+		if (l < 5 || strcmp(de->d_name + l - 4, ".whl") != 0 ||
+		    (dash = strchr(de->d_name, '-')) == NULL ||
+		    (ver_end = strchr(dash + 1, '-')) == NULL)
+			continue;
+		json_array_append_new(out, json_pack("{s:s%,s:s%}", "package",
+		    de->d_name, (size_t)(dash - de->d_name), "version",
+		    dash + 1, (size_t)(ver_end - dash - 1)));
+	}
+	closedir(d);
+	return (out);
+}
+
 json_t *
-sbx_install_finish(const char *target, int st, const char *out, size_t n)
+sbx_install_finish(const char *target, int st, const char *out, size_t n,
+    int resolve)
 {
 	DIR		*d;
 	struct dirent	*de;
@@ -201,7 +243,16 @@ sbx_install_finish(const char *target, int st, const char *out, size_t n)
 	char		*reason, *msg;
 	size_t		 l;
 
-	if (st == 0 && (d = opendir(target)) != NULL) {
+	if (resolve && st == 0 && (names = wheel_names(target)) != NULL) {
+		nftw(target, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+		if (json_array_size(names) > 0)
+			return (json_pack("{s:b,s:o}", "ok", 1, "resolved",
+			    names));
+		json_decref(names);
+		return (json_pack("{s:b,s:{s:s,s:s}}", "ok", 0, "error", "type",
+		    "InstallError", "message", "pip found no wheel"));
+	}
+	if (!resolve && st == 0 && (d = opendir(target)) != NULL) {
 		names = json_array();
 		while ((de = readdir(d)) != NULL) {
 			l = strlen(de->d_name);

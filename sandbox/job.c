@@ -413,7 +413,7 @@ job_reaped(struct job *j, int status)
 		if (!j->answered)
 			job_answer(j, sbx_install_finish(j->target,
 			    WIFEXITED(status) ? WEXITSTATUS(status) : -1,
-			    (const char *)j->cin.data, j->cin.len));
+			    (const char *)j->cin.data, j->cin.len, j->resolve));
 		if (j->child.from_fd != -1)
 			close(j->child.from_fd);
 		j->child.from_fd = -1;

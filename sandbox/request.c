@@ -215,8 +215,9 @@ op_cancel(struct conn *c, json_t *id, json_t *req)
 	    "cancelled", hit));
 }
 
+/* install, or resolve (which version an install would take). */
 static void
-op_install(struct conn *c, json_t *id, json_t *req)
+op_install(struct conn *c, json_t *id, json_t *req, int resolve)
 {
 	struct job	*j;
 	char		 err[256];
@@ -237,7 +238,8 @@ op_install(struct conn *c, json_t *id, json_t *req)
 		job_free(j);
 		return;
 	}
-	pid = sbx_install_spawn(S.cfg->packages_dir, req, j->target,
+	j->resolve = resolve;
+	pid = sbx_install_spawn(S.cfg->packages_dir, req, resolve, j->target,
 	    sizeof(j->target), &j->child.from_fd, err, sizeof(err));
 	if (pid <= 0) {
 		job_answer(j, json_pack("{s:b,s:{s:s,s:s}}", "ok", 0, "error",
@@ -309,7 +311,9 @@ job_request(struct conn *c, json_t *req)
 	else if (strcmp(op, "cancel") == 0)
 		op_cancel(c, id, req);
 	else if (strcmp(op, "install") == 0)
-		op_install(c, id, req);
+		op_install(c, id, req, 0);
+	else if (strcmp(op, "resolve") == 0)
+		op_install(c, id, req, 1);
 	else
 		protocol_error(c, id, "unknown op");
 }

@@ -161,9 +161,9 @@ pid_t	 sbx_broker_spawn(const json_t *, const struct sbx_hostrule *,
 	    size_t, long, int *);
 
 /* ---- install.c: pip into a per-install directory ---- */
-pid_t	 sbx_install_spawn(const char *, const json_t *, char *, size_t,
+pid_t	 sbx_install_spawn(const char *, const json_t *, int, char *, size_t,
 	    int *, char *, size_t);
-json_t	*sbx_install_finish(const char *, int, const char *, size_t);
+json_t	*sbx_install_finish(const char *, int, const char *, size_t, int);
 
 /* ---- server.c / job.c: the supervisor ---- */
 struct sbx_config {

@@ -46,6 +46,7 @@ struct job {
 	struct sbx_child	 child;
 	int			 child_live;	/* not reaped yet */
 	pid_t			 pid;		/* install: pip's process */
+	int			 resolve;	/* install: resolve only */
 	struct sbx_buf		 cin;
 	int			 eof;
 	int			 status;

@@ -282,6 +282,31 @@ zygote_drop(void)
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
 
+/*
+ * Install directories live under the server's private run directory,
+ * which the sandbox uid may not traverse.  Opened now, while we may, they
+ * are reached through /proc/self/fd: a path that starts at the directory
+ * itself and needs no right on its parents.
+ */
+static void
+zygote_open_paths(const struct sbx_pyconf *pc)
+{
+	static char	paths[16][32];
+	size_t		i;
+	int		fd;
+
+	for (i = 0; i < pc->n_extra_paths && i < 16; i++) {
+		fd = open(pc->extra_paths[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (fd == -1) {
+			zlog("warning", "zygote", "cannot open a package "
+			    "directory", errno);
+			continue;
+		}
+		snprintf(paths[i], sizeof(paths[i]), "/proc/self/fd/%d", fd);
+		pc->extra_paths[i] = paths[i];
+	}
+}
+
 static void __attribute__((noreturn))
 zygote_main(const struct sbx_pyconf *pc, int ns)
 {
@@ -305,6 +330,7 @@ zygote_main(const struct sbx_pyconf *pc, int ns)
 			zlog("warning", "zygote", "cannot set the hostname",
 			    errno);
 	}
+	zygote_open_paths(pc);
 	zygote_drop();
 	if (sbx_py_init(pc) == -1) {
 		zlog("error", "start", "cannot initialise the interpreter", 0);
@@ -314,8 +340,13 @@ zygote_main(const struct sbx_pyconf *pc, int ns)
 		zlog("error", "start", "cannot build the seccomp filters", 0);
 		_exit(1);
 	}
-	/* Installed packages: only now, as the sandbox uid under seccomp. */
+	/*
+	 * Installed packages: only now, as the sandbox uid under seccomp.
+	 * Dumpable for the while, or our own /proc/self/fd would be root's.
+	 */
+	prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
 	sbx_py_import_extra(pc);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	zsend(ZYGOTE_CTL_FD, ZM_READY, 0, 0, sbx_py_version(), ns);
 	zygote_loop();
 }

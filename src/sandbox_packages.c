@@ -173,9 +173,9 @@ read_all(int fd, void *buf, size_t len, uint64_t deadline)
 	return (0);
 }
 
-/* One install op on the supervisor's socket; the answer, or NULL. */
+/* One install or resolve op on the supervisor's socket; the answer, or NULL. */
 static json_t *
-install_op(const char *package)
+install_op(const char *op, const char *package)
 {
 	struct sockaddr_un	 sun;
 	json_t			*msg, *reply;
@@ -184,7 +184,7 @@ install_op(const char *package)
 	uint64_t		 deadline;
 	int			 fd;
 
-	msg = json_pack("{s:s, s:i, s:[s]}", "op", "install", "id", 1,
+	msg = json_pack("{s:s, s:i, s:[s]}", "op", op, "id", 1,
 	    "packages", package);
 	if (mcpbox_cfg.pip_index_url != NULL)
 		json_object_set_new(msg, "index_url",
@@ -242,6 +242,81 @@ record(const char *id, const char *status, const char *message,
 	PQclear(r);
 }
 
+/* PEP 440 spellings; the sandbox checks the pinned spec again. */
+#define VERSION_CHARS	"0123456789abcdefghijklmnopqrstuvwxyz" \
+			"ABCDEFGHIJKLMNOPQRSTUVWXYZ.!+_-"
+#define NO_SOURCE	"no package source is configured: set " \
+			"MCPBOX_PIP_INDEX_URL or MCPBOX_PIP_FIND_LINKS"
+
+/*
+ * Which version would an install of pkg take?  0 with ver filled, or -1
+ * with why filled.  Runs before any approval: pip only downloads the wheel.
+ */
+static int
+resolve_version(const char *pkg, char *ver, size_t verlen, char *why,
+    size_t whylen)
+{
+	json_t		*reply, *hit;
+	const char	*v, *msg;
+
+	if (mcpbox_cfg.pip_index_url == NULL &&
+	    mcpbox_cfg.pip_find_links == NULL) {
+		(void)snprintf(why, whylen, "%s", NO_SOURCE);
+		return (-1);
+	}
+	reply = install_op("resolve", pkg);
+	hit = json_array_get(json_object_get(reply, "resolved"), 0);
+	v = json_string_value(json_object_get(hit, "version"));
+	if (!json_is_true(json_object_get(reply, "ok")) || v == NULL ||
+	    v[0] == '\0' || strlen(v) > 64 || strspn(v, VERSION_CHARS) !=
+	    strlen(v)) {
+		msg = json_string_value(json_object_get(json_object_get(reply,
+		    "error"), "message"));
+		(void)snprintf(why, whylen, "%s cannot be installed: %s", pkg,
+		    msg != NULL ? msg : "the sandbox did not answer");
+		json_decref(reply);
+		return (-1);
+	}
+	(void)snprintf(ver, verlen, "%s", v);
+	json_decref(reply);
+	return (0);
+}
+
+/* Resolve one queued request; -1 none left, 0 done. */
+static int
+resolve_next(void)
+{
+	PGresult	*r;
+	const char	*p[4];
+	char		 id[40], pkg[160], ver[80], text[800];
+	int		 ok;
+
+	r = PQexecParams(pg, SQL_PKG_RESOLVE_CLAIM, 0, NULL, NULL, NULL, NULL,
+	    0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
+		PQclear(r);
+		return (-1);
+	}
+	(void)snprintf(id, sizeof(id), "%s", PQgetvalue(r, 0, 0));
+	(void)snprintf(pkg, sizeof(pkg), "%s", PQgetvalue(r, 0, 1));
+	PQclear(r);
+	ok = resolve_version(pkg, ver, sizeof(ver), text, sizeof(text)) == 0;
+	if (ok)
+		(void)snprintf(text, sizeof(text), "an approval installs %s "
+		    "%s", pkg, ver);
+	p[0] = id;
+	p[1] = ok ? "resolved" : "failed";
+	p[2] = ok ? ver : "";
+	p[3] = text;
+	r = PQexecParams(pg, SQL_PKG_RESOLVED, 4, NULL, p, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK)
+		log_error("package resolution not recorded: %s",
+		    PQerrorMessage(pg));
+	PQclear(r);
+	log_info("%s", text);
+	return (0);
+}
+
 /* Claim and install one queued package; -1 none, 0 failed, 1 installed. */
 static int
 install_next(void)
@@ -249,7 +324,7 @@ install_next(void)
 	PGresult	*r;
 	json_t		*reply;
 	const char	*msg, *dist, *dash, *target;
-	char		 id[40], pkg[160], text[800];
+	char		 id[40], pkg[160], ver[80], spec[256], text[800];
 	int		 ok;
 
 	r = PQexecParams(pg, SQL_PKG_CLAIM, 0, NULL, NULL, NULL, NULL, 0);
@@ -259,21 +334,29 @@ install_next(void)
 	}
 	(void)snprintf(id, sizeof(id), "%s", PQgetvalue(r, 0, 0));
 	(void)snprintf(pkg, sizeof(pkg), "%s", PQgetvalue(r, 0, 1));
+	(void)snprintf(ver, sizeof(ver), "%s", PQgetvalue(r, 0, 2));
 	PQclear(r);
 	if (mcpbox_cfg.pip_index_url == NULL &&
 	    mcpbox_cfg.pip_find_links == NULL) {
-		record(id, "failed", "no package source is configured: set "
-		    "MCPBOX_PIP_INDEX_URL or MCPBOX_PIP_FIND_LINKS", "", "");
+		record(id, "failed", NO_SOURCE, "", "");
 		return (0);
 	}
-	log_info("installing package %s", pkg);
-	reply = install_op(pkg);
+	/* Born approved (an import) without a pin: pin it now. */
+	if (ver[0] == '\0' && resolve_version(pkg, ver, sizeof(ver), text,
+	    sizeof(text)) == -1) {
+		record(id, "failed", text, "", "");
+		return (0);
+	}
+	/* Exactly the version that was reviewed, never a newer one. */
+	(void)snprintf(spec, sizeof(spec), "%s==%s", pkg, ver);
+	log_info("installing package %s", spec);
+	reply = install_op("install", spec);
 	ok = json_is_true(json_object_get(reply, "ok"));
 	if (!ok) {
 		msg = json_string_value(json_object_get(json_object_get(reply,
 		    "error"), "message"));
 		(void)snprintf(text, sizeof(text), "installing %s failed: %s",
-		    pkg, msg != NULL ? msg : "the sandbox did not answer");
+		    spec, msg != NULL ? msg : "the sandbox did not answer");
 		record(id, "failed", text, "", "");
 		log_warn("%s", text);
 		json_decref(reply);
@@ -317,6 +400,8 @@ sbx_pkg_poll(int ms)
 		return (0);
 	pending = 0;
 	reload = 0;
+	while (resolve_next() != -1)
+		;
 	while ((rc = install_next()) != -1) {
 		if (rc == 1)
 			reload = 1;

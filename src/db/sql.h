@@ -102,6 +102,8 @@ extern const char	SQL_EXT_OAUTH_TOKENS_REFRESHED[];
 /* package installs (sql_packages.c), run by the sandbox keeper */
 extern const char	SQL_PKG_LISTEN[];
 extern const char	SQL_PKG_CLAIM[];
+extern const char	SQL_PKG_RESOLVE_CLAIM[];
+extern const char	SQL_PKG_RESOLVED[];
 extern const char	SQL_PKG_DONE[];
 extern const char	SQL_PKG_ACTIVE[];
 extern const char	SQL_PKG_REQUEUE[];

@@ -88,7 +88,9 @@ const char SQL_APPROVALS_MODULES_RESPOND[] =
     "'module_name', r.module_name, 'refused', "
     "module_refused(r.module_name), 'install_status', r.install_status, "
     "'install_package', r.install_package, 'install_message', "
-    "r.install_message, 'installed_version', r.installed_version, ")
+    "r.install_message, 'installed_version', r.installed_version, "
+    "'resolve_status', r.resolve_status, 'resolved_version', "
+    "r.resolved_version, 'resolve_message', r.resolve_message, ")
     " AS j, r.created_at "
     REQ_FILTER("module_requests", "module_name")
     "  ORDER BY r.created_at DESC OFFSET $4::int LIMIT $5::int) q), '[]'), "
@@ -156,7 +158,7 @@ const char SQL_APPROVALS_TOOL_ACTION_RESPOND[] =
  * never be allowed (module_refused) is refused with 422 instead.
  * $1 request id, $2 action, $3 reason|NULL, $4 actor, $5 request id
  */
-#define REQ_ACTION(table, kind, what, extra_guard, refused)		\
+#define REQ_ACTION(table, kind, what, extra_guard, refused, blocked)	\
     "WITH cur AS (SELECT * FROM " table " WHERE id = $1::uuid), "	\
     "up AS (UPDATE " table " r SET "					\
     "  status = CASE $2 WHEN 'approve' THEN 'approved' "		\
@@ -182,7 +184,9 @@ const char SQL_APPROVALS_TOOL_ACTION_RESPOND[] =
     "  coalesce((SELECT row_to_json(up) FROM up), "			\
     "  (SELECT CASE WHEN " refused " THEN api_error('refused_module', "	\
     "  'this module can never be allowed: it reaches the system or the "\
-    "interpreter') ELSE api_error('illegal_transition', "		\
+    "interpreter') WHEN $2 = 'approve' AND status = 'pending' AND "	\
+    "  (" blocked ") IS NOT NULL THEN api_error('not_resolved', "	\
+    "  " blocked ") ELSE api_error('illegal_transition', "		\
     "  format('cannot %s a request whose status is %s', $2, status)) "	\
     "  END FROM cur), api_error('not_found', 'no such request')) "	\
     "  FROM (SELECT count(*) FROM a) x"
@@ -190,10 +194,17 @@ const char SQL_APPROVALS_TOOL_ACTION_RESPOND[] =
 const char SQL_APPROVALS_MODULE_ACTION_RESPOND[] =
     REQ_ACTION("module_requests", "module",
     "'module', up.module_name",
-    "AND NOT module_refused(r.module_name) ",
+    "AND NOT module_refused(r.module_name) AND r.resolve_status IN "
+    "('not_required', 'resolved') ",
     "($2 = 'approve' AND (SELECT status = 'pending' AND "
-    "module_refused(module_name) FROM cur))");
+    "module_refused(module_name) FROM cur))",
+    /* Approve only what the review could show: the pinned version. */
+    "CASE resolve_status WHEN 'failed' THEN resolve_message "
+    "WHEN 'pending' THEN 'the package version is still being resolved; "
+    "approve once the review shows it' WHEN 'resolving' THEN 'the "
+    "package version is still being resolved; approve once the review "
+    "shows it' END");
 
 const char SQL_APPROVALS_NETWORK_ACTION_RESPOND[] =
     REQ_ACTION("network_access_requests", "network",
-    "'host', up.host, 'port', up.port", "", "false");
+    "'host', up.host, 'port', up.port", "", "false", "NULL::text");

@@ -14,7 +14,20 @@ const char SQL_PKG_CLAIM[] =
     "  install_updated_at = now() WHERE id = (SELECT id FROM "
     "  module_requests WHERE install_status = 'pending' ORDER BY "
     "  install_updated_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) "
+    "RETURNING id, install_package, coalesce(resolved_version, '')";
+
+/* Take one request to resolve (migration 0044); one keeper wins it. */
+const char SQL_PKG_RESOLVE_CLAIM[] =
+    "UPDATE module_requests SET resolve_status = 'resolving', "
+    "  resolve_message = 'resolving ' || install_package WHERE id = "
+    "  (SELECT id FROM module_requests WHERE resolve_status = 'pending' "
+    "  ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) "
     "RETURNING id, install_package";
+
+/* $1 request id, $2 'resolved'|'failed', $3 version|'', $4 message */
+const char SQL_PKG_RESOLVED[] =
+    "UPDATE module_requests SET resolve_status = $2, resolved_version = "
+    "  nullif($3, ''), resolve_message = $4 WHERE id = $1::uuid";
 
 /*
  * The outcome; requests for the same package that were queued meanwhile
@@ -53,4 +66,7 @@ const char SQL_PKG_REQUEUE[] =
     "UPDATE module_requests SET install_status = 'pending', "
     "  install_message = 'waiting for the sandbox installer (retry after "
     "  a restart)' WHERE install_status = 'installing' AND "
-    "  install_updated_at < now() - interval '10 minutes'";
+    "  install_updated_at < now() - interval '10 minutes'; "
+    "UPDATE module_requests SET resolve_status = 'pending' WHERE "
+    "  resolve_status = 'resolving' AND created_at < now() - "
+    "  interval '10 minutes'";

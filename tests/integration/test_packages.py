@@ -1,8 +1,11 @@
 """Package installation for approved module requests: a pure-Python wheel
-the test builds is installed from MCPBOX_PIP_FIND_LINKS, the sandbox is
-reloaded with it activated, and a tool importing it runs; a package that
-ships only an sdist fails with a clear message and nothing installed (its
-setup.py never runs)."""
+the test builds is resolved to a version as soon as it is requested (the
+review shows it), installed from MCPBOX_PIP_FIND_LINKS pinned to exactly
+that version once an admin approves, the sandbox is reloaded with it
+activated, and a tool importing it runs; a package that ships only an sdist
+cannot be resolved, so it cannot be approved (its setup.py never runs).
+Auto-approve covers the standard library only, and a package's import-time
+code runs as the sandbox uid under seccomp, never before the approval."""
 import base64
 import hashlib
 import io
@@ -22,9 +25,9 @@ from test_mcp import Probe
 # The same fixtures as tests/sandbox/test_install.py (which runs on import,
 # so it cannot be imported): a pure-Python wheel and an sdist whose
 # setup.py would leave a marker file if it ever ran.
-def build_wheel(d, name="mcpboxdemo", version="1.0"):
+def build_wheel(d, name="mcpboxdemo", version="1.0", init=None):
     files = {
-        f"{name}/__init__.py": "def greet(who):\n    return 'hello ' + who\n",
+        f"{name}/__init__.py": init or "def greet(who):\n    return 'hello ' + who\n",
         f"{name}-{version}.dist-info/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
         f"{name}-{version}.dist-info/WHEEL": "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
     }
@@ -53,6 +56,24 @@ def build_sdist(d, marker):
             t.addfile(ti, io.BytesIO(data))
     return path
 
+# Import-time code that reports where it runs (tests/sandbox/test_install.py
+# has the same probe at the sandbox's own socket).
+PROOF_INIT = """import os
+lines = ["uid=%d" % os.getuid()]
+try:
+    open("/etc/shadow").read(1)
+    lines.append("can_read_shadow=True")
+except OSError:
+    lines.append("can_read_shadow=False")
+for l in open("/proc/self/status"):
+    if l.startswith(("Seccomp:", "NoNewPrivs:")):
+        lines.append(l.split()[0] + l.split()[1])
+with open("PROOF/proof.txt", "w") as f:
+    f.write("\\n".join(lines))
+def ping():
+    return "pong"
+"""
+
 CODE = ("import mcpboxdemo\n\n"
         "def main(who: str) -> str:\n"
         "    return mcpboxdemo.greet(who)\n")
@@ -66,6 +87,10 @@ class PackagesTest(unittest.TestCase):
         cls.marker = os.path.join(cls.tmp, "SETUP_PY_RAN")
         build_wheel(cls.tmp)
         build_sdist(cls.tmp, cls.marker)
+        cls.proofdir = tempfile.mkdtemp(prefix="proof-")
+        os.chmod(cls.proofdir, 0o777)
+        build_wheel(cls.tmp, "mcpboxproof", "1.0",
+                    init=PROOF_INIT.replace("PROOF", cls.proofdir))
         cls.pg, cls.srv = apiclient.fresh_stack(
             workers=1, env={"MCPBOX_PIP_FIND_LINKS": cls.tmp}, name="packages")
         cls.c = apiclient.Client(cls.srv).setup()
@@ -76,15 +101,30 @@ class PackagesTest(unittest.TestCase):
     def tearDownClass(cls):
         apiclient.stop_stack(cls.pg, cls.srv)
         shutil.rmtree(cls.tmp, ignore_errors=True)
+        shutil.rmtree(cls.proofdir, ignore_errors=True)
 
-    def request_and_approve(self, tool_id, module):
+    def request(self, tool_id, module):
         rc, res, err = self.probe.call("mcpbox_request_module", {
             "tool_id": tool_id, "module_name": module,
             "justification": "the tool needs it"})
         self.assertEqual(rc, 0, (res, err))
-        st, _, body = self.c.get("/api/approvals/modules?status=pending")
-        self.assertEqual(st, 200, body)
-        req = [r for r in body["items"] if r["module_name"] == module][0]
+        return self.wait_resolved(tool_id, module)
+
+    def wait_resolved(self, tool_id, module, timeout=60):
+        """The pending request once its version is resolved (or not)."""
+        deadline = time.time() + timeout
+        while True:
+            st, _, body = self.c.get("/api/approvals/modules?status=all")
+            self.assertEqual(st, 200, body)
+            req = [r for r in body["items"] if r["module_name"] == module
+                   and r["tool_id"] == tool_id][0]
+            if req["resolve_status"] not in ("pending", "resolving") or \
+                    time.time() > deadline:
+                return req
+            time.sleep(0.3)
+
+    def request_and_approve(self, tool_id, module):
+        req = self.request(tool_id, module)
         st, _, body = self.c.post(f"/api/approvals/modules/{req['id']}/action",
                                   {"action": "approve"})
         self.assertEqual(st, 200, body)
@@ -102,37 +142,58 @@ class PackagesTest(unittest.TestCase):
             time.sleep(0.5)
         self.fail(f"{module} never finished installing: {r}")
 
-    def test_01_wheel_installs_and_tool_imports_it(self):
+    def call_until_served(self, name, args):
+        # The reload restarts the supervisor: retry until it serves again.
+        deadline = time.time() + 30
+        while True:
+            rc, res, err = self.probe.call(name, args)
+            if rc == 0 or time.time() > deadline:
+                return rc, res, err
+            time.sleep(0.5)
+
+    def test_01_wheel_installs_pinned_and_tool_imports_it(self):
         s = apiclient.make_server(self.c, "pkg")
         st, _, tool = self.c.post(f"/api/servers/{s['id']}/tools",
                                   {"name": "greet", "python_code": CODE})
         self.assertEqual(st, 201, tool)
-        self.request_and_approve(tool["id"], "mcpboxdemo")
-        r = self.wait_install("mcpboxdemo")
+        req = self.request(tool["id"], "mcpboxdemo")
+        # The review shows the exact distribution and version, before
+        # anything is installed.
+        self.assertEqual((req["resolve_status"], req["install_package"],
+                          req["resolved_version"], req["install_status"]),
+                         ("resolved", "mcpboxdemo", "1.0", None), req)
+        # A newer wheel appears between review and approval: the approval
+        # still installs what was reviewed.
+        newer = build_wheel(self.tmp, version="2.0")
+        try:
+            st, _, body = self.c.post(
+                f"/api/approvals/modules/{req['id']}/action", {"action": "approve"})
+            self.assertEqual(st, 200, body)
+            r = self.wait_install("mcpboxdemo")
+        finally:
+            os.unlink(newer)
         self.assertEqual(r["install_status"], "installed", r)
         self.assertEqual(r["installed_version"], "1.0")
         self.assertIn("installed mcpboxdemo-1.0", r["install_message"])
         self.c.post(f"/api/approvals/tools/{tool['id']}/action", {"action": "approve"})
         self.c.post(f"/api/servers/{s['id']}/start")
-        # The reload restarts the supervisor: retry until it serves again.
-        deadline = time.time() + 30
-        while True:
-            rc, res, err = self.probe.call(f"{s['name']}__greet", {"who": "box"})
-            if rc == 0 or time.time() > deadline:
-                break
-            time.sleep(0.5)
+        rc, res, err = self.call_until_served(f"{s['name']}__greet", {"who": "box"})
         self.assertEqual(rc, 0, (res, err))
         self.assertIn("hello box", res["content"][0]["text"])
 
-    def test_02_sdist_only_fails_clearly(self):
+    def test_02_sdist_only_cannot_be_approved(self):
         before = set(os.listdir(self.pkgdir))
         s = apiclient.make_server(self.c, "pkg")
         tool = apiclient.make_tool(self.c, s["id"])
-        self.request_and_approve(tool["id"], "evilpkg")
-        r = self.wait_install("evilpkg")
-        self.assertEqual(r["install_status"], "failed", r)
-        self.assertIn("installing evilpkg failed", r["install_message"])
-        self.assertIn("binary wheels", r["install_message"])
+        req = self.request(tool["id"], "evilpkg")
+        self.assertEqual(req["resolve_status"], "failed", req)
+        self.assertIn("evilpkg cannot be installed", req["resolve_message"])
+        self.assertIn("binary wheels", req["resolve_message"])
+        st, _, body = self.c.post(f"/api/approvals/modules/{req['id']}/action",
+                                  {"action": "approve"})
+        self.assertEqual(st, 409, body)
+        self.assertEqual(body["error"]["code"], "not_resolved", body)
+        self.assertIn("binary wheels", body["error"]["message"])
         self.assertFalse(os.path.exists(self.marker), "setup.py ran")
         self.assertEqual(set(os.listdir(self.pkgdir)), before)
 
@@ -141,23 +202,57 @@ class PackagesTest(unittest.TestCase):
         tool = apiclient.make_tool(self.c, s["id"])
         body = self.request_and_approve(tool["id"], "fnmatch")
         self.assertEqual(body["install_status"], "not_required", body)
-    def test_04_auto_approved_request_is_installed_too(self):
+
+    def test_04_auto_approve_covers_the_standard_library_only(self):
         st, _, body = self.c.patch("/api/settings/security-policy",
                                    {"module_approval_mode": "auto_approve"})
         self.assertEqual(st, 200, body)
         try:
             s = apiclient.make_server(self.c, "pkg")
             tool = apiclient.make_tool(self.c, s["id"])
-            rc, res, err = self.probe.call("mcpbox_request_module", {
-                "tool_id": tool["id"], "module_name": "mcpboxdemo",
-                "justification": "the tool needs it"})
-            self.assertEqual(rc, 0, (res, err))
-            st, _, body = self.c.get("/api/approvals/modules?status=approved")
-            r = [x for x in body["items"] if x["tool_id"] == tool["id"]][0]
-            self.assertEqual(r["install_status"], "installed", r)
+            std = self.request(tool["id"], "fnmatch")
+            self.assertEqual(std["status"], "approved", std)
+            pkg = self.request(tool["id"], "mcpboxdemo")
+            self.assertEqual((pkg["status"], pkg["install_status"]),
+                             ("pending", None), pkg)
+            self.assertEqual(pkg["resolved_version"], "1.0", pkg)
+            refused = self.request(tool["id"], "subprocess")
+            self.assertEqual(refused["status"], "pending", refused)
+            self.assertTrue(refused["refused"], refused)
         finally:
             self.c.patch("/api/settings/security-policy",
                          {"module_approval_mode": "require_approval"})
+
+    def test_05_package_code_runs_as_the_sandbox_uid_after_approval(self):
+        proof = os.path.join(self.proofdir, "proof.txt")
+        s = apiclient.make_server(self.c, "pkg")
+        st, _, tool = self.c.post(f"/api/servers/{s['id']}/tools", {
+            "name": "ping", "python_code": "import mcpboxproof\n\n"
+            "def main() -> str:\n    return mcpboxproof.ping()\n"})
+        self.assertEqual(st, 201, tool)
+        req = self.request(tool["id"], "mcpboxproof")
+        self.assertEqual((req["resolve_status"], req["resolved_version"]),
+                         ("resolved", "1.0"), req)
+        # Resolving ran none of the package's code.
+        self.assertFalse(os.path.exists(proof), "package code ran before approval")
+        st, _, body = self.c.post(f"/api/approvals/modules/{req['id']}/action",
+                                  {"action": "approve"})
+        self.assertEqual(st, 200, body)
+        r = self.wait_install("mcpboxproof")
+        self.assertEqual((r["install_status"], r["installed_version"]),
+                         ("installed", "1.0"), r)
+        self.c.post(f"/api/approvals/tools/{tool['id']}/action", {"action": "approve"})
+        self.c.post(f"/api/servers/{s['id']}/start")
+        rc, res, err = self.call_until_served(f"{s['name']}__ping", {})
+        self.assertEqual(rc, 0, (res, err))
+        self.assertIn("pong", res["content"][0]["text"])
+        with open(proof) as f:
+            lines = f.read().split("\n")
+        if os.geteuid() == 0:
+            self.assertIn("uid=65534", lines)
+        self.assertIn("can_read_shadow=False", lines)
+        self.assertIn("Seccomp:2", lines)
+        self.assertIn("NoNewPrivs:1", lines)
 
 
 if __name__ == "__main__":

@@ -16,9 +16,9 @@ def check(name, cond, detail=""):
         FAILS.append(name)
 
 
-def build_wheel(d, name="mcpboxdemo", version="1.0"):
+def build_wheel(d, name="mcpboxdemo", version="1.0", init=None):
     files = {
-        f"{name}/__init__.py": "def greet(who):\n    return 'hello ' + who\n",
+        f"{name}/__init__.py": init or "def greet(who):\n    return 'hello ' + who\n",
         f"{name}-{version}.dist-info/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
         f"{name}-{version}.dist-info/WHEEL": "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
     }
@@ -48,6 +48,31 @@ def build_sdist(d, marker):
     return path
 
 
+# Import-time code that reports where it runs: uid, a root-only file,
+# seccomp and NO_NEW_PRIVS, and whether it could start a process.
+PROOF_INIT = """import os
+lines = ["uid=%d" % os.getuid()]
+try:
+    open("/etc/shadow").read(1)
+    lines.append("can_read_shadow=True")
+except OSError:
+    lines.append("can_read_shadow=False")
+for l in open("/proc/self/status"):
+    if l.startswith(("Seccomp:", "NoNewPrivs:")):
+        lines.append(l.split()[0] + l.split()[1])
+try:
+    import subprocess
+    subprocess.run(["/bin/true"])
+    lines.append("subprocess=ran")
+except Exception:
+    lines.append("subprocess=refused")
+with open("PROOF/proof.txt", "w") as f:
+    f.write("\\n".join(lines))
+def ping():
+    return "pong"
+"""
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", required=True)
@@ -60,6 +85,10 @@ def main():
     marker = os.path.join(root, "SETUP_PY_RAN")
     build_wheel(wheels)
     build_sdist(wheels, marker)
+    proofdir = os.path.join(root, "proof")
+    os.makedirs(proofdir)
+    os.chmod(proofdir, 0o777)
+    build_wheel(wheels, "mcpboxproof", "1.0", init=PROOF_INIT.replace("PROOF", proofdir))
     try:
         with Supervisor(a.binary) as sup:
             r = sup.client().call({"op": "install", "packages": ["mcpboxdemo"], "find_links": wheels})
@@ -87,7 +116,36 @@ def main():
                         {"index_url": "https://x/ -r y"}):
                 r = c.call({"op": "install", "packages": ["mcpboxdemo"], **src})
                 check(f"refused source {src}", r["error"]["type"] == "InstallError", r)
+            # resolve: the version an install would take, nothing kept
+            build_wheel(wheels, version="2.0")
+            before = set(os.listdir(pkgs))
+            r = c.call({"op": "resolve", "packages": ["mcpboxdemo"], "find_links": wheels}, timeout=120)
+            check("resolve names the newest wheel", r.get("ok") and r["resolved"] ==
+                  [{"package": "mcpboxdemo", "version": "2.0"}], r)
+            check("resolve leaves nothing behind", set(os.listdir(pkgs)) == before, os.listdir(pkgs))
+            r = c.call({"op": "resolve", "packages": ["evilpkg"], "find_links": wheels}, timeout=120)
+            check("resolve refuses an sdist-only package", not r["ok"] and
+                  "source distributions are refused" in r["error"]["message"], r)
+            check("setup.py never ran during resolve", not os.path.exists(marker))
+            r = c.call({"op": "install", "packages": ["mcpboxproof==1.0"], "find_links": wheels}, timeout=120)
+            proof_target = r.get("target", "")
+            check("proof wheel installs", r.get("ok"), r)
+            check("installing runs no package code",
+                  not os.path.exists(os.path.join(proofdir, "proof.txt")))
             check("alive", sup.alive())
+        # package code runs in the zygote only after it dropped privileges
+        with Supervisor(a.binary, ["--python-path", proof_target, "--module", "mcpboxproof"]) as sup:
+            r = sup.client().execute("import mcpboxproof\ndef main():\n    return mcpboxproof.ping()\n",
+                                     allowed_modules=["mcpboxproof"])
+            check("package usable", r.get("result") == "pong", r)
+            proof = open(os.path.join(proofdir, "proof.txt")).read().split("\n")
+            if os.geteuid() == 0:
+                check("import-time code ran as the sandbox uid", "uid=65534" in proof, proof)
+            check("import-time code cannot read a root-only file",
+                  "can_read_shadow=False" in proof, proof)
+            check("import-time code ran under seccomp and NO_NEW_PRIVS",
+                  "Seccomp:2" in proof and "NoNewPrivs:1" in proof, proof)
+            check("import-time code could start no process", "subprocess=refused" in proof, proof)
         # activation: the install directory and module named at start-up
         with Supervisor(a.binary, ["--python-path", target, "--module", "mcpboxdemo"]) as sup:
             r = sup.client().execute("import mcpboxdemo\ndef main(w):\n    return mcpboxdemo.greet(w)\n",
