@@ -139,16 +139,27 @@ sbx_frame_put(struct sbx_buf *b, const char *p, size_t n)
 	return (0);
 }
 
+/*
+ * Compact, and never an invalid document: jansson refuses NaN.  The text
+ * may hold a call's code, arguments and secrets, so the scratch copy is
+ * wiped before it is freed.
+ */
 int
 sbx_frame_put_json(struct sbx_buf *b, const json_t *v)
 {
 	char	*s;
+	size_t	 n;
 	int	 rc;
 
-	/* Compact, and never an invalid document: jansson refuses NaN. */
-	if ((s = json_dumps(v, JSON_COMPACT)) == NULL)
+	if ((n = json_dumpb(v, NULL, 0, JSON_COMPACT)) == 0 ||
+	    (s = malloc(n)) == NULL)
 		return (-1);
-	rc = sbx_frame_put(b, s, strlen(s));
+	if (json_dumpb(v, s, n, JSON_COMPACT) != n) {
+		free(s);
+		return (-1);
+	}
+	rc = sbx_frame_put(b, s, n);
+	explicit_bzero(s, n);
 	free(s);
 	return (rc);
 }

@@ -287,19 +287,28 @@ async function main() {
     await page.waitForFunction(() => [...document.querySelectorAll(".chart .bar")].some((b) => Number(b.getAttribute("height")) > 0));
     assert.match(await page.textContent("[data-testid=stats]"), /Tool calls\s*1 errors|1\s*Tool calls/);
     await shot(page, "dashboard");
-    // ---- a module outside the standard library: approved, its install
-    // is followed live (this server has no package index: a clear failure)
+    // ---- modules outside the standard library: the review shows the
+    // pinned version before approval, then the install is followed live;
+    // one that no index has cannot be approved at all
     step = "module-install";
+    await mcpCall(client, "mcpbox_request_module", { tool_id: tool.id, module_name: "e2epkg", justification: "parses e2e data" });
     await mcpCall(client, "mcpbox_request_module", { tool_id: tool.id, module_name: "e2e_not_a_package", justification: "parses e2e data" });
     await go(page, "#/approvals/modules", "approvals-modules");
-    await page.locator("article[data-request=e2e_not_a_package] button[data-action=approve]").click();
+    const pin = page.locator("article[data-request=e2epkg] [data-testid=pin][data-pin='e2epkg==1.2']");
+    await pin.waitFor({ timeout: 20000 });
+    assert.match(await pin.textContent(), /Approving installs e2epkg 1\.2 exactly/);
+    const nopin = page.locator("article[data-request=e2e_not_a_package] [data-testid=pin][data-pin=failed]");
+    await nopin.waitFor({ timeout: 20000 });
+    assert.match(await nopin.textContent(), /cannot be installed, so this request cannot be approved[\s\S]*e2e-not-a-package/);
+    assert.equal(await page.locator("article[data-request=e2e_not_a_package] button[data-action=approve]").count(), 0);
+    await shot(page, "approvals-modules");
+    await page.locator("article[data-request=e2epkg] button[data-action=approve]").click();
     await toastSays(page, "approved");
     await page.selectOption("select[name=status]", "approved");
-    const inst = page.locator("article[data-request=e2e_not_a_package] [data-testid=install-status][data-install=failed]");
-    await inst.waitFor({ timeout: 20000 });
-    assert.match(await inst.textContent(), /could not be installed[\s\S]*MCPBOX_PIP_INDEX_URL/);
-    await shot(page, "approvals-modules");
-    log("module install failure shown");
+    const inst = page.locator("article[data-request=e2epkg] [data-testid=install-status][data-install=installed]");
+    await inst.waitFor({ timeout: 30000 });
+    assert.match(await inst.textContent(), /Package e2epkg 1\.2 installed/);
+    log("pinned package shown, approved and installed; an unresolvable one cannot be approved");
     await go(page, "#/approvals/network", "approvals-network");
     await shot(page, "approvals-network");
     await go(page, "#/settings/policy", "settings-policy");

@@ -3,13 +3,17 @@
 (tests/integration/harness.py), then panel.test.mjs drives headless
 Chromium against it. Everything started here is stopped in the finally."""
 import os
+import shutil
 import subprocess
+import tempfile
 import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+sys.path.insert(0, os.path.join(HERE, "..", "sandbox"))
 import harness  # noqa: E402
+from wheels import build_wheel  # noqa: E402
 
 
 def main():
@@ -19,9 +23,14 @@ def main():
     t0 = time.time()
     pg = harness.Postgres()
     server = None
+    # A package index of one wheel: the panel shows a pinned install live.
+    wheels = tempfile.mkdtemp(prefix="e2e-wheels-")
+    os.chmod(wheels, 0o755)
+    build_wheel(wheels, "e2epkg", "1.2")
     try:
         url = pg.start()
-        server = harness.Server(url, workers=2, name="e2e").start()
+        server = harness.Server(url, workers=2, name="e2e", env={
+            "MCPBOX_PIP_FIND_LINKS": wheels}).start()
         base = f"http://127.0.0.1:{server.port}"
         rc = subprocess.call(["node", os.path.join(HERE, "panel.test.mjs"),
                               base], cwd=harness.ROOT)
@@ -32,6 +41,7 @@ def main():
         if server:
             server.stop()
         pg.destroy()
+        shutil.rmtree(wheels, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -6,73 +6,20 @@ activated, and a tool importing it runs; a package that ships only an sdist
 cannot be resolved, so it cannot be approved (its setup.py never runs).
 Auto-approve covers the standard library only, and a package's import-time
 code runs as the sandbox uid under seccomp, never before the approval."""
-import base64
-import hashlib
-import io
 import os
 import shutil
-import tarfile
+import sys
 import tempfile
 import time
 import unittest
-import zipfile
 
 import apiclient
 import harness
 from test_mcp import Probe
 
+sys.path.insert(0, os.path.join(harness.ROOT, "tests", "sandbox"))
+from wheels import PROOF_INIT, build_sdist, build_wheel  # noqa: E402
 
-# The same fixtures as tests/sandbox/test_install.py (which runs on import,
-# so it cannot be imported): a pure-Python wheel and an sdist whose
-# setup.py would leave a marker file if it ever ran.
-def build_wheel(d, name="mcpboxdemo", version="1.0", init=None):
-    files = {
-        f"{name}/__init__.py": init or "def greet(who):\n    return 'hello ' + who\n",
-        f"{name}-{version}.dist-info/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
-        f"{name}-{version}.dist-info/WHEEL": "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
-    }
-    record = []
-    for p, t in files.items():
-        h = base64.urlsafe_b64encode(hashlib.sha256(t.encode()).digest()).rstrip(b"=").decode()
-        record.append(f"{p},sha256={h},{len(t.encode())}")
-    record.append(f"{name}-{version}.dist-info/RECORD,,")
-    files[f"{name}-{version}.dist-info/RECORD"] = "\n".join(record) + "\n"
-    path = os.path.join(d, f"{name}-{version}-py3-none-any.whl")
-    with zipfile.ZipFile(path, "w") as z:
-        for p, t in files.items():
-            z.writestr(p, t)
-    return path
-
-
-def build_sdist(d, marker):
-    path = os.path.join(d, "evilpkg-1.0.tar.gz")
-    setup = f"open({marker!r}, 'w').write('setup.py ran')\nfrom setuptools import setup\nsetup(name='evilpkg', version='1.0')\n"
-    with tarfile.open(path, "w:gz") as t:
-        for name, text in (("evilpkg-1.0/setup.py", setup),
-                           ("evilpkg-1.0/PKG-INFO", "Metadata-Version: 2.1\nName: evilpkg\nVersion: 1.0\n")):
-            data = text.encode()
-            ti = tarfile.TarInfo(name)
-            ti.size = len(data)
-            t.addfile(ti, io.BytesIO(data))
-    return path
-
-# Import-time code that reports where it runs (tests/sandbox/test_install.py
-# has the same probe at the sandbox's own socket).
-PROOF_INIT = """import os
-lines = ["uid=%d" % os.getuid()]
-try:
-    open("/etc/shadow").read(1)
-    lines.append("can_read_shadow=True")
-except OSError:
-    lines.append("can_read_shadow=False")
-for l in open("/proc/self/status"):
-    if l.startswith(("Seccomp:", "NoNewPrivs:")):
-        lines.append(l.split()[0] + l.split()[1])
-with open("PROOF/proof.txt", "w") as f:
-    f.write("\\n".join(lines))
-def ping():
-    return "pong"
-"""
 
 CODE = ("import mcpboxdemo\n\n"
         "def main(who: str) -> str:\n"
@@ -253,6 +200,7 @@ class PackagesTest(unittest.TestCase):
         self.assertIn("can_read_shadow=False", lines)
         self.assertIn("Seccomp:2", lines)
         self.assertIn("NoNewPrivs:1", lines)
+        self.assertIn("subprocess=refused", lines)
 
 
 if __name__ == "__main__":
