@@ -2,6 +2,15 @@
 and speaks its framing (4-byte big-endian length + JSON object)."""
 import json, os, socket, struct, subprocess, tempfile, time, itertools
 
+# The suites' one way to report: a line per check, failures collected.
+FAILS = []
+
+
+def check(name, cond, detail=""):
+    print(("ok   " if cond else "FAIL ") + name + ("" if cond else f": {detail}"))
+    if not cond:
+        FAILS.append(name)
+
 
 class Supervisor:
     def __init__(self, binary, args=(), env=None):

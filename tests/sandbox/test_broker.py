@@ -6,15 +6,7 @@ self-signed certificate.  They need the test build: its
 production binary has neither switch."""
 import argparse, http.server, json, os, shutil, ssl, subprocess, sys, tempfile, threading, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from sbxclient import Supervisor
-
-FAILS = []
-
-
-def check(name, cond, detail=""):
-    print(("ok   " if cond else "FAIL ") + name + ("" if cond else f": {detail}"))
-    if not cond:
-        FAILS.append(name)
+from sbxclient import FAILS, Supervisor, check
 
 
 class H(http.server.BaseHTTPRequestHandler):

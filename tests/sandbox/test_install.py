@@ -5,16 +5,9 @@ leaves nothing behind (its setup.py never runs); bad names and sources are
 refused before pip starts.  Never touches PyPI."""
 import argparse, os, shutil, sys, tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from sbxclient import Supervisor
+from sbxclient import FAILS, Supervisor, check
 from wheels import PROOF_INIT, build_sdist, build_wheel
 
-FAILS = []
-
-
-def check(name, cond, detail=""):
-    print(("ok   " if cond else "FAIL ") + name + ("" if cond else f": {detail}"))
-    if not cond:
-        FAILS.append(name)
 
 
 def main():

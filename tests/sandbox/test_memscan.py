@@ -9,15 +9,7 @@ a running child (read as root) hold no MCPBOX_ variable, and the child is in
 a PID namespace of its own."""
 import argparse, os, secrets, sys, threading, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from sbxclient import Supervisor
-
-FAILS = []
-
-
-def check(name, cond, detail=""):
-    print(("ok   " if cond else "FAIL ") + name + ("" if cond else f": {detail}"))
-    if not cond:
-        FAILS.append(name)
+from sbxclient import FAILS, Supervisor, check
 
 
 SCAN = "def main(needles):\n    return sbx_test_scan(needles)\n"

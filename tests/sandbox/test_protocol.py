@@ -2,15 +2,7 @@
 """Protocol, limits, secrets and lifecycle of mcpbox-sandbox over its socket."""
 import argparse, json, os, socket, struct, subprocess, sys, tempfile, threading, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from sbxclient import Supervisor, Client
-
-FAILS = []
-
-
-def check(name, cond, detail=""):
-    print(("ok   " if cond else "FAIL ") + name + ("" if cond else f": {detail}"))
-    if not cond:
-        FAILS.append(name)
+from sbxclient import FAILS, Client, Supervisor, check
 
 
 def frame(b):
