@@ -305,6 +305,9 @@ def _describe(e):
 
 # ------------------------------------------------------------------- run
 TESTING = False
+# What the supervisor learns about the call's code (compiled from scratch,
+# and how many format loads were rewritten), sent with the final frame.
+REPORT = {}
 
 
 def _modules_of(req):
@@ -342,7 +345,11 @@ def _execute(req):
         code = compile(src, "<tool>", "exec")
         g = {"__name__": "tool", "http": HTTP}
     else:
-        code = compile_tool(src, modules)
+        if req.get("checked") is True:
+            code = compile_checked(src, req.get("rewrite") is not False)
+        else:
+            code, rewrites = compile_tool(src, modules)
+            REPORT["compiled"], REPORT["rewrites"] = True, rewrites
         _CALL_MODULES.clear()
         _CALL_MODULES.update(_standins_for(modules))
         g = {"__builtins__": SAFE_BUILTINS, "__name__": "tool", "http": HTTP}
@@ -408,6 +415,7 @@ def run(req_bytes):
     """Runs one request in the child (or in-process for the benchmark) and
     returns the payload of the final frame."""
     OUT.reset()
+    REPORT.clear()
     result_data, t0 = None, _time_mod.perf_counter()
     try:
         req = json.loads(req_bytes)
@@ -432,6 +440,7 @@ def run(req_bytes):
             res = _error("ToolError", "the tool raised an exception")
     if OUT.overflow and res.get("ok"):
         res, result_data = _error("OutputLimit", "print output exceeded 64 KiB"), None
+    res.update(REPORT)
     res["op"] = "done"
     res["stdout"] = OUT.text().encode("utf-8", "replace").decode("utf-8")
     res["run_ms"] = (_time_mod.perf_counter() - t0) * 1000.0

@@ -20,6 +20,47 @@
 
 #include "server.h"
 
+/*
+ * Code a child already checked and ran: the SHA-256 of code + modules,
+ * and whether its format rewrite changed anything.  A later call of the
+ * same code skips the AST check (and the rewrite when there was nothing
+ * to rewrite).  Trusting the child's word is sound: it can only say so
+ * after the checks passed and its code ran, and a code that could forge
+ * the report would already have had the same power in that first child.
+ * Hashes only: no code is kept anywhere a child could read it.
+ */
+#define CHECKED_MAX	1024
+
+static struct {
+	char	key[65];
+	int	rewrite;
+} checked[CHECKED_MAX];
+static int	nchecked;
+
+/* -1 unknown, else whether the rewrite is needed. */
+int
+job_checked_lookup(const char *key)
+{
+	int	i;
+
+	for (i = 0; key[0] != '\0' && i < nchecked; i++)
+		if (strcmp(checked[i].key, key) == 0)
+			return (checked[i].rewrite);
+	return (-1);
+}
+
+static void
+checked_remember(const char *key, int rewrite)
+{
+	int	i;
+
+	if (key[0] == '\0' || job_checked_lookup(key) != -1)
+		return;
+	i = nchecked < CHECKED_MAX ? nchecked++ : rand() % CHECKED_MAX;
+	memcpy(checked[i].key, key, sizeof(checked[i].key));
+	checked[i].rewrite = rewrite;
+}
+
 static void
 log_job(struct job *j, const char *outcome, double ms)
 {
@@ -120,8 +161,11 @@ job_start(struct job *j)
 {
 	int	ok = 0;
 
-	while (S.npool > 0 && !ok) {
-		j->child = S.pool[--S.npool];
+	/* The oldest spare: the one most likely to have taken its warm-up. */
+	if (S.npool > 0) {
+		j->child = S.pool[0];
+		memmove(&S.pool[0], &S.pool[1], (size_t)--S.npool *
+		    sizeof(S.pool[0]));
 		ok = 1;
 	}
 	if (!ok && sbx_zygote_spawn(&j->child) == -1) {
@@ -219,6 +263,10 @@ job_done_frame(struct job *j, json_t *d)
 		job_answer(j, r);
 		return;
 	}
+	if (json_is_true(json_object_get(d, "compiled")))
+		checked_remember(j->checked_key, !json_is_integer(
+		    json_object_get(d, "rewrites")) || json_integer_value(
+		    json_object_get(d, "rewrites")) != 0);
 	if (json_is_true(json_object_get(d, "ok")) &&
 	    (res = json_object_get(d, "result")) != NULL) {
 		r = json_pack("{s:b,s:o,s:o}", "ok", 1, "result",

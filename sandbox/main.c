@@ -12,6 +12,7 @@
  * `--broker-helper` is the exec'd HTTP helper (broker.c), never started by
  * hand.
  */
+#include <limits.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,7 +51,8 @@ static void
 clean_environment(char **argv)
 {
 	extern char	**environ;
-	char		 *keep[8], **e;
+	char		 *keep[8], **e, self[PATH_MAX];
+	ssize_t		  len;
 	const char	**k;
 	int		  n = 0, dirty = 0, ok;
 
@@ -65,7 +67,11 @@ clean_environment(char **argv)
 	if (!dirty)
 		return;
 	keep[n] = NULL;
-	execve("/proc/self/exe", argv, keep);
+	/* The real path, not /proc/self/exe: ps would then say "exe". */
+	if ((len = readlink("/proc/self/exe", self, sizeof(self) - 1)) > 0) {
+		self[len] = '\0';
+		execve(self, argv, keep);
+	}
 	sbx_log("error", "start", json_pack("{s:s}", "message",
 	    "cannot re-execute with a clean environment"));
 	exit(1);

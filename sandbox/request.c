@@ -4,8 +4,11 @@
  * Every field of a request is validated here, in the supervisor, before a
  * child exists: types, ranges, host allowlist entries, module names.  A
  * bad request is a ValidationError answered at once; the child only ever
- * receives a request this file built itself.
+ * receives a request this file built itself.  The checked-code key is the
+ * SHA-256 of the code and the module allowlist, because the AST check
+ * depends on both.
  */
+#include <openssl/evp.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +83,30 @@ parse_hosts(struct job *j, const json_t *a, char *err, size_t errlen)
 	return (0);
 }
 
+static void
+checked_key(struct job *j, const char *code, const json_t *mods)
+{
+	unsigned char	 md[32];
+	unsigned int	 mdlen = 0;
+	char		*m;
+	EVP_MD_CTX	*ctx;
+	int		 i;
+
+	m = mods ? json_dumps(mods, JSON_COMPACT) : strdup("default");
+	ctx = EVP_MD_CTX_new();
+	if (ctx == NULL || m == NULL ||
+	    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
+	    EVP_DigestUpdate(ctx, code, strlen(code) + 1) != 1 ||
+	    EVP_DigestUpdate(ctx, m, strlen(m)) != 1 ||
+	    EVP_DigestFinal_ex(ctx, md, &mdlen) != 1 || mdlen != 32)
+		j->checked_key[0] = '\0';
+	else
+		for (i = 0; i < 32; i++)
+			snprintf(j->checked_key + i * 2, 3, "%02x", md[i]);
+	EVP_MD_CTX_free(ctx);
+	free(m);
+}
+
 /*
  * Check an execute/validate request and build the child's request.
  * Returns -1 with err filled for a ValidationError.
@@ -90,7 +117,7 @@ parse_call(struct job *j, const json_t *req, char *err, size_t errlen)
 	json_t		*code, *args, *sec, *mods, *m, *creq, *v;
 	const char	*k;
 	size_t		 i;
-	int		 mem;
+	int		 mem, rewrite;
 
 	code = json_object_get(req, "code");
 	args = json_object_get(req, "args");
@@ -153,6 +180,14 @@ parse_call(struct job *j, const json_t *req, char *err, size_t errlen)
 	    "memory_mb", mem, "cpu_s", j->cpu_s);
 	if (creq == NULL)
 		return (-1);
+	if (j->kind == JOB_EXEC) {
+		checked_key(j, json_string_value(code), mods);
+		if ((rewrite = job_checked_lookup(j->checked_key)) != -1) {
+			json_object_set_new(creq, "checked", json_true());
+			json_object_set_new(creq, "rewrite",
+			    json_boolean(rewrite));
+		}
+	}
 	json_object_set_new(creq, "args", args && json_is_object(args) ?
 	    json_incref(args) : json_object());
 	if (j->kind == JOB_EXEC && sec != NULL && json_is_object(sec))

@@ -54,6 +54,7 @@ struct job {
 	pid_t			 broker_pid;
 	int			 broker_fd;
 	struct sbx_buf		 bin;
+	char			 checked_key[65];
 	char			 target[PATH_MAX];
 };
 
@@ -92,6 +93,7 @@ void	 job_broker_readable(struct job *);
 void	 job_install_readable(struct job *);
 void	 job_reaped(struct job *, int);
 void	 job_child_exited(uint32_t, int);
+int	 job_checked_lookup(const char *);
 void	 job_check_deadlines(double);
 int	 job_next_deadline(double);
 void	 job_conn_gone(struct conn *);

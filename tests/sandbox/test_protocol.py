@@ -94,6 +94,21 @@ def run(binary):
         check("unknown module -> ValidationError", r["error"]["type"] == "ValidationError", r)
         r = c.execute("import json\ndef main():\n    return 1\n", allowed_modules=["re"])
         check("module outside allowlist", r["error"]["type"] == "ValidationError", r)
+        # Code a child checked and ran skips the AST check next time; code
+        # that failed it is never remembered, and the module list is part
+        # of what was checked.
+        bad = "def main():\n    return ().__class__\n"
+        r1, r2 = c.execute(bad), c.execute(bad)
+        check("refused code stays refused", r1["error"]["type"] == r2["error"]["type"] == "ValidationError", (r1, r2))
+        fmt = "def main(x):\n    return '{0.__class__}'.format(x)\n"
+        r1, r2 = c.execute(fmt, {"x": 1}), c.execute(fmt, {"x": 1})
+        check("the format guard holds on a repeated call", all(r.get("error", {}).get("type") == "ToolError"
+              and "not allowed" in r["error"]["message"] for r in (r1, r2)), (r1, r2))
+        imp = "import json\ndef main():\n    return json.dumps(1)\n"
+        r1 = c.execute(imp)
+        r2 = c.execute(imp, allowed_modules=["re"])
+        check("a checked code is checked again under other modules", r1.get("ok") and
+              r2.get("error", {}).get("type") == "ValidationError", (r1, r2))
         r = c.call({"op": "validate", "code": "import re\ndef main(a: int, b: str = 'x', c: float | None = None, *, d: dict, e=1):\n    return a\n"})
         s = r.get("input_schema") or {}
         check("validate schema", r["ok"] and r["valid"] and r["has_main"]
