@@ -1,5 +1,6 @@
 """Approvals: every legal transition and every illegal one (409), for
 tools, module requests and network requests; queues, stats, bulk."""
+import time
 import unittest
 import uuid
 
@@ -182,9 +183,46 @@ class RequestApprovalTest(unittest.TestCase):
                     self.assertEqual((st, b["status"]), (200, want),
                                      (kind, start, action, b))
 
+    # Standard-library names: a package would first need its version
+    # resolved (test_unresolved_package_cannot_be_approved).
+    STDLIB = ["csv", "fnmatch", "zlib", "struct", "array", "binascii",
+              "difflib", "graphlib", "colorsys"]
+
     def test_module_transitions(self):
-        self.transitions("modules",
-                         lambda n, s: self.module_request(f"pkg{n}", s))
+        self.transitions("modules", lambda n, s: self.module_request(
+            self.STDLIB[n - 1], s))
+
+    def test_unresolved_package_cannot_be_approved(self):
+        rid = self.module_request("somepkg")
+        st, _, b = self.c.post(f"/api/approvals/modules/{rid}/action",
+                               {"action": "approve"})
+        self.assertEqual((st, b["error"]["code"]), (409, "not_resolved"), b)
+        # This server has no package source: the keeper's resolution fails.
+        deadline = time.time() + 30
+        while True:
+            st, _, q = self.c.get("/api/approvals/modules?search=somepkg")
+            item = [x for x in q["items"] if x["id"] == rid][0]
+            if item["resolve_status"] not in ("pending", "resolving") or \
+                    time.time() > deadline:
+                break
+            time.sleep(0.2)
+        self.assertEqual((item["resolve_status"], item["install_package"]),
+                         ("failed", "somepkg"), item)
+        self.assertIn("MCPBOX_PIP_INDEX_URL", item["resolve_message"])
+        psql("UPDATE module_requests SET resolve_message = 'somepkg cannot "
+             f"be installed: no wheel' WHERE id = '{rid}'")
+        st, _, b = self.c.post(f"/api/approvals/modules/{rid}/action",
+                               {"action": "approve"})
+        self.assertEqual(st, 409, b)
+        self.assertIn("no wheel", b["error"]["message"])
+        psql("UPDATE module_requests SET resolve_status = 'resolved', "
+             f"resolved_version = '2.1' WHERE id = '{rid}'")
+        st, _, q = self.c.get("/api/approvals/modules?search=somepkg")
+        item = [x for x in q["items"] if x["id"] == rid][0]
+        self.assertEqual(item["resolved_version"], "2.1", item)
+        st, _, b = self.c.post(f"/api/approvals/modules/{rid}/action",
+                               {"action": "approve"})
+        self.assertEqual((st, b["status"]), (200, "approved"), b)
 
     def test_network_transitions(self):
         self.transitions("network", lambda n, s: self.network_request(
