@@ -116,12 +116,18 @@ rotate_key(void)
 	printf("rotated=%d skipped=%d\n", rotated, skipped);
 }
 
+/*
+ * Two doors (conf/mcpbox.conf has a domain for each): "default" is the
+ * local door, "public" the remote one. The public server always exists,
+ * so the configuration can attach to it; it listens only when
+ * MCPBOX_PUBLIC_LISTEN is set.
+ */
 static void
 listen_configured(void)
 {
-	struct kore_server	*srv;
+	struct kore_server	*srv, *pub;
 
-	srv = kore_server_create("default");
+	srv = kore_server_create(HX_DOOR_LOCAL);
 	srv->tls = 0;
 	if (!kore_server_bind(srv, mcpbox_cfg.listen_host,
 	    mcpbox_cfg.listen_port, NULL)) {
@@ -129,8 +135,22 @@ listen_configured(void)
 		    mcpbox_cfg.listen_host, mcpbox_cfg.listen_port);
 		exit(1);
 	}
-	log_info("listening on http://%s:%s", mcpbox_cfg.listen_host,
-	    mcpbox_cfg.listen_port);
+	log_info("listening on http://%s:%s (local door: panel, API, MCP for "
+	    "local clients)", mcpbox_cfg.listen_host, mcpbox_cfg.listen_port);
+	pub = kore_server_create(HX_DOOR_PUBLIC);
+	pub->tls = 0;
+	if (!mcpbox_cfg.has_public_listen)
+		return;
+	if (!kore_server_bind(pub, mcpbox_cfg.public_listen_host,
+	    mcpbox_cfg.public_listen_port, NULL)) {
+		log_error("MCPBOX_PUBLIC_LISTEN: cannot listen on %s:%s",
+		    mcpbox_cfg.public_listen_host,
+		    mcpbox_cfg.public_listen_port);
+		exit(1);
+	}
+	log_info("listening on http://%s:%s (public door for %s: MCP with "
+	    "a token, OAuth; nothing else)", mcpbox_cfg.public_listen_host,
+	    mcpbox_cfg.public_listen_port, mcpbox_cfg.public_url);
 }
 
 void

@@ -132,12 +132,9 @@ api_dispatch(struct http_request *req)
 
 	x = hx_begin(req, "api");
 	c = hx_data(req, sizeof(*c), ctx_free);
-	/*
-	 * The admin API is never served on the public host (remote access):
-	 * 404, as if it did not exist, so a scan learns nothing.
-	 */
-	if (c->route == NULL && oauth_host_is_public(req))
-		return (hx_error(req, 404, "not_found", "no such path"));
+	/* The admin API exists on the local door only (conf/mcpbox.conf). */
+	if (c->route == NULL && !hx_origin_ok(req))
+		return (hx_origin_refused(req));
 	if (c->route == NULL) {
 		if (pathguard_classify(hx_method_name(req->method), req->path) ==
 		    GUARD_REJECT)

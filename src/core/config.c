@@ -451,6 +451,53 @@ config_email_allowed(const char *list, const char *email)
 	return (0);
 }
 
+/*
+ * The public door: its own listener, the only place a proxy or tunnel may
+ * point; remote whatever a request's headers say. The public URL names
+ * it to clients, so one comes with the other. Remote mode on the local
+ * listener (chosen by the Host header) is gone: a deployment that still
+ * sets only MCPBOX_PUBLIC_URL is told what to set instead of starting
+ * with a door that trusts headers.
+ */
+static int
+load_public_door(struct mcpbox_config *c, config_getenv_fn env, char *err,
+    size_t errlen)
+{
+	const char	*v;
+
+	v = env("MCPBOX_PUBLIC_LISTEN");
+	if (v != NULL && *v != '\0') {
+		if (config_parse_listen(v, c->public_listen_host,
+		    sizeof(c->public_listen_host), c->public_listen_port,
+		    sizeof(c->public_listen_port)) == -1)
+			return (fail(err, errlen, "MCPBOX_PUBLIC_LISTEN: must "
+			    "be host:port (e.g. 127.0.0.1:8001)"));
+		if (strcmp(c->public_listen_port, c->listen_port) == 0 &&
+		    (strcmp(c->public_listen_host, c->listen_host) == 0 ||
+		    strcmp(c->public_listen_host, "0.0.0.0") == 0 ||
+		    strcmp(c->listen_host, "0.0.0.0") == 0))
+			return (fail(err, errlen, "MCPBOX_PUBLIC_LISTEN: must "
+			    "differ from MCPBOX_LISTEN (the local door)"));
+		c->has_public_listen = 1;
+	}
+	if (c->public_url != NULL && !c->has_public_listen)
+		return (fail(err, errlen, "MCPBOX_PUBLIC_URL is set but "
+		    "MCPBOX_PUBLIC_LISTEN is not: remote access has its own "
+		    "listener now; set MCPBOX_PUBLIC_LISTEN (e.g. "
+		    "127.0.0.1:8001) and point the proxy or tunnel at it, not "
+		    "at MCPBOX_LISTEN (docs/REMOTE-ACCESS.md)"));
+	if (c->has_public_listen && c->public_url == NULL)
+		return (fail(err, errlen, "MCPBOX_PUBLIC_LISTEN needs "
+		    "MCPBOX_PUBLIC_URL: the https address remote clients use"));
+	v = env("MCPBOX_TRUSTED_PROXIES");
+	if (cidr_list_parse(v != NULL && *v != '\0' ? v :
+	    "127.0.0.0/8,::1/128", &c->trusted_proxies) == -1)
+		return (fail(err, errlen, "MCPBOX_TRUSTED_PROXIES: must be a "
+		    "comma-separated list of addresses or CIDR ranges "
+		    "(e.g. 127.0.0.1/32,172.18.0.0/16)"));
+	return (0);
+}
+
 /* The remote front doors: public URL, Cloudflare Access, the allowlist. */
 static int
 load_remote(struct mcpbox_config *c, config_getenv_fn env, char *err,
@@ -462,6 +509,8 @@ load_remote(struct mcpbox_config *c, config_getenv_fn env, char *err,
 
 	if (opt_origin(env, "MCPBOX_PUBLIC_URL", &c->public_url, err,
 	    errlen) == -1)
+		return (-1);
+	if (load_public_door(c, env, err, errlen) == -1)
 		return (-1);
 	v = env("MCPBOX_CF_ACCESS_TEAM_DOMAIN");
 	aud = env("MCPBOX_CF_ACCESS_AUD");

@@ -13,6 +13,8 @@
 
 #include <jansson.h>
 
+#include "core/cidr.h"
+
 #define MCPBOX_VERSION		"0.1.0"
 
 /* Log levels, ordered: a message is written when level >= the threshold. */
@@ -29,8 +31,14 @@ enum log_level {
 
 struct mcpbox_config {
 	char		*database_url;		/* NULL: caller must supply */
-	char		listen_host[CONFIG_HOST_MAX];
+	char		listen_host[CONFIG_HOST_MAX];	/* the local door */
 	char		listen_port[6];
+	/* The public door (MCPBOX_PUBLIC_LISTEN): remote whatever the headers. */
+	int		has_public_listen;
+	char		public_listen_host[CONFIG_HOST_MAX];
+	char		public_listen_port[6];
+	/* Peers whose forwarded headers the public door believes. */
+	struct cidr_list trusted_proxies;
 	int		workers;
 	uint8_t		enc_key[CONFIG_KEY_LEN];
 	int		has_old_key;

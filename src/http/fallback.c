@@ -6,7 +6,6 @@
  */
 #include "http/http.h"
 #include "assets.h"
-#include "oauth/oauth.h"
 
 int
 hx_not_found(struct http_request *req)
@@ -19,9 +18,8 @@ int
 hx_asset_index(struct http_request *req)
 {
 	hx_begin(req, "panel");
-	/* Nor the panel: the public host serves MCP and OAuth only. */
-	if (oauth_host_is_public(req))
-		return (hx_error(req, 404, "not_found", "no such path"));
+	if (!hx_origin_ok(req))
+		return (hx_origin_refused(req));
 	if (req->method != HTTP_METHOD_GET)
 		return (hx_method_not_allowed(req, "GET"));
 	hx_security_headers(req, 1);

@@ -38,6 +38,19 @@ struct hx	*hx_begin(struct http_request *, const char *route);
 void		*hx_data(struct http_request *, size_t,
 		    void (*)(void *));
 const char	*hx_client_ip(struct http_request *, char *, size_t);
+
+/*
+ * Which listener a request came through: the only thing that makes a
+ * caller remote. Headers never do.
+ */
+#define HX_DOOR_LOCAL	"default"
+#define HX_DOOR_PUBLIC	"public"
+int		 hx_public_door(struct http_request *);
+
+/* origin.c: Host and Origin on the local door (DNS rebinding). */
+int		 hx_host_normal(const char *, size_t, char *, size_t);
+int		 hx_origin_ok(struct http_request *);
+int		 hx_origin_refused(struct http_request *);
 const char	*hx_method_name(int);
 
 /* Responses. All of them add the security headers and the request id. */

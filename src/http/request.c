@@ -37,6 +37,66 @@ hx_method_name(int m)
 	}
 }
 
+int
+hx_public_door(struct http_request *req)
+{
+	struct connection	*c = req->owner;
+
+	/* A request whose client left: treat it as the stricter door. */
+	if (c == NULL || c->owner == NULL || c->owner->server == NULL)
+		return (1);
+	return (strcmp(c->owner->server->name, HX_DOOR_PUBLIC) == 0);
+}
+
+static const char *
+peer_ip(struct connection *c, char *buf, size_t len)
+{
+	if (c->family == AF_INET)
+		return (inet_ntop(AF_INET, &c->addr.ipv4.sin_addr, buf,
+		    (socklen_t)len));
+	if (c->family == AF_INET6)
+		return (inet_ntop(AF_INET6, &c->addr.ipv6.sin6_addr, buf,
+		    (socklen_t)len));
+	(void)snprintf(buf, len, "unix");
+	return (buf);
+}
+
+/*
+ * The last X-Forwarded-For entry (the one our own proxy appended), when
+ * it is an address. Earlier entries are the client's own words.
+ */
+static int
+forwarded_for(struct http_request *req, char *buf, size_t len)
+{
+	const char	*h, *last;
+	char		 tmp[64];
+	size_t		 n;
+	struct in6_addr	 a6;
+	struct in_addr	 a4;
+
+	if (!http_request_header(req, "x-forwarded-for", &h))
+		return (0);
+	last = strrchr(h, ',');
+	last = last != NULL ? last + 1 : h;
+	while (*last == ' ' || *last == '\t')
+		last++;
+	n = strcspn(last, " \t");
+	if (n == 0 || n >= sizeof(tmp))
+		return (0);
+	memcpy(tmp, last, n);
+	tmp[n] = '\0';
+	if (inet_pton(AF_INET, tmp, &a4) != 1 &&
+	    inet_pton(AF_INET6, tmp, &a6) != 1)
+		return (0);
+	(void)snprintf(buf, len, "%s", tmp);
+	return (1);
+}
+
+/*
+ * The client's address for rate limits and logs. Forwarded headers count
+ * only on the public door and only from a peer in MCPBOX_TRUSTED_PROXIES:
+ * anywhere else anyone could claim any address.
+ */
 const char *
 hx_client_ip(struct http_request *req, char *buf, size_t len)
 {
@@ -47,13 +107,11 @@ hx_client_ip(struct http_request *req, char *buf, size_t len)
 		(void)snprintf(buf, len, "gone");
 		return (buf);
 	}
-	if (c->family == AF_INET)
-		return (inet_ntop(AF_INET, &c->addr.ipv4.sin_addr, buf,
-		    (socklen_t)len));
-	if (c->family == AF_INET6)
-		return (inet_ntop(AF_INET6, &c->addr.ipv6.sin6_addr, buf,
-		    (socklen_t)len));
-	(void)snprintf(buf, len, "unix");
+	if (peer_ip(c, buf, len) == NULL)
+		return (NULL);
+	if (hx_public_door(req) &&
+	    cidr_list_match(&mcpbox_cfg.trusted_proxies, buf))
+		(void)forwarded_for(req, buf, len);
 	return (buf);
 }
 

@@ -83,7 +83,6 @@ void		mcp_session_new(char out[MCP_SESSION_LEN + 1]);
 int		mcp_session_valid(const char *);
 
 /* origin.c */
-int		mcp_origin_ok(struct http_request *);
 int		mcp_caller_remote(struct http_request *, int *remote);
 
 /* exchange.c */

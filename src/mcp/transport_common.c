@@ -28,13 +28,13 @@ mcp_gate(struct http_request *req, int *remote)
 	char		ip[64], ra[16], user[300];
 	int		retry;
 
-	if (!mcp_origin_ok(req))
+	if (!hx_origin_ok(req))
 		return (mcp_http_error(req, 403, RPC_INVALID_REQUEST,
 		    "forbidden: the Host or Origin header is not allowed"), 0);
 	if (!mcp_caller_remote(req, remote))
 		return (mcp_http_error(req, 403, RPC_INVALID_REQUEST,
 		    "forbidden: invalid service token"), 0);
-	/* On the public host a front door must vouch (src/oauth). */
+	/* On the public door a credential must vouch (src/oauth). */
 	if (!oauth_remote_gate(req, remote, user, sizeof(user)))
 		return (0);
 	hx_client_ip(req, ip, sizeof(ip));

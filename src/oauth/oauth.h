@@ -59,7 +59,6 @@ extern uint8_t	oauth_key[32];
 extern int	oauth_key_ok;
 int		oauth_parent_init(void);
 int		oauth_enabled(void);
-int		oauth_host_is_public(struct http_request *);
 void		oauth_resource(char *, size_t);
 void		oauth_metadata_url(char *, size_t);
 struct oauth_ctx	*oauth_ctx_get(struct http_request *);

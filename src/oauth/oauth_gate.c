@@ -114,9 +114,10 @@ challenge(struct http_request *req, const char *error, const char *why)
 }
 
 /*
- * The remote part of mcp_gate. Local hosts pass untouched; on the public
- * host a caller needs the service token (already checked, *remote set), a
- * Cloudflare Access JWT or an access token. Returns 1 to go on (with
+ * The remote part of mcp_gate. The local door passes untouched; on the
+ * public door a caller needs the service token (already checked, *remote
+ * set), a Cloudflare Access JWT or an access token, whatever its headers
+ * say about hosts. Returns 1 to go on (with
  * `who` naming the user for the rate limit, or empty) or 0 after sending
  * 401/403/503.
  */
@@ -128,7 +129,7 @@ oauth_remote_gate(struct http_request *req, int *remote, char *who,
 	char		sub[128], email[256];
 
 	*who = '\0';
-	if (!oauth_host_is_public(req) || *remote)
+	if (!hx_public_door(req) || *remote)
 		return (1);
 	*remote = OAUTH_REMOTE;
 	if (cfaccess_enabled() &&

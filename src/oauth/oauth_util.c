@@ -1,7 +1,6 @@
 /*
- * Shared pieces of the authorization server: the signing key, who counts
- * as remote, form and query parsing, hashing and the error shapes of
- * RFC 6749 §5.2.
+ * Shared pieces of the authorization server: the signing key, form and
+ * query parsing, hashing and the error shapes of RFC 6749 §5.2.
  */
 #include <ctype.h>
 #include <string.h>
@@ -40,27 +39,6 @@ int
 oauth_enabled(void)
 {
 	return (mcpbox_cfg.public_url != NULL && oauth_key_ok);
-}
-
-/*
- * The Host header names the public URL's host. The port is ignored on
- * both sides: "mcp.example.com:8443" must not pass for a local name just
- * because a proxy kept a port. Host, not the peer address: a tunnel
- * connects from loopback or the compose network, so addresses say nothing.
- */
-int
-oauth_host_is_public(struct http_request *req)
-{
-	const char	*host, *u;
-	size_t		hl, ul;
-
-	if ((u = mcpbox_cfg.public_url) == NULL ||
-	    !http_request_header(req, "host", &host))
-		return (0);
-	u += strncmp(u, "https://", 8) == 0 ? 8 : 7;
-	ul = *u == '[' ? strcspn(u, "]") + 1 : strcspn(u, ":");
-	hl = *host == '[' ? strcspn(host, "]") + 1 : strcspn(host, ":");
-	return (hl == ul && strncasecmp(host, u, ul) == 0);
 }
 
 /* RFC 8707 resource of the MCP endpoint: the public URL + "/mcp". */

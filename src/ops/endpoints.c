@@ -49,9 +49,8 @@ ops_metrics(struct http_request *req)
 	size_t			len;
 
 	hx_begin(req, "metrics");
-	/* Like the admin API: not there at all on the public host. */
-	if (oauth_host_is_public(req))
-		return (hx_error(req, 404, "not_found", "no such path"));
+	if (!hx_origin_ok(req))
+		return (hx_origin_refused(req));
 	if (req->method != HTTP_METHOD_GET)
 		return (hx_method_not_allowed(req, "GET"));
 	s = hx_data(req, sizeof(*s), scrape_free);

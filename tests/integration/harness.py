@@ -62,7 +62,10 @@ class Postgres:
 class Server:
     """One mcpbox process (parent + workers) on a free loopback port."""
 
-    def __init__(self, pg_url, workers=2, env=None, name="server"):
+    def __init__(self, pg_url, workers=2, env=None, name="server",
+                 public_ip=None):
+        """public_ip: also open the public door (MCPBOX_PUBLIC_LISTEN) on
+        that loopback address, named by MCPBOX_PUBLIC_URL."""
         self.port = free_port()
         self.key = secrets.token_hex(32)
         self.run_dir = tempfile.mkdtemp(prefix="run-", dir="/tmp")
@@ -80,6 +83,12 @@ class Server:
             "MCPBOX_RUN_DIR": self.run_dir,
             "MCPBOX_SANDBOX_BIN": SANDBOX,
         })
+        self.public_ip = public_ip
+        if public_ip:
+            self.public_port = free_port()
+            self.public = f"http://{public_ip}:{self.public_port}"
+            self.env["MCPBOX_PUBLIC_LISTEN"] = f"{public_ip}:{self.public_port}"
+            self.env["MCPBOX_PUBLIC_URL"] = self.public
         if env:
             self.env.update(env)
         self.proc = None
@@ -109,8 +118,15 @@ class Server:
             time.sleep(0.1)
         raise RuntimeError(f"server not healthy; see {self.log_path}")
 
-    def request(self, method, path, body=None, headers=None, timeout=10):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+    def request(self, method, path, body=None, headers=None, timeout=10,
+                door="local"):
+        """door="public": the public door; a Host header in headers wins."""
+        if door == "public":
+            conn = http.client.HTTPConnection(self.public_ip, self.public_port,
+                                              timeout=timeout)
+        else:
+            conn = http.client.HTTPConnection("127.0.0.1", self.port,
+                                              timeout=timeout)
         try:
             hdrs = dict(headers or {})
             if isinstance(body, (dict, list)):
@@ -144,8 +160,8 @@ class Server:
                 pass
             return out
 
-    def json(self, method, path, body=None, headers=None):
-        st, h, data = self.request(method, path, body, headers)
+    def json(self, method, path, body=None, headers=None, door="local"):
+        st, h, data = self.request(method, path, body, headers, door=door)
         return st, h, (json.loads(data) if data else None)
 
     def log_lines(self):

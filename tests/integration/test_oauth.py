@@ -1,10 +1,12 @@
 """Remote access (issue 9): the built-in OAuth 2.1 authorization server,
 Cloudflare Access JWTs and the public-host rules, end to end.
 
-The public URL is http://127.0.0.2:PORT (plain http is allowed for
-loopback hosts only) and the server listens there, so the official SDK
+The public door listens on 127.0.0.2:PORT and the public URL names it
+(plain http is allowed for loopback hosts only), so the official SDK
 client reaches it exactly as a tunnel client would reach a public name.
-Requests with Host: localhost:PORT are the local admin's.
+The local door is 127.0.0.1 as everywhere else: requests there are the
+local admin's, requests on the public door are remote whatever their
+headers say.
 """
 import base64
 import hashlib
@@ -105,31 +107,20 @@ class Jwks:
 
 
 class PublicServer(harness.Server):
-    """Listens on 127.0.0.2; request() picks the Host header."""
+    """The local door on 127.0.0.1, the public door on 127.0.0.2 (named by
+    MCPBOX_PUBLIC_URL); request(door=...) picks the listener, host= the
+    Host header."""
 
     def __init__(self, pg_url, env):
-        super().__init__(pg_url, workers=2, env=env, name="oauth")
-        self.env["MCPBOX_LISTEN"] = f"{PUBLIC_IP}:{self.port}"
-        self.public = f"http://{PUBLIC_IP}:{self.port}"
-        self.env["MCPBOX_PUBLIC_URL"] = self.public
-        self.host = f"localhost:{self.port}"
+        super().__init__(pg_url, workers=2, env=env, name="oauth",
+                         public_ip=PUBLIC_IP)
 
     def request(self, method, path, body=None, headers=None, timeout=10,
-                host=None):
-        conn = http.client.HTTPConnection(PUBLIC_IP, self.port,
-                                          timeout=timeout)
-        try:
-            hdrs = {"Host": host or self.host}
-            hdrs.update(headers or {})
-            if isinstance(body, (dict, list)):
-                body = json.dumps(body).encode()
-                hdrs.setdefault("Content-Type", "application/json")
-            conn.request(method, path, body=body, headers=hdrs)
-            r = conn.getresponse()
-            data = r.read()
-            return r.status, {k.lower(): v for k, v in r.getheaders()}, data
-        finally:
-            conn.close()
+                host=None, door="local"):
+        hdrs = dict(headers or {})
+        if host:
+            hdrs["Host"] = host
+        return super().request(method, path, body, hdrs, timeout, door)
 
 
 def probe_dir():
@@ -151,7 +142,7 @@ class OAuthTest(unittest.TestCase):
             "MCPBOX_CF_ACCESS_AUD": AUD,
             "MCPBOX_REMOTE_EMAILS": "alice@example.com,@corp.example",
         }).start()
-        cls.pub = f"{PUBLIC_IP}:{cls.s.port}"
+        cls.pub = f"{PUBLIC_IP}:{cls.s.public_port}"
         st, _, _ = cls.s.json("POST", "/api/auth/setup",
                               {"username": "admin", "password": PASSWORD})
         assert st == 201, st
@@ -167,8 +158,9 @@ class OAuthTest(unittest.TestCase):
 
     # -- helpers ---------------------------------------------------------
 
-    def pub_req(self, method, path, body=None, headers=None):
-        return self.s.request(method, path, body, headers, host=self.pub)
+    def pub_req(self, method, path, body=None, headers=None, host=None):
+        return self.s.request(method, path, body, headers,
+                              host=host or self.pub, door="public")
 
     def form(self, path, fields):
         return self.pub_req("POST", path, urllib.parse.urlencode(fields),
@@ -291,13 +283,18 @@ class OAuthTest(unittest.TestCase):
         self.assertEqual(h["www-authenticate"], 'Bearer resource_metadata="%s'
                          '/.well-known/oauth-protected-resource/mcp"'
                          % self.s.public)
-        # Any port on the public host name is the public host.
-        st, _, _ = self.s.request("POST", "/mcp", {
-            "jsonrpc": "2.0", "id": 1, "method": "ping"},
-            {"Accept": "application/json, text/event-stream"},
-            host=PUBLIC_IP + ":1")
-        self.assertEqual(st, 401)
-        # The same request on the local host is the admin's own.
+        # Headers never make a public-door caller local.
+        for host in ("localhost", f"127.0.0.1:{self.s.port}", "[::1]",
+                     "LOCALHOST."):
+            for extra in ({}, {"X-Forwarded-Host": "localhost"},
+                          {"Forwarded": "host=localhost;for=127.0.0.1"},
+                          {"X-Forwarded-For": "127.0.0.1"}):
+                st, _, _ = self.pub_req("POST", "/mcp", {
+                    "jsonrpc": "2.0", "id": 1, "method": "ping"},
+                    dict({"Accept": "application/json, text/event-stream"},
+                         **extra), host=host or None)
+                self.assertEqual(st, 401, (host, extra))
+        # The same request on the local door is the admin's own.
         st, _, _ = self.s.request("POST", "/mcp", {
             "jsonrpc": "2.0", "id": 1, "method": "ping"},
             {"Accept": "application/json, text/event-stream"})
@@ -365,7 +362,7 @@ class OAuthTest(unittest.TestCase):
         a_port = harness.SHARED["server"].port
         s = apiclient.make_server(a, "fromb")
         st, _, body = a.post(f"/api/servers/{s['id']}/allowed-hosts",
-                             {"host": PUBLIC_IP, "port": self.s.port})
+                             {"host": PUBLIC_IP, "port": self.s.public_port})
         self.assertIn(st, (200, 201), body)
         st, _, src = a.post(f"/api/servers/{s['id']}/external-sources", {
             "name": "mcpbox_b", "url": self.s.public + "/mcp",

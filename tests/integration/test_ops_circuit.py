@@ -27,9 +27,9 @@ class CircuitTest(unittest.TestCase):
         cls.srv = harness.Server(url, workers=2, name="ops-circuit", env={
             "MCPBOX_ALERT_WEBHOOK_URL": cls.rx.url,
             "MCPBOX_CIRCUIT_THRESHOLD": str(THRESHOLD),
-            "MCPBOX_CIRCUIT_RESET_S": str(RESET_S),
-            # A loopback name of its own for the remote access host.
-            "MCPBOX_PUBLIC_URL": "http://127.0.0.5"}).start()
+            "MCPBOX_CIRCUIT_RESET_S": str(RESET_S)},
+            # A public door of its own, on a loopback address of its own.
+            public_ip="127.0.0.5").start()
         cls.admin = apiclient.Client(cls.srv).setup()
         cls.ok_tool, _ = opshelp.approved_tool(cls.admin, OK, "cok")
         cls.bad_tool, _ = opshelp.approved_tool(cls.admin, FAIL, "cbad")
@@ -160,13 +160,23 @@ class CircuitTest(unittest.TestCase):
         st, _, _ = self.srv.json("GET", "/health/circuits/reset")
         self.assertIn(st, (401, 405))
 
-    def test_6_not_on_the_public_host(self):
-        public = {"Host": "127.0.0.5"}
-        for method, path in (("GET", "/metrics"), ("GET", "/health/circuits"),
-                             ("POST", "/health/circuits/reset")):
+    def test_6_not_on_the_public_door(self):
+        paths = (("GET", "/metrics"), ("GET", "/health/circuits"),
+                 ("POST", "/health/circuits/reset"))
+        for host in (None, "localhost", f"127.0.0.1:{self.srv.port}"):
+            for method, path in paths:
+                st, _, body = self.srv.json(method, path, {} if method ==
+                                            "POST" else None, headers={
+                                                "Host": host} if host else
+                                            None, door="public")
+                self.assertEqual(st, 404, (host, path, body))
+        # The local door refuses a foreign Host (DNS rebinding) ...
+        for method, path in paths:
             st, _, body = self.srv.json(method, path, {} if method == "POST"
-                                        else None, headers=public)
-            self.assertEqual(st, 404, (path, body))
+                                        else None,
+                                        headers={"Host": "127.0.0.5"})
+            self.assertEqual(st, 403, (path, body))
+        # ... and serves its own.
         st, _, _ = self.srv.request("GET", "/metrics")
         self.assertEqual(st, 200)
 
