@@ -124,6 +124,19 @@ class ComposeTest(unittest.TestCase):
             if name != "cloudflared":
                 self.assertNotIn("profiles", s)
 
+    def test_two_doors(self):
+        """The local door is published on loopback only; the public door is
+        not published at all, and the tunnel points at it."""
+        m = self.svc["mcpbox"]
+        self.assertEqual([str(p) for p in m["ports"]], ["127.0.0.1:8000:8000"])
+        self.assertIn("MCPBOX_PUBLIC_LISTEN", m["environment"])
+        self.assertIn("MCPBOX_TRUSTED_PROXIES", m["environment"])
+        with open(os.path.join(DOCKER, "docker-compose.yml")) as f:
+            text = f.read()
+        self.assertIn("http://mcpbox:8001", text)
+        subnet = self.doc["networks"]["frontend"]["ipam"]["config"][0]["subnet"]
+        self.assertIn(subnet, m["environment"]["MCPBOX_TRUSTED_PROXIES"])
+
     def test_no_secret_values_in_the_file(self):
         m = self.svc["mcpbox"]["environment"]
         for k in ("MCPBOX_ENCRYPTION_KEY", "MCPBOX_SERVICE_TOKEN",
