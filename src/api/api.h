@@ -44,6 +44,7 @@ struct api_ctx {
 	int			authed;
 	char			actor[128];
 	char			jti[64];
+	char			sid[64];	/* the login's family */
 	int64_t			token_exp;
 	int			pv;
 	struct db_call		db;

@@ -116,17 +116,23 @@ username_valid(const char *u)
 
 /* Issue an access + refresh pair for `user` at password version `pv`. */
 static int
-send_tokens(struct http_request *req, int status, const char *user, int pv)
+send_tokens(struct http_request *req, int status, const char *user, int pv,
+    const char *sid)
 {
-	char	jti_a[37], jti_r[37], *access, *refresh;
+	char	jti_a[37], jti_r[37], fresh[37], *access, *refresh;
 	int64_t	exp_a, exp_r, now;
 	json_t	*o;
 
+	/* A login starts a family; a refresh carries its family on. */
+	if (sid == NULL) {
+		crypto_uuid4(fresh);
+		sid = fresh;
+	}
 	now = (int64_t)time(NULL);
 	access = jwt_issue(mcpbox_cfg.jwt_secret, mcpbox_cfg.jwt_secret_len,
-	    user, "access", pv, ACCESS_TTL, now, jti_a, &exp_a);
+	    user, "access", pv, sid, ACCESS_TTL, now, jti_a, &exp_a);
 	refresh = jwt_issue(mcpbox_cfg.jwt_secret, mcpbox_cfg.jwt_secret_len,
-	    user, "refresh", pv, REFRESH_TTL, now, jti_r, &exp_r);
+	    user, "refresh", pv, sid, REFRESH_TTL, now, jti_r, &exp_r);
 	if (access == NULL || refresh == NULL) {
 		free(access);
 		free(refresh);
@@ -308,7 +314,7 @@ api_auth_login(struct http_request *req, struct api_ctx *c)
 		return (KORE_RESULT_RETRY);
 	if (st == DB_FAILED)
 		return (api_db_error(req, c));
-	return (send_tokens(req, 200, j->username, j->pv));
+	return (send_tokens(req, 200, j->username, j->pv, NULL));
 }
 
 int
@@ -316,7 +322,7 @@ api_auth_refresh(struct http_request *req, struct api_ctx *c)
 {
 	static const char *const allowed[] = { "refresh_token", NULL };
 	struct jwt_claims	*cl;
-	const char		*tok, *p[4];
+	const char		*tok, *p[5];
 	json_t			*fields;
 	enum db_status		st;
 	char			exp[24], pv[16];
@@ -344,7 +350,8 @@ api_auth_refresh(struct http_request *req, struct api_ctx *c)
 	p[1] = cl->jti;
 	p[2] = exp;
 	p[3] = pv;
-	st = api_sql(req, c, SQL_AUTH_REFRESH_USE, 4, p);
+	p[4] = cl->sid;
+	st = api_sql(req, c, SQL_AUTH_REFRESH_USE, 5, p);
 	if (st == DB_PENDING)
 		return (KORE_RESULT_RETRY);
 	if (st == DB_FAILED)
@@ -352,7 +359,7 @@ api_auth_refresh(struct http_request *req, struct api_ctx *c)
 	if (strcmp(db_value(&c->db, 0, 0), "1") != 0)
 		return (hx_error(req, 401, "unauthorized",
 		    "the refresh token was already used or revoked"));
-	return (send_tokens(req, 200, cl->sub, cl->pv));
+	return (send_tokens(req, 200, cl->sub, cl->pv, cl->sid));
 }
 
 int
@@ -360,9 +367,9 @@ api_auth_logout(struct http_request *req, struct api_ctx *c)
 {
 	static const char *const allowed[] = { "refresh_token", NULL };
 	struct jwt_claims	rcl;
-	const char		*tok, *p[6];
+	const char		*tok, *p[8];
 	json_t			*fields;
-	char			aexp[24], rexp[24], rjti[64];
+	char			aexp[24], rexp[24], rjti[64], fexp[24];
 
 	if (req->content_length > 0) {
 		if (api_body(req, c) == -1)
@@ -387,13 +394,18 @@ api_auth_logout(struct http_request *req, struct api_ctx *c)
 		(void)snprintf(rexp, sizeof(rexp), "%lld", (long long)rcl.exp);
 	}
 	(void)snprintf(aexp, sizeof(aexp), "%lld", (long long)c->token_exp);
+	/* The whole login: every refresh token it ever had, for their life. */
+	(void)snprintf(fexp, sizeof(fexp), "%lld", (long long)time(NULL) +
+	    REFRESH_TTL);
 	p[0] = c->jti;
 	p[1] = aexp;
 	p[2] = rjti;
 	p[3] = rexp;
 	p[4] = c->actor;
 	p[5] = ((struct hx *)http_state_get(req))->request_id;
-	return (api_sql_respond(req, c, SQL_AUTH_LOGOUT_RESPOND, 6, p));
+	p[6] = c->sid;
+	p[7] = fexp;
+	return (api_sql_respond(req, c, SQL_AUTH_LOGOUT_RESPOND, 8, p));
 }
 
 int
@@ -480,7 +492,7 @@ api_auth_change_password(struct http_request *req, struct api_ctx *c)
 			    "the password changed meanwhile; log in again"));
 		/* Every older token is dead now; hand out fresh ones. */
 		return (send_tokens(req, 200, c->actor,
-		    atoi(db_value(&c->db, 0, 0))));
+		    atoi(db_value(&c->db, 0, 0)), NULL));
 	}
 }
 

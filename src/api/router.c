@@ -82,7 +82,7 @@ static int
 api_authenticate(struct http_request *req, struct api_ctx *c)
 {
 	struct jwt_claims	cl;
-	const char		*hdr, *params[2];
+	const char		*hdr, *params[3];
 	enum db_status		st;
 
 	if (c->step == 0) {
@@ -97,13 +97,15 @@ api_authenticate(struct http_request *req, struct api_ctx *c)
 		}
 		(void)snprintf(c->actor, sizeof(c->actor), "%s", cl.sub);
 		(void)snprintf(c->jti, sizeof(c->jti), "%s", cl.jti);
+		(void)snprintf(c->sid, sizeof(c->sid), "%s", cl.sid);
 		c->token_exp = cl.exp;
 		c->pv = cl.pv;
 		c->step = 1;
 	}
 	params[0] = c->actor;
 	params[1] = c->jti;
-	st = api_sql(req, c, SQL_AUTH_TOKEN_STATE, 2, params);
+	params[2] = c->sid;
+	st = api_sql(req, c, SQL_AUTH_TOKEN_STATE, 3, params);
 	if (st == DB_PENDING)
 		return (KORE_RESULT_RETRY);
 	if (st == DB_FAILED) {

@@ -78,6 +78,12 @@ int	config_parse_log_level(const char *, enum log_level *);
 int	config_loopback_url(const char *);
 int	config_email_allowed(const char *list, const char *email);
 
+/*
+ * redirect.c: 0 when an OAuth redirect URI may be registered (https, or
+ * http on loopback), with the length of its scheme://authority.
+ */
+int	redirect_uri_check(const char *, size_t *origin_len);
+
 extern struct mcpbox_config	mcpbox_cfg;
 
 /* JSON logging: one object per line, always valid JSON. */
@@ -163,13 +169,14 @@ struct jwt_claims {
 	char	sub[128];
 	char	typ[16];
 	char	jti[64];
+	char	sid[64];	/* the login: shared by its access and refresh tokens */
 	int	pv;
 	int64_t	iat;
 	int64_t	exp;
 };
 char	*jwt_issue(const uint8_t *secret, size_t secretlen, const char *sub,
-	    const char *typ, int pv, int ttl_s, int64_t now, char jti_out[37],
-	    int64_t *exp_out);
+	    const char *typ, int pv, const char *sid, int ttl_s, int64_t now,
+	    char jti_out[37], int64_t *exp_out);
 int	jwt_check(const uint8_t *secret, size_t secretlen, const char *token,
 	    const char *want_typ, int64_t now, struct jwt_claims *out);
 

@@ -30,8 +30,8 @@ static int	claims_parse(jwt_t *, struct jwt_claims *);
 
 char *
 jwt_issue(const uint8_t *secret, size_t secretlen, const char *sub,
-    const char *typ, int pv, int ttl_s, int64_t now, char jti_out[37],
-    int64_t *exp_out)
+    const char *typ, int pv, const char *sid, int ttl_s, int64_t now,
+    char jti_out[37], int64_t *exp_out)
 {
 	struct jwt_claims	lim;
 	jwt_t			*jwt;
@@ -42,6 +42,7 @@ jwt_issue(const uint8_t *secret, size_t secretlen, const char *sub,
 	if (secret == NULL || secretlen == 0 || secretlen > INT_MAX ||
 	    sub == NULL || *sub == '\0' || strlen(sub) >= sizeof(lim.sub) ||
 	    typ == NULL || *typ == '\0' || strlen(typ) >= sizeof(lim.typ) ||
+	    sid == NULL || *sid == '\0' || strlen(sid) >= sizeof(lim.sid) ||
 	    ttl_s <= 0 || now < 0 || now > INT64_MAX - ttl_s)
 		return (NULL);
 	exp = now + ttl_s;
@@ -52,6 +53,7 @@ jwt_issue(const uint8_t *secret, size_t secretlen, const char *sub,
 	    jwt_add_grant(jwt, "typ", typ) == 0 &&
 	    jwt_add_grant_int(jwt, "pv", pv) == 0 &&
 	    jwt_add_grant(jwt, "jti", jti) == 0 &&
+	    jwt_add_grant(jwt, "sid", sid) == 0 &&
 	    jwt_add_grant_int(jwt, "iat", (long)now) == 0 &&
 	    jwt_add_grant_int(jwt, "exp", (long)exp) == 0 &&
 	    jwt_set_alg(jwt, JWT_ALG_HS256, secret, (int)secretlen) == 0;
@@ -116,8 +118,14 @@ claims_parse(jwt_t *jwt, struct jwt_claims *cl)
 	    claim_int(o, "iat", &cl->iat) == 0 &&
 	    claim_int(o, "exp", &cl->exp) == 0) {
 		cl->pv = (int)pv;
+		/* Tokens from before logins had an id are their own family. */
+		if (json_object_get(o, "sid") == NULL)
+			(void)snprintf(cl->sid, sizeof(cl->sid), "%s", cl->jti);
+		else if (claim_str(o, "sid", cl->sid, sizeof(cl->sid)) == -1)
+			goto out;
 		rc = 0;
 	}
+out:
 	json_decref(o);
 	return (rc);
 }

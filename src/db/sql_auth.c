@@ -1,10 +1,14 @@
 /* Statements for admin authentication (api/auth.c, api/router.c). */
 #include "db/sql.h"
 
-/* $1 username, $2 jti -> password_version, revoked */
+/*
+ * $1 username, $2 jti, $3 the login's family -> password_version, revoked.
+ * A logout revokes the family ("family:" || sid) with the access token.
+ */
 const char SQL_AUTH_TOKEN_STATE[] =
     "SELECT password_version, EXISTS (SELECT 1 FROM token_blacklist "
-    "WHERE jti = $2) FROM admin_users WHERE username = $1 AND is_active";
+    "WHERE jti = $2 OR jti = 'family:' || $3) FROM admin_users "
+    "WHERE username = $1 AND is_active";
 
 /* $1 version */
 const char SQL_AUTH_STATUS_RESPOND[] =
@@ -51,23 +55,27 @@ const char SQL_AUTH_LOGIN_FAILED[] =
     "  'username', left($1, 64))::jsonb, NULL, $2)";
 
 /*
- * Spend a refresh token: $1 username, $2 jti, $3 exp (unix), $4 pv.
- * Returns 1 only the first time, and only while the password version
- * still matches: rotation means a used refresh token is dead.
+ * Spend a refresh token: $1 username, $2 jti, $3 exp (unix), $4 pv,
+ * $5 family. Returns 1 only the first time, only while the password
+ * version still matches and only while its login was not logged out:
+ * rotation means a used refresh token is dead.
  */
 const char SQL_AUTH_REFRESH_USE[] =
     "WITH u AS (SELECT 1 FROM admin_users WHERE username = $1 AND is_active "
-    "  AND password_version = $4::int), "
+    "  AND password_version = $4::int AND NOT EXISTS (SELECT 1 FROM "
+    "  token_blacklist WHERE jti = 'family:' || $5)), "
     "ins AS (INSERT INTO token_blacklist (jti, expires_at) "
     "  SELECT $2, to_timestamp($3::bigint) FROM u "
     "  ON CONFLICT DO NOTHING RETURNING 1) "
     "SELECT count(*) FROM ins";
 
 /* $1 access jti, $2 access exp, $3 refresh jti or '', $4 refresh exp,
- * $5 actor, $6 request id */
+ * $5 actor, $6 request id, $7 family, $8 family expiry */
 const char SQL_AUTH_LOGOUT_RESPOND[] =
     "WITH a AS (INSERT INTO token_blacklist (jti, expires_at) VALUES "
     "  ($1, to_timestamp($2::bigint)) ON CONFLICT DO NOTHING), "
+    "f AS (INSERT INTO token_blacklist (jti, expires_at) VALUES "
+    "  ('family:' || $7, to_timestamp($8::bigint)) ON CONFLICT DO NOTHING), "
     "r AS (INSERT INTO token_blacklist (jti, expires_at) SELECT $3, "
     "  to_timestamp($4::bigint) WHERE $3 <> '' ON CONFLICT DO NOTHING), "
     "act AS (INSERT INTO activity_logs (log_type, message, details, actor, "

@@ -43,13 +43,13 @@ page_send(struct http_request *req, int status, struct kore_buf *b,
 	char	csp[1024];
 	size_t	n;
 
-	/* form-action also covers the redirect after the POST. */
+	/*
+	 * form-action also covers the redirect after the POST: the origin of
+	 * the registered URI, from the one parser that admitted it.
+	 */
 	n = 0;
-	if (redirect_uri != NULL) {
-		n = strcspn(redirect_uri + (strncmp(redirect_uri, "https://",
-		    8) == 0 ? 8 : 7), "/?");
-		n += strncmp(redirect_uri, "https://", 8) == 0 ? 8 : 7;
-	}
+	if (redirect_uri != NULL && redirect_uri_check(redirect_uri, &n) == -1)
+		n = 0;
 	(void)snprintf(csp, sizeof(csp), "default-src 'none'; "
 	    "style-src 'unsafe-inline'; form-action 'self'%s%.*s; "
 	    "frame-ancestors 'none'; base-uri 'none'", n > 0 ? " " : "",

@@ -219,34 +219,11 @@ oauth_error(struct http_request *req, int status, const char *error,
 	    "error_description", description)));
 }
 
-/*
- * Redirect URIs a client may register: https anywhere, or http on a
- * loopback address (RFC 8252 §7.3, native apps). No fragment, no
- * credentials, nothing but printable ASCII.
- */
+/* Redirect URIs a client may register: core/redirect.c has the rules. */
 int
 oauth_redirect_uri_ok(const char *u)
 {
-	size_t	i, n;
-
-	n = strlen(u);
-	if (n < 10 || n > 512 || strchr(u, '#') != NULL)
-		return (0);
-	for (i = 0; i < n; i++)
-		if ((unsigned char)u[i] <= 0x20 || (unsigned char)u[i] >= 0x7f ||
-		    u[i] == '"' || u[i] == '<' || u[i] == '>' || u[i] == '\\')
-			return (0);
-	if (strncmp(u, "https://", 8) == 0) {
-		i = strcspn(u + 8, "/?");
-		return (i > 0 && memchr(u + 8, '@', i) == NULL);
-	}
-	if (strncmp(u, "http://localhost", 16) == 0)
-		return (strchr(":/?", u[16]) != NULL && u[16] != '\0');
-	if (strncmp(u, "http://127.0.0.1", 16) == 0)
-		return (strchr(":/?", u[16]) != NULL && u[16] != '\0');
-	if (strncmp(u, "http://[::1]", 12) == 0)
-		return (strchr(":/?", u[12]) != NULL && u[12] != '\0');
-	return (0);
+	return (redirect_uri_check(u, NULL) == 0);
 }
 
 char *

@@ -89,6 +89,29 @@ class AuthTest(unittest.TestCase):
                                  {"refresh_token": other.refresh})
         self.assertEqual(st, 401)
 
+    def test_logout_with_the_access_token_alone_kills_its_login(self):
+        """The client forgot to send its refresh token: the logout still
+        ends the whole login, every refresh token it rotated through."""
+        other = apiclient.another_login()
+        first_refresh = other.refresh
+        st, _, body = self.srv.json("POST", "/api/auth/refresh",
+                                    {"refresh_token": other.refresh})
+        self.assertEqual(st, 200, body)
+        rotated = body["refresh_token"]
+        st, _, _ = self.srv.json("POST", "/api/auth/logout", {},
+                                 {"Authorization": "Bearer " +
+                                  body["access_token"]})
+        self.assertEqual(st, 200)
+        for tok in (rotated, first_refresh):
+            st, _, b = self.srv.json("POST", "/api/auth/refresh",
+                                     {"refresh_token": tok})
+            self.assertEqual(st, 401, b)
+        self.assertEqual(fresh_conn_status(self.srv, "/api/auth/me",
+                                           other.access), 401)
+        # Another login of the same admin lives on.
+        self.assertEqual(fresh_conn_status(self.srv, "/api/auth/me",
+                                           self.c.access), 200)
+
     def test_change_password_kills_old_tokens(self):
         c = self.c
         old_access, old_refresh = c.access, c.refresh

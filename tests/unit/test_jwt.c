@@ -24,7 +24,8 @@ issue(const char *typ, int ttl)
 	char	jti[37], *t;
 	int64_t	exp;
 
-	t = jwt_issue(secret, SECRET_LEN, "admin", typ, 3, ttl, NOW, jti, &exp);
+	t = jwt_issue(secret, SECRET_LEN, "admin", typ, 3, "sid-1", ttl, NOW,
+	    jti, &exp);
 	ck_assert_ptr_nonnull(t);
 	ck_assert_int_eq(exp, NOW + ttl);
 	ck_assert_uint_eq(strlen(jti), 36);
@@ -101,8 +102,8 @@ START_TEST(round_trip)
 	char			jti[37], jti2[37], *t;
 	int64_t			exp;
 
-	t = jwt_issue(secret, SECRET_LEN, "admin", "access", 7, 900, NOW, jti,
-	    &exp);
+	t = jwt_issue(secret, SECRET_LEN, "admin", "access", 7, "sid-1", 900,
+	    NOW, jti, &exp);
 	ck_assert_ptr_nonnull(t);
 	ck_assert_int_eq(jwt_check(secret, SECRET_LEN, t, "access", NOW + 1,
 	    &cl), 0);
@@ -110,6 +111,8 @@ START_TEST(round_trip)
 	ck_assert_str_eq(cl.typ, "access");
 	ck_assert_str_eq(cl.jti, jti);
 	ck_assert_int_eq(cl.pv, 7);
+	/* The login's family travels in the token. */
+	ck_assert_str_eq(cl.sid, "sid-1");
 	ck_assert_int_eq(cl.iat, NOW);
 	ck_assert_int_eq(cl.exp, NOW + 900);
 	ck_assert_int_eq(exp, NOW + 900);
@@ -122,18 +125,20 @@ START_TEST(round_trip)
 	free(t);
 
 	/* Unique jti per token. */
-	t = jwt_issue(secret, SECRET_LEN, "admin", "access", 7, 900, NOW,
+	t = jwt_issue(secret, SECRET_LEN, "admin", "access", 7, "sid-1", 900, NOW,
 	    jti2, &exp);
 	ck_assert_ptr_nonnull(t);
 	ck_assert_str_ne(jti, jti2);
 	free(t);
 
-	ck_assert_ptr_null(jwt_issue(secret, SECRET_LEN, "", "access", 1, 60,
+	ck_assert_ptr_null(jwt_issue(secret, SECRET_LEN, "", "access", 1, "s",
+	    60, NOW, jti, &exp));
+	ck_assert_ptr_null(jwt_issue(secret, SECRET_LEN, "admin", "access", 1,
+	    "s", 0, NOW, jti, &exp));
+	ck_assert_ptr_null(jwt_issue(secret, 0, "admin", "access", 1, "s", 60,
 	    NOW, jti, &exp));
 	ck_assert_ptr_null(jwt_issue(secret, SECRET_LEN, "admin", "access", 1,
-	    0, NOW, jti, &exp));
-	ck_assert_ptr_null(jwt_issue(secret, 0, "admin", "access", 1, 60, NOW,
-	    jti, &exp));
+	    "", 60, NOW, jti, &exp));
 }
 END_TEST
 
