@@ -123,6 +123,13 @@ class PublicServer(harness.Server):
         return super().request(method, path, body, hdrs, timeout, door)
 
 
+def body_token(srv, password):
+    st, _, body = srv.json("POST", "/api/auth/login",
+                           {"username": "admin", "password": password})
+    assert st == 200, body
+    return body["access_token"]
+
+
 def probe_dir():
     return subprocess.check_output(
         [os.path.join(harness.ROOT, "scripts", "node-tools")], text=True).strip()
@@ -597,6 +604,38 @@ class OAuthTest(unittest.TestCase):
         self.assertEqual(st, 403)
         st, _ = self.cf_init(key_b.sign(self.cf_claims(), kid="kid-zzz"))
         self.assertEqual(st, 403)
+
+    def test_98_password_change_ends_every_grant(self):
+        client = self.register()
+        verifier = secrets.token_urlsafe(48)
+        st, tok = self.exchange(client, self.code_for(client, verifier),
+                                verifier)
+        self.assertEqual(st, 200, tok)
+        # A code consented but not yet exchanged, too.
+        verifier2 = secrets.token_urlsafe(48)
+        code2 = self.code_for(client, verifier2)
+        new_pw = PASSWORD + " 2"
+        st, _, body = self.s.json("POST", "/api/auth/change-password", {
+            "current_password": PASSWORD, "new_password": new_pw},
+            self.admin)
+        self.assertEqual(st, 200, body)
+        try:
+            st, _, body = self.form("/oauth/token", {
+                "grant_type": "refresh_token", "client_id": client,
+                "refresh_token": tok["refresh_token"]})
+            self.assertEqual(st, 400, body)
+            self.assertEqual(json.loads(body)["error"], "invalid_grant")
+            st, body = self.exchange(client, code2, verifier2)
+            self.assertEqual((st, body["error"]), (400, "invalid_grant"))
+        finally:
+            OAuthTest.admin = {"Authorization": "Bearer " +
+                               body_token(self.s, new_pw)}
+            st, _, _ = self.s.json("POST", "/api/auth/change-password", {
+                "current_password": new_pw, "new_password": PASSWORD},
+                OAuthTest.admin)
+            self.assertEqual(st, 200)
+            OAuthTest.admin = {"Authorization": "Bearer " +
+                               body_token(self.s, PASSWORD)}
 
     def test_99_registration_is_rate_limited(self):
         statuses = set()
