@@ -45,11 +45,15 @@ function clientsTable(d, reload) {
 function instructions(d) {
   const pub = d.public_url || "https://mcp.example.com";
   const host = pub.replace(/^https?:\/\//, "");
+  const door = d.public_listen || "127.0.0.1:8001";
   return h("section", { class: "panel" }, h("h2", null, "Expose it with cloudflared"),
-    d.public_url ? null : h("p", null, "Set ", h("code", null, "MCPBOX_PUBLIC_URL"), " to the public address first and restart:"),
-    d.public_url ? null : snippet("MCPBOX_PUBLIC_URL=https://mcp.example.com make run"),
-    h("p", null, "Create a named tunnel once, route your hostname to it and run it:"),
-    snippet(`cloudflared tunnel login\ncloudflared tunnel create mcpbox\ncloudflared tunnel route dns mcpbox ${host}\ncloudflared tunnel run --url http://127.0.0.1:8000 mcpbox`),
+    d.public_listen ? null : h("p", null, "Open the public door first: set ", h("code", null, "MCPBOX_PUBLIC_URL"), " to the public address and ",
+      h("code", null, "MCPBOX_PUBLIC_LISTEN"), " to the listener the tunnel will reach, then restart:"),
+    d.public_listen ? null : snippet(`MCPBOX_PUBLIC_URL=https://mcp.example.com MCPBOX_PUBLIC_LISTEN=${door} make run`),
+    h("p", null, "Create a named tunnel once, route your hostname to it and run it. Point it at the public door, never at the local one (",
+      h("code", null, d.local_listen), "):"),
+    snippet(`cloudflared tunnel login\ncloudflared tunnel create mcpbox\ncloudflared tunnel route dns mcpbox ${host}\ncloudflared tunnel run --url http://${door} mcpbox`),
+    h("p", null, "nginx or Caddy instead: docs/examples/nginx.conf and docs/examples/Caddyfile, both aimed at the public door."),
     h("h2", null, "Add the connector in Claude"),
     h("p", null, "Settings → Connectors → Add custom connector, with this URL (leave the OAuth fields empty):"),
     snippet(d.resource || pub + "/mcp"),
@@ -72,13 +76,15 @@ export async function render(root) {
       h("section", { class: "panel", dataset: { testid: "remote-status" } }, h("h2", null, "Remote access"),
         kv([
           ["Public URL", d.public_url ? h("code", null, d.public_url) : "not set (MCPBOX_PUBLIC_URL)"],
+          ["Public door", d.public_listen ? h("code", { dataset: { testid: "public-door" } }, d.public_listen) : "closed (MCPBOX_PUBLIC_LISTEN)"],
+          ["Local door", h("code", null, d.local_listen)],
           ["MCP resource", d.resource ? h("code", null, d.resource) : "—"],
           ["Front doors", doors],
           d.cloudflare_access.team ? ["Cloudflare Access team", h("code", null, d.cloudflare_access.team)] : null,
           ["Allowed emails", d.allowed_emails || "any user the front door admits"],
           ["Token lifetimes", `access ${d.access_token_ttl / 60} min · refresh ${d.refresh_token_ttl / 86400} days`],
         ]),
-        h("p", { class: "muted" }, "These come from the environment; change them there and restart. The panel and /api are never served on the public host.")),
+        h("p", { class: "muted" }, "These come from the environment; change them there and restart. Every request on the public door is remote, whatever its headers say: it serves MCP (with a token) and OAuth only, never the panel, /api or /metrics.")),
       h("section", { class: "panel" }, h("h2", null, "OAuth clients"), clientsTable(d, load)),
       instructions(d));
   };

@@ -25,9 +25,9 @@ api_remote_get(struct http_request *req, struct api_ctx *c)
 static int
 remote_send(struct http_request *req, struct api_ctx *c)
 {
-	json_t		*o, *doors, *emails;
+	json_t		*o, *doors, *emails, *listen;
 	const char	*p[1];
-	char		*text, res[OAUTH_URL_MAX];
+	char		*text, res[OAUTH_URL_MAX], door[CONFIG_HOST_MAX + 8];
 	int		rc;
 
 	doors = json_array();
@@ -40,7 +40,19 @@ remote_send(struct http_request *req, struct api_ctx *c)
 	emails = mcpbox_cfg.remote_emails != NULL ?
 	    json_string(mcpbox_cfg.remote_emails) : json_null();
 	oauth_resource(res, sizeof(res));
-	o = json_pack("{s:o, s:o, s:o, s:{s:o, s:o}, s:o, s:i, s:i}",
+	/* The public door: the only listener a proxy or tunnel may point at. */
+	listen = json_null();
+	if (mcpbox_cfg.has_public_listen) {
+		(void)snprintf(door, sizeof(door), "%s:%s",
+		    mcpbox_cfg.public_listen_host,
+		    mcpbox_cfg.public_listen_port);
+		json_decref(listen);
+		listen = json_string(door);
+	}
+	(void)snprintf(door, sizeof(door), "%s:%s", mcpbox_cfg.listen_host,
+	    mcpbox_cfg.listen_port);
+	o = json_pack("{s:o, s:s, s:o, s:o, s:o, s:{s:o, s:o}, s:o, s:i, s:i}",
+	    "public_listen", listen, "local_listen", door,
 	    "public_url", mcpbox_cfg.public_url != NULL ?
 	    json_string(mcpbox_cfg.public_url) : json_null(),
 	    "resource", mcpbox_cfg.public_url != NULL ? json_string(res) :

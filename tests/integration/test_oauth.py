@@ -528,6 +528,9 @@ class OAuthTest(unittest.TestCase):
         st, _, body = self.s.json("GET", "/api/remote", headers=self.admin)
         self.assertEqual(st, 200, body)
         self.assertEqual(body["public_url"], self.s.public)
+        self.assertEqual(body["public_listen"],
+                         f"{PUBLIC_IP}:{self.s.public_port}")
+        self.assertEqual(body["local_listen"], f"127.0.0.1:{self.s.port}")
         self.assertIn(client, [c["id"] for c in body["clients"]])
         st, _, _ = self.s.json("DELETE", "/api/remote/clients/" + client,
                                headers=self.admin)
