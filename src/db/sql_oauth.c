@@ -5,10 +5,19 @@
  */
 #include "db/sql.h"
 
-/* $1 client name, $2 redirect URIs (JSON array), $3 ip */
+/*
+ * $1 client name, $2 redirect URIs (JSON array), $3 ip. A client that never
+ * completed a grant within a day expires here, so the cap of 1000 live
+ * clients cannot be used up for good by registrations alone.
+ */
+#define CLIENT_IDLE	"c.created_at < now() - interval '1 day' AND NOT " \
+    "EXISTS (SELECT 1 FROM oauth_refresh_tokens t WHERE t.client_id = " \
+    "c.id) AND NOT EXISTS (SELECT 1 FROM oauth_codes k WHERE k.client_id " \
+    "= c.id AND k.used_at IS NOT NULL)"
 const char SQL_OAUTH_CLIENT_REGISTER_RESPOND[] =
-    "WITH n AS (SELECT count(*) AS c FROM oauth_clients "
-    "    WHERE revoked_at IS NULL), "
+    "WITH gc AS (DELETE FROM oauth_clients c WHERE " CLIENT_IDLE "), "
+    "n AS (SELECT count(*) AS c FROM oauth_clients c "
+    "    WHERE revoked_at IS NULL AND NOT (" CLIENT_IDLE ")), "
     "ins AS (INSERT INTO oauth_clients (client_name, redirect_uris, "
     "    created_ip) SELECT $1, $2::jsonb, $3 FROM n WHERE n.c < 1000 "
     "    RETURNING id, client_name, redirect_uris, created_at) "
@@ -30,14 +39,18 @@ const char SQL_OAUTH_CLIENT_REGISTER_RESPOND[] =
  * (NULL-able as ''), $6 resource, $7 scope
  */
 const char SQL_OAUTH_REQUEST_PUT[] =
-    "WITH gc AS (DELETE FROM oauth_requests WHERE expires_at < now() - "
-    "    interval '1 hour'), "
+    "WITH gc AS (DELETE FROM oauth_requests WHERE expires_at < now()), "
     "gc2 AS (DELETE FROM oauth_codes WHERE expires_at < now() - "
-    "    interval '1 day') "
+    "    interval '1 day'), "
+    /* Bounded: 20 open consent pages per client, 2000 in all. */
+    "room AS (SELECT (SELECT count(*) FROM oauth_requests r WHERE "
+    "    r.client_id::text = $2 AND r.expires_at >= now()) < 20 AND "
+    "    (SELECT count(*) FROM oauth_requests) < 2000 AS ok) "
     "INSERT INTO oauth_requests (token_hash, client_id, redirect_uri, "
     "    code_challenge, state, resource, scope) "
-    "SELECT $1, id, $3, $4, NULLIF($5, ''), $6, $7 FROM oauth_clients "
+    "SELECT $1, id, $3, $4, NULLIF($5, ''), $6, $7 FROM oauth_clients, room "
     "WHERE id::text = $2 AND revoked_at IS NULL AND redirect_uris ? $3 "
+    "    AND room.ok "
     "RETURNING (SELECT client_name FROM oauth_clients WHERE id::text = $2)";
 
 /* $1 token hash: the pending request, if live. */

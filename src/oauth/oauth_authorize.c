@@ -21,8 +21,17 @@
 #include "oauth/oauth.h"
 #include "db/sql.h"
 
-#define LOGIN_LIMIT	5
-#define LOGIN_WINDOW	60
+/*
+ * Consent-page password attempts have buckets of their own, so guesses
+ * through the public door never lock the admin out of the local login:
+ * 5 failures a minute per visitor, and 20 a minute in all (a guesser with
+ * many addresses still gets no more than that).
+ */
+#define CONSENT_LIMIT		5
+#define CONSENT_ALL_LIMIT	20
+#define CONSENT_WINDOW		60
+/* Consent pages a visitor may open a minute (each stores a request). */
+#define AUTHORIZE_LIMIT		60
 
 static const char page_head[] =
     "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -174,7 +183,19 @@ authorize_get(struct http_request *req, struct oauth_ctx *c)
 			rt[16];
 	const char	*p[7];
 	enum db_status	st;
+	char		ip[64], ra[16];
+	int		retry;
 
+	if (c->secret[0] == '\0') {
+		hx_client_ip(req, ip, sizeof(ip));
+		if (!ratelimit_take("oauth_authorize", ip, AUTHORIZE_LIMIT, 60,
+		    clock_ms(), &retry)) {
+			(void)snprintf(ra, sizeof(ra), "%d", retry);
+			http_response_header(req, "retry-after", ra);
+			return (error_page(req, 429, "Too many authorization "
+			    "requests; wait a minute."));
+		}
+	}
 	if (!oauth_query(req, "client_id", client, sizeof(client)) ||
 	    !uuid_valid(client))
 		return (error_page(req, 400, "client_id is missing or unknown."));
@@ -222,8 +243,9 @@ authorize_get(struct http_request *req, struct oauth_ctx *c)
 	if (st == DB_FAILED)
 		return (error_page(req, 500, "the request could not be stored"));
 	if (db_ntuples(&c->db) != 1)
-		return (error_page(req, 400, "Unknown client, or redirect_uri is "
-		    "not one the client registered."));
+		return (error_page(req, 400, "Unknown client, a redirect_uri the "
+		    "client did not register, or too many open consent pages "
+		    "for it; retry in ten minutes."));
 	return (consent_page(req, 200, c->secret, db_value(&c->db, 0, 0), uri,
 	    NULL));
 }
@@ -289,8 +311,10 @@ authorize_post(struct http_request *req, struct oauth_ctx *c)
 			c->step = S_DENY;
 			return (authorize_post(req, c));
 		}
-		if (ratelimit_blocked("login", ip, LOGIN_LIMIT, LOGIN_WINDOW,
-		    clock_ms(), &retry))
+		if (ratelimit_blocked("consent", ip, CONSENT_LIMIT,
+		    CONSENT_WINDOW, clock_ms(), &retry) ||
+		    ratelimit_blocked("consent_all", "*", CONSENT_ALL_LIMIT,
+		    CONSENT_WINDOW, clock_ms(), &retry))
 			return (consent_page(req, 429, c->secret, c->client_name,
 			    c->redirect_uri, "Too many failed logins; wait a minute."));
 		if (!oauth_form(c->form, "username", c->user, sizeof(c->user)) ||
@@ -328,12 +352,14 @@ authorize_post(struct http_request *req, struct oauth_ctx *c)
 		c->task_used = 0;
 		explicit_bzero(c->password, sizeof(c->password));
 		if (!c->ok || !c->have_encoded) {
-			ratelimit_fail("login", ip, LOGIN_WINDOW, clock_ms());
+			ratelimit_fail("consent", ip, CONSENT_WINDOW, clock_ms());
+			ratelimit_fail("consent_all", "*", CONSENT_WINDOW,
+			    clock_ms());
 			log_warn("oauth consent: failed admin login from %s", ip);
 			return (consent_page(req, 401, c->secret, c->client_name,
 			    c->redirect_uri, "Wrong username or password."));
 		}
-		ratelimit_clear("login", ip);
+		ratelimit_clear("consent", ip);
 		if (oauth_random_token(c->secret2, sizeof(c->secret2)) == -1)
 			return (error_page(req, 500, "internal error"));
 		oauth_sha256_hex(c->secret2, c->hash2);

@@ -608,6 +608,56 @@ class OAuthTest(unittest.TestCase):
         st, _ = self.cf_init(key_b.sign(self.cf_claims(), kid="kid-zzz"))
         self.assertEqual(st, 403)
 
+    def test_96_consent_guesses_do_not_lock_out_the_local_login(self):
+        client = self.register()
+        st, _, page = self.authorize(client, secrets.token_urlsafe(48))
+        tok = re.search(rb'name="request" value="([^"]+)"', page).group(1)
+        codes = []
+        for _ in range(6):
+            # A guesser of its own behind the proxy: its bucket, not ours.
+            st, _, _ = self.pub_req("POST", "/oauth/authorize",
+                                    urllib.parse.urlencode({
+                                        "request": tok.decode(),
+                                        "username": "admin",
+                                        "password": "wrong wrong wrong",
+                                        "action": "approve"}),
+                                    {"Content-Type":
+                                     "application/x-www-form-urlencoded",
+                                     "X-Forwarded-For": "198.51.100.9"})
+            codes.append(st)
+        self.assertEqual(codes[:5], [401] * 5)
+        self.assertEqual(codes[5], 429)
+        st, _, body = self.s.json("POST", "/api/auth/login", {
+            "username": "admin", "password": PASSWORD})
+        self.assertEqual(st, 200, body)
+
+    def test_97_bogus_authorize_requests_stay_bounded(self):
+        client = self.register(fresh=True)
+        before = int(self.pg.psql("SELECT count(*) FROM oauth_requests"))
+        q = urllib.parse.urlencode({
+            "response_type": "code", "client_id": client,
+            "redirect_uri": REDIRECT, "code_challenge": s256("v" * 43),
+            "code_challenge_method": "S256"})
+        conn = http.client.HTTPConnection(PUBLIC_IP, self.s.public_port,
+                                          timeout=10)
+        seen = {}
+        try:
+            for i in range(10000):
+                # One visitor behind the trusted proxy (loopback).
+                conn.request("GET", "/oauth/authorize?" + q, headers={
+                    "Host": self.pub, "X-Forwarded-For": "203.0.113.7"})
+                r = conn.getresponse()
+                r.read()
+                seen[r.status] = seen.get(r.status, 0) + 1
+        finally:
+            conn.close()
+        after = int(self.pg.psql("SELECT count(*) FROM oauth_requests"))
+        self.assertGreater(seen.get(429, 0), 9000, seen)
+        self.assertLessEqual(after - before, 20, (before, after, seen))
+        # Another visitor is not affected by that one's limit.
+        st, _, _ = self.authorize(client, secrets.token_urlsafe(48))
+        self.assertIn(st, (200, 400))
+
     def test_98_password_change_ends_every_grant(self):
         client = self.register()
         verifier = secrets.token_urlsafe(48)

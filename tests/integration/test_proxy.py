@@ -82,6 +82,17 @@ class ProxyTest(unittest.TestCase):
                                  public_ip="127.0.0.1",
                                  env={"MCPBOX_PUBLIC_URL": cls.public})
         cls.srv.start()
+        # A DNS-rebinding page cannot claim the fresh instance first: setup
+        # with a foreign Host or Origin on the local door is refused.
+        cls.rebound = []
+        for h in ({"Host": f"rebind.evil.example:{cls.srv.port}"},
+                  {"Origin": "http://rebind.evil.example:8000"},
+                  {"Host": f"127.0.0.2.:{cls.srv.port}"}):
+            st, _, body = cls.srv.json("POST", "/api/auth/setup", {
+                "username": "admin", "password": PASSWORD}, h)
+            cls.rebound.append((h, st, body))
+        st, _, body = cls.srv.json("GET", "/api/auth/status")
+        cls.setup_required_after_rebinding = body["setup_required"]
         st, _, _ = cls.srv.json("POST", "/api/auth/setup",
                                 {"username": "admin", "password": PASSWORD})
         assert st == 201, st
@@ -188,6 +199,20 @@ class ProxyTest(unittest.TestCase):
         self.assertEqual(p.returncode, 0, p.stderr + p.stdout)
         out = json.loads(p.stdout)
         self.assertIn("mcpbox_list_servers", out["tools"])
+
+    def test_rebound_setup_was_refused(self):
+        for h, st, body in self.rebound:
+            self.assertEqual(st, 403, (h, body))
+            self.assertEqual(body["error"]["code"], "forbidden_origin")
+        self.assertTrue(self.setup_required_after_rebinding)
+        # Spellings of loopback names are one name: the normal form.
+        for host in ("LOCALHOST", "localhost.", f"localhost.:{self.srv.port}"):
+            st, _, body = self.srv.json("GET", "/api/auth/status",
+                                        headers={"Host": host})
+            self.assertEqual(st, 200, (host, body))
+        st, _, body = self.srv.json("POST", "/api/auth/setup", {
+            "username": "admin2", "password": PASSWORD}, {"Host": "127.0.0.2."})
+        self.assertEqual(st, 403, body)
 
     def test_local_door_serves_loopback_clients(self):
         for path in ("/", "/api/auth/status", "/metrics"):
