@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/cidr.h"
+#include "core/core.h"
 
 static int
 parse_addr(const char *s, int *family, uint8_t addr[16])
@@ -55,18 +55,13 @@ parse_one(const char *s, size_t n, struct cidr *c)
 int
 cidr_list_parse(const char *s, struct cidr_list *l)
 {
-	const char	*p, *end;
+	const char	*cur = s, *p;
 	size_t		 n;
 
 	memset(l, 0, sizeof(*l));
-	for (p = s; p != NULL && *p != '\0'; p = *end == ',' ? end + 1 : end) {
-		while (*p == ' ')
-			p++;
-		end = p + strcspn(p, ",");
-		n = (size_t)(end - p);
-		while (n > 0 && p[n - 1] == ' ')
-			n--;
-		if (n == 0 && *end == '\0')
+	while (list_next(&cur, &p, &n)) {
+		/* Trailing spaces after the last comma end the list. */
+		if (n == 0 && *cur == '\0')
 			break;
 		if (l->n == CIDR_MAX || parse_one(p, n, &l->item[l->n]) == -1) {
 			memset(l, 0, sizeof(*l));

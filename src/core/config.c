@@ -134,17 +134,10 @@ opt_find_links(config_getenv_fn env, char **out, char *err, size_t errlen)
 static int
 valid_origin_list(const char *s)
 {
-	const char	*p, *end, *host;
+	const char	*cur = s, *p, *host;
 	size_t		len;
 
-	for (p = s; *p != '\0'; p = (*end == ',') ? end + 1 : end) {
-		while (*p == ' ')
-			p++;
-		if ((end = strchr(p, ',')) == NULL)
-			end = p + strlen(p);
-		len = (size_t)(end - p);
-		while (len > 0 && p[len - 1] == ' ')
-			len--;
+	while (list_next(&cur, &p, &len)) {
 		if (len > 7 && strncmp(p, "http://", 7) == 0)
 			host = p + 7;
 		else if (len > 8 && strncmp(p, "https://", 8) == 0)
@@ -399,16 +392,10 @@ opt_origin(config_getenv_fn env, const char *name, char **out, char *err,
 static int
 valid_email_list(const char *s)
 {
-	const char	*p, *end, *at;
+	const char	*cur = s, *p, *at;
 	size_t		n;
 
-	for (p = s; *p != '\0'; p = (*end == ',') ? end + 1 : end) {
-		while (*p == ' ')
-			p++;
-		end = p + strcspn(p, ",");
-		n = (size_t)(end - p);
-		while (n > 0 && p[n - 1] == ' ')
-			n--;
+	while (list_next(&cur, &p, &n)) {
 		at = memchr(p, '@', n);
 		if (n < 3 || n > 254 || at == NULL || at + 1 == p + n ||
 		    memchr(at + 1, '@', (size_t)(p + n - at - 1)) != NULL)
@@ -428,19 +415,13 @@ valid_email_list(const char *s)
 int
 config_email_allowed(const char *list, const char *email)
 {
-	const char	*p, *end, *at;
+	const char	*cur = list, *p, *at;
 	size_t		n, elen;
 
 	if (list == NULL || email == NULL || (at = strchr(email, '@')) == NULL)
 		return (0);
 	elen = strlen(email);
-	for (p = list; *p != '\0'; p = (*end == ',') ? end + 1 : end) {
-		while (*p == ' ')
-			p++;
-		end = p + strcspn(p, ",");
-		n = (size_t)(end - p);
-		while (n > 0 && p[n - 1] == ' ')
-			n--;
+	while (list_next(&cur, &p, &n)) {
 		if (n == 0)
 			continue;
 		if (*p == '@' && strlen(at) == n && strncasecmp(at, p, n) == 0)

@@ -79,6 +79,12 @@ int	config_loopback_url(const char *);
 int	config_email_allowed(const char *list, const char *email);
 
 /*
+ * list.c: the next item of a comma-separated list (spaces around it
+ * trimmed; it may be empty): 1 with item and len set, 0 at the end.
+ */
+int	list_next(const char **cursor, const char **item, size_t *len);
+
+/*
  * redirect.c: 0 when an OAuth redirect URI may be registered (https, or
  * http on loopback), with the length of its scheme://authority.
  */

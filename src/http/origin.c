@@ -65,23 +65,15 @@ loopback_name(const char *norm)
 static int
 allowed_origin_host(const char *norm)
 {
-	const char	*p, *end, *h;
+	const char	*cur = mcpbox_cfg.allowed_origins, *p, *h;
 	char		 e[CONFIG_HOST_MAX];
 	size_t		 n;
 
-	if (mcpbox_cfg.allowed_origins == NULL)
-		return (0);
-	for (p = mcpbox_cfg.allowed_origins; *p != '\0';
-	    p = (*end == ',') ? end + 1 : end) {
-		while (*p == ' ')
-			p++;
-		end = p + strcspn(p, ",");
-		if ((h = strstr(p, "://")) == NULL || h >= end)
+	while (list_next(&cur, &p, &n)) {
+		if ((h = memmem(p, n, "://", 3)) == NULL)
 			continue;
 		h += 3;
-		for (n = (size_t)(end - h); n > 0 && h[n - 1] == ' '; n--)
-			;
-		if (hx_host_normal(h, n, e, sizeof(e)) == 0 &&
+		if (hx_host_normal(h, (size_t)(p + n - h), e, sizeof(e)) == 0 &&
 		    strcmp(e, norm) == 0)
 			return (1);
 	}
@@ -91,20 +83,11 @@ allowed_origin_host(const char *norm)
 static int
 origin_listed(const char *origin)
 {
-	const char	*p, *end;
+	const char	*cur = mcpbox_cfg.allowed_origins, *p;
 	size_t		olen, n;
 
-	if (mcpbox_cfg.allowed_origins == NULL)
-		return (0);
 	olen = strlen(origin);
-	for (p = mcpbox_cfg.allowed_origins; *p != '\0';
-	    p = (*end == ',') ? end + 1 : end) {
-		while (*p == ' ')
-			p++;
-		end = p + strcspn(p, ",");
-		n = (size_t)(end - p);
-		while (n > 0 && p[n - 1] == ' ')
-			n--;
+	while (list_next(&cur, &p, &n)) {
 		if (n == olen && strncasecmp(p, origin, n) == 0)
 			return (1);
 	}

@@ -18,7 +18,8 @@ class Stream:
         self.sock = socket.create_connection(("127.0.0.1", srv.port),
                                              timeout=5)
         self.sock.sendall(
-            f"GET /api/activity/stream{query} HTTP/1.1\r\nHost: x\r\n"
+            f"GET /api/activity/stream{query} HTTP/1.1\r\n"
+            f"Host: localhost:{srv.port}\r\n"
             f"Authorization: Bearer {token}\r\n\r\n".encode())
         self.buf = b""
         self.read_until(b": connected", 5)

@@ -203,6 +203,7 @@ START_TEST(string_rules)
 	ck_assert_int_eq(load(), -1);
 	ck_assert_ptr_nonnull(strstr(err, "MCPBOX_PUBLIC_URL"));
 	env_set("MCPBOX_PUBLIC_URL", "https://mcp.example.com");
+	env_set("MCPBOX_PUBLIC_LISTEN", "127.0.0.1:8001");
 	env_set("MCPBOX_ENABLE_HSTS", "maybe");
 	ck_assert_int_eq(load(), -1);
 	ck_assert_ptr_nonnull(strstr(err, "MCPBOX_ENABLE_HSTS"));
@@ -237,9 +238,50 @@ START_TEST(jwt_derivation_is_stable)
 }
 END_TEST
 
+START_TEST(public_door_rules)
+{
+	env_reset();
+	/* The old single-listener remote mode says what to set instead. */
+	env_set("MCPBOX_PUBLIC_URL", "https://mcp.example.com");
+	ck_assert_int_eq(load(), -1);
+	ck_assert_ptr_nonnull(strstr(err, "set MCPBOX_PUBLIC_LISTEN"));
+	env_reset();
+	env_set("MCPBOX_PUBLIC_LISTEN", "127.0.0.1:8001");
+	ck_assert_int_eq(load(), -1);
+	ck_assert_ptr_nonnull(strstr(err, "needs MCPBOX_PUBLIC_URL"));
+	env_set("MCPBOX_PUBLIC_URL", "https://mcp.example.com");
+	env_set("MCPBOX_PUBLIC_LISTEN", "127.0.0.1:8000");
+	ck_assert_int_eq(load(), -1);
+	ck_assert_ptr_nonnull(strstr(err, "must differ from MCPBOX_LISTEN"));
+	env_set("MCPBOX_PUBLIC_LISTEN", "0.0.0.0:8000");
+	ck_assert_int_eq(load(), -1);
+	env_set("MCPBOX_PUBLIC_LISTEN", "nonsense");
+	ck_assert_int_eq(load(), -1);
+	ck_assert_ptr_nonnull(strstr(err, "MCPBOX_PUBLIC_LISTEN"));
+	env_set("MCPBOX_PUBLIC_LISTEN", "127.0.0.1:8001");
+	ck_assert_int_eq(load(), 0);
+	ck_assert_int_eq(cfg.has_public_listen, 1);
+	ck_assert_str_eq(cfg.public_listen_port, "8001");
+	/* Loopback proxies are trusted by default, nobody else. */
+	ck_assert_int_eq(cidr_list_match(&cfg.trusted_proxies, "127.0.0.1"), 1);
+	ck_assert_int_eq(cidr_list_match(&cfg.trusted_proxies, "10.0.0.1"), 0);
+	config_free(&cfg);
+	env_set("MCPBOX_TRUSTED_PROXIES", "172.30.255.0/24, ::1");
+	ck_assert_int_eq(load(), 0);
+	ck_assert_int_eq(cidr_list_match(&cfg.trusted_proxies, "172.30.255.9"),
+	    1);
+	ck_assert_int_eq(cidr_list_match(&cfg.trusted_proxies, "127.0.0.1"), 0);
+	config_free(&cfg);
+	env_set("MCPBOX_TRUSTED_PROXIES", "172.30.255.0/33");
+	ck_assert_int_eq(load(), -1);
+	ck_assert_ptr_nonnull(strstr(err, "MCPBOX_TRUSTED_PROXIES"));
+}
+END_TEST
+
 START_TEST(remote_rules)
 {
 	env_reset();
+	env_set("MCPBOX_PUBLIC_LISTEN", "127.0.0.2:8123");
 	/* Plain http only for a loopback host (the integration tests). */
 	env_set("MCPBOX_PUBLIC_URL", "http://127.0.0.2:8123/");
 	ck_assert_int_eq(load(), 0);
@@ -336,6 +378,7 @@ main(void)
 	tcase_add_test(tc, jwt_derivation_is_stable);
 	tcase_add_test(tc, find_links_rules);
 	tcase_add_test(tc, remote_rules);
+	tcase_add_test(tc, public_door_rules);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
