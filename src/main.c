@@ -243,6 +243,7 @@ kore_worker_configure(void)
 	sbx_client_init(sock);
 	mcp_streams_init();
 	mcp_session_cache_init();
+	oauth_worker_init();
 	api_activity_init();
 	mcp_policy_init();
 	events_start();

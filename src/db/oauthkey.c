@@ -144,3 +144,31 @@ db_oauth_key_load(const char *conninfo, const uint8_t key[32],
 	PQfinish(db);
 	return (rc == 1 ? 0 : -1);
 }
+
+int
+db_oauth_admin_load(const char *conninfo, int *pv, char *name, size_t namelen,
+    char *err, size_t errlen)
+{
+	PGconn		*db;
+	PGresult	*r;
+	int		 rc = -1;
+
+	db = PQconnectdb(conninfo);
+	if (PQstatus(db) != CONNECTION_OK) {
+		(void)snprintf(err, errlen, "%s", PQerrorMessage(db));
+		PQfinish(db);
+		return (-1);
+	}
+	r = PQexec(db, "SELECT password_version, username FROM admin_users "
+	    "WHERE is_active LIMIT 1");
+	if (PQresultStatus(r) == PGRES_TUPLES_OK) {
+		*pv = PQntuples(r) == 1 ? atoi(PQgetvalue(r, 0, 0)) : 0;
+		(void)snprintf(name, namelen, "%s", PQntuples(r) == 1 ?
+		    PQgetvalue(r, 0, 1) : "");
+		rc = 0;
+	} else
+		(void)snprintf(err, errlen, "%s", PQerrorMessage(db));
+	PQclear(r);
+	PQfinish(db);
+	return (rc);
+}

@@ -81,17 +81,23 @@ const char SQL_OAUTH_REQUEST_DENY[] =
     "    AND expires_at > now() "
     "RETURNING redirect_uri, coalesce(state, ''), state IS NOT NULL";
 
+/*
+ * A granted token carries the password version of the admin it is for
+ * (oauth_gate.c refuses it once that changes).
+ */
+#define WITH_PV	"SELECT status, body || jsonb_build_object('pv', (SELECT " \
+    "password_version FROM admin_users WHERE username = body->>'subject' " \
+    "AND is_active)) FROM "
+
 /* $1 code hash, $2 client id, $3 redirect uri, $4 verifier, $5 new
  * refresh hash, $6 resource or '', $7 refresh lifetime in seconds */
 const char SQL_OAUTH_CODE_EXCHANGE[] =
-    "SELECT status, body FROM oauth_code_exchange($1, $2, $3, $4, $5, $6, "
-    "    $7::integer)";
+    WITH_PV "oauth_code_exchange($1, $2, $3, $4, $5, $6, $7::integer)";
 
 /* $1 old refresh hash, $2 client id, $3 new hash, $4 resource or '',
  * $5 lifetime in seconds */
 const char SQL_OAUTH_REFRESH_ROTATE[] =
-    "SELECT status, body FROM oauth_refresh_rotate($1, $2, $3, $4, "
-    "    $5::integer)";
+    WITH_PV "oauth_refresh_rotate($1, $2, $3, $4, $5::integer)";
 
 /* RFC 7009: revoking a refresh token ends its whole family. $1 hash */
 const char SQL_OAUTH_REVOKE[] =

@@ -18,6 +18,7 @@ static const char *const	channels[] = {
 	EVENT_MCP_MESSAGE,
 	EVENT_MCP_CANCEL,
 	EVENT_SESSION_ENDED,
+	EVENT_ADMIN_CHANGED,
 	NULL
 };
 

@@ -57,6 +57,19 @@ struct oauth_ctx {
 /* oauth_util.c */
 extern uint8_t	oauth_key[32];
 extern int	oauth_key_ok;
+
+/*
+ * The active admin as every worker knows it: access tokens minted under
+ * another password version, or for another name, are refused at once.
+ * Loaded by the parent, updated on NOTIFY mcpbox_admin_changed.
+ */
+struct oauth_admin {
+	int	known;
+	int	pv;
+	char	name[128];	/* "" when there is no active admin */
+};
+extern struct oauth_admin	oauth_admin;
+void		oauth_worker_init(void);
 int		oauth_parent_init(void);
 int		oauth_enabled(void);
 void		oauth_resource(char *, size_t);
@@ -76,7 +89,7 @@ char		*oauth_html_escape(const char *);
 int		oauth_pkce_verifier_ok(const char *);
 
 /* oauth_gate.c */
-char		*oauth_access_issue(const char *sub, const char *client_id,
+char		*oauth_access_issue(const char *sub, int pv, const char *client_id,
 		    const char *resource, const char *scope, int64_t now);
 int		oauth_access_check(const char *token, int64_t now,
 		    char *sub, size_t sublen);

@@ -9,6 +9,7 @@
  * algorithm is pinned: a token may not choose how it is verified.
  */
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jwt.h>
@@ -18,8 +19,33 @@
 
 #define ACCESS_TYP	"mcp+access"
 
+struct oauth_admin	oauth_admin;
+
+/* "<version> <name>", or "-" when no admin is active. */
+static void
+on_admin_changed(const char *payload)
+{
+	const char	*sp;
+
+	if (strcmp(payload, "-") == 0 || (sp = strchr(payload, ' ')) == NULL) {
+		oauth_admin.pv = INT_MAX;
+		oauth_admin.name[0] = '\0';
+	} else {
+		oauth_admin.pv = atoi(payload);
+		(void)snprintf(oauth_admin.name, sizeof(oauth_admin.name), "%s",
+		    sp + 1);
+	}
+	oauth_admin.known = 1;
+}
+
+void
+oauth_worker_init(void)
+{
+	events_on(EVENT_ADMIN_CHANGED, on_admin_changed);
+}
+
 char *
-oauth_access_issue(const char *sub, const char *client_id,
+oauth_access_issue(const char *sub, int pv, const char *client_id,
     const char *resource, const char *scope, int64_t now)
 {
 	jwt_t	*jwt;
@@ -36,6 +62,7 @@ oauth_access_issue(const char *sub, const char *client_id,
 	    jwt_add_grant(jwt, "scope", scope) == 0 &&
 	    jwt_add_grant(jwt, "typ", ACCESS_TYP) == 0 &&
 	    jwt_add_grant(jwt, "jti", jti) == 0 &&
+	    jwt_add_grant_int(jwt, "pv", pv) == 0 &&
 	    jwt_add_grant_int(jwt, "iat", (long)now) == 0 &&
 	    jwt_add_grant_int(jwt, "exp", (long)(now + OAUTH_ACCESS_TTL)) == 0 &&
 	    jwt_set_alg(jwt, JWT_ALG_HS256, oauth_key, sizeof(oauth_key)) == 0;
@@ -57,7 +84,7 @@ int
 oauth_access_check(const char *token, int64_t now, char *sub, size_t sublen)
 {
 	jwt_t		*jwt;
-	json_t		*o, *exp, *iat, *s;
+	json_t		*o, *exp, *iat, *s, *pv;
 	char		*js, res[OAUTH_URL_MAX];
 	int		rc;
 
@@ -83,12 +110,17 @@ oauth_access_check(const char *token, int64_t now, char *sub, size_t sublen)
 	exp = json_object_get(o, "exp");
 	iat = json_object_get(o, "iat");
 	s = json_object_get(o, "sub");
+	pv = json_object_get(o, "pv");
 	if (str_is(o, "typ", ACCESS_TYP) && str_is(o, "aud", res) &&
 	    str_is(o, "iss", mcpbox_cfg.public_url) &&
 	    json_is_integer(exp) && json_integer_value(exp) > now &&
 	    json_is_integer(iat) && json_integer_value(iat) <= now + 60 &&
 	    json_is_string(s) && json_string_length(s) > 0 &&
-	    json_string_length(s) < sublen) {
+	    json_string_length(s) < sublen &&
+	    /* Minted under the admin's current password, for that admin. */
+	    (!oauth_admin.known || (json_is_integer(pv) &&
+	    json_integer_value(pv) == oauth_admin.pv &&
+	    strcmp(json_string_value(s), oauth_admin.name) == 0))) {
 		(void)snprintf(sub, sublen, "%s", json_string_value(s));
 		rc = 0;
 	}

@@ -34,19 +34,20 @@ limited(struct http_request *req)
 static int
 send_tokens(struct http_request *req, struct oauth_ctx *c)
 {
-	json_t		*o, *out;
+	json_t		*o, *out, *pv;
 	const char	*sub, *cid, *res, *scope;
 	char		*access;
 
 	o = json_loads(db_value(&c->db, 0, 1), 0, NULL);
 	sub = json_string_value(json_object_get(o, "subject"));
+	pv = json_object_get(o, "pv");
 	cid = json_string_value(json_object_get(o, "client_id"));
 	res = json_string_value(json_object_get(o, "resource"));
 	scope = json_string_value(json_object_get(o, "scope"));
 	if (o == NULL || sub == NULL || cid == NULL || res == NULL ||
-	    scope == NULL ||
-	    (access = oauth_access_issue(sub, cid, res, scope,
-	    (int64_t)time(NULL))) == NULL) {
+	    scope == NULL || !json_is_integer(pv) ||
+	    (access = oauth_access_issue(sub, (int)json_integer_value(pv), cid,
+	    res, scope, (int64_t)time(NULL))) == NULL) {
 		json_decref(o);
 		return (oauth_error(req, 500, "server_error",
 		    "the token could not be issued"));

@@ -32,6 +32,14 @@ oauth_parent_init(void)
 		return (-1);
 	}
 	oauth_key_ok = 1;
+	/* Inherited by the workers; kept current by mcpbox_admin_changed. */
+	if (db_oauth_admin_load(mcpbox_cfg.database_url, &oauth_admin.pv,
+	    oauth_admin.name, sizeof(oauth_admin.name), err,
+	    sizeof(err)) == -1) {
+		log_error("cannot read the admin for OAuth: %s", err);
+		return (-1);
+	}
+	oauth_admin.known = 1;
 	return (0);
 }
 

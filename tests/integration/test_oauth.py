@@ -243,9 +243,11 @@ class OAuthTest(unittest.TestCase):
 
     def claims(self, **over):
         now = int(time.time())
+        pv = int(self.pg.psql("SELECT password_version FROM admin_users"))
         c = {"iss": self.s.public, "sub": "admin",
              "aud": self.s.public + "/mcp", "client_id": "x", "scope": "",
-             "typ": "mcp+access", "jti": "j", "iat": now, "exp": now + 300}
+             "typ": "mcp+access", "jti": "j", "iat": now, "exp": now + 300,
+             "pv": pv}
         c.update(over)
         return c
 
@@ -479,6 +481,13 @@ class OAuthTest(unittest.TestCase):
         expired = self.hs256(self.claims(iat=now - 1000, exp=now - 10))
         other = self.hs256(self.claims(aud="https://other.example/mcp"))
         wrong_typ = self.hs256(self.claims(typ="access"))
+        # Signed right, but not under the admin's current password, or
+        # not for the admin at all.
+        pv = self.claims()["pv"]
+        stale = self.hs256(self.claims(pv=pv - 1))
+        no_pv = self.hs256({k: v for k, v in self.claims().items()
+                            if k != "pv"})
+        stranger = self.hs256(self.claims(sub="mallory"))
         h, b, s = good.split(".")
         body = json.loads(b64u_dec(b))
         body["sub"] = "mallory"
@@ -486,7 +495,9 @@ class OAuthTest(unittest.TestCase):
         none_alg = (b64u(b'{"alg":"none","typ":"JWT"}') + "." + b + ".")
         for name, t in (("expired", expired), ("other resource", other),
                         ("typ", wrong_typ), ("tampered", tampered),
-                        ("alg none", none_alg)):
+                        ("alg none", none_alg), ("stale password", stale),
+                        ("no password version", no_pv),
+                        ("not the admin", stranger)):
             st, hd, _ = self.mcp_init({"Authorization": "Bearer " + t})
             self.assertEqual(st, 401, name)
             self.assertIn('error="invalid_token"', hd["www-authenticate"])
@@ -667,12 +678,25 @@ class OAuthTest(unittest.TestCase):
         # A code consented but not yet exchanged, too.
         verifier2 = secrets.token_urlsafe(48)
         code2 = self.code_for(client, verifier2)
+        st, _, _ = self.mcp_init({"Authorization": "Bearer " +
+                                  tok["access_token"]})
+        self.assertEqual(st, 200)
         new_pw = PASSWORD + " 2"
         st, _, body = self.s.json("POST", "/api/auth/change-password", {
             "current_password": PASSWORD, "new_password": new_pw},
             self.admin)
         self.assertEqual(st, 200, body)
         try:
+            # The access token dies at once on every worker (NOTIFY).
+            deadline = time.time() + 5
+            while True:
+                codes = {self.mcp_init({"Authorization": "Bearer " +
+                                        tok["access_token"]})[0]
+                         for _ in range(4)}
+                if codes == {401} or time.time() > deadline:
+                    break
+                time.sleep(0.1)
+            self.assertEqual(codes, {401})
             st, _, body = self.form("/oauth/token", {
                 "grant_type": "refresh_token", "client_id": client,
                 "refresh_token": tok["refresh_token"]})
