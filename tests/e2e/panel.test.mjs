@@ -339,6 +339,11 @@ async function main() {
     await go(page, "#/settings/remote", "settings-remote");
     await page.waitForSelector("[data-testid=remote-status]");
     assert.match(await page.textContent("[data-testid=local-help]"), /mcp-remote/);
+    // The doors: this instance has no public one; the tunnel snippet aims at it.
+    const status = await page.textContent("[data-testid=remote-status]");
+    assert.match(status, /Public door\s*closed \(MCPBOX_PUBLIC_LISTEN\)/);
+    assert.match(status, new RegExp(`Local door\\s*${BASE.replace(/^http:\/\//, "").replace(/[.]/g, "\\.")}`));
+    assert.match(await page.textContent("main"), /cloudflared tunnel run --url http:\/\/127\.0\.0\.1:8001 mcpbox/);
     await shot(page, "settings-remote");
     await go(page, "#/settings/account", "settings-account");
     await page.fill("[name=current_password]", "not my password, really");
