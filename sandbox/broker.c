@@ -597,6 +597,7 @@ sbx_broker_helper_main(void)
 	json_error_t		 je;
 	json_t			*job, *h, *out;
 	size_t			 i, n;
+	int			 rc;
 
 	signal(SIGPIPE, SIG_IGN);
 	lseek(3, 0, SEEK_SET);
@@ -616,8 +617,11 @@ sbx_broker_helper_main(void)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	out = sbx_broker_perform(json_object_get(job, "request"), hosts, n,
 	    (long)json_integer_value(json_object_get(job, "budget_ms")));
-	if (out == NULL || sbx_frame_put_json(&b, out) == -1 ||
-	    sbx_frame_write_fd(4, b.data, b.len) == -1)
-		return (1);
-	return (0);
+	free(hosts);
+	json_decref(job);
+	rc = out == NULL || sbx_frame_put_json(&b, out) == -1 ||
+	    sbx_frame_write_fd(4, b.data, b.len) == -1;
+	json_decref(out);
+	sbx_buf_free(&b);
+	return (rc);
 }

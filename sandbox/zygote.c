@@ -362,7 +362,6 @@ sbx_zygote_start(const struct sbx_pyconf *pc)
 	struct zmsg	m;
 	pid_t		pid, z;
 	int		sv[2], ns, err, st;
-	ssize_t		n;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1)
 		return (-1);
@@ -395,7 +394,8 @@ sbx_zygote_start(const struct sbx_pyconf *pc)
 	pfd.events = POLLIN;
 	/* Importing packages can take a while; the keeper waits for us. */
 	if (poll(&pfd, 1, 120000) != 1 ||
-	    (n = recv(ctl, &m, sizeof(m), 0)) != sizeof(m) || m.op != ZM_READY) {
+	    recv(ctl, &m, sizeof(m), 0) != (ssize_t)sizeof(m) ||
+	    m.op != ZM_READY) {
 		close(ctl);
 		ctl = -1;
 		return (-1);
