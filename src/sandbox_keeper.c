@@ -94,6 +94,7 @@ keeper_main(const char *bin, const char *sock, int concurrency, pid_t parent)
 	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (getppid() != parent)
 		_exit(0);
+	env_wipe_secrets();
 	log_set_process("sandbox-keeper");
 	restarts = 0;
 	backoff_ms = 100;

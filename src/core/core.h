@@ -78,6 +78,9 @@ int	config_parse_log_level(const char *, enum log_level *);
 int	config_loopback_url(const char *);
 int	config_email_allowed(const char *list, const char *email);
 
+/* environ.c: wipe MCPBOX_ variables from a helper fork's environment. */
+void	env_wipe_secrets(void);
+
 /*
  * list.c: the next item of a comma-separated list (spaces around it
  * trimmed; it may be empty): 1 with item and len set, 0 at the end.

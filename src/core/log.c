@@ -283,6 +283,7 @@ log_capture_stdout(void)
 		(void)signal(SIGHUP, SIG_IGN);
 		(void)close(fds[1]);
 		(void)dup2(saved, STDOUT_FILENO);
+		env_wipe_secrets();
 		log_relay(fds[0], saved);
 	}
 	(void)close(fds[0]);

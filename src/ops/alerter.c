@@ -160,6 +160,7 @@ alerter_main(int rfd, pid_t parent)
 	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (getppid() != parent)
 		_exit(0);
+	env_wipe_secrets();
 	(void)signal(SIGTERM, SIG_DFL);
 	(void)signal(SIGINT, SIG_IGN);
 	(void)signal(SIGHUP, SIG_IGN);

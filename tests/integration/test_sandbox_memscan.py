@@ -36,6 +36,29 @@ def victim_code(marker):
             "    return str(len(payload + secrets['VICTIM_KEY'] + NOTE))\n")
 
 
+def server_tree(server_pid):
+    """pid -> cmdline of the server's process and all its descendants."""
+    procs = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{d}/cmdline", "rb") as f:
+                procs[int(d)] = (ppid, f.read())
+        except OSError:
+            continue
+    under, changed = {server_pid}, True
+    while changed:
+        changed = False
+        for pid, (ppid, _) in procs.items():
+            if ppid in under and pid not in under:
+                under.add(pid)
+                changed = True
+    return {p: procs[p][1] for p in under if p in procs}
+
+
 def sandbox_pids(server_pid):
     """pid -> ppid of every mcpbox-sandbox process under the server."""
     procs = {}
@@ -142,6 +165,19 @@ class MemoryScanTest(unittest.TestCase):
             self.assertGreaterEqual(len(pids), 3, pids)
             self.assertEqual(leaky, [], "MCPBOX_ variables in the "
                              "environment of %r" % leaky)
+            # The server's own helpers (keeper, alert sender, log relay)
+            # are forks of the parent: their environment is wiped too.
+            # Only the parent and its workers keep what they were given.
+            helpers = {p: c for p, c in server_tree(self.srv.proc.pid).items()
+                       if b"[parent]" not in c and b"[wrk" not in c and
+                       p != self.srv.proc.pid and not c.startswith(
+                           b"mcpbox-sandbox")}
+            self.assertGreaterEqual(len(helpers), 2, helpers)
+            for pid, cmd in helpers.items():
+                with open(f"/proc/{pid}/environ", "rb") as f:
+                    env = f.read()
+                self.assertNotIn(b"MCPBOX_", env, (pid, cmd))
+                self.assertNotIn(self.srv.key.encode(), env, (pid, cmd))
         finally:
             t.join()
         self.assertEqual(done["r"][0], 0, done["r"])
