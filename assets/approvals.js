@@ -48,6 +48,8 @@ export async function render(root, params) {
     }, 250);
   });
   const selected = new Set();
+  // Approve what you saw: the version each tool card showed (tools only).
+  const shown = new Map();
 
   async function act(id, action, item) {
     let reason;
@@ -60,12 +62,16 @@ export async function render(root, params) {
       if (!r) return;
     }
     try {
+      const body = reason ? { action, reason } : { action };
+      if (kind.path === "tools") body.version = shown.get(id);
       if (action === "revoke") await api.post(`/api/approvals/${kind.path}/${id}/revoke`, {});
-      else await api.post(`/api/approvals/${kind.path}/${id}/action`, reason ? { action, reason } : { action });
+      else await api.post(`/api/approvals/${kind.path}/${id}/action`, body);
       toast(`${item}: ${action === "approve" ? "approved" : action === "reject" ? "rejected" : "approval revoked"}.`);
       load();
     } catch (e) {
       toast(e.message, "error");
+      // Changed since the card was drawn: show what it is now.
+      if (e.code === "stale_version") load();
     }
   }
 
@@ -78,7 +84,9 @@ export async function render(root, params) {
     if (!r) return;
     reason = r.reason;
     try {
-      const res = await api.post(`/api/approvals/${kind.path}/bulk-action`, reason ? { ids, action, reason } : { ids, action });
+      const body = reason ? { ids, action, reason } : { ids, action };
+      if (kind.path === "tools") body.versions = Object.fromEntries(ids.map((i) => [i, shown.get(i)]));
+      const res = await api.post(`/api/approvals/${kind.path}/bulk-action`, body);
       toast(res && res.failed ? `${res.succeeded ?? ids.length - res.failed} done, ${res.failed} not possible.` : "Done.");
       selected.clear();
       load();
@@ -125,6 +133,7 @@ export async function render(root, params) {
   }
 
   function toolCard(t) {
+    shown.set(t.id, t.current_version);
     const diffs = t.approved_code !== null && t.approved_code !== undefined && t.approved_code !== t.python_code;
     const view = h("div");
     const showCode = () => clear(view).append(codeView(t.python_code, { testid: "review-code" }));

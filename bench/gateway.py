@@ -40,7 +40,9 @@ def prepare(server):
         "input_schema": {"type": "object", "properties": {"x": {"type": "integer"}},
                          "required": ["x"]}}, auth)
     server.json("POST", f"/api/approvals/tools/{tool['id']}/action",
-                {"action": "approve"}, auth)
+                {"action": "approve", "version": harness.reviewed_version(
+                    lambda p: server.json("GET", p, None, auth), tool["id"])},
+                auth)
     server.json("POST", f"/api/servers/{srv['id']}/start", {}, auth)
 
 

@@ -65,10 +65,11 @@ blank(const char *s)
 static void
 action_check(struct api_ctx *c, const char *fixed, int bulk, json_t *fields)
 {
-	static const char *const allowed[] = { "action", "reason", NULL };
+	static const char *const allowed[] = { "action", "reason", "version",
+	    NULL };
 	static const char *const revoke_allowed[] = { "reason", NULL };
 	static const char *const bulk_allowed[] = { "ids", "action", "reason",
-	    NULL };
+	    "versions", NULL };
 	const char	*action, *reason;
 
 	api_fields_only(c->body, bulk ? bulk_allowed : fixed != NULL ?
@@ -96,38 +97,73 @@ action_check(struct api_ctx *c, const char *fixed, int bulk, json_t *fields)
 		json_object_set_new(c->scratch, "reason", json_string(reason));
 }
 
+/*
+ * Approve what you saw: approving or rejecting a tool names the version
+ * the reviewer was shown, and the statement acts only on that version.
+ * 1 with the version in buf, 0 when none is needed (revoke, requests),
+ * -1 after filling fields.
+ */
+static int
+tool_version(const json_t *v, const char *action, char *buf, size_t len,
+    json_t *fields, const char *key)
+{
+	if (action == NULL || strcmp(action, "revoke") == 0)
+		return (0);
+	if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+	    json_integer_value(v) > INT32_MAX) {
+		json_object_set_new(fields, key, json_string("the version of "
+		    "the tool you reviewed (its current_version) is required"));
+		return (-1);
+	}
+	(void)snprintf(buf, len, "%lld", (long long)json_integer_value(v));
+	return (1);
+}
+
 static void
 action_params(struct http_request *req, struct api_ctx *c, const char *id,
-    const char *p[5])
+    const char *p[6], const char *version)
 {
 	p[0] = id;
 	p[1] = json_string_value(json_object_get(c->scratch, "action"));
 	p[2] = json_string_value(json_object_get(c->scratch, "reason"));
 	p[3] = c->actor;
 	p[4] = RID(req);
+	p[5] = version;
 }
 
 static int
 act(struct http_request *req, struct api_ctx *c, enum kind k,
     const char *fixed)
 {
-	const char	*p[5];
+	const char	*p[6];
 	json_t		*fields;
+	char		 ver[16];
 
 	if (!api_uuid_valid(c->param[0]))
 		return (hx_error(req, 404, "not_found", "no such resource"));
+	ver[0] = '\0';
 	if (c->step == 0) {
 		if (api_body_optional(req, c) == -1)
 			return (KORE_RESULT_OK);
 		fields = json_object();
 		action_check(c, fixed, 0, fields);
+		if (k == KIND_TOOL && c->scratch != NULL)
+			(void)tool_version(json_object_get(c->body, "version"),
+			    json_string_value(json_object_get(c->scratch,
+			    "action")), ver, sizeof(ver), fields, "version");
 		if (json_object_size(fields) > 0)
 			return (api_invalid(req, fields));
 		json_decref(fields);
+		if (ver[0] != '\0')
+			json_object_set_new(c->scratch, "version",
+			    json_string(ver));
 		c->step = 1;
 	}
-	action_params(req, c, c->param[0], p);
-	return (api_sql_respond(req, c, action_sql[k], 5, p));
+	action_params(req, c, c->param[0], p, json_object_get(c->scratch,
+	    "version") != NULL ? json_string_value(json_object_get(c->scratch,
+	    "version")) : "");
+	return (api_sql_respond(req, c, action_sql[k], k == KIND_TOOL ? 6 : 5,
+	    p));
 }
 
 int
@@ -166,13 +202,17 @@ api_approvals_network_revoke(struct http_request *req, struct api_ctx *c)
 	return (act(req, c, KIND_NETWORK, "revoke"));
 }
 
-/* {"ids": [...], "action", "reason"}: the ids, each a UUID, 1..100. */
+/*
+ * {"ids": [...], "action", "reason", "versions": {id: version}}: the ids,
+ * each a UUID, 1..100; for tools a version per id (approve and reject).
+ */
 static int
-bulk_input(struct http_request *req, struct api_ctx *c)
+bulk_input(struct http_request *req, struct api_ctx *c, enum kind k)
 {
 	struct bulk	*b;
-	json_t		*ids, *v, *fields;
+	json_t		*ids, *v, *fields, *vers;
 	size_t		i;
+	char		buf[16];
 
 	fields = json_object();
 	action_check(c, NULL, 1, fields);
@@ -189,6 +229,18 @@ bulk_input(struct http_request *req, struct api_ctx *c)
 				    json_sprintf("item %zu is not an id", i));
 				break;
 			}
+		}
+	}
+	/* Tools: every id with the version its card showed. */
+	if (k == KIND_TOOL && c->scratch != NULL && json_object_size(fields) ==
+	    0) {
+		vers = json_object_get(c->body, "versions");
+		json_array_foreach(ids, i, v) {
+			if (tool_version(json_object_get(vers,
+			    json_string_value(v)), json_string_value(
+			    json_object_get(c->scratch, "action")), buf,
+			    sizeof(buf), fields, "versions") == -1)
+				break;
 		}
 	}
 	if (json_object_size(fields) > 0) {
@@ -208,23 +260,29 @@ static int
 bulk(struct http_request *req, struct api_ctx *c, enum kind k)
 {
 	struct bulk	*b;
-	const char	*p[5], *id;
+	const char	*p[6], *id;
 	enum db_status	st;
-	json_t		*item, *body;
+	json_t		*item, *body, *v;
 	int		status;
+	char		ver[16];
 
 	if (c->step == 0) {
 		if (api_body(req, c) == -1)
 			return (KORE_RESULT_OK);
-		if (bulk_input(req, c) == -1)
+		if (bulk_input(req, c, k) == -1)
 			return (KORE_RESULT_OK);
 		c->step = 1;
 	}
 	b = c->state;
 	while (b->next < json_array_size(b->ids)) {
 		id = json_string_value(json_array_get(b->ids, b->next));
-		action_params(req, c, id, p);
-		st = api_sql(req, c, action_sql[k], 5, p);
+		ver[0] = '\0';
+		v = json_object_get(json_object_get(c->body, "versions"), id);
+		if (k == KIND_TOOL && json_is_integer(v))
+			(void)snprintf(ver, sizeof(ver), "%lld",
+			    (long long)json_integer_value(v));
+		action_params(req, c, id, p, ver);
+		st = api_sql(req, c, action_sql[k], k == KIND_TOOL ? 6 : 5, p);
 		if (st == DB_PENDING)
 			return (KORE_RESULT_RETRY);
 		if (st == DB_FAILED || db_ntuples(&c->db) != 1) {

@@ -110,8 +110,11 @@ const char SQL_APPROVALS_NETWORK_RESPOND[] =
  * Approve and revoke change what a running server offers, so they tell
  * the MCP side (list_changed); a reject of a pending tool changes nothing
  * callable. Revoke clears who approved and when (the tool awaits review
- * again) but keeps approved_version for the diff.
- * $1 tool id, $2 action, $3 reason|NULL, $4 actor, $5 request id
+ * again) but keeps approved_version for the diff. Approve and reject act
+ * only on the version the reviewer was shown ($6; '' for revoke): a tool
+ * changed meanwhile answers 409 and must be reviewed again.
+ * $1 tool id, $2 action, $3 reason|NULL, $4 actor, $5 request id,
+ * $6 reviewed version or ''
  */
 const char SQL_APPROVALS_TOOL_ACTION_RESPOND[] =
     "WITH cur AS (SELECT id, approval_status, server_id FROM tools "
@@ -126,7 +129,8 @@ const char SQL_APPROVALS_TOOL_ACTION_RESPOND[] =
     "  rejection_reason = CASE $2 WHEN 'reject' THEN $3 ELSE NULL END, "
     "  approval_requested_at = CASE $2 WHEN 'revoke' THEN now() "
     "  ELSE t.approval_requested_at END, updated_at = now() "
-    "  WHERE t.id = $1::uuid AND CASE $2 "
+    "  WHERE t.id = $1::uuid AND ($6 = '' OR t.current_version = "
+    "  $6::int) AND CASE $2 "
     "  WHEN 'approve' THEN t.approval_status IN ('draft', "
     "  'pending_review', 'rejected') "
     "  WHEN 'reject' THEN t.approval_status = 'pending_review' "
@@ -145,6 +149,10 @@ const char SQL_APPROVALS_TOOL_ACTION_RESPOND[] =
     "  WHEN NOT EXISTS (SELECT 1 FROM up) THEN 409 ELSE 200 END, "
     "  coalesce((SELECT tool_json(up::tools, true) || jsonb_build_object("
     "  'approved_version', up.approved_version) FROM up), "
+    "  (SELECT api_error('stale_version', format('the tool changed since "
+    "  you reviewed it (you saw version %s, it is now version %s): review "
+    "  it again', $6, current_version))::jsonb FROM tools WHERE id = "
+    "  $1::uuid AND $6 <> '' AND current_version <> $6::int), "
     "  (SELECT api_error('illegal_transition', format("
     "  'cannot %s a tool whose status is %s', $2, "
     "  approval_status))::jsonb FROM cur), "

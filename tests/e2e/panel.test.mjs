@@ -173,10 +173,17 @@ async function main() {
     await page.click(".modal [data-action=confirm]");
     await page.waitForSelector(".modal .field-error[data-field=reason]");
     await page.click(".modal [data-action=cancel]");
+    // The author changes the tool while the card is open: approving what
+    // was shown is refused, and the card shows the change before it can be.
+    await mcpCall(client, "mcpbox_update_tool", { tool_id: tool.id, description: "Tomorrow's weather, changed under review" });
+    expectStatus("/api/approvals/tools/", 409);
+    await card.locator("[data-action=approve]").click();
+    await toastSays(page, "changed since you reviewed it");
+    await card.locator("text=changed under review").waitFor();
     await card.locator("[data-action=approve]").click();
     await toastSays(page, "approved");
     await page.waitForSelector("article[data-tool=forecast]", { state: "detached" });
-    log("approved in the panel");
+    log("a stale approve refused, the change shown, then approved in the panel");
 
     step = "server";
     await go(page, "#/servers", "servers");

@@ -21,6 +21,14 @@ DEV_PG = os.path.join(ROOT, "scripts", "dev-postgres")
 OUT = os.path.join(ROOT, "tests", "out")
 
 
+def reviewed_version(get, tool_id):
+    """The version a reviewer is shown, which an approve or reject must
+    name: get(path) -> (status, headers, parsed body)."""
+    st, _, body = get(f"/api/tools/{tool_id}")
+    assert st == 200, (st, body)
+    return body["current_version"]
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -151,7 +151,8 @@ def approved_tool(client, code, server_name=None):
     srv = apiclient.make_server(client, server_name or "ops")
     tool = apiclient.make_tool(client, srv["id"], code=code)
     st, _, b = client.post(f"/api/approvals/tools/{tool['id']}/action",
-                           {"action": "approve"})
+                           {"action": "approve", "version":
+                            harness.reviewed_version(client.get, tool["id"])})
     assert st == 200, (st, b)
     st, _, b = client.post(f"/api/servers/{srv['id']}/start")
     assert st == 200, (st, b)

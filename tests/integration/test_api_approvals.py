@@ -28,7 +28,8 @@ class ToolApprovalTest(unittest.TestCase):
     def act(self, tid, action, reason=None):
         if action == "revoke":
             return self.c.post(f"/api/approvals/tools/{tid}/revoke")
-        body = {"action": action}
+        body = {"action": action,
+                "version": harness.reviewed_version(self.c.get, tid)}
         if reason is not None:
             body["reason"] = reason
         return self.c.post(f"/api/approvals/tools/{tid}/action", body)
@@ -75,6 +76,46 @@ class ToolApprovalTest(unittest.TestCase):
                                  "approved&page_size=5")
         self.assertEqual(logs["items"][0]["actor"], apiclient.USERNAME)
 
+    def test_approve_names_the_reviewed_version(self):
+        """The admin read v1, the author pushed v2 meanwhile: approving v1
+        must not approve v2."""
+        tid = self.tool("pending_review")
+        st, _, b = self.c.post(f"/api/approvals/tools/{tid}/action",
+                               {"action": "approve"})
+        self.assertEqual(st, 422, b)
+        self.assertIn("version", b["error"]["fields"])
+        st, _, b = self.c.post(f"/api/approvals/tools/{tid}/action",
+                               {"action": "approve", "version": "1"})
+        self.assertEqual(st, 422, b)
+        seen = harness.reviewed_version(self.c.get, tid)
+        st, _, b = self.c.patch(f"/api/tools/{tid}", {
+            "python_code": "def main():\n    return 'EVIL v2'\n"})
+        self.assertEqual(st, 200, b)
+        for action in ("approve", "reject"):
+            st, _, b = self.c.post(f"/api/approvals/tools/{tid}/action", {
+                "action": action, "version": seen, "reason": "r"})
+            self.assertEqual(st, 409, b)
+            self.assertEqual(b["error"]["code"], "stale_version")
+            self.assertIn(f"version {seen}", b["error"]["message"])
+        st, _, t = self.c.get(f"/api/tools/{tid}")
+        self.assertEqual(t["approval_status"], "pending_review")
+        st, _, b = self.c.post(f"/api/approvals/tools/{tid}/action", {
+            "action": "approve", "version": t["current_version"]})
+        self.assertEqual((st, b["approved_version"]),
+                         (200, t["current_version"]), b)
+        # Bulk: the same, item by item.
+        a = self.tool("pending_review")
+        old = harness.reviewed_version(self.c.get, a)
+        self.c.patch(f"/api/tools/{a}", {"description": "changed"})
+        st, _, r = self.c.post("/api/approvals/tools/bulk-action", {
+            "ids": [a], "action": "approve", "versions": {a: old}})
+        self.assertEqual(st, 200, r)
+        self.assertEqual(r["results"][0]["status"], 409, r)
+        self.assertEqual(r["results"][0]["error"]["code"], "stale_version")
+        st, _, r = self.c.post("/api/approvals/tools/bulk-action", {
+            "ids": [a], "action": "approve"})
+        self.assertEqual(st, 422, r)
+
     def test_reject_needs_reason(self):
         tid = self.tool("pending_review")
         for reason in (None, "", "   "):
@@ -93,7 +134,7 @@ class ToolApprovalTest(unittest.TestCase):
                                {"action": "approve", "x": 1})
         self.assertEqual(st, 422)
         st, _, _ = self.c.post(f"/api/approvals/tools/{uuid.uuid4()}/action",
-                               {"action": "approve"})
+                               {"action": "approve", "version": 1})
         self.assertEqual(st, 404)
         st, _, _ = self.c.post("/api/approvals/tools/zzz/revoke")
         self.assertEqual(st, 404)
@@ -104,14 +145,18 @@ class ToolApprovalTest(unittest.TestCase):
         a, b, d = (self.tool("pending_review"), self.tool("approved"),
                    self.tool("draft"))
         missing = str(uuid.uuid4())
+        versions = {t: harness.reviewed_version(self.c.get, t)
+                    for t in (a, b, d)}
+        versions[missing] = 1
         st, _, r = self.c.post("/api/approvals/tools/bulk-action", {
-            "ids": [a, b, d, missing], "action": "approve"})
+            "ids": [a, b, d, missing], "action": "approve",
+            "versions": versions})
         self.assertEqual(st, 200)
         self.assertEqual([x["status"] for x in r["results"]],
                          [200, 409, 200, 404])
         self.assertEqual((r["succeeded"], r["failed"]), (2, 2))
         st, _, r = self.c.post("/api/approvals/tools/bulk-action", {
-            "ids": [a], "action": "reject"})
+            "ids": [a], "action": "reject", "versions": versions})
         self.assertEqual(st, 422)
         st, _, r = self.c.post("/api/approvals/tools/bulk-action", {
             "ids": [a] * 101, "action": "revoke"})

@@ -8,6 +8,7 @@ import json
 import unittest
 
 import apiclient
+import harness
 
 
 def hkdf(key, info, length=32):
@@ -41,7 +42,8 @@ class ExportImportTest(unittest.TestCase):
         sid = cls.server["id"]
         cls.tool = apiclient.make_tool(c, sid)
         c.post(f"/api/approvals/tools/{cls.tool['id']}/action",
-               {"action": "approve"})
+               {"action": "approve", "version": harness.reviewed_version(
+                   c.get, cls.tool["id"])})
         c.post(f"/api/servers/{sid}/secrets",
                {"key": "EXPORTED", "value": apiclient.SECRET_VALUE})
         c.post(f"/api/servers/{sid}/allowed-hosts", {"host": "api.example.net",

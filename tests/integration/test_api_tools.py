@@ -3,6 +3,7 @@ import unittest
 import uuid
 
 import apiclient
+import harness
 
 
 class ToolsTest(unittest.TestCase):
@@ -40,7 +41,8 @@ class ToolsTest(unittest.TestCase):
     def approved_tool(self):
         t = apiclient.make_tool(self.c, self.server["id"])
         st, _, b = self.c.post(f"/api/approvals/tools/{t['id']}/action",
-                               {"action": "approve"})
+                               {"action": "approve", "version":
+                                harness.reviewed_version(self.c.get, t["id"])})
         self.assertEqual((st, b["approval_status"]), (200, "approved"))
         return t
 

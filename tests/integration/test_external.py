@@ -165,7 +165,9 @@ class ExternalSourcesTest(unittest.TestCase):
 
     def approve_and_start(self, server, tool_id):
         st, _, body = self.c.post(f"/api/approvals/tools/{tool_id}/action",
-                                  {"action": "approve"})
+                                  {"action": "approve", "version":
+                                   harness.reviewed_version(self.c.get,
+                                                            tool_id)})
         self.assertEqual(st, 200, body)
         st, _, body = self.c.post(f"/api/servers/{server['id']}/start")
         self.assertEqual(st, 200, body)

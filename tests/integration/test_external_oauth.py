@@ -241,7 +241,9 @@ class ExternalOAuthTest(unittest.TestCase):
                                   {"tool_names": ["greet"]})
         self.assertEqual(st, 200, body)
         tid = body["imported"][0]["tool_id"]
-        st, _, body = self.c.post(f"/api/approvals/tools/{tid}/action", {"action": "approve"})
+        st, _, body = self.c.post(f"/api/approvals/tools/{tid}/action", {
+            "action": "approve",
+            "version": harness.reviewed_version(self.c.get, tid)})
         self.assertEqual(st, 200, body)
         st, _, body = self.c.post(f"/api/servers/{s['id']}/start")
         self.assertEqual(st, 200, body)

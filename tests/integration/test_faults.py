@@ -113,7 +113,8 @@ class FaultsTest(unittest.TestCase):
         if b.get("approval_status") != "approved":
             st, _, b = cls.admin.post(
                 f"/api/approvals/tools/{tool['id']}/action",
-                {"action": "approve"})
+                {"action": "approve", "version": harness.reviewed_version(
+                    cls.admin.get, tool["id"])})
             assert st == 200, (st, b)
 
     @classmethod

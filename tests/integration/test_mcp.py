@@ -73,6 +73,10 @@ class McpTest(unittest.TestCase):
         return self.b.json(method, path, body if body is not None else {},
                            headers=self.auth)
 
+    def version(self, tool_id):
+        return harness.reviewed_version(
+            lambda p: self.b.json("GET", p, headers=self.auth), tool_id)
+
     def test_01_info_and_management_tools(self):
         rc, info, err = self.probe.run("info")
         self.assertEqual(rc, 0, err)
@@ -123,7 +127,7 @@ class McpTest(unittest.TestCase):
                                    stdout=subprocess.PIPE, text=True)
         time.sleep(2)
         st, _, body = self.rest("POST", f"/api/approvals/tools/{tool['id']}/action",
-                                {"action": "approve"})
+                                {"action": "approve", "version": self.version(tool["id"])})
         self.assertEqual(st, 200, body)
         out, _ = watcher.communicate(timeout=30)
         methods = [json.loads(l).get("method") for l in out.splitlines() if l.strip()]
@@ -154,7 +158,7 @@ class McpTest(unittest.TestCase):
                                 {"python_code": "def main():\n    raise ValueError('boom')\n"})
         self.assertEqual(body["approval_status"], "pending_review")
         self.rest("POST", f"/api/approvals/tools/{tool['id']}/action",
-                  {"action": "approve"})
+                  {"action": "approve", "version": self.version(tool["id"])})
         rc, res, _ = self.probe.call("demo__greet", {})
         self.assertEqual(rc, 2)
         text = res["content"][0]["text"]
@@ -327,7 +331,8 @@ class McpTest(unittest.TestCase):
             "import time\ndef main() -> str:\n    time.sleep(20)\n    return 'late'\n"})
         self.assertEqual(rc, 0, (res, err))
         tid = res["structuredContent"]["id"]
-        self.rest("POST", f"/api/approvals/tools/{tid}/action", {"action": "approve"})
+        self.rest("POST", f"/api/approvals/tools/{tid}/action",
+                  {"action": "approve", "version": self.version(tid)})
         self.rest("POST", f"/api/servers/{sid_srv}/start", {})
         sid = self.session()
         result = {}

@@ -408,7 +408,8 @@ class OAuthTest(unittest.TestCase):
         self.assertEqual(st, 200, body)
         tid = body["imported"][0]["tool_id"]
         st, _, body = a.post(f"/api/approvals/tools/{tid}/action",
-                             {"action": "approve"})
+                             {"action": "approve", "version":
+                              harness.reviewed_version(a.get, tid)})
         self.assertEqual(st, 200, body)
         st, _, body = a.post(f"/api/servers/{s['id']}/start")
         self.assertEqual(st, 200, body)

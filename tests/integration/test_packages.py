@@ -122,7 +122,9 @@ class PackagesTest(unittest.TestCase):
         self.assertEqual(r["install_status"], "installed", r)
         self.assertEqual(r["installed_version"], "1.0")
         self.assertIn("installed mcpboxdemo-1.0", r["install_message"])
-        self.c.post(f"/api/approvals/tools/{tool['id']}/action", {"action": "approve"})
+        self.c.post(f"/api/approvals/tools/{tool['id']}/action", {
+            "action": "approve",
+            "version": harness.reviewed_version(self.c.get, tool["id"])})
         self.c.post(f"/api/servers/{s['id']}/start")
         rc, res, err = self.call_until_served(f"{s['name']}__greet", {"who": "box"})
         self.assertEqual(rc, 0, (res, err))
@@ -188,7 +190,9 @@ class PackagesTest(unittest.TestCase):
         r = self.wait_install("mcpboxproof")
         self.assertEqual((r["install_status"], r["installed_version"]),
                          ("installed", "1.0"), r)
-        self.c.post(f"/api/approvals/tools/{tool['id']}/action", {"action": "approve"})
+        self.c.post(f"/api/approvals/tools/{tool['id']}/action", {
+            "action": "approve",
+            "version": harness.reviewed_version(self.c.get, tool["id"])})
         self.c.post(f"/api/servers/{s['id']}/start")
         rc, res, err = self.call_until_served(f"{s['name']}__ping", {})
         self.assertEqual(rc, 0, (res, err))

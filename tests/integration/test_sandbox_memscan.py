@@ -112,7 +112,8 @@ class MemoryScanTest(unittest.TestCase):
                           {"name": name, "python_code": code})
         self.assertEqual(st, 201, t)
         st, _, b = c.post(f"/api/approvals/tools/{t['id']}/action",
-                          {"action": "approve"})
+                          {"action": "approve", "version":
+                           harness.reviewed_version(c.get, t["id"])})
         self.assertEqual(st, 200, b)
         st, _, b = c.post(f"/api/servers/{s['id']}/start")
         self.assertEqual(st, 200, b)
