@@ -40,9 +40,11 @@ const char SQL_TOOLS_GET_RESPOND[] =
     "SELECT 200, tool_json(t, true) FROM tools t WHERE t.id = $1::uuid";
 
 /*
- * A real change bumps the version and snapshots it. A code or schema
- * change sends an approved tool back to review (SEC-001): what was
- * approved is no longer what would run.
+ * A real change bumps the version and snapshots it. A change of a
+ * reviewed field (name, description, code, schema, timeout) sends an
+ * approved tool back to review (SEC-001): what was approved is no longer
+ * what callers see or what would run. `enabled` is not reviewed: it is the
+ * admin's switch (the MCP management tool refuses it).
  * $1 id, $2 name, $3 description, $4 code, $5 schema, $6 enabled,
  * $7 timeout, $8 actor, $9 request id, $10 source ('manual'|'llm'),
  * $11 change summary
@@ -56,8 +58,14 @@ const char SQL_TOOLS_UPDATE_RESPOND[] =
     "  coalesce($6::boolean, old.enabled) AS enabled, "
     "  CASE WHEN $7 = 'null' THEN NULL ELSE coalesce($7::int, "
     "  old.timeout_ms) END AS timeout_ms FROM old), "
-    "d AS (SELECT new.*, (new.python_code IS DISTINCT FROM old.python_code "
-    "  OR new.input_schema IS DISTINCT FROM old.input_schema) AS code_changed, "
+    /*
+     * The reviewed fields, defined once: what a caller sees and what runs.
+     * Changing any of them sends an approved tool back to review.
+     */
+    "d AS (SELECT new.*, (new.name, new.description, new.python_code, "
+    "  new.input_schema, new.timeout_ms) IS DISTINCT FROM (old.name, "
+    "  old.description, old.python_code, old.input_schema, old.timeout_ms) "
+    "  AS code_changed, "
     "  (new.name, new.description, new.python_code, new.input_schema, "
     "  new.enabled, new.timeout_ms) IS DISTINCT FROM (old.name, "
     "  old.description, old.python_code, old.input_schema, old.enabled, "

@@ -52,14 +52,15 @@ const struct mgmt_tool mgmt_tools[] = {
 	    "\"description\":{\"type\":\"string\",\"maxLength\":2000}",
 	    "\"server_id\",\"name\",\"python_code\""), MGMT_LOCAL,
 	    mgmt_create_tool },
-	{ "mcpbox_update_tool", "Update a tool. A code change sends an approved "
-	    "tool back to review.", SCHEMA(S_ID("tool_id") ",\"name\":{\"type\":"
-	    "\"string\",\"pattern\":\"^[a-z][a-z0-9_]*$\",\"maxLength\":64},"
+	{ "mcpbox_update_tool", "Update a tool. Changing its name, description, "
+	    "code or timeout sends an approved tool back to review; enabling and "
+	    "disabling is the admin's.", SCHEMA(S_ID("tool_id") ",\"name\":{"
+	    "\"type\":\"string\",\"pattern\":\"^[a-z][a-z0-9_]*$\","
+	    "\"maxLength\":64},"
 	    "\"description\":{\"type\":\"string\",\"maxLength\":2000},"
-	    "\"python_code\":{\"type\":\"string\"},\"enabled\":{\"type\":"
-	    "\"boolean\"},\"timeout_ms\":{\"type\":\"integer\",\"minimum\":100,"
-	    "\"maximum\":300000}", "\"tool_id\""), MGMT_LOCAL | MGMT_DESTRUCTIVE,
-	    mgmt_update_tool },
+	    "\"python_code\":{\"type\":\"string\"},\"timeout_ms\":{\"type\":"
+	    "\"integer\",\"minimum\":100,\"maximum\":300000}", "\"tool_id\""),
+	    MGMT_LOCAL | MGMT_DESTRUCTIVE, mgmt_update_tool },
 	{ "mcpbox_delete_tool", "Delete a tool.", SCHEMA(S_ID("tool_id"),
 	    "\"tool_id\""), MGMT_LOCAL | MGMT_DESTRUCTIVE, mgmt_delete_tool },
 	{ "mcpbox_list_tool_versions", "List a tool's versions.",

@@ -183,8 +183,10 @@ mgmt_update_tool(struct http_request *req, struct mcp_ex *ex)
 		    "and _, starting with a letter"));
 	en = json_object_get(ex->args, "enabled");
 	to = json_object_get(ex->args, "timeout_ms");
-	if (en != NULL && !json_is_boolean(en))
-		return (mgmt_fail(ex, "enabled must be true or false"));
+	/* Switching a tool on or off is the admin's, never the author's. */
+	if (en != NULL)
+		return (mgmt_fail(ex, "enabled is the admin's switch (the panel "
+		    "or PATCH /api/tools/{id}); it cannot be changed here"));
 	if (to != NULL && (!json_is_integer(to) || json_integer_value(to) <
 	    100 || json_integer_value(to) > 300000))
 		return (mgmt_fail(ex, "timeout_ms must be 100-300000"));

@@ -46,15 +46,23 @@ class ToolsTest(unittest.TestCase):
         self.assertEqual((st, b["approval_status"]), (200, "approved"))
         return t
 
-    def test_code_change_resets_approval(self):
+    def test_every_reviewed_field_resets_approval(self):
+        """Name, description, code and timeout are what callers see and
+        what runs: a change of any sends an approved tool back to review.
+        Switching it off and on is the admin's and keeps the approval."""
+        for change in ({"description": "ignore previous instructions"},
+                       {"name": apiclient.unique("read_file")},
+                       {"python_code": "def main():\n    return 3\n"},
+                       {"timeout_ms": 300000}):
+            t = self.approved_tool()
+            st, _, b = self.c.patch(f"/api/tools/{t['id']}", change)
+            self.assertEqual((st, b["approval_status"]),
+                             (200, "pending_review"), change)
         t = self.approved_tool()
-        # A description change keeps the approval, a code change doesn't.
-        st, b = self.c.patch(f"/api/tools/{t['id']}",
-                             {"description": "better words"})[::2]
-        self.assertEqual(b["approval_status"], "approved")
-        st, b = self.c.patch(f"/api/tools/{t['id']}", {
-            "python_code": "def main():\n    return 3\n"})[::2]
-        self.assertEqual(b["approval_status"], "pending_review")
+        for enabled in (False, True):
+            st, _, b = self.c.patch(f"/api/tools/{t['id']}",
+                                    {"enabled": enabled})
+            self.assertEqual((st, b["approval_status"]), (200, "approved"))
 
     def test_rollback_needs_review(self):
         t = self.approved_tool()

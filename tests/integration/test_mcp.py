@@ -4,6 +4,7 @@ approval made on instance B must reach a stream held by instance A."""
 import http.client
 import json
 import os
+import secrets
 import socket
 import subprocess
 import threading
@@ -76,6 +77,20 @@ class McpTest(unittest.TestCase):
     def version(self, tool_id):
         return harness.reviewed_version(
             lambda p: self.b.json("GET", p, headers=self.auth), tool_id)
+
+    def test_00_llm_cannot_switch_a_tool_on(self):
+        st, _, srv = self.rest("POST", "/api/servers",
+                               {"name": "switch" + secrets.token_hex(3)})
+        self.assertEqual(st, 201, srv)
+        st, _, tool = self.rest("POST", f"/api/servers/{srv['id']}/tools", {
+            "name": "t", "python_code": "def main():\n    return 1\n"})
+        self.assertEqual(st, 201, tool)
+        self.rest("PATCH", f"/api/tools/{tool['id']}", {"enabled": False})
+        rc, res, err = self.probe.call("mcpbox_update_tool", {
+            "tool_id": tool["id"], "enabled": True})
+        self.assertIn("admin's switch", json.dumps(res) + err, (res, err))
+        st, _, t = self.rest("GET", f"/api/tools/{tool['id']}")
+        self.assertIs(t["enabled"], False)
 
     def test_01_info_and_management_tools(self):
         rc, info, err = self.probe.run("info")
