@@ -6,14 +6,19 @@
 
 #include "core/core.h"
 
-/* Tool and server names: ^[a-z][a-z0-9_]*$, at most 64 characters. */
+/*
+ * Tool and server names: ^[a-z][a-z0-9_]*$, at most 64 characters, with
+ * no "__" and no trailing "_": MCP names a tool "server__tool", so only
+ * then does every such name split one way (migration 0046).
+ */
 int
 ident_valid(const char *s)
 {
 	size_t	i, n;
 
 	n = strlen(s);
-	if (n == 0 || n > 64 || s[0] < 'a' || s[0] > 'z')
+	if (n == 0 || n > 64 || s[0] < 'a' || s[0] > 'z' || s[n - 1] == '_' ||
+	    strstr(s, "__") != NULL)
 		return (0);
 	for (i = 1; i < n; i++) {
 		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' &&
