@@ -56,15 +56,24 @@ const char SQL_SERVERS_DELETE_RESPOND[] =
 
 /* $1 id, $2 status, $3 actor, $4 request id */
 const char SQL_SERVERS_SET_STATUS_RESPOND[] =
-    "WITH up AS (UPDATE servers SET status = $2, updated_at = now() "
-    "  WHERE id = $1::uuid RETURNING servers.*), "
+    "WITH cur AS (SELECT id, stopped_by_admin FROM servers WHERE "
+    "  id = $1::uuid), "
+    /* An admin's stop holds against the LLM (actor 'llm'). */
+    "up AS (UPDATE servers SET status = $2, updated_at = now(), "
+    "  stopped_by_admin = CASE WHEN $2 = 'stopped' THEN $3 <> 'llm' "
+    "  ELSE false END "
+    "  WHERE id = $1::uuid AND NOT ($2 = 'running' AND $3 = 'llm' AND "
+    "  stopped_by_admin) RETURNING servers.*), "
     "a AS (SELECT audit($3, 'server.' || CASE $2 WHEN 'running' THEN "
     "  'start' ELSE 'stop' END, 'server ' || CASE $2 WHEN 'running' THEN "
     "  'started' ELSE 'stopped' END, jsonb_build_object('name', name), $4, "
     "  id) FROM up), "
     "n AS (SELECT notify_tools_changed('server.' || $2) FROM up) "
     "SELECT 200, server_json(up::servers) FROM up, "
-    "  (SELECT count(*) FROM a) x, (SELECT count(*) FROM n) y";
+    "  (SELECT count(*) FROM a) x, (SELECT count(*) FROM n) y "
+    "UNION ALL SELECT 409, api_error('stopped_by_admin', 'an admin stopped "
+    "  this server; only an admin can start it again (in the panel)')::jsonb "
+    "  FROM cur WHERE NOT EXISTS (SELECT 1 FROM up)";
 
 /*
  * An admin-added host is an approved request without a tool, so the

@@ -80,16 +80,18 @@ not_callable(json_t *t)
 	const char	*status;
 
 	status = json_string_value(json_object_get(t, "approval_status"));
-	/* A test run skips the server/enabled checks, never approval. */
+	/*
+	 * A test run may skip approval only where the policy auto-approves;
+	 * the admin's off switches (disabled tool, stopped server) hold for
+	 * it as for any call.
+	 */
 	if (json_is_true(json_object_get(t, "is_test"))) {
-		if (strcmp(status, "approved") == 0 ||
-		    json_is_true(json_object_get(t, "auto_approve")))
-			return (NULL);
-		return ("test runs need an approved tool unless the security "
-		    "policy auto-approves tools; call mcpbox_request_publish "
-		    "and wait for an admin");
-	}
-	if (strcmp(status, "approved") != 0) {
+		if (strcmp(status, "approved") != 0 &&
+		    !json_is_true(json_object_get(t, "auto_approve")))
+			return ("test runs need an approved tool unless the "
+			    "security policy auto-approves tools; call "
+			    "mcpbox_request_publish and wait for an admin");
+	} else if (strcmp(status, "approved") != 0) {
 		if (strcmp(status, "pending_review") == 0)
 			return ("this tool is pending review; an admin must "
 			    "approve it in the MCPbox panel before it can run");

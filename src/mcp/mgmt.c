@@ -74,9 +74,10 @@ const struct mgmt_tool mgmt_tools[] = {
 	    SCHEMA("\"code\":{\"type\":\"string\"}", "\"code\""), 0,
 	    mgmt_validate_code },
 	{ "mcpbox_test_code", "Run a saved tool once with arguments (only "
-	    "approved tools, unless tools are auto-approved).",
+	    "approved tools, unless tools are auto-approved; an enabled tool of "
+	    "a running server).",
 	    SCHEMA(S_ID("tool_id") ",\"arguments\":{\"type\":\"object\"}",
-	    "\"tool_id\""), 0, mgmt_test_code },
+	    "\"tool_id\""), MGMT_LOCAL, mgmt_test_code },
 	{ "mcpbox_create_server_secret", "Declare a secret a server's tools "
 	    "need (e.g. an API key). The value is set by the admin in the panel, "
 	    "never here.", SCHEMA(S_ID("server_id") ",\"key\":{\"type\":"

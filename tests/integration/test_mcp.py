@@ -92,6 +92,54 @@ class McpTest(unittest.TestCase):
         st, _, t = self.rest("GET", f"/api/tools/{tool['id']}")
         self.assertIs(t["enabled"], False)
 
+    def test_00_off_means_off(self):
+        """An admin's stop holds against the LLM; test runs obey the off
+        switches and are local only."""
+        st, _, srv = self.rest("POST", "/api/servers",
+                               {"name": "offon" + secrets.token_hex(3)})
+        st, _, tool = self.rest("POST", f"/api/servers/{srv['id']}/tools", {
+            "name": "t", "description": "returns seven",
+            "python_code": "def main():\n    return 7\n"})
+        self.rest("POST", f"/api/approvals/tools/{tool['id']}/action", {
+            "action": "approve", "version": self.version(tool["id"])})
+        st, _, b = self.rest("POST", f"/api/servers/{srv['id']}/start", {})
+        self.assertEqual(st, 200, b)
+        rc, res, err = self.probe.call("mcpbox_test_code",
+                                       {"tool_id": tool["id"]})
+        self.assertEqual(rc, 0, (res, err))
+        # Disabled by the admin: no test run either.
+        self.rest("PATCH", f"/api/tools/{tool['id']}", {"enabled": False})
+        rc, res, err = self.probe.call("mcpbox_test_code",
+                                       {"tool_id": tool["id"]})
+        self.assertIn("disabled by an admin", json.dumps(res), (res, err))
+        self.rest("PATCH", f"/api/tools/{tool['id']}", {"enabled": True})
+        # Remote callers may not run tests at all.
+        remote = Probe(self.mcp, headers=[f"X-MCPbox-Service-Token: {TOKEN}",
+                                          "X-MCPbox-User-Email: ann@example.com"])
+        rc, res, err = remote.call("mcpbox_test_code", {"tool_id": tool["id"]})
+        self.assertEqual(rc, 2, (res, err))
+        self.assertIn("local", res["content"][0]["text"])
+        # Stopped by the admin: the LLM cannot start it, nor test in it.
+        st, _, b = self.rest("POST", f"/api/servers/{srv['id']}/stop", {})
+        self.assertEqual(st, 200, b)
+        rc, res, err = self.probe.call("mcpbox_test_code",
+                                       {"tool_id": tool["id"]})
+        self.assertIn("stopped", json.dumps(res), (res, err))
+        rc, res, err = self.probe.call("mcpbox_start_server",
+                                       {"server_id": srv["id"]})
+        self.assertIn("only an admin", json.dumps(res), (res, err))
+        st, _, s2 = self.rest("GET", f"/api/servers/{srv['id']}")
+        self.assertEqual(s2["status"], "stopped")
+        # Stopped by the LLM itself: it may start it again.
+        self.rest("POST", f"/api/servers/{srv['id']}/start", {})
+        rc, res, err = self.probe.call("mcpbox_stop_server",
+                                       {"server_id": srv["id"]})
+        self.assertEqual(rc, 0, (res, err))
+        rc, res, err = self.probe.call("mcpbox_start_server",
+                                       {"server_id": srv["id"]})
+        self.assertEqual(rc, 0, (res, err))
+        self.rest("DELETE", f"/api/servers/{srv['id']}")
+
     def test_01_info_and_management_tools(self):
         rc, info, err = self.probe.run("info")
         self.assertEqual(rc, 0, err)
