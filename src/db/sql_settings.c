@@ -25,8 +25,11 @@ const char SQL_SETTINGS_POLICY_PATCH_RESPOND[] =
     "a AS (SELECT audit($2, 'settings.security_policy', "
     "  'security policy changed', jsonb_build_object('changes', $1::jsonb, "
     "  'previous', (SELECT jsonb_object_agg(k, old.value -> k) FROM old, "
-    "  jsonb_object_keys($1::jsonb) k)), $3)) "
-    "SELECT 200, value FROM up, (SELECT count(*) FROM a) x";
+    "  jsonb_object_keys($1::jsonb) k)), $3)), "
+    /* Every worker of every instance applies it at once (mcp/policy.c). */
+    "n AS (SELECT pg_notify('mcpbox_policy_changed', '') FROM up) "
+    "SELECT 200, value FROM up, (SELECT count(*) FROM a) x, "
+    "  (SELECT count(*) FROM n) y";
 
 const char SQL_SETTINGS_MODULES_GET_RESPOND[] =
     "SELECT 200, json_build_object('allowed_modules', coalesce((SELECT "

@@ -19,6 +19,7 @@ static const char *const	channels[] = {
 	EVENT_MCP_CANCEL,
 	EVENT_SESSION_ENDED,
 	EVENT_ADMIN_CHANGED,
+	EVENT_POLICY_CHANGED,
 	NULL
 };
 

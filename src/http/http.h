@@ -101,6 +101,7 @@ void	sse_close_all(void);
 #define EVENT_MCP_CANCEL	"mcpbox_mcp_cancel"
 #define EVENT_SESSION_ENDED	"mcpbox_session_ended"
 #define EVENT_ADMIN_CHANGED	"mcpbox_admin_changed"
+#define EVENT_POLICY_CHANGED	"mcpbox_policy_changed"
 
 typedef void	(*event_fn)(const char *payload);
 void	events_on(const char *channel, event_fn);

@@ -1,8 +1,9 @@
 /*
  * The security-policy values the gateway enforces on every request, cached
- * per worker and refreshed from PostgreSQL every few seconds (and at once
- * when a tools-changed event arrives), so a PATCH of the policy takes
- * effect on every worker without a query on each request.
+ * per worker: re-read at once when the policy changes (NOTIFY
+ * mcpbox_policy_changed from the PATCH, on every worker of every
+ * instance) or tools change, and every few seconds as a fallback for a
+ * notification lost while the listener reconnected.
  */
 #include <string.h>
 
@@ -13,6 +14,10 @@
 
 static struct kore_pgsql	policy_sql;
 static int			policy_busy;
+/* A change announced while a read was in flight: read again after it. */
+static int			policy_again;
+
+static void	policy_refresh(void *, u_int64_t);
 static int			cached_rpm = 300;
 static int			cached_remote_editing;
 
@@ -54,6 +59,10 @@ policy_done(struct kore_pgsql *sql, void *arg)
 	case KORE_PGSQL_STATE_COMPLETE:
 		kore_pgsql_cleanup(sql);
 		policy_busy = 0;
+		if (policy_again) {
+			policy_again = 0;
+			policy_refresh(NULL, 0);
+		}
 		break;
 	default:
 		kore_pgsql_continue(sql);
@@ -87,13 +96,17 @@ policy_refresh(void *arg, u_int64_t now)
 static void
 policy_on_change(const char *payload)
 {
-	policy_refresh(NULL, 0);
+	if (policy_busy)
+		policy_again = 1;
+	else
+		policy_refresh(NULL, 0);
 }
 
 void
 mcp_policy_init(void)
 {
 	events_on(EVENT_TOOLS_CHANGED, policy_on_change);
+	events_on(EVENT_POLICY_CHANGED, policy_on_change);
 	(void)kore_timer_add(policy_refresh, POLICY_REFRESH_MS, NULL, 0);
 	policy_refresh(NULL, 0);
 }

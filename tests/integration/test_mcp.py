@@ -140,6 +140,36 @@ class McpTest(unittest.TestCase):
         self.assertEqual(rc, 0, (res, err))
         self.rest("DELETE", f"/api/servers/{srv['id']}")
 
+    def test_00_policy_change_reaches_every_worker_at_once(self):
+        """Turning remote tool editing off stops remote edits at once on
+        every worker of both instances (NOTIFY), not a poll later."""
+        st, _, srv = self.rest("POST", "/api/servers",
+                               {"name": "pol" + secrets.token_hex(3)})
+        st, _, tool = self.rest("POST", f"/api/servers/{srv['id']}/tools", {
+            "name": "t", "description": "d",
+            "python_code": "def main():\n    return 1\n"})
+        remote = Probe(self.mcp, headers=[f"X-MCPbox-Service-Token: {TOKEN}",
+                                          "X-MCPbox-User-Email: ann@example.com"])
+        try:
+            st, _, b = self.rest("PUT", "/api/remote",
+                                 {"remote_tool_editing": "enabled"})
+            self.assertEqual(st, 200, b)
+            time.sleep(0.1)
+            rc, res, err = remote.call("mcpbox_update_tool", {
+                "tool_id": tool["id"], "description": "edited remotely"})
+            self.assertEqual(rc, 0, (res, err))
+            st, _, b = self.rest("PUT", "/api/remote",
+                                 {"remote_tool_editing": "disabled"})
+            self.assertEqual(st, 200, b)
+            time.sleep(0.1)
+            for i in range(4):
+                rc, res, err = remote.call("mcpbox_update_tool", {
+                    "tool_id": tool["id"], "description": f"again {i}"})
+                self.assertEqual(rc, 2, (i, res, err))
+        finally:
+            self.rest("PUT", "/api/remote", {"remote_tool_editing": "disabled"})
+            self.rest("DELETE", f"/api/servers/{srv['id']}")
+
     def test_01_info_and_management_tools(self):
         rc, info, err = self.probe.run("info")
         self.assertEqual(rc, 0, err)
