@@ -60,30 +60,9 @@ def server_tree(server_pid):
 
 
 def sandbox_pids(server_pid):
-    """pid -> ppid of every mcpbox-sandbox process under the server."""
-    procs = {}
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open(f"/proc/{d}/stat") as f:
-                stat = f.read()
-            with open(f"/proc/{d}/cmdline", "rb") as f:
-                cmd = f.read()
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        procs[int(d)] = (ppid, cmd)
-    under = {server_pid}
-    changed = True
-    while changed:
-        changed = False
-        for pid, (ppid, _) in procs.items():
-            if ppid in under and pid not in under:
-                under.add(pid)
-                changed = True
-    return {pid: procs[pid][0] for pid in under
-            if pid in procs and procs[pid][1].startswith(b"mcpbox-sandbox")}
+    """The mcpbox-sandbox processes under the server."""
+    return [p for p, cmd in server_tree(server_pid).items()
+            if cmd.startswith(b"mcpbox-sandbox")]
 
 
 @unittest.skipUnless(os.path.exists(TEST_SANDBOX), "sandbox test build missing")
