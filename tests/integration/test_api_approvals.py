@@ -237,6 +237,17 @@ class RequestApprovalTest(unittest.TestCase):
         self.transitions("modules", lambda n, s: self.module_request(
             self.STDLIB[n - 1], s))
 
+    def test_module_approval_belongs_to_the_tool_that_asked(self):
+        other = apiclient.make_tool(self.c, self.server["id"])["id"]
+        rid = self.module_request("tomllib")
+        st, _, b = self.c.post(f"/api/approvals/modules/{rid}/action",
+                               {"action": "approve"})
+        self.assertEqual(st, 200, b)
+        allowed = lambda t: psql(f"SELECT tool_allowed_modules('{t}') ? "
+                                 "'tomllib'")
+        self.assertEqual(allowed(self.tool["id"]), "t")
+        self.assertEqual(allowed(other), "f")
+
     def test_unresolved_package_cannot_be_approved(self):
         rid = self.module_request("somepkg")
         st, _, b = self.c.post(f"/api/approvals/modules/{rid}/action",
