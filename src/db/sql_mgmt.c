@@ -81,12 +81,21 @@ const char SQL_MGMT_REQUEST_MODULE_RESPOND[] =
 /* $1 tool id, $2 host, $3 port|NULL, $4 justification, $5 request id */
 const char SQL_MGMT_REQUEST_NETWORK_RESPOND[] =
     "WITH t AS (SELECT id, server_id FROM tools WHERE id = $1::uuid), "
+    /*
+     * A host approved without a port is port 443 (https), as the sandbox's
+     * broker reads it: not "any port".
+     */
     "allowed AS (SELECT 1 FROM t, jsonb_array_elements("
     "  server_allowed_hosts(t.server_id)) h WHERE h->>'host' = $2 AND "
-    "  (h->'port' = 'null'::jsonb OR (h->>'port')::int = $3::int)), "
+    "  coalesce((h->>'port')::int, 443) = coalesce($3::int, 443)), "
+    /* An admin said no: the same request is not filed again. */
+    "refused AS (SELECT 1 FROM network_access_requests r, t WHERE "
+    "  r.tool_id = t.id AND r.host = $2 AND coalesce(r.port, 443) = "
+    "  coalesce($3::int, 443) AND r.status = 'rejected'), "
     "ins AS (INSERT INTO network_access_requests (tool_id, server_id, host, "
     "  port, justification, requested_by) SELECT t.id, t.server_id, $2, "
     "  $3::int, $4, 'llm' FROM t WHERE NOT EXISTS (SELECT 1 FROM allowed) "
+    "  AND NOT EXISTS (SELECT 1 FROM refused) "
     "  ON CONFLICT DO NOTHING RETURNING id), "
     "a AS (SELECT audit('llm', 'network.request', 'network access "
     "  requested', jsonb_build_object('host', $2::text, 'port', $3::int, "
@@ -97,13 +106,15 @@ const char SQL_MGMT_REQUEST_NETWORK_RESPOND[] =
     "  CASE WHEN NOT EXISTS (SELECT 1 FROM t) THEN "
     "  api_error('not_found', 'no such tool') "
     "  WHEN EXISTS (SELECT 1 FROM allowed) THEN json_build_object('host', "
-    "  $2::text, 'status', 'allowed', 'message', 'this host is already "
-    "  allowed for the server') "
+    "  $2::text, 'status', 'allowed', 'message', "
+    "  'this host is already allowed for the server') "
+    "  WHEN EXISTS (SELECT 1 FROM refused) THEN api_error('conflict', "
+    "  'an admin rejected this host for this tool') "
     "  WHEN NOT EXISTS (SELECT 1 FROM ins) THEN api_error('conflict', "
     "  'a request for this host is already pending') "
     "  ELSE (SELECT json_build_object('request_id', id, 'host', $2::text, "
-    "  'port', $3::int, 'status', 'pending', 'message', 'pending; an admin "
-    "  must approve it in the MCPbox panel') FROM ins) END "
+    "  'port', $3::int, 'status', 'pending', 'message', "
+    "  'pending; an admin must approve it in the MCPbox panel') FROM ins) END "
     "FROM (SELECT count(*) FROM a) x";
 
 /* $1 tool id */

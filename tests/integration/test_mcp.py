@@ -170,6 +170,38 @@ class McpTest(unittest.TestCase):
             self.rest("PUT", "/api/remote", {"remote_tool_editing": "disabled"})
             self.rest("DELETE", f"/api/servers/{srv['id']}")
 
+    def test_00_network_requests(self):
+        """A host approved without a port is 443, not any port; a request
+        an admin rejected is not filed again."""
+        st, _, srv = self.rest("POST", "/api/servers",
+                               {"name": "net" + secrets.token_hex(3)})
+        st, _, tool = self.rest("POST", f"/api/servers/{srv['id']}/tools", {
+            "name": "t", "description": "d",
+            "python_code": "def main():\n    return 1\n"})
+        st, _, b = self.rest("POST", f"/api/servers/{srv['id']}/allowed-hosts",
+                             {"host": "api.example.com"})
+        self.assertIn(st, (200, 201), b)
+        ask = lambda **kw: self.probe.call("mcpbox_request_network_access",
+                                           dict({"tool_id": tool["id"],
+                                                 "justification": "j"}, **kw))
+        rc, res, err = ask(host="api.example.com")
+        self.assertIn("already allowed", json.dumps(res), (res, err))
+        rc, res, err = ask(host="api.example.com", port=8080)
+        self.assertIn("pending", json.dumps(res), (res, err))
+        st, _, q = self.rest("GET", "/api/approvals/network?status=pending"
+                             f"&server_id={srv['id']}")
+        rid = [x for x in q["items"] if x["port"] == 8080][0]["id"]
+        st, _, b = self.rest("POST", f"/api/approvals/network/{rid}/action",
+                             {"action": "reject", "reason": "no"})
+        self.assertEqual(st, 200, b)
+        for _ in range(3):
+            rc, res, err = ask(host="api.example.com", port=8080)
+            self.assertIn("an admin rejected", json.dumps(res), (res, err))
+        st, _, q = self.rest("GET", "/api/approvals/network?status=all"
+                             f"&server_id={srv['id']}")
+        self.assertEqual(len([x for x in q["items"] if x["port"] == 8080]), 1)
+        self.rest("DELETE", f"/api/servers/{srv['id']}")
+
     def test_01_info_and_management_tools(self):
         rc, info, err = self.probe.run("info")
         self.assertEqual(rc, 0, err)
