@@ -200,13 +200,13 @@ function hostsTab(body, s, rerender) {
           toast(e.message, "error");
         }
       });
-      return h("li", { class: "host-row", dataset: { host: label } }, h("code", null, label), x.port ? null : h("span", { class: "muted small" }, "any port"), rm);
+      return h("li", { class: "host-row", dataset: { host: label } }, h("code", null, label), x.port ? null : h("span", { class: "muted small" }, "port 443 (https) only"), rm);
     })));
   }
   const host = h("input", { name: "host", required: true, maxlength: 253, placeholder: "api.example.com", autocomplete: "off" });
   const port = h("input", { name: "port", type: "number", min: 1, max: 65535, placeholder: "any" });
   const form = h("form", { class: "form panel" }, h("h2", null, "Allow a host"),
-    h("div", { class: "row" }, field("Host", host), field("Port", port, "Leave empty for any port.")),
+    h("div", { class: "row" }, field("Host", host), field("Port", port, "Leave empty for 443 (https); any other port must be named.")),
     formError(), h("button", { type: "submit", class: "btn btn-primary" }, "Add host"));
   form.addEventListener("submit", (e) => {
     e.preventDefault();

@@ -34,9 +34,13 @@ ext_host_approved(struct conn *c)
 		h = json_string_value(json_object_get(e, "host"));
 		if (h == NULL || strcasecmp(h, c->host) != 0)
 			continue;
-		if (json_is_null(json_object_get(e, "port")) ||
-		    json_object_get(e, "port") == NULL ||
-		    json_integer_value(json_object_get(e, "port")) == c->port)
+		/*
+		 * No port approved means 443, as for tools' HTTP (the sandbox
+		 * broker): never any port, never plain http on port 80.
+		 */
+		if ((json_is_integer(json_object_get(e, "port")) ?
+		    json_integer_value(json_object_get(e, "port")) : 443) ==
+		    c->port)
 			return (1);
 	}
 	return (0);

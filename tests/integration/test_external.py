@@ -181,6 +181,18 @@ class ExternalSourcesTest(unittest.TestCase):
         st, _, body = self.c.get(f"/api/external-sources/{src['id']}")
         self.assertEqual(body["status"], "error")
 
+    def test_01b_a_host_without_port_is_not_any_port(self):
+        """Approving 127.0.0.1 without a port approves 443 (https), not
+        the plain-http port the source listens on."""
+        port = self.ports["streamableHttp"]
+        s, src = self.server_with_source(f"http://127.0.0.1:{port}/mcp")
+        st, _, body = self.c.post(f"/api/servers/{s['id']}/allowed-hosts",
+                                  {"host": "127.0.0.1"})
+        self.assertIn(st, (200, 201), body)
+        st, _, body = self.c.post(f"/api/external-sources/{src['id']}/discover")
+        self.assertEqual(st, 502, body)
+        self.assertIn("approve", body["error"]["message"])
+
     def test_02_everything_discover_import_call(self):
         port = self.ports["streamableHttp"]
         s, src = self.server_with_source(f"http://127.0.0.1:{port}/mcp",
@@ -275,7 +287,7 @@ class ExternalSourcesTest(unittest.TestCase):
         _, src = self.server_with_source("http://169.254.169.254/mcp")
         st, _, body = self.c.post(
             f"/api/servers/{src['server_id']}/allowed-hosts",
-            {"host": "169.254.169.254"})
+            {"host": "169.254.169.254", "port": 80})
         st, _, body = self.c.post(f"/api/external-sources/{src['id']}/discover")
         self.assertEqual(st, 502, body)
         self.assertIn("never connects", body["error"]["message"])
