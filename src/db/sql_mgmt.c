@@ -46,6 +46,19 @@ const char SQL_MGMT_REQUEST_MODULE_RESPOND[] =
     "allowed AS (SELECT 1 FROM t WHERE tool_allowed_modules(t.id) ? $2), "
     "refused AS (SELECT 1 FROM module_requests r, t WHERE r.tool_id = t.id "
     "  AND r.module_name = $2 AND r.status = 'rejected'), "
+    /*
+     * What no approval can make work is refused now, with the reason: a
+     * module the policy never allows, or a standard module the sandbox
+     * does not load (it offers default_allowed_modules() and installed
+     * packages; approving another would only break the tool's calls).
+     */
+    "cannot AS (SELECT CASE WHEN module_refused($2) THEN "
+    "  'this module can never be allowed: it reaches the system or the "
+    "interpreter' WHEN module_is_stdlib($2) AND NOT "
+    "  default_allowed_modules() ? $2 THEN "
+    "  'the sandbox does not offer this standard-library module; it "
+    "offers: ' || (SELECT string_agg(m, ', ' ORDER BY m) FROM "
+    "  jsonb_array_elements_text(default_allowed_modules()) m) END AS why), "
     "auto AS (SELECT coalesce(policy('module_approval_mode'), "
     "  'require_approval') = 'auto_approve' AND module_is_stdlib($2) AND "
     "  NOT module_refused($2) AS yes), "
@@ -55,16 +68,20 @@ const char SQL_MGMT_REQUEST_MODULE_RESPOND[] =
     "  'approved' ELSE 'pending' END, CASE WHEN auto.yes THEN now() END, "
     "  CASE WHEN auto.yes THEN 'policy:auto_approve' END FROM t, auto "
     "  WHERE NOT EXISTS (SELECT 1 FROM allowed) AND NOT EXISTS "
-    "  (SELECT 1 FROM refused) ON CONFLICT DO NOTHING RETURNING id, status), "
+    "  (SELECT 1 FROM refused) AND (SELECT why FROM cannot) IS NULL "
+    "  ON CONFLICT DO NOTHING RETURNING id, status), "
     "a AS (SELECT audit('llm', 'module.request', 'module requested', "
     "  jsonb_build_object('module', $2::text, 'tool_id', $1::text), $4, "
     "  (SELECT server_id FROM t)) FROM ins) "
     "SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM t) THEN 404 "
     "  WHEN EXISTS (SELECT 1 FROM allowed) THEN 200 "
+    "  WHEN (SELECT why FROM cannot) IS NOT NULL THEN 422 "
     "  WHEN EXISTS (SELECT 1 FROM refused) THEN 409 "
     "  WHEN NOT EXISTS (SELECT 1 FROM ins) THEN 409 ELSE 201 END, "
     "  CASE WHEN NOT EXISTS (SELECT 1 FROM t) THEN "
     "  api_error('not_found', 'no such tool') "
+    "  WHEN (SELECT why FROM cannot) IS NOT NULL THEN "
+    "  api_error('module_unavailable', (SELECT why FROM cannot)) "
     "  WHEN EXISTS (SELECT 1 FROM allowed) THEN json_build_object("
     "  'module', $2::text, 'status', 'allowed', 'message', "
     "  'this module is already allowed for the tool') "

@@ -146,31 +146,54 @@ class PackagesTest(unittest.TestCase):
         self.assertFalse(os.path.exists(self.marker), "setup.py ran")
         self.assertEqual(set(os.listdir(self.pkgdir)), before)
 
+    def refused_at_request(self, tool_id, module):
+        rc, res, err = self.probe.call("mcpbox_request_module", {
+            "tool_id": tool_id, "module_name": module,
+            "justification": "the tool needs it"})
+        self.assertNotEqual(rc, 0, (res, err))
+        st, _, body = self.c.get(f"/api/approvals/modules?status=all&search={module}")
+        self.assertFalse([r for r in body["items"] if r["tool_id"] == tool_id],
+                         body)
+        return res["content"][0]["text"]
+
     def test_03_stdlib_needs_no_install(self):
-        s = apiclient.make_server(self.c, "pkg")
-        tool = apiclient.make_tool(self.c, s["id"])
-        body = self.request_and_approve(tool["id"], "fnmatch")
-        self.assertEqual(body["install_status"], "not_required", body)
+        # An offered module the admin took off the global list can be
+        # asked for again; one the sandbox does not load cannot.
+        st, _, body = self.c.patch("/api/settings/modules",
+                                   {"remove": ["random"]})
+        self.assertEqual(st, 200, body)
+        try:
+            s = apiclient.make_server(self.c, "pkg")
+            tool = apiclient.make_tool(self.c, s["id"])
+            body = self.request_and_approve(tool["id"], "random")
+            self.assertEqual(body["install_status"], "not_required", body)
+            why = self.refused_at_request(tool["id"], "fnmatch")
+            self.assertIn("does not offer this standard-library module", why)
+            self.assertIn("json", why)
+        finally:
+            self.c.patch("/api/settings/modules", {"add": ["random"]})
 
     def test_04_auto_approve_covers_the_standard_library_only(self):
         st, _, body = self.c.patch("/api/settings/security-policy",
                                    {"module_approval_mode": "auto_approve"})
         self.assertEqual(st, 200, body)
+        self.c.patch("/api/settings/modules", {"remove": ["random"]})
         try:
             s = apiclient.make_server(self.c, "pkg")
             tool = apiclient.make_tool(self.c, s["id"])
-            std = self.request(tool["id"], "fnmatch")
+            std = self.request(tool["id"], "random")
             self.assertEqual(std["status"], "approved", std)
             pkg = self.request(tool["id"], "mcpboxdemo")
             self.assertEqual((pkg["status"], pkg["install_status"]),
                              ("pending", None), pkg)
             self.assertEqual(pkg["resolved_version"], "1.0", pkg)
-            refused = self.request(tool["id"], "subprocess")
-            self.assertEqual(refused["status"], "pending", refused)
-            self.assertTrue(refused["refused"], refused)
+            # Never approved, not even automatically: refused outright.
+            why = self.refused_at_request(tool["id"], "subprocess")
+            self.assertIn("can never be allowed", why)
         finally:
             self.c.patch("/api/settings/security-policy",
                          {"module_approval_mode": "require_approval"})
+            self.c.patch("/api/settings/modules", {"add": ["random"]})
 
     def test_05_package_code_runs_as_the_sandbox_uid_after_approval(self):
         proof = os.path.join(self.proofdir, "proof.txt")
