@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <arpa/inet.h>
+#include <ifaddrs.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -44,6 +45,75 @@ ext_host_approved(struct conn *c)
 			return (1);
 	}
 	return (0);
+}
+
+/* ip (textual) is one of this machine's own addresses. */
+static int
+local_address(const char *ip)
+{
+	struct ifaddrs	*ifs, *i;
+	char		 a[INET6_ADDRSTRLEN];
+	int		 hit = 0;
+
+	if (strcmp(ip, "127.0.0.1") == 0 || strcmp(ip, "::1") == 0)
+		return (1);
+	if (getifaddrs(&ifs) == -1)
+		return (0);
+	for (i = ifs; i != NULL && !hit; i = i->ifa_next) {
+		if (i->ifa_addr == NULL)
+			continue;
+		a[0] = '\0';
+		if (i->ifa_addr->sa_family == AF_INET)
+			(void)inet_ntop(AF_INET, &((struct sockaddr_in *)(void *)
+			    i->ifa_addr)->sin_addr, a, sizeof(a));
+		else if (i->ifa_addr->sa_family == AF_INET6)
+			(void)inet_ntop(AF_INET6, &((struct sockaddr_in6 *)
+			    (void *)i->ifa_addr)->sin6_addr, a, sizeof(a));
+		hit = a[0] != '\0' && strcmp(a, ip) == 0;
+	}
+	freeifaddrs(ifs);
+	return (hit);
+}
+
+/* One of our own doors, by address or through the public URL. */
+static int
+door(const char *lhost, const char *lport, const char *ip, int port)
+{
+	if (atoi(lport) != port)
+		return (0);
+	if (strcmp(lhost, "0.0.0.0") == 0 || strcmp(lhost, "::") == 0)
+		return (local_address(ip));
+	if (strcmp(lhost, "localhost") == 0)
+		return (strcmp(ip, "127.0.0.1") == 0 || strcmp(ip, "::1") == 0);
+	return (strcmp(lhost, ip) == 0);
+}
+
+/*
+ * MCPbox as its own source would let a tool reach the management tools
+ * around every rule that keeps them from remote callers: refused, by the
+ * resolved address and port (either door) and by the public URL's host.
+ */
+static int
+ext_is_self(const struct conn *c, const char *ip)
+{
+	const char	*u, *end;
+	char		 h[256];
+	int		 port;
+
+	if (door(mcpbox_cfg.listen_host, mcpbox_cfg.listen_port, ip, c->port) ||
+	    (mcpbox_cfg.has_public_listen &&
+	    door(mcpbox_cfg.public_listen_host, mcpbox_cfg.public_listen_port,
+	    ip, c->port)))
+		return (1);
+	if ((u = mcpbox_cfg.public_url) == NULL)
+		return (0);
+	port = strncmp(u, "https://", 8) == 0 ? 443 : 80;
+	u += strncmp(u, "https://", 8) == 0 ? 8 : 7;
+	end = u + strcspn(u, ":/");
+	(void)snprintf(h, sizeof(h), "%.*s", (int)(end - u), u);
+	if (*end == ':')
+		port = atoi(end + 1);
+	return (strcasecmp(h, c->host) == 0 && port == c->port);
 }
 
 /* Parse and check the URL, resolve once, decide, and pin the address. */
@@ -129,6 +199,11 @@ ext_target_check(struct conn *c)
 	}
 	if (ip[0] == '\0') {
 		ext_fail(c, "the source host %s has no usable address", c->host);
+		goto out;
+	}
+	if (ext_is_self(c, ip)) {
+		ext_fail(c, "the source %s is this MCPbox itself; its own tools "
+		    "cannot be imported as a source", c->origin);
 		goto out;
 	}
 	(void)snprintf(c->pinned, sizeof(c->pinned), "%s", ip);

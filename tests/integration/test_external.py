@@ -193,6 +193,20 @@ class ExternalSourcesTest(unittest.TestCase):
         self.assertEqual(st, 502, body)
         self.assertIn("approve", body["error"]["message"])
 
+    def test_01c_mcpbox_itself_is_never_a_source(self):
+        """Importing MCPbox's own management tools through a source would
+        bypass every rule that keeps them from remote callers."""
+        own = self.srv.port
+        for url in (f"http://127.0.0.1:{own}/mcp", f"http://localhost:{own}/mcp"):
+            s, src = self.server_with_source(url, approve_port=own)
+            st, _, body = self.c.post(f"/api/servers/{s['id']}/allowed-hosts",
+                                      {"host": "localhost", "port": own})
+            self.assertIn(st, (200, 201), body)
+            st, _, body = self.c.post(
+                f"/api/external-sources/{src['id']}/discover")
+            self.assertEqual(st, 502, (url, body))
+            self.assertIn("this MCPbox itself", body["error"]["message"])
+
     def test_02_everything_discover_import_call(self):
         port = self.ports["streamableHttp"]
         s, src = self.server_with_source(f"http://127.0.0.1:{port}/mcp",
