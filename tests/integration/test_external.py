@@ -16,29 +16,16 @@ import apiclient
 import harness
 from test_mcp import Probe
 
-FIXTURES = os.path.join(harness.ROOT, "tests", "external")
 TOKEN = "bearer-token-for-tests-7f3a"
 
 
 def everything_dir():
-    """npm ci of the pinned fixture into the tool cache (once)."""
-    with open(os.path.join(FIXTURES, "package.json")) as f:
-        ver = json.load(f)["dependencies"]["@modelcontextprotocol/server-everything"]
-    cache = os.environ.get("MCPBOX_TOOL_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"),
-        "mcpbox-tools")
-    d = os.path.join(cache, f"server-everything-{ver}")
-    main = os.path.join(d, "node_modules", "@modelcontextprotocol",
+    """The pinned fixture (tests/external), installed by scripts/node-tools."""
+    d = subprocess.check_output([os.path.join(harness.ROOT, "scripts",
+                                              "node-tools"), "external"],
+                                text=True).strip()
+    return os.path.join(d, "node_modules", "@modelcontextprotocol",
                         "server-everything", "dist", "index.js")
-    if not os.path.exists(main):
-        os.makedirs(d, exist_ok=True)
-        for f in ("package.json", "package-lock.json"):
-            with open(os.path.join(FIXTURES, f), "rb") as src, \
-                    open(os.path.join(d, f), "wb") as dst:
-                dst.write(src.read())
-        subprocess.check_call(["npm", "ci", "--silent", "--no-audit",
-                               "--no-fund"], cwd=d)
-    return main
 
 
 def wait_port(port, timeout=30):

@@ -1,4 +1,4 @@
-"""MCP gateway end to end with the official SDK client (mcp-probe), over
+"""MCP gateway end to end with the official SDK client (tests/mcpclient), over
 both transports, against two instances sharing one PostgreSQL: the
 approval made on instance B must reach a stream held by instance A."""
 import http.client
@@ -485,7 +485,7 @@ class McpTest(unittest.TestCase):
         self.assertIn("Cancelled", res["content"][0]["text"])
 
     def test_06_conformance(self):
-        run = os.path.join(harness.ROOT, "..", "shared", "tools", "conformance", "run")
+        run = os.path.join(harness.ROOT, "tests", "conformance", "run")
         p = subprocess.run([run, self.mcp], capture_output=True, text=True,
                            timeout=600)
         print(p.stdout)
