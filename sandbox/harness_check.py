@@ -305,15 +305,20 @@ def check(src, modules):
     return tree, c.errors
 
 
+def _rewrite_and_compile(tree):
+    """The format rewrite, then compile: (code object, number of rewrites)."""
+    rw = _FormatRewriter()
+    tree = ast.fix_missing_locations(rw.visit(tree))
+    return compile(tree, "<tool>", "exec", dont_inherit=True), rw.rewrites
+
+
 def compile_tool(src, modules):
     """Check, rewrite and compile: (code object, number of rewrites)."""
     tree, errors = check(src, modules)
     if errors:
         line, col, msg = errors[0]
         raise ValidationError(f"line {line}: {msg}")
-    rw = _FormatRewriter()
-    tree = ast.fix_missing_locations(rw.visit(tree))
-    return compile(tree, "<tool>", "exec", dont_inherit=True), rw.rewrites
+    return _rewrite_and_compile(tree)
 
 
 def compile_checked(src, rewrite):
@@ -324,7 +329,7 @@ def compile_checked(src, rewrite):
         raise ValidationError("source larger than 256 KiB")
     tree = ast.parse(src, "<tool>", "exec")
     if rewrite:
-        tree = ast.fix_missing_locations(_FormatRewriter().visit(tree))
+        return _rewrite_and_compile(tree)[0]
     return compile(tree, "<tool>", "exec", dont_inherit=True)
 
 

@@ -13,6 +13,7 @@ environment of the supervisor, the zygote and a running child."""
 import json
 import os
 import secrets
+import sys
 import threading
 import time
 import unittest
@@ -20,6 +21,9 @@ import unittest
 import apiclient
 import harness
 from test_mcp import Probe
+
+sys.path.insert(0, os.path.join(harness.ROOT, "tests", "sandbox"))
+from sbxclient import process_tree  # noqa: E402
 
 TEST_SANDBOX = os.path.join(harness.ROOT, "sandbox", "build", "mcpbox-sandbox-test")
 
@@ -38,25 +42,7 @@ def victim_code(marker):
 
 def server_tree(server_pid):
     """pid -> cmdline of the server's process and all its descendants."""
-    procs = {}
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open(f"/proc/{d}/stat") as f:
-                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-            with open(f"/proc/{d}/cmdline", "rb") as f:
-                procs[int(d)] = (ppid, f.read())
-        except OSError:
-            continue
-    under, changed = {server_pid}, True
-    while changed:
-        changed = False
-        for pid, (ppid, _) in procs.items():
-            if ppid in under and pid not in under:
-                under.add(pid)
-                changed = True
-    return {p: procs[p][1] for p in under if p in procs}
+    return {p: cmd for p, (_, cmd) in process_tree(server_pid).items()}
 
 
 def sandbox_pids(server_pid):

@@ -12,6 +12,27 @@ def check(name, cond, detail=""):
         FAILS.append(name)
 
 
+def process_tree(root):
+    """pid -> (ppid, cmdline bytes) of root and all its descendants."""
+    procs = {}
+    for d in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{d}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{d}/cmdline", "rb") as f:
+                procs[int(d)] = (ppid, f.read())
+        except OSError:
+            pass
+    under, changed = {root}, True
+    while changed:
+        changed = False
+        for pid, (ppid, _) in procs.items():
+            if ppid in under and pid not in under:
+                under.add(pid)
+                changed = True
+    return {p: procs[p] for p in under if p in procs}
+
+
 class Supervisor:
     def __init__(self, binary, args=(), env=None):
         self.dir = tempfile.mkdtemp(prefix="sbx-test-")

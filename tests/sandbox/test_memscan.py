@@ -9,7 +9,7 @@ a running child (read as root) hold no MCPBOX_ variable, and the child is in
 a PID namespace of its own."""
 import argparse, os, secrets, sys, threading, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from sbxclient import FAILS, Supervisor, check
+from sbxclient import FAILS, Supervisor, check, process_tree
 
 
 SCAN = "def main(needles):\n    return sbx_test_scan(needles)\n"
@@ -17,21 +17,7 @@ SCAN = "def main(needles):\n    return sbx_test_scan(needles)\n"
 
 def tree(root):
     """pid -> ppid for root and every descendant."""
-    procs = {}
-    for d in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{d}/stat") as f:
-                procs[int(d)] = int(f.read().rsplit(")", 1)[1].split()[1])
-        except OSError:
-            pass
-    out, changed = {root: procs.get(root)}, True
-    while changed:
-        changed = False
-        for p, pp in procs.items():
-            if pp in out and p not in out:
-                out[p] = pp
-                changed = True
-    return out
+    return {p: pp for p, (pp, _) in process_tree(root).items()}
 
 
 def run(binary, asan):
