@@ -207,11 +207,10 @@ const char SQL_APPROVALS_MODULE_ACTION_RESPOND[] =
     "($2 = 'approve' AND (SELECT status = 'pending' AND "
     "module_refused(module_name) FROM cur))",
     /* Approve only what the review could show: the pinned version. */
-    "CASE resolve_status WHEN 'failed' THEN resolve_message "
-    "WHEN 'pending' THEN 'the package version is still being resolved; "
-    "approve once the review shows it' WHEN 'resolving' THEN 'the "
-    "package version is still being resolved; approve once the review "
-    "shows it' END");
+    "CASE WHEN resolve_status = 'failed' THEN resolve_message "
+    "WHEN resolve_status IN ('pending', 'resolving') THEN 'the package "
+    "version is still being resolved; approve once the review shows it' "
+    "END");
 
 const char SQL_APPROVALS_NETWORK_ACTION_RESPOND[] =
     REQ_ACTION("network_access_requests", "network",
