@@ -36,6 +36,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "sbx.h"
@@ -485,17 +486,24 @@ sbx_broker_perform(const json_t *req, const struct sbx_hostrule *hosts,
 	return (out);
 }
 
-static char	self_exe[PATH_MAX];
+static int	self_fd = -1;
 
-/* Before anything can replace the binary on disk under our feet. */
+/*
+ * Before anything can replace the binary on disk under our feet.  The
+ * helper is exec'd through this fd, not a path: after the uid drop the
+ * sandbox uid may not be able to traverse the checkout's parents.
+ */
 void
 sbx_broker_global_init(void)
 {
-	ssize_t	n;
+	int	fd;
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	n = readlink("/proc/self/exe", self_exe, sizeof(self_exe) - 1);
-	self_exe[n > 0 ? n : 0] = '\0';
+	/* Kept above the helper's fixed fds 3-5 so the dup2s cannot clobber it. */
+	if ((fd = open("/proc/self/exe", O_PATH | O_CLOEXEC)) != -1) {
+		self_fd = fcntl(fd, F_DUPFD_CLOEXEC, 64);
+		close(fd);
+	}
 }
 
 static json_t *
@@ -530,7 +538,7 @@ sbx_broker_spawn(const json_t *req, const struct sbx_hostrule *hosts,
 	char			 port[16];
 #endif
 
-	if (self_exe[0] == '\0' ||
+	if (self_fd == -1 ||
 	    (mfd = memfd_create("sbx-broker", MFD_CLOEXEC)) == -1)
 		return (-1);
 	job = json_pack("{s:O,s:o,s:I}", "request", req, "hosts",
@@ -571,9 +579,10 @@ sbx_broker_spawn(const json_t *req, const struct sbx_hostrule *hosts,
 	}
 	for (sig = 1; sig < NSIG; sig++)
 		signal(sig, SIG_DFL);
-	if (dup2(mfd, 3) == -1 || dup2(p[1], 4) == -1)
+	if (dup2(mfd, 3) == -1 || dup2(p[1], 4) == -1 ||
+	    dup3(self_fd, 5, O_CLOEXEC) == -1)
 		_exit(1);
-	close_range(5, ~0U, 0);
+	close_range(6, ~0U, 0);
 	rl.rlim_cur = rl.rlim_max = 30;
 	setrlimit(RLIMIT_CPU, &rl);
 	rl.rlim_cur = rl.rlim_max = 0;
@@ -584,7 +593,8 @@ sbx_broker_spawn(const json_t *req, const struct sbx_hostrule *hosts,
 		_exit(1);
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-	execve(self_exe, (char *const *)(uintptr_t)argv, envp);
+	syscall(SYS_execveat, 5, "", (char *const *)(uintptr_t)argv, envp,
+	    AT_EMPTY_PATH);
 	_exit(1);
 }
 
