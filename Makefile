@@ -35,8 +35,20 @@ UNIT_TESTS	:= $(wildcard tests/unit/test_*.c)
 
 all: build
 
+# Debian packages in groups (scripts/packages/): each target installs only
+# what it needs, so `make run` never pulls in Chromium or wrk.
+.PHONY: run-deps test-deps bench-deps
 deps:
-	@scripts/install-deps
+	@scripts/install-deps build
+
+run-deps:
+	@scripts/install-deps build run
+
+test-deps:
+	@scripts/install-deps build run test
+
+bench-deps:
+	@scripts/install-deps build run bench
 
 build: deps $(APP) sandbox-build
 
@@ -69,7 +81,7 @@ $(APP): $(APP_SRC) src/db/migrations_embed.c src/http/assets_table.c \
 sandbox-build:
 	@if [ -f sandbox/Makefile ]; then $(MAKE) -s -C sandbox all; fi
 
-run: build
+run: run-deps build
 	@scripts/run
 
 # ---- tests ---------------------------------------------------------------
@@ -85,11 +97,11 @@ $(BUILD)/unit-asan/%: tests/unit/%.c $(CORE_SRC) src/core/core.h
 UNIT_BINS	:= $(UNIT_TESTS:tests/unit/%.c=$(BUILD)/unit/%)
 UNIT_ASAN_BINS	:= $(UNIT_TESTS:tests/unit/%.c=$(BUILD)/unit-asan/%)
 
-test-unit: deps $(UNIT_BINS) $(UNIT_ASAN_BINS)
+test-unit: test-deps $(UNIT_BINS) $(UNIT_ASAN_BINS)
 	@set -e; for t in $(UNIT_BINS) $(UNIT_ASAN_BINS); do \
 		echo "== $$t"; CK_FORK=yes $$t; done
 
-test-sandbox: deps
+test-sandbox: test-deps
 	@if [ -f sandbox/Makefile ]; then $(MAKE) -C sandbox test; fi
 
 $(BUILD)/integration/migrate_check: tests/integration/migrate_check.c \
@@ -98,16 +110,16 @@ $(BUILD)/integration/migrate_check: tests/integration/migrate_check.c \
 	$(CC) $(CHECK_CFLAGS) -I/usr/include/postgresql -o $@ $< \
 	    src/db/migrate.c $(CORE_SRC) $(CHECK_LIBS) -lpq
 
-test-integration: build $(BUILD)/integration/migrate_check
+test-integration: test-deps build $(BUILD)/integration/migrate_check
 	@python3 tests/integration/run.py
 
-test-e2e: build
+test-e2e: test-deps build
 	@python3 tests/e2e/run.py
 
-test: build test-unit test-fuzz-corpus test-sandbox test-integration test-e2e
+test: test-deps build test-unit test-fuzz-corpus test-sandbox test-integration test-e2e
 	@echo "make test: all suites passed"
 
-bench: build
+bench: bench-deps build
 	@$(MAKE) -s -C sandbox bench
 	@python3 bench/gateway.py 1000
 	@python3 bench/run.py
@@ -134,7 +146,7 @@ FUZZ_SRC_fuzz_core		:= $(CORE_SRC)
 
 .PHONY: fuzz fuzz-build fuzz-deps
 fuzz-deps:
-	@scripts/install-deps scripts/debian-packages-dev
+	@scripts/install-deps dev
 
 .SECONDEXPANSION:
 $(BUILD)/fuzz/%: fuzz/%.c $$(FUZZ_SRC_$$*) src/core/core.h

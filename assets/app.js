@@ -17,7 +17,7 @@ const ROUTES = [
   [/^\/servers$/, servers, "servers", (m) => ({})],
   [/^\/servers\/([0-9a-f-]{36})(?:\/(tools|secrets|hosts|external|logs))?$/, servers, "servers", (m) => ({ id: m[1], tab: m[2] || "tools" })],
   [/^\/servers\/([0-9a-f-]{36})\/tools\/([0-9a-f-]{36})$/, tooldetail, "servers", (m) => ({ server: m[1], id: m[2] })],
-  [/^\/approvals(?:\/(tools|modules|network))?$/, approvals, "approvals", (m) => ({ tab: m[1] || "tools" })],
+  [/^\/approvals(?:\/(tools|sources|modules|network))?$/, approvals, "approvals", (m) => ({ tab: m[1] || "tools" })],
   [/^\/activity$/, activity, "activity"],
   [/^\/settings(?:\/(policy|modules|export|remote|account))?$/, settings, "settings", (m) => ({ tab: m[1] || "policy" })],
 ];
@@ -77,7 +77,7 @@ function frame(active) {
     menu, nav,
     h("div", { class: "top-right" }, h("span", { class: "muted user" }, (session() || {}).username || ""), themeButton(), out));
   api.get("/api/approvals/stats").then((st) => {
-    const n = (st.tools.pending_review || 0) + (st.modules.pending || 0) + (st.network.pending || 0);
+    const n = (st.tools.pending_review || 0) + (st.modules.pending || 0) + (st.network.pending || 0) + ((st.sources && st.sources.pending_review) || 0);
     if (n) {
       pending.textContent = String(n);
       pending.hidden = false;

@@ -1,14 +1,20 @@
-// Approvals: the review queues. Tools show their full code and a diff
-// against the version last approved; modules and hosts show what was
-// asked for and why. Approve, reject (a reason is required: it is what
-// the tool's author reads next), revoke, and the same in bulk.
+// Approvals: the review queues. Tools show everything that was reviewed
+// -- code, or for a passthrough its source, secret and pinned upstream
+// definition; modules, hosts, the server's secrets -- and what changed
+// since the version last approved. Sources show where MCPbox would
+// connect and what it would send. Modules and hosts show what was asked
+// for and why. Approve, reject (a reason is required: it is what the
+// author reads next), revoke, and the same in bulk. A card follows its
+// object live: a change while it is open redraws it before it can be
+// approved, and approving always names the version shown.
 import { api, qs } from "./api.js";
-import { h, clear, loading, errorBox, empty, badge, tabs, toast, confirmDialog, pager, ago, fmtTime, connectHelp } from "./ui.js";
+import { h, clear, loading, errorBox, empty, badge, tabs, toast, confirmDialog, pager, ago, fmtTime, connectHelp, kv, pretty } from "./ui.js";
 import { codeView } from "./highlight.js";
 import { diffView } from "./diff.js";
 
 const KINDS = {
-  tools: { path: "tools", statuses: ["pending_review", "draft", "approved", "rejected", "all"], def: "pending_review", noun: "tool" },
+  tools: { path: "tools", statuses: ["pending_review", "draft", "approved", "rejected", "all"], def: "pending_review", noun: "tool", versioned: true },
+  sources: { path: "sources", statuses: ["pending_review", "approved", "rejected", "all"], def: "pending_review", noun: "external source", versioned: true },
   modules: { path: "modules", statuses: ["pending", "approved", "rejected", "all"], def: "pending", noun: "module request" },
   network: { path: "network", statuses: ["pending", "approved", "rejected", "all"], def: "pending", noun: "network request" },
 };
@@ -22,11 +28,13 @@ export async function render(root, params) {
     counts.tools = st.tools.pending_review;
     counts.modules = st.modules.pending;
     counts.network = st.network.pending;
+    counts.sources = st.sources.pending_review;
   } catch {
     // The tabs work without their counts.
   }
   const label = (k, l) => (counts[k] ? `${l} (${counts[k]})` : l);
-  root.append(tabs([["tools", label("tools", "Tools")], ["modules", label("modules", "Modules")], ["network", label("network", "Network")]],
+  root.append(tabs([["tools", label("tools", "Tools")], ["sources", label("sources", "Sources")], ["modules", label("modules", "Modules")],
+    ["network", label("network", "Network")]],
     params.tab, (k) => `#/approvals/${k}`));
   const status = h("select", { name: "status", "aria-label": "Status" },
     kind.statuses.map((s) => h("option", { value: s, selected: s === kind.def }, s === "all" ? "all" : s.replace("_", " "))));
@@ -48,7 +56,7 @@ export async function render(root, params) {
     }, 250);
   });
   const selected = new Set();
-  // Approve what you saw: the version each tool card showed (tools only).
+  // Approve what you saw: the version each card showed (tools, sources).
   const shown = new Map();
 
   async function act(id, action, item) {
@@ -63,7 +71,7 @@ export async function render(root, params) {
     }
     try {
       const body = reason ? { action, reason } : { action };
-      if (kind.path === "tools") body.version = shown.get(id);
+      if (kind.versioned) body.version = shown.get(id);
       if (action === "revoke") await api.post(`/api/approvals/${kind.path}/${id}/revoke`, {});
       else await api.post(`/api/approvals/${kind.path}/${id}/action`, body);
       toast(`${item}: ${action === "approve" ? "approved" : action === "reject" ? "rejected" : "approval revoked"}.`);
@@ -85,7 +93,7 @@ export async function render(root, params) {
     reason = r.reason;
     try {
       const body = reason ? { ids, action, reason } : { ids, action };
-      if (kind.path === "tools") body.versions = Object.fromEntries(ids.map((i) => [i, shown.get(i)]));
+      if (kind.versioned) body.versions = Object.fromEntries(ids.map((i) => [i, shown.get(i)]));
       const res = await api.post(`/api/approvals/${kind.path}/bulk-action`, body);
       toast(res && res.failed ? `${res.succeeded ?? ids.length - res.failed} done, ${res.failed} not possible.` : "Done.");
       selected.clear();
@@ -116,7 +124,7 @@ export async function render(root, params) {
     const pending = st === "pending_review" || st === "pending";
     // A package is approvable once the review shows its pinned version.
     const unpinned = x.resolve_status && !["not_required", "resolved"].includes(x.resolve_status);
-    if ((pending || st === "draft" || (kind.path === "tools" && st === "rejected")) && !unpinned) btn("Approve", "approve", "btn-primary");
+    if ((pending || st === "draft" || (kind.versioned && st === "rejected")) && !unpinned) btn("Approve", "approve", "btn-primary");
     if (pending) btn("Reject", "reject", "btn-danger");
     if (st === "approved") btn("Revoke", "revoke", "btn-danger-ghost");
     return box;
@@ -132,18 +140,73 @@ export async function render(root, params) {
     return cb;
   }
 
+  // How a source authenticates, by the name of what it sends.
+  function authLine(src) {
+    if (src.auth_type === "bearer") return h("span", null, "bearer token from secret ", h("code", null, src.auth_secret_name || "—"));
+    if (src.auth_type === "header") return h("span", null, "header ", h("code", null, src.auth_header_name || "—"), " from secret ", h("code", null, src.auth_secret_name || "—"));
+    if (src.auth_type === "oauth") return "OAuth (authorized by an admin in the panel)";
+    return "none";
+  }
+
+  const hostText = (x) => `${x.host}:${x.port}${x.port === 443 ? " (https)" : ""}`;
+
+  // The reviewed fields that differ from the version last approved.
+  function changes(t) {
+    const a = t.approved;
+    if (!a) return null;
+    const rows = [];
+    const same = (x, y) => JSON.stringify(x ?? null) === JSON.stringify(y ?? null);
+    if (a.name !== t.name) rows.push(["name", `${a.name} → ${t.name}`]);
+    if (a.description !== t.description) rows.push(["description", h("div", null, h("del", null, a.description || "(empty)"), h("br"), h("ins", null, t.description || "(empty)"))]);
+    if (!same(a.input_schema, t.input_schema)) rows.push(["input schema", diffView(pretty(a.input_schema), pretty(t.input_schema), { oldLabel: `approved v${a.version}`, newLabel: `v${t.current_version}` })]);
+    if (!same(a.timeout_ms, t.timeout_ms)) rows.push(["timeout", `${a.timeout_ms ?? "server default"} → ${t.timeout_ms ?? "server default"}`]);
+    if ((a.python_code ?? null) !== (t.python_code ?? null)) rows.push(["code", "changed (see below)"]);
+    return h("div", { class: "changes", dataset: { testid: "changes" } },
+      h("h3", null, `Changed since approved v${a.version}`),
+      rows.length ? kv(rows) : h("p", { class: "muted small" }, "Nothing reviewed changed."));
+  }
+
+  function passthrough(t) {
+    const src = t.source;
+    const up = t.upstream_definition;
+    return h("div", { class: "passthrough", dataset: { testid: "passthrough" } },
+      kv([
+        ["kind", "passthrough: calls are forwarded to an external MCP server"],
+        ["source", src ? h("span", null, h("strong", null, src.name), " ", h("code", null, src.url), " ", badge(src.approval_status)) : "deleted"],
+        src ? ["transport", src.transport_type === "sse" ? "HTTP + SSE (legacy)" : "Streamable HTTP"] : null,
+        src ? ["sends", authLine(src)] : null,
+        ["upstream tool", h("code", null, t.external_tool_name || "—")],
+        t.upstream_sha256 ? ["definition", h("code", { title: t.upstream_sha256 }, "sha256 " + t.upstream_sha256.slice(0, 16))] : null,
+      ]),
+      h("p", { class: "small muted" }, "Calls are checked against this input schema before they are forwarded:"),
+      h("pre", { class: "small", dataset: { testid: "review-schema" } }, pretty(up ? up.inputSchema : t.input_schema)));
+  }
+
+  function reach(t) {
+    const mods = t.modules || [];
+    const hosts = t.hosts || [];
+    return kv([
+      ["timeout", t.timeout_ms ? `${t.timeout_ms} ms` : "server default"],
+      ["modules", mods.length ? h("span", null, mods.map((m) => h("span", { class: "tag" }, h("code", null, m.module), " ", badge(m.status)))) : "none asked for"],
+      ["hosts", hosts.length ? h("span", { dataset: { testid: "review-hosts" } }, hosts.map((x) => h("span", { class: "tag" }, h("code", null, hostText(x)),
+        x.scope === "server" ? " (whole server)" : "", " ", badge(x.status)))) : "none"],
+      t.tool_type !== "mcp_passthrough" ? ["secrets", (t.secret_names || []).length ? h("span", null, "the code can read ", t.secret_names.map((k) => h("code", { class: "tag" }, k))) : "none on this server"] : null,
+    ]);
+  }
+
   function toolCard(t) {
     shown.set(t.id, t.current_version);
-    const diffs = t.approved_code !== null && t.approved_code !== undefined && t.approved_code !== t.python_code;
+    const isCode = t.tool_type !== "mcp_passthrough";
+    const diffs = isCode && t.approved_code !== null && t.approved_code !== undefined && t.approved_code !== t.python_code;
     const view = h("div");
     const showCode = () => clear(view).append(codeView(t.python_code, { testid: "review-code" }));
     const showDiff = () => clear(view).append(diffView(t.approved_code, t.python_code, { oldLabel: `approved v${t.approved_version}`, newLabel: `v${t.current_version}` }));
     const switcher = diffs ? h("div", { class: "seg" },
       h("button", { type: "button", class: "btn btn-small", onclick: showDiff }, "Changes since approved"),
       h("button", { type: "button", class: "btn btn-small", onclick: showCode }, "Full code")) : null;
-    if (diffs) showDiff();
-    else showCode();
-    return h("article", { class: "card review", dataset: { tool: t.name, id: t.id } },
+    if (isCode && diffs) showDiff();
+    else if (isCode) showCode();
+    return h("article", { class: "card review", dataset: { tool: t.name, id: t.id, version: t.current_version } },
       h("div", { class: "card-head" },
         h("label", { class: "pick" }, pick(t), h("h2", null, t.name)),
         badge(t.approval_status, "tool-status")),
@@ -152,8 +215,26 @@ export async function render(root, params) {
       t.description ? h("p", null, t.description) : null,
       t.publish_notes ? h("blockquote", null, t.publish_notes) : null,
       t.rejection_reason ? h("p", { class: "muted" }, "Rejected: ", t.rejection_reason) : null,
-      t.approved_code === null || t.approved_code === undefined ? h("p", { class: "muted small" }, "Never approved before: this is all new code.") : null,
+      isCode ? null : passthrough(t),
+      reach(t),
+      changes(t),
+      !t.approved ? h("p", { class: "muted small" }, isCode ? "Never approved before: this is all new code." : "Never approved before.") : null,
       switcher, view, actions(t, t.approval_status, t.name));
+  }
+
+  function sourceCard(e) {
+    shown.set(e.id, e.current_version);
+    return h("article", { class: "card review", dataset: { source: e.name, id: e.id, version: e.current_version } },
+      h("div", { class: "card-head" }, h("label", { class: "pick" }, pick(e), h("h2", null, e.name)), badge(e.approval_status)),
+      h("div", { class: "muted small" }, "server ", e.server_name, ` · v${e.current_version} · by ${e.created_by || "—"} · ${fmtTime(e.created_at)}`),
+      h("p", { class: "small" }, "Approving lets MCPbox connect to this URL and send what is shown; any change to them needs a new approval."),
+      kv([
+        ["URL", h("code", { dataset: { testid: "source-url" } }, e.url)],
+        ["transport", e.transport_type === "sse" ? "HTTP + SSE (legacy)" : "Streamable HTTP"],
+        ["sends", h("span", null, authLine(e), e.auth_secret_name ? (e.secret_has_value ? " (value set)" : " (no value yet)") : "")],
+      ]),
+      e.rejection_reason ? h("p", { class: "muted" }, "Rejected: ", e.rejection_reason) : null,
+      actions(e, e.approval_status, e.name));
   }
 
   // A non-stdlib module installs once approved (docs/EXTERNAL-SOURCES.md).
@@ -188,11 +269,14 @@ export async function render(root, params) {
   }
 
   function requestCard(r) {
-    const what = kind.path === "modules" ? r.module_name : r.port ? `${r.host}:${r.port}` : r.host;
+    // A host without a port is 443: https only, never any port.
+    const what = kind.path === "modules" ? r.module_name : r.port ? `${r.host}:${r.port}` : `${r.host}:443`;
     return h("article", { class: "card review", dataset: { request: what } },
       h("div", { class: "card-head" }, h("label", { class: "pick" }, pick(r), h("h2", null, h("code", null, what))), badge(r.status)),
       h("div", { class: "muted small" }, r.tool_name ? `tool ${r.tool_name} · ` : "", "server ", r.server_name || "—",
         ` · by ${r.requested_by || "—"} · ${fmtTime(r.created_at)}`),
+      kind.path === "network" ? h("p", { class: "small muted" }, r.tool_id ? "For this tool only." : "For every tool of the server and its sources.",
+        r.port ? "" : " No port was named: port 443 (https) only.") : null,
       r.justification ? h("p", null, r.justification) : null,
       r.refused ? h("p", { class: "error-box" }, "This module can never be allowed: it reaches the system or the interpreter.") : null,
       pinLine(r),
@@ -211,15 +295,18 @@ export async function render(root, params) {
       return void clear(out).append(errorBox(e));
     }
     clear(out);
+    sig = signature(d);
     if (!d.items.length) {
-      const what = params.tab === "tools" ? "tools" : params.tab === "modules" ? "module requests" : "network requests";
+      const what = { tools: "tools", sources: "external sources", modules: "module requests", network: "network requests" }[params.tab];
       out.append(empty(`No ${status.value === "all" ? "" : status.value.replace("_", " ") + " "}${what}`,
         params.tab === "tools" ? connectHelp()
-          : h("p", null, params.tab === "modules" ? "Tools ask for Python modules with mcpbox_request_module; the requests wait here."
-            : "Tools ask to reach a host with mcpbox_request_network_access; the requests wait here.")));
+          : h("p", null, { sources: "Sources an LLM adds with mcpbox_add_external_source wait here; MCPbox does not contact them until approved.",
+            modules: "Tools ask for Python modules with mcpbox_request_module; the requests wait here.",
+            network: "Tools ask to reach a host with mcpbox_request_network_access; the requests wait here." }[params.tab])));
       return;
     }
-    out.append(h("div", { class: "stack", dataset: { testid: "queue" } }, d.items.map((x) => (params.tab === "tools" ? toolCard(x) : requestCard(x)))),
+    out.append(h("div", { class: "stack", dataset: { testid: "queue" } },
+      d.items.map((x) => (params.tab === "tools" ? toolCard(x) : params.tab === "sources" ? sourceCard(x) : requestCard(x)))),
       pager(d, (p) => {
         page = p;
         load();
@@ -230,11 +317,36 @@ export async function render(root, params) {
         x.resolve_status === "pending" || x.resolve_status === "resolving"))
       poll = setTimeout(() => load(true), 2000);
   }
+
+  // What the cards show, in one string: a change of any version or
+  // status redraws the queue before anyone can approve the old one.
+  function signature(d) {
+    return JSON.stringify(d.items.map((x) => [x.id, x.current_version, x.approval_status || x.status, x.resolve_status, x.install_status]));
+  }
+  let sig = "";
+  async function follow() {
+    if (stopped) return;
+    if (!document.hidden && !document.querySelector("#modal-root [role=dialog]")) {
+      try {
+        const d = await api.get(`/api/approvals/${kind.path}` + qs({ status: status.value, search: search.value.trim(), page, page_size: 20 }));
+        if (!stopped && signature(d) !== sig) {
+          await load(true);
+          toast("The queue changed while you were reading it; the cards show what is there now.");
+        }
+      } catch {
+        // The next round tries again.
+      }
+    }
+    if (!stopped) watch = setTimeout(follow, 2000);
+  }
   let poll;
+  let watch;
   let stopped = false;
   await load();
+  watch = setTimeout(follow, 2000);
   return () => {
     stopped = true;
     clearTimeout(poll);
+    clearTimeout(watch);
   };
 }

@@ -15,6 +15,11 @@ function sourceCard(src, server, reload) {
     h("p", { class: "muted small" }, `${src.transport_type} · auth ${src.auth_type}` +
       (src.auth_secret_name ? ` (${src.auth_secret_name})` : "") + " · " +
       (src.last_discovered_at ? `${src.tool_count} tools, discovered ${ago(src.last_discovered_at)}` : "not discovered yet")));
+  // MCPbox contacts a source only once an admin approved it as it is.
+  if (src.approval_status && src.approval_status !== "approved")
+    head.append(h("p", { class: "small", dataset: { testid: "source-review" } }, badge(src.approval_status), " ",
+      src.approval_status === "rejected" ? "Rejected: MCPbox does not connect to it." : "Waits for review: MCPbox does not connect to it until it is approved in ",
+      src.approval_status === "rejected" ? null : h("a", { href: "#/approvals/sources" }, "Approvals"), "."));
   const oauth = src.auth_type === "oauth";
   if (oauth)
     head.append(h("p", { class: "small", dataset: { testid: "oauth-state" } }, src.oauth_authorized

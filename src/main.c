@@ -188,7 +188,9 @@ kore_parent_configure(int argc, char **argv)
 		log_warn("cannot capture stdout; Kore's lines stay plain text");
 	if (mcpbox_cfg.jwt_secret_derived)
 		log_warn("MCPBOX_JWT_SECRET is not set; deriving it from the "
-		    "encryption key");
+		    "encryption key (admin sessions then end when the key is "
+		    "rotated). To silence this, set MCPBOX_JWT_SECRET to 32 or "
+		    "more random characters, e.g. $(openssl rand -hex 32)");
 
 	/* libpq: never wait forever on a dead host, skip GSSAPI probing. */
 	(void)setenv("PGCONNECT_TIMEOUT", "3", 0);
@@ -249,6 +251,11 @@ kore_worker_configure(void)
 	events_start();
 	ops_worker_init();
 	cfaccess_init();
+	if (worker->restarted) {
+		log_error("worker %u started again after the previous one died",
+		    worker->id);
+		alert_worker_restarted(worker->id);
+	}
 }
 
 void

@@ -1,6 +1,6 @@
 /*
- * /api/approvals: the admin's review of tools, module requests and network
- * requests (reference-inventory §6).
+ * /api/approvals: the admin's review of tools, external sources, module
+ * requests and network requests (reference-inventory §6).
  *
  * The state machines live in the statements (db/sql_approvals.c): each
  * action is one UPDATE guarded by the statuses it may leave, so a check
@@ -23,13 +23,18 @@ enum kind {
 	KIND_TOOL = 0,
 	KIND_MODULE,
 	KIND_NETWORK,
+	KIND_SOURCE,
 };
 
 static const char *const	action_sql[] = {
 	SQL_APPROVALS_TOOL_ACTION_RESPOND,
 	SQL_APPROVALS_MODULE_ACTION_RESPOND,
 	SQL_APPROVALS_NETWORK_ACTION_RESPOND,
+	SQL_APPROVALS_SOURCE_ACTION_RESPOND,
 };
+
+/* Tools and sources are versioned: a review names the version it saw. */
+#define VERSIONED(k)	((k) == KIND_TOOL || (k) == KIND_SOURCE)
 
 struct bulk {
 	json_t		*ids;
@@ -98,8 +103,8 @@ action_check(struct api_ctx *c, const char *fixed, int bulk, json_t *fields)
 }
 
 /*
- * Approve what you saw: approving or rejecting a tool names the version
- * the reviewer was shown, and the statement acts only on that version.
+ * Approve what you saw: approving or rejecting a tool or a source names
+ * the version the reviewer was shown, and the statement acts only on it.
  * 1 with the version in buf, 0 when none is needed (revoke, requests),
  * -1 after filling fields.
  */
@@ -111,8 +116,8 @@ tool_version(const json_t *v, const char *action, char *buf, size_t len,
 		return (0);
 	if (!json_is_integer(v) || json_integer_value(v) < 1 ||
 	    json_integer_value(v) > INT32_MAX) {
-		json_object_set_new(fields, key, json_string("the version of "
-		    "the tool you reviewed (its current_version) is required"));
+		json_object_set_new(fields, key, json_string("the version you "
+		    "reviewed (its current_version) is required"));
 		return (-1);
 	}
 	(void)snprintf(buf, len, "%lld", (long long)json_integer_value(v));
@@ -147,7 +152,7 @@ act(struct http_request *req, struct api_ctx *c, enum kind k,
 			return (KORE_RESULT_OK);
 		fields = json_object();
 		action_check(c, fixed, 0, fields);
-		if (k == KIND_TOOL && c->scratch != NULL)
+		if (VERSIONED(k) && c->scratch != NULL)
 			(void)tool_version(json_object_get(c->body, "version"),
 			    json_string_value(json_object_get(c->scratch,
 			    "action")), ver, sizeof(ver), fields, "version");
@@ -162,7 +167,7 @@ act(struct http_request *req, struct api_ctx *c, enum kind k,
 	action_params(req, c, c->param[0], p, json_object_get(c->scratch,
 	    "version") != NULL ? json_string_value(json_object_get(c->scratch,
 	    "version")) : "");
-	return (api_sql_respond(req, c, action_sql[k], k == KIND_TOOL ? 6 : 5,
+	return (api_sql_respond(req, c, action_sql[k], VERSIONED(k) ? 6 : 5,
 	    p));
 }
 
@@ -185,6 +190,12 @@ api_approvals_network_action(struct http_request *req, struct api_ctx *c)
 }
 
 int
+api_approvals_source_action(struct http_request *req, struct api_ctx *c)
+{
+	return (act(req, c, KIND_SOURCE, NULL));
+}
+
+int
 api_approvals_tool_revoke(struct http_request *req, struct api_ctx *c)
 {
 	return (act(req, c, KIND_TOOL, "revoke"));
@@ -200,6 +211,12 @@ int
 api_approvals_network_revoke(struct http_request *req, struct api_ctx *c)
 {
 	return (act(req, c, KIND_NETWORK, "revoke"));
+}
+
+int
+api_approvals_source_revoke(struct http_request *req, struct api_ctx *c)
+{
+	return (act(req, c, KIND_SOURCE, "revoke"));
 }
 
 /*
@@ -231,8 +248,8 @@ bulk_input(struct http_request *req, struct api_ctx *c, enum kind k)
 			}
 		}
 	}
-	/* Tools: every id with the version its card showed. */
-	if (k == KIND_TOOL && c->scratch != NULL && json_object_size(fields) ==
+	/* Tools and sources: every id with the version its card showed. */
+	if (VERSIONED(k) && c->scratch != NULL && json_object_size(fields) ==
 	    0) {
 		vers = json_object_get(c->body, "versions");
 		json_array_foreach(ids, i, v) {
@@ -278,11 +295,11 @@ bulk(struct http_request *req, struct api_ctx *c, enum kind k)
 		id = json_string_value(json_array_get(b->ids, b->next));
 		ver[0] = '\0';
 		v = json_object_get(json_object_get(c->body, "versions"), id);
-		if (k == KIND_TOOL && json_is_integer(v))
+		if (VERSIONED(k) && json_is_integer(v))
 			(void)snprintf(ver, sizeof(ver), "%lld",
 			    (long long)json_integer_value(v));
 		action_params(req, c, id, p, ver);
-		st = api_sql(req, c, action_sql[k], k == KIND_TOOL ? 6 : 5, p);
+		st = api_sql(req, c, action_sql[k], VERSIONED(k) ? 6 : 5, p);
 		if (st == DB_PENDING)
 			return (KORE_RESULT_RETRY);
 		if (st == DB_FAILED || db_ntuples(&c->db) != 1) {
@@ -329,6 +346,12 @@ int
 api_approvals_network_bulk(struct http_request *req, struct api_ctx *c)
 {
 	return (bulk(req, c, KIND_NETWORK));
+}
+
+int
+api_approvals_source_bulk(struct http_request *req, struct api_ctx *c)
+{
+	return (bulk(req, c, KIND_SOURCE));
 }
 
 int
@@ -397,4 +420,14 @@ api_approvals_network(struct http_request *req, struct api_ctx *c)
 	    "all", NULL };
 
 	return (queue(req, c, SQL_APPROVALS_NETWORK_RESPOND, st, "pending"));
+}
+
+int
+api_approvals_sources(struct http_request *req, struct api_ctx *c)
+{
+	static const char *const st[] = { "pending_review", "approved",
+	    "rejected", "all", NULL };
+
+	return (queue(req, c, SQL_APPROVALS_SOURCES_RESPOND, st,
+	    "pending_review"));
 }

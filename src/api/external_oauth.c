@@ -80,7 +80,7 @@ int
 api_external_oauth_start(struct http_request *req, struct api_ctx *c)
 {
 	static const char *const allowed[] = { "redirect_uri", NULL };
-	const char	*p[11], *uri;
+	const char	*p[11], *uri, *why;
 	json_t		*fields, *res, *src;
 	int		 rc;
 	char		 verifier[PKCE_LEN], challenge[PKCE_LEN];
@@ -113,6 +113,8 @@ api_external_oauth_start(struct http_request *req, struct api_ctx *c)
 			return (hx_error(req, 409, "not_oauth", "this source "
 			    "does not use OAuth; its auth type is set when it "
 			    "is added"));
+		if ((why = mcp_ext_source_unapproved(&c->db)) != NULL)
+			return (hx_error(req, 409, "source_unapproved", why));
 		if (ext_pkce_new(verifier, challenge, state, PKCE_LEN) == -1)
 			return (hx_error(req, 503, "unavailable",
 			    "no randomness; retry"));
@@ -208,6 +210,11 @@ api_external_oauth_exchange(struct http_request *req, struct api_ctx *c)
 			return (hx_error(req, 400, "expired", "this "
 			    "authorization took longer than 10 minutes; start "
 			    "it again"));
+		if (strcmp(db_value(&c->db, 0, 9), "approved") != 0)
+			return (hx_error(req, 409, "source_unapproved", "the "
+			    "source changed since the authorization started "
+			    "and waits for review; approve it and authorize "
+			    "again"));
 		c->scratch = json_pack("{s:s, s:s}", "source_id",
 		    db_value(&c->db, 0, 0), "server_id",
 		    db_value(&c->db, 0, 8));

@@ -52,7 +52,7 @@ struct alert_conf	alert_conf = {
 static int	alert_wfd = -1;
 
 static const char	*const alert_severity[ALERT_KINDS] = {
-	"critical", "critical", "warning", "warning",
+	"critical", "critical", "warning", "warning", "critical",
 };
 
 /* The host part of an http(s) URL, lower-cased; 0 if there is none. */
@@ -310,6 +310,24 @@ alert_sandbox_restarted(int status, int restarts)
 	    json_pack("{s:i, s:i, s:i}", "signal", WIFSIGNALED(status) ?
 	    WTERMSIG(status) : 0, "exit_status", WIFEXITED(status) ?
 	    WEXITSTATUS(status) : -1, "restarts", restarts));
+}
+
+/*
+ * A worker died and Kore started a new one in its place (this is the new
+ * one, as it starts): requests it was serving failed. The signal is on the
+ * error line Kore's report became (log.c, the relay).
+ */
+void
+alert_worker_restarted(unsigned int id)
+{
+	char	key[16], msg[160];
+
+	(void)snprintf(key, sizeof(key), "worker-%u", id);
+	(void)snprintf(msg, sizeof(msg), "worker %u died and was restarted; "
+	    "requests it was serving failed (the error line before names the "
+	    "signal)", id);
+	(void)alert_raise(ALERT_WORKER_RESTARTED, key, msg,
+	    json_pack("{s:i}", "worker", (int)id));
 }
 
 /* The outcome label of a sandbox answer (DESIGN.md §7 error types). */

@@ -138,6 +138,15 @@ uint64_t	hash_str(uint64_t, const char *);
 int	ident_valid(const char *);
 int	host_normalize(const char *, char *, size_t);
 
+/*
+ * Arguments against an approved JSON Schema (the subset MCP tools use):
+ * jsonschema.c. 0 when valid; -1 with a one-line reason in why (e.g.
+ * "city: expected a string", "extra: not a declared argument") when not,
+ * or when the schema uses what MCPbox cannot check.
+ */
+int	json_schema_check(const json_t *schema, const json_t *instance,
+	    char *why, size_t whylen);
+
 /* Monotonic and wall clocks. */
 uint64_t	clock_ms(void);
 double		clock_ms_precise(void);
@@ -242,6 +251,7 @@ enum alert_kind {
 	ALERT_CIRCUIT_OPEN,
 	ALERT_LOGIN_FAILURES,
 	ALERT_TOOL_ERROR_RATE,
+	ALERT_WORKER_RESTARTED,
 	ALERT_KINDS,
 };
 
@@ -289,6 +299,7 @@ int	alert_raise(enum alert_kind, const char *key, const char *message,
 void	alert_login_failure(const char *ip);
 void	alert_tool_outcome(enum tool_outcome);
 void	alert_sandbox_restarted(int status, int restarts);
+void	alert_worker_restarted(unsigned int id);
 enum tool_outcome	alert_outcome_of(json_t *reply);
 
 #endif

@@ -208,6 +208,47 @@ log_msg(enum log_level level, const char *fmt, ...)
 }
 
 /*
+ * One of Kore's lines as we log it. Kore reports a worker's end at notice
+ * level ("worker wrk 1 (123) exited with status 139"), a crash included:
+ * that one is an error, with the signal by name.
+ */
+static void
+relay_line(const char *line, json_t *kore)
+{
+	const char	*w, *ex, *open;
+	int		 pid, status;
+	json_t		*f;
+
+	w = strstr(line, "worker ");
+	ex = w != NULL ? strstr(w, " exited with status ") : NULL;
+	open = ex != NULL ? memrchr(w, '(', (size_t)(ex - w)) : NULL;
+	if (open == NULL || open < w + 8 || sscanf(open, "(%d)", &pid) != 1 ||
+	    sscanf(ex + strlen(" exited with status "), "%d", &status) != 1 ||
+	    status == 0) {
+		log_emit(LOG_LEVEL_INFO, line, kore);
+		return;
+	}
+	/* "worker <name> (<pid>)": the name is what lies between. */
+	f = json_pack("{s:s, s:s%, s:i, s:i}", "source", "kore", "worker",
+	    w + 7, (size_t)(open - 1 - (w + 7)), "pid", pid, "status", status);
+	if (f == NULL)
+		return;
+	if (WIFSIGNALED(status)) {
+		json_object_set_new(f, "signal", json_sprintf("SIG%s",
+		    sigabbrev_np(WTERMSIG(status)) != NULL ?
+		    sigabbrev_np(WTERMSIG(status)) : "UNKNOWN"));
+		json_object_set_new(f, "core_dumped",
+		    json_boolean(WCOREDUMP(status)));
+	} else if (WIFEXITED(status)) {
+		json_object_set_new(f, "exit_code",
+		    json_integer(WEXITSTATUS(status)));
+	}
+	log_emit(LOG_LEVEL_ERROR, WIFSIGNALED(status) ? "worker crashed; Kore "
+	    "restarts it" : "worker exited with an error; Kore restarts it", f);
+	json_decref(f);
+}
+
+/*
  * The relay: read Kore's plain-text lines from `in`, write each as a JSON
  * object to `out`. It outlives nobody: when every writer has exited the pipe
  * reads EOF and the relay leaves.
@@ -235,7 +276,7 @@ log_relay(int in, int out)
 		while ((nl = memchr(buf, '\n', have)) != NULL) {
 			*nl = '\0';
 			if (nl > buf)
-				log_emit(LOG_LEVEL_INFO, buf, f);
+				relay_line(buf, f);
 			have -= (size_t)(nl + 1 - buf);
 			memmove(buf, nl + 1, have);
 			buf[have] = '\0';

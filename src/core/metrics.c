@@ -47,7 +47,7 @@ static const char	*const outcome_names[TOOL_OUTCOMES] = {
 
 static const char	*const alert_names[ALERT_KINDS] = {
 	"sandbox_restarted", "circuit_open", "login_failures",
-	"tool_error_rate",
+	"tool_error_rate", "worker_restarted",
 };
 
 struct metrics_status {

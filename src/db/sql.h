@@ -96,7 +96,11 @@ extern const char	SQL_EXT_OAUTH_TOKENS_REFRESHED[];
     e ".last_discovered_at, 'created_at', " e ".created_at, " \
     "'oauth_authorized', " e ".oauth_tokens_ciphertext IS NOT NULL, " \
     "'oauth_issuer', " e ".oauth_issuer, 'oauth_authorized_at', " \
-    e ".oauth_authorized_at)"
+    e ".oauth_authorized_at, 'approval_status', " e ".approval_status, " \
+    "'current_version', " e ".current_version, 'approved_version', " \
+    e ".approved_version, 'approved_at', " e ".approved_at, " \
+    "'approved_by', " e ".approved_by, 'rejection_reason', " \
+    e ".rejection_reason, 'created_by', " e ".created_by)"
 
 
 /* package installs (sql_packages.c), run by the sandbox keeper */
@@ -122,6 +126,8 @@ extern const char	SQL_APPROVALS_NETWORK_RESPOND[];
 extern const char	SQL_APPROVALS_TOOL_ACTION_RESPOND[];
 extern const char	SQL_APPROVALS_MODULE_ACTION_RESPOND[];
 extern const char	SQL_APPROVALS_NETWORK_ACTION_RESPOND[];
+extern const char	SQL_APPROVALS_SOURCES_RESPOND[];
+extern const char	SQL_APPROVALS_SOURCE_ACTION_RESPOND[];
 
 /* settings */
 extern const char	SQL_SETTINGS_POLICY_GET_RESPOND[];

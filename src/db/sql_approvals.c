@@ -13,6 +13,8 @@
  * Requests: approve  pending  -> approved
  *           reject   pending  -> rejected (reason required)
  *           revoke   approved -> pending
+ * Sources:  as tools (pending_review | rejected -> approved, ...); a
+ *           change of what was reviewed sends one back (migration 0049).
  */
 #include "db/sql.h"
 
@@ -59,22 +61,27 @@ const char SQL_APPROVALS_STATS_RESPOND[] =
     "    'pending', count(*) FILTER (WHERE status = 'pending'), "
     "    'approved', count(*) FILTER (WHERE status = 'approved'), "
     "    'rejected', count(*) FILTER (WHERE status = 'rejected')) "
-    "    FROM network_access_requests))";
+    "    FROM network_access_requests), "
+    "  'sources', (SELECT json_build_object("
+    "    'pending_review', count(*) FILTER (WHERE approval_status = "
+    "    'pending_review'), "
+    "    'approved', count(*) FILTER (WHERE approval_status = 'approved'), "
+    "    'rejected', count(*) FILTER (WHERE approval_status = 'rejected'))"
+    "    FROM external_mcp_sources))";
 
 /*
- * The tool queue carries the code under review and the code of the
- * version last approved (tools.approved_version, kept across re-reviews),
- * so the panel can show a diff; approved_code is null for a tool that was
- * never approved.
+ * The tool queue carries the code under review and everything else a
+ * reviewer must see (tool_review_json: the source and secret of a
+ * passthrough, its pinned upstream definition, modules, hosts, and the
+ * version last approved -- tools.approved_version, kept across re-reviews
+ * -- for a diff; approved is null for a tool that was never approved).
  * $1 status, $2 search, $3 server id, $4 offset, $5 limit, $6 page,
  * $7 page_size
  */
 const char SQL_APPROVALS_TOOLS_RESPOND[] =
     "SELECT 200, json_build_object('items', coalesce((SELECT json_agg("
-    "  tool_json(q, true) || jsonb_build_object('approved_version', "
-    "  q.approved_version, 'approved_code', (SELECT v.python_code FROM "
-    "  tool_versions v WHERE v.tool_id = q.id AND v.version = "
-    "  q.approved_version)) ORDER BY q.approval_requested_at DESC NULLS "
+    "  tool_json(q, true) || tool_review_json(q) "
+    "  ORDER BY q.approval_requested_at DESC NULLS "
     "  LAST, q.updated_at DESC) FROM (SELECT t.* " TOOL_FILTER
     "  ORDER BY t.approval_requested_at DESC NULLS LAST, t.updated_at DESC "
     "  OFFSET $4::int LIMIT $5::int) q), '[]'), "
@@ -150,8 +157,8 @@ const char SQL_APPROVALS_TOOL_ACTION_RESPOND[] =
     "  coalesce((SELECT tool_json(up::tools, true) || jsonb_build_object("
     "  'approved_version', up.approved_version) FROM up), "
     "  (SELECT api_error('stale_version', format('the tool changed since "
-    "  you reviewed it (you saw version %s, it is now version %s): review "
-    "  it again', $6, current_version))::jsonb FROM tools WHERE id = "
+    "you reviewed it (you saw version %s, it is now version %s): review "
+    "it again', $6, current_version))::jsonb FROM tools WHERE id = "
     "  $1::uuid AND $6 <> '' AND current_version <> $6::int), "
     "  (SELECT api_error('illegal_transition', format("
     "  'cannot %s a tool whose status is %s', $2, "
@@ -215,3 +222,75 @@ const char SQL_APPROVALS_MODULE_ACTION_RESPOND[] =
 const char SQL_APPROVALS_NETWORK_ACTION_RESPOND[] =
     REQ_ACTION("network_access_requests", "network",
     "'host', up.host, 'port', up.port", "", "false", "NULL::text");
+
+#define SOURCE_FILTER							\
+    "FROM external_mcp_sources e JOIN servers s ON s.id = e.server_id "	\
+    "  WHERE ($1 = 'all' OR e.approval_status = $1) "			\
+    "  AND ($2 = '' OR strpos(lower(e.name), lower($2)) > 0 OR "	\
+    "  strpos(lower(e.url), lower($2)) > 0) "				\
+    "  AND ($3 = '' OR e.server_id = nullif($3, '')::uuid) "
+
+/*
+ * The source queue: what MCPbox would connect to and send. Same
+ * parameters as the tool queue.
+ */
+const char SQL_APPROVALS_SOURCES_RESPOND[] =
+    "SELECT 200, json_build_object('items', coalesce((SELECT json_agg(j "
+    "  ORDER BY updated_at DESC) FROM (SELECT " EXT_JSON("e") "::jsonb || "
+    "  jsonb_build_object('server_name', s.name, 'secret_has_value', "
+    "  EXISTS (SELECT 1 FROM server_secrets k WHERE k.server_id = "
+    "  e.server_id AND k.key_name = e.auth_secret_name AND "
+    "  k.value_ciphertext IS NOT NULL)) AS j, e.updated_at "
+    SOURCE_FILTER
+    "  ORDER BY e.updated_at DESC OFFSET $4::int LIMIT $5::int) q), '[]'), "
+    "  'total', (SELECT count(*) " SOURCE_FILTER "), "
+    "  'page', $6::int, 'page_size', $7::int)";
+
+/*
+ * Approve or reject the version of a source the reviewer saw ($6; '' for
+ * revoke). A revoke or reject of a source stops its passthrough tools at
+ * once (calls check the source), so both tell the MCP side.
+ * $1 source id, $2 action, $3 reason|NULL, $4 actor, $5 request id,
+ * $6 reviewed version or ''
+ */
+const char SQL_APPROVALS_SOURCE_ACTION_RESPOND[] =
+    "WITH cur AS (SELECT id, approval_status, server_id, current_version "
+    "  FROM external_mcp_sources WHERE id = $1::uuid), "
+    "up AS (UPDATE external_mcp_sources e SET "
+    "  approval_status = CASE $2 WHEN 'approve' THEN 'approved' "
+    "  WHEN 'reject' THEN 'rejected' ELSE 'pending_review' END, "
+    "  approved_at = CASE $2 WHEN 'approve' THEN now() ELSE NULL END, "
+    "  approved_by = CASE $2 WHEN 'approve' THEN $4 ELSE NULL END, "
+    "  approved_version = CASE $2 WHEN 'approve' THEN e.current_version "
+    "  ELSE e.approved_version END, "
+    "  rejection_reason = CASE $2 WHEN 'reject' THEN $3 ELSE NULL END, "
+    "  updated_at = now() "
+    "  WHERE e.id = $1::uuid AND ($6 = '' OR e.current_version = "
+    "  $6::int) AND CASE $2 "
+    "  WHEN 'approve' THEN e.approval_status IN ('pending_review', "
+    "  'rejected') "
+    "  WHEN 'reject' THEN e.approval_status = 'pending_review' "
+    "  WHEN 'revoke' THEN e.approval_status = 'approved' "
+    "  ELSE false END RETURNING e.*), "
+    "a AS (SELECT audit($4, 'approval.source.' || $2, 'external source ' "
+    "  || CASE $2 WHEN 'approve' THEN 'approved' WHEN 'reject' THEN "
+    "  'rejected' ELSE 'approval revoked' END, jsonb_build_object("
+    "  'source', up.name, 'source_id', up.id, 'url', up.url, 'version', "
+    "  up.current_version, 'from', cur.approval_status, 'to', "
+    "  up.approval_status, 'reason', $3::text), $5, up.server_id) "
+    "  FROM up, cur), "
+    "n AS (SELECT notify_tools_changed('approval.source.' || $2) FROM up "
+    "  WHERE $2 IN ('reject', 'revoke') AND EXISTS (SELECT 1 FROM tools t "
+    "  WHERE t.external_source_id = up.id)) "
+    "SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM cur) THEN 404 "
+    "  WHEN NOT EXISTS (SELECT 1 FROM up) THEN 409 ELSE 200 END, "
+    "  coalesce((SELECT " EXT_JSON("up") " FROM up), "
+    "  (SELECT api_error('stale_version', format('the source changed "
+    "since you reviewed it (you saw version %s, it is now version %s): "
+    "review it again', $6, current_version)) FROM cur WHERE $6 <> '' "
+    "  AND current_version <> $6::int), "
+    "  (SELECT api_error('illegal_transition', format("
+    "  'cannot %s a source whose status is %s', $2, "
+    "  approval_status)) FROM cur), "
+    "  api_error('not_found', 'no such external source')) "
+    "  FROM (SELECT count(*) FROM a) x, (SELECT count(*) FROM n) y";

@@ -10,8 +10,23 @@
  * 2 auth_type, 3 auth header name, 4 the auth secret's sealed row as a
  * one-element array [{key, ct, nonce}] (empty when unset), 5 server id,
  * 6 approved hosts, 7 auth secret name, 8 source name, 9 the OAuth state
- * (sealed tokens, endpoints, client; null unless auth_type is oauth).
+ * (sealed tokens, endpoints, client; null unless auth_type is oauth),
+ * 10 the source's approval status (nothing connects unless 'approved').
  */
+/*
+ * The definition an imported tool pins, from one entry of the source's
+ * tools/list: what a reviewer sees and what calls are checked against.
+ */
+#define UPSTREAM_DEF(x) \
+    "jsonb_build_object('name', " x " ->> 'name', 'description', " \
+    "coalesce(" x " ->> 'description', ''), 'inputSchema', " x \
+    " -> 'inputSchema')"
+/* Its input schema as the tool's own (an object schema, or an empty one). */
+#define UPSTREAM_SCHEMA(d) \
+    "CASE WHEN jsonb_typeof((" d ") -> 'inputSchema') = 'object' THEN " \
+    "(" d ") -> 'inputSchema' ELSE " \
+    "'{\"type\":\"object\",\"properties\":{}}'::jsonb END"
+
 #define EXT_SOURCE_COLUMNS \
     "SELECT e.url, e.transport_type, e.auth_type, e.auth_header_name, " \
     "  coalesce((SELECT json_agg(json_build_object('key', key_name, 'ct', " \
@@ -26,7 +41,8 @@
     "  e.oauth_token_endpoint, 'client_id', e.oauth_client_id, " \
     "  'issuer', e.oauth_issuer, 'resource', e.oauth_resource, " \
     "  'redirect_uri', e.oauth_redirect_uri, 'expires_at', " \
-    "  floor(extract(epoch FROM e.oauth_expires_at))::bigint) END "
+    "  floor(extract(epoch FROM e.oauth_expires_at))::bigint) END, " \
+    "  e.approval_status "
 
 /* $1 source id */
 const char SQL_EXT_SOURCE_LOAD[] =
@@ -35,16 +51,24 @@ const char SQL_EXT_SOURCE_LOAD[] =
 
 /*
  * A passthrough tool's source: the same columns as SQL_EXT_SOURCE_LOAD
- * plus 10 the source id, 11 the tool's name at the source, 12 status.
+ * plus 11 the source id, 12 the tool's name at the source, 13 status,
+ * 14 the tool's approved input schema.
  * $1 tool id
  */
 const char SQL_EXT_SOURCE_FOR_TOOL[] =
-    EXT_SOURCE_COLUMNS ", e.id, t.external_tool_name, e.status "
+    EXT_SOURCE_COLUMNS ", e.id, t.external_tool_name, e.status, "
+    "  t.input_schema "
     "FROM tools t JOIN external_mcp_sources e ON e.id = "
     "  t.external_source_id WHERE t.id = $1::uuid";
 
 /*
- * Cache a successful discovery.
+ * Cache a successful discovery. An imported tool pins the upstream
+ * definition it was reviewed with (name, description, inputSchema): when
+ * the source now describes it differently, the tool takes the new
+ * description and schema as a new version and, if it was approved, goes
+ * back to review, so nothing reaches callers or the source that no admin
+ * saw. The answer names the tools sent back and those the source no
+ * longer has.
  * $1 source id, $2 tools json array, $3 actor, $4 request id
  */
 const char SQL_EXT_DISCOVER_SAVE_RESPOND[] =
@@ -52,8 +76,37 @@ const char SQL_EXT_DISCOVER_SAVE_RESPOND[] =
     "  $2::jsonb, tool_count = jsonb_array_length($2::jsonb), "
     "  last_discovered_at = now(), status = 'active', updated_at = now() "
     "  WHERE id = $1::uuid RETURNING *), "
+    "defs AS (SELECT t.id, t.upstream_definition AS old, "
+    "  " UPSTREAM_DEF("x") " AS new FROM tools t JOIN u ON "
+    "  t.external_source_id = u.id CROSS JOIN LATERAL (SELECT x FROM "
+    "  jsonb_array_elements(u.discovered_tools) x WHERE x ->> 'name' = "
+    "  t.external_tool_name LIMIT 1) d), "
+    "chg AS (UPDATE tools t SET upstream_definition = defs.new, "
+    "  description = left(defs.new ->> 'description', 2000), "
+    "  input_schema = " UPSTREAM_SCHEMA("defs.new") ", "
+    "  current_version = t.current_version + 1, updated_at = now(), "
+    "  approval_status = CASE WHEN t.approval_status = 'approved' THEN "
+    "  'pending_review' ELSE t.approval_status END, "
+    "  approval_requested_at = CASE WHEN t.approval_status = 'approved' "
+    "  THEN now() ELSE t.approval_requested_at END "
+    "  FROM defs, tools o WHERE t.id = defs.id AND o.id = defs.id AND "
+    "  defs.old IS DISTINCT FROM defs.new RETURNING t.*, "
+    "  o.approval_status AS was), "
+    "v AS (INSERT INTO tool_versions (tool_id, version, name, description, "
+    "  python_code, input_schema, enabled, timeout_ms, change_summary, "
+    "  change_source) SELECT id, current_version, name, description, NULL, "
+    "  input_schema, enabled, timeout_ms, 'the source changed this "
+    "tool''s definition', 'upstream' FROM chg RETURNING 1), "
+    "ca AS (SELECT audit($3, 'tool.upstream_changed', 'the external "
+    "source changed a tool''s definition: back to review', "
+    "  jsonb_build_object('tool', chg.name, 'tool_id', chg.id, 'version', "
+    "  chg.current_version, 'from', chg.was, 'to', chg.approval_status), "
+    "  $4, chg.server_id) FROM chg), "
+    "n AS (SELECT notify_tools_changed('tool.upstream_changed') FROM "
+    "  (SELECT 1 FROM chg JOIN servers s ON s.id = chg.server_id WHERE "
+    "  chg.was = 'approved' AND s.status = 'running' LIMIT 1) z), "
     "a AS (SELECT audit($3, 'external_source.discover', 'external tools "
-    "  discovered', jsonb_build_object('source', name, 'tool_count', "
+    "discovered', jsonb_build_object('source', name, 'tool_count', "
     "  tool_count), $4, server_id) FROM u) "
     "SELECT CASE WHEN EXISTS (SELECT 1 FROM u) THEN 200 ELSE 404 END, "
     "  coalesce((SELECT json_build_object('source_id', id, 'tool_count', "
@@ -61,9 +114,16 @@ const char SQL_EXT_DISCOVER_SAVE_RESPOND[] =
     "  (SELECT coalesce(json_agg(json_build_object('name', x ->> 'name', "
     "  'description', coalesce(x ->> 'description', ''), "
     "  'input_schema', x -> 'inputSchema')), '[]') FROM "
-    "  jsonb_array_elements(u.discovered_tools) x)) FROM u), "
+    "  jsonb_array_elements(u.discovered_tools) x), "
+    "  'changed', (SELECT coalesce(json_agg(json_build_object('tool_id', "
+    "  id, 'name', name, 'approval_status', approval_status)), '[]') "
+    "  FROM chg), "
+    "  'missing', (SELECT coalesce(json_agg(t.name), '[]') FROM tools t "
+    "  WHERE t.external_source_id = u.id AND NOT EXISTS (SELECT 1 FROM "
+    "  defs WHERE defs.id = t.id))) FROM u), "
     "  api_error('not_found', 'no such external source')) "
-    "FROM (SELECT count(*) FROM a) y";
+    "FROM (SELECT count(*) FROM a) y, (SELECT count(*) FROM ca) y2, "
+    "  (SELECT count(*) FROM v) y3, (SELECT count(*) FROM n) y4";
 
 /* A failed discovery marks the source. $1 source id */
 const char SQL_EXT_MARK_ERROR[] =
@@ -89,11 +149,11 @@ const char SQL_EXT_IMPORT_RESPOND[] =
     "  (SELECT x FROM jsonb_array_elements(coalesce(e.discovered_tools, "
     "  '[]')) x WHERE x ->> 'name' = want.name LIMIT 1) d), "
     "ins AS (INSERT INTO tools (server_id, name, description, tool_type, "
-    "  input_schema, external_source_id, external_tool_name, created_by) "
-    "  SELECT e.server_id, f.local, left(coalesce(f.def ->> 'description', "
-    "  ''), 2000), 'mcp_passthrough', CASE WHEN jsonb_typeof(f.def -> "
-    "  'inputSchema') = 'object' THEN f.def -> 'inputSchema' ELSE "
-    "  '{\"type\":\"object\",\"properties\":{}}' END, e.id, f.name, $3 "
+    "  input_schema, external_source_id, external_tool_name, created_by, "
+    "  upstream_definition) SELECT e.server_id, f.local, "
+    "  left(" UPSTREAM_DEF("f.def") " ->> 'description', 2000), "
+    "  'mcp_passthrough', " UPSTREAM_SCHEMA(UPSTREAM_DEF("f.def")) ", "
+    "  e.id, f.name, $3, " UPSTREAM_DEF("f.def") " "
     "  FROM found f JOIN e ON true "
     "  ON CONFLICT (server_id, name) DO NOTHING RETURNING tools.*), "
     "v AS (INSERT INTO tool_versions (tool_id, version, name, description, "
@@ -102,7 +162,7 @@ const char SQL_EXT_IMPORT_RESPOND[] =
     "  enabled, timeout_ms, 'imported from ' || (SELECT name FROM e), "
     "  'import' FROM ins), "
     "a AS (SELECT audit($3, 'external_source.import', 'external tools "
-    "  imported', jsonb_build_object('source', e.name, 'tools', "
+    "imported', jsonb_build_object('source', e.name, 'tools', "
     "  (SELECT jsonb_agg(name) FROM ins)), $4, e.server_id) FROM e "
     "  WHERE EXISTS (SELECT 1 FROM ins)) "
     "SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM e) THEN 404 "
@@ -110,18 +170,18 @@ const char SQL_EXT_IMPORT_RESPOND[] =
     "  CASE WHEN NOT EXISTS (SELECT 1 FROM e) THEN api_error('not_found', "
     "  'no such external source') WHEN (SELECT discovered_tools FROM e) IS "
     "  NULL THEN api_error('conflict', 'discover the source''s tools "
-    "  first') ELSE json_build_object("
+    "first') ELSE json_build_object("
     "  'imported', (SELECT coalesce(json_agg(json_build_object('tool_id', "
     "  id, 'name', name, 'external_tool_name', external_tool_name, "
     "  'approval_status', approval_status)), '[]') FROM ins), "
     "  'skipped', (SELECT coalesce(json_agg(json_build_object('name', "
     "  f.name, 'reason', 'a tool named ' || f.local || ' already exists "
-    "  on this server')), '[]') FROM found f WHERE f.local NOT IN (SELECT "
+    "on this server')), '[]') FROM found f WHERE f.local NOT IN (SELECT "
     "  name FROM ins)), "
     "  'not_found', (SELECT coalesce(json_agg(w.name), '[]') FROM want w "
     "  WHERE w.name NOT IN (SELECT name FROM found)), "
     "  'message', 'imported tools are drafts: call mcpbox_request_publish "
-    "  (or approve them in the panel) before they can run') END "
+    "(or approve them in the panel) before they can run') END "
     "FROM (SELECT count(*) FROM a) y";
 
 /* $1 server id */
@@ -149,23 +209,26 @@ const char SQL_EXT_DELETE_RESPOND[] =
     "WITH d AS (DELETE FROM external_mcp_sources WHERE id = $1::uuid "
     "  RETURNING *), "
     "a AS (SELECT audit($2, 'external_source.delete', 'external source "
-    "  deleted', jsonb_build_object('name', name), $3, server_id) FROM d) "
+    "deleted', jsonb_build_object('name', name), $3, server_id) FROM d) "
     "SELECT CASE WHEN EXISTS (SELECT 1 FROM d) THEN 200 ELSE 404 END, "
     "  CASE WHEN EXISTS (SELECT 1 FROM d) THEN json_build_object("
     "  'deleted', true) ELSE api_error('not_found', 'no such external "
-    "  source') END FROM (SELECT count(*) FROM a) x";
+    "source') END FROM (SELECT count(*) FROM a) x";
 
-/* The REST twin of SQL_MGMT_EXTERNAL_ADD_RESPOND, with the admin as actor.
+/* The REST twin of SQL_MGMT_EXTERNAL_ADD_RESPOND, with the admin as actor:
+ * a source an admin adds is approved by that admin.
  * $1 server id, $2 name, $3 url, $4 auth_type, $5 secret name,
  * $6 header name, $7 transport, $8 request id, $9 actor */
 const char SQL_EXT_CREATE_RESPOND[] =
     "WITH s AS (SELECT id FROM servers WHERE id = $1::uuid), "
     "ins AS (INSERT INTO external_mcp_sources (server_id, name, url, "
-    "  auth_type, auth_secret_name, auth_header_name, transport_type) "
-    "  SELECT s.id, $2, $3, $4, nullif($5, ''), nullif($6, ''), $7 FROM s "
+    "  auth_type, auth_secret_name, auth_header_name, transport_type, "
+    "  created_by, approval_status, approved_version, approved_at, "
+    "  approved_by) SELECT s.id, $2, $3, $4, nullif($5, ''), "
+    "  nullif($6, ''), $7, $9, 'approved', 1, now(), $9 FROM s "
     "  ON CONFLICT (server_id, name) DO NOTHING RETURNING *), "
     "a AS (SELECT audit($9, 'external_source.add', 'external source "
-    "  added', jsonb_build_object('name', name, 'url', url), $8, "
+    "added', jsonb_build_object('name', name, 'url', url), $8, "
     "  server_id) FROM ins) "
     "SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM s) THEN 404 "
     "  WHEN NOT EXISTS (SELECT 1 FROM ins) THEN 409 ELSE 201 END, "

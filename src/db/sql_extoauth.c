@@ -36,7 +36,7 @@ const char SQL_EXT_OAUTH_FLOW_SAVE_RESPOND[] =
  * Take a flow by its state, once: the row is gone whether or not it is
  * still fresh. 0 source id, 1 verifier, 2 redirect uri, 3 token
  * endpoint, 4 client id, 5 resource, 6 fresh (t/f), 7 approved hosts,
- * 8 server id.
+ * 8 server id, 9 the source's approval status.
  * $1 sha256(state) hex
  */
 const char SQL_EXT_OAUTH_FLOW_TAKE[] =
@@ -44,7 +44,7 @@ const char SQL_EXT_OAUTH_FLOW_TAKE[] =
     "  RETURNING *) "
     "SELECT f.source_id, f.code_verifier, f.redirect_uri, f.token_endpoint, "
     "  f.client_id, coalesce(f.resource, ''), f.expires_at > now(), "
-    "  server_allowed_hosts(e.server_id), e.server_id "
+    "  server_allowed_hosts(e.server_id), e.server_id, e.approval_status "
     "FROM f JOIN external_mcp_sources e ON e.id = f.source_id";
 
 /*

@@ -37,7 +37,7 @@ const char SQL_MGMT_REQUEST_PUBLISH_RESPOND[] =
     "  approval_status, 'message', CASE approval_status WHEN 'approved' "
     "  THEN 'approved automatically by the security policy' ELSE "
     "  'submitted for review; an admin must approve it in the MCPbox "
-    "  panel' END) FROM up) END "
+    "panel' END) FROM up) END "
     "FROM (SELECT count(*) FROM a) x, (SELECT count(*) FROM n) y";
 
 /* $1 tool id, $2 module, $3 justification, $4 request id */
@@ -92,7 +92,7 @@ const char SQL_MGMT_REQUEST_MODULE_RESPOND[] =
     "  ELSE (SELECT json_build_object('request_id', id, 'module', $2::text, "
     "  'status', status, 'message', CASE status WHEN 'approved' THEN "
     "  'approved automatically by the security policy' ELSE 'pending; an "
-    "  admin must approve it in the MCPbox panel' END) FROM ins) END "
+    "admin must approve it in the MCPbox panel' END) FROM ins) END "
     "FROM (SELECT count(*) FROM a) x";
 
 /* $1 tool id, $2 host, $3 port|NULL, $4 justification, $5 request id */
@@ -103,7 +103,7 @@ const char SQL_MGMT_REQUEST_NETWORK_RESPOND[] =
      * broker reads it: not "any port".
      */
     "allowed AS (SELECT 1 FROM t, jsonb_array_elements("
-    "  server_allowed_hosts(t.server_id)) h WHERE h->>'host' = $2 AND "
+    "  tool_allowed_hosts(t.id)) h WHERE h->>'host' = $2 AND "
     "  coalesce((h->>'port')::int, 443) = coalesce($3::int, 443)), "
     /* An admin said no: the same request is not filed again. */
     "refused AS (SELECT 1 FROM network_access_requests r, t WHERE "
@@ -115,7 +115,7 @@ const char SQL_MGMT_REQUEST_NETWORK_RESPOND[] =
     "  AND NOT EXISTS (SELECT 1 FROM refused) "
     "  ON CONFLICT DO NOTHING RETURNING id), "
     "a AS (SELECT audit('llm', 'network.request', 'network access "
-    "  requested', jsonb_build_object('host', $2::text, 'port', $3::int, "
+    "requested', jsonb_build_object('host', $2::text, 'port', $3::int, "
     "  'tool_id', $1::text), $5, (SELECT server_id FROM t)) FROM ins) "
     "SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM t) THEN 404 "
     "  WHEN EXISTS (SELECT 1 FROM allowed) THEN 200 "
@@ -124,7 +124,7 @@ const char SQL_MGMT_REQUEST_NETWORK_RESPOND[] =
     "  api_error('not_found', 'no such tool') "
     "  WHEN EXISTS (SELECT 1 FROM allowed) THEN json_build_object('host', "
     "  $2::text, 'status', 'allowed', 'message', "
-    "  'this host is already allowed for the server') "
+    "  'this host is already allowed for the tool') "
     "  WHEN EXISTS (SELECT 1 FROM refused) THEN api_error('conflict', "
     "  'an admin rejected this host for this tool') "
     "  WHEN NOT EXISTS (SELECT 1 FROM ins) THEN api_error('conflict', "
@@ -167,11 +167,16 @@ const char SQL_MGMT_PENDING_RESPOND[] =
     "  'host', host, 'port', port, 'tool_id', tool_id)) FROM (SELECT * "
     "  FROM network_access_requests WHERE status = 'pending' ORDER BY "
     "  created_at LIMIT 50) n), '[]'), "
+    "  'sources', coalesce((SELECT json_agg(json_build_object('source_id', "
+    "  id, 'name', name, 'url', url, 'server_id', server_id)) FROM "
+    "  (SELECT * FROM external_mcp_sources WHERE approval_status = "
+    "  'pending_review' ORDER BY updated_at LIMIT 50) e), '[]'), "
     "  'totals', json_build_object('tools', (SELECT count(*) FROM tools "
     "  WHERE approval_status = 'pending_review'), 'modules', (SELECT "
     "  count(*) FROM module_requests WHERE status = 'pending'), 'network', "
     "  (SELECT count(*) FROM network_access_requests WHERE status = "
-    "  'pending')))";
+    "  'pending'), 'sources', (SELECT count(*) FROM external_mcp_sources "
+    "  WHERE approval_status = 'pending_review')))";
 
 /* $1 server id, $2 key, $3 description, $4 request id */
 const char SQL_MGMT_SECRET_CREATE_RESPOND[] =
@@ -188,7 +193,7 @@ const char SQL_MGMT_SECRET_CREATE_RESPOND[] =
     "  api_error('conflict', 'that secret already exists') ELSE "
     "  json_build_object('key', $2::text, 'has_value', false, 'message', "
     "  'declared; an admin must enter its value in the MCPbox panel. "
-    "  Tools read it as secrets[\"' || $2 || '\"]') END "
+    "Tools read it as secrets[\"' || $2 || '\"]') END "
     "FROM (SELECT count(*) FROM a) x";
 
 /* $1 server id */
@@ -206,7 +211,7 @@ const char SQL_MGMT_SECRETS_LIST_RESPOND[] =
 const char SQL_MGMT_TOOL_FOR_TEST[] =
     "SELECT true, t.id, s.id, t.python_code, coalesce(t.timeout_ms, "
     "  s.default_timeout_ms), t.approval_status, t.enabled, s.status, "
-    "  tool_allowed_modules(t.id), server_allowed_hosts(s.id), "
+    "  tool_allowed_modules(t.id), tool_allowed_hosts(t.id), "
     "  coalesce((SELECT json_agg(json_build_object('key', key_name, 'ct', "
     "  encode(value_ciphertext, 'hex'), 'nonce', encode(nonce, 'hex'))) "
     "  FROM server_secrets WHERE server_id = s.id AND value_ciphertext IS "
@@ -219,11 +224,12 @@ const char SQL_MGMT_TOOL_FOR_TEST[] =
 const char SQL_MGMT_EXTERNAL_ADD_RESPOND[] =
     "WITH s AS (SELECT id FROM servers WHERE id = $1::uuid), "
     "ins AS (INSERT INTO external_mcp_sources (server_id, name, url, "
-    "  auth_type, auth_secret_name, auth_header_name, transport_type) "
-    "  SELECT s.id, $2, $3, $4, nullif($5, ''), nullif($6, ''), $7 FROM s "
+    "  auth_type, auth_secret_name, auth_header_name, transport_type, "
+    "  created_by) SELECT s.id, $2, $3, $4, nullif($5, ''), "
+    "  nullif($6, ''), $7, 'llm' FROM s "
     "  ON CONFLICT (server_id, name) DO NOTHING RETURNING *), "
     "a AS (SELECT audit('llm', 'external_source.add', 'external source "
-    "  added', jsonb_build_object('name', name, 'url', url), $8, "
+    "added', jsonb_build_object('name', name, 'url', url), $8, "
     "  server_id) FROM ins) "
     "SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM s) THEN 404 "
     "  WHEN NOT EXISTS (SELECT 1 FROM ins) THEN 409 ELSE 201 END, "
@@ -232,10 +238,12 @@ const char SQL_MGMT_EXTERNAL_ADD_RESPOND[] =
     "  api_error('conflict', 'a source with that name exists') ELSE "
     "  (SELECT json_build_object('source_id', id, 'name', name, 'url', url, "
     "  'auth_type', auth_type, 'transport_type', transport_type, 'status', "
-    "  status, 'next_step', CASE WHEN auth_type = 'oauth' THEN 'an admin "
-    "must authorize this source in the MCPbox panel (the server''s "
-    "External tab, Authorize) before its tools can be discovered' ELSE "
-    "  'call mcpbox_discover_external_tools' END) FROM ins) END "
+    "  status, 'approval_status', approval_status, 'version', "
+    "  current_version, 'next_step', 'an admin must approve this source "
+    "in the MCPbox panel (Approvals, Sources) before MCPbox connects to "
+    "it' || CASE WHEN auth_type = 'oauth' THEN ', and then an admin must "
+    "authorize it (the server''s External tab, Authorize)' ELSE '' END || "
+    "  '; then call mcpbox_discover_external_tools') FROM ins) END "
     "  FROM (SELECT count(*) FROM a) x";
 
 /* $1 server id */
@@ -245,7 +253,8 @@ const char SQL_MGMT_EXTERNAL_LIST_RESPOND[] =
     "  WHERE id = $1::uuid) THEN json_build_object('sources', coalesce(("
     "  SELECT json_agg(json_build_object('source_id', id, 'name', name, "
     "  'url', url, 'auth_type', auth_type, 'transport_type', "
-    "  transport_type, 'status', status, 'tool_count', tool_count, "
+    "  transport_type, 'status', status, 'approval_status', "
+    "  approval_status, 'tool_count', tool_count, "
     "  'last_discovered_at', last_discovered_at, 'oauth_authorized', "
     "  CASE WHEN auth_type = 'oauth' THEN oauth_tokens_ciphertext IS NOT "
     "  NULL END) ORDER BY name) FROM "

@@ -145,6 +145,7 @@ int		mgmt_import_external_tools(struct http_request *, struct mcp_ex *);
 
 /* External sources (mgmt_external.c); secrets_open lives in call.c. */
 json_t		*mcp_secrets_open(const char *server_id, json_t *rows);
+const char	*mcp_ext_source_unapproved(struct db_call *);
 json_t		*mcp_ext_source(struct db_call *, const char *source_id,
 		    const char **why);
 int		mcp_call_external(struct http_request *, struct mcp_ex *);

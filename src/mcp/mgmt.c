@@ -115,8 +115,10 @@ const struct mgmt_tool mgmt_tools[] = {
 	    "\"minimum\":1,\"maximum\":50}", "\"tool_id\""), 0,
 	    mgmt_get_tool_logs },
 	{ "mcpbox_add_external_source", "Register another MCP server whose "
-	    "tools can be imported into a server. An oauth source must then "
-	    "be authorized by an admin in the panel.", SCHEMA(S_ID("server_id") ","
+	    "tools can be imported into a server. MCPbox connects to it only "
+	    "once an admin approved it (URL, transport, auth and the secret "
+	    "it sends); an oauth source must then be authorized by an admin "
+	    "in the panel.", SCHEMA(S_ID("server_id") ","
 	    "\"name\":{\"type\":\"string\",\"maxLength\":64},\"url\":{\"type\":"
 	    "\"string\",\"maxLength\":2048},\"auth_type\":{\"type\":\"string\","
 	    "\"enum\":[\"none\",\"bearer\",\"header\",\"oauth\"]},\"auth_secret_name\":"

@@ -4,9 +4,11 @@
  * row into what the client (extclient.c) needs. The REST routes
  * (api/external.c) use the same helper and statements.
  */
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
+#include "core/core.h"
 #include "mcp/mcp.h"
 #include "mcp/extclient.h"
 #include "db/sql.h"
@@ -77,6 +79,28 @@ oauth_source(struct db_call *db, const char *source_id, json_t *src,
 }
 
 /*
+ * Why MCPbox may not contact the source of a SQL_EXT_SOURCE_LOAD (or
+ * _FOR_TOOL) row, or NULL when it may: an admin approved the source as it
+ * is now (URL, transport, auth and the secret it sends). Every contact --
+ * discovery, OAuth discovery, passthrough calls -- asks this first, so a
+ * secret never travels to a URL no admin saw.
+ */
+const char *
+mcp_ext_source_unapproved(struct db_call *db)
+{
+	const char	*st = db_value(db, 0, 10);
+
+	if (strcmp(st, "approved") == 0)
+		return (NULL);
+	if (strcmp(st, "rejected") == 0)
+		return ("an admin rejected this external source; MCPbox does "
+		    "not connect to it");
+	return ("this external source waits for an admin's review (MCPbox "
+	    "panel, Approvals, Sources); MCPbox connects to it only once it "
+	    "is approved");
+}
+
+/*
  * The client's source description from a SQL_EXT_SOURCE_LOAD (or
  * _FOR_TOOL) row; the auth secret is decrypted here, in the worker, with
  * the same code user tool calls use. NULL with *why on failure.
@@ -87,6 +111,8 @@ mcp_ext_source(struct db_call *db, const char *source_id, const char **why)
 	json_t		*src, *rows, *open;
 	const char	*auth, *name, *value, *secret;
 
+	if ((*why = mcp_ext_source_unapproved(db)) != NULL)
+		return (NULL);
 	auth = db_value(db, 0, 2);
 	src = json_pack("{s:s, s:s, s:s, s:o}", "id", source_id,
 	    "url", db_value(db, 0, 0), "transport", db_value(db, 0, 1),
@@ -268,6 +294,44 @@ ext_result(struct mcp_ex *ex, json_t *r)
 	ex->response = mcp_rpc_result(ex->id, out);
 }
 
+/* The arguments a call forwards: the caller's, or mcpbox_test_code's. */
+static json_t *
+call_arguments(struct mcp_ex *ex)
+{
+	return (ex->mgmt != NULL ? json_object_get(ex->args, "arguments") :
+	    ex->args);
+}
+
+/*
+ * NULL when the call's arguments fit the input schema the admin approved
+ * (the tool's, pinned from the source at import); else why, in buf.
+ * Nothing the reviewer did not see is sent to the source.
+ */
+static const char *
+arguments_refused(struct mcp_ex *ex, const char *schema_text, char *buf,
+    size_t len)
+{
+	json_t	*schema, *args, *empty;
+	char	 why[400];
+	int	 rc;
+
+	schema = json_loads(schema_text, 0, NULL);
+	empty = json_object();
+	args = call_arguments(ex) != NULL ? call_arguments(ex) : empty;
+	rc = schema != NULL ? json_schema_check(schema, args, why,
+	    sizeof(why)) : -1;
+	if (schema == NULL)
+		(void)snprintf(why, sizeof(why), "the approved schema is "
+		    "unreadable");
+	json_decref(schema);
+	json_decref(empty);
+	if (rc == 0)
+		return (NULL);
+	(void)snprintf(buf, len, "the arguments do not match the input schema "
+	    "an admin approved for this tool: %s", why);
+	return (buf);
+}
+
 /*
  * A call to an approved passthrough tool (call.c has loaded and checked
  * the tool, and decrypted the server's secrets for redaction): forward
@@ -280,7 +344,7 @@ mcp_call_external(struct http_request *req, struct mcp_ex *ex)
 	const char	*p[1], *why, *name;
 	json_t		*src, *args;
 	long		 timeout;
-	char		*t;
+	char		*t, bad[512];
 
 	switch (ex->xstep) {
 	case 0:
@@ -294,10 +358,11 @@ mcp_call_external(struct http_request *req, struct mcp_ex *ex)
 			why = "the tool store is unavailable; retry";
 		else if (db_ntuples(&ex->db) != 1)
 			why = "this tool's external source was deleted";
-		else if (strcmp(db_value(&ex->db, 0, 12), "disabled") == 0)
+		else if (strcmp(db_value(&ex->db, 0, 13), "disabled") == 0)
 			why = "this tool's external source is disabled";
-		else
-			src = mcp_ext_source(&ex->db, db_value(&ex->db, 0, 10),
+		else if ((why = arguments_refused(ex, db_value(&ex->db, 0,
+		    14), bad, sizeof(bad))) == NULL)
+			src = mcp_ext_source(&ex->db, db_value(&ex->db, 0, 11),
 			    &why);
 		if (src == NULL) {
 			db_call_clear(&ex->db);
@@ -307,9 +372,8 @@ mcp_call_external(struct http_request *req, struct mcp_ex *ex)
 			    mcp_tool_error(why));
 			return (1);
 		}
-		name = db_value(&ex->db, 0, 11);
-		args = ex->mgmt != NULL ? json_object_get(ex->args,
-		    "arguments") : ex->args;
+		name = db_value(&ex->db, 0, 12);
+		args = call_arguments(ex);
 		timeout = (long)json_integer_value(json_object_get(ex->tool,
 		    "timeout_ms"));
 		if (timeout <= 0 || timeout > 300000)

@@ -173,17 +173,60 @@ async function main() {
     await page.click(".modal [data-action=confirm]");
     await page.waitForSelector(".modal .field-error[data-field=reason]");
     await page.click(".modal [data-action=cancel]");
-    // The author changes the tool while the card is open: approving what
-    // was shown is refused, and the card shows the change before it can be.
+    // The author changes the tool while the card is open. With the
+    // queue's refresh held back, approving what was shown is refused
+    // (409) and the card then shows the change.
+    let release;
+    const gate = new Promise((r) => (release = r));
+    const queueUrl = /\/api\/approvals\/tools\?/;
+    let holding = true;
+    await page.route(queueUrl, async (route) => {
+      if (holding) await gate;
+      // Playwright may have let a held request go when the route is removed.
+      await route.continue().catch(() => {});
+    });
     await mcpCall(client, "mcpbox_update_tool", { tool_id: tool.id, description: "Tomorrow's weather, changed under review" });
     expectStatus("/api/approvals/tools/", 409);
     await card.locator("[data-action=approve]").click();
     await toastSays(page, "changed since you reviewed it");
+    holding = false;
+    release();
     await card.locator("text=changed under review").waitFor();
-    await card.locator("[data-action=approve]").click();
+    // Live: a change while the card is open redraws it with no click at
+    // all, and the approve button sends the version the card now shows.
+    const v0 = Number(await card.getAttribute("data-version"));
+    await mcpCall(client, "mcpbox_update_tool", { tool_id: tool.id, description: "Tomorrow's weather, changed again while open" });
+    await card.locator("text=changed again while open").waitFor();
+    const shownVersion = Number(await card.getAttribute("data-version"));
+    assert.equal(shownVersion, v0 + 1, "the redrawn card shows the new version");
+    const [approveReq] = await Promise.all([
+      page.waitForRequest((q) => q.url().includes(`/api/approvals/tools/${tool.id}/action`)),
+      card.locator("[data-action=approve]").click(),
+    ]);
+    assert.equal(JSON.parse(approveReq.postData()).version, shownVersion, "approve names the reviewed version");
     await toastSays(page, "approved");
     await page.waitForSelector("article[data-tool=forecast]", { state: "detached" });
-    log("a stale approve refused, the change shown, then approved in the panel");
+    log("a stale approve refused, a live change redrawn, the shown version approved");
+
+    // ---- an external source the LLM added waits for review; MCPbox
+    // does not contact it until then (nothing listens at that port)
+    step = "sources";
+    const esrc = await mcpCall(client, "mcpbox_add_external_source", { server_id: srv.id, name: "upstream", url: "http://127.0.0.1:9/mcp",
+      auth_type: "bearer", auth_secret_name: "UPSTREAM_TOKEN" });
+    assert.equal(esrc.approval_status, "pending_review");
+    await go(page, "#/approvals/sources", "approvals-sources");
+    const scard = page.locator("article[data-source=upstream]");
+    await scard.waitFor();
+    assert.equal(await scard.locator("[data-testid=source-url]").textContent(), "http://127.0.0.1:9/mcp");
+    assert.match(await scard.textContent(), /bearer token from secret\s*UPSTREAM_TOKEN/);
+    await shot(page, "approvals-sources");
+    const [srcReq] = await Promise.all([
+      page.waitForRequest((q) => q.url().includes(`/api/approvals/sources/${esrc.source_id}/action`)),
+      scard.locator("[data-action=approve]").click(),
+    ]);
+    assert.equal(JSON.parse(srcReq.postData()).version, esrc.version, "approve names the reviewed version");
+    await toastSays(page, "approved");
+    log("an LLM's external source reviewed and approved with its version");
 
     step = "server";
     await go(page, "#/servers", "servers");

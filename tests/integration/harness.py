@@ -1,7 +1,12 @@
 """Test harness: a throwaway PostgreSQL and MCPbox server on loopback.
 
 Everything a test starts is stopped again, also when the test fails:
-Stack is a context manager and run.py stops it in a finally block.
+a class registers each stop with addClassCleanup right after the start
+(unittest runs class cleanups even when setUpClass raises halfway), a
+start that fails stops what it started, and run.py stops whatever is
+still running (stop_all) in a finally block. The temporary directories
+carry the prefix TMP_PREFIX, by which scripts/check-leftovers (the last
+step of `make test`) tells a test's PostgreSQL from any other.
 """
 import http.client
 import json
@@ -19,6 +24,23 @@ APP = os.path.join(ROOT, "build", "mcpbox", "mcpbox")
 SANDBOX = os.path.join(ROOT, "sandbox", "build", "mcpbox-sandbox")
 DEV_PG = os.path.join(ROOT, "scripts", "dev-postgres")
 OUT = os.path.join(ROOT, "tests", "out")
+# /tmp/mcpbox-test-pg-*, /tmp/mcpbox-test-run-*: see scripts/check-leftovers.
+TMP_PREFIX = "mcpbox-test-"
+
+# Started and not yet stopped, for stop_all().
+_live = []
+
+
+def stop_all():
+    """Stop every Server and Postgres of this process still running: the
+    runner's last resort when a class could not tear down (an interrupt
+    in the middle of a class)."""
+    while _live:
+        obj = _live.pop()
+        try:
+            obj.destroy() if isinstance(obj, Postgres) else obj.stop()
+        except Exception as e:  # keep stopping the others
+            print(f"harness: stopping {obj!r}: {e}")
 
 
 def reviewed_version(get, tool_id):
@@ -41,20 +63,28 @@ class Postgres:
     def __init__(self):
         os.makedirs(OUT, exist_ok=True)
         # Short path: the socket path must stay under 108 bytes.
-        self.dir = tempfile.mkdtemp(prefix="pg-", dir="/tmp")
+        self.dir = tempfile.mkdtemp(prefix=TMP_PREFIX + "pg-", dir="/tmp")
         os.chmod(self.dir, 0o755)
         self.url = None
 
     def start(self):
         env = dict(os.environ, MCPBOX_PG_FSYNC="off")
-        self.url = subprocess.check_output(
-            [DEV_PG, "start", self.dir], env=env, text=True).strip()
+        if self not in _live:
+            _live.append(self)
+        try:
+            self.url = subprocess.check_output(
+                [DEV_PG, "start", self.dir], env=env, text=True).strip()
+        except BaseException:
+            self.stop()     # it may have started before createdb failed
+            raise
         return self.url
 
     def stop(self):
         subprocess.call([DEV_PG, "stop", self.dir])
 
     def destroy(self):
+        if self in _live:
+            _live.remove(self)
         self.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
 
@@ -76,7 +106,7 @@ class Server:
         that loopback address, named by MCPBOX_PUBLIC_URL."""
         self.port = free_port()
         self.key = secrets.token_hex(32)
-        self.run_dir = tempfile.mkdtemp(prefix="run-", dir="/tmp")
+        self.run_dir = tempfile.mkdtemp(prefix=TMP_PREFIX + "run-", dir="/tmp")
         os.chmod(self.run_dir, 0o700)
         self.log_path = os.path.join(OUT, f"{name}-{self.port}.log")
         self.env = dict(os.environ)
@@ -108,8 +138,13 @@ class Server:
         self.proc = subprocess.Popen([APP, "-f"], cwd=ROOT, env=self.env,
                                      stdout=self.logf, stderr=subprocess.STDOUT,
                                      start_new_session=True)
+        _live.append(self)
         if wait:
-            self.wait_healthy()
+            try:
+                self.wait_healthy()
+            except BaseException:
+                self.stop()     # not healthy: nothing of it stays behind
+                raise
         return self
 
     def wait_healthy(self, timeout=30):
@@ -178,6 +213,8 @@ class Server:
             return f.read().splitlines()
 
     def stop(self):
+        if self in _live:
+            _live.remove(self)
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
             try:

@@ -1,5 +1,6 @@
 """Approvals: every legal transition and every illegal one (409), for
 tools, module requests and network requests; queues, stats, bulk."""
+import json
 import time
 import unittest
 import uuid
@@ -171,7 +172,7 @@ class ToolApprovalTest(unittest.TestCase):
     def test_stats_and_queue(self):
         st, _, s = self.c.get("/api/approvals/stats")
         self.assertEqual(st, 200)
-        self.assertEqual(set(s), {"tools", "modules", "network"})
+        self.assertEqual(set(s), {"tools", "modules", "network", "sources"})
         tid = self.tool("pending_review")
         name = self.c.get(f"/api/tools/{tid}")[2]["name"]
         st, _, q = self.c.get(f"/api/approvals/tools?search={name}")
@@ -284,19 +285,33 @@ class RequestApprovalTest(unittest.TestCase):
         self.transitions("network", lambda n, s: self.network_request(
             f"h{n}.example.com", s))
 
-    def test_network_approval_changes_allowed_hosts(self):
+    def test_network_approval_belongs_to_the_tool_that_asked(self):
+        """A host approved for one tool's request is that tool's: not the
+        server's other tools', not its sources' (it used to be matched on
+        the server, so every tool of it could reach the host)."""
         rid = self.network_request("data.example.org")
         sid = self.server["id"]
-        hosts = lambda: {h["host"] for h in self.c.get(
+        other = apiclient.make_tool(self.c, sid)["id"]
+        hosts = lambda t: {h["host"] for h in json.loads(psql(
+            f"SELECT tool_allowed_hosts('{t}')"))}
+        server_hosts = lambda: {h["host"] for h in self.c.get(
             f"/api/servers/{sid}")[2]["allowed_hosts"]}
-        self.assertNotIn("data.example.org", hosts())
+        self.assertNotIn("data.example.org", hosts(self.tool["id"]))
         st, _, q = self.c.get(f"/api/approvals/network?server_id={sid}")
         self.assertIn(rid, [x["id"] for x in q["items"]])
         self.c.post(f"/api/approvals/network/{rid}/action",
                     {"action": "approve"})
-        self.assertIn("data.example.org", hosts())
+        self.assertIn("data.example.org", hosts(self.tool["id"]))
+        self.assertNotIn("data.example.org", hosts(other))
+        self.assertNotIn("data.example.org", server_hosts())
+        # What the admin adds on the server's page is the server's.
+        st, _, b = self.c.post(f"/api/servers/{sid}/allowed-hosts",
+                               {"host": "all.example.org"})
+        self.assertIn(st, (200, 201), b)
+        self.assertIn("all.example.org", hosts(other))
+        self.assertIn("all.example.org", server_hosts())
         self.c.post(f"/api/approvals/network/{rid}/revoke")
-        self.assertNotIn("data.example.org", hosts())
+        self.assertNotIn("data.example.org", hosts(self.tool["id"]))
 
     def test_refused_module_cannot_be_approved(self):
         rid = self.module_request("subprocess")

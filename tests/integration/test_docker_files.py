@@ -47,7 +47,10 @@ class DockerfileTest(unittest.TestCase):
     def test_builds_with_make_build(self):
         runs = [a for s, kw, a in self.ins if kw == "RUN" and s == 0]
         self.assertTrue(any("make build" in r for r in runs))
-        self.assertTrue(any("scripts/debian-packages" in r for r in runs))
+        self.assertTrue(any("scripts/packages/build" in r for r in runs))
+        # The build stage installs build packages only: no test tools.
+        for tool in ("chromium", "prometheus", "wrk", "nodejs"):
+            self.assertFalse(any(tool in r for r in runs), tool)
 
     def test_runs_as_non_root_with_healthcheck(self):
         last = max(s for s, _, _ in self.ins)

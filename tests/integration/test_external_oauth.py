@@ -315,7 +315,14 @@ class ExternalOAuthTest(unittest.TestCase):
             "server_id": s["id"], "name": "remote", "url": "https://mcp.example.com/mcp",
             "auth_type": "oauth"})
         self.assertEqual(rc, 0, (res, err))
+        self.assertIn("admin must approve", res["structuredContent"]["next_step"])
         self.assertIn("admin must authorize", res["structuredContent"]["next_step"])
+        # Not even the authorization starts before the source is approved:
+        # it would contact the source and its authorization server.
+        sid = res["structuredContent"]["source_id"]
+        st, _, body = self.c.post(f"/api/external-sources/{sid}/oauth/start",
+                                  {"redirect_uri": self.redirect})
+        self.assertEqual((st, body["error"]["code"]), (409, "source_unapproved"), body)
         rc, res, err = self.probe.call("mcpbox_list_external_sources", {"server_id": s["id"]})
         self.assertEqual(rc, 0, (res, err))
         self.assertIs(res["structuredContent"]["sources"][0]["oauth_authorized"], False)

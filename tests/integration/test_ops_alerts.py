@@ -1,6 +1,7 @@
 """Webhook alerts arrive at a real (loopback) receiver: repeated login
 failures, the sandbox supervisor killed and restarted, de-duplication
 across workers, the Slack shape, and the activity entry of type alert."""
+import json
 import os
 import re
 import signal
@@ -88,6 +89,32 @@ class AlertsTest(unittest.TestCase):
         self.assertEqual(len(entries), 1)
         self.assertEqual(entries[0]["level"], "error")
         self.assertEqual(entries[0]["log_type"], "alert")
+
+    def test_worker_crash(self):
+        """A worker that dies of a signal used to show only as Kore's
+        info-level "exited with status 11": now an error line that names
+        the signal, and the worker_restarted alert from its successor."""
+        app = os.path.realpath(harness.APP)
+        workers = []
+        for pid, (ppid, exe) in opshelp.group_processes(self.srv).items():
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmd = f.read()
+            if exe == app and ppid == self.srv.proc.pid and b"wrk" in cmd:
+                workers.append(pid)
+        self.assertTrue(workers, "no worker found")
+        os.kill(workers[0], signal.SIGSEGV)
+        got = self.rx.wait_for(lambda j: j.get("alert") == "worker_restarted")
+        self.assertIsNotNone(got, "no worker_restarted alert arrived")
+        self.assertEqual(got["json"]["severity"], "critical")
+        line = opshelp.wait_until(lambda: [
+            j for j in map(json.loads, self.srv.log_lines())
+            if j.get("msg", "").startswith("worker crashed")])
+        self.assertTrue(line, "no error line for the crash")
+        self.assertEqual((line[0]["level"], line[0]["signal"], line[0]["pid"]),
+                         ("error", "SIGSEGV", workers[0]), line[0])
+        # The server still answers, with a new worker in its place.
+        self.assertTrue(opshelp.wait_until(
+            lambda: self.srv.request("GET", "/health/ready")[0] == 200))
 
     def test_tool_error_rate(self):
         name, _ = opshelp.approved_tool(
