@@ -116,7 +116,15 @@ test-integration: test-deps build $(BUILD)/integration/migrate_check
 test-e2e: test-deps build
 	@python3 tests/e2e/run.py
 
-test: test-deps build test-unit test-fuzz-corpus test-sandbox test-integration test-e2e
+# test-snapshot first, the leftovers check last: no server, sandbox,
+# PostgreSQL, node or nginx of the run may still be running, and the tree
+# must be as the snapshot found it (scripts/check-leftovers).
+.PHONY: test-snapshot
+test-snapshot:
+	@scripts/check-leftovers --snapshot $(BUILD)/leftovers-before.json
+
+test: test-snapshot test-deps build test-unit test-fuzz-corpus test-sandbox test-integration test-e2e
+	@scripts/check-leftovers --check $(BUILD)/leftovers-before.json
 	@echo "make test: all suites passed"
 
 bench: bench-deps build

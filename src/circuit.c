@@ -15,6 +15,12 @@
  * the connection to it failed) counts. A Timeout is neutral: it may be slow
  * user code, so it neither opens nor closes the breaker.
  *
+ * A supervisor restart is not a sandbox failure: the keeper marks the
+ * sandbox down when the supervisor dies and up again, with a new
+ * generation, once the new one listens. Failures of calls made while it
+ * was down or under an older generation are not counted, and "up" closes
+ * the breaker: the calls in flight fail, the ones after succeed at once.
+ *
  * The state is in a shared mapping and changed with compare-and-swap, so
  * all workers share one breaker (the threshold is per instance, not per
  * worker). The probe holds a lease rather than a flag: if the worker
@@ -37,12 +43,17 @@ struct circuit_shm {
 	atomic_uint_fast64_t	probe_ms;	/* 0: no probe in flight */
 	atomic_uint_fast64_t	opens;
 	atomic_uint_fast64_t	rejected;
+	atomic_uint_fast64_t	generation;	/* of the supervisor */
+	atomic_uint_fast64_t	down_ms;	/* since when the keeper restarts it */
 	int			threshold;
 	int			reset_s;
 	int			lease_s;
 };
 
 static struct circuit_shm	*cshm;
+
+/* How long a supervisor restart may take before failures count again. */
+#define CIRCUIT_RESTART_GRACE_MS	10000
 
 static const char	*const state_names[] = {
 	"closed", "open", "half_open",
@@ -144,8 +155,39 @@ is_timeout(json_t *reply)
 	return (type != NULL && strcmp(type, "Timeout") == 0);
 }
 
+/* The keeper: the supervisor died; it is being restarted. */
 void
-circuit_record(enum circuit_role role, json_t *reply, uint64_t now)
+circuit_sandbox_down(void)
+{
+	uint64_t	now = clock_ms();
+
+	if (cshm != NULL)
+		atomic_store(&cshm->down_ms, now == 0 ? 1 : now);
+}
+
+/* The keeper: a new supervisor listens. Workers reconnect to it. */
+void
+circuit_sandbox_up(void)
+{
+	if (cshm == NULL)
+		return;
+	atomic_fetch_add(&cshm->generation, 1);
+	atomic_store(&cshm->failures, 0);
+	atomic_store(&cshm->probe_ms, 0);
+	if (atomic_exchange(&cshm->state, CIRCUIT_CLOSED) != CIRCUIT_CLOSED)
+		log_info("sandbox circuit closed: a new supervisor listens");
+	atomic_store(&cshm->down_ms, 0);
+}
+
+uint64_t
+circuit_generation(void)
+{
+	return (cshm != NULL ? atomic_load(&cshm->generation) : 0);
+}
+
+void
+circuit_record(enum circuit_role role, json_t *reply, uint64_t now,
+    uint64_t generation)
 {
 	int	st, f;
 
@@ -166,6 +208,18 @@ circuit_record(enum circuit_role role, json_t *reply, uint64_t now)
 			atomic_store(&cshm->state, CIRCUIT_CLOSED);
 			log_info("sandbox circuit closed: the sandbox answered");
 		}
+		return;
+	}
+	/*
+	 * Lost to a supervisor restart: the keeper's business, not ours --
+	 * for a restart's worth of time; a keeper that never brings one up
+	 * again does not keep the breaker from opening.
+	 */
+	if ((atomic_load(&cshm->down_ms) != 0 && now -
+	    atomic_load(&cshm->down_ms) < CIRCUIT_RESTART_GRACE_MS) ||
+	    generation != atomic_load(&cshm->generation)) {
+		if (role == CIRCUIT_PROBE)
+			atomic_store(&cshm->probe_ms, 0);
 		return;
 	}
 	f = atomic_fetch_add(&cshm->failures, 1) + 1;

@@ -32,7 +32,10 @@ enum circuit_role {
 int		circuit_init(int threshold, int reset_s, int probe_lease_s);
 enum circuit_role	circuit_allow(uint64_t now_ms);
 void		circuit_record(enum circuit_role, json_t *reply,
-		    uint64_t now_ms);
+		    uint64_t now_ms, uint64_t generation);
+void		circuit_sandbox_down(void);
+void		circuit_sandbox_up(void);
+uint64_t	circuit_generation(void);
 void		circuit_reset(const char *actor);
 enum circuit_state	circuit_state(uint64_t now_ms);
 json_t		*circuit_json(uint64_t now_ms);

@@ -11,6 +11,7 @@
  * the version. Any other argument is a usage error.
  */
 #include <sys/stat.h>
+#include <pwd.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -54,11 +55,43 @@ static struct sock_filter	mcpbox_filter[] = {
 	KORE_SYSCALL_ALLOW(rseq),
 };
 
+#if defined(MCPBOX_SANITIZE)
+#include <sys/prctl.h>
+
+/*
+ * The `asan` build only (conf/build.conf, make test-leaks; DECISIONS.md
+ * D28): what the AddressSanitizer/LeakSanitizer runtime calls in a worker
+ * once the filter is on. ASan reads thread ids and yields in its locks.
+ * LSan's leak check at exit clones a tracer (clone, already allowed for
+ * Kore's tasks) that ptrace-stops every thread of the worker to read its
+ * registers, paced by wait4, getppid and sched_yield; prctl, for the four
+ * options it uses only, makes the tracer allowed to attach. Everything
+ * else stays as in the release build, whose filter never has ptrace.
+ */
+static struct sock_filter	sanitize_filter[] = {
+	KORE_SYSCALL_ALLOW(gettid),
+	KORE_SYSCALL_ALLOW(sched_yield),
+	KORE_SYSCALL_ALLOW(ptrace),
+	KORE_SYSCALL_ALLOW(wait4),
+	KORE_SYSCALL_ALLOW(getppid),
+	KORE_SYSCALL_ALLOW(getdents),
+	KORE_SYSCALL_ALLOW(sched_getaffinity),
+	KORE_SYSCALL_ALLOW_ARG(prctl, 0, PR_GET_DUMPABLE),
+	KORE_SYSCALL_ALLOW_ARG(prctl, 0, PR_SET_DUMPABLE),
+	KORE_SYSCALL_ALLOW_ARG(prctl, 0, PR_SET_PDEATHSIG),
+	KORE_SYSCALL_ALLOW_ARG(prctl, 0, PR_SET_PTRACER),
+};
+#endif
+
 void
 kore_seccomp_hook(void)
 {
 	kore_seccomp_filter("mcpbox", mcpbox_filter,
 	    KORE_FILTER_LEN(mcpbox_filter));
+#if defined(MCPBOX_SANITIZE)
+	kore_seccomp_filter("sanitize", sanitize_filter,
+	    KORE_FILTER_LEN(sanitize_filter));
+#endif
 }
 
 static const char *
@@ -153,6 +186,70 @@ listen_configured(void)
 	    mcpbox_cfg.public_listen_port, mcpbox_cfg.public_url);
 }
 
+/*
+ * Started as root, the workers drop to an unprivileged user: MCPBOX_RUNAS,
+ * else "mcpbox" if that user exists, else "nobody" ("root" keeps root, for
+ * those who isolate otherwise). The keeper gives them the run directory
+ * and runs calls under yet another uid. Not root: one uid for all.
+ */
+static uid_t	worker_uid = (uid_t)-1;
+static gid_t	worker_gid = (gid_t)-1;
+
+/*
+ * Where Kore spools bodies over http_body_disk_offload (conf/mcpbox.conf):
+ * a directory of the workers' in the run directory, emptied at start.
+ */
+static void
+body_spool(void)
+{
+	char	dir[256];
+
+	(void)mkdir(mcpbox_cfg.run_dir, 0700);
+	(void)snprintf(dir, sizeof(dir), "%s/bodies", mcpbox_cfg.run_dir);
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+		log_error("cannot create %s: %s", dir, strerror(errno));
+		exit(1);
+	}
+	if (worker_uid != (uid_t)-1 && chown(dir, worker_uid, worker_gid) == -1) {
+		log_error("cannot give %s to the workers: %s", dir,
+		    strerror(errno));
+		exit(1);
+	}
+	http_body_disk_path = kore_strdup(dir);
+}
+
+static void
+privileges(void)
+{
+	const char	*u = getenv("MCPBOX_RUNAS");
+	struct passwd	*pw;
+
+	if (getuid() != 0) {
+		skip_runas = 1;
+		log_info("not started as root: workers, the sandbox and its "
+		    "calls run as uid %u", (unsigned)getuid());
+		return;
+	}
+	if (u == NULL || *u == '\0')
+		u = getpwnam("mcpbox") != NULL ? "mcpbox" : "nobody";
+	if ((pw = getpwnam(u)) == NULL) {
+		log_error("MCPBOX_RUNAS=%s: no such user; create it (useradd "
+		    "--system %s) or name another", u, u);
+		exit(1);
+	}
+	if (pw->pw_uid == 0) {
+		skip_runas = 1;
+		log_warn("MCPBOX_RUNAS=%s: the workers keep root", u);
+		return;
+	}
+	kore_runas_user = kore_strdup(u);
+	sbx_keeper_set_worker_user(pw->pw_uid, pw->pw_gid);
+	worker_uid = pw->pw_uid;
+	worker_gid = pw->pw_gid;
+	log_info("workers run as %s (uid %u); sandboxed calls as uid %ld", u,
+	    (unsigned)pw->pw_uid, sbx_keeper_call_uid());
+}
+
 void
 kore_parent_configure(int argc, char **argv)
 {
@@ -202,10 +299,8 @@ kore_parent_configure(int argc, char **argv)
 
 	/* We need our own files (run dir, sockets): never chroot. */
 	skip_chroot = 1;
-	if (getuid() != 0 || getenv("MCPBOX_RUNAS") == NULL)
-		skip_runas = 1;
-	else
-		kore_runas_user = kore_strdup(getenv("MCPBOX_RUNAS"));
+	privileges();
+	body_spool();
 
 	if (ratelimit_init(8192) == -1 || stats_init() == -1) {
 		log_error("cannot map the shared rate-limit table");
@@ -250,10 +345,12 @@ kore_worker_configure(void)
 	mcp_policy_init();
 	events_start();
 	ops_worker_init();
+	ops_reachability_check();
 	cfaccess_init();
 	if (worker->restarted) {
-		log_error("worker %u started again after the previous one died",
-		    worker->id);
+		log_error("worker %u started again after the previous one died "
+		    "(%d stream slots it held given back)", worker->id,
+		    stats_sse_reclaim(worker->id));
 		alert_worker_restarted(worker->id);
 	}
 }

@@ -23,6 +23,10 @@
 #define SBX_EVENT_TYPE	0x5b
 #define SBX_GRACE_MS	2000
 
+/* A call with no supervisor to go to waits this long for one. */
+#define SBX_WAIT_MS	3000
+#define SBX_RETRY_MS	50
+
 struct sbx_call {
 	int64_t			id;
 	struct http_request	*req;
@@ -32,6 +36,11 @@ struct sbx_call {
 	int			done;
 	int			detached;
 	enum circuit_role	circuit;	/* how the answer counts */
+	uint64_t		generation;	/* of the supervisor asked */
+	json_t			*pending;	/* not sent yet: no supervisor */
+	int			timeout_ms;
+	uint64_t		wait_until;
+	struct kore_timer	*retry;
 	struct kore_timer	*timer;
 	TAILQ_ENTRY(sbx_call)	list;
 };
@@ -44,6 +53,7 @@ struct sbx_link {
 	size_t			woff;
 	int64_t			next_id;
 	TAILQ_HEAD(, sbx_call)	calls;
+	uint64_t		generation;	/* of the supervisor connected to */
 };
 
 static struct sbx_link	link_;
@@ -102,6 +112,7 @@ link_connect(void)
 		return (-1);
 	}
 	link_.fd = fd;
+	link_.generation = circuit_generation();
 	link_.evt.flags = 0;
 	kore_buf_reset(&link_.rbuf);
 	kore_platform_event_all(fd, &link_);
@@ -251,12 +262,18 @@ call_finish(struct sbx_call *c, json_t *reply)
 	}
 	c->done = 1;
 	c->reply = reply;
-	circuit_record(c->circuit, reply, clock_ms());
+	circuit_record(c->circuit, reply, clock_ms(), c->generation);
 	TAILQ_REMOVE(&link_.calls, c, list);
 	if (c->timer != NULL) {
 		kore_timer_remove(c->timer);
 		c->timer = NULL;
 	}
+	if (c->retry != NULL) {
+		kore_timer_remove(c->retry);
+		c->retry = NULL;
+	}
+	json_decref(c->pending);
+	c->pending = NULL;
 	if (c->detached) {
 		json_decref(c->reply);
 		kore_free(c);
@@ -318,10 +335,53 @@ call_timeout(void *arg, u_int64_t now)
 	    "the tool call exceeded its time limit"));
 }
 
+/* Send a call that has a link, and start its clock. */
+static void
+call_send(struct sbx_call *c)
+{
+	json_object_set_new(c->pending, "id", json_integer(c->id));
+	link_send(c->pending);
+	json_decref(c->pending);
+	c->pending = NULL;
+	if (!c->done)
+		c->timer = kore_timer_add(call_timeout,
+		    (u_int64_t)c->timeout_ms + SBX_GRACE_MS, c,
+		    KORE_TIMER_ONESHOT);
+}
+
+/*
+ * No supervisor to talk to, most likely because the keeper is starting a
+ * new one (a fraction of a second): the call waits for it instead of
+ * failing, up to SBX_WAIT_MS. Only the calls in flight when a supervisor
+ * dies fail with it.
+ */
+static void
+call_retry(void *arg, u_int64_t now)
+{
+	struct sbx_call	*c = arg;
+
+	c->retry = NULL;
+	if (c->done)
+		return;
+	if (link_connect() == 0) {
+		c->generation = circuit_generation();
+		call_send(c);
+		return;
+	}
+	if (clock_ms() >= c->wait_until) {
+		call_finish(c, error_reply(c->id, "SandboxError",
+		    "the sandbox is unavailable"));
+		return;
+	}
+	c->retry = kore_timer_add(call_retry, SBX_RETRY_MS, c,
+	    KORE_TIMER_ONESHOT);
+}
+
 struct sbx_call *
 sbx_call_start(json_t *msg, int timeout_ms, struct http_request *req,
     sbx_cb cb, void *arg)
 {
+	int		 health;
 	struct sbx_call	*c;
 
 	c = kore_calloc(1, sizeof(*c));
@@ -329,25 +389,44 @@ sbx_call_start(json_t *msg, int timeout_ms, struct http_request *req,
 	c->req = req;
 	c->cb = cb;
 	c->arg = arg;
+	c->generation = circuit_generation();
+	/*
+	 * A new supervisor: the link to the old one is dead even if its end
+	 * was not read yet; what waited on it failed with it.
+	 */
+	if (link_.fd != -1 && link_.generation != c->generation)
+		link_fail_all("the sandbox supervisor was restarted");
 	TAILQ_INSERT_TAIL(&link_.calls, c, list);
-	if ((c->circuit = circuit_allow(clock_ms())) == CIRCUIT_UNCOUNTED) {
+	/*
+	 * Readiness asks the sandbox itself, past the breaker: /health/ready
+	 * must say the truth the moment the sandbox is back, not after the
+	 * breaker's reset time.
+	 */
+	health = strcmp(json_string_value(json_object_get(msg, "op")) != NULL ?
+	    json_string_value(json_object_get(msg, "op")) : "", "health") == 0;
+	if (health)
+		c->circuit = CIRCUIT_UNCOUNTED;
+	else if ((c->circuit = circuit_allow(clock_ms())) ==
+	    CIRCUIT_UNCOUNTED) {
 		json_decref(msg);
 		call_finish(c, error_reply(c->id, "SandboxError",
 		    CIRCUIT_OPEN_MESSAGE));
 		return (c);
 	}
-	if (!link_init || link_connect() == -1) {
-		json_decref(msg);
+	c->pending = msg;
+	c->timeout_ms = timeout_ms;
+	if (!link_init || (link_connect() == -1 && health)) {
 		call_finish(c, error_reply(c->id, "SandboxError",
 		    "the sandbox is unavailable"));
 		return (c);
 	}
-	json_object_set_new(msg, "id", json_integer(c->id));
-	link_send(msg);
-	json_decref(msg);
-	if (!c->done)
-		c->timer = kore_timer_add(call_timeout,
-		    (u_int64_t)timeout_ms + SBX_GRACE_MS, c, KORE_TIMER_ONESHOT);
+	if (link_.fd == -1) {
+		c->wait_until = clock_ms() + SBX_WAIT_MS;
+		c->retry = kore_timer_add(call_retry, SBX_RETRY_MS, c,
+		    KORE_TIMER_ONESHOT);
+		return (c);
+	}
+	call_send(c);
 	return (c);
 }
 
@@ -386,6 +465,12 @@ sbx_call_free(struct sbx_call *c)
 {
 	if (c == NULL)
 		return;
+	if (!c->done && c->pending != NULL) {
+		/* Never sent: nothing to cancel, nothing will answer. */
+		c->detached = 1;
+		call_finish(c, error_reply(c->id, "SandboxError", "abandoned"));
+		return;
+	}
 	if (!c->done) {
 		sbx_call_cancel(c);
 		c->detached = 1;

@@ -38,6 +38,10 @@ void		sbx_call_free(struct sbx_call *);
 void		sbx_socket_path(const char *run_dir, char *out, size_t len);
 
 /* Parent side: keep one supervisor running, restarting it if it dies. */
+/* uid nobody: what sandboxed calls run as when started as root. */
+#define SBX_CALL_UID	65534
+void		sbx_keeper_set_worker_user(uid_t, gid_t);
+long		sbx_keeper_call_uid(void);
 int		sbx_keeper_start(const char *bin, const char *run_dir,
 		    int concurrency);
 void		sbx_keeper_stop(void);

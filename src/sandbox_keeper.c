@@ -22,6 +22,7 @@
 
 #include "core/core.h"
 #include "sandbox_client.h"
+#include "circuit.h"
 #include "sandbox_packages.h"
 
 static pid_t			keeper_pid = -1;
@@ -45,11 +46,34 @@ static const char *const sandbox_envp[] = {
 	"PATH=/usr/bin:/bin", "LANG=C.UTF-8", NULL
 };
 
+/*
+ * Started as root, the workers run as an unprivileged user (main.c): the
+ * run directory and the socket's are theirs, the supervisor lets that uid
+ * connect, and calls run under another uid still, so a call never shares
+ * a uid with a worker. -1: not started as root, everything is one uid.
+ */
+static long	worker_uid = -1;
+static long	worker_gid = -1;
+
+void
+sbx_keeper_set_worker_user(uid_t uid, gid_t gid)
+{
+	worker_uid = (long)uid;
+	worker_gid = (long)gid;
+}
+
+/* The uid calls run under: nobody's, unless the workers are nobody. */
+long
+sbx_keeper_call_uid(void)
+{
+	return (worker_uid == SBX_CALL_UID ? SBX_CALL_UID - 1 : SBX_CALL_UID);
+}
+
 static pid_t
 spawn(const char *bin, const char *sock, int concurrency, int bare)
 {
 	const char	*argv[160];
-	char		 conc[16];
+	char		 conc[16], allow[24], callas[24];
 	pid_t		 pid;
 	int		 fd, n;
 
@@ -59,8 +83,18 @@ spawn(const char *bin, const char *sock, int concurrency, int bare)
 	argv[2] = sock;
 	argv[3] = "--concurrency";
 	argv[4] = conc;
+	n = 5;
+	if (worker_uid >= 0) {
+		(void)snprintf(allow, sizeof(allow), "%ld", worker_uid);
+		(void)snprintf(callas, sizeof(callas), "%ld",
+		    sbx_keeper_call_uid());
+		argv[n++] = "--allow-uid";
+		argv[n++] = allow;
+		argv[n++] = "--run-as-uid";
+		argv[n++] = callas;
+	}
 	/* Installed packages: --packages-dir and their activations. */
-	n = sbx_pkg_args(argv, 5, 159, bare);
+	n = sbx_pkg_args(argv, n, 159, bare);
 	argv[n] = NULL;
 	if ((pid = fork()) != 0)
 		return (pid);
@@ -76,6 +110,27 @@ spawn(const char *bin, const char *sock, int concurrency, int bare)
 	execve(bin, (char *const *)(uintptr_t)argv,
 	    (char *const *)(uintptr_t)sandbox_envp);
 	_exit(127);
+}
+
+/*
+ * Tell the workers once the new supervisor accepts connections (it binds
+ * its socket after the zygote is up; at most 5 s is waited here, and the
+ * package poll waits on).
+ */
+static void
+supervisor_listening(const char *sock)
+{
+	struct stat	st;
+	int		i;
+
+	for (i = 0; i < 250; i++) {
+		if (stat(sock, &st) == 0 && S_ISSOCK(st.st_mode)) {
+			circuit_sandbox_up();
+			return;
+		}
+		usleep(20000);
+	}
+	circuit_sandbox_up();
 }
 
 static void
@@ -109,6 +164,7 @@ keeper_main(const char *bin, const char *sock, int concurrency, pid_t parent)
 			continue;
 		}
 		log_info("sandbox supervisor started (pid %d)", (int)child_pid);
+		supervisor_listening(sock);
 		/* Between checks on the supervisor, run queued installs. */
 		while ((r = waitpid(child_pid, &status, WNOHANG)) == 0 ||
 		    (r == -1 && errno == EINTR)) {
@@ -120,6 +176,7 @@ keeper_main(const char *bin, const char *sock, int concurrency, pid_t parent)
 			}
 		}
 		child_pid = -1;
+		circuit_sandbox_down();
 		if (keeper_quit)
 			break;
 		if (reload && WIFEXITED(status)) {
@@ -173,6 +230,14 @@ sbx_keeper_start(const char *bin, const char *run_dir, int concurrency)
 		return (-1);
 	}
 	(void)chmod(dir, 0700);
+	/* The workers' directories: they connect to the socket in there. */
+	if (worker_uid >= 0 && (chown(run_dir, (uid_t)worker_uid,
+	    (gid_t)worker_gid) == -1 || chown(dir, (uid_t)worker_uid,
+	    (gid_t)worker_gid) == -1)) {
+		log_error("cannot give %s to the workers' uid %ld: %s", run_dir,
+		    worker_uid, strerror(errno));
+		return (-1);
+	}
 	sbx_socket_path(run_dir, sock, sizeof(sock));
 	parent = getpid();
 	if ((keeper_pid = fork()) == -1)

@@ -230,8 +230,9 @@ int	ratelimit_take(const char *bucket, const char *key, int limit,
 
 /* Instance-wide counters in shared memory: stats.c. */
 int	stats_init(void);
-int	stats_sse_acquire(int max);
-void	stats_sse_release(void);
+int	stats_sse_acquire(int max, unsigned int worker_id);
+void	stats_sse_release(unsigned int worker_id);
+int	stats_sse_reclaim(unsigned int worker_id);
 int	stats_sse_open(void);
 uint64_t	stats_sessions_ended(void);
 void	stats_session_end(void);

@@ -155,7 +155,8 @@ log_format(enum log_level level, const char *msg, json_t *fields)
 	free(clean);
 	if (fields != NULL)
 		json_object_update_missing(o, fields);
-	line = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
+	line = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII |
+	    JSON_REAL_PRECISION(9));
 	json_decref(o);
 	if (line == NULL)
 		return (NULL);
@@ -219,6 +220,13 @@ relay_line(const char *line, json_t *kore)
 	int		 pid, status;
 	json_t		*f;
 
+	/*
+	 * MCPbox never chroots (it needs its run directory) and logs whom the
+	 * workers run as itself: Kore's warnings about both say nothing.
+	 */
+	if (strstr(line, "privsep: will not chroot") != NULL ||
+	    strstr(line, "privsep: will not change user") != NULL)
+		return;
 	w = strstr(line, "worker ");
 	ex = w != NULL ? strstr(w, " exited with status ") : NULL;
 	open = ex != NULL ? memrchr(w, '(', (size_t)(ex - w)) : NULL;

@@ -4,7 +4,9 @@
  * lock, and a worker that dies mid-update cannot wedge the others.
  *
  * The open-SSE-stream count lives here because the cap
- * (MCPBOX_MAX_SSE_STREAMS) is for the whole instance, not per worker; so
+ * (MCPBOX_MAX_SSE_STREAMS) is for the whole instance, not per worker. Each
+ * worker's share is counted too, so that a worker that starts in place of
+ * one that died gives back the slots its predecessor never released. So
  * does a count of ended MCP sessions, which makes every worker's session
  * cache (mcp/session_cache.c) stale the moment any worker ends one.
  */
@@ -15,8 +17,11 @@
 
 #include "core/core.h"
 
+#define STATS_WORKER_SLOTS	256
+
 struct stats_shm {
 	atomic_int		sse_open;
+	atomic_int		sse_by_worker[STATS_WORKER_SLOTS];
 	atomic_uint_fast64_t	sessions_ended;
 };
 
@@ -33,13 +38,15 @@ stats_init(void)
 		return (-1);
 	shm = p;
 	atomic_init(&shm->sse_open, 0);
+	for (int i = 0; i < STATS_WORKER_SLOTS; i++)
+		atomic_init(&shm->sse_by_worker[i], 0);
 	atomic_init(&shm->sessions_ended, 0);
 	return (0);
 }
 
-/* Take one stream slot; 0 when `max` are already open. */
+/* Take one stream slot for worker `wid`; 0 when `max` are already open. */
 int
-stats_sse_acquire(int max)
+stats_sse_acquire(int max, unsigned int wid)
 {
 	int	cur;
 
@@ -50,14 +57,35 @@ stats_sse_acquire(int max)
 		if (cur >= max)
 			return (0);
 	} while (!atomic_compare_exchange_weak(&shm->sse_open, &cur, cur + 1));
+	atomic_fetch_add(&shm->sse_by_worker[wid % STATS_WORKER_SLOTS], 1);
 	return (1);
 }
 
 void
-stats_sse_release(void)
+stats_sse_release(unsigned int wid)
 {
-	if (shm != NULL)
-		atomic_fetch_sub(&shm->sse_open, 1);
+	if (shm == NULL)
+		return;
+	atomic_fetch_sub(&shm->sse_by_worker[wid % STATS_WORKER_SLOTS], 1);
+	atomic_fetch_sub(&shm->sse_open, 1);
+}
+
+/*
+ * Worker `wid` starts with no stream: whatever its share says was left by
+ * a predecessor that died without closing its streams. Returns how many
+ * slots came back.
+ */
+int
+stats_sse_reclaim(unsigned int wid)
+{
+	int	n;
+
+	if (shm == NULL)
+		return (0);
+	n = atomic_exchange(&shm->sse_by_worker[wid % STATS_WORKER_SLOTS], 0);
+	if (n > 0)
+		atomic_fetch_sub(&shm->sse_open, n);
+	return (n);
 }
 
 int

@@ -1,12 +1,19 @@
 /*
- * Fire-and-forget statements (a NOTIFY, a cleanup) that no request waits
- * for. Parameters are copied, so the caller's buffers may go away at once.
- * A failure is logged; nothing else depends on the outcome.
+ * Fire-and-forget statements (an execution log, a NOTIFY, a cleanup) that
+ * no request waits for. Parameters are copied, so the caller's buffers may
+ * go away at once. A statement that fails because the database is away (a
+ * restart, a failover) is sent again with backoff for up to a minute, so
+ * an execution log of a successful call is not lost to a PostgreSQL
+ * restart; a statement the database refused is logged and dropped.
  */
 #include <string.h>
 
 #include "core/core.h"
 #include "db/db.h"
+
+#define DETACHED_RETRY_FIRST_MS	250
+#define DETACHED_RETRY_MAX_MS	5000
+#define DETACHED_GIVE_UP_MS	60000
 
 struct detached {
 	struct kore_pgsql	sql;
@@ -15,7 +22,13 @@ struct detached {
 	char			*vals[DB_PARAMS_MAX];
 	int			lens[DB_PARAMS_MAX];
 	int			fmts[DB_PARAMS_MAX];
+	int			away;		/* the last try met no database */
+	uint64_t		first_ms;
+	uint64_t		delay_ms;
 };
+
+static void	detached_cb(struct kore_pgsql *, void *);
+static void	detached_again(struct detached *);
 
 static void
 detached_free(struct detached *d)
@@ -45,6 +58,49 @@ detached_send(struct detached *d)
 	return (0);
 }
 
+/* libpq's words for "the database is not there", as opposed to a refusal. */
+static int
+database_away(const char *err)
+{
+	return (err == NULL || strstr(err, "connect") != NULL ||
+	    strstr(err, "terminating") != NULL || strstr(err, "shutting "
+	    "down") != NULL || strstr(err, "starting up") != NULL ||
+	    strstr(err, "the database system") != NULL);
+}
+
+static void
+detached_retry(void *arg, u_int64_t now)
+{
+	struct detached	*d = arg;
+
+	d->away = 0;
+	kore_pgsql_init(&d->sql);
+	kore_pgsql_bind_callback(&d->sql, detached_cb, d);
+	if (detached_send(d) == -1)
+		d->away = 1;
+	if (d->away)
+		detached_again(d);
+}
+
+/* Try again later, or give up after DETACHED_GIVE_UP_MS. */
+static void
+detached_again(struct detached *d)
+{
+	d->sql.cb = NULL;
+	kore_pgsql_cleanup(&d->sql);
+	if (clock_ms() - d->first_ms > DETACHED_GIVE_UP_MS) {
+		log_error("background statement dropped: the database was away "
+		    "for %d s", DETACHED_GIVE_UP_MS / 1000);
+		detached_free(d);
+		return;
+	}
+	d->delay_ms = d->delay_ms == 0 ? DETACHED_RETRY_FIRST_MS :
+	    d->delay_ms * 2 > DETACHED_RETRY_MAX_MS ? DETACHED_RETRY_MAX_MS :
+	    d->delay_ms * 2;
+	(void)kore_timer_add(detached_retry, d->delay_ms, d,
+	    KORE_TIMER_ONESHOT);
+}
+
 static void
 detached_cb(struct kore_pgsql *sql, void *arg)
 {
@@ -53,18 +109,22 @@ detached_cb(struct kore_pgsql *sql, void *arg)
 	switch (sql->state) {
 	case KORE_PGSQL_STATE_INIT:
 		if (detached_send(d) == -1)
-			detached_free(d);
+			detached_again(d);
 		break;
 	case KORE_PGSQL_STATE_WAIT:
 		break;
 	case KORE_PGSQL_STATE_ERROR:
 		metrics_db_error();
-		log_warn("background statement failed: %s",
-		    sql->error != NULL ? sql->error : "?");
+		d->away = database_away(sql->error);
+		log_warn("background statement failed%s: %s", d->away ?
+		    " (retried)" : "", sql->error != NULL ? sql->error : "?");
 		kore_pgsql_continue(sql);
 		break;
 	case KORE_PGSQL_STATE_COMPLETE:
-		detached_free(d);
+		if (d->away)
+			detached_again(d);
+		else
+			detached_free(d);
 		break;
 	default:
 		kore_pgsql_continue(sql);
@@ -87,10 +147,11 @@ db_exec_detached(const char *query, int n, const char **params)
 		d->vals[i] = kore_strdup(params[i] != NULL ? params[i] : "");
 		d->lens[i] = (int)strlen(d->vals[i]);
 	}
+	d->first_ms = clock_ms();
 	kore_pgsql_init(&d->sql);
 	kore_pgsql_bind_callback(&d->sql, detached_cb, d);
 	if (detached_send(d) == -1) {
-		log_warn("background statement could not start");
-		detached_free(d);
+		log_warn("background statement could not start; retried");
+		detached_again(d);
 	}
 }

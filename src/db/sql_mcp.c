@@ -48,7 +48,9 @@ const char SQL_MCP_TOOL_FOR_CALL[] =
     "SELECT * FROM mcp_tool_for_call($1, $2, $3)";
 
 /*
- * One execution log row and one activity entry per call.
+ * One execution log row and one activity entry per call. The entry is
+ * the feed's line and points at the log; the arguments live in the log
+ * only (they used to be in both, doubling what every call stored).
  * $1 tool id, $2 server id, $3 tool name, $4 args json, $5 result,
  * $6 error, $7 stdout, $8 duration ms, $9 success, $10 source,
  * $11 request id, $12 is_test
@@ -64,8 +66,8 @@ const char SQL_MCP_EXEC_LOG[] =
     "  CASE WHEN $9::boolean THEN 'info' ELSE 'warning' END, "
     "  'tools/call ' || $3 || CASE WHEN $9::boolean THEN ' ok' ELSE "
     "  ' failed' END, json_build_object('tool', $3, 'source', $10, "
-    "  'execution_log_id', l.id, 'arguments', $4::jsonb, 'is_test', "
-    "  $12::boolean)::jsonb, $11, $8::int FROM l";
+    "  'execution_log_id', l.id, 'is_test', $12::boolean)::jsonb, $11, "
+    "  $8::int FROM l";
 
 /* $1 session, $2 body -> id */
 const char SQL_MCP_OUTBOX_PUT[] =

@@ -56,6 +56,7 @@ const char	*hx_method_name(int);
 /* Responses. All of them add the security headers and the request id. */
 int	hx_json(struct http_request *, int, json_t *);
 int	hx_json_text(struct http_request *, int, const char *, size_t);
+const char	*hx_json_problem(const json_error_t *);
 int	hx_error(struct http_request *, int, const char *code,
 	    const char *message);
 int	hx_error_fields(struct http_request *, int, const char *code,
@@ -83,11 +84,14 @@ struct sse_stream {
 	int			closed;
 	void			*owner;		/* the feature's own state */
 	struct kore_timer	*timer;
+	char			ip[64];		/* the client's, for its share */
+	int			backlog;	/* keep-alives that found unsent data */
 	TAILQ_ENTRY(sse_stream)	list;
 };
 
 struct sse_stream	*sse_open(struct http_request *, int kind);
 void	sse_send_raw(struct sse_stream *, const char *, size_t);
+int	sse_gone(struct sse_stream *);
 void	sse_send_event(struct sse_stream *, const char *event,
 	    const char *data);
 void	sse_close(struct sse_stream *);

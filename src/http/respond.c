@@ -154,12 +154,35 @@ hx_body_read(struct http_request *req, size_t max, int *status)
  * with *out set, or sends the 4xx itself and returns KORE_RESULT_ERROR;
  * callers then return KORE_RESULT_OK (the response is already queued).
  */
+/*
+ * What is wrong with a body jansson refused, in words a client can act
+ * on: "not valid JSON" was also said of valid JSON nested too deep.
+ */
+const char *
+hx_json_problem(const json_error_t *e)
+{
+	switch (json_error_code(e)) {
+	case json_error_stack_overflow:
+		return ("nests too deep (at most 2048 levels)");
+	case json_error_duplicate_key:
+		return ("has a duplicate key");
+	case json_error_invalid_utf8:
+		return ("is not valid UTF-8");
+	case json_error_null_character:
+	case json_error_null_byte_in_key:
+		return ("holds a NUL character");
+	default:
+		return ("is not valid JSON");
+	}
+}
+
 int
 hx_body_json(struct http_request *req, size_t max, json_t **out)
 {
 	struct hx	*x = http_state_get(req);
 	json_error_t	jerr;
 	int		status;
+	char		problem[96];
 
 	*out = NULL;
 	if (hx_body_read(req, max, &status) == -1) {
@@ -173,8 +196,9 @@ hx_body_json(struct http_request *req, size_t max, json_t **out)
 	}
 	*out = json_loadb(x->body, x->body_len, JSON_REJECT_DUPLICATES, &jerr);
 	if (*out == NULL) {
-		hx_error(req, 400, "invalid_json",
-		    "request body is not valid JSON");
+		(void)snprintf(problem, sizeof(problem), "request body %s",
+		    hx_json_problem(&jerr));
+		hx_error(req, 400, "invalid_json", problem);
 		return (KORE_RESULT_ERROR);
 	}
 	if (!json_is_object(*out)) {

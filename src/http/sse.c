@@ -7,7 +7,14 @@
  * (kore-cookbook §4). Each stream holds one slot of the instance-wide cap,
  * gets a keep-alive comment every 15 s so proxies keep it open, and is
  * unlinked when Kore frees the request (client gone or shutdown).
+ *
+ * Kore detaches a request from its connection (owner NULL, marked for
+ * deletion) at the end of one loop iteration but frees it -- and so calls
+ * sse_close -- only in the next, whose timers and events run first: a
+ * write in between dereferenced a NULL connection. Every path that writes
+ * (sends, the keep-alive, sse_foreach, shutdown) asks sse_gone first.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "http/http.h"
@@ -16,11 +23,74 @@
 
 static TAILQ_HEAD(, sse_stream)	streams = TAILQ_HEAD_INITIALIZER(streams);
 
+/*
+ * 1 when nothing may be written to the stream any more: closed by us, or
+ * its request detached from the connection or on its way out, or the
+ * connection disconnecting. The first sight of it stops the keep-alive.
+ */
+int
+sse_gone(struct sse_stream *s)
+{
+	struct connection	*c;
+
+	if (!s->closed) {
+		c = s->req->owner;
+		if (c == NULL || (s->req->flags & HTTP_REQUEST_DELETE) ||
+		    c->state == CONN_STATE_DISCONNECTING)
+			s->closed = 1;
+	}
+	if (s->closed && s->timer != NULL) {
+		kore_timer_remove(s->timer);
+		s->timer = NULL;
+	}
+	return (s->closed);
+}
+
+/*
+ * One client's share of the streams: a quarter of the instance's cap
+ * (at least 8), counted per worker (a worker's count dies with it, so a
+ * crash cannot leave a client locked out). One stalled client can no
+ * longer hold every slot and lock the others out of /sse and the feed.
+ */
+static int
+share_full(const char *ip)
+{
+	struct sse_stream	*s;
+	int			 n, max;
+
+	max = mcpbox_cfg.max_sse_streams / 4 / (mcpbox_cfg.workers > 0 ?
+	    mcpbox_cfg.workers : 1);
+	if (max < 8)
+		max = 8;
+	n = 0;
+	TAILQ_FOREACH(s, &streams, list) {
+		if (!s->closed && strcmp(s->ip, ip) == 0)
+			n++;
+	}
+	return (n >= max);
+}
+
+/*
+ * Every 15 s: a comment that keeps proxies from closing the stream, and
+ * the write timeout. A client that stopped reading leaves our output
+ * queued; when two keep-alives in a row find it so (15-30 s), the stream
+ * is cut and its slot freed.
+ */
 static void
 sse_keepalive(void *arg, u_int64_t now)
 {
 	struct sse_stream	*s = arg;
 
+	if (sse_gone(s))
+		return;
+	if (TAILQ_EMPTY(&s->req->owner->send_queue))
+		s->backlog = 0;
+	else if (++s->backlog >= 2) {
+		kore_connection_disconnect(s->req->owner);
+		s->closed = 1;
+		(void)sse_gone(s);
+		return;
+	}
 	sse_send_raw(s, ": keepalive\n\n", 13);
 }
 
@@ -32,17 +102,31 @@ struct sse_stream *
 sse_open(struct http_request *req, int kind)
 {
 	struct connection	*c = req->owner;
+	struct hx		*x = http_state_get(req);
 	struct sse_stream	*s;
+	const char		*ip = x != NULL ? x->ip : "", *why;
+	int			 full;
 
-	if (!stats_sse_acquire(mcpbox_cfg.max_sse_streams)) {
+	full = share_full(ip);
+	if (full || !stats_sse_acquire(mcpbox_cfg.max_sse_streams,
+	    worker->id)) {
 		http_response_header(req, "retry-after", "5");
-		hx_error(req, 503, "too_many_streams",
-		    "the server holds its maximum of event streams");
+		/* MCP clients read JSON-RPC errors; the panel reads ours. */
+		why = full ? "this client holds its share of the server's "
+		    "event streams; close one first" : "the server holds its "
+		    "maximum of event streams; retry later";
+		if (kind == SSE_ACTIVITY)
+			hx_error(req, 503, "too_many_streams", why);
+		else
+			hx_json(req, 503, json_pack("{s:s, s:n, s:{s:i, s:s}}",
+			    "jsonrpc", "2.0", "id", "error", "code", -32000,
+			    "message", why));
 		return (NULL);
 	}
 	s = kore_calloc(1, sizeof(*s));
 	s->req = req;
 	s->kind = kind;
+	(void)snprintf(s->ip, sizeof(s->ip), "%s", ip);
 	hx_security_headers(req, 0);
 	http_response_header(req, "content-type", "text/event-stream");
 	http_response_header(req, "transfer-encoding", "chunked");
@@ -63,7 +147,7 @@ sse_send_raw(struct sse_stream *s, const char *data, size_t len)
 {
 	struct kore_buf	b;
 
-	if (s->closed || len == 0)
+	if (sse_gone(s) || len == 0)
 		return;
 	kore_buf_init(&b, len + 16);
 	kore_buf_appendf(&b, "%zx\r\n", len);
@@ -72,8 +156,9 @@ sse_send_raw(struct sse_stream *s, const char *data, size_t len)
 	net_send_queue(s->req->owner, b.data, b.offset);
 	kore_buf_cleanup(&b);
 	if (!net_send_flush(s->req->owner)) {
-		s->closed = 1;
 		kore_connection_disconnect(s->req->owner);
+		s->closed = 1;
+		(void)sse_gone(s);
 	}
 }
 
@@ -100,7 +185,7 @@ sse_close(struct sse_stream *s)
 	if (s->timer != NULL)
 		kore_timer_remove(s->timer);
 	TAILQ_REMOVE(&streams, s, list);
-	stats_sse_release();
+	stats_sse_release(worker->id);
 	kore_free(s);
 }
 
@@ -112,7 +197,7 @@ sse_foreach(int kind, void (*fn)(struct sse_stream *, void *), void *arg)
 
 	for (s = TAILQ_FIRST(&streams); s != NULL; s = next) {
 		next = TAILQ_NEXT(s, list);
-		if (s->kind == kind && !s->closed)
+		if (s->kind == kind && !sse_gone(s))
 			fn(s, arg);
 	}
 }
@@ -124,10 +209,11 @@ sse_close_all(void)
 	struct sse_stream	*s;
 
 	TAILQ_FOREACH(s, &streams, list) {
-		if (s->closed)
+		if (sse_gone(s))
 			continue;
 		net_send_queue(s->req->owner, "0\r\n\r\n", 5);
 		(void)net_send_flush(s->req->owner);
 		s->closed = 1;
+		(void)sse_gone(s);
 	}
 }

@@ -71,6 +71,7 @@ mcp_read_message(struct http_request *req, json_t **out)
 	struct hx	*x = http_state_get(req);
 	const char	*ct, *why;
 	json_error_t	jerr;
+	char		problem[96];
 	json_t		*msg;
 	int		kind, status;
 
@@ -84,9 +85,11 @@ mcp_read_message(struct http_request *req, json_t **out)
 		    status == 413 ? "the message is larger than 1 MB" :
 		    "the body could not be read"), 0);
 	msg = json_loadb(x->body, x->body_len, JSON_REJECT_DUPLICATES, &jerr);
-	if (msg == NULL)
-		return (mcp_http_error(req, 400, RPC_PARSE_ERROR,
-		    "parse error: the body is not valid JSON"), 0);
+	if (msg == NULL) {
+		(void)snprintf(problem, sizeof(problem), "parse error: the body "
+		    "%s", hx_json_problem(&jerr));
+		return (mcp_http_error(req, 400, RPC_PARSE_ERROR, problem), 0);
+	}
 	if (json_is_array(msg)) {
 		json_decref(msg);
 		return (mcp_http_error(req, 400, RPC_INVALID_REQUEST,

@@ -71,6 +71,15 @@ ops_parent_init(void)
 	    5, 1, 1000);
 	ops_conf.circuit_reset_s = ops_env_int("MCPBOX_CIRCUIT_RESET_S", 30, 1,
 	    3600);
+	/* An MCP session nobody used this long is gone (404, as the spec
+	 * says for an expired session): clients that never DELETE theirs
+	 * would otherwise keep every row forever. */
+	ops_conf.session_idle_s = ops_env_int("MCPBOX_SESSION_IDLE_S", 86400,
+	    60, 365 * 86400);
+	/* Retention by size too: age alone let a busy instance grow by
+	 * hundreds of MB an hour. Per table, the newest rows are kept. */
+	ops_conf.log_max_rows = ops_env_int("MCPBOX_LOG_MAX_ROWS", 1000000,
+	    1000, 1000000000);
 	ops_conf.retention_interval_s = ops_env_int(
 	    "MCPBOX_RETENTION_INTERVAL_S", 3600, 1, 7 * 86400);
 

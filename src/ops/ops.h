@@ -21,6 +21,8 @@ struct ops_conf {
 	int	circuit_threshold;	/* MCPBOX_CIRCUIT_THRESHOLD */
 	int	circuit_reset_s;	/* MCPBOX_CIRCUIT_RESET_S */
 	int	retention_interval_s;	/* MCPBOX_RETENTION_INTERVAL_S */
+	int	session_idle_s;		/* MCPBOX_SESSION_IDLE_S */
+	int	log_max_rows;		/* MCPBOX_LOG_MAX_ROWS */
 };
 extern struct ops_conf	ops_conf;
 
@@ -29,6 +31,8 @@ void	ops_parent_init(void);
 void	ops_parent_teardown(void);
 /* Each worker (kore_worker_configure). */
 void	ops_worker_init(void);
+/* Worker 1, once after start: database and sandbox reachable (reachable.c). */
+void	ops_reachability_check(void);
 
 /* The alert sender process (alerter.c). */
 pid_t	alerter_start(int read_fd);

@@ -25,15 +25,19 @@ static int	retention_interval_s;
 static void
 retention_run(void *arg, u_int64_t now)
 {
-	const char	*p[1];
-	char		keep[16];
+	const char	*p[3];
+	char		keep[16], idle[16], rows[16];
 
 	(void)arg;
 	(void)now;
 	(void)snprintf(keep, sizeof(keep), "%d", RETENTION_KEEP_PER_TOOL);
+	(void)snprintf(idle, sizeof(idle), "%d", ops_conf.session_idle_s);
+	(void)snprintf(rows, sizeof(rows), "%d", ops_conf.log_max_rows);
 	p[0] = keep;
+	p[1] = idle;
+	p[2] = rows;
 	log_debug("retention job running");
-	db_exec_detached(SQL_OPS_RETENTION, 1, p);
+	db_exec_detached(SQL_OPS_RETENTION, 3, p);
 	(void)kore_timer_add(retention_run,
 	    (u_int64_t)retention_interval_s * 1000, NULL, KORE_TIMER_ONESHOT);
 }

@@ -4,6 +4,7 @@
 Chromium against it. Everything started here is stopped in the finally."""
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import sys
@@ -21,13 +22,15 @@ def main():
         subprocess.check_call(["npm", "ci", "--no-audit", "--no-fund",
                                "--silent"], cwd=HERE)
     t0 = time.time()
+    # A SIGTERM (a CI timeout) stops the run like ^C: through the finally.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     pg = harness.Postgres()
     server = None
     # A package index of one wheel: the panel shows a pinned install live.
     wheels = tempfile.mkdtemp(prefix="e2e-wheels-")
-    os.chmod(wheels, 0o755)
-    build_wheel(wheels, "e2epkg", "1.2")
     try:
+        os.chmod(wheels, 0o755)
+        build_wheel(wheels, "e2epkg", "1.2")
         url = pg.start()
         server = harness.Server(url, workers=2, name="e2e", env={
             "MCPBOX_PIP_FIND_LINKS": wheels}).start()

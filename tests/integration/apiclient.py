@@ -101,10 +101,10 @@ def shared():
 def fresh_stack(workers=2, env=None, name="extra"):
     """A private PostgreSQL and server; the caller stops both (stop_stack)."""
     pg = harness.Postgres()
-    url = pg.start()
     try:
+        url = pg.start()
         srv = harness.Server(url, workers=workers, env=env, name=name).start()
-    except Exception:
+    except BaseException:
         pg.destroy()
         raise
     return pg, srv

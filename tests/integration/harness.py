@@ -65,6 +65,9 @@ class Postgres:
         # Short path: the socket path must stay under 108 bytes.
         self.dir = tempfile.mkdtemp(prefix=TMP_PREFIX + "pg-", dir="/tmp")
         os.chmod(self.dir, 0o755)
+        # PostgreSQL detaches: whose cluster it is, for check-leftovers.
+        with open(os.path.join(self.dir, "owner"), "w") as f:
+            f.write(f"{os.getpid()}\n")
         self.url = None
 
     def start(self):
@@ -101,9 +104,11 @@ class Server:
     """One mcpbox process (parent + workers) on a free loopback port."""
 
     def __init__(self, pg_url, workers=2, env=None, name="server",
-                 public_ip=None):
+                 public_ip=None, app=None):
         """public_ip: also open the public door (MCPBOX_PUBLIC_LISTEN) on
-        that loopback address, named by MCPBOX_PUBLIC_URL."""
+        that loopback address, named by MCPBOX_PUBLIC_URL. app: another
+        build of the server than APP (tests/leaks: the sanitizer build)."""
+        self.app = app or APP
         self.port = free_port()
         self.key = secrets.token_hex(32)
         self.run_dir = tempfile.mkdtemp(prefix=TMP_PREFIX + "run-", dir="/tmp")
@@ -120,6 +125,10 @@ class Server:
             "MCPBOX_ENCRYPTION_KEY": self.key,
             "MCPBOX_RUN_DIR": self.run_dir,
             "MCPBOX_SANDBOX_BIN": SANDBOX,
+            # The suite inspects its servers' workers (memory scans, crash
+            # tests), so they keep the test's uid; test_run_as.py starts
+            # `make run`'s script with the default drop instead.
+            "MCPBOX_RUNAS": "root",
         })
         self.public_ip = public_ip
         if public_ip:
@@ -135,10 +144,21 @@ class Server:
         os.makedirs(OUT, exist_ok=True)
         self.logf = open(self.log_path, "wb")
         # Own process group: stop() reaches the workers and the sandbox too.
-        self.proc = subprocess.Popen([APP, "-f"], cwd=ROOT, env=self.env,
-                                     stdout=self.logf, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
-        _live.append(self)
+        # In run_dir, not the checkout: Kore writes kore.pid into its cwd
+        # (and a `make run` server's kore.pid in the checkout stays). A
+        # start after stop() finds it removed.
+        os.makedirs(self.run_dir, mode=0o700, exist_ok=True)
+        try:
+            self.proc = subprocess.Popen([self.app, "-f"], cwd=self.run_dir,
+                                         env=self.env, stdout=self.logf,
+                                         stderr=subprocess.STDOUT,
+                                         start_new_session=True)
+        except BaseException:   # no process: no stop() either
+            self.logf.close()
+            shutil.rmtree(self.run_dir, ignore_errors=True)
+            raise
+        if self not in _live:
+            _live.append(self)
         if wait:
             try:
                 self.wait_healthy()

@@ -3,6 +3,7 @@
 every test_*.py module in this folder, and a clean stop whatever happens."""
 import importlib
 import os
+import signal
 import sys
 import unittest
 
@@ -14,6 +15,8 @@ def main():
     names = sys.argv[1:] or sorted(
         f[:-3] for f in os.listdir(os.path.dirname(__file__))
         if f.startswith("test_") and f.endswith(".py"))
+    # A SIGTERM (a CI timeout) stops the run like ^C: through the finally.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     pg = harness.Postgres()
     server = None
     try:
@@ -32,6 +35,7 @@ def main():
         if server:
             server.stop()
         pg.destroy()
+        harness.stop_all()  # what an interrupted class did not tear down
 
 
 if __name__ == "__main__":

@@ -54,11 +54,9 @@ class ExportImportTest(unittest.TestCase):
         cls.key = c.server.key
         cls.pg, cls.other = apiclient.fresh_stack(
             workers=1, env={"MCPBOX_ENCRYPTION_KEY": cls.key}, name="import")
+        # Runs even when setUpClass fails after this line.
+        cls.addClassCleanup(apiclient.stop_stack, cls.pg, cls.other)
         cls.oc = apiclient.Client(cls.other).setup()
-
-    @classmethod
-    def tearDownClass(cls):
-        apiclient.stop_stack(cls.pg, cls.other)
 
     def mine(self, doc):
         return [s for s in doc["servers"] if s["name"] ==

@@ -28,6 +28,15 @@ def everything_dir():
                         "server-everything", "dist", "index.js")
 
 
+def stop_fixture(p):
+    p.terminate()
+    try:
+        p.wait(10)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+
+
 def wait_port(port, timeout=30):
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -125,24 +134,21 @@ class ExternalSourcesTest(unittest.TestCase):
         main = everything_dir()
         cls.procs = []
         cls.ports = {}
+        # Class cleanups run even when setUpClass fails halfway (a fixture
+        # that never listens).
         for mode in ("streamableHttp", "sse"):
             port = harness.free_port()
             cls.procs.append(subprocess.Popen(
                 ["node", main, mode], env=dict(os.environ, PORT=str(port)),
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                 start_new_session=True))
+            cls.addClassCleanup(stop_fixture, cls.procs[-1])
             cls.ports[mode] = port
         cls.bearer = http.server.ThreadingHTTPServer(("127.0.0.1", 0), BearerMcp)
         threading.Thread(target=cls.bearer.serve_forever, daemon=True).start()
+        cls.addClassCleanup(cls.bearer.shutdown)
         for p in cls.ports.values():
             wait_port(p)
-
-    @classmethod
-    def tearDownClass(cls):
-        for p in cls.procs:
-            p.terminate()
-            p.wait(10)
-        cls.bearer.shutdown()
 
     def mcpcall(self, name, args):
         rc, res, err = self.probe.call(name, args)

@@ -168,15 +168,13 @@ class ExternalOAuthTest(unittest.TestCase):
         cls.probe = Probe(f"http://localhost:{cls.srv.port}/mcp")
         cls.redirect = f"http://127.0.0.1:{cls.srv.port}/oauth/external-callback"
         cls.state = AuthState()
+        # Class cleanups run even when setUpClass fails halfway.
         cls.auth = start(cls.state)
+        cls.addClassCleanup(cls.auth.shutdown)
         cls.noauth = start(AuthState(s256=False))
+        cls.addClassCleanup(cls.noauth.shutdown)
         cls.short = start(AuthState(expires_in=30))
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.auth.shutdown()
-        cls.noauth.shutdown()
-        cls.short.shutdown()
+        cls.addClassCleanup(cls.short.shutdown)
 
     def source(self, httpd):
         port = httpd.server_address[1]

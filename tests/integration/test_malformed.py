@@ -107,12 +107,10 @@ class MalformedTest(unittest.TestCase):
         cls.ids = {"sid": sv["id"], "tid": tool["id"], "xid": xs["id"]}
         cls.mcp = opshelp.Mcp(cls.srv).open()
         cls.sse, cls.messages = cls.open_sse()
+        # Runs even when setUpClass fails after this line.
+        cls.addClassCleanup(cls.sse.close)
         cls.pids = cls.processes()
         cls.exits = len(cls.crash_lines())
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.sse.close()
 
     @classmethod
     def open_sse(cls):
@@ -229,6 +227,16 @@ class MalformedTest(unittest.TestCase):
                                                     and st < 300
                                                     and st != 202))
         self.assertGreater(n, 250)
+
+    def test_deep_json_is_named_as_such(self):
+        """Valid JSON nested too deep used to be called "not valid JSON"."""
+        st, _, data = self.send("POST", "/api/auth/login", BODIES["deep_object"],
+                                self.headers("/api/auth/login"))
+        self.assertEqual(st, 400, data[:200])
+        self.assertIn("nests too deep", json.loads(data)["error"]["message"])
+        st, _, data = self.send("POST", "/mcp", BODIES["deep_array"],
+                                self.headers("/mcp"))
+        self.assertIn("nests too deep", json.loads(data)["error"]["message"])
 
     def test_bodies_on_authenticated_routes(self):
         for method, pattern in AUTHED:

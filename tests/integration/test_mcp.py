@@ -45,15 +45,19 @@ class Probe:
 class McpTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
+        # Class cleanups run even when setUpClass fails halfway.
         cls.pg = harness.Postgres()
+        cls.addClassCleanup(cls.pg.destroy)
         url = cls.pg.start()
         env = {"MCPBOX_SERVICE_TOKEN": TOKEN}
         cls.a = harness.Server(url, workers=2, env=env, name="mcp-a").start()
+        cls.addClassCleanup(cls.a.stop)
         # Instance B shares the database and the key: a second machine.
         cls.b = harness.Server(url, workers=1, env=env, name="mcp-b")
         cls.b.key = cls.a.key
         cls.b.env["MCPBOX_ENCRYPTION_KEY"] = cls.a.key
         cls.b.start()
+        cls.addClassCleanup(cls.b.stop)
         st, _, _ = cls.a.json("POST", "/api/auth/setup",
                               {"username": "admin", "password": PASSWORD})
         assert st == 201, st
@@ -63,12 +67,6 @@ class McpTest(unittest.TestCase):
         cls.auth = {"Authorization": "Bearer " + body["access_token"]}
         cls.mcp = f"http://localhost:{cls.a.port}/mcp"
         cls.probe = Probe(cls.mcp)
-
-    @classmethod
-    def tearDownClass(cls):
-        for s in (cls.a, cls.b):
-            s.stop()
-        cls.pg.destroy()
 
     def rest(self, method, path, body=None):
         return self.b.json(method, path, body if body is not None else {},
@@ -433,8 +431,11 @@ class McpTest(unittest.TestCase):
         req = (f"GET /mcp HTTP/1.1\r\nHost: localhost:{self.a.port}\r\n"
                f"Accept: text/event-stream\r\nMcp-Session-Id: {sid}\r\n\r\n").encode()
         try:
-            for _ in range(101):
-                s = socket.create_connection(("127.0.0.1", self.a.port), timeout=10)
+            # From ten addresses: one client alone gets only its share.
+            for i in range(101):
+                s = socket.create_connection(
+                    ("127.0.0.1", self.a.port), timeout=10,
+                    source_address=(f"127.0.0.{2 + i % 10}", 0))
                 s.sendall(req)
                 head = b""
                 while b"\r\n" not in head:

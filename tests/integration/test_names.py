@@ -12,11 +12,9 @@ class NamesTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.pg, cls.srv = apiclient.fresh_stack(workers=1, name="names")
+        # Runs even when setUpClass fails after this line.
+        cls.addClassCleanup(apiclient.stop_stack, cls.pg, cls.srv)
         cls.c = apiclient.Client(cls.srv).setup()
-
-    @classmethod
-    def tearDownClass(cls):
-        apiclient.stop_stack(cls.pg, cls.srv)
 
     def test_new_names_refused(self):
         for name in ("pay__prod", "pay_", "a___b"):

@@ -138,10 +138,13 @@ def probe_dir():
 class OAuthTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
+        # Class cleanups run even when setUpClass fails halfway.
         cls.jwks = Jwks()
+        cls.addClassCleanup(cls.jwks.stop)
         cls.key_a = RsaKey("kid-a")
         cls.jwks.keys = [cls.key_a]
         cls.pg = harness.Postgres()
+        cls.addClassCleanup(cls.pg.destroy)
         url = cls.pg.start()
         cls.s = PublicServer(url, {
             "MCPBOX_SERVICE_TOKEN": SERVICE_TOKEN,
@@ -149,6 +152,7 @@ class OAuthTest(unittest.TestCase):
             "MCPBOX_CF_ACCESS_AUD": AUD,
             "MCPBOX_REMOTE_EMAILS": "alice@example.com,@corp.example",
         }).start()
+        cls.addClassCleanup(cls.s.stop)
         cls.pub = f"{PUBLIC_IP}:{cls.s.public_port}"
         st, _, _ = cls.s.json("POST", "/api/auth/setup",
                               {"username": "admin", "password": PASSWORD})
@@ -156,12 +160,6 @@ class OAuthTest(unittest.TestCase):
         st, _, body = cls.s.json("POST", "/api/auth/login",
                                  {"username": "admin", "password": PASSWORD})
         cls.admin = {"Authorization": "Bearer " + body["access_token"]}
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.s.stop()
-        cls.pg.destroy()
-        cls.jwks.stop()
 
     # -- helpers ---------------------------------------------------------
 

@@ -18,18 +18,16 @@ GENERIC_KEYS = {"source", "alert", "severity", "message", "details", "time"}
 class AlertsTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
+        # Class cleanups run even when setUpClass fails halfway.
         cls.rx = opshelp.Receiver()
+        cls.addClassCleanup(cls.rx.close)
         cls.pg = harness.Postgres()
+        cls.addClassCleanup(cls.pg.destroy)
         url = cls.pg.start()
         cls.srv = harness.Server(url, workers=2, name="ops-alerts", env={
             "MCPBOX_ALERT_WEBHOOK_URL": cls.rx.url}).start()
+        cls.addClassCleanup(cls.srv.stop)
         cls.admin = apiclient.Client(cls.srv).setup()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.srv.stop()
-        cls.pg.destroy()
-        cls.rx.close()
 
     def alert_entries(self, name):
         st, _, body = self.admin.get("/api/activity/logs?log_type=alert")

@@ -5,6 +5,7 @@ admin-only and goes through the REST router's token check. Tool errors do
 not count. The circuit_open alert reaches the webhook."""
 import os
 import signal
+import threading
 import time
 import unittest
 
@@ -21,8 +22,11 @@ OK = "def main():\n    return 'fine'\n"
 class CircuitTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
+        # Class cleanups run even when setUpClass fails halfway.
         cls.rx = opshelp.Receiver()
+        cls.addClassCleanup(cls.rx.close)
         cls.pg = harness.Postgres()
+        cls.addClassCleanup(cls.pg.destroy)
         url = cls.pg.start()
         cls.srv = harness.Server(url, workers=2, name="ops-circuit", env={
             "MCPBOX_ALERT_WEBHOOK_URL": cls.rx.url,
@@ -30,6 +34,7 @@ class CircuitTest(unittest.TestCase):
             "MCPBOX_CIRCUIT_RESET_S": str(RESET_S)},
             # A public door of its own, on a loopback address of its own.
             public_ip="127.0.0.5").start()
+        cls.addClassCleanup(cls.srv.stop)
         cls.admin = apiclient.Client(cls.srv).setup()
         cls.ok_tool, _ = opshelp.approved_tool(cls.admin, OK, "cok")
         cls.bad_tool, _ = opshelp.approved_tool(cls.admin, FAIL, "cbad")
@@ -38,11 +43,9 @@ class CircuitTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
+        # Before the class cleanups stop the server.
         if cls.stopped:
             os.kill(cls.stopped, signal.SIGCONT)
-        cls.srv.stop()
-        cls.pg.destroy()
-        cls.rx.close()
 
     def state(self):
         st, _, body = self.srv.json("GET", "/health/circuits")
@@ -61,12 +64,25 @@ class CircuitTest(unittest.TestCase):
         os.kill(self.stopped, signal.SIGCONT)
         type(self).stopped = None
         opshelp.supervisor_and_keeper(self.srv)
+        # Until the new supervisor listens (and the keeper said so).
+        self.assertTrue(opshelp.wait_until(
+            lambda: self.srv.request("GET", "/health/ready")[0] == 200))
 
     def fail_until_open(self):
-        # Readiness probes go through the breaker like tool calls.
-        for _ in range(THRESHOLD + 2):
-            self.srv.request("GET", "/health/ready")
+        # Tool calls with no supervisor wait for one (SBX_WAIT_MS), then
+        # fail and count; readiness asks past the breaker and says so.
+        threads = [threading.Thread(target=self.mcp_call_quietly)
+                   for _ in range(THRESHOLD + 1)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
         self.assertEqual(self.state()["state"], "open")
+        st, _, body = self.srv.json("GET", "/health/ready")
+        self.assertEqual((st, body["checks"]["sandbox"]["ok"]), (503, False), body)
+
+    def mcp_call_quietly(self):
+        opshelp.Mcp(self.srv).open().call(self.ok_tool)
 
     def test_1_tool_errors_do_not_open(self):
         for _ in range(THRESHOLD + 2):
@@ -99,15 +115,18 @@ class CircuitTest(unittest.TestCase):
         st, _, text = self.srv.request("GET", "/metrics")
         self.assertIn(b'mcpbox_circuit_state{circuit="sandbox"} 1\n', text)
         self.assertIn(b"mcpbox_sandbox_up 0\n", text)
-        # Sandbox back; after T seconds one probe passes and closes it.
+        # The keeper starts a new supervisor: that closes the breaker at
+        # once (it used to stay open for the reset time), readiness says
+        # ready, and calls succeed.
         self.heal_sandbox()
-        time.sleep(RESET_S + 0.2)
-        self.assertEqual(self.state()["state"], "half_open")
+        self.assertTrue(opshelp.wait_until(
+            lambda: self.state()["state"] == "closed"), self.state())
+        self.assertTrue(opshelp.wait_until(
+            lambda: self.srv.request("GET", "/health/ready")[0] == 200))
         res = self.mcp.call(self.ok_tool)
         self.assertFalse(res.get("isError"), res)
         self.assertEqual(res["content"][0]["text"], "fine")
         s = self.state()
-        self.assertEqual(s["state"], "closed")
         self.assertGreaterEqual(s["opens_total"], 1)
         self.assertGreater(s["rejected_total"], 0)
 
@@ -117,7 +136,7 @@ class CircuitTest(unittest.TestCase):
             self.fail_until_open()
             opens = self.state()["opens_total"]
             time.sleep(RESET_S + 0.2)
-            self.srv.request("GET", "/health/ready")     # the probe fails
+            self.mcp.call(self.ok_tool)     # the probe fails
             s = self.state()
             self.assertEqual(s["state"], "open")
             self.assertEqual(s["opens_total"], opens + 1)
@@ -129,8 +148,18 @@ class CircuitTest(unittest.TestCase):
         self.break_sandbox()
         try:
             self.fail_until_open()
+            self.reset_checks()
         finally:
             self.heal_sandbox()
+        res = self.mcp.call(self.ok_tool)
+        self.assertFalse(res.get("isError"), res)
+        # Audited.
+        st, _, logs = self.admin.get("/api/activity/logs?log_type=audit")
+        self.assertTrue(any(e["details"].get("action") == "circuit_reset"
+                            for e in logs["items"]))
+
+    def reset_checks(self):
+        """While the breaker is open (a new supervisor would close it)."""
         st, h, body = self.srv.json("POST", "/health/circuits/reset", {})
         self.assertEqual(st, 401)
         self.assertEqual(h.get("www-authenticate"), "Bearer")
@@ -147,12 +176,6 @@ class CircuitTest(unittest.TestCase):
         st, _, body = self.admin.post("/health/circuits/reset")
         self.assertEqual(st, 200, body)
         self.assertEqual(body["circuits"]["sandbox"]["state"], "closed")
-        res = self.mcp.call(self.ok_tool)
-        self.assertFalse(res.get("isError"), res)
-        # Audited.
-        st, _, logs = self.admin.get("/api/activity/logs?log_type=audit")
-        self.assertTrue(any(e["details"].get("action") == "circuit_reset"
-                            for e in logs["items"]))
 
     def test_5_methods(self):
         st, _, _ = self.srv.json("POST", "/health/circuits", {})

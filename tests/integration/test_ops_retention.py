@@ -14,16 +14,16 @@ INTERVAL_S = 2
 class RetentionTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
+        # Class cleanups run even when setUpClass fails halfway.
         cls.pg = harness.Postgres()
+        cls.addClassCleanup(cls.pg.destroy)
         url = cls.pg.start()
         cls.srv = harness.Server(url, workers=2, name="ops-retention", env={
-            "MCPBOX_RETENTION_INTERVAL_S": str(INTERVAL_S)}).start()
+            "MCPBOX_RETENTION_INTERVAL_S": str(INTERVAL_S),
+            "MCPBOX_SESSION_IDLE_S": "60",
+            "MCPBOX_LOG_MAX_ROWS": "1000"}).start()
+        cls.addClassCleanup(cls.srv.stop)
         cls.admin = apiclient.Client(cls.srv).setup()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.srv.stop()
-        cls.pg.destroy()
 
     def count(self, sql):
         return int(self.pg.psql(sql))
@@ -88,6 +88,50 @@ class RetentionTest(unittest.TestCase):
         time.sleep(INTERVAL_S * 2 + 0.5)
         self.assertEqual(self.count("SELECT count(*) FROM activity_logs WHERE "
                                     "details->>'job' = 'retention'"), 1)
+
+    def test_sessions_and_outbox_expire(self):
+        """Sessions used to live forever (SDK clients do not DELETE them)
+        and outbox rows of vanished /sse streams too."""
+        live = opshelp.Mcp(self.srv).open()
+        gone = opshelp.Mcp(self.srv).open()
+        self.pg.psql("BEGIN;"
+                     "UPDATE mcp_sessions SET last_seen_at = now() - "
+                     f"interval '2 minutes' WHERE id = '{gone.sid}';"
+                     "INSERT INTO mcp_outbox (session_id, body, created_at) "
+                     "VALUES ('x', 'old', now() - interval '10 minutes'), "
+                     "('y', 'new', now());"
+                     "COMMIT;")
+        self.assertTrue(opshelp.wait_until(lambda: self.count(
+            f"SELECT count(*) FROM mcp_sessions WHERE id = '{gone.sid}'") == 0,
+            timeout=INTERVAL_S * 8), "the idle session was not expired")
+        self.assertEqual(self.count(
+            f"SELECT count(*) FROM mcp_sessions WHERE id = '{live.sid}'"), 1)
+        self.assertEqual(self.pg.psql("SELECT string_agg(body, ',') FROM mcp_outbox"),
+                         "new")
+        # The client of the expired session is told so: 404, start anew.
+        time.sleep(2.5)  # past the workers' 2 s session cache
+        st, _, _ = gone.post({"jsonrpc": "2.0", "id": 5, "method": "tools/list"})
+        self.assertEqual(st, 404)
+        st, _, _ = live.post({"jsonrpc": "2.0", "id": 5, "method": "tools/list"})
+        self.assertEqual(st, 200)
+        st, _, logs = self.admin.get("/api/activity/logs?log_type=system")
+        d = [e["details"] for e in logs["items"]
+             if e["details"].get("sessions_expired")]
+        self.assertTrue(d and d[0]["outbox_deleted"] >= 1, d)
+
+    def test_size_cap(self):
+        """Age alone bounded nothing on a busy instance."""
+        self.pg.psql("INSERT INTO activity_logs (log_type, message, created_at) "
+                     "SELECT 'system', 'bulk-' || g, now() - g * interval '1 "
+                     "second' FROM generate_series(1, 1500) g")
+        self.assertTrue(opshelp.wait_until(lambda: self.count(
+            "SELECT count(*) FROM activity_logs") <= 1010,
+            timeout=INTERVAL_S * 8), self.count("SELECT count(*) FROM activity_logs"))
+        # The newest stay.
+        self.assertEqual(self.count(
+            "SELECT count(*) FROM activity_logs WHERE message = 'bulk-1'"), 1)
+        self.assertEqual(self.count(
+            "SELECT count(*) FROM activity_logs WHERE message = 'bulk-1500'"), 0)
 
 
 if __name__ == "__main__":

@@ -29,26 +29,24 @@ CODE = ("import mcpboxdemo\n\n"
 class PackagesTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
+        # Class cleanups run even when setUpClass fails halfway.
         cls.tmp = tempfile.mkdtemp(prefix="wheels-")
+        cls.addClassCleanup(shutil.rmtree, cls.tmp, ignore_errors=True)
         os.chmod(cls.tmp, 0o755)
         cls.marker = os.path.join(cls.tmp, "SETUP_PY_RAN")
         build_wheel(cls.tmp)
         build_sdist(cls.tmp, cls.marker)
         cls.proofdir = tempfile.mkdtemp(prefix="proof-")
+        cls.addClassCleanup(shutil.rmtree, cls.proofdir, ignore_errors=True)
         os.chmod(cls.proofdir, 0o777)
         build_wheel(cls.tmp, "mcpboxproof", "1.0",
                     init=PROOF_INIT.replace("PROOF", cls.proofdir))
         cls.pg, cls.srv = apiclient.fresh_stack(
             workers=1, env={"MCPBOX_PIP_FIND_LINKS": cls.tmp}, name="packages")
+        cls.addClassCleanup(apiclient.stop_stack, cls.pg, cls.srv)
         cls.c = apiclient.Client(cls.srv).setup()
         cls.probe = Probe(f"http://localhost:{cls.srv.port}/mcp")
         cls.pkgdir = os.path.join(cls.srv.run_dir, "sandbox", "packages")
-
-    @classmethod
-    def tearDownClass(cls):
-        apiclient.stop_stack(cls.pg, cls.srv)
-        shutil.rmtree(cls.tmp, ignore_errors=True)
-        shutil.rmtree(cls.proofdir, ignore_errors=True)
 
     def request(self, tool_id, module):
         rc, res, err = self.probe.call("mcpbox_request_module", {

@@ -63,7 +63,8 @@ http {{
 class ProxyTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="nginx-")
+        # The prefix marks it for scripts/check-leftovers.
+        cls.tmp = tempfile.mkdtemp(prefix="mcpbox-test-nginx-")
         os.chmod(cls.tmp, 0o755)
         cls.nginx = cls.pg = cls.srv = None
         cls.addClassCleanup(cls.cleanup)

@@ -59,12 +59,10 @@ class MemoryScanTest(unittest.TestCase):
         cls.pg, cls.srv = apiclient.fresh_stack(workers=1, env={
             "MCPBOX_SANDBOX_BIN": TEST_SANDBOX,
             "MCPBOX_SERVICE_TOKEN": cls.token}, name="memscan")
+        # Runs even when setUpClass fails after this line.
+        cls.addClassCleanup(apiclient.stop_stack, cls.pg, cls.srv)
         cls.c = apiclient.Client(cls.srv).setup()
         cls.probe = Probe(f"http://localhost:{cls.srv.port}/mcp")
-
-    @classmethod
-    def tearDownClass(cls):
-        apiclient.stop_stack(cls.pg, cls.srv)
 
     def tool(self, code, name, secret=None):
         c = self.c

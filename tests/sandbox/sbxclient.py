@@ -46,6 +46,7 @@ class Supervisor:
         deadline = time.time() + 20
         while not os.path.exists(self.sock):
             if self.proc.poll() is not None or time.time() > deadline:
+                self.stop()     # __exit__ will not run: stop it here
                 raise RuntimeError("supervisor did not start:\n" + self.logs())
             time.sleep(0.01)
 
