@@ -31,7 +31,7 @@ CORE_SRC	:= $(wildcard src/core/*.c)
 UNIT_TESTS	:= $(wildcard tests/unit/test_*.c)
 
 .PHONY: all deps build run test test-unit test-sandbox test-integration \
-	test-e2e bench clean
+	test-e2e test-docker bench clean
 
 all: build
 
@@ -116,6 +116,12 @@ test-integration: test-deps build $(BUILD)/integration/migrate_check
 test-e2e: test-deps build
 	@python3 tests/e2e/run.py
 
+# docker/Dockerfile built and run for real under docker-compose.yml's
+# hardening (Debian's docker.io; the base from debootstrap when no
+# registry answers). The image builds the tree itself: no `build` needed.
+test-docker: test-deps
+	@python3 tests/docker/run
+
 # test-snapshot first, the leftovers check last: no server, sandbox,
 # PostgreSQL, node or nginx of the run may still be running, and the tree
 # must be as the snapshot found it (scripts/check-leftovers).
@@ -123,7 +129,7 @@ test-e2e: test-deps build
 test-snapshot:
 	@scripts/check-leftovers --snapshot $(BUILD)/leftovers-before.json
 
-test: test-snapshot test-deps build test-unit test-fuzz-corpus test-sandbox test-integration test-e2e
+test: test-snapshot test-deps build test-unit test-fuzz-corpus test-sandbox test-integration test-e2e test-docker
 	@scripts/check-leftovers --check $(BUILD)/leftovers-before.json
 	@echo "make test: all suites passed"
 

@@ -1,7 +1,8 @@
 """docker/Dockerfile and docker/docker-compose.yml, checked without a
 Docker engine: parsed with a YAML parser and the build-step script's own
 Dockerfile reader, and the runtime stage's packages checked against what
-the binaries built here actually load (scripts/docker-build-steps)."""
+the binaries built here actually load (scripts/docker-build-steps). The
+image itself is built and run by tests/docker/run (make test-docker)."""
 import importlib.machinery
 import importlib.util
 import os
@@ -35,10 +36,24 @@ class DockerfileTest(unittest.TestCase):
     def test_multi_stage_digest_pinned_debian_12_slim(self):
         froms = [a for _, kw, a in self.ins if kw == "FROM"]
         self.assertGreaterEqual(len(froms), 2)
+        # Every stage is FROM the one build argument BASE (a local base
+        # where no registry answers, tests/docker/run), declared before the
+        # first FROM with the digest-pinned image as its default; a FROM
+        # naming an image directly must be pinned the same way.
+        args = dict(a.partition("=")[::2] for s, kw, a in self.ins
+                    if kw == "ARG" and s == -1)
+        self.assertIn("BASE", args)
+        bases = set()
         for f in froms:
             image = f.split()[0]
+            m = re.fullmatch(r"\$\{?(\w+)\}?", image)
+            if m:
+                self.assertEqual(m.group(1), "BASE", f)
+                image = args["BASE"]
             self.assertRegex(image, DIGEST)
             self.assertTrue(image.startswith("debian:12-slim@sha256:"), image)
+            bases.add(image)
+        self.assertEqual(len(bases), 1, bases)
         # The runtime stage copies from the build stage, not from a tag.
         self.assertIn("AS build", froms[0])
         copies = [a for s, kw, a in self.ins if kw == "COPY" and s == 1]
