@@ -113,6 +113,28 @@ $(BUILD)/integration/migrate_check: tests/integration/migrate_check.c \
 test-integration: test-deps build $(BUILD)/integration/migrate_check
 	@python3 tests/integration/run.py
 
+# The tool-call path under LeakSanitizer (tests/leaks/run): fails on any
+# leak. The server built with the asan flavor of conf/build.conf, like
+# $(APP) but in its own directory (named mcpbox: kodev names the binary
+# and looks for conf/<dir>.conf after it). Its seccomp filter is relaxed
+# for the sanitizer (MCPBOX_SANITIZE; docs/DECISIONS.md D28).
+ASAN_APP	:= $(BUILD)/asan/mcpbox/mcpbox
+
+$(ASAN_APP): $(APP_SRC) src/db/migrations_embed.c src/http/assets_table.c \
+    conf/build.conf
+	@mkdir -p $(@D)
+	@for d in conf src assets; do ln -sfn ../../../$$d $(@D)/$$d; done
+	@if [ -f $@ ] && [ -n "$$(find src conf -name '*.h' -newer $@ -o \
+	    -name '*.conf' -newer $@ | head -n 1)" ]; then \
+		(cd $(@D) && kodev clean >/dev/null); fi
+	@cd $(@D) && kodev flavor asan >/dev/null
+	@cd $(@D) && kodev build > build.log 2>&1 || { cat build.log; exit 1; }
+	@echo "built $@"
+
+.PHONY: test-leaks
+test-leaks: test-deps sandbox-build $(ASAN_APP)
+	@python3 tests/leaks/run
+
 test-e2e: test-deps build
 	@python3 tests/e2e/run.py
 
@@ -129,7 +151,7 @@ test-docker: test-deps
 test-snapshot:
 	@scripts/check-leftovers --snapshot $(BUILD)/leftovers-before.json
 
-test: test-snapshot test-deps build test-unit test-fuzz-corpus test-sandbox test-integration test-e2e test-docker
+test: test-snapshot test-deps build test-unit test-fuzz-corpus test-sandbox test-integration test-leaks test-e2e test-docker
 	@scripts/check-leftovers --check $(BUILD)/leftovers-before.json
 	@echo "make test: all suites passed"
 
