@@ -120,7 +120,7 @@ call_load(struct http_request *req, struct mcp_ex *ex)
 	char		server[80], tool[80];
 	const char	*p[3], *name, *why;
 	enum db_status	st;
-	json_t		*t, *secrets;
+	json_t		*t, *secrets, *rows;
 	int		test;
 
 	test = ex->mgmt != NULL;
@@ -184,8 +184,9 @@ call_load(struct http_request *req, struct mcp_ex *ex)
 	    0, NULL));
 	json_object_set_new(t, "hosts", json_loads(db_value(&ex->db, 0, 9),
 	    0, NULL));
-	secrets = mcp_secrets_open(db_value(&ex->db, 0, 2),
-	    json_loads(db_value(&ex->db, 0, 10), JSON_DECODE_ANY, NULL));
+	rows = json_loads(db_value(&ex->db, 0, 10), JSON_DECODE_ANY, NULL);
+	secrets = mcp_secrets_open(db_value(&ex->db, 0, 2), rows);
+	json_decref(rows);
 	ex->tool = t;
 	db_call_clear(&ex->db);
 	if ((why = not_callable(t)) != NULL) {
