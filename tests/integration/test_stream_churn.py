@@ -11,6 +11,7 @@ import signal
 import socket
 import struct
 import subprocess
+import threading
 import time
 import unittest
 
@@ -30,6 +31,8 @@ class StreamChurnTest(unittest.TestCase):
         cls.srv.start()
         cls.admin = apiclient.Client(cls.srv).setup()
         cls.sid = opshelp.Mcp(cls.srv).open().sid
+        cls.tool, _ = opshelp.approved_tool(
+            cls.admin, "def main(x: int) -> int:\n    return x * 2\n", "churn")
         # One psql that stays connected: a NOTIFY goes out within a
         # millisecond of the client's close, inside Kore's window.
         bindir = sorted(os.listdir("/usr/lib/postgresql"))[-1]
@@ -86,12 +89,44 @@ class StreamChurnTest(unittest.TestCase):
         raise AssertionError("no stream gauge")
 
     def test_1_close_then_notify(self):
-        for i in range(40):
-            streams = [self.stream(k) for k in ("mcp", "sse", "activity")]
-            for s in streams:
-                self.slam(s)
-            self.notify()
-            time.sleep(0.002 * (i % 10))
+        # Under a tools/call load, and with the server stopped and started
+        # in a loop (each a tools_changed NOTIFY to every stream).
+        stop = threading.Event()
+        bad = []
+
+        def calls():
+            m = opshelp.Mcp(self.srv).open()
+            x = 0
+            while not stop.is_set():
+                x += 1
+                try:
+                    m.call(self.tool, {"x": x})
+                except Exception as e:  # a dropped connection, a 5xx
+                    bad.append(repr(e))
+
+        def flip():
+            st, _, srv = self.admin.get("/api/servers")
+            sid = [s["id"] for s in srv["items"] if self.tool.startswith(s["name"] + "__")][0]
+            while not stop.is_set():
+                for action in ("stop", "start"):
+                    self.admin.post(f"/api/servers/{sid}/{action}")
+                time.sleep(0.05)
+        load = [threading.Thread(target=calls) for _ in range(2)]
+        load.append(threading.Thread(target=flip))
+        for t in load:
+            t.start()
+        try:
+            for i in range(40):
+                streams = [self.stream(k) for k in ("mcp", "sse", "activity")]
+                for s in streams:
+                    self.slam(s)
+                self.notify()
+                time.sleep(0.002 * (i % 10))
+        finally:
+            stop.set()
+            for t in load:
+                t.join(30)
+        self.assertEqual(bad, [])
         time.sleep(1)
         self.assertEqual(self.crashes(), [])
         self.assertTrue(opshelp.wait_until(lambda: self.gauge() == 0), self.gauge())
