@@ -18,6 +18,7 @@ import unittest
 import apiclient
 import harness
 import opshelp
+from test_mcp import Probe
 
 
 class StreamChurnTest(unittest.TestCase):
@@ -115,6 +116,16 @@ class StreamChurnTest(unittest.TestCase):
         load.append(threading.Thread(target=flip))
         for t in load:
             t.start()
+        # Official SDK clients watching for 0.1 to 10 s, on both
+        # transports; every other one killed mid-stream.
+        watchers = []
+        for i, secs in enumerate((0.1, 0.5, 1, 2, 3, 5, 8, 10)):
+            path, tr = (("/mcp", "streamable"), ("/sse", "sse"))[i % 2]
+            cmd = Probe(f"http://localhost:{self.srv.port}{path}", tr).base
+            watchers.append(subprocess.Popen(
+                cmd + ["watch", str(secs)], stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL, start_new_session=True))
+        self.addCleanup(lambda: [w.kill() for w in watchers])
         try:
             for i in range(40):
                 streams = [self.stream(k) for k in ("mcp", "sse", "activity")]
@@ -122,10 +133,18 @@ class StreamChurnTest(unittest.TestCase):
                     self.slam(s)
                 self.notify()
                 time.sleep(0.002 * (i % 10))
+                if i == 10:
+                    for w in watchers[1::2]:
+                        w.kill()
         finally:
             stop.set()
             for t in load:
                 t.join(30)
+            for w in watchers:
+                try:
+                    w.wait(30)
+                except subprocess.TimeoutExpired:
+                    w.kill()
         self.assertEqual(bad, [])
         time.sleep(1)
         self.assertEqual(self.crashes(), [])
