@@ -45,6 +45,7 @@ struct circuit_shm {
 	atomic_uint_fast64_t	rejected;
 	atomic_uint_fast64_t	generation;	/* of the supervisor */
 	atomic_uint_fast64_t	down_ms;	/* since when the keeper restarts it */
+	atomic_uint_fast64_t	last_down_ms;	/* the last death, kept after up */
 	int			threshold;
 	int			reset_s;
 	int			lease_s;
@@ -161,8 +162,18 @@ circuit_sandbox_down(void)
 {
 	uint64_t	now = clock_ms();
 
-	if (cshm != NULL)
-		atomic_store(&cshm->down_ms, now == 0 ? 1 : now);
+	if (cshm == NULL)
+		return;
+	atomic_store(&cshm->down_ms, now == 0 ? 1 : now);
+	atomic_store(&cshm->last_down_ms, now == 0 ? 1 : now);
+}
+
+/* When the last supervisor died (0: never): links opened after it are to
+ * its successor. */
+uint64_t
+circuit_last_down(void)
+{
+	return (cshm != NULL ? atomic_load(&cshm->last_down_ms) : 0);
 }
 
 /* The keeper: a new supervisor listens. Workers reconnect to it. */

@@ -54,6 +54,7 @@ struct sbx_link {
 	int64_t			next_id;
 	TAILQ_HEAD(, sbx_call)	calls;
 	uint64_t		generation;	/* of the supervisor connected to */
+	uint64_t		connect_ms;	/* when it was opened */
 };
 
 static struct sbx_link	link_;
@@ -113,6 +114,7 @@ link_connect(void)
 	}
 	link_.fd = fd;
 	link_.generation = circuit_generation();
+	link_.connect_ms = clock_ms();
 	link_.evt.flags = 0;
 	kore_buf_reset(&link_.rbuf);
 	kore_platform_event_all(fd, &link_);
@@ -391,11 +393,17 @@ sbx_call_start(json_t *msg, int timeout_ms, struct http_request *req,
 	c->arg = arg;
 	c->generation = circuit_generation();
 	/*
-	 * A new supervisor: the link to the old one is dead even if its end
-	 * was not read yet; what waited on it failed with it.
+	 * A new supervisor. A link opened before the old one died is dead
+	 * even if its end was not read yet: what waited on it failed with
+	 * it. A link opened since is to the new one (the keeper tells the
+	 * new generation a little after it listens): keep it.
 	 */
-	if (link_.fd != -1 && link_.generation != c->generation)
-		link_fail_all("the sandbox supervisor was restarted");
+	if (link_.fd != -1 && link_.generation != c->generation) {
+		if (link_.connect_ms > circuit_last_down())
+			link_.generation = c->generation;
+		else
+			link_fail_all("the sandbox supervisor was restarted");
+	}
 	TAILQ_INSERT_TAIL(&link_.calls, c, list);
 	/*
 	 * Readiness asks the sandbox itself, past the breaker: /health/ready

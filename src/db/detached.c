@@ -25,7 +25,16 @@ struct detached {
 	int			away;		/* the last try met no database */
 	uint64_t		first_ms;
 	uint64_t		delay_ms;
+	struct kore_timer	*watch;
 };
+
+/*
+ * How often a statement in flight is looked at. When its connection dies,
+ * Kore wakes a request bound to it but never calls a bound callback: it
+ * only marks the statement failed and detaches it. Without a look, such a
+ * statement waited forever and its execution log was lost unseen.
+ */
+#define DETACHED_WATCH_MS	1000
 
 static void	detached_cb(struct kore_pgsql *, void *);
 static void	detached_again(struct detached *);
@@ -41,11 +50,17 @@ detached_free(struct detached *d)
 	 * string Kore has not cleared yet) from inside this cleanup.
 	 */
 	d->sql.cb = NULL;
+	if (d->watch != NULL) {
+		kore_timer_remove(d->watch);
+		d->watch = NULL;
+	}
 	kore_pgsql_cleanup(&d->sql);
 	for (i = 0; i < d->n; i++)
 		kore_free(d->vals[i]);
 	kore_free(d);
 }
+
+static void	detached_watch(void *, u_int64_t);
 
 static int
 detached_send(struct detached *d)
@@ -55,6 +70,9 @@ detached_send(struct detached *d)
 	if (!db_send(&d->sql, d->query, d->n, (const char **)d->vals,
 	    d->lens, d->fmts))
 		return (-1);
+	if (d->watch == NULL)
+		d->watch = kore_timer_add(detached_watch, DETACHED_WATCH_MS, d,
+		    KORE_TIMER_ONESHOT);
 	return (0);
 }
 
@@ -66,6 +84,26 @@ database_away(const char *err)
 	    strstr(err, "terminating") != NULL || strstr(err, "shutting "
 	    "down") != NULL || strstr(err, "starting up") != NULL ||
 	    strstr(err, "the database system") != NULL);
+}
+
+static void
+detached_watch(void *arg, u_int64_t now)
+{
+	struct detached	*d = arg;
+
+	/* A one-shot timer: Kore frees it after this call. */
+	d->watch = NULL;
+	if (d->sql.state == KORE_PGSQL_STATE_ERROR && d->sql.conn == NULL) {
+		/* Kore's detach (see DETACHED_WATCH_MS). */
+		metrics_db_error();
+		log_warn("background statement lost its connection; retried%s%s",
+		    d->sql.error != NULL && *d->sql.error != '\0' ? ": " : "",
+		    d->sql.error != NULL ? d->sql.error : "");
+		detached_again(d);
+		return;
+	}
+	d->watch = kore_timer_add(detached_watch, DETACHED_WATCH_MS, d,
+	    KORE_TIMER_ONESHOT);
 }
 
 static void
@@ -87,6 +125,10 @@ static void
 detached_again(struct detached *d)
 {
 	d->sql.cb = NULL;
+	if (d->watch != NULL) {
+		kore_timer_remove(d->watch);
+		d->watch = NULL;
+	}
 	kore_pgsql_cleanup(&d->sql);
 	if (clock_ms() - d->first_ms > DETACHED_GIVE_UP_MS) {
 		log_error("background statement dropped: the database was away "

@@ -26,7 +26,8 @@ static TAILQ_HEAD(, sse_stream)	streams = TAILQ_HEAD_INITIALIZER(streams);
 /*
  * 1 when nothing may be written to the stream any more: closed by us, or
  * its request detached from the connection or on its way out, or the
- * connection disconnecting. The first sight of it stops the keep-alive.
+ * connection disconnecting. The keep-alive timer stays until sse_close:
+ * removing it here could free it from inside its own callback.
  */
 int
 sse_gone(struct sse_stream *s)
@@ -38,10 +39,6 @@ sse_gone(struct sse_stream *s)
 		if (c == NULL || (s->req->flags & HTTP_REQUEST_DELETE) ||
 		    c->state == CONN_STATE_DISCONNECTING)
 			s->closed = 1;
-	}
-	if (s->closed && s->timer != NULL) {
-		kore_timer_remove(s->timer);
-		s->timer = NULL;
 	}
 	return (s->closed);
 }
