@@ -197,15 +197,22 @@ static gid_t	worker_gid = (gid_t)-1;
 
 /*
  * Where Kore spools bodies over http_body_disk_offload (conf/mcpbox.conf):
- * a directory of the workers' in the run directory, emptied at start.
+ * MCPBOX_BODY_DIR, else a directory of the workers' in the run directory
+ * (the image points it at its larger /tmp: its run directory is a 1 MiB
+ * tmpfs).
  */
 static void
 body_spool(void)
 {
-	char	dir[256];
+	char		 dir[256];
+	const char	*env = getenv("MCPBOX_BODY_DIR");
 
 	(void)mkdir(mcpbox_cfg.run_dir, 0700);
-	(void)snprintf(dir, sizeof(dir), "%s/bodies", mcpbox_cfg.run_dir);
+	if (env != NULL && *env != '\0' && env[0] == '/')
+		(void)snprintf(dir, sizeof(dir), "%s", env);
+	else
+		(void)snprintf(dir, sizeof(dir), "%s/bodies",
+		    mcpbox_cfg.run_dir);
 	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
 		log_error("cannot create %s: %s", dir, strerror(errno));
 		exit(1);
