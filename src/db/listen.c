@@ -8,6 +8,8 @@
  * streams it holds. If the connection breaks, a timer reconnects; changes
  * made meanwhile are covered by a synthetic "tools changed" on reconnect.
  */
+#include <sys/socket.h>
+
 #include <errno.h>
 #include <string.h>
 
@@ -46,6 +48,15 @@ listen_drop(void)
 	dl.connecting = 0;
 }
 
+/* Bytes wait on the socket (libpq has not read them yet). */
+static int
+socket_pending(int fd)
+{
+	char	c;
+
+	return (fd >= 0 && recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) > 0);
+}
+
 static void
 listen_event(void *arg, int error)
 {
@@ -54,7 +65,7 @@ listen_event(void *arg, int error)
 	PGresult			*r;
 	char				q[512];
 	size_t				off;
-	int				i;
+	int				i, got;
 
 	if (error) {
 		log_warn("notification connection lost");
@@ -90,17 +101,29 @@ listen_event(void *arg, int error)
 			dl.fn("mcpbox_tools_changed", "reconnect");
 		dl.ever_connected = 1;
 	}
-	if (!PQconsumeInput(dl.conn)) {
-		log_warn("notification connection lost");
-		listen_drop();
-		listen_schedule();
-		return;
-	}
-	while (!PQisBusy(dl.conn) && (r = PQgetResult(dl.conn)) != NULL)
-		PQclear(r);
-	while ((n = PQnotifies(dl.conn)) != NULL) {
-		dl.fn(n->relname, n->extra);
-		PQfreemem(n);
+	/*
+	 * Kore's events are edge-triggered and PQconsumeInput reads one
+	 * buffer's worth: read until the socket is empty, or a burst of
+	 * NOTIFYs (one transaction's worth of activity) stayed unread until
+	 * the next one arrived -- 21 of 3,000 feed entries were delivered.
+	 */
+	for (;;) {
+		if (!PQconsumeInput(dl.conn)) {
+			log_warn("notification connection lost");
+			listen_drop();
+			listen_schedule();
+			return;
+		}
+		while (!PQisBusy(dl.conn) && (r = PQgetResult(dl.conn)) != NULL)
+			PQclear(r);
+		got = 0;
+		while ((n = PQnotifies(dl.conn)) != NULL) {
+			dl.fn(n->relname, n->extra);
+			PQfreemem(n);
+			got++;
+		}
+		if (got == 0 && !socket_pending(PQsocket(dl.conn)))
+			break;
 	}
 	dl.evt.flags &= ~(KORE_EVENT_READ | KORE_EVENT_WRITE);
 }

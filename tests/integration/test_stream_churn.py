@@ -179,6 +179,27 @@ class StreamChurnTest(unittest.TestCase):
         # Another client still gets one.
         self.slam(self.stream("sse", source="127.0.0.2"))
 
+    def test_5_a_burst_of_notifications_arrives_whole(self):
+        """One transaction's worth of activity (NOTIFYs in a burst) stayed
+        mostly unread: the LISTEN socket is edge-triggered and one
+        PQconsumeInput reads one buffer. 21 of 3,000 entries reached the
+        feed before the fix."""
+        s = self.stream("activity")
+        self.addCleanup(s.close)
+        self.pg.psql("SELECT audit('test', 'burst', 'burst entry ' || g, NULL, "
+                     "NULL) FROM generate_series(1, 2000) g")
+        s.settimeout(3)
+        data = b""
+        try:
+            while data.count(b"burst entry ") < 2000:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+        except socket.timeout:
+            pass
+        self.assertEqual(data.count(b"burst entry "), 2000)
+
     def test_3_killed_workers_give_their_slots_back(self):
         held = [self.stream("activity") for _ in range(6)]
         self.addCleanup(lambda: [s.close() for s in held])
