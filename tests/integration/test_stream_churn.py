@@ -200,6 +200,27 @@ class StreamChurnTest(unittest.TestCase):
             pass
         self.assertEqual(data.count(b"burst entry "), 2000)
 
+    def test_6_a_client_that_stops_reading_loses_its_stream(self):
+        """A stalled client kept its slot for as long as it liked: output
+        queued for it now cuts the stream at the second keep-alive."""
+        self.assertTrue(opshelp.wait_until(lambda: self.gauge() == 0))
+        crashed = len(self.crashes())  # test_3 kills workers on purpose
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.connect(("127.0.0.1", self.srv.port))
+        self.addCleanup(s.close)
+        s.sendall((f"GET /api/activity/stream HTTP/1.1\r\nHost: localhost:"
+                   f"{self.srv.port}\r\nAccept: text/event-stream\r\n"
+                   f"Authorization: Bearer {self.admin.access}\r\n\r\n").encode())
+        self.assertTrue(s.recv(300).startswith(b"HTTP/1.1 200"))
+        self.assertEqual(self.gauge(), 1)
+        # Several MB of entries this client never reads.
+        self.pg.psql("SELECT audit('test', 'flood', repeat('x', 480), NULL, "
+                     "NULL) FROM generate_series(1, 12000)")
+        self.assertTrue(opshelp.wait_until(lambda: self.gauge() == 0,
+                                           timeout=50), self.gauge())
+        self.assertEqual(len(self.crashes()), crashed)
+
     def test_3_killed_workers_give_their_slots_back(self):
         held = [self.stream("activity") for _ in range(6)]
         self.addCleanup(lambda: [s.close() for s in held])
