@@ -91,6 +91,21 @@ def group_processes(server):
     return out
 
 
+def worker_pids(server):
+    """The Kore workers of this server (its binary, "[wrk N]" in argv)."""
+    app = os.path.realpath(harness.APP)
+    pids = []
+    for pid, (_, exe) in group_processes(server).items():
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmd = f.read()
+        except OSError:
+            continue
+        if exe == app and b"[wrk " in cmd:
+            pids.append(pid)
+    return pids
+
+
 def supervisor_and_keeper(server, timeout=10):
     """The sandbox supervisor's pid and its keeper's, of this server only."""
     sandbox = os.path.realpath(harness.SANDBOX)

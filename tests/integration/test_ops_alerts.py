@@ -92,13 +92,7 @@ class AlertsTest(unittest.TestCase):
         """A worker that dies of a signal used to show only as Kore's
         info-level "exited with status 11": now an error line that names
         the signal, and the worker_restarted alert from its successor."""
-        app = os.path.realpath(harness.APP)
-        workers = []
-        for pid, (ppid, exe) in opshelp.group_processes(self.srv).items():
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                cmd = f.read()
-            if exe == app and ppid == self.srv.proc.pid and b"wrk" in cmd:
-                workers.append(pid)
+        workers = opshelp.worker_pids(self.srv)
         self.assertTrue(workers, "no worker found")
         os.kill(workers[0], signal.SIGSEGV)
         got = self.rx.wait_for(lambda j: j.get("alert") == "worker_restarted")

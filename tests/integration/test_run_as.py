@@ -82,14 +82,10 @@ class RunAsTest(unittest.TestCase):
         self.assertEqual(rc, 0, (res, err))
         self.assertIn("42", str(res["content"]), res)
         # Every worker runs as nobody; the parent and keeper stay root.
-        app = os.path.realpath(harness.APP)
         uids = {}
-        for pid, (_, exe) in opshelp.group_processes(self.script).items():
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                cmd = f.read()
-            if exe == app and b"wrk" in cmd:
-                with open(f"/proc/{pid}/status") as f:
-                    uids[pid] = [l.split()[1] for l in f if l.startswith("Uid:")][0]
+        for pid in opshelp.worker_pids(self.script):
+            with open(f"/proc/{pid}/status") as f:
+                uids[pid] = [l.split()[1] for l in f if l.startswith("Uid:")][0]
         self.assertTrue(uids, "no worker found")
         self.assertEqual(set(uids.values()), {"65534"}, uids)
         with open(self.script.log_path, "rb") as f:

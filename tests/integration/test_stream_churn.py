@@ -225,11 +225,8 @@ class StreamChurnTest(unittest.TestCase):
         held = [self.stream("activity") for _ in range(6)]
         self.addCleanup(lambda: [s.close() for s in held])
         self.assertEqual(self.gauge(), 6)
-        app = os.path.realpath(harness.APP)
-        for pid, (ppid, exe) in opshelp.group_processes(self.srv).items():
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                if exe == app and ppid == self.srv.proc.pid and b"wrk" in f.read():
-                    os.kill(pid, signal.SIGKILL)
+        for pid in opshelp.worker_pids(self.srv):
+            os.kill(pid, signal.SIGKILL)
         # The restarted workers hold nothing: the gauge says so, and new
         # streams are served.
         self.assertTrue(opshelp.wait_until(lambda: self.gauge() == 0, timeout=20),
@@ -252,10 +249,7 @@ class LargeBodiesTest(unittest.TestCase):
 
     def test_60_connections_with_8_mb_bodies(self):
         srv = harness.SHARED["server"]
-        app = os.path.realpath(harness.APP)
-        workers = [pid for pid, (ppid, exe) in opshelp.group_processes(srv).items()
-                   if exe == app and ppid == srv.proc.pid and
-                   b"wrk" in open(f"/proc/{pid}/cmdline", "rb").read()]
+        workers = opshelp.worker_pids(srv)
         self.assertTrue(workers)
         socks = []
         self.addCleanup(lambda: [s.close() for s in socks])
