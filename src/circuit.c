@@ -176,6 +176,13 @@ circuit_last_down(void)
 	return (cshm != NULL ? atomic_load(&cshm->last_down_ms) : 0);
 }
 
+/* Since when the keeper restarts the supervisor (0: it is up). */
+uint64_t
+circuit_down_since(void)
+{
+	return (cshm != NULL ? atomic_load(&cshm->down_ms) : 0);
+}
+
 /* The keeper: a new supervisor listens. Workers reconnect to it. */
 void
 circuit_sandbox_up(void)
@@ -299,6 +306,14 @@ circuit_json(uint64_t now)
 	    "rejected_total", (json_int_t)(cshm != NULL ?
 	    atomic_load(&cshm->rejected) : 0),
 	    "opened_at", "retry_in_s");
+	if (c != NULL && cshm != NULL) {
+		/* For operators (and tests): is a restart under way, and how
+		 * many supervisors has the keeper started? */
+		json_object_set_new(c, "supervisor_restarting",
+		    json_boolean(atomic_load(&cshm->down_ms) != 0));
+		json_object_set_new(c, "supervisor_generation", json_integer(
+		    (json_int_t)atomic_load(&cshm->generation)));
+	}
 	if (c == NULL || cshm == NULL || st == CIRCUIT_CLOSED)
 		return (c);
 	t = (time_t)atomic_load(&cshm->opened_wall);

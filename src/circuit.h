@@ -37,6 +37,7 @@ void		circuit_sandbox_down(void);
 void		circuit_sandbox_up(void);
 uint64_t	circuit_generation(void);
 uint64_t	circuit_last_down(void);
+uint64_t	circuit_down_since(void);
 void		circuit_reset(const char *actor);
 enum circuit_state	circuit_state(uint64_t now_ms);
 json_t		*circuit_json(uint64_t now_ms);

@@ -5,7 +5,9 @@
  * Failure handling is the point of this file. If the supervisor dies,
  * every call in flight is answered at once with a SandboxError (never
  * retried: a call that may have run is not run twice) and the next call
- * reconnects. A call whose deadline passes is answered with a Timeout and
+ * reconnects. "In flight" means the kernel took the whole frame: a call
+ * whose frame was not (yet) all written cannot have been read, so when the
+ * link breaks it waits for the next supervisor like a call made after. A call whose deadline passes is answered with a Timeout and
  * a cancel is sent, so the child is killed rather than left running.
  */
 #include <sys/socket.h>
@@ -38,6 +40,8 @@ struct sbx_call {
 	enum circuit_role	circuit;	/* how the answer counts */
 	uint64_t		generation;	/* of the supervisor asked */
 	json_t			*pending;	/* not sent yet: no supervisor */
+	json_t			*unsent;	/* sent, not all written yet */
+	uint64_t		frame_end;	/* its last byte, in link bytes */
 	int			timeout_ms;
 	uint64_t		wait_until;
 	struct kore_timer	*retry;
@@ -51,6 +55,9 @@ struct sbx_link {
 	struct kore_buf		rbuf;
 	struct kore_buf		wbuf;
 	size_t			woff;
+	uint64_t		appended;	/* bytes queued since connect */
+	uint64_t		written;	/* of which the kernel took */
+	int			held;		/* calls with an unsent frame */
 	int64_t			next_id;
 	TAILQ_HEAD(, sbx_call)	calls;
 	uint64_t		generation;	/* of the supervisor connected to */
@@ -64,6 +71,7 @@ static int		link_init;
 static void	link_event(void *, int);
 static void	link_fail_all(const char *);
 static void	call_finish(struct sbx_call *, json_t *);
+static void	call_wait(struct sbx_call *);
 
 void
 sbx_socket_path(const char *run_dir, char *out, size_t len)
@@ -115,6 +123,7 @@ link_connect(void)
 	link_.fd = fd;
 	link_.generation = circuit_generation();
 	link_.connect_ms = clock_ms();
+	link_.appended = link_.written = 0;
 	link_.evt.flags = 0;
 	kore_buf_reset(&link_.rbuf);
 	kore_platform_event_all(fd, &link_);
@@ -138,9 +147,11 @@ link_flush(void)
 {
 	ssize_t		w;
 
+	struct sbx_call	*c;
+
 	while (link_.fd != -1 && link_.woff < link_.wbuf.offset) {
-		w = write(link_.fd, link_.wbuf.data + link_.woff,
-		    link_.wbuf.offset - link_.woff);
+		w = send(link_.fd, link_.wbuf.data + link_.woff,
+		    link_.wbuf.offset - link_.woff, MSG_NOSIGNAL);
 		if (w == -1) {
 			if (errno == EINTR)
 				continue;
@@ -150,11 +161,22 @@ link_flush(void)
 			return;
 		}
 		link_.woff += (size_t)w;
+		link_.written += (uint64_t)w;
 	}
-	if (link_.woff == link_.wbuf.offset) {
+	if (link_.fd != -1 && link_.woff == link_.wbuf.offset) {
 		kore_buf_reset(&link_.wbuf);
 		link_.woff = 0;
 		link_.evt.flags &= ~KORE_EVENT_WRITE;
+		/* All written: no held frame is needed any more. */
+		TAILQ_FOREACH(c, &link_.calls, list) {
+			if (link_.held == 0)
+				break;
+			if (c->unsent != NULL) {
+				json_decref(c->unsent);
+				c->unsent = NULL;
+				link_.held--;
+			}
+		}
 	}
 }
 
@@ -276,6 +298,11 @@ call_finish(struct sbx_call *c, json_t *reply)
 	}
 	json_decref(c->pending);
 	c->pending = NULL;
+	if (c->unsent != NULL) {
+		json_decref(c->unsent);
+		c->unsent = NULL;
+		link_.held--;
+	}
 	if (c->detached) {
 		json_decref(c->reply);
 		kore_free(c);
@@ -287,22 +314,40 @@ call_finish(struct sbx_call *c, json_t *reply)
 		c->cb(c, c->arg);
 }
 
+/*
+ * The link is gone. Calls the supervisor may have read fail; calls it
+ * cannot have read (never sent, or their frame not all written) wait for
+ * the next one, unless their owner has left.
+ */
 static void
 link_fail_all(const char *why)
 {
-	struct sbx_call	*c;
+	struct sbx_call	*c, *next;
 
 	log_warn("sandbox link down: %s", why);
 	if (link_.fd != -1)
 		kore_platform_disable_read(link_.fd);
 	link_close();
-	while ((c = TAILQ_FIRST(&link_.calls)) != NULL)
-		call_finish(c, error_reply(c->id, "SandboxError",
-		    "the sandbox is unavailable; the call did not complete"));
+	for (c = TAILQ_FIRST(&link_.calls); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, list);
+		if (c->unsent != NULL && !c->detached) {
+			c->pending = c->unsent;
+			c->unsent = NULL;
+			link_.held--;
+		}
+		if (c->pending != NULL && !c->detached)
+			call_wait(c);
+		else
+			call_finish(c, error_reply(c->id, "SandboxError",
+			    "the sandbox is unavailable; the call did not "
+			    "complete"));
+	}
+	link_.held = 0;
 }
 
-static void
-link_send(json_t *msg)
+/* Queue one frame; returns the link offset of its last byte. */
+static uint64_t
+link_append(json_t *msg)
 {
 	char		*text;
 	size_t		len;
@@ -310,12 +355,20 @@ link_send(json_t *msg)
 
 	text = json_dumps(msg, JSON_COMPACT);
 	if (text == NULL)
-		return;
+		return (link_.appended);
 	len = strlen(text);
 	be = htonl((uint32_t)len);
 	kore_buf_append(&link_.wbuf, &be, 4);
 	kore_buf_append(&link_.wbuf, text, len);
 	free(text);
+	link_.appended += 4 + (uint64_t)len;
+	return (link_.appended);
+}
+
+static void
+link_send(json_t *msg)
+{
+	(void)link_append(msg);
 	link_flush();
 }
 
@@ -337,18 +390,24 @@ call_timeout(void *arg, u_int64_t now)
 	    "the tool call exceeded its time limit"));
 }
 
-/* Send a call that has a link, and start its clock. */
+/*
+ * Send a call that has a link, and start its clock. The frame is held
+ * until the kernel took all of it; if the link breaks first, the call
+ * waits for the next supervisor instead of failing (link_fail_all).
+ */
 static void
 call_send(struct sbx_call *c)
 {
 	json_object_set_new(c->pending, "id", json_integer(c->id));
-	link_send(c->pending);
-	json_decref(c->pending);
+	c->frame_end = link_append(c->pending);
+	c->unsent = c->pending;
 	c->pending = NULL;
-	if (!c->done)
-		c->timer = kore_timer_add(call_timeout,
-		    (u_int64_t)c->timeout_ms + SBX_GRACE_MS, c,
-		    KORE_TIMER_ONESHOT);
+	link_.held++;
+	link_flush();
+	if (c->done || c->pending != NULL)
+		return;		/* failed, or waiting again */
+	c->timer = kore_timer_add(call_timeout,
+	    (u_int64_t)c->timeout_ms + SBX_GRACE_MS, c, KORE_TIMER_ONESHOT);
 }
 
 /*
@@ -365,6 +424,10 @@ call_retry(void *arg, u_int64_t now)
 	c->retry = NULL;
 	if (c->done)
 		return;
+	if (c->detached) {
+		call_finish(c, error_reply(c->id, "SandboxError", "abandoned"));
+		return;
+	}
 	if (link_connect() == 0) {
 		c->generation = circuit_generation();
 		call_send(c);
@@ -377,6 +440,49 @@ call_retry(void *arg, u_int64_t now)
 	}
 	c->retry = kore_timer_add(call_retry, SBX_RETRY_MS, c,
 	    KORE_TIMER_ONESHOT);
+}
+
+/*
+ * Wait for a supervisor; the call's clock restarts when it is sent. The
+ * wait is counted from the first time, however often the call comes back.
+ */
+static void
+call_wait(struct sbx_call *c)
+{
+	if (c->retry != NULL)
+		return;		/* waiting already */
+	if (c->timer != NULL) {
+		kore_timer_remove(c->timer);
+		c->timer = NULL;
+	}
+	if (c->wait_until == 0)
+		c->wait_until = clock_ms() + SBX_WAIT_MS;
+	c->retry = kore_timer_add(call_retry, SBX_RETRY_MS, c,
+	    KORE_TIMER_ONESHOT);
+}
+
+/*
+ * A link to a supervisor that has died, though its end may not have been
+ * read yet: the keeper marked the sandbox down after the link was opened,
+ * or a new supervisor was started since (the keeper tells the new
+ * generation a little after it listens, so a link opened after the last
+ * death is to the new one and is kept).
+ */
+static int
+link_is_stale(uint64_t generation)
+{
+	uint64_t	down = circuit_down_since();
+
+	if (link_.fd == -1)
+		return (0);
+	if (down != 0 && link_.connect_ms <= down)
+		return (1);
+	if (link_.generation != generation) {
+		if (link_.connect_ms <= circuit_last_down())
+			return (1);
+		link_.generation = generation;
+	}
+	return (0);
 }
 
 struct sbx_call *
@@ -392,18 +498,8 @@ sbx_call_start(json_t *msg, int timeout_ms, struct http_request *req,
 	c->cb = cb;
 	c->arg = arg;
 	c->generation = circuit_generation();
-	/*
-	 * A new supervisor. A link opened before the old one died is dead
-	 * even if its end was not read yet: what waited on it failed with
-	 * it. A link opened since is to the new one (the keeper tells the
-	 * new generation a little after it listens): keep it.
-	 */
-	if (link_.fd != -1 && link_.generation != c->generation) {
-		if (link_.connect_ms > circuit_last_down())
-			link_.generation = c->generation;
-		else
-			link_fail_all("the sandbox supervisor was restarted");
-	}
+	if (link_is_stale(c->generation))
+		link_fail_all("the sandbox supervisor died");
 	TAILQ_INSERT_TAIL(&link_.calls, c, list);
 	/*
 	 * Readiness asks the sandbox itself, past the breaker: /health/ready
@@ -429,9 +525,7 @@ sbx_call_start(json_t *msg, int timeout_ms, struct http_request *req,
 		return (c);
 	}
 	if (link_.fd == -1) {
-		c->wait_until = clock_ms() + SBX_WAIT_MS;
-		c->retry = kore_timer_add(call_retry, SBX_RETRY_MS, c,
-		    KORE_TIMER_ONESHOT);
+		call_wait(c);
 		return (c);
 	}
 	call_send(c);

@@ -106,6 +106,14 @@ def worker_pids(server):
     return pids
 
 
+def process_gone(pid):
+    """Exited (a zombie has closed all its files) or reaped already."""
+    try:
+        return _stat(pid)["state"] in ("Z", "X")
+    except (OSError, ValueError):
+        return True
+
+
 def supervisor_and_keeper(server, timeout=10):
     """The sandbox supervisor's pid and its keeper's, of this server only."""
     sandbox = os.path.realpath(harness.SANDBOX)

@@ -55,6 +55,12 @@ class CircuitTest(unittest.TestCase):
     def break_sandbox(self):
         """Freeze the keeper, then kill its supervisor: nothing listens."""
         sup, keeper = opshelp.supervisor_and_keeper(self.srv)
+        # The keeper may still be about to say its last supervisor is up
+        # (readiness can see it listen first): stopped before that, it
+        # would leave a restart under way, and failures uncounted.
+        self.assertTrue(opshelp.wait_until(
+            lambda: not self.state()["supervisor_restarting"]))
+        type(self).generation = self.state()["supervisor_generation"]
         os.kill(keeper, signal.SIGSTOP)
         type(self).stopped = keeper
         os.kill(sup, signal.SIGKILL)
@@ -64,9 +70,13 @@ class CircuitTest(unittest.TestCase):
         os.kill(self.stopped, signal.SIGCONT)
         type(self).stopped = None
         opshelp.supervisor_and_keeper(self.srv)
-        # Until the new supervisor listens (and the keeper said so).
+        # Until the new supervisor listens and the keeper said so.
         self.assertTrue(opshelp.wait_until(
             lambda: self.srv.request("GET", "/health/ready")[0] == 200))
+        self.assertTrue(opshelp.wait_until(
+            lambda: not self.state()["supervisor_restarting"] and
+            self.state()["supervisor_generation"] > self.generation),
+            self.state())
 
     def fail_until_open(self):
         # Tool calls with no supervisor wait for one (SBX_WAIT_MS), then
