@@ -7,7 +7,8 @@ it. Prints one line per figure, `BENCH name value unit`:
   (req/s, p50, p99 from wrk --latency), and the RSS summed over the
   server's processes (parent, workers, keeper, sandbox supervisor and its
   pool) at idle and after the load, with their PSS beside it, and the
-  CPU per request of the server, the sandbox and PostgreSQL under load.
+  CPU per request of the server, the sandbox and PostgreSQL under load,
+  and how the workers split their CPU.
 
     python3 bench/run.py            # BENCH_SECONDS per figure (default 10)
 """
@@ -94,6 +95,30 @@ def cpu_by_role(server, pg):
     return out
 
 
+def worker_cpu(server):
+    """CPU seconds so far of each Kore worker, by pid."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {}
+    for pid in opshelp.worker_pids(server):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                st = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[pid] = sum(int(x) for x in st[11:13]) / tick
+    return out
+
+
+def spread_report(name, before, after):
+    # How evenly the workers shared the load: each worker's part of their
+    # CPU, busiest first (Kore's accept lock used to give one nearly all).
+    used = sorted((after[p] - before.get(p, 0.0) for p in after),
+                  reverse=True)
+    total = sum(used) or 1.0
+    bench(f"{name}_worker_cpu_split",
+          "/".join(f"{100 * u / total:.0f}" for u in used), "%")
+
+
 def cpu_report(name, before, after, requests):
     # Where a request's CPU goes: the 2 cores are shared by all three.
     for role in ("server", "sandbox", "postgres"):
@@ -162,15 +187,19 @@ def main():
 
         url = f"http://127.0.0.1:{server.port}"
         wrk(url + "/health", 4, seconds=2)
+        workers_before = worker_cpu(server)
         report("kore_health_c16", wrk(url + "/health", 16))
+        spread_report("kore_health_c16", workers_before, worker_cpu(server))
         tool = [sid, host, "bench__inc", '{"x":41}']
         wrk(url + "/mcp", 1, tool, seconds=2)
         report("tool_call_c1", wrk(url + "/mcp", 1, tool), rpc=True)
         before = cpu_by_role(server, pg)
+        workers_before = worker_cpu(server)
         r = wrk(url + "/mcp", 16, tool)
         report("tool_call_c16", r, rpc=True)
         cpu_report("tool_call_c16", before, cpu_by_role(server, pg),
                    r["rps"] * SECONDS)
+        spread_report("tool_call_c16", workers_before, worker_cpu(server))
         mgmt = [sid, host, "mcpbox_list_servers", "{}"]
         before = cpu_by_role(server, pg)
         r = wrk(url + "/mcp", 16, mgmt)

@@ -163,7 +163,7 @@ listen_configured(void)
 	srv = kore_server_create(HX_DOOR_LOCAL);
 	srv->tls = 0;
 	if (!kore_server_bind(srv, mcpbox_cfg.listen_host,
-	    mcpbox_cfg.listen_port, NULL)) {
+	    mcpbox_cfg.listen_port, HX_ACCEPT_HOOK)) {
 		log_error("MCPBOX_LISTEN: cannot listen on %s:%s",
 		    mcpbox_cfg.listen_host, mcpbox_cfg.listen_port);
 		exit(1);
@@ -175,7 +175,7 @@ listen_configured(void)
 	if (!mcpbox_cfg.has_public_listen)
 		return;
 	if (!kore_server_bind(pub, mcpbox_cfg.public_listen_host,
-	    mcpbox_cfg.public_listen_port, NULL)) {
+	    mcpbox_cfg.public_listen_port, HX_ACCEPT_HOOK)) {
 		log_error("MCPBOX_PUBLIC_LISTEN: cannot listen on %s:%s",
 		    mcpbox_cfg.public_listen_host,
 		    mcpbox_cfg.public_listen_port);
@@ -309,7 +309,8 @@ kore_parent_configure(int argc, char **argv)
 	privileges();
 	body_spool();
 
-	if (ratelimit_init(8192) == -1 || stats_init() == -1) {
+	if (ratelimit_init(8192) == -1 || stats_init() == -1 ||
+	    spread_init() == -1) {
 		log_error("cannot map the shared rate-limit table");
 		exit(1);
 	}
@@ -345,6 +346,7 @@ kore_worker_configure(void)
 	log_set_process(name);
 	sbx_socket_path(mcpbox_cfg.run_dir, sock, sizeof(sock));
 	sbx_client_init(sock);
+	spread_worker_init();
 	mcp_streams_init();
 	mcp_session_cache_init();
 	oauth_worker_init();

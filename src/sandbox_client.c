@@ -485,11 +485,33 @@ link_is_stale(uint64_t generation)
 	return (0);
 }
 
+static struct sbx_call	*call_start(json_t *, int, struct http_request *,
+			    sbx_cb, void *, int);
+
 struct sbx_call *
 sbx_call_start(json_t *msg, int timeout_ms, struct http_request *req,
     sbx_cb cb, void *arg)
 {
-	int		 health;
+	return (call_start(msg, timeout_ms, req, cb, arg, 0));
+}
+
+/*
+ * Readiness and metrics ask the sandbox itself, past the breaker: they
+ * must say the truth the moment the sandbox is back, not after the
+ * breaker's reset time. A health check never waits for a supervisor.
+ */
+struct sbx_call *
+sbx_health_start(int timeout_ms, struct http_request *req, sbx_cb cb,
+    void *arg)
+{
+	return (call_start(json_pack("{s:s}", "op", "health"), timeout_ms,
+	    req, cb, arg, 1));
+}
+
+static struct sbx_call *
+call_start(json_t *msg, int timeout_ms, struct http_request *req,
+    sbx_cb cb, void *arg, int health)
+{
 	struct sbx_call	*c;
 
 	c = kore_calloc(1, sizeof(*c));
@@ -501,13 +523,6 @@ sbx_call_start(json_t *msg, int timeout_ms, struct http_request *req,
 	if (link_is_stale(c->generation))
 		link_fail_all("the sandbox supervisor died");
 	TAILQ_INSERT_TAIL(&link_.calls, c, list);
-	/*
-	 * Readiness asks the sandbox itself, past the breaker: /health/ready
-	 * must say the truth the moment the sandbox is back, not after the
-	 * breaker's reset time.
-	 */
-	health = strcmp(json_string_value(json_object_get(msg, "op")) != NULL ?
-	    json_string_value(json_object_get(msg, "op")) : "", "health") == 0;
 	if (health)
 		c->circuit = CIRCUIT_UNCOUNTED;
 	else if ((c->circuit = circuit_allow(clock_ms())) ==

@@ -29,6 +29,9 @@ int		sbx_connected(void);
  */
 struct sbx_call	*sbx_call_start(json_t *msg, int timeout_ms,
 		    struct http_request *req, sbx_cb cb, void *arg);
+/* {"op":"health"}, past the circuit breaker and without waiting. */
+struct sbx_call	*sbx_health_start(int timeout_ms, struct http_request *req,
+		    sbx_cb cb, void *arg);
 int		sbx_call_done(const struct sbx_call *);
 json_t		*sbx_call_reply(const struct sbx_call *);
 void		sbx_call_cancel(struct sbx_call *);

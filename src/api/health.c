@@ -65,8 +65,8 @@ api_health_ready(struct http_request *req)
 		s->db_ms = clock_ms_precise() - s->t0;
 		s->db_checked = 1;
 		s->t1 = clock_ms_precise();
-		s->sbx = sbx_call_start(json_pack("{s:s}", "op", "health"),
-		    READY_SANDBOX_MS, req, NULL, NULL);
+		s->sbx = sbx_health_start(READY_SANDBOX_MS, req, NULL,
+		    NULL);
 	}
 	if (!sbx_call_done(s->sbx)) {
 		http_request_sleep(req);

@@ -76,14 +76,23 @@ detached_send(struct detached *d)
 	return (0);
 }
 
-/* libpq's words for "the database is not there", as opposed to a refusal. */
+/*
+ * The database is not there, as opposed to a refusal of the statement: no
+ * answer from the server at all (libpq's own errors carry no SQLSTATE), a
+ * connection exception (class 08), or a server shutting down, crashed or
+ * starting up (57P01-57P03).
+ */
 static int
-database_away(const char *err)
+database_away(const struct kore_pgsql *sql)
 {
-	return (err == NULL || strstr(err, "connect") != NULL ||
-	    strstr(err, "terminating") != NULL || strstr(err, "shutting "
-	    "down") != NULL || strstr(err, "starting up") != NULL ||
-	    strstr(err, "the database system") != NULL);
+	const char	*state;
+
+	if (sql->result == NULL ||
+	    (state = PQresultErrorField(sql->result, PG_DIAG_SQLSTATE)) == NULL)
+		return (1);
+	return (strncmp(state, "08", 2) == 0 ||
+	    strcmp(state, "57P01") == 0 || strcmp(state, "57P02") == 0 ||
+	    strcmp(state, "57P03") == 0);
 }
 
 static void
@@ -157,7 +166,7 @@ detached_cb(struct kore_pgsql *sql, void *arg)
 		break;
 	case KORE_PGSQL_STATE_ERROR:
 		metrics_db_error();
-		d->away = database_away(sql->error);
+		d->away = database_away(sql);
 		log_warn("background statement failed%s: %s", d->away ?
 		    " (retried)" : "", sql->error != NULL ? sql->error : "?");
 		kore_pgsql_continue(sql);

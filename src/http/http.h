@@ -98,6 +98,15 @@ void	sse_close(struct sse_stream *);
 void	sse_foreach(int kind, void (*)(struct sse_stream *, void *), void *);
 void	sse_close_all(void);
 
+/* Connections (connection.c, spread.c): the listeners' accept hook, and
+ * the counts that spread connections over the workers. */
+#define HX_ACCEPT_HOOK	"hx_connection_accepted"
+void	hx_connection_accepted(struct connection *);
+int	spread_init(void);
+void	spread_worker_init(void);
+void	spread_accepted(void);
+void	spread_closed(void);
+
 /* Cross-worker events over LISTEN/NOTIFY (events.c). */
 #define EVENT_TOOLS_CHANGED	"mcpbox_tools_changed"
 #define EVENT_ACTIVITY		"mcpbox_activity"

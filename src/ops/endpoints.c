@@ -55,8 +55,8 @@ ops_metrics(struct http_request *req)
 		return (hx_method_not_allowed(req, "GET"));
 	s = hx_data(req, sizeof(*s), scrape_free);
 	if (s->sbx == NULL)
-		s->sbx = sbx_call_start(json_pack("{s:s}", "op", "health"),
-		    METRICS_SANDBOX_MS, req, NULL, NULL);
+		s->sbx = sbx_health_start(METRICS_SANDBOX_MS, req, NULL,
+		    NULL);
 	if (!sbx_call_done(s->sbx)) {
 		http_request_sleep(req);
 		return (KORE_RESULT_RETRY);

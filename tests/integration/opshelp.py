@@ -106,6 +106,23 @@ def worker_pids(server):
     return pids
 
 
+def socket_inodes(pid):
+    """The inodes of the sockets a process holds open (a set of str)."""
+    out = set()
+    try:
+        fds = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        return out
+    for fd in fds:
+        try:
+            link = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if link.startswith("socket:["):
+            out.add(link[8:-1])
+    return out
+
+
 def process_gone(pid):
     """Exited (a zombie has closed all its files) or reaped already."""
     try:
