@@ -98,6 +98,7 @@ UNIT_BINS	:= $(UNIT_TESTS:tests/unit/%.c=$(BUILD)/unit/%)
 UNIT_ASAN_BINS	:= $(UNIT_TESTS:tests/unit/%.c=$(BUILD)/unit-asan/%)
 
 test-unit: test-deps $(UNIT_BINS) $(UNIT_ASAN_BINS)
+	@scripts/check-layers
 	@set -e; for t in $(UNIT_BINS) $(UNIT_ASAN_BINS); do \
 		echo "== $$t"; CK_FORK=yes $$t; done
 

@@ -5,7 +5,7 @@
  * JSON logging, applies migrations, binds the listener named by
  * MCPBOX_LISTEN and registers the database, all before Kore forks the
  * workers. Doing this in code rather than in conf/mcpbox.conf is what lets
- * one embedded configuration honour the environment (DESIGN.md §3).
+ * one embedded configuration honour the environment (src/core/config.c).
  *
  * `mcpbox migrate` applies migrations and exits; `mcpbox version` prints
  * the version. Any other argument is a usage error.
@@ -29,7 +29,8 @@
 #include "db/rotate.h"
 #include "api/api.h"
 #include "http/http.h"
-#include "sandbox_client.h"
+#include "sbx/sbx.h"
+#include "sbx/keeper.h"
 #include "mcp/mcp.h"
 #include "ops/ops.h"
 #include "oauth/oauth.h"
@@ -37,7 +38,7 @@
 static const char	*env_get(const char *);
 
 /*
- * Syscalls our workers need on top of Kore's list (kore-cookbook §7),
+ * Syscalls our workers need on top of Kore's list,
  * each for a library path a worker really takes.
  */
 static struct sock_filter	mcpbox_filter[] = {

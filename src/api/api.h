@@ -1,5 +1,5 @@
 /*
- * api/: the REST API under /api (DESIGN.md §9), one file per resource.
+ * api/: the REST API under /api, one file per resource.
  *
  * Every /api request enters through api_dispatch (router.c): the path is
  * checked for tricks, matched against the route table, the admin's access
@@ -21,7 +21,7 @@
 
 #include "http/http.h"
 #include "db/db.h"
-#include "mcp/extclient.h"
+#include "ext/ext.h"
 
 #define API_PARAMS_MAX	3
 #define API_PARAM_LEN	96
@@ -117,6 +117,8 @@ int	api_tools_logs(struct http_request *, struct api_ctx *);
 /* Health (outside /api). */
 int	api_health(struct http_request *);
 int	api_health_ready(struct http_request *);
+int	api_health_circuits(struct http_request *, struct api_ctx *);
+int	api_health_circuits_reset(struct http_request *, struct api_ctx *);
 
 /* Helpers for the review, settings, activity and export routes. */
 int	api_body_optional(struct http_request *, struct api_ctx *);

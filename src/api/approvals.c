@@ -1,6 +1,6 @@
 /*
  * /api/approvals: the admin's review of tools, external sources, module
- * requests and network requests (reference-inventory §6).
+ * requests and network requests.
  *
  * The state machines live in the statements (db/sql_approvals.c): each
  * action is one UPDATE guarded by the statuses it may leave, so a check

@@ -1,5 +1,5 @@
 /*
- * Admin authentication (DESIGN.md §8): setup, login, refresh with rotation,
+ * Admin authentication: setup, login, refresh with rotation,
  * logout, password change, me.
  *
  * Argon2id with 64 MiB per hash takes a good fraction of a second, far too

@@ -1,15 +1,14 @@
 /*
  * /api/servers/{id}/external-sources and /api/external-sources/{id}:
  * external MCP sources for the panel. Discovery connects with the same
- * client and rules as mcpbox_discover_external_tools (mcp/extclient.c);
+ * client and rules as mcpbox_discover_external_tools (ext/client.c);
  * import creates passthrough drafts that go through the usual review.
  */
 #include <string.h>
 
 #include "api/api.h"
 #include "db/sql.h"
-#include "mcp/mcp.h"
-#include "mcp/extclient.h"
+#include "ext/ext.h"
 
 #define RID(req)	(((struct hx *)http_state_get(req))->request_id)
 #define DISCOVER_TIMEOUT_MS	30000
@@ -208,7 +207,7 @@ api_external_discover(struct http_request *req, struct api_ctx *c)
 	case 0:
 		if (!api_ext_source_load(req, c, &rc))
 			return (rc);
-		src = mcp_ext_source(&c->db, p[0], &why);
+		src = ext_source_open(&c->db, p[0], &why);
 		if (src == NULL)
 			return (hx_error(req, 409, "source_unusable", why));
 		api_ext_job(req, c, EXT_LIST, src, DISCOVER_TIMEOUT_MS);

@@ -20,8 +20,7 @@
 
 #include "api/api.h"
 #include "db/sql.h"
-#include "mcp/mcp.h"
-#include "mcp/extclient.h"
+#include "ext/ext.h"
 #include "oauth/oauth.h"
 
 #define RID(req)	(((struct hx *)http_state_get(req))->request_id)
@@ -113,7 +112,7 @@ api_external_oauth_start(struct http_request *req, struct api_ctx *c)
 			return (hx_error(req, 409, "not_oauth", "this source "
 			    "does not use OAuth; its auth type is set when it "
 			    "is added"));
-		if ((why = mcp_ext_source_unapproved(&c->db)) != NULL)
+		if ((why = ext_source_unapproved(&c->db)) != NULL)
 			return (hx_error(req, 409, "source_unapproved", why));
 		if (ext_pkce_new(verifier, challenge, state, PKCE_LEN) == -1)
 			return (hx_error(req, 503, "unavailable",

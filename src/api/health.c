@@ -8,7 +8,9 @@
  */
 #include "api/api.h"
 #include "db/db.h"
-#include "sandbox_client.h"
+#include "db/sql_ops.h"
+#include "sbx/circuit.h"
+#include "sbx/sbx.h"
 
 #define READY_SANDBOX_MS	2000
 
@@ -86,4 +88,29 @@ api_health_ready(struct http_request *req)
 	    json_pack("{s:b, s:s}", "ok", 0, "error", "sandbox unreachable"));
 	return (hx_json(req, ok ? 200 : 503, json_pack("{s:s, s:o}",
 	    "status", ok ? "ready" : "not_ready", "checks", checks)));
+}
+
+/*
+ * GET /health/circuits and POST /health/circuits/reset: entries of the
+ * REST route table, so the reset goes through exactly the same admin token
+ * check as every /api path (and pathguard marks it admin-only).
+ */
+int
+api_health_circuits(struct http_request *req, struct api_ctx *c)
+{
+	return (hx_json(req, 200, json_pack("{s:{s:o}}", "circuits",
+	    "sandbox", circuit_json(clock_ms()))));
+}
+
+int
+api_health_circuits_reset(struct http_request *req, struct api_ctx *c)
+{
+	const char	*p[2];
+
+	circuit_reset(c->actor);
+	p[0] = c->actor;
+	p[1] = ((struct hx *)http_state_get(req))->request_id;
+	db_exec_detached(SQL_OPS_CIRCUIT_RESET_AUDIT, 2, p);
+	return (hx_json(req, 200, json_pack("{s:{s:o}}", "circuits",
+	    "sandbox", circuit_json(clock_ms()))));
 }

@@ -7,7 +7,6 @@
 
 #include "api/api.h"
 #include "db/sql.h"
-#include "oauth/oauth.h"
 
 extern const struct api_route	api_routes[];
 extern const size_t		api_routes_count;

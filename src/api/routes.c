@@ -1,9 +1,8 @@
 /*
- * The REST route table (DESIGN.md §9): the one place that says which
+ * The REST route table: the one place that says which
  * method and path reach which handler, and which few need no token.
  */
 #include "api/api.h"
-#include "ops/ops.h"
 
 #define G	HTTP_METHOD_GET
 #define P	HTTP_METHOD_POST
@@ -134,9 +133,9 @@ const struct api_route api_routes[] = {
 	    api_external_oauth_exchange, 0 },
 
 	/* Outside /api, routed here for the same admin check (ops/). */
-	{ G, "/health/circuits", "health_circuits", ops_circuits, 1 },
+	{ G, "/health/circuits", "health_circuits", api_health_circuits, 1 },
 	{ P, "/health/circuits/reset", "health_circuits_reset",
-	    ops_circuits_reset, 0 },
+	    api_health_circuits_reset, 0 },
 };
 
 const size_t api_routes_count = sizeof(api_routes) / sizeof(api_routes[0]);

@@ -1,6 +1,6 @@
 /*
  * /api/servers/{id}/secrets: named credentials a server's tools read at
- * run time (DESIGN.md §4, §9).
+ * run time.
  *
  * A value is sealed here, in the worker, with AES-256-GCM under
  * MCPBOX_ENCRYPTION_KEY and the AAD `server_secret:{server_id}:{key}`; only

@@ -1,4 +1,4 @@
-/* /api/servers: CRUD, start/stop and allowed hosts (DESIGN.md §9). */
+/* /api/servers: CRUD, start/stop and allowed hosts. */
 #include <string.h>
 
 #include "api/api.h"

@@ -1,5 +1,5 @@
 /*
- * Configuration from the environment (DESIGN.md §3).
+ * Configuration from the environment.
  *
  * Everything is read and validated once, in the parent, before a worker or
  * the sandbox exists: a bad value stops the program with one line naming the

@@ -120,6 +120,7 @@ void	reqid_choose(const char *incoming, char out[REQID_MAX + 1]);
 
 /* Crypto helpers. */
 int	crypto_random(void *, size_t);
+int	crypto_random_token(char *out, size_t outlen);
 int	crypto_hkdf_sha256(const uint8_t *key, size_t keylen,
 	    const char *info, uint8_t *out, size_t outlen);
 int	crypto_ct_equal(const void *, const void *, size_t);
@@ -169,6 +170,8 @@ int	secretbox_open_hex(const uint8_t key[32], const uint8_t *old_key,
 int	secretbox_seal_hex(const uint8_t key[32], const char *aad,
 	    const uint8_t *pt, size_t ptlen, char **ct_hex,
 	    char nonce_hex[SECRETBOX_NONCE_LEN * 2 + 1]);
+/* A server's sealed secrets [{key, ct, nonce}] opened into {key: value}. */
+json_t	*secretbox_open_server_secrets(const char *server_id, json_t *rows);
 /* The AAD of each kind of sealed value (secretbox.c's header comment). */
 #define SEAL_AAD_SERVER_SECRET	"server_secret:%s:%s"	/* server, key */
 #define SEAL_AAD_OAUTH_TOKENS	"oauth_tokens:%s"	/* external source */
@@ -229,6 +232,9 @@ int	ratelimit_take(const char *bucket, const char *key, int limit,
 	    int window_s, uint64_t now_ms, int *retry_after_s);
 
 /* Instance-wide counters in shared memory: stats.c. */
+/* Shared memory mapped before the fork (shm.c). */
+void	*shm_map(size_t len);
+
 int	stats_init(void);
 int	stats_sse_acquire(int max, unsigned int worker_id);
 void	stats_sse_release(unsigned int worker_id);

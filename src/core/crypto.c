@@ -35,6 +35,24 @@ crypto_random(void *buf, size_t len)
 	return (0);
 }
 
+/* 32 random bytes, base64url: OAuth codes, refresh tokens, form tokens,
+ * PKCE verifiers and states. */
+int
+crypto_random_token(char *out, size_t outlen)
+{
+	uint8_t	b[32];
+	char	*s;
+
+	if (crypto_random(b, sizeof(b)) == -1 ||
+	    (s = b64url_encode(b, sizeof(b))) == NULL)
+		return (-1);
+	explicit_bzero(b, sizeof(b));
+	(void)snprintf(out, outlen, "%s", s);
+	explicit_bzero(s, strlen(s));
+	free(s);
+	return (0);
+}
+
 /* RFC 5869 HKDF-SHA256 with an empty salt. */
 int
 crypto_hkdf_sha256(const uint8_t *key, size_t keylen, const char *info,

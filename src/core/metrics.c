@@ -1,5 +1,5 @@
 /*
- * Prometheus metrics for the whole instance (DESIGN.md §10).
+ * Prometheus metrics for the whole instance.
  *
  * Every worker serves /metrics, and a scraper reaches whichever worker the
  * accept lock picks, so per-process numbers would jump around between
@@ -19,7 +19,6 @@
  * counted by another process in that instant can be lost, which only
  * blurs a threshold that is a heuristic anyway.
  */
-#include <sys/mman.h>
 
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -87,9 +86,7 @@ metrics_init(void)
 {
 	void	*p;
 
-	p = mmap(NULL, sizeof(*mshm), PROT_READ | PROT_WRITE,
-	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
+	if ((p = shm_map(sizeof(*mshm))) == NULL)
 		return (-1);
 	/* A fresh anonymous mapping is zero: every counter starts at 0. */
 	mshm = p;

@@ -128,9 +128,7 @@ ratelimit_init(size_t slots)
 	if (slots == 0 || slots > (SIZE_MAX - sizeof(*t)) / sizeof(t->slots[0]))
 		return (-1);
 	len = sizeof(*t) + slots * sizeof(t->slots[0]);
-	t = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-	    -1, 0);
-	if (t == MAP_FAILED)
+	if ((t = shm_map(len)) == NULL)
 		return (-1);
 	t->nslots = slots;
 	if (crypto_random(t->seed, sizeof(t->seed)) == -1 ||

@@ -384,3 +384,40 @@ b64url_decode(const char *in, uint8_t **out, size_t *outlen)
 
 	return (b64_dec(in, b64_reverse(b64_url, rev), 0, out, outlen));
 }
+
+/*
+ * Decrypt [{key, ct, nonce}] into {key: value}; NULL on any failure.
+ * A server's secrets as its tool calls get them, and an external
+ * source's auth secret.
+ */
+json_t *
+secretbox_open_server_secrets(const char *server_id, json_t *rows)
+{
+	json_t		*out, *r;
+	size_t		i, ptlen;
+	uint8_t		*pt;
+	const char	*key;
+	char		aad[256];
+	int		used_old;
+
+	out = json_object();
+	json_array_foreach(rows, i, r) {
+		if ((key = json_string_value(json_object_get(r, "key"))) == NULL)
+			goto fail;
+		(void)snprintf(aad, sizeof(aad), SEAL_AAD_SERVER_SECRET,
+		    server_id, key);
+		if (secretbox_open_hex(mcpbox_cfg.enc_key,
+		    mcpbox_cfg.has_old_key ? mcpbox_cfg.enc_key_old : NULL, aad,
+		    json_string_value(json_object_get(r, "ct")),
+		    json_string_value(json_object_get(r, "nonce")), &pt, &ptlen,
+		    &used_old) == -1)
+			goto fail;
+		json_object_set_new(out, key, json_stringn((char *)pt, ptlen));
+		explicit_bzero(pt, ptlen);
+		free(pt);
+	}
+	return (out);
+fail:
+	json_decref(out);
+	return (NULL);
+}

@@ -10,7 +10,6 @@
  * does a count of ended MCP sessions, which makes every worker's session
  * cache (mcp/session_cache.c) stale the moment any worker ends one.
  */
-#include <sys/mman.h>
 
 #include <stdatomic.h>
 #include <string.h>
@@ -32,9 +31,7 @@ stats_init(void)
 {
 	void	*p;
 
-	p = mmap(NULL, sizeof(*shm), PROT_READ | PROT_WRITE,
-	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
+	if ((p = shm_map(sizeof(*shm))) == NULL)
 		return (-1);
 	shm = p;
 	atomic_init(&shm->sse_open, 0);

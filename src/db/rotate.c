@@ -1,7 +1,6 @@
 /*
  * Key rotation: every sealed value re-encrypted under the new key in one
- * transaction (seed PR13; reference defect (r): there, a new key meant
- * typing every secret again).
+ * transaction, so a new key never means typing every secret again.
  *
  * The rows are locked (FOR UPDATE) while we work, so a secret set through
  * the API meanwhile waits and can't be overwritten with a stale value.

@@ -1,6 +1,6 @@
 /*
  * Statements for the review queues and their state machines
- * (api/approvals.c, reference-inventory §6).
+ * (api/approvals.c).
  *
  * Every transition is one UPDATE whose WHERE clause is the state machine:
  * the row changes only if its current status allows the action, so two

@@ -33,7 +33,7 @@ const char SQL_EXPORT_DOCUMENT[] =
 
 /*
  * $1 the verified, validated document; $2 actor, $3 request id.
- * Names that exist are skipped, never renamed (reference defect (j)); the
+ * Names that exist are skipped, never renamed; the
  * insert's ON CONFLICT makes that hold against a concurrent create too.
  */
 const char SQL_IMPORT_RESPOND[] =

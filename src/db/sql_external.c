@@ -1,5 +1,5 @@
 /*
- * External MCP sources (reference-inventory §3): what a worker needs to
+ * External MCP sources: what a worker needs to
  * connect to one, the discovery cache, passthrough imports, and the REST
  * views. The MCP tools and the REST routes run the same statements.
  */

@@ -37,7 +37,7 @@ const char SQL_MCP_TOOLS_LIST[] =
     "  s.status = 'running'";
 
 /*
- * Everything a call needs, checked at call time (reference defect (b)),
+ * Everything a call needs, checked at call time (never from a cache),
  * with the session check folded in (migration 0020).
  * $1 session, $2 server name, $3 tool name ->
  *   0 session_ok, 1 tool id, 2 server id, 3 code, 4 timeout,

@@ -1,6 +1,6 @@
 /*
  * Package installs for approved module requests (migration 0040), run by
- * the sandbox keeper over its own blocking connection (sandbox_packages.c).
+ * the sandbox keeper over its own blocking connection (sbx/packages.c).
  */
 #include "db/sql.h"
 

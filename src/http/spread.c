@@ -18,7 +18,6 @@
  * accept.
  */
 #include <stdatomic.h>
-#include <sys/mman.h>
 
 #include "http/http.h"
 
@@ -39,9 +38,7 @@ spread_init(void)
 {
 	void	*p;
 
-	p = mmap(NULL, sizeof(*sshm), PROT_READ | PROT_WRITE,
-	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
+	if ((p = shm_map(sizeof(*sshm))) == NULL)
 		return (-1);
 	sshm = p;
 	return (0);

@@ -4,7 +4,7 @@
  *
  * Kore 4.1 has no streaming response, so a stream is a chunked response
  * whose request sleeps forever while we queue chunks on its connection
- * (kore-cookbook §4). Each stream holds one slot of the instance-wide cap,
+ * Each stream holds one slot of the instance-wide cap,
  * gets a keep-alive comment every 15 s so proxies keep it open, and is
  * unlinked when Kore frees the request (client gone or shutdown).
  *

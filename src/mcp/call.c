@@ -20,42 +20,6 @@ enum {
 	CALL_DONE,
 };
 
-/*
- * Decrypt [{key, ct, nonce}] into {key: value}; NULL on any failure.
- * Also opens an external source's auth secret (mgmt_external.c).
- */
-json_t *
-mcp_secrets_open(const char *server_id, json_t *rows)
-{
-	json_t		*out, *r;
-	size_t		i, ptlen;
-	uint8_t		*pt;
-	const char	*key;
-	char		aad[256];
-	int		used_old;
-
-	out = json_object();
-	json_array_foreach(rows, i, r) {
-		if ((key = json_string_value(json_object_get(r, "key"))) == NULL)
-			goto fail;
-		(void)snprintf(aad, sizeof(aad), SEAL_AAD_SERVER_SECRET,
-		    server_id, key);
-		if (secretbox_open_hex(mcpbox_cfg.enc_key,
-		    mcpbox_cfg.has_old_key ? mcpbox_cfg.enc_key_old : NULL, aad,
-		    json_string_value(json_object_get(r, "ct")),
-		    json_string_value(json_object_get(r, "nonce")), &pt, &ptlen,
-		    &used_old) == -1)
-			goto fail;
-		json_object_set_new(out, key, json_stringn((char *)pt, ptlen));
-		explicit_bzero(pt, ptlen);
-		free(pt);
-	}
-	return (out);
-fail:
-	json_decref(out);
-	return (NULL);
-}
-
 /* Split "server__tool"; both parts non-empty. */
 static int
 split_name(const char *name, char *server, size_t slen, char *tool,
@@ -185,7 +149,7 @@ call_load(struct http_request *req, struct mcp_ex *ex)
 	json_object_set_new(t, "hosts", json_loads(db_value(&ex->db, 0, 9),
 	    0, NULL));
 	rows = json_loads(db_value(&ex->db, 0, 10), JSON_DECODE_ANY, NULL);
-	secrets = mcp_secrets_open(db_value(&ex->db, 0, 2), rows);
+	secrets = secretbox_open_server_secrets(db_value(&ex->db, 0, 2), rows);
 	json_decref(rows);
 	ex->tool = t;
 	db_call_clear(&ex->db);

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "mcp/mcp.h"
-#include "mcp/extclient.h"
+#include "ext/ext.h"
 #include "db/sql.h"
 
 #define TOOLS_PAGE	100
@@ -285,7 +285,7 @@ ex_tools_call(struct http_request *req, struct mcp_ex *ex)
 				break;
 			}
 		}
-		/* Seed PR10: editing tools stay local unless policy says so. */
+		/* Editing tools stay local unless the policy says otherwise. */
 		if (ex->mgmt != NULL && remote_blocked(ex->mgmt, ex->remote,
 		    mcp_policy_remote_editing())) {
 			ex->response = mcp_rpc_result(ex->id, mcp_tool_error(

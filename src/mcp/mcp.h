@@ -1,5 +1,5 @@
 /*
- * mcp/: the MCP gateway (DESIGN.md §5–§7).
+ * mcp/: the MCP gateway.
  *
  * Two transports (Streamable HTTP on /mcp, the legacy HTTP+SSE pair on
  * /sse and /messages) feed one exchange engine: a JSON-RPC request becomes
@@ -13,7 +13,7 @@
 
 #include "http/http.h"
 #include "db/db.h"
-#include "sandbox_client.h"
+#include "sbx/sbx.h"
 
 struct ext_job;
 
@@ -27,7 +27,7 @@ struct ext_job;
 #define RPC_INVALID_PARAMS	-32602
 #define RPC_INTERNAL_ERROR	-32603
 
-/* Management tool flags (reference-inventory §3). */
+/* Management tool flags. */
 #define MGMT_LOCAL		0x01	/* L: refused to remote callers */
 #define MGMT_DESTRUCTIVE	0x02	/* D */
 
@@ -143,11 +143,7 @@ int		mgmt_list_external_sources(struct http_request *, struct mcp_ex *);
 int		mgmt_discover_external_tools(struct http_request *, struct mcp_ex *);
 int		mgmt_import_external_tools(struct http_request *, struct mcp_ex *);
 
-/* External sources (mgmt_external.c); secrets_open lives in call.c. */
-json_t		*mcp_secrets_open(const char *server_id, json_t *rows);
-const char	*mcp_ext_source_unapproved(struct db_call *);
-json_t		*mcp_ext_source(struct db_call *, const char *source_id,
-		    const char **why);
+/* External sources (mgmt_external.c). */
 int		mcp_call_external(struct http_request *, struct mcp_ex *);
 
 /* session_cache.c: sessions checked in the last 2 s (per worker) */

@@ -1,5 +1,5 @@
 /*
- * The mcpbox_* management tools (DESIGN.md §6, reference-inventory §3):
+ * The mcpbox_* management tools:
  * their names, descriptions, argument schemas and flags, and the plumbing
  * they share. L (MGMT_LOCAL) and D (MGMT_DESTRUCTIVE) tools are refused
  * to remote callers unless the security policy enables remote editing.

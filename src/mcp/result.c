@@ -1,5 +1,5 @@
 /*
- * Tool results in MCP shape (DESIGN.md §5): str → one text item; dict →
+ * Tool results in MCP shape: str → one text item; dict →
  * JSON text plus structuredContent; list → JSON text plus structuredContent
  * {"result": [...]} (structuredContent must be an object); None → empty
  * text. Failures are results with isError, never protocol errors, so the

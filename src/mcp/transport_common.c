@@ -27,6 +27,7 @@ mcp_gate(struct http_request *req, int *remote)
 	const char	*who;
 	char		ip[64], ra[16], user[300];
 	int		retry;
+	struct oauth_verdict	verdict;
 
 	if (!hx_origin_ok(req))
 		return (mcp_http_error(req, 403, RPC_INVALID_REQUEST,
@@ -35,8 +36,17 @@ mcp_gate(struct http_request *req, int *remote)
 		return (mcp_http_error(req, 403, RPC_INVALID_REQUEST,
 		    "forbidden: invalid service token"), 0);
 	/* On the public door a credential must vouch (src/oauth). */
-	if (!oauth_remote_gate(req, remote, user, sizeof(user)))
-		return (0);
+	if (!oauth_remote_gate(req, remote, user, sizeof(user), &verdict)) {
+		if (verdict.challenge)
+			oauth_challenge_header(req, verdict.error);
+		if (verdict.retry_after > 0) {
+			(void)snprintf(ra, sizeof(ra), "%d",
+			    verdict.retry_after);
+			http_response_header(req, "retry-after", ra);
+		}
+		return (mcp_http_error(req, verdict.status,
+		    RPC_INVALID_REQUEST, verdict.why), 0);
+	}
 	hx_client_ip(req, ip, sizeof(ip));
 	/*
 	 * Local clients on loopback are the admin's own; the limit guards

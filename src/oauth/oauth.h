@@ -81,7 +81,6 @@ int		oauth_form(const char *form, const char *name, char *out,
 int		oauth_query(struct http_request *, const char *, char *,
 		    size_t);
 void		oauth_sha256_hex(const char *, char out[OAUTH_TOKEN_HEX]);
-int		oauth_random_token(char *out, size_t outlen);
 int		oauth_error(struct http_request *, int status,
 		    const char *error, const char *description);
 int		oauth_redirect_uri_ok(const char *);
@@ -93,8 +92,19 @@ char		*oauth_access_issue(const char *sub, int pv, const char *client_id,
 		    const char *resource, const char *scope, int64_t now);
 int		oauth_access_check(const char *token, int64_t now,
 		    char *sub, size_t sublen);
+/* A refusal of the remote gate, for the caller to answer (status 0: go
+ * on). */
+struct oauth_verdict {
+	int		status;		/* 401, 403 or 503 */
+	const char	*why;
+	int		challenge;	/* 401: send oauth_challenge_header */
+	const char	*error;		/* its error="..." or NULL */
+	int		retry_after;	/* seconds; 0: none */
+};
 int		oauth_remote_gate(struct http_request *, int *remote,
-		    char *who, size_t wholen);
+		    char *who, size_t wholen, struct oauth_verdict *);
+void		oauth_challenge_header(struct http_request *,
+		    const char *error);
 
 /* cfaccess.c */
 enum cf_verdict {

@@ -226,7 +226,7 @@ authorize_get(struct http_request *req, struct oauth_ctx *c)
 	if (!oauth_query(req, "scope", scope, sizeof(scope)))
 		scope[0] = '\0';
 	if (c->secret[0] == '\0') {
-		if (oauth_random_token(c->secret, sizeof(c->secret)) == -1)
+		if (crypto_random_token(c->secret, sizeof(c->secret)) == -1)
 			return (error_page(req, 500, "internal error"));
 		oauth_sha256_hex(c->secret, c->hash);
 	}
@@ -360,7 +360,7 @@ authorize_post(struct http_request *req, struct oauth_ctx *c)
 			    c->redirect_uri, "Wrong username or password."));
 		}
 		ratelimit_clear("consent", ip);
-		if (oauth_random_token(c->secret2, sizeof(c->secret2)) == -1)
+		if (crypto_random_token(c->secret2, sizeof(c->secret2)) == -1)
 			return (error_page(req, 500, "internal error"));
 		oauth_sha256_hex(c->secret2, c->hash2);
 		c->step = S_APPROVE;

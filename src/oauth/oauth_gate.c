@@ -15,7 +15,6 @@
 #include <jwt.h>
 
 #include "oauth/oauth.h"
-#include "mcp/mcp.h"
 
 #define ACCESS_TYP	"mcp+access"
 
@@ -128,9 +127,9 @@ oauth_access_check(const char *token, int64_t now, char *sub, size_t sublen)
 	return (rc);
 }
 
-/* 401 with the pointer to our metadata (RFC 9728 §5.1). */
-static int
-challenge(struct http_request *req, const char *error, const char *why)
+/* The 401's pointer to our metadata (RFC 9728 §5.1). */
+void
+oauth_challenge_header(struct http_request *req, const char *error)
 {
 	char	meta[OAUTH_URL_MAX], h[OAUTH_URL_MAX + 128];
 
@@ -142,24 +141,40 @@ challenge(struct http_request *req, const char *error, const char *why)
 		(void)snprintf(h, sizeof(h), "Bearer resource_metadata=\"%s\"",
 		    meta);
 	http_response_header(req, "www-authenticate", h);
-	return (mcp_http_error(req, 401, RPC_INVALID_REQUEST, why), 0);
+}
+
+static int
+refuse(struct oauth_verdict *v, int status, const char *why)
+{
+	v->status = status;
+	v->why = why;
+	return (0);
+}
+
+static int
+challenge(struct oauth_verdict *v, const char *error, const char *why)
+{
+	v->challenge = 1;
+	v->error = error;
+	return (refuse(v, 401, why));
 }
 
 /*
  * The remote part of mcp_gate. The local door passes untouched; on the
  * public door a caller needs the service token (already checked, *remote
  * set), a Cloudflare Access JWT or an access token, whatever its headers
- * say about hosts. Returns 1 to go on (with
- * `who` naming the user for the rate limit, or empty) or 0 after sending
- * 401/403/503.
+ * say about hosts. Returns 1 to go on (with `who` naming the user for the
+ * rate limit, or empty), or 0 with the refusal in `v`, which the caller
+ * answers in its own protocol's words.
  */
 int
 oauth_remote_gate(struct http_request *req, int *remote, char *who,
-    size_t wholen)
+    size_t wholen, struct oauth_verdict *v)
 {
 	const char	*h;
 	char		sub[128], email[256];
 
+	memset(v, 0, sizeof(*v));
 	*who = '\0';
 	if (!hx_public_door(req) || *remote)
 		return (1);
@@ -172,32 +187,30 @@ oauth_remote_gate(struct http_request *req, int *remote, char *who,
 			if (mcpbox_cfg.remote_emails != NULL &&
 			    !config_email_allowed(mcpbox_cfg.remote_emails,
 			    email))
-				return (mcp_http_error(req, 403,
-				    RPC_INVALID_REQUEST, "forbidden: this "
-				    "user is not on the remote allowlist"), 0);
+				return (refuse(v, 403, "forbidden: this user "
+				    "is not on the remote allowlist"));
 			*remote = OAUTH_REMOTE_USER;
 			(void)snprintf(who, wholen, "%s", email);
 			return (1);
 		case CF_NO_KEY:
-			http_response_header(req, "retry-after", "1");
-			return (mcp_http_error(req, 503, RPC_INVALID_REQUEST,
-			    "the Access signing keys are being fetched; "
-			    "retry"), 0);
+			v->retry_after = 1;
+			return (refuse(v, 503, "the Access signing keys are "
+			    "being fetched; retry"));
 		default:
-			return (mcp_http_error(req, 403, RPC_INVALID_REQUEST,
-			    "forbidden: invalid Cloudflare Access token"), 0);
+			return (refuse(v, 403, "forbidden: invalid Cloudflare "
+			    "Access token"));
 		}
 	}
 	if (!oauth_enabled())
-		return (mcp_http_error(req, 403, RPC_INVALID_REQUEST,
-		    "forbidden: remote access needs a front door"), 0);
+		return (refuse(v, 403, "forbidden: remote access needs a "
+		    "front door"));
 	if (!http_request_header(req, "authorization", &h))
-		return (challenge(req, NULL, "unauthorized: an access token "
+		return (challenge(v, NULL, "unauthorized: an access token "
 		    "is required"));
 	if (strncasecmp(h, "Bearer ", 7) != 0 ||
 	    oauth_access_check(h + 7, (int64_t)time(NULL), sub,
 	    sizeof(sub)) == -1)
-		return (challenge(req, "invalid_token", "unauthorized: the "
+		return (challenge(v, "invalid_token", "unauthorized: the "
 		    "access token is invalid or expired"));
 	*remote = OAUTH_REMOTE_USER;
 	(void)snprintf(who, wholen, "oauth:%s", sub);

@@ -113,7 +113,7 @@ oauth_token(struct http_request *req)
 			    "code is required" : "refresh_token is required"));
 		oauth_sha256_hex(c->secret, c->hash);
 		explicit_bzero(c->secret, sizeof(c->secret));
-		if (oauth_random_token(c->secret2, sizeof(c->secret2)) == -1)
+		if (crypto_random_token(c->secret2, sizeof(c->secret2)) == -1)
 			return (oauth_error(req, 500, "server_error",
 			    "no randomness"));
 		oauth_sha256_hex(c->secret2, c->hash2);

@@ -200,23 +200,6 @@ oauth_sha256_hex(const char *s, char out[OAUTH_TOKEN_HEX])
 	hex_encode(md, sizeof(md), out);
 }
 
-/* 32 random bytes, base64url: codes, refresh tokens, form tokens. */
-int
-oauth_random_token(char *out, size_t outlen)
-{
-	uint8_t	b[32];
-	char	*s;
-
-	if (crypto_random(b, sizeof(b)) == -1 ||
-	    (s = b64url_encode(b, sizeof(b))) == NULL)
-		return (-1);
-	explicit_bzero(b, sizeof(b));
-	(void)snprintf(out, outlen, "%s", s);
-	explicit_bzero(s, strlen(s));
-	free(s);
-	return (0);
-}
-
 /* RFC 6749 §5.2 error body; never cached. */
 int
 oauth_error(struct http_request *req, int status, const char *error,

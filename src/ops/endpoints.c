@@ -1,5 +1,5 @@
 /*
- * GET /metrics, GET /health/circuits, POST /health/circuits/reset.
+ * GET /metrics.
  *
  * /metrics renders the shared counters (core/metrics.c), so any worker
  * gives the instance's numbers. The sandbox gauges come from a `health`
@@ -7,21 +7,16 @@
  * dead or circuit-broken sandbox shows as mcpbox_sandbox_up 0 at once. The
  * probe is bounded (METRICS_SANDBOX_MS) and never blocks the loop.
  *
- * The circuit routes are entries of the REST route table, so they reach
- * us through api_dispatch: the reset goes through exactly the same admin
- * token check as every /api path (and pathguard marks it admin-only).
- * Neither is served on the remote access host (MCPBOX_PUBLIC_URL): the
- * router and ops_metrics answer 404 there, as for the panel.
+ * Not served on the public door: it has no /metrics route.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/core.h"
-#include "circuit.h"
+#include "sbx/circuit.h"
 #include "db/sql_ops.h"
-#include "oauth/oauth.h"
 #include "ops/ops.h"
-#include "sandbox_client.h"
+#include "sbx/sbx.h"
 
 #define METRICS_SANDBOX_MS	1000
 
@@ -84,24 +79,4 @@ ops_metrics(struct http_request *req)
 	http_response(req, 200, text, len);
 	free(text);
 	return (KORE_RESULT_OK);
-}
-
-int
-ops_circuits(struct http_request *req, struct api_ctx *c)
-{
-	return (hx_json(req, 200, json_pack("{s:{s:o}}", "circuits",
-	    "sandbox", circuit_json(clock_ms()))));
-}
-
-int
-ops_circuits_reset(struct http_request *req, struct api_ctx *c)
-{
-	const char	*p[2];
-
-	circuit_reset(c->actor);
-	p[0] = c->actor;
-	p[1] = ((struct hx *)http_state_get(req))->request_id;
-	db_exec_detached(SQL_OPS_CIRCUIT_RESET_AUDIT, 2, p);
-	return (hx_json(req, 200, json_pack("{s:{s:o}}", "circuits",
-	    "sandbox", circuit_json(clock_ms()))));
 }

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "core/core.h"
-#include "circuit.h"
+#include "sbx/circuit.h"
 #include "ops/ops.h"
 
 struct ops_conf	ops_conf = {

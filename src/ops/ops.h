@@ -1,9 +1,10 @@
 /*
- * ops/: what an operator needs to run MCPbox — /metrics, the circuit
- * breaker endpoints, the alert sender process and the retention job.
+ * ops/: what an operator needs to run MCPbox — /metrics, the alert
+ * sender process and the retention job.
  *
  * The counters and thresholds are plain C in core/ (metrics.c, alert.c);
- * the breaker is circuit.c next to the sandbox client it guards. This
+ * the breaker is sbx/circuit.c next to the sandbox client it guards (its
+ * endpoints are in api/health.c). This
  * folder wires them into Kore: the parent maps the shared segments and
  * forks the alert sender, worker 1 runs the retention timer, and the
  * handlers render what the shared memory holds.
@@ -14,7 +15,7 @@
 #include <kore/kore.h>
 #include <kore/http.h>
 
-#include "api/api.h"
+#include "http/http.h"
 
 /* Tuning read from the environment by ops_parent_init (docs: README). */
 struct ops_conf {
@@ -43,7 +44,5 @@ void	retention_start(int interval_s);
 
 /* Handlers. */
 int	ops_metrics(struct http_request *);
-int	ops_circuits(struct http_request *, struct api_ctx *);
-int	ops_circuits_reset(struct http_request *, struct api_ctx *);
 
 #endif

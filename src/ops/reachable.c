@@ -17,7 +17,7 @@
 
 #include "core/core.h"
 #include "ops/ops.h"
-#include "sandbox_client.h"
+#include "sbx/sbx.h"
 
 #define REACH_DELAY_MS	1500
 

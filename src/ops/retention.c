@@ -9,7 +9,7 @@
  * statement (db/sql_ops.c) that also writes the activity entry with the
  * counts, so nothing here waits on the database; a failure is logged by
  * the detached statement and the next run tries again. Timers are
- * one-shots re-armed from the callback (kore-cookbook §8).
+ * one-shots re-armed from the callback.
  */
 #include <stdio.h>
 

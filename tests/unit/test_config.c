@@ -1,4 +1,4 @@
-/* Unit tests for src/core/config.c: every variable of DESIGN.md §3. */
+/* Unit tests for src/core/config.c: every variable it reads. */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>

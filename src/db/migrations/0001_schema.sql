@@ -1,4 +1,4 @@
--- MCPbox schema, version 1 (DESIGN.md §4). UUID keys, timestamptz everywhere.
+-- MCPbox schema, version 1. UUID keys, timestamptz everywhere.
 
 CREATE TABLE admin_users (
 	id		uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -12,7 +12,7 @@ CREATE TABLE admin_users (
 	updated_at	timestamptz NOT NULL DEFAULT now()
 );
 
--- One admin (DESIGN.md §8): setup can only ever create one row.
+-- One admin: setup can only ever create one row.
 CREATE UNIQUE INDEX admin_users_single ON admin_users ((true));
 
 CREATE TABLE token_blacklist (

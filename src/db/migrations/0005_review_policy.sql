@@ -24,8 +24,8 @@ $$;
 
 -- Modules no allow-list may ever contain, whatever the admin or a request
 -- says: each one reaches the process, the file system, the network or the
--- interpreter's own machinery (asyncio and operator are the reference
--- system's escape gadgets). The sandbox refuses them too; refusing here as
+-- interpreter's own machinery (asyncio and operator are known escape
+-- gadgets). The sandbox refuses them too; refusing here as
 -- well keeps the admin from believing a setting that could never work.
 -- A dotted name is refused when its top-level package is.
 CREATE FUNCTION module_refused(m text) RETURNS boolean

@@ -21,9 +21,10 @@
 #include <unistd.h>
 
 #include "core/core.h"
-#include "sandbox_client.h"
-#include "circuit.h"
-#include "sandbox_packages.h"
+#include "sbx/sbx.h"
+#include "sbx/keeper.h"
+#include "sbx/circuit.h"
+#include "sbx/packages.h"
 
 static pid_t			keeper_pid = -1;
 static volatile sig_atomic_t	keeper_quit;

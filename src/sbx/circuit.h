@@ -1,5 +1,5 @@
 /*
- * circuit: the breaker in front of the sandbox (DESIGN.md §9, /health/circuits).
+ * circuit: the breaker in front of the sandbox (/health/circuits).
  *
  * State lives in shared memory so every worker sees one breaker: N
  * consecutive sandbox failures (a SandboxError or a broken connection, not
@@ -20,7 +20,7 @@ enum circuit_state {
 	CIRCUIT_HALF_OPEN,
 };
 
-/* How a call's answer counts (kept on the call by sandbox_client). */
+/* How a call's answer counts (kept on the call by sbx/link.c). */
 enum circuit_role {
 	CIRCUIT_UNCOUNTED = 0,	/* refused by the breaker itself */
 	CIRCUIT_COUNTED,

@@ -1,10 +1,10 @@
 /*
- * What the worker side (extclient.c) and the thread side (extwire.c) of
+ * What the worker side (client.c) and the thread side (wire.c) of
  * the external MCP client share: the job handed to a thread and the pooled
  * session it may borrow. Private to those two files.
  */
-#ifndef MCPBOX_MCP_EXTJOB_H
-#define MCPBOX_MCP_EXTJOB_H
+#ifndef MCPBOX_EXT_JOB_H
+#define MCPBOX_EXT_JOB_H
 
 #include <stdint.h>
 
@@ -13,7 +13,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
-#include "mcp/extclient.h"
+#include "ext/ext.h"
 
 #define EXT_EVENT_TYPE		0x5c
 #define EXT_INFLIGHT_MAX	16	/* threads per worker */
@@ -106,7 +106,7 @@ struct conn {
 	int			 post_done;
 };
 
-/* extwire.c: the thread's entry point and its error helpers. */
+/* wire.c: the thread's entry point and its error helpers. */
 void		*ext_thread(void *);
 void		ext_fail(struct conn *, const char *fmt, const char *arg);
 int		ext_remaining_ms(struct conn *);
@@ -116,7 +116,7 @@ json_t		*ext_initialize_params(void);
 size_t		ext_body_append(struct conn *, char **body, size_t *blen,
 		    const char *p, size_t len, size_t max);
 
-/* extoauth.c: the OAuth flow's requests, and refresh around a session. */
+/* oauth.c: the OAuth flow's requests, and refresh around a session. */
 #define OAUTH_STEP_MS	15000
 
 /* One request to an OAuth or metadata URL, on its own pinned target. */
@@ -144,15 +144,15 @@ void		ext_http_free(struct ext_http *);
 json_t		*ext_http_json(struct ext_http *);
 void		ext_form_add(char **form, const char *name, const char *value);
 
-/* extdiscover.c: steps 1 to 5 of the flow, the authorization URL. */
+/* discover.c: steps 1 to 5 of the flow, the authorization URL. */
 int		ext_oauth_discover(struct conn *, json_t *out);
 
-/* extaddr.c: check and pin the source's address; refuse other sockets. */
+/* addr.c: check and pin the source's address; refuse other sockets. */
 int		ext_target_check(struct conn *);
 int		ext_host_approved(struct conn *);
 curl_socket_t	ext_open_socket(void *, curlsocktype, struct curl_sockaddr *);
 
-/* extclient.c: monotonic clock, and handing a finished job back. */
+/* client.c: monotonic clock, and handing a finished job back. */
 uint64_t	ext_now_ms(void);
 void		ext_job_complete(struct ext_job *);
 

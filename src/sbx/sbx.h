@@ -1,13 +1,13 @@
 /*
- * sandbox_client: how a worker talks to mcpbox-sandbox (DESIGN.md §7).
+ * sbx/: how a worker talks to mcpbox-sandbox (docs/ARCHITECTURE.md).
  *
  * One Unix-socket connection per worker, registered in Kore's event loop;
  * requests are pipelined and answered out of order, matched by id. A call
  * belongs to whoever made it: an HTTP request (woken when the answer
  * arrives) or a callback. Nothing here ever blocks the loop.
  */
-#ifndef MCPBOX_SANDBOX_CLIENT_H
-#define MCPBOX_SANDBOX_CLIENT_H
+#ifndef MCPBOX_SBX_H
+#define MCPBOX_SBX_H
 
 #include <kore/kore.h>
 #include <kore/http.h>
@@ -39,14 +39,5 @@ void		sbx_call_free(struct sbx_call *);
 
 /* Path of the socket, shared by the parent (spawn) and workers. */
 void		sbx_socket_path(const char *run_dir, char *out, size_t len);
-
-/* Parent side: keep one supervisor running, restarting it if it dies. */
-/* uid nobody: what sandboxed calls run as when started as root. */
-#define SBX_CALL_UID	65534
-void		sbx_keeper_set_worker_user(uid_t, gid_t);
-long		sbx_keeper_call_uid(void);
-int		sbx_keeper_start(const char *bin, const char *run_dir,
-		    int concurrency);
-void		sbx_keeper_stop(void);
 
 #endif

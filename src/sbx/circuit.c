@@ -26,14 +26,13 @@
  * worker). The probe holds a lease rather than a flag: if the worker
  * holding it dies, the lease runs out and another call probes.
  */
-#include <sys/mman.h>
 
 #include <stdatomic.h>
 #include <string.h>
 #include <time.h>
 
 #include "core/core.h"
-#include "circuit.h"
+#include "sbx/circuit.h"
 
 struct circuit_shm {
 	atomic_int		state;
@@ -65,9 +64,7 @@ circuit_init(int threshold, int reset_s, int probe_lease_s)
 {
 	void	*p;
 
-	p = mmap(NULL, sizeof(*cshm), PROT_READ | PROT_WRITE,
-	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
+	if ((p = shm_map(sizeof(*cshm))) == NULL)
 		return (-1);
 	cshm = p;
 	cshm->threshold = threshold < 1 ? 1 : threshold;

@@ -1,5 +1,5 @@
 /*
- * An OAuth source's tokens at rest, worker side (extclient.h): sealed
+ * An OAuth source's tokens at rest, worker side (ext.h): sealed
  * with the encryption key under AAD "oauth_tokens:{source_id}" so a row
  * copied onto another source does not open, opened only in the worker
  * that is about to use them, and the PKCE values of a new flow.
@@ -13,8 +13,7 @@
 #include "core/core.h"
 #include "db/db.h"
 #include "db/sql.h"
-#include "mcp/extclient.h"
-#include "oauth/oauth.h"
+#include "ext/ext.h"
 
 json_t *
 ext_tokens_open(const char *source_id, json_t *col)
@@ -100,8 +99,8 @@ ext_pkce_new(char *verifier, char *challenge, char *state, size_t len)
 	uint8_t	 md[SHA256_DIGEST_LENGTH];
 	char	*s;
 
-	if (oauth_random_token(verifier, len) == -1 ||
-	    oauth_random_token(state, len) == -1)
+	if (crypto_random_token(verifier, len) == -1 ||
+	    crypto_random_token(state, len) == -1)
 		return (-1);
 	(void)SHA256((const unsigned char *)verifier, strlen(verifier), md);
 	if ((s = b64url_encode(md, sizeof(md))) == NULL)

@@ -1,7 +1,7 @@
 /*
- * The external MCP client (extclient.h), worker side: jobs, the
+ * The external MCP client (ext.h), worker side: jobs, the
  * completion socket, the session pool and the breakers. What runs on a
- * job's thread (address rules, transports, protocol) is in extwire.c.
+ * job's thread (address rules, transports, protocol) is in wire.c.
  */
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -22,8 +22,8 @@
 
 #include "core/core.h"
 #include "core/netaddr.h"
-#include "mcp/extclient.h"
-#include "mcp/extjob.h"
+#include "ext/ext.h"
+#include "ext/job.h"
 
 struct ext_breaker {
 	char		source[37];

@@ -13,7 +13,7 @@
  *   5. the authorization URL (code + S256 + state + resource, RFC 8707)
  *      that the admin's browser opens.
  *
- * Every URL fetched goes through ext_http_run (extoauth.c): a metadata
+ * Every URL fetched goes through ext_http_run (oauth.c): a metadata
  * document cannot point MCPbox at an internal address.
  */
 #include <stdio.h>
@@ -25,8 +25,8 @@
 #include <curl/curl.h>
 
 #include "core/core.h"
-#include "mcp/extclient.h"
-#include "mcp/extjob.h"
+#include "ext/ext.h"
+#include "ext/job.h"
 
 #define OAUTH_PROBE_MS		5000
 

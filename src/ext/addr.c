@@ -1,5 +1,5 @@
 /*
- * The external MCP client's address rules (extclient.h): which host a
+ * The external MCP client's address rules (ext.h): which host a
  * source may reach, resolved once and pinned. The ranges come from the
  * one table in core/netaddr.c that the sandbox broker uses too; private
  * addresses pass only when the admin approved the host for the server.
@@ -21,8 +21,8 @@
 #include <curl/curl.h>
 #include "core/core.h"
 #include "core/netaddr.h"
-#include "mcp/extclient.h"
-#include "mcp/extjob.h"
+#include "ext/ext.h"
+#include "ext/job.h"
 
 int
 ext_host_approved(struct conn *c)

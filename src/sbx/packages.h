@@ -1,5 +1,5 @@
 /*
- * sandbox_packages: the sandbox keeper's package installer. Approved
+ * sbx/packages.c: the sandbox keeper's package installer. Approved
  * module requests naming a non-stdlib package are queued in PostgreSQL
  * (migration 0040); the keeper LISTENs for them, installs each through
  * the supervisor's `install` op (wheels only), records the outcome, and

@@ -1,5 +1,5 @@
 /*
- * extclient: the MCP client MCPbox uses to reach external MCP sources
+ * ext/: the MCP client MCPbox uses to reach external MCP sources
  * (Streamable HTTP and the legacy HTTP+SSE transport) over libcurl.
  *
  * A job runs on its own thread so a slow or silent source never blocks a
@@ -20,8 +20,8 @@
  * each source has a circuit breaker that opens after consecutive
  * transport failures and lets one probe through after a cool-down.
  */
-#ifndef MCPBOX_EXTCLIENT_H
-#define MCPBOX_EXTCLIENT_H
+#ifndef MCPBOX_EXT_H
+#define MCPBOX_EXT_H
 
 #include <kore/kore.h>
 #include <kore/http.h>
@@ -64,7 +64,17 @@ const char	*ext_job_error(const struct ext_job *);
 /* Safe while the thread runs: the job is then freed when it finishes. */
 void		ext_job_free(struct ext_job *);
 
-/* extseal.c: an OAuth source's tokens at rest, and PKCE for a new flow.
+/*
+ * source.c: why MCPbox may not contact a source (NULL: it may), and the
+ * source description ext_job_start takes, from a SQL_EXT_SOURCE_LOAD (or
+ * _FOR_TOOL) row in `db`; NULL with *why on failure.
+ */
+struct db_call;
+const char	*ext_source_unapproved(struct db_call *);
+json_t		*ext_source_open(struct db_call *, const char *source_id,
+		    const char **why);
+
+/* seal.c: an OAuth source's tokens at rest, and PKCE for a new flow.
  * `col` is the "oauth" column of SQL_EXT_SOURCE_LOAD. */
 json_t		*ext_tokens_open(const char *source_id, json_t *col);
 int		ext_tokens_seal(const char *source_id, json_t *tokens,

@@ -1,10 +1,10 @@
 /*
  * The external MCP client's OAuth 2.1 side, on a job's thread
- * (extclient.h): the requests to metadata and OAuth endpoints, each on its
- * own target checked by the same address rules as the source (extaddr.c),
+ * (ext.h): the requests to metadata and OAuth endpoints, each on its
+ * own target checked by the same address rules as the source (addr.c),
  * the code exchange with the PKCE verifier, and refresh around a session:
  * an access token about to expire, or refused with 401, is refreshed
- * once. Discovery and registration are in extdiscover.c. Nothing of a
+ * once. Discovery and registration are in discover.c. Nothing of a
  * token ever goes into a message.
  */
 #include <stdio.h>
@@ -16,8 +16,8 @@
 #include <curl/curl.h>
 
 #include "core/core.h"
-#include "mcp/extclient.h"
-#include "mcp/extjob.h"
+#include "ext/ext.h"
+#include "ext/job.h"
 
 #define OAUTH_BODY_MAX		(256 * 1024)
 #define OAUTH_TOKEN_MAX		6000

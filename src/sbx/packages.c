@@ -1,5 +1,5 @@
 /*
- * The keeper's package installer (sandbox_packages.h).
+ * The keeper's package installer (sbx/packages.h).
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -18,7 +18,7 @@
 
 #include "core/core.h"
 #include "db/sql.h"
-#include "sandbox_packages.h"
+#include "sbx/packages.h"
 
 #define PKG_ACTIVE_MAX		64
 #define PKG_INSTALL_WAIT_MS	330000	/* the op's own limit is 300 s */

@@ -1,5 +1,5 @@
 /*
- * The external MCP client, thread side (extclient.h): address rules and
+ * The external MCP client, thread side (ext.h): address rules and
  * pinning, the Streamable HTTP and legacy SSE transports, and the protocol
  * (initialize, tools/list, tools/call). Runs on a job's own thread with
  * blocking libcurl, so a worker's event loop never waits on the network.
@@ -20,8 +20,8 @@
 #include <curl/curl.h>
 #include "core/core.h"
 #include "core/netaddr.h"
-#include "mcp/extclient.h"
-#include "mcp/extjob.h"
+#include "ext/ext.h"
+#include "ext/job.h"
 
 void
 ext_fail(struct conn *c, const char *fmt, const char *arg)

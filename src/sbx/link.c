@@ -19,8 +19,8 @@
 #include <unistd.h>
 
 #include "core/core.h"
-#include "circuit.h"
-#include "sandbox_client.h"
+#include "sbx/circuit.h"
+#include "sbx/sbx.h"
 
 #define SBX_EVENT_TYPE	0x5b
 #define SBX_GRACE_MS	2000
