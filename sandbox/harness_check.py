@@ -42,7 +42,9 @@ __rmul__ __rtruediv__ __and__ __or__ __xor__ __invert__ __post_init__""".split()
 # Names whose only use is to reach past the restricted builtins; rejected
 # statically so the message is clear, and absent from the builtins anyway.
 BLOCKED_NAMES = frozenset("super eval exec globals locals vars breakpoint".split())
-MAX_SRC = 256 * 1024
+# The largest source, in bytes: SBX_CODE_MAX, given to init() by the C side
+# (src/core/sandbox_protocol.h) so both programs use one number.
+MAX_SRC = 100 * 1024
 MAX_NODES = 50_000
 MAX_ERRORS = 50
 STDOUT_CAP = 64 * 1024
@@ -288,7 +290,7 @@ def check(src, modules):
     if not isinstance(src, str):
         return None, [(1, 1, "code must be a string")]
     if len(src) > MAX_SRC:
-        return None, [(1, 1, "source larger than 256 KiB")]
+        return None, [(1, 1, f"source larger than {MAX_SRC // 1024} KiB")]
     try:
         tree = ast.parse(src, "<tool>", "exec")
     except SyntaxError as e:
@@ -326,7 +328,7 @@ def compile_checked(src, rewrite):
     supervisor's word, by hash of code + modules): parse and compile, with
     the format rewrite unless that child found nothing to rewrite."""
     if not isinstance(src, str) or len(src) > MAX_SRC:
-        raise ValidationError("source larger than 256 KiB")
+        raise ValidationError(f"source larger than {MAX_SRC // 1024} KiB")
     tree = ast.parse(src, "<tool>", "exec")
     if rewrite:
         return _rewrite_and_compile(tree)[0]

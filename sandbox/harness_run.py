@@ -492,10 +492,11 @@ def _freeze():
     gc.freeze()
 
 
-def init(testing):
+def init(testing, code_max):
     """The zygote, before it drops nothing more: the standard library."""
-    global TESTING
+    global TESTING, MAX_SRC
     TESTING = bool(testing)
+    MAX_SRC = int(code_max)
     if TESTING and hasattr(_sbx, "test_scan"):
         # Test builds only: the explicit read-any-byte primitive.
         SAFE_BUILTINS["sbx_test_scan"] = _sbx.test_scan

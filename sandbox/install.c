@@ -250,7 +250,7 @@ sbx_install_finish(const char *target, int st, const char *out, size_t n,
 			    names));
 		json_decref(names);
 		return (json_pack("{s:b,s:{s:s,s:s}}", "ok", 0, "error", "type",
-		    "InstallError", "message", "pip found no wheel"));
+		    SBX_ERR_INSTALL, "message", "pip found no wheel"));
 	}
 	if (!resolve && st == 0 && (d = opendir(target)) != NULL) {
 		names = json_array();
@@ -275,7 +275,7 @@ sbx_install_finish(const char *target, int st, const char *out, size_t n,
 	    "refused)" : "") == -1)
 		msg = NULL;
 	r = json_pack("{s:b,s:{s:s,s:s}}", "ok", 0, "error", "type",
-	    "InstallError", "message", msg ? msg : "pip failed");
+	    SBX_ERR_INSTALL, "message", msg ? msg : "pip failed");
 	free(reason);
 	free(msg);
 	return (r);

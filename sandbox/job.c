@@ -64,7 +64,7 @@ checked_remember(const char *key, int rewrite)
 static void
 log_job(struct job *j, const char *outcome, double ms)
 {
-	static const char	*kinds[] = { "execute", "validate", "install" };
+	static const char	*kinds[] = { SBX_OP_EXECUTE, SBX_OP_VALIDATE, SBX_OP_INSTALL };
 	json_t			*f;
 
 	f = json_pack("{s:s,s:s,s:f}", "op", kinds[j->kind], "outcome",
@@ -170,7 +170,7 @@ job_start(struct job *j)
 	}
 	if (!ok && sbx_zygote_spawn(&j->child) == -1) {
 		j->state = J_DONE;
-		job_fail(j, "SandboxError", "could not start a sandbox process");
+		job_fail(j, SBX_ERR_SANDBOX, "could not start a sandbox process");
 		return;
 	}
 	j->child_live = 1;
@@ -215,8 +215,8 @@ job_child_writable(struct job *j)
 static const char *
 allowed_type(const char *t)
 {
-	static const char	*ok[] = { "ValidationError", "OutputLimit",
-	    "MemoryLimit", "ToolError", NULL };
+	static const char	*ok[] = { SBX_ERR_VALIDATION, SBX_ERR_OUTPUT,
+	    SBX_ERR_MEMORY, SBX_ERR_TOOL, NULL };
 	const char		**p;
 
 	for (p = ok; t && *p; p++)
@@ -250,7 +250,7 @@ job_done_frame(struct job *j, json_t *d)
 			type = allowed_type(json_string_value(
 			    json_object_get(err, "type")));
 			msg = json_string_value(json_object_get(err, "message"));
-			job_fail(j, type ? type : "SandboxError",
+			job_fail(j, type ? type : SBX_ERR_SANDBOX,
 			    msg ? msg : "validation failed");
 			return;
 		}
@@ -278,7 +278,7 @@ job_done_frame(struct job *j, json_t *d)
 	err = json_object_get(d, "error");
 	type = allowed_type(json_string_value(json_object_get(err, "type")));
 	if (type == NULL || !json_is_string(json_object_get(err, "message"))) {
-		job_fail(j, "SandboxError", "the tool's answer was malformed");
+		job_fail(j, SBX_ERR_SANDBOX, "the tool's answer was malformed");
 		return;
 	}
 	r = json_pack("{s:b,s:{s:s,s:o},s:o}", "ok", 0, "error", "type", type,
@@ -298,13 +298,13 @@ job_http_frame(struct job *j, json_t *d)
 	json_t	*refusal;
 
 	if (j->broker_pid > 0) {
-		job_fail(j, "SandboxError", "the tool broke the broker protocol");
+		job_fail(j, SBX_ERR_SANDBOX, "the tool broke the broker protocol");
 		job_stop_processes(j);
 		return;
 	}
 	if ((refusal = sbx_broker_precheck(d, j->hosts, j->nhosts)) != NULL) {
 		if (sbx_frame_put_json(&j->req, refusal) == -1) {
-			job_fail(j, "SandboxError", "out of memory");
+			job_fail(j, SBX_ERR_SANDBOX, "out of memory");
 			job_stop_processes(j);
 		} else
 			job_child_writable(j);
@@ -316,7 +316,7 @@ job_http_frame(struct job *j, json_t *d)
 	    left > 1 ? (long)left : 1, &j->broker_fd);
 	if (j->broker_pid == -1) {
 		j->broker_pid = 0;
-		job_fail(j, "SandboxError", "could not start the HTTP broker");
+		job_fail(j, SBX_ERR_SANDBOX, "could not start the HTTP broker");
 		job_stop_processes(j);
 	}
 }
@@ -359,12 +359,12 @@ job_child_readable(struct job *j)
 				job_done_frame(j, d);
 				job_stop_processes(j);
 			} else if (d == NULL && len > 0) {
-				job_fail(j, "ToolError", "the tool's result "
+				job_fail(j, SBX_ERR_TOOL, "the tool's result "
 				    "could not be encoded (integers must fit "
 				    "in 64 bits)");
 				job_stop_processes(j);
 			} else {
-				job_fail(j, "SandboxError", "unexpected frame "
+				job_fail(j, SBX_ERR_SANDBOX, "unexpected frame "
 				    "from the sandbox process");
 				job_stop_processes(j);
 			}
@@ -373,7 +373,7 @@ job_child_readable(struct job *j)
 				return;
 		}
 		if (st == SBX_FRAME_TOOBIG) {
-			job_fail(j, "OutputLimit", "the tool's output exceeded "
+			job_fail(j, SBX_ERR_OUTPUT, "the tool's output exceeded "
 			    "the frame limit");
 			job_stop_processes(j);
 			return;
@@ -427,27 +427,27 @@ job_classify(struct job *j)
 	if (WIFSIGNALED(st)) {
 		sig = WTERMSIG(st);
 		if (sig == SIGSYS)
-			job_fail(j, "SandboxError", "the tool attempted a "
+			job_fail(j, SBX_ERR_SANDBOX, "the tool attempted a "
 			    "forbidden system call and was stopped");
 		else if (sig == SIGXCPU)
-			job_fail(j, "Timeout", "CPU time limit exceeded");
+			job_fail(j, SBX_ERR_TIMEOUT, "CPU time limit exceeded");
 		else if (sig == SIGKILL)
-			job_fail(j, "Timeout", "the tool was stopped at its "
+			job_fail(j, SBX_ERR_TIMEOUT, "the tool was stopped at its "
 			    "CPU or memory limit");
 		else if (sig == SIGSEGV || sig == SIGBUS)
-			job_fail(j, "SandboxError", "the tool's process "
+			job_fail(j, SBX_ERR_SANDBOX, "the tool's process "
 			    "crashed (stack or memory exhausted)");
 		else if (sig == SIGXFSZ)
-			job_fail(j, "SandboxError", "the tool tried to write "
+			job_fail(j, SBX_ERR_SANDBOX, "the tool tried to write "
 			    "a file");
 		else
-			job_fail(j, "SandboxError", "the tool's process was "
+			job_fail(j, SBX_ERR_SANDBOX, "the tool's process was "
 			    "killed");
 	} else if (WIFEXITED(st) && WEXITSTATUS(st) >= 120 &&
 	    WEXITSTATUS(st) <= 124)
-		job_fail(j, "SandboxError", "sandbox set-up failed");
+		job_fail(j, SBX_ERR_SANDBOX, "sandbox set-up failed");
 	else
-		job_fail(j, "SandboxError", "the tool exited without a result");
+		job_fail(j, SBX_ERR_SANDBOX, "the tool exited without a result");
 }
 
 void
@@ -527,7 +527,7 @@ job_check_deadlines(double now)
 		if (j->state != J_RUNNING || j->answered ||
 		    j->kind == JOB_INSTALL || now < j->deadline)
 			continue;
-		job_fail(j, "Timeout", "the tool exceeded its time limit");
+		job_fail(j, SBX_ERR_TIMEOUT, "the tool exceeded its time limit");
 		job_stop_processes(j);
 	}
 }

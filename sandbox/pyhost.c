@@ -269,7 +269,8 @@ sbx_py_init(const struct sbx_pyconf *pc)
 	h_run = PyObject_GetAttrString(mod, "run");
 	h_warm = PyObject_GetAttrString(mod, "warm_child");
 	h_schema = PyObject_GetAttrString(mod, "schema_for");
-	r = PyObject_CallMethod(mod, "init", "i", pc->testing);
+	r = PyObject_CallMethod(mod, "init", "ii", pc->testing,
+	    (int)SBX_CODE_MAX);
 	if (r == NULL || !h_run || !h_warm || !h_schema) {
 		log_py_error("harness init");
 		Py_XDECREF(r);

@@ -2,9 +2,9 @@
  * redact.c -- secret values never leave the supervisor in an answer.  The
  * child is given the secrets of its call, so anything it returns (result,
  * stdout, error text) may echo one; every occurrence of a value of at
- * least 8 bytes is replaced by "[REDACTED]".  Shorter values are left
- * alone: redacting "1" or "true" would corrupt results without hiding
- * anything worth hiding.  Matching is byte-wise and length-aware (results
+ * least SBX_REDACT_MIN bytes (the worker uses the same rule) is replaced
+ * by "[REDACTED]".  Shorter values are left alone: redacting "1" or "ab"
+ * would corrupt results without hiding anything worth hiding.  Matching is byte-wise and length-aware (results
  * may contain NUL), longest secret first so a secret that contains
  * another is removed whole.
  */
@@ -13,7 +13,6 @@
 
 #include "sbx.h"
 
-#define REDACT_MIN	8
 #define REDACTED	"[REDACTED]"
 
 static int
@@ -40,7 +39,7 @@ sbx_secrets_from_json(struct sbx_secrets *s, const json_t *obj)
 	if (s->val == NULL || s->len == NULL)
 		return (-1);
 	json_object_foreach((json_t *)obj, k, v) {
-		if (!json_is_string(v) || json_string_length(v) < REDACT_MIN ||
+		if (!json_is_string(v) || json_string_length(v) < SBX_REDACT_MIN ||
 		    strlen(json_string_value(v)) != json_string_length(v))
 			continue;
 		if ((s->val[n] = strdup(json_string_value(v))) == NULL)

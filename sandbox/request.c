@@ -28,7 +28,7 @@ protocol_error(struct conn *c, json_t *id, const char *msg)
 	json_t	*r;
 
 	r = json_pack("{s:O,s:b,s:o}", "id", id ? id : json_null(), "ok", 0,
-	    "error", error_obj("ProtocolError", msg));
+	    "error", error_obj(SBX_ERR_PROTOCOL, msg));
 	conn_send(c, r);
 }
 
@@ -176,7 +176,7 @@ parse_call(struct job *j, const json_t *req, char *err, size_t errlen)
 		return (-1);
 	j->cpu_s = (j->timeout_ms + 999) / 1000 + 1;
 	creq = json_pack("{s:s,s:O,s:i,s:i}", "mode",
-	    j->kind == JOB_EXEC ? "execute" : "validate", "code", code,
+	    j->kind == JOB_EXEC ? SBX_OP_EXECUTE : SBX_OP_VALIDATE, "code", code,
 	    "memory_mb", mem, "cpu_s", j->cpu_s);
 	if (creq == NULL)
 		return (-1);
@@ -263,7 +263,7 @@ op_install(struct conn *c, json_t *id, json_t *req, int resolve)
 	if (S.cfg->packages_dir == NULL) {
 		j->state = J_DONE;
 		job_answer(j, json_pack("{s:b,s:{s:s,s:s}}", "ok", 0, "error",
-		    "type", "InstallError", "message", "the installer is "
+		    "type", SBX_ERR_INSTALL, "message", "the installer is "
 		    "disabled (no --packages-dir)"));
 		job_free(j);
 		return;
@@ -278,7 +278,7 @@ op_install(struct conn *c, json_t *id, json_t *req, int resolve)
 	    sizeof(j->target), &j->child.from_fd, err, sizeof(err));
 	if (pid <= 0) {
 		job_answer(j, json_pack("{s:b,s:{s:s,s:s}}", "ok", 0, "error",
-		    "type", "InstallError", "message", err));
+		    "type", SBX_ERR_INSTALL, "message", err));
 		job_free(j);
 		return;
 	}
@@ -299,7 +299,7 @@ op_call(struct conn *c, json_t *id, json_t *req, int kind)
 		return;
 	err[0] = '\0';
 	if (parse_call(j, req, err, sizeof(err)) == -1) {
-		job_fail(j, "ValidationError", err[0] ? err :
+		job_fail(j, SBX_ERR_VALIDATION, err[0] ? err :
 		    "the request could not be prepared");
 		job_free(j);
 		return;
@@ -337,17 +337,17 @@ job_request(struct conn *c, json_t *req)
 		protocol_error(c, id, "missing op");
 		return;
 	}
-	if (strcmp(op, "execute") == 0)
+	if (strcmp(op, SBX_OP_EXECUTE) == 0)
 		op_call(c, id, req, JOB_EXEC);
-	else if (strcmp(op, "validate") == 0)
+	else if (strcmp(op, SBX_OP_VALIDATE) == 0)
 		op_call(c, id, req, JOB_VALIDATE);
-	else if (strcmp(op, "health") == 0)
+	else if (strcmp(op, SBX_OP_HEALTH) == 0)
 		op_health(c, id);
-	else if (strcmp(op, "cancel") == 0)
+	else if (strcmp(op, SBX_OP_CANCEL) == 0)
 		op_cancel(c, id, req);
-	else if (strcmp(op, "install") == 0)
+	else if (strcmp(op, SBX_OP_INSTALL) == 0)
 		op_install(c, id, req, 0);
-	else if (strcmp(op, "resolve") == 0)
+	else if (strcmp(op, SBX_OP_RESOLVE) == 0)
 		op_install(c, id, req, 1);
 	else
 		protocol_error(c, id, "unknown op");

@@ -20,10 +20,9 @@
 #include <stdint.h>
 #include <jansson.h>
 
-#define SBX_FRAME_MAX		(8u << 20)	/* client <-> supervisor */
+#include "sandbox_protocol.h"
+
 #define SBX_CHILD_FRAME_MAX	(3u << 19)	/* child -> supervisor, 1.5 MiB */
-#define SBX_RESULT_MAX		(1u << 20)
-#define SBX_STDOUT_MAX		(64u << 10)
 #define SBX_HTTP_BODY_MAX	(2u << 20)
 #define SBX_HTTP_HOPS		3
 #define SBX_HTTP_TIMEOUT_MS	10000

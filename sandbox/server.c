@@ -182,7 +182,7 @@ conn_readable(struct conn *c)
 			if (st == SBX_FRAME_TOOBIG) {
 				conn_send(c, json_pack("{s:n,s:b,s:{s:s,s:s}}",
 				    "id", "ok", 0, "error", "type",
-				    "ProtocolError", "message",
+				    SBX_ERR_PROTOCOL, "message",
 				    "frame larger than 8 MiB"));
 				if (!c->closing)
 					c->closing = 1;
@@ -195,7 +195,7 @@ conn_readable(struct conn *c)
 			if (req == NULL)
 				conn_send(c, json_pack("{s:n,s:b,s:{s:s,s:s}}",
 				    "id", "ok", 0, "error", "type",
-				    "ProtocolError", "message", err));
+				    SBX_ERR_PROTOCOL, "message", err));
 			else {
 				job_request(c, req);
 				json_decref(req);

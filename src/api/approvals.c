@@ -15,7 +15,6 @@
 #include "api/api.h"
 #include "db/sql.h"
 
-#define RID(req)	(((struct hx *)http_state_get(req))->request_id)
 #define REASON_MAX	1000
 #define BULK_MAX	100
 
@@ -132,7 +131,7 @@ action_params(struct http_request *req, struct api_ctx *c, const char *id,
 	p[1] = json_string_value(json_object_get(c->scratch, "action"));
 	p[2] = json_string_value(json_object_get(c->scratch, "reason"));
 	p[3] = c->actor;
-	p[4] = RID(req);
+	p[4] = hx_request_id(req);
 	p[5] = version;
 }
 

@@ -211,7 +211,7 @@ api_auth_setup(struct http_request *req, struct api_ctx *c)
 	default:
 		p[0] = j->username;
 		p[1] = j->encoded;
-		p[2] = ((struct hx *)http_state_get(req))->request_id;
+		p[2] = hx_request_id(req);
 		return (api_sql_respond(req, c, SQL_AUTH_SETUP_RESPOND, 3, p));
 	}
 }
@@ -229,7 +229,7 @@ login_failed(struct http_request *req, struct api_ctx *c, const char *ip)
 		c->step = 4;
 	}
 	p[0] = j->username;
-	p[1] = ((struct hx *)http_state_get(req))->request_id;
+	p[1] = hx_request_id(req);
 	p[2] = ip;
 	st = api_sql(req, c, SQL_AUTH_LOGIN_FAILED, 3, p);
 	if (st == DB_PENDING)
@@ -307,7 +307,7 @@ api_auth_login(struct http_request *req, struct api_ctx *c)
 		break;
 	}
 	p[0] = j->username;
-	p[1] = ((struct hx *)http_state_get(req))->request_id;
+	p[1] = hx_request_id(req);
 	p[2] = ip;
 	st = api_sql(req, c, SQL_AUTH_LOGIN_OK, 3, p);
 	if (st == DB_PENDING)
@@ -402,7 +402,7 @@ api_auth_logout(struct http_request *req, struct api_ctx *c)
 	p[2] = rjti;
 	p[3] = rexp;
 	p[4] = c->actor;
-	p[5] = ((struct hx *)http_state_get(req))->request_id;
+	p[5] = hx_request_id(req);
 	p[6] = c->sid;
 	p[7] = fexp;
 	return (api_sql_respond(req, c, SQL_AUTH_LOGOUT_RESPOND, 8, p));
@@ -481,7 +481,7 @@ api_auth_change_password(struct http_request *req, struct api_ctx *c)
 		p[0] = c->actor;
 		p[1] = j->encoded;
 		p[2] = pv;
-		p[3] = ((struct hx *)http_state_get(req))->request_id;
+		p[3] = hx_request_id(req);
 		st = api_sql(req, c, SQL_AUTH_PASSWORD_SET, 4, p);
 		if (st == DB_PENDING)
 			return (KORE_RESULT_RETRY);

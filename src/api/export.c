@@ -27,11 +27,9 @@
 #include "api/api.h"
 #include "db/sql.h"
 
-#define RID(req)	(((struct hx *)http_state_get(req))->request_id)
 #define IMPORT_BODY_MAX	(8 * 1024 * 1024)
 #define IMPORT_SERVERS_MAX	500
 #define IMPORT_TOOLS_MAX	1000
-#define CODE_MAX	(100 * 1024)
 #define EXPORT_LABEL	"mcpbox export v1"
 
 /* HMAC of the canonical form of `doc` (whose "signature" is ignored). */
@@ -70,7 +68,7 @@ api_export(struct http_request *req, struct api_ctx *c)
 	char		hex[65];
 
 	p[0] = c->actor;
-	p[1] = RID(req);
+	p[1] = hx_request_id(req);
 	st = api_sql(req, c, SQL_EXPORT_DOCUMENT, 2, p);
 	if (st == DB_PENDING)
 		return (KORE_RESULT_RETRY);
@@ -174,7 +172,7 @@ check_tools(json_t *tools, size_t si, json_t *fields)
 			continue;
 		v = json_object_get(t, "python_code");
 		if (!json_is_string(v) || json_string_length(v) == 0 ||
-		    json_string_length(v) > CODE_MAX ||
+		    json_string_length(v) > SBX_CODE_MAX ||
 		    strlen(json_string_value(v)) != json_string_length(v))
 			bad(fields, "code of 1 to 102400 bytes",
 			    "servers[%zu].tools[%zu].python_code", si, i);
@@ -327,6 +325,6 @@ api_import(struct http_request *req, struct api_ctx *c)
 	}
 	p[0] = json_string_value(json_object_get(c->scratch, "doc"));
 	p[1] = c->actor;
-	p[2] = RID(req);
+	p[2] = hx_request_id(req);
 	return (api_sql_respond(req, c, SQL_IMPORT_RESPOND, 3, p));
 }

@@ -10,7 +10,6 @@
 #include "db/sql.h"
 #include "ext/ext.h"
 
-#define RID(req)	(((struct hx *)http_state_get(req))->request_id)
 #define DISCOVER_TIMEOUT_MS	30000
 
 static int
@@ -105,7 +104,7 @@ api_external_create(struct http_request *req, struct api_ctx *c)
 	p[4] = json_string_value(json_object_get(c->body, "auth_secret_name"));
 	p[5] = json_string_value(json_object_get(c->body, "auth_header_name"));
 	p[6] = tr != NULL ? tr : "streamable_http";
-	p[7] = RID(req);
+	p[7] = hx_request_id(req);
 	p[8] = c->actor;
 	return (api_sql_respond(req, c, SQL_EXT_CREATE_RESPOND, 9, p));
 }
@@ -130,7 +129,7 @@ api_external_delete(struct http_request *req, struct api_ctx *c)
 		return (KORE_RESULT_OK);
 	p[0] = c->param[0];
 	p[1] = c->actor;
-	p[2] = RID(req);
+	p[2] = hx_request_id(req);
 	return (api_sql_respond(req, c, SQL_EXT_DELETE_RESPOND, 3, p));
 }
 
@@ -228,7 +227,7 @@ api_external_discover(struct http_request *req, struct api_ctx *c)
 	default:
 		p[1] = json_string_value(c->scratch);
 		p[2] = c->actor;
-		p[3] = RID(req);
+		p[3] = hx_request_id(req);
 		return (api_sql_respond(req, c, SQL_EXT_DISCOVER_SAVE_RESPOND,
 		    4, p));
 	}
@@ -271,7 +270,7 @@ api_external_import(struct http_request *req, struct api_ctx *c)
 	p[0] = c->param[0];
 	p[1] = text;
 	p[2] = c->actor;
-	p[3] = RID(req);
+	p[3] = hx_request_id(req);
 	rc = api_sql_respond(req, c, SQL_EXT_IMPORT_RESPOND, 4, p);
 	free(text);
 	return (rc);

@@ -23,7 +23,6 @@
 #include "ext/ext.h"
 #include "oauth/oauth.h"
 
-#define RID(req)	(((struct hx *)http_state_get(req))->request_id)
 #define OAUTH_JOB_MS		30000
 #define CALLBACK_PATH		"/oauth/external-callback"
 #define PKCE_LEN		64
@@ -148,7 +147,7 @@ api_external_oauth_start(struct http_request *req, struct api_ctx *c)
 		    "token_endpoint"));
 		p[7] = json_string_value(json_object_get(res, "resource"));
 		p[8] = c->actor;
-		p[9] = RID(req);
+		p[9] = hx_request_id(req);
 		p[10] = json_string_value(json_object_get(res,
 		    "authorization_url"));
 		return (api_sql_respond(req, c,
@@ -246,7 +245,7 @@ api_external_oauth_exchange(struct http_request *req, struct api_ctx *c)
 		p[2] = json_string_value(json_object_get(c->scratch, "nonce"));
 		p[3] = exp;
 		p[4] = c->actor;
-		p[5] = RID(req);
+		p[5] = hx_request_id(req);
 		return (api_sql_respond(req, c,
 		    SQL_EXT_OAUTH_TOKENS_SAVE_RESPOND, 6, p));
 	}

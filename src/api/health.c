@@ -109,7 +109,7 @@ api_health_circuits_reset(struct http_request *req, struct api_ctx *c)
 
 	circuit_reset(c->actor);
 	p[0] = c->actor;
-	p[1] = ((struct hx *)http_state_get(req))->request_id;
+	p[1] = hx_request_id(req);
 	db_exec_detached(SQL_OPS_CIRCUIT_RESET_AUDIT, 2, p);
 	return (hx_json(req, 200, json_pack("{s:{s:o}}", "circuits",
 	    "sandbox", circuit_json(clock_ms()))));

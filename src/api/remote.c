@@ -147,7 +147,7 @@ api_remote_put(struct http_request *req, struct api_ctx *c)
 		    JSON_COMPACT);
 		p[0] = text;
 		p[1] = c->actor;
-		p[2] = ((struct hx *)http_state_get(req))->request_id;
+		p[2] = hx_request_id(req);
 		st = api_sql(req, c, SQL_SETTINGS_POLICY_PATCH_RESPOND, 3, p);
 		free(text);
 		if (st == DB_PENDING)

@@ -15,7 +15,6 @@
 #include "api/api.h"
 #include "db/sql.h"
 
-#define RID(req)	(((struct hx *)http_state_get(req))->request_id)
 #define SECRET_VALUE_MAX	(64 * 1024)
 
 /* Sealed value as the statements take it: hex text. */
@@ -136,7 +135,7 @@ api_secrets_create(struct http_request *req, struct api_ctx *c)
 	p[3] = s != NULL ? s->ct_hex : NULL;
 	p[4] = s != NULL ? s->nonce_hex : NULL;
 	p[5] = c->actor;
-	p[6] = RID(req);
+	p[6] = hx_request_id(req);
 	return (api_sql_respond(req, c, SQL_SECRETS_CREATE_RESPOND, 7, p));
 }
 
@@ -172,7 +171,7 @@ api_secrets_set(struct http_request *req, struct api_ctx *c)
 	p[2] = s->ct_hex;
 	p[3] = s->nonce_hex;
 	p[4] = c->actor;
-	p[5] = RID(req);
+	p[5] = hx_request_id(req);
 	return (api_sql_respond(req, c, SQL_SECRETS_SET_RESPOND, 6, p));
 }
 
@@ -188,6 +187,6 @@ api_secrets_delete(struct http_request *req, struct api_ctx *c)
 	p[0] = c->param[0];
 	p[1] = c->param[1];
 	p[2] = c->actor;
-	p[3] = RID(req);
+	p[3] = hx_request_id(req);
 	return (api_sql_respond(req, c, SQL_SECRETS_DELETE_RESPOND, 4, p));
 }

@@ -4,7 +4,6 @@
 #include "api/api.h"
 #include "db/sql.h"
 
-#define RID(req)	(((struct hx *)http_state_get(req))->request_id)
 
 int
 api_name_valid(const char *s)
@@ -65,7 +64,7 @@ api_servers_create(struct http_request *req, struct api_ctx *c)
 	p[0] = name;
 	p[1] = desc != NULL ? desc : "";
 	p[2] = c->actor;
-	p[3] = RID(req);
+	p[3] = hx_request_id(req);
 	p[4] = "admin";
 	return (api_sql_respond(req, c, SQL_SERVERS_CREATE_RESPOND, 5, p));
 }
@@ -118,7 +117,7 @@ api_servers_update(struct http_request *req, struct api_ctx *c)
 	if (p[3] != NULL && *p[3] == '\0')
 		p[3] = NULL;
 	p[4] = c->actor;
-	p[5] = RID(req);
+	p[5] = hx_request_id(req);
 	return (api_sql_respond(req, c, SQL_SERVERS_UPDATE_RESPOND, 6, p));
 }
 
@@ -129,7 +128,7 @@ api_servers_delete(struct http_request *req, struct api_ctx *c)
 
 	p[0] = c->param[0];
 	p[1] = c->actor;
-	p[2] = RID(req);
+	p[2] = hx_request_id(req);
 	return (api_sql_respond(req, c, SQL_SERVERS_DELETE_RESPOND, 3, p));
 }
 
@@ -141,7 +140,7 @@ set_status(struct http_request *req, struct api_ctx *c, const char *status)
 	p[0] = c->param[0];
 	p[1] = status;
 	p[2] = c->actor;
-	p[3] = RID(req);
+	p[3] = hx_request_id(req);
 	return (api_sql_respond(req, c, SQL_SERVERS_SET_STATUS_RESPOND, 4, p));
 }
 
@@ -212,7 +211,7 @@ host_change(struct http_request *req, struct api_ctx *c, const char *sql,
 	p[1] = json_string_value(json_object_get(c->scratch, "host"));
 	p[2] = json_string_value(json_object_get(c->scratch, "port"));
 	p[3] = c->actor;
-	p[4] = RID(req);
+	p[4] = hx_request_id(req);
 	return (api_sql_respond(req, c, sql, 5, p));
 }
 

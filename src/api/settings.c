@@ -13,7 +13,6 @@
 #include "api/api.h"
 #include "db/sql.h"
 
-#define RID(req)	(((struct hx *)http_state_get(req))->request_id)
 #define MODULE_NAME_MAX	128
 #define MODULE_LIST_MAX	200
 
@@ -110,7 +109,7 @@ api_settings_policy_patch(struct http_request *req, struct api_ctx *c)
 	}
 	p[0] = json_string_value(json_object_get(c->scratch, "changes"));
 	p[1] = c->actor;
-	p[2] = RID(req);
+	p[2] = hx_request_id(req);
 	return (api_sql_respond(req, c, SQL_SETTINGS_POLICY_PATCH_RESPOND, 3,
 	    p));
 }
@@ -220,7 +219,7 @@ api_settings_modules_patch(struct http_request *req, struct api_ctx *c)
 	p[1] = json_string_value(json_object_get(c->scratch, "remove"));
 	p[2] = json_string_value(json_object_get(c->scratch, "reset"));
 	p[3] = c->actor;
-	p[4] = RID(req);
+	p[4] = hx_request_id(req);
 	return (api_sql_respond(req, c, SQL_SETTINGS_MODULES_PATCH_RESPOND, 5,
 	    p));
 }

@@ -8,8 +8,6 @@
 #include "api/api.h"
 #include "db/sql.h"
 
-#define RID(req)	(((struct hx *)http_state_get(req))->request_id)
-#define CODE_MAX	(100 * 1024)
 
 /* An input_schema must be a JSON object whose type is "object". */
 static int
@@ -69,7 +67,7 @@ api_tools_create(struct http_request *req, struct api_ctx *c)
 		api_fields_only(c->body, allowed, fields);
 		api_field_str(c->body, "name", 1, 64, &name, fields);
 		api_field_str(c->body, "description", 0, 2000, &desc, fields);
-		api_field_str(c->body, "python_code", 1, CODE_MAX, &code, fields);
+		api_field_str(c->body, "python_code", 1, SBX_CODE_MAX, &code, fields);
 		api_field_int(c->body, "timeout_ms", 0, 100, 300000, &timeout,
 		    &has_timeout, fields);
 		schema_check(c->body, fields, &schema);
@@ -100,7 +98,7 @@ api_tools_create(struct http_request *req, struct api_ctx *c)
 	p[4] = json_string_value(json_object_get(c->scratch, "schema"));
 	p[5] = json_string_value(json_object_get(c->scratch, "timeout"));
 	p[6] = c->actor;
-	p[7] = RID(req);
+	p[7] = hx_request_id(req);
 	p[8] = "admin";
 	p[9] = "manual";
 	return (api_sql_respond(req, c, SQL_TOOLS_CREATE_RESPOND, 10, p));
@@ -134,7 +132,7 @@ api_tools_update(struct http_request *req, struct api_ctx *c)
 		api_fields_only(c->body, allowed, fields);
 		api_field_str(c->body, "name", 0, 64, &name, fields);
 		api_field_str(c->body, "description", 0, 2000, &desc, fields);
-		api_field_str(c->body, "python_code", 0, CODE_MAX, &code, fields);
+		api_field_str(c->body, "python_code", 0, SBX_CODE_MAX, &code, fields);
 		api_field_str(c->body, "change_summary", 0, 500, &sum, fields);
 		api_field_bool(c->body, "enabled", &enabled, &has_enabled,
 		    fields);
@@ -180,7 +178,7 @@ api_tools_update(struct http_request *req, struct api_ctx *c)
 	p[5] = json_string_value(json_object_get(c->scratch, "enabled"));
 	p[6] = json_string_value(json_object_get(c->scratch, "timeout"));
 	p[7] = c->actor;
-	p[8] = RID(req);
+	p[8] = hx_request_id(req);
 	p[9] = "manual";
 	p[10] = json_string_value(json_object_get(c->body, "change_summary"));
 	return (api_sql_respond(req, c, SQL_TOOLS_UPDATE_RESPOND, 11, p));
@@ -193,7 +191,7 @@ api_tools_delete(struct http_request *req, struct api_ctx *c)
 
 	p[0] = c->param[0];
 	p[1] = c->actor;
-	p[2] = RID(req);
+	p[2] = hx_request_id(req);
 	return (api_sql_respond(req, c, SQL_TOOLS_DELETE_RESPOND, 3, p));
 }
 
@@ -258,7 +256,7 @@ api_tools_rollback(struct http_request *req, struct api_ctx *c)
 	p[0] = c->param[0];
 	p[1] = json_string_value(json_object_get(c->scratch, "v"));
 	p[2] = c->actor;
-	p[3] = RID(req);
+	p[3] = hx_request_id(req);
 	p[4] = "admin";
 	return (api_sql_respond(req, c, SQL_TOOLS_ROLLBACK_RESPOND, 5, p));
 }

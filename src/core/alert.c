@@ -342,11 +342,11 @@ alert_outcome_of(json_t *reply)
 	    "error"), "type"));
 	if (type == NULL)
 		return (TOOL_ERROR);
-	if (strcmp(type, "Timeout") == 0)
+	if (strcmp(type, SBX_ERR_TIMEOUT) == 0)
 		return (TOOL_TIMEOUT);
-	if (strcmp(type, "MemoryLimit") == 0)
+	if (strcmp(type, SBX_ERR_MEMORY) == 0)
 		return (TOOL_MEMORY);
-	if (strcmp(type, "ValidationError") == 0)
+	if (strcmp(type, SBX_ERR_VALIDATION) == 0)
 		return (TOOL_DENIED);
 	return (TOOL_ERROR);
 }

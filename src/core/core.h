@@ -13,6 +13,8 @@
 
 #include <jansson.h>
 
+#include "core/sandbox_protocol.h"
+
 #include "core/cidr.h"
 
 #define MCPBOX_VERSION		"0.1.0"

@@ -38,6 +38,8 @@ struct hx	*hx_begin(struct http_request *, const char *route);
 void		*hx_data(struct http_request *, size_t,
 		    void (*)(void *));
 const char	*hx_client_ip(struct http_request *, char *, size_t);
+/* The request id hx_begin gave the request (logs, audit rows). */
+const char	*hx_request_id(struct http_request *);
 
 /*
  * Which listener a request came through: the only thing that makes a

@@ -189,3 +189,9 @@ hx_data(struct http_request *req, size_t len, void (*onfree)(void *))
 	}
 	return (x->data);
 }
+
+const char *
+hx_request_id(struct http_request *req)
+{
+	return (((struct hx *)http_state_get(req))->request_id);
+}

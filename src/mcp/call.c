@@ -181,7 +181,7 @@ call_start(struct http_request *req, struct mcp_ex *ex)
 	if (timeout <= 0 || timeout > mcpbox_cfg.sandbox_timeout_ms)
 		timeout = mcpbox_cfg.sandbox_timeout_ms;
 	msg = json_pack("{s:s, s:O, s:O, s:O, s:O, s:O, s:I, s:I}",
-	    "op", "execute",
+	    "op", SBX_OP_EXECUTE,
 	    "code", json_object_get(t, "code"),
 	    "args", args != NULL ? args : (empty = json_object()),
 	    "secrets", json_object_get(t, "secrets"),
@@ -221,7 +221,7 @@ call_finish(struct mcp_ex *ex)
 		type = json_string_value(json_object_get(err, "type"));
 		msg = json_string_value(json_object_get(err, "message"));
 		(void)snprintf(buf, sizeof(buf), "%s: %s",
-		    type != NULL ? type : "SandboxError",
+		    type != NULL ? type : SBX_ERR_SANDBOX,
 		    msg != NULL ? msg : "the call failed");
 		text = mcp_redact_text(strdup(buf), secrets);
 		ex->out = json_pack("{s:b, s:s, s:s}", "success", 0, "result",

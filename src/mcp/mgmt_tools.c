@@ -11,7 +11,6 @@
 #include "db/sql.h"
 
 #define LLM		"llm"
-#define CODE_MAX	(100 * 1024)
 #define VALIDATE_MS	10000
 
 static int
@@ -39,10 +38,10 @@ validate(struct http_request *req, struct mcp_ex *ex, const char *code,
 	size_t		i, off;
 
 	if (ex->sbx == NULL) {
-		if (strlen(code) > CODE_MAX)
+		if (strlen(code) > SBX_CODE_MAX)
 			return (mgmt_fail(ex, "code is larger than 100 KB"));
 		ex->sbx = sbx_call_start(json_pack("{s:s, s:s}", "op",
-		    "validate", "code", code), VALIDATE_MS, req, NULL, NULL);
+		    SBX_OP_VALIDATE, "code", code), VALIDATE_MS, req, NULL, NULL);
 	}
 	if (!sbx_call_done(ex->sbx)) {
 		http_request_sleep(req);
@@ -88,10 +87,10 @@ mgmt_validate_code(struct http_request *req, struct mcp_ex *ex)
 	if ((code = mgmt_arg_str(ex, "code")) == NULL)
 		return (mgmt_fail(ex, "code is required"));
 	if (ex->sbx == NULL) {
-		if (strlen(code) > CODE_MAX)
+		if (strlen(code) > SBX_CODE_MAX)
 			return (mgmt_fail(ex, "code is larger than 100 KB"));
 		ex->sbx = sbx_call_start(json_pack("{s:s, s:s}", "op",
-		    "validate", "code", code), VALIDATE_MS, req, NULL, NULL);
+		    SBX_OP_VALIDATE, "code", code), VALIDATE_MS, req, NULL, NULL);
 	}
 	if (!sbx_call_done(ex->sbx)) {
 		http_request_sleep(req);

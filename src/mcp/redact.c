@@ -37,7 +37,7 @@ has_secret(const char *s, json_t *secrets)
 	json_t		*v;
 
 	json_object_foreach(secrets, k, v) {
-		if (json_string_length(v) >= 4 &&
+		if (json_string_length(v) >= SBX_REDACT_MIN &&
 		    strstr(s, json_string_value(v)) != NULL)
 			return (1);
 	}
@@ -86,7 +86,7 @@ mcp_redact_text(char *text, json_t *secrets)
 	json_object_foreach(secrets, k, v) {
 		val = json_string_value(v);
 		vlen = json_string_length(v);
-		if (vlen < 4)
+		if (vlen < SBX_REDACT_MIN)
 			continue;
 		while ((p = strstr(text, val)) != NULL) {
 			tlen = strlen(text);

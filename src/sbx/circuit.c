@@ -140,7 +140,7 @@ is_sandbox_failure(json_t *reply)
 		return (0);
 	type = json_string_value(json_object_get(json_object_get(reply,
 	    "error"), "type"));
-	return (type == NULL || strcmp(type, "SandboxError") == 0);
+	return (type == NULL || strcmp(type, SBX_ERR_SANDBOX) == 0);
 }
 
 static int
@@ -150,7 +150,7 @@ is_timeout(json_t *reply)
 
 	type = json_string_value(json_object_get(json_object_get(reply,
 	    "error"), "type"));
-	return (type != NULL && strcmp(type, "Timeout") == 0);
+	return (type != NULL && strcmp(type, SBX_ERR_TIMEOUT) == 0);
 }
 
 /* The keeper: the supervisor died; it is being restarted. */

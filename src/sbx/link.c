@@ -338,7 +338,7 @@ link_fail_all(const char *why)
 		if (c->pending != NULL && !c->detached)
 			call_wait(c);
 		else
-			call_finish(c, error_reply(c->id, "SandboxError",
+			call_finish(c, error_reply(c->id, SBX_ERR_SANDBOX,
 			    "the sandbox is unavailable; the call did not "
 			    "complete"));
 	}
@@ -381,12 +381,12 @@ call_timeout(void *arg, u_int64_t now)
 	c->timer = NULL;
 	if (c->done)
 		return;
-	cancel = json_pack("{s:s, s:I, s:I}", "op", "cancel", "id",
+	cancel = json_pack("{s:s, s:I, s:I}", "op", SBX_OP_CANCEL, "id",
 	    (json_int_t)++link_.next_id, "target", (json_int_t)c->id);
 	if (link_.fd != -1)
 		link_send(cancel);
 	json_decref(cancel);
-	call_finish(c, error_reply(c->id, "Timeout",
+	call_finish(c, error_reply(c->id, SBX_ERR_TIMEOUT,
 	    "the tool call exceeded its time limit"));
 }
 
@@ -425,7 +425,7 @@ call_retry(void *arg, u_int64_t now)
 	if (c->done)
 		return;
 	if (c->detached) {
-		call_finish(c, error_reply(c->id, "SandboxError", "abandoned"));
+		call_finish(c, error_reply(c->id, SBX_ERR_SANDBOX, "abandoned"));
 		return;
 	}
 	if (link_connect() == 0) {
@@ -434,7 +434,7 @@ call_retry(void *arg, u_int64_t now)
 		return;
 	}
 	if (clock_ms() >= c->wait_until) {
-		call_finish(c, error_reply(c->id, "SandboxError",
+		call_finish(c, error_reply(c->id, SBX_ERR_SANDBOX,
 		    "the sandbox is unavailable"));
 		return;
 	}
@@ -504,7 +504,7 @@ struct sbx_call *
 sbx_health_start(int timeout_ms, struct http_request *req, sbx_cb cb,
     void *arg)
 {
-	return (call_start(json_pack("{s:s}", "op", "health"), timeout_ms,
+	return (call_start(json_pack("{s:s}", "op", SBX_OP_HEALTH), timeout_ms,
 	    req, cb, arg, 1));
 }
 
@@ -528,14 +528,14 @@ call_start(json_t *msg, int timeout_ms, struct http_request *req,
 	else if ((c->circuit = circuit_allow(clock_ms())) ==
 	    CIRCUIT_UNCOUNTED) {
 		json_decref(msg);
-		call_finish(c, error_reply(c->id, "SandboxError",
+		call_finish(c, error_reply(c->id, SBX_ERR_SANDBOX,
 		    CIRCUIT_OPEN_MESSAGE));
 		return (c);
 	}
 	c->pending = msg;
 	c->timeout_ms = timeout_ms;
 	if (!link_init || (link_connect() == -1 && health)) {
-		call_finish(c, error_reply(c->id, "SandboxError",
+		call_finish(c, error_reply(c->id, SBX_ERR_SANDBOX,
 		    "the sandbox is unavailable"));
 		return (c);
 	}
@@ -567,7 +567,7 @@ sbx_call_cancel(struct sbx_call *c)
 
 	if (c->done || link_.fd == -1)
 		return;
-	cancel = json_pack("{s:s, s:I, s:I}", "op", "cancel", "id",
+	cancel = json_pack("{s:s, s:I, s:I}", "op", SBX_OP_CANCEL, "id",
 	    (json_int_t)++link_.next_id, "target", (json_int_t)c->id);
 	link_send(cancel);
 	json_decref(cancel);
@@ -585,7 +585,7 @@ sbx_call_free(struct sbx_call *c)
 	if (!c->done && c->pending != NULL) {
 		/* Never sent: nothing to cancel, nothing will answer. */
 		c->detached = 1;
-		call_finish(c, error_reply(c->id, "SandboxError", "abandoned"));
+		call_finish(c, error_reply(c->id, SBX_ERR_SANDBOX, "abandoned"));
 		return;
 	}
 	if (!c->done) {

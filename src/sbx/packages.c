@@ -264,7 +264,7 @@ resolve_version(const char *pkg, char *ver, size_t verlen, char *why,
 		(void)snprintf(why, whylen, "%s", NO_SOURCE);
 		return (-1);
 	}
-	reply = install_op("resolve", pkg);
+	reply = install_op(SBX_OP_RESOLVE, pkg);
 	hit = json_array_get(json_object_get(reply, "resolved"), 0);
 	v = json_string_value(json_object_get(hit, "version"));
 	if (!json_is_true(json_object_get(reply, "ok")) || v == NULL ||
@@ -350,7 +350,7 @@ install_next(void)
 	/* Exactly the version that was reviewed, never a newer one. */
 	(void)snprintf(spec, sizeof(spec), "%s==%s", pkg, ver);
 	log_info("installing package %s", spec);
-	reply = install_op("install", spec);
+	reply = install_op(SBX_OP_INSTALL, spec);
 	ok = json_is_true(json_object_get(reply, "ok"));
 	if (!ok) {
 		msg = json_string_value(json_object_get(json_object_get(reply,

@@ -14,7 +14,6 @@
 
 #include <jansson.h>
 
-#define SBX_FRAME_MAX	(8 * 1024 * 1024)
 
 struct sbx_call;
 typedef void	(*sbx_cb)(struct sbx_call *, void *);

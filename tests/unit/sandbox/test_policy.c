@@ -104,12 +104,14 @@ START_TEST(test_redact)
 	char			*r, *out;
 	size_t			 n;
 
-	sec = json_pack("{s:s,s:s,s:s}", "A", "topsecret1", "B", "short",
-	    "C", "topsecret1-longer");
+	/* SBX_REDACT_MIN is 4: a 4-byte PIN is masked, 3 bytes are not. */
+	sec = json_pack("{s:s,s:s,s:s,s:s}", "A", "topsecret1", "B", "abc",
+	    "C", "topsecret1-longer", "D", "1234");
 	ck_assert_int_eq(sbx_secrets_from_json(&s, sec), 0);
-	ck_assert_int_eq(s.n, 2);
-	r = sbx_redact_str(&s, "x topsecret1-longer y topsecret1 short", 38, &n);
-	ck_assert_str_eq(r, "x [REDACTED] y [REDACTED] short");
+	ck_assert_int_eq(s.n, 3);
+	r = sbx_redact_str(&s, "x topsecret1-longer y topsecret1 abc 1234", 41,
+	    &n);
+	ck_assert_str_eq(r, "x [REDACTED] y [REDACTED] abc [REDACTED]");
 	free(r);
 	ck_assert_ptr_null(sbx_redact_str(&s, "nothing", 7, &n));
 	v = json_pack("{s:[s,i],s:s}", "topsecret1", "a topsecret1", 3, "k", "v");

@@ -1,0 +1,46 @@
+/*
+ * The sandbox protocol, the one definition both programs compile: the
+ * server's side (src/sbx/) and mcpbox-sandbox (sandbox/, which includes
+ * this from src/core as it does netaddr.c).
+ *
+ * A frame is a 4-byte big-endian length and one JSON object. A request
+ * names its op; a failed answer is {"ok": false, "error": {"type",
+ * "message"}} with one of the types below.
+ */
+#ifndef MCPBOX_SANDBOX_PROTOCOL_H
+#define MCPBOX_SANDBOX_PROTOCOL_H
+
+/* Largest frame either side accepts (arguments, results, code). */
+#define SBX_FRAME_MAX		(8u << 20)
+
+/* Largest tool source: what the REST API, the management tools and the
+ * sandbox's own check accept. */
+#define SBX_CODE_MAX		(100u * 1024)
+
+/*
+ * Secrets this long or longer are masked ([REDACTED]) wherever a call's
+ * output goes: by the sandbox before the answer leaves the child's
+ * supervisor and by the worker before the answer leaves MCPbox. Shorter
+ * values would mask common words in every output (docs/DECISIONS.md D30).
+ */
+#define SBX_REDACT_MIN		4
+
+/* Ops. */
+#define SBX_OP_EXECUTE		"execute"
+#define SBX_OP_VALIDATE		"validate"
+#define SBX_OP_HEALTH		"health"
+#define SBX_OP_CANCEL		"cancel"
+#define SBX_OP_INSTALL		"install"
+#define SBX_OP_RESOLVE		"resolve"
+
+/* Error types of a failed answer. */
+#define SBX_ERR_SANDBOX		"SandboxError"	/* the sandbox could not run it */
+#define SBX_ERR_TIMEOUT		"Timeout"
+#define SBX_ERR_MEMORY		"MemoryLimit"
+#define SBX_ERR_OUTPUT		"OutputLimit"
+#define SBX_ERR_TOOL		"ToolError"	/* the tool's code raised */
+#define SBX_ERR_VALIDATION	"ValidationError"
+#define SBX_ERR_PROTOCOL	"ProtocolError"
+#define SBX_ERR_INSTALL		"InstallError"
+
+#endif
