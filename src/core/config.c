@@ -15,22 +15,16 @@
 #include <string.h>
 
 #include "core/core.h"
+#include "core/config_internal.h"
 
 struct mcpbox_config	mcpbox_cfg;
 
-static int	fail(char *, size_t, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
 static int	parse_long(const char *, long, long, long *);
-static int	opt_long(config_getenv_fn, const char *, long, long, long,
-		    long *, char *, size_t);
 static int	opt_find_links(config_getenv_fn, char **, char *, size_t);
-static int	opt_url(config_getenv_fn, const char *, int, char **,
-		    char *, size_t);
 static int	valid_origin_list(const char *);
-static int	has_ctl(const char *);
 
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
+int
+config_fail(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list		ap;
 
@@ -40,8 +34,8 @@ fail(char *err, size_t errlen, const char *fmt, ...)
 	return (-1);
 }
 
-static int
-has_ctl(const char *s)
+int
+config_has_ctl(const char *s)
 {
 	for (; *s != '\0'; s++) {
 		if ((unsigned char)*s < 0x20 || *s == 0x7f)
@@ -66,8 +60,8 @@ parse_long(const char *s, long min, long max, long *out)
 	return (0);
 }
 
-static int
-opt_long(config_getenv_fn env, const char *name, long min, long max,
+int
+config_opt_long(config_getenv_fn env, const char *name, long min, long max,
     long def, long *out, char *err, size_t errlen)
 {
 	const char	*v;
@@ -77,31 +71,31 @@ opt_long(config_getenv_fn env, const char *name, long min, long max,
 		return (0);
 	}
 	if (parse_long(v, min, max, out) == -1)
-		return (fail(err, errlen, "%s: must be an integer from %ld to %ld",
+		return (config_fail(err, errlen, "%s: must be an integer from %ld to %ld",
 		    name, min, max));
 	return (0);
 }
 
 /* An http(s) URL without spaces or control bytes; https only if asked. */
-static int
-opt_url(config_getenv_fn env, const char *name, int https_only, char **out,
-    char *err, size_t errlen)
+int
+config_opt_url(config_getenv_fn env, const char *name, int https_only,
+    char **out, char *err, size_t errlen)
 {
 	const char	*v;
 
 	*out = NULL;
 	if ((v = env(name)) == NULL || *v == '\0')
 		return (0);
-	if (strlen(v) > 2048 || has_ctl(v) || strchr(v, ' ') != NULL)
-		return (fail(err, errlen, "%s: not a valid URL", name));
+	if (strlen(v) > 2048 || config_has_ctl(v) || strchr(v, ' ') != NULL)
+		return (config_fail(err, errlen, "%s: not a valid URL", name));
 	if (strncmp(v, "https://", 8) != 0 &&
 	    (https_only || strncmp(v, "http://", 7) != 0))
-		return (fail(err, errlen, "%s: must start with %s", name,
+		return (config_fail(err, errlen, "%s: must start with %s", name,
 		    https_only ? "https://" : "http:// or https://"));
 	if (strlen(v) <= (size_t)(strncmp(v, "https://", 8) == 0 ? 8 : 7))
-		return (fail(err, errlen, "%s: URL has no host", name));
+		return (config_fail(err, errlen, "%s: URL has no host", name));
 	*out = strdup(v);
-	return (*out == NULL ? fail(err, errlen, "%s: out of memory", name) : 0);
+	return (*out == NULL ? config_fail(err, errlen, "%s: out of memory", name) : 0);
 }
 
 /*
@@ -118,15 +112,15 @@ opt_find_links(config_getenv_fn env, char **out, char *err, size_t errlen)
 	if ((v = env("MCPBOX_PIP_FIND_LINKS")) == NULL || *v == '\0')
 		return (0);
 	if (strncmp(v, "https://", 8) == 0)
-		return (opt_url(env, "MCPBOX_PIP_FIND_LINKS", 1, out, err,
+		return (config_opt_url(env, "MCPBOX_PIP_FIND_LINKS", 1, out, err,
 		    errlen));
-	if (v[0] != '/' || strlen(v) > 1024 || has_ctl(v) ||
+	if (v[0] != '/' || strlen(v) > 1024 || config_has_ctl(v) ||
 	    strstr(v, "/../") != NULL || (strlen(v) >= 3 &&
 	    strcmp(v + strlen(v) - 3, "/..") == 0))
-		return (fail(err, errlen, "MCPBOX_PIP_FIND_LINKS: must be an "
+		return (config_fail(err, errlen, "MCPBOX_PIP_FIND_LINKS: must be an "
 		    "https:// URL or an absolute directory"));
 	*out = strdup(v);
-	return (*out == NULL ? fail(err, errlen, "MCPBOX_PIP_FIND_LINKS: out "
+	return (*out == NULL ? config_fail(err, errlen, "MCPBOX_PIP_FIND_LINKS: out "
 	    "of memory") : 0);
 }
 
@@ -161,7 +155,7 @@ config_parse_listen(const char *s, char *host, size_t hostlen, char *port,
 	size_t		hlen;
 	long		p;
 
-	if (s == NULL || *s == '\0' || has_ctl(s))
+	if (s == NULL || *s == '\0' || config_has_ctl(s))
 		return (-1);
 	if (*s == '[') {
 		if ((colon = strstr(s, "]:")) == NULL)
@@ -239,14 +233,14 @@ load_key(config_getenv_fn env, const char *name, uint8_t *out, int required,
 	*present = 0;
 	if ((v = env(name)) == NULL || *v == '\0') {
 		if (required)
-			return (fail(err, errlen, "%s: required (64 hex "
+			return (config_fail(err, errlen, "%s: required (64 hex "
 			    "characters; e.g. `openssl rand -hex 32`)", name));
 		return (0);
 	}
 	if ((rc = config_parse_key(v, out)) == -2)
-		return (fail(err, errlen, "%s: an all-zero key is refused", name));
+		return (config_fail(err, errlen, "%s: an all-zero key is refused", name));
 	if (rc == -1)
-		return (fail(err, errlen, "%s: must be exactly 64 hexadecimal "
+		return (config_fail(err, errlen, "%s: must be exactly 64 hexadecimal "
 		    "characters (got %zu characters)", name, strlen(v)));
 	*present = 1;
 	return (0);
@@ -267,12 +261,12 @@ load_secrets(struct mcpbox_config *c, config_getenv_fn env, char *err,
 		return (-1);
 	if (c->has_old_key &&
 	    crypto_ct_equal(c->enc_key, c->enc_key_old, CONFIG_KEY_LEN))
-		return (fail(err, errlen, "MCPBOX_ENCRYPTION_KEY_OLD: equals "
+		return (config_fail(err, errlen, "MCPBOX_ENCRYPTION_KEY_OLD: equals "
 		    "MCPBOX_ENCRYPTION_KEY; unset it or give the previous key"));
 
 	if ((v = env("MCPBOX_JWT_SECRET")) != NULL && *v != '\0') {
 		if (strlen(v) < 32 || strlen(v) > CONFIG_JWT_MAX)
-			return (fail(err, errlen, "MCPBOX_JWT_SECRET: must be "
+			return (config_fail(err, errlen, "MCPBOX_JWT_SECRET: must be "
 			    "32 to %d characters (got %zu)", CONFIG_JWT_MAX,
 			    strlen(v)));
 		memcpy(c->jwt_secret, v, strlen(v));
@@ -280,19 +274,19 @@ load_secrets(struct mcpbox_config *c, config_getenv_fn env, char *err,
 	} else {
 		if (crypto_hkdf_sha256(c->enc_key, CONFIG_KEY_LEN,
 		    "mcpbox admin jwt v1", c->jwt_secret, 32) == -1)
-			return (fail(err, errlen, "MCPBOX_JWT_SECRET: "
+			return (config_fail(err, errlen, "MCPBOX_JWT_SECRET: "
 			    "derivation failed"));
 		c->jwt_secret_len = 32;
 		c->jwt_secret_derived = 1;
 	}
 
 	if ((v = env("MCPBOX_SERVICE_TOKEN")) != NULL && *v != '\0') {
-		if (strlen(v) < 32 || strlen(v) > 512 || has_ctl(v))
-			return (fail(err, errlen, "MCPBOX_SERVICE_TOKEN: must "
+		if (strlen(v) < 32 || strlen(v) > 512 || config_has_ctl(v))
+			return (config_fail(err, errlen, "MCPBOX_SERVICE_TOKEN: must "
 			    "be 32 to 512 printable characters (got %zu)",
 			    strlen(v)));
 		if ((c->service_token = strdup(v)) == NULL)
-			return (fail(err, errlen, "out of memory"));
+			return (config_fail(err, errlen, "out of memory"));
 	}
 	return (0);
 }
@@ -303,20 +297,20 @@ load_limits(struct mcpbox_config *c, config_getenv_fn env, int ncpu,
 {
 	long	v;
 
-	if (opt_long(env, "MCPBOX_WORKERS", 1, 64, ncpu, &v, err, errlen))
+	if (config_opt_long(env, "MCPBOX_WORKERS", 1, 64, ncpu, &v, err, errlen))
 		return (-1);
 	c->workers = (int)v;
-	if (opt_long(env, "MCPBOX_SANDBOX_TIMEOUT_MS", 100, 300000, 30000,
+	if (config_opt_long(env, "MCPBOX_SANDBOX_TIMEOUT_MS", 100, 300000, 30000,
 	    &c->sandbox_timeout_ms, err, errlen))
 		return (-1);
-	if (opt_long(env, "MCPBOX_SANDBOX_MEMORY_MB", 32, 4096, 256,
+	if (config_opt_long(env, "MCPBOX_SANDBOX_MEMORY_MB", 32, 4096, 256,
 	    &c->sandbox_memory_mb, err, errlen))
 		return (-1);
-	if (opt_long(env, "MCPBOX_SANDBOX_CONCURRENCY", 1, 256, 2 * ncpu, &v,
+	if (config_opt_long(env, "MCPBOX_SANDBOX_CONCURRENCY", 1, 256, 2 * ncpu, &v,
 	    err, errlen))
 		return (-1);
 	c->sandbox_concurrency = (int)v;
-	if (opt_long(env, "MCPBOX_MAX_SSE_STREAMS", 1, 100000, 100, &v,
+	if (config_opt_long(env, "MCPBOX_MAX_SSE_STREAMS", 1, 100000, 100, &v,
 	    err, errlen))
 		return (-1);
 	c->max_sse_streams = (int)v;
@@ -324,215 +318,49 @@ load_limits(struct mcpbox_config *c, config_getenv_fn env, int ncpu,
 }
 
 /*
- * 1 when an http(s) URL's host is a loopback name. Plain http is allowed
- * for the public URL and the Access team only there: the integration tests
- * run the whole remote flow on 127.0.0.2, and no production host is
- * reachable under a loopback name, so the relaxation can't be hit by a
- * deployment.
- */
-int
-config_loopback_url(const char *u)
-{
-	const char	*h;
-	size_t		n;
-
-	if (strncmp(u, "http://", 7) == 0)
-		h = u + 7;
-	else if (strncmp(u, "https://", 8) == 0)
-		h = u + 8;
-	else
-		return (0);
-	n = strcspn(h, ":/?#");
-	if (*h == '[')
-		return (strncmp(h, "[::1]", 5) == 0 &&
-		    (h[5] == '\0' || strchr(":/", h[5]) != NULL));
-	if (n == 9 && strncasecmp(h, "localhost", 9) == 0)
-		return (1);
-	if (n >= 7 && strncmp(h, "127.", 4) == 0 &&
-	    strspn(h, "0123456789.") >= n)
-		return (1);
-	return (0);
-}
-
-/* An origin: scheme://host[:port] with at most a trailing slash. */
-static int
-opt_origin(config_getenv_fn env, const char *name, char **out, char *err,
-    size_t errlen)
-{
-	const char	*v, *h;
-	size_t		n;
-
-	*out = NULL;
-	if ((v = env(name)) == NULL || *v == '\0')
-		return (0);
-	if (strlen(v) > 512 || has_ctl(v) || strchr(v, ' ') != NULL)
-		return (fail(err, errlen, "%s: not a valid URL", name));
-	if (strncmp(v, "https://", 8) != 0 &&
-	    !(strncmp(v, "http://", 7) == 0 && config_loopback_url(v)))
-		return (fail(err, errlen, "%s: must start with https:// "
-		    "(http:// only for a loopback host)", name));
-	h = v + (v[4] == 's' ? 8 : 7);
-	n = strlen(h);
-	if (n > 0 && h[n - 1] == '/')
-		n--;
-	if (n == 0 || memchr(h, '/', n) != NULL || strpbrk(h, "?#@") != NULL)
-		return (fail(err, errlen, "%s: must be scheme://host[:port] "
-		    "without a path", name));
-	for (; *h != '\0' && *h != '/'; h++) {
-		if (!isalnum((unsigned char)*h) && strchr(".-:[]", *h) == NULL)
-			return (fail(err, errlen, "%s: the host has invalid "
-			    "characters", name));
-	}
-	if ((*out = strndup(v, (size_t)(h - v))) == NULL)
-		return (fail(err, errlen, "out of memory"));
-	return (0);
-}
-
-/* Comma-separated addresses (a@b.example) or domains (@b.example). */
-static int
-valid_email_list(const char *s)
-{
-	const char	*cur = s, *p, *at;
-	size_t		n;
-
-	while (list_next(&cur, &p, &n)) {
-		at = memchr(p, '@', n);
-		if (n < 3 || n > 254 || at == NULL || at + 1 == p + n ||
-		    memchr(at + 1, '@', (size_t)(p + n - at - 1)) != NULL)
-			return (0);
-		for (; n > 0; n--, p++)
-			if (strchr(" \t<>\"'", *p) != NULL)
-				return (0);
-	}
-	return (1);
-}
-
-/*
- * 1 when `email` is on the allowlist (case-insensitive; "@domain" entries
- * match the whole domain). An empty list allows nobody: callers decide
- * what an unset list means.
- */
-int
-config_email_allowed(const char *list, const char *email)
-{
-	const char	*cur = list, *p, *at;
-	size_t		n, elen;
-
-	if (list == NULL || email == NULL || (at = strchr(email, '@')) == NULL)
-		return (0);
-	elen = strlen(email);
-	while (list_next(&cur, &p, &n)) {
-		if (n == 0)
-			continue;
-		if (*p == '@' && strlen(at) == n && strncasecmp(at, p, n) == 0)
-			return (1);
-		if (*p != '@' && elen == n && strncasecmp(email, p, n) == 0)
-			return (1);
-	}
-	return (0);
-}
-
-/*
- * The public door: its own listener, the only place a proxy or tunnel may
- * point; remote whatever a request's headers say. The public URL names
- * it to clients, so one comes with the other. Remote mode on the local
- * listener (chosen by the Host header) is gone: a deployment that still
- * sets only MCPBOX_PUBLIC_URL is told what to set instead of starting
- * with a door that trusts headers.
+ * What an operator tunes: alerts, the circuit breaker, how long sessions
+ * and logs live. Read here with everything else so a bad value stops
+ * start-up with the same one line.
  */
 static int
-load_public_door(struct mcpbox_config *c, config_getenv_fn env, char *err,
+load_ops(struct mcpbox_config *c, config_getenv_fn env, char *err,
     size_t errlen)
 {
-	const char	*v;
+	long	v;
 
-	v = env("MCPBOX_PUBLIC_LISTEN");
-	if (v != NULL && *v != '\0') {
-		if (config_parse_listen(v, c->public_listen_host,
-		    sizeof(c->public_listen_host), c->public_listen_port,
-		    sizeof(c->public_listen_port)) == -1)
-			return (fail(err, errlen, "MCPBOX_PUBLIC_LISTEN: must "
-			    "be host:port (e.g. 127.0.0.1:8001)"));
-		if (strcmp(c->public_listen_port, c->listen_port) == 0 &&
-		    (strcmp(c->public_listen_host, c->listen_host) == 0 ||
-		    strcmp(c->public_listen_host, "0.0.0.0") == 0 ||
-		    strcmp(c->listen_host, "0.0.0.0") == 0))
-			return (fail(err, errlen, "MCPBOX_PUBLIC_LISTEN: must "
-			    "differ from MCPBOX_LISTEN (the local door)"));
-		c->has_public_listen = 1;
-	}
-	if (c->public_url != NULL && !c->has_public_listen)
-		return (fail(err, errlen, "MCPBOX_PUBLIC_URL is set but "
-		    "MCPBOX_PUBLIC_LISTEN is not: remote access has its own "
-		    "listener now; set MCPBOX_PUBLIC_LISTEN (e.g. "
-		    "127.0.0.1:8001) and point the proxy or tunnel at it, not "
-		    "at MCPBOX_LISTEN (docs/REMOTE-ACCESS.md)"));
-	if (c->has_public_listen && c->public_url == NULL)
-		return (fail(err, errlen, "MCPBOX_PUBLIC_LISTEN needs "
-		    "MCPBOX_PUBLIC_URL: the https address remote clients use"));
-	v = env("MCPBOX_TRUSTED_PROXIES");
-	if (cidr_list_parse(v != NULL && *v != '\0' ? v :
-	    "127.0.0.0/8,::1/128", &c->trusted_proxies) == -1)
-		return (fail(err, errlen, "MCPBOX_TRUSTED_PROXIES: must be a "
-		    "comma-separated list of addresses or CIDR ranges "
-		    "(e.g. 127.0.0.1/32,172.18.0.0/16)"));
-	return (0);
-}
-
-/* The remote front doors: public URL, Cloudflare Access, the allowlist. */
-static int
-load_remote(struct mcpbox_config *c, config_getenv_fn env, char *err,
-    size_t errlen)
-{
-	const char	*v, *aud;
-	char		*u;
-	size_t		i;
-
-	if (opt_origin(env, "MCPBOX_PUBLIC_URL", &c->public_url, err,
-	    errlen) == -1)
+	if (config_opt_long(env, "MCPBOX_ALERT_DEDUP_S", 1, 86400, 900, &v,
+	    err, errlen))
 		return (-1);
-	if (load_public_door(c, env, err, errlen) == -1)
+	c->alert_dedup_s = (int)v;
+	if ((c->alert_format = alert_format_for(c->alert_webhook_url,
+	    env("MCPBOX_ALERT_WEBHOOK_FORMAT"))) == -1)
+		return (config_fail(err, errlen, "MCPBOX_ALERT_WEBHOOK_FORMAT: "
+		    "must be generic, slack or discord"));
+	if (config_opt_long(env, "MCPBOX_CIRCUIT_THRESHOLD", 1, 1000, 5, &v,
+	    err, errlen))
 		return (-1);
-	v = env("MCPBOX_CF_ACCESS_TEAM_DOMAIN");
-	aud = env("MCPBOX_CF_ACCESS_AUD");
-	if ((v == NULL || *v == '\0') != (aud == NULL || *aud == '\0'))
-		return (fail(err, errlen, "MCPBOX_CF_ACCESS_TEAM_DOMAIN and "
-		    "MCPBOX_CF_ACCESS_AUD: set both or neither"));
-	if (v != NULL && *v != '\0') {
-		if (strncmp(v, "http://", 7) == 0 ||
-		    strncmp(v, "https://", 8) == 0) {
-			if (opt_origin(env, "MCPBOX_CF_ACCESS_TEAM_DOMAIN",
-			    &c->cf_access_issuer, err, errlen) == -1)
-				return (-1);
-		} else {
-			/* The usual form: the bare team domain. */
-			if (strlen(v) > 253 || strspn(v, "abcdefghijklmnopqrstuv"
-			    "wxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") !=
-			    strlen(v) || strchr(v, '.') == NULL)
-				return (fail(err, errlen, "MCPBOX_CF_ACCESS_TEAM_"
-				    "DOMAIN: must be a host name such as "
-				    "team.cloudflareaccess.com"));
-			if (asprintf(&u, "https://%s", v) == -1)
-				return (fail(err, errlen, "out of memory"));
-			c->cf_access_issuer = u;
-		}
-		for (i = 0; aud[i] != '\0'; i++)
-			if (!isalnum((unsigned char)aud[i]) &&
-			    strchr("-_.", aud[i]) == NULL)
-				break;
-		if (aud[i] != '\0' || i > 256)
-			return (fail(err, errlen, "MCPBOX_CF_ACCESS_AUD: must be "
-			    "the application's AUD tag (letters, digits, - _ .)"));
-		if ((c->cf_access_aud = strdup(aud)) == NULL)
-			return (fail(err, errlen, "out of memory"));
-	}
-	if ((v = env("MCPBOX_REMOTE_EMAILS")) != NULL && *v != '\0') {
-		if (strlen(v) > 8192 || has_ctl(v) || !valid_email_list(v))
-			return (fail(err, errlen, "MCPBOX_REMOTE_EMAILS: must be "
-			    "a comma-separated list of name@domain or @domain"));
-		if ((c->remote_emails = strdup(v)) == NULL)
-			return (fail(err, errlen, "out of memory"));
-	}
+	c->circuit_threshold = (int)v;
+	if (config_opt_long(env, "MCPBOX_CIRCUIT_RESET_S", 1, 3600, 30, &v,
+	    err, errlen))
+		return (-1);
+	c->circuit_reset_s = (int)v;
+	/* An MCP session nobody used this long is gone (404, as the spec
+	 * says for an expired session): clients that never DELETE theirs
+	 * would otherwise keep every row forever. */
+	if (config_opt_long(env, "MCPBOX_SESSION_IDLE_S", 60, 365 * 86400,
+	    86400, &v, err, errlen))
+		return (-1);
+	c->session_idle_s = (int)v;
+	/* Retention by size too: age alone let a busy instance grow by
+	 * hundreds of MB an hour. Per table, the newest rows are kept. */
+	if (config_opt_long(env, "MCPBOX_LOG_MAX_ROWS", 1000, 1000000000,
+	    1000000, &v, err, errlen))
+		return (-1);
+	c->log_max_rows = (int)v;
+	if (config_opt_long(env, "MCPBOX_RETENTION_INTERVAL_S", 1, 7 * 86400,
+	    3600, &v, err, errlen))
+		return (-1);
+	c->retention_interval_s = (int)v;
 	return (0);
 }
 
@@ -543,35 +371,35 @@ load_strings(struct mcpbox_config *c, config_getenv_fn env, char *err,
 	const char	*v;
 
 	if ((v = env("MCPBOX_DATABASE_URL")) == NULL || *v == '\0')
-		return (fail(err, errlen, "MCPBOX_DATABASE_URL: required "
+		return (config_fail(err, errlen, "MCPBOX_DATABASE_URL: required "
 		    "(a libpq connection string; `make run` sets one)"));
-	if (strlen(v) > 4096 || has_ctl(v))
-		return (fail(err, errlen, "MCPBOX_DATABASE_URL: not a valid "
+	if (strlen(v) > 4096 || config_has_ctl(v))
+		return (config_fail(err, errlen, "MCPBOX_DATABASE_URL: not a valid "
 		    "connection string"));
 	if ((c->database_url = strdup(v)) == NULL)
-		return (fail(err, errlen, "out of memory"));
+		return (config_fail(err, errlen, "out of memory"));
 
 	v = env("MCPBOX_LISTEN");
 	if (config_parse_listen(v != NULL && *v != '\0' ? v :
 	    "127.0.0.1:8000", c->listen_host, sizeof(c->listen_host),
 	    c->listen_port, sizeof(c->listen_port)) == -1)
-		return (fail(err, errlen, "MCPBOX_LISTEN: must be host:port "
+		return (config_fail(err, errlen, "MCPBOX_LISTEN: must be host:port "
 		    "with a port from 1 to 65535 (e.g. 127.0.0.1:8000)"));
 
 	if ((v = env("MCPBOX_ALLOWED_ORIGINS")) != NULL && *v != '\0') {
 		if (strlen(v) > 4096 || !valid_origin_list(v))
-			return (fail(err, errlen, "MCPBOX_ALLOWED_ORIGINS: must "
+			return (config_fail(err, errlen, "MCPBOX_ALLOWED_ORIGINS: must "
 			    "be a comma-separated list of http(s)://host[:port]"));
 		if ((c->allowed_origins = strdup(v)) == NULL)
-			return (fail(err, errlen, "out of memory"));
+			return (config_fail(err, errlen, "out of memory"));
 	}
 
-	if (opt_url(env, "MCPBOX_ALERT_WEBHOOK_URL", 0, &c->alert_webhook_url,
+	if (config_opt_url(env, "MCPBOX_ALERT_WEBHOOK_URL", 0, &c->alert_webhook_url,
 	    err, errlen) == -1 ||
-	    opt_url(env, "MCPBOX_PIP_INDEX_URL", 0, &c->pip_index_url,
+	    config_opt_url(env, "MCPBOX_PIP_INDEX_URL", 0, &c->pip_index_url,
 	    err, errlen) == -1 ||
 	    opt_find_links(env, &c->pip_find_links, err, errlen) == -1 ||
-	    load_remote(c, env, err, errlen) == -1)
+	    config_load_remote(c, env, err, errlen) == -1)
 		return (-1);
 
 	v = env("MCPBOX_SANDBOX_BIN");
@@ -580,9 +408,9 @@ load_strings(struct mcpbox_config *c, config_getenv_fn env, char *err,
 	v = env("MCPBOX_RUN_DIR");
 	c->run_dir = strdup(v != NULL && *v != '\0' ? v : "var/run");
 	if (c->sandbox_bin == NULL || c->run_dir == NULL)
-		return (fail(err, errlen, "out of memory"));
+		return (config_fail(err, errlen, "out of memory"));
 	if (strlen(c->run_dir) > 80)
-		return (fail(err, errlen, "MCPBOX_RUN_DIR: must be at most 80 "
+		return (config_fail(err, errlen, "MCPBOX_RUN_DIR: must be at most 80 "
 		    "characters (it holds a Unix socket path)"));
 	return (0);
 }
@@ -604,19 +432,20 @@ config_load(struct mcpbox_config *c, config_getenv_fn env, int ncpu,
 
 	if ((v = env("MCPBOX_LOG_LEVEL")) != NULL && *v != '\0' &&
 	    config_parse_log_level(v, &c->log_level) == -1)
-		return (fail(err, errlen, "MCPBOX_LOG_LEVEL: must be one of "
+		return (config_fail(err, errlen, "MCPBOX_LOG_LEVEL: must be one of "
 		    "debug, info, warn, error"));
 
 	if ((v = env("MCPBOX_ENABLE_HSTS")) != NULL && *v != '\0') {
 		if (!strcmp(v, "1") || !strcasecmp(v, "true"))
 			c->enable_hsts = 1;
 		else if (strcmp(v, "0") && strcasecmp(v, "false"))
-			return (fail(err, errlen, "MCPBOX_ENABLE_HSTS: must be "
+			return (config_fail(err, errlen, "MCPBOX_ENABLE_HSTS: must be "
 			    "true or false"));
 	}
 
 	if (load_strings(c, env, err, errlen) == -1 ||
 	    load_limits(c, env, ncpu, err, errlen) == -1 ||
+	    load_ops(c, env, err, errlen) == -1 ||
 	    load_secrets(c, env, err, errlen) == -1) {
 		config_free(c);
 		return (-1);

@@ -65,6 +65,14 @@ struct mcpbox_config {
 	int		max_sse_streams;
 	int		enable_hsts;
 	enum log_level	log_level;
+	/* Operations (ops/ and the breaker). */
+	int		alert_dedup_s;		/* MCPBOX_ALERT_DEDUP_S */
+	int		alert_format;		/* ALERT_FORMAT_* */
+	int		circuit_threshold;	/* MCPBOX_CIRCUIT_THRESHOLD */
+	int		circuit_reset_s;	/* MCPBOX_CIRCUIT_RESET_S */
+	int		session_idle_s;		/* MCPBOX_SESSION_IDLE_S */
+	int		log_max_rows;		/* MCPBOX_LOG_MAX_ROWS */
+	int		retention_interval_s;	/* MCPBOX_RETENTION_INTERVAL_S */
 };
 
 /* Environment lookup, injectable so tests need not touch the process env. */

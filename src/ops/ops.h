@@ -17,15 +17,7 @@
 
 #include "http/http.h"
 
-/* Tuning read from the environment by ops_parent_init (docs: README). */
-struct ops_conf {
-	int	circuit_threshold;	/* MCPBOX_CIRCUIT_THRESHOLD */
-	int	circuit_reset_s;	/* MCPBOX_CIRCUIT_RESET_S */
-	int	retention_interval_s;	/* MCPBOX_RETENTION_INTERVAL_S */
-	int	session_idle_s;		/* MCPBOX_SESSION_IDLE_S */
-	int	log_max_rows;		/* MCPBOX_LOG_MAX_ROWS */
-};
-extern struct ops_conf	ops_conf;
+/* Tuning comes from core/config.c (mcpbox_cfg). */
 
 /* Parent: shared segments and the alert sender, before any other fork. */
 void	ops_parent_init(void);

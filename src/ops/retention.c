@@ -31,8 +31,8 @@ retention_run(void *arg, u_int64_t now)
 	(void)arg;
 	(void)now;
 	(void)snprintf(keep, sizeof(keep), "%d", RETENTION_KEEP_PER_TOOL);
-	(void)snprintf(idle, sizeof(idle), "%d", ops_conf.session_idle_s);
-	(void)snprintf(rows, sizeof(rows), "%d", ops_conf.log_max_rows);
+	(void)snprintf(idle, sizeof(idle), "%d", mcpbox_cfg.session_idle_s);
+	(void)snprintf(rows, sizeof(rows), "%d", mcpbox_cfg.log_max_rows);
 	p[0] = keep;
 	p[1] = idle;
 	p[2] = rows;

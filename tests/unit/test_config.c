@@ -170,6 +170,55 @@ START_TEST(number_rules)
 }
 END_TEST
 
+/* The operator's settings (ops/, the breaker): defaults, then each one
+ * refused out of range by name, then taken. */
+START_TEST(ops_rules)
+{
+	static const char *const	bad[][2] = {
+		{ "MCPBOX_ALERT_DEDUP_S", "0" },
+		{ "MCPBOX_CIRCUIT_THRESHOLD", "1001" },
+		{ "MCPBOX_CIRCUIT_RESET_S", "x" },
+		{ "MCPBOX_SESSION_IDLE_S", "59" },
+		{ "MCPBOX_LOG_MAX_ROWS", "999" },
+		{ "MCPBOX_RETENTION_INTERVAL_S", "-1" },
+		{ "MCPBOX_ALERT_WEBHOOK_FORMAT", "teams" },
+	};
+	size_t	i;
+
+	env_reset();
+	ck_assert_int_eq(load(), 0);
+	ck_assert_int_eq(cfg.alert_dedup_s, 900);
+	ck_assert_int_eq(cfg.alert_format, ALERT_FORMAT_GENERIC);
+	ck_assert_int_eq(cfg.circuit_threshold, 5);
+	ck_assert_int_eq(cfg.circuit_reset_s, 30);
+	ck_assert_int_eq(cfg.session_idle_s, 86400);
+	ck_assert_int_eq(cfg.log_max_rows, 1000000);
+	ck_assert_int_eq(cfg.retention_interval_s, 3600);
+	config_free(&cfg);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		env_reset();
+		env_set(bad[i][0], bad[i][1]);
+		ck_assert_int_eq(load(), -1);
+		ck_assert_ptr_nonnull(strstr(err, bad[i][0]));
+	}
+	env_reset();
+	env_set("MCPBOX_ALERT_WEBHOOK_URL", "https://hooks.slack.com/services/x");
+	env_set("MCPBOX_CIRCUIT_THRESHOLD", "3");
+	env_set("MCPBOX_SESSION_IDLE_S", "600");
+	env_set("MCPBOX_LOG_MAX_ROWS", "5000");
+	ck_assert_int_eq(load(), 0);
+	ck_assert_int_eq(cfg.alert_format, ALERT_FORMAT_SLACK);
+	ck_assert_int_eq(cfg.circuit_threshold, 3);
+	ck_assert_int_eq(cfg.session_idle_s, 600);
+	ck_assert_int_eq(cfg.log_max_rows, 5000);
+	config_free(&cfg);
+	env_set("MCPBOX_ALERT_WEBHOOK_FORMAT", "discord");
+	ck_assert_int_eq(load(), 0);
+	ck_assert_int_eq(cfg.alert_format, ALERT_FORMAT_DISCORD);
+	config_free(&cfg);
+}
+END_TEST
+
 START_TEST(string_rules)
 {
 	env_reset();
@@ -374,6 +423,7 @@ main(void)
 	tcase_add_test(tc, key_rules);
 	tcase_add_test(tc, listen_rules);
 	tcase_add_test(tc, number_rules);
+	tcase_add_test(tc, ops_rules);
 	tcase_add_test(tc, string_rules);
 	tcase_add_test(tc, jwt_derivation_is_stable);
 	tcase_add_test(tc, find_links_rules);
