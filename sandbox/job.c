@@ -64,7 +64,8 @@ checked_remember(const char *key, int rewrite)
 static void
 log_job(struct job *j, const char *outcome, double ms)
 {
-	static const char	*kinds[] = { SBX_OP_EXECUTE, SBX_OP_VALIDATE, SBX_OP_INSTALL };
+	static const char	*kinds[] = { SBX_OP_EXECUTE, SBX_OP_VALIDATE,
+	    SBX_OP_INSTALL };
 	json_t			*f;
 
 	f = json_pack("{s:s,s:s,s:f}", "op", kinds[j->kind], "outcome",

@@ -4,9 +4,9 @@
  * stdout, error text) may echo one; every occurrence of a value of at
  * least SBX_REDACT_MIN bytes (the worker uses the same rule) is replaced
  * by "[REDACTED]".  Shorter values are left alone: redacting "1" or "ab"
- * would corrupt results without hiding anything worth hiding.  Matching is byte-wise and length-aware (results
- * may contain NUL), longest secret first so a secret that contains
- * another is removed whole.
+ * would corrupt results without hiding anything worth hiding.  Matching
+ * is byte-wise and length-aware (results may contain NUL), longest
+ * secret first so a secret that contains another is removed whole.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -29,25 +29,8 @@
 #define SBX_MAX_HOSTS		64
 #define SBX_NOBODY_UID		65534
 
-/* ---- frame.c: 4-byte big-endian length + one JSON object ---- */
-struct sbx_buf {
-	uint8_t		*data;
-	size_t		 len;
-	size_t		 cap;
-	int		 wipe;	/* MADV_WIPEONFORK pages, zeroed on free */
-};
-
-enum { SBX_FRAME_NEED, SBX_FRAME_READY, SBX_FRAME_TOOBIG };
-
-void	 sbx_buf_free(struct sbx_buf *);
-int	 sbx_buf_append(struct sbx_buf *, const void *, size_t);
-void	 sbx_buf_consume(struct sbx_buf *, size_t);
-int	 sbx_frame_next(const struct sbx_buf *, size_t, uint32_t *);
-int	 sbx_frame_put(struct sbx_buf *, const char *, size_t);
-int	 sbx_frame_put_json(struct sbx_buf *, const json_t *);
-json_t	*sbx_frame_parse(const uint8_t *, size_t, char *, size_t);
-int	 sbx_frame_write_fd(int, const void *, size_t);
-int	 sbx_frame_read_fd(int, size_t, char **, uint32_t *);
+/* ---- frame.c (src/core, shared with the server): framing ---- */
+#include "frame.h"
 
 /* ---- log.c: one JSON object per line on stderr ---- */
 void	 sbx_log(const char *, const char *, json_t *);

@@ -1,10 +1,10 @@
 /*
  * /api/settings: the security policy and the global module allow-list.
  *
- * Only keys that something enforces can be stored (a key
- * accepted and never read would promise a control that does not exist). The keys and their
- * values are the ones seeded by migration 0003, which also names the code
- * that enforces each. Which modules can never be allowed is SQL's
+ * Only keys that something enforces can be stored (a key accepted and
+ * never read would promise a control that does not exist). The keys and
+ * their values are the ones seeded by migration 0003, which also names
+ * the code that enforces each. Which modules can never be allowed is SQL's
  * module_refused(), so the settings route and module approvals can't
  * disagree.
  */

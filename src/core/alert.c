@@ -330,7 +330,7 @@ alert_worker_restarted(unsigned int id)
 	    json_pack("{s:i}", "worker", (int)id));
 }
 
-/* The outcome label of a sandbox answer (the sandbox protocol's error types). */
+/* The outcome label of a sandbox answer (by the protocol's error types). */
 enum tool_outcome
 alert_outcome_of(json_t *reply)
 {

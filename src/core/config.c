@@ -71,8 +71,8 @@ config_opt_long(config_getenv_fn env, const char *name, long min, long max,
 		return (0);
 	}
 	if (parse_long(v, min, max, out) == -1)
-		return (config_fail(err, errlen, "%s: must be an integer from %ld to %ld",
-		    name, min, max));
+		return (config_fail(err, errlen, "%s: must be an integer "
+		    "from %ld to %ld", name, min, max));
 	return (0);
 }
 
@@ -95,7 +95,8 @@ config_opt_url(config_getenv_fn env, const char *name, int https_only,
 	if (strlen(v) <= (size_t)(strncmp(v, "https://", 8) == 0 ? 8 : 7))
 		return (config_fail(err, errlen, "%s: URL has no host", name));
 	*out = strdup(v);
-	return (*out == NULL ? config_fail(err, errlen, "%s: out of memory", name) : 0);
+	return (*out == NULL ? config_fail(err, errlen, "%s: out of memory",
+	    name) : 0);
 }
 
 /*
@@ -326,7 +327,7 @@ static int
 load_ops(struct mcpbox_config *c, config_getenv_fn env, char *err,
     size_t errlen)
 {
-	long	v;
+	long	v = 0;
 
 	if (config_opt_long(env, "MCPBOX_ALERT_DEDUP_S", 1, 86400, 900, &v,
 	    err, errlen))

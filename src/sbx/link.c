@@ -7,18 +7,19 @@
  * retried: a call that may have run is not run twice) and the next call
  * reconnects. "In flight" means the kernel took the whole frame: a call
  * whose frame was not (yet) all written cannot have been read, so when the
- * link breaks it waits for the next supervisor like a call made after. A call whose deadline passes is answered with a Timeout and
- * a cancel is sent, so the child is killed rather than left running.
+ * link breaks it waits for the next supervisor like a call made after.
+ * A call whose deadline passes is answered with a Timeout and a cancel
+ * is sent, so the child is killed rather than left running.
  */
 #include <sys/socket.h>
 #include <sys/un.h>
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "core/core.h"
+#include "core/frame.h"
 #include "sbx/circuit.h"
 #include "sbx/sbx.h"
 
@@ -52,9 +53,8 @@ struct sbx_call {
 struct sbx_link {
 	struct kore_event	evt;
 	int			fd;
-	struct kore_buf		rbuf;
-	struct kore_buf		wbuf;
-	size_t			woff;
+	struct sbx_buf		rbuf;		/* core/frame.c */
+	struct sbx_buf		wbuf;
 	uint64_t		appended;	/* bytes queued since connect */
 	uint64_t		written;	/* of which the kernel took */
 	int			held;		/* calls with an unsent frame */
@@ -87,8 +87,6 @@ sbx_client_init(const char *path)
 	link_.fd = -1;
 	link_.evt.type = SBX_EVENT_TYPE;
 	link_.evt.handle = link_event;
-	kore_buf_init(&link_.rbuf, 65536);
-	kore_buf_init(&link_.wbuf, 65536);
 	TAILQ_INIT(&link_.calls);
 	link_init = 1;
 }
@@ -125,7 +123,7 @@ link_connect(void)
 	link_.connect_ms = clock_ms();
 	link_.appended = link_.written = 0;
 	link_.evt.flags = 0;
-	kore_buf_reset(&link_.rbuf);
+	sbx_buf_consume(&link_.rbuf, link_.rbuf.len);
 	kore_platform_event_all(fd, &link_);
 	return (0);
 }
@@ -137,9 +135,8 @@ link_close(void)
 		return;
 	(void)close(link_.fd);
 	link_.fd = -1;
-	kore_buf_reset(&link_.rbuf);
-	kore_buf_reset(&link_.wbuf);
-	link_.woff = 0;
+	sbx_buf_free(&link_.rbuf);
+	sbx_buf_free(&link_.wbuf);
 }
 
 static void
@@ -149,9 +146,9 @@ link_flush(void)
 
 	struct sbx_call	*c;
 
-	while (link_.fd != -1 && link_.woff < link_.wbuf.offset) {
-		w = send(link_.fd, link_.wbuf.data + link_.woff,
-		    link_.wbuf.offset - link_.woff, MSG_NOSIGNAL);
+	while (link_.fd != -1 && link_.wbuf.len > 0) {
+		w = send(link_.fd, link_.wbuf.data, link_.wbuf.len,
+		    MSG_NOSIGNAL);
 		if (w == -1) {
 			if (errno == EINTR)
 				continue;
@@ -160,12 +157,10 @@ link_flush(void)
 			link_fail_all("the sandbox connection broke");
 			return;
 		}
-		link_.woff += (size_t)w;
+		sbx_buf_consume(&link_.wbuf, (size_t)w);
 		link_.written += (uint64_t)w;
 	}
-	if (link_.fd != -1 && link_.woff == link_.wbuf.offset) {
-		kore_buf_reset(&link_.wbuf);
-		link_.woff = 0;
+	if (link_.fd != -1 && link_.wbuf.len == 0) {
 		link_.evt.flags &= ~KORE_EVENT_WRITE;
 		/* All written: no held frame is needed any more. */
 		TAILQ_FOREACH(c, &link_.calls, list) {
@@ -219,7 +214,7 @@ link_read(void)
 	uint8_t		tmp[65536];
 	uint32_t	len;
 	ssize_t		r;
-	size_t		off;
+	int		st;
 
 	for (;;) {
 		r = read(link_.fd, tmp, sizeof(tmp));
@@ -233,28 +228,20 @@ link_read(void)
 			link_fail_all("the sandbox closed the connection");
 			return;
 		}
-		kore_buf_append(&link_.rbuf, tmp, (size_t)r);
-	}
-	off = 0;
-	while (link_.rbuf.offset - off >= 4) {
-		memcpy(&len, link_.rbuf.data + off, 4);
-		len = ntohl(len);
-		if (len > SBX_FRAME_MAX) {
-			link_fail_all("the sandbox sent an oversized frame");
+		if (sbx_buf_append(&link_.rbuf, tmp, (size_t)r) == -1) {
+			link_fail_all("out of memory reading the sandbox");
 			return;
 		}
-		if (link_.rbuf.offset - off - 4 < len)
-			break;
-		link_frame(link_.rbuf.data + off + 4, len);
-		off += 4 + (size_t)len;
+	}
+	while ((st = sbx_frame_next(&link_.rbuf, SBX_FRAME_MAX, &len)) ==
+	    SBX_FRAME_READY) {
+		link_frame(link_.rbuf.data + 4, len);
 		if (link_.fd == -1)
 			return;
+		sbx_buf_consume(&link_.rbuf, 4 + (size_t)len);
 	}
-	if (off > 0) {
-		memmove(link_.rbuf.data, link_.rbuf.data + off,
-		    link_.rbuf.offset - off);
-		link_.rbuf.offset -= off;
-	}
+	if (st == SBX_FRAME_TOOBIG)
+		link_fail_all("the sandbox sent an oversized frame");
 }
 
 static void
@@ -349,19 +336,11 @@ link_fail_all(const char *why)
 static uint64_t
 link_append(json_t *msg)
 {
-	char		*text;
-	size_t		len;
-	uint32_t	be;
+	size_t	before = link_.wbuf.len;
 
-	text = json_dumps(msg, JSON_COMPACT);
-	if (text == NULL)
+	if (sbx_frame_put_json(&link_.wbuf, msg) == -1)
 		return (link_.appended);
-	len = strlen(text);
-	be = htonl((uint32_t)len);
-	kore_buf_append(&link_.wbuf, &be, 4);
-	kore_buf_append(&link_.wbuf, text, len);
-	free(text);
-	link_.appended += 4 + (uint64_t)len;
+	link_.appended += (uint64_t)(link_.wbuf.len - before);
 	return (link_.appended);
 }
 

@@ -5,7 +5,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
-#include <arpa/inet.h>
+#include <sys/time.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -17,6 +17,7 @@
 #include <libpq-fe.h>
 
 #include "core/core.h"
+#include "core/frame.h"
 #include "db/sql.h"
 #include "sbx/packages.h"
 
@@ -129,59 +130,16 @@ sbx_pkg_args(const char **argv, int n, int max, int bare)
 	return (n);
 }
 
-static int
-write_all(int fd, const void *buf, size_t len)
-{
-	const char	*p = buf;
-	ssize_t		 w;
-
-	while (len > 0) {
-		if ((w = write(fd, p, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return (-1);
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	return (0);
-}
-
-static int
-read_all(int fd, void *buf, size_t len, uint64_t deadline)
-{
-	struct pollfd	 pfd;
-	char		*p = buf;
-	ssize_t		 r;
-
-	while (len > 0) {
-		pfd.fd = fd;
-		pfd.events = POLLIN;
-		if (clock_ms() >= deadline ||
-		    poll(&pfd, 1, (int)(deadline - clock_ms())) == 0)
-			return (-1);
-		if ((r = read(fd, p, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return (-1);
-		}
-		if (r == 0)
-			return (-1);
-		p += r;
-		len -= (size_t)r;
-	}
-	return (0);
-}
-
 /* One install or resolve op on the supervisor's socket; the answer, or NULL. */
 static json_t *
 install_op(const char *op, const char *package)
 {
 	struct sockaddr_un	 sun;
+	struct sbx_buf		 out = { 0 };
+	struct timeval		 tv;
 	json_t			*msg, *reply;
-	char			*text, *buf;
+	char			*buf;
 	uint32_t		 len;
-	uint64_t		 deadline;
 	int			 fd;
 
 	msg = json_pack("{s:s, s:i, s:[s]}", "op", op, "id", 1,
@@ -192,34 +150,31 @@ install_op(const char *op, const char *package)
 	if (mcpbox_cfg.pip_find_links != NULL)
 		json_object_set_new(msg, "find_links",
 		    json_string(mcpbox_cfg.pip_find_links));
-	text = json_dumps(msg, JSON_COMPACT);
-	json_decref(msg);
 	reply = NULL;
 	buf = NULL;
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		goto out;
+	if (sbx_frame_put_json(&out, msg) == -1 ||
+	    (fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
+		fd = -1;
+		goto done;
+	}
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	(void)snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", sockpath);
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
-		goto out;
-	len = htonl((uint32_t)strlen(text));
-	if (write_all(fd, &len, 4) == -1 ||
-	    write_all(fd, text, strlen(text)) == -1)
-		goto out;
-	deadline = clock_ms() + PKG_INSTALL_WAIT_MS;
-	if (read_all(fd, &len, 4, deadline) == -1)
-		goto out;
-	len = ntohl(len);
-	if (len > 1024 * 1024 || (buf = malloc(len)) == NULL ||
-	    read_all(fd, buf, len, deadline) == -1)
-		goto out;
+	/* Each read waits at most this long: pip may take its time. */
+	tv.tv_sec = PKG_INSTALL_WAIT_MS / 1000;
+	tv.tv_usec = (PKG_INSTALL_WAIT_MS % 1000) * 1000;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == -1 ||
+	    sbx_frame_write_fd(fd, out.data, out.len) == -1 ||
+	    sbx_frame_read_fd(fd, SBX_FRAME_MAX, &buf, &len) == -1)
+		goto done;
 	reply = json_loadb(buf, len, 0, NULL);
-out:
+done:
 	if (fd != -1)
 		(void)close(fd);
 	free(buf);
-	free(text);
+	sbx_buf_free(&out);
+	json_decref(msg);
 	return (reply);
 }
 

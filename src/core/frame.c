@@ -7,12 +7,13 @@
  * make us allocate what it merely claims.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "sbx.h"
+#include "frame.h"
 
 /*
  * Buffers that may hold a caller's secrets (client input, queued child
