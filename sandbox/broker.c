@@ -39,6 +39,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "netaddr.h"
 #include "sbx.h"
 
 #ifdef SBX_TESTING
@@ -69,18 +70,12 @@ static curl_socket_t
 open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *a)
 {
 	struct pin	*pin = clientp;
-	int		 same = 0;
+	int		 fd;
 
 	(void)purpose;
-	if (a->family == AF_INET && pin->ss.ss_family == AF_INET)
-		same = ((struct sockaddr_in *)&a->addr)->sin_addr.s_addr ==
-		    ((struct sockaddr_in *)&pin->ss)->sin_addr.s_addr;
-	else if (a->family == AF_INET6 && pin->ss.ss_family == AF_INET6)
-		same = memcmp(&((struct sockaddr_in6 *)&a->addr)->sin6_addr,
-		    &((struct sockaddr_in6 *)&pin->ss)->sin6_addr, 16) == 0;
-	if (!same)
-		return (CURL_SOCKET_BAD);
-	return (socket(a->family, a->socktype, a->protocol));
+	fd = netaddr_socket_pinned(&a->addr, a->socktype, a->protocol,
+	    &pin->ss);
+	return (fd == -1 ? CURL_SOCKET_BAD : fd);
 }
 
 static size_t
@@ -108,48 +103,27 @@ errf(const char *fmt, const char *arg)
 	return (s);
 }
 
-/* Resolve and check every answer; pin the first (IPv4 preferred). */
+/* Resolve and check every answer; pin one (core/netresolve.c). */
 static char *
 resolve(const char *host, int port, struct pin *pin)
 {
-	struct addrinfo	 hint, *res = NULL, *a, *pick = NULL;
-	char		 ip[INET6_ADDRSTRLEN], h[256];
-	size_t		 n = strlen(host);
-	int		 rc;
+	struct netaddr_answer		 ans[NETADDR_ANSWERS_MAX];
+	const struct netaddr_answer	*pick;
+	size_t				 n, i;
 
-	if (host[0] == '[' && n > 2 && n < sizeof(h))
-		snprintf(h, sizeof(h), "%.*s", (int)n - 2, host + 1);
-	else
-		snprintf(h, sizeof(h), "%s", host);
-	memset(&hint, 0, sizeof(hint));
-	hint.ai_socktype = SOCK_STREAM;
-	if ((rc = getaddrinfo(h, NULL, &hint, &res)) != 0)
+	if ((n = netaddr_resolve(host, ans, NETADDR_ANSWERS_MAX)) == 0)
 		return (errf("cannot resolve host '%s'", host));
-	for (a = res; a; a = a->ai_next) {
-		if (getnameinfo(a->ai_addr, a->ai_addrlen, ip, sizeof(ip),
-		    NULL, 0, NI_NUMERICHOST) != 0) {
-			freeaddrinfo(res);
-			return (errf("cannot check address of '%s'", host));
-		}
-		if (sbx_policy_addr_blocked(a->ai_addr) &&
-		    !(TEST_PORT(port) && (strcmp(ip, "127.0.0.1") == 0 ||
-		    strcmp(ip, "::1") == 0))) {
-			freeaddrinfo(res);
+	for (i = 0; i < n; i++) {
+		if (ans[i].class != NETADDR_PUBLIC &&
+		    !(TEST_PORT(port) && (strcmp(ans[i].ip, "127.0.0.1") == 0 ||
+		    strcmp(ans[i].ip, "::1") == 0)))
 			return (errf("host '%s' resolves to a blocked address",
 			    host));
-		}
-		if (pick == NULL || (pick->ai_family != AF_INET &&
-		    a->ai_family == AF_INET))
-			pick = a;
 	}
-	if (pick == NULL) {
-		freeaddrinfo(res);
+	if ((pick = netaddr_pick(ans, n)) == NULL)
 		return (errf("no address for host '%s'", host));
-	}
-	getnameinfo(pick->ai_addr, pick->ai_addrlen, pin->ip,
-	    sizeof(pin->ip), NULL, 0, NI_NUMERICHOST);
-	memcpy(&pin->ss, pick->ai_addr, pick->ai_addrlen);
-	freeaddrinfo(res);
+	(void)snprintf(pin->ip, sizeof(pin->ip), "%s", pick->ip);
+	memcpy(&pin->ss, &pick->ss, sizeof(pin->ss));
 	return (NULL);
 }
 

@@ -29,12 +29,6 @@ sbx_policy_v4_blocked(uint32_t a)
 	return (netaddr_class_v4(a) != NETADDR_PUBLIC);
 }
 
-int
-sbx_policy_addr_blocked(const struct sockaddr *sa)
-{
-	return (netaddr_class_sa(sa) != NETADDR_PUBLIC);
-}
-
 /* Textual form; anything that does not parse as an address is blocked. */
 int
 sbx_policy_ip_blocked(const char *ip)

@@ -42,7 +42,6 @@ struct sbx_hostrule {
 };
 
 int	 sbx_policy_v4_blocked(uint32_t);
-int	 sbx_policy_addr_blocked(const struct sockaddr *);
 int	 sbx_policy_ip_blocked(const char *);
 int	 sbx_policy_host_allowed(const struct sbx_hostrule *, size_t,
 	    const char *, int);

@@ -16,6 +16,10 @@
 #define MCPBOX_NETADDR_H
 
 #include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define NETADDR_PUBLIC	0
@@ -27,5 +31,30 @@ int	netaddr_class_v6(const uint8_t *addr16);
 int	netaddr_class_sa(const struct sockaddr *);
 /* Textual address; anything that does not parse is NETADDR_NEVER. */
 int	netaddr_class_str(const char *);
+
+/* netresolve.c: resolve once, classify every answer, pin one. */
+#define NETADDR_ANSWERS_MAX	16
+
+struct netaddr_answer {
+	struct sockaddr_storage	ss;
+	socklen_t		len;
+	int			class;			/* NETADDR_* */
+	char			ip[INET6_ADDRSTRLEN];	/* numeric */
+};
+
+/* At most `max` answers for `host` (brackets allowed); 0: no answer. */
+size_t	netaddr_resolve(const char *host, struct netaddr_answer *out,
+	    size_t max);
+/* The worst class among the answers. */
+int	netaddr_worst(const struct netaddr_answer *, size_t);
+/* The answer to pin: the first IPv4 one, else the first; NULL if none. */
+const struct netaddr_answer	*netaddr_pick(const struct netaddr_answer *,
+	    size_t);
+int	netaddr_same_ip(const struct sockaddr *,
+	    const struct sockaddr_storage *pin);
+/* A close-on-exec socket for the pinned address only; -1 for any other
+ * (the core of a curl open-socket callback). */
+int	netaddr_socket_pinned(const struct sockaddr *, int socktype,
+	    int protocol, const struct sockaddr_storage *pin);
 
 #endif

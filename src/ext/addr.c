@@ -122,10 +122,12 @@ ext_target_check(struct conn *c)
 {
 	CURLU		*u;
 	char		*scheme, *host, *port, *user;
-	struct addrinfo	 hints, *res, *ai;
-	int		 approved, cls, worst, rc;
-	char		 ip[INET6_ADDRSTRLEN], pin[600];
-	const char	*h;
+	struct netaddr_answer		 ans[NETADDR_ANSWERS_MAX];
+	const struct netaddr_answer	*pick;
+	size_t				 n;
+	int				 approved, worst, rc;
+	char				 pin[600];
+	const char			*h;
 
 	u = curl_url();
 	scheme = host = port = user = NULL;
@@ -163,28 +165,13 @@ ext_target_check(struct conn *c)
 		    "as network access for this server; use https%s", NULL);
 		goto out;
 	}
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	if (getaddrinfo(c->host, NULL, &hints, &res) != 0) {
+	if ((n = netaddr_resolve(c->host, ans, NETADDR_ANSWERS_MAX)) == 0) {
 		ext_fail(c, "the source host name %s does not resolve", c->host);
 		rc = R_NOT_SENT;
 		goto out;
 	}
-	worst = NETADDR_PUBLIC;
-	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		cls = netaddr_class_sa(ai->ai_addr);
-		if (cls > worst)
-			worst = cls;
-	}
-	ip[0] = '\0';
-	if (res->ai_family == AF_INET)
-		(void)inet_ntop(AF_INET, &((struct sockaddr_in *)(void *)
-		    res->ai_addr)->sin_addr, ip, sizeof(ip));
-	else if (res->ai_family == AF_INET6)
-		(void)inet_ntop(AF_INET6, &((struct sockaddr_in6 *)(void *)
-		    res->ai_addr)->sin6_addr, ip, sizeof(ip));
-	freeaddrinfo(res);
+	worst = netaddr_worst(ans, n);
+	pick = netaddr_pick(ans, n);
 	if (worst == NETADDR_NEVER) {
 		ext_fail(c, "the source host %s resolves to an address MCPbox never "
 		    "connects to (link-local, metadata, multicast or reserved)",
@@ -197,18 +184,18 @@ ext_target_check(struct conn *c)
 		    c->host);
 		goto out;
 	}
-	if (ip[0] == '\0') {
+	if (pick == NULL) {
 		ext_fail(c, "the source host %s has no usable address", c->host);
 		goto out;
 	}
-	if (ext_is_self(c, ip)) {
+	if (ext_is_self(c, pick->ip)) {
 		ext_fail(c, "the source %s is this MCPbox itself; its own tools "
 		    "cannot be imported as a source", c->origin);
 		goto out;
 	}
-	(void)snprintf(c->pinned, sizeof(c->pinned), "%s", ip);
-	(void)snprintf(pin, sizeof(pin), strchr(ip, ':') != NULL ?
-	    "%s:%d:[%s]" : "%s:%d:%s", c->host, c->port, ip);
+	memcpy(&c->pinned, &pick->ss, sizeof(c->pinned));
+	(void)snprintf(pin, sizeof(pin), strchr(pick->ip, ':') != NULL ?
+	    "%s:%d:[%s]" : "%s:%d:%s", c->host, c->port, pick->ip);
 	c->resolve = curl_slist_append(NULL, pin);
 	rc = R_OK_;
 out:
@@ -225,18 +212,11 @@ curl_socket_t
 ext_open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
 {
 	struct conn	*c = arg;
-	char		 ip[INET6_ADDRSTRLEN];
+	int		 fd;
 
-	ip[0] = '\0';
-	if (a->family == AF_INET)
-		(void)inet_ntop(AF_INET, &((struct sockaddr_in *)(void *)
-		    &a->addr)->sin_addr, ip, sizeof(ip));
-	else if (a->family == AF_INET6)
-		(void)inet_ntop(AF_INET6, &((struct sockaddr_in6 *)(void *)
-		    &a->addr)->sin6_addr, ip, sizeof(ip));
-	if (strcmp(ip, c->pinned) != 0)
-		return (CURL_SOCKET_BAD);
-	return (socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol));
+	fd = netaddr_socket_pinned(&a->addr, a->socktype, a->protocol,
+	    &c->pinned);
+	return (fd == -1 ? CURL_SOCKET_BAD : fd);
 }
 
 /* One SSE event: the JSON-RPC message it carries, or the endpoint. */

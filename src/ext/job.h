@@ -78,7 +78,7 @@ struct conn {
 	char			 url[2049];
 	char			 origin[600];	/* scheme://host:port */
 	char			 host[256];
-	char			 pinned[INET6_ADDRSTRLEN];
+	struct sockaddr_storage	 pinned;	/* the address checked */
 	int			 port;
 	struct curl_slist	*resolve;
 	char			 auth[8192];	/* "Name: value" or "" */

@@ -4,7 +4,10 @@
  * The sandbox's own tests (tests/unit/sandbox/) pin the blocked set.
  */
 #include <check.h>
+#include <fcntl.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "core/netaddr.h"
 
@@ -47,6 +50,54 @@ START_TEST(never_addresses)
 }
 END_TEST
 
+/* netresolve.c: numeric names resolve without DNS, so these run offline. */
+START_TEST(resolve_classify_pick)
+{
+	struct netaddr_answer		 a[NETADDR_ANSWERS_MAX], two[2];
+	const struct netaddr_answer	*p;
+	size_t				 n;
+
+	n = netaddr_resolve("127.0.0.1", a, NETADDR_ANSWERS_MAX);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(a[0].ip, "127.0.0.1");
+	ck_assert_int_eq(a[0].class, NETADDR_PRIVATE);
+	/* A URL's brackets around an IPv6 literal are taken off. */
+	n = netaddr_resolve("[::1]", a, NETADDR_ANSWERS_MAX);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(a[0].ip, "::1");
+	n = netaddr_resolve("169.254.169.254", a, NETADDR_ANSWERS_MAX);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(netaddr_worst(a, n), NETADDR_NEVER);
+	ck_assert_uint_eq(netaddr_resolve("no such host.invalid", a,
+	    NETADDR_ANSWERS_MAX), 0);
+	/* IPv4 is pinned first, whatever the order of the answers. */
+	ck_assert_uint_eq(netaddr_resolve("::1", &two[0], 1), 1);
+	ck_assert_uint_eq(netaddr_resolve("8.8.8.8", &two[1], 1), 1);
+	p = netaddr_pick(two, 2);
+	ck_assert_str_eq(p->ip, "8.8.8.8");
+	ck_assert_int_eq(netaddr_worst(two, 2), NETADDR_PRIVATE);
+	ck_assert_ptr_null(netaddr_pick(two, 0));
+}
+END_TEST
+
+START_TEST(socket_only_to_the_pin)
+{
+	struct netaddr_answer	pin, other;
+	int			fd;
+
+	ck_assert_uint_eq(netaddr_resolve("127.0.0.1", &pin, 1), 1);
+	ck_assert_uint_eq(netaddr_resolve("127.0.0.2", &other, 1), 1);
+	ck_assert_int_eq(netaddr_socket_pinned((struct sockaddr *)&other.ss,
+	    SOCK_STREAM, 0, &pin.ss), -1);
+	fd = netaddr_socket_pinned((struct sockaddr *)&pin.ss, SOCK_STREAM, 0,
+	    &pin.ss);
+	ck_assert_int_ge(fd, 0);
+	/* Never inherited by what the process execs. */
+	ck_assert_int_ne(fcntl(fd, F_GETFD) & FD_CLOEXEC, 0);
+	(void)close(fd);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -60,6 +111,8 @@ main(void)
 	tcase_add_test(tc, public_addresses);
 	tcase_add_test(tc, private_addresses);
 	tcase_add_test(tc, never_addresses);
+	tcase_add_test(tc, resolve_classify_pick);
+	tcase_add_test(tc, socket_only_to_the_pin);
 	suite_add_tcase(s, tc);
 	r = srunner_create(s);
 	srunner_run_all(r, CK_NORMAL);
