@@ -7,8 +7,7 @@
  * child if one is ready, and end in exactly one answer: the child's
  * result, or a typed error for the deadline, a cancel, an oversized or
  * malformed frame, or a child that died.  Every frame a child sends is
- * parsed and re-validated here; nothing it says is copied through
- * unchecked, and every string that leaves is redacted.
+ * re-validated; nothing is copied through unchecked, all is redacted.
  */
 #include <errno.h>
 #include <signal.h>
@@ -64,9 +63,9 @@ checked_remember(const char *key, int rewrite)
 static void
 log_job(struct job *j, const char *outcome, double ms)
 {
-	static const char	*kinds[] = { SBX_OP_EXECUTE, SBX_OP_VALIDATE,
+	static const char *kinds[] = { SBX_OP_EXECUTE, SBX_OP_VALIDATE,
 	    SBX_OP_INSTALL };
-	json_t			*f;
+	json_t *f;
 
 	f = json_pack("{s:s,s:s,s:f}", "op", kinds[j->kind], "outcome",
 	    outcome, "duration_ms", ms);

@@ -179,8 +179,10 @@ check_tools(json_t *tools, size_t si, json_t *fields)
 		if (!opt_string(t, "description", 2000))
 			bad(fields, "a string of at most 2000",
 			    "servers[%zu].tools[%zu].description", si, i);
-		if (!opt_int(t, "timeout_ms", 100, 300000))
-			bad(fields, "100 to 300000",
+		if (!opt_int(t, "timeout_ms", SBX_TIMEOUT_MIN_MS,
+		    SBX_TIMEOUT_MAX_MS))
+			bad(fields, SBX_STR(SBX_TIMEOUT_MIN_MS) " to "
+			    SBX_STR(SBX_TIMEOUT_MAX_MS),
 			    "servers[%zu].tools[%zu].timeout_ms", si, i);
 		v = json_object_get(t, "enabled");
 		if (v != NULL && !json_is_boolean(v))
@@ -284,8 +286,10 @@ import_check(json_t *doc, json_t *fields)
 		if (!opt_string(s, "description", 2000))
 			bad(fields, "a string of at most 2000",
 			    "servers[%zu].description", i);
-		if (!opt_int(s, "default_timeout_ms", 100, 300000))
-			bad(fields, "100 to 300000",
+		if (!opt_int(s, "default_timeout_ms", SBX_TIMEOUT_MIN_MS,
+		    SBX_TIMEOUT_MAX_MS))
+			bad(fields, SBX_STR(SBX_TIMEOUT_MIN_MS) " to "
+			    SBX_STR(SBX_TIMEOUT_MAX_MS),
 			    "servers[%zu].default_timeout_ms", i);
 		check_tools(json_object_get(s, "tools"), i, fields);
 		check_secrets(json_object_get(s, "secrets"), i, fields);

@@ -10,7 +10,6 @@
 #include "db/sql.h"
 #include "ext/ext.h"
 
-#define DISCOVER_TIMEOUT_MS	30000
 
 static int
 id_param(struct http_request *req, struct api_ctx *c, const char *what)
@@ -209,7 +208,7 @@ api_external_discover(struct http_request *req, struct api_ctx *c)
 		src = ext_source_open(&c->db, p[0], &why);
 		if (src == NULL)
 			return (hx_error(req, 409, "source_unusable", why));
-		api_ext_job(req, c, EXT_LIST, src, DISCOVER_TIMEOUT_MS);
+		api_ext_job(req, c, EXT_LIST, src, EXT_DISCOVER_TIMEOUT_MS);
 		/* FALLTHROUGH */
 	case 1:
 		if (!api_ext_job_done(req, c))

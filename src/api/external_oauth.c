@@ -23,7 +23,6 @@
 #include "ext/ext.h"
 #include "oauth/oauth.h"
 
-#define OAUTH_JOB_MS		30000
 #define CALLBACK_PATH		"/oauth/external-callback"
 #define PKCE_LEN		64
 
@@ -121,7 +120,7 @@ api_external_oauth_start(struct http_request *req, struct api_ctx *c)
 		explicit_bzero(verifier, sizeof(verifier));
 		src = start_source(c, json_string_value(json_object_get(c->body,
 		    "redirect_uri")), c->scratch);
-		api_ext_job(req, c, EXT_OAUTH_START, src, OAUTH_JOB_MS);
+		api_ext_job(req, c, EXT_OAUTH_START, src, EXT_DISCOVER_TIMEOUT_MS);
 		/* FALLTHROUGH */
 	case 2:
 		if (!api_ext_job_done(req, c))
@@ -218,7 +217,7 @@ api_external_oauth_exchange(struct http_request *req, struct api_ctx *c)
 		    db_value(&c->db, 0, 8));
 		api_ext_job(req, c, EXT_OAUTH_TOKEN, exchange_source(c,
 		    json_string_value(json_object_get(c->body, "code"))),
-		    OAUTH_JOB_MS);
+		    EXT_DISCOVER_TIMEOUT_MS);
 		/* FALLTHROUGH */
 	case 2:
 		if (!api_ext_job_done(req, c))

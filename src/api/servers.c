@@ -95,7 +95,8 @@ api_servers_update(struct http_request *req, struct api_ctx *c)
 		api_fields_only(c->body, allowed, fields);
 		api_field_str(c->body, "name", 0, 64, &name, fields);
 		api_field_str(c->body, "description", 0, 2000, &desc, fields);
-		api_field_int(c->body, "default_timeout_ms", 0, 100, 300000,
+		api_field_int(c->body, "default_timeout_ms", 0,
+		    SBX_TIMEOUT_MIN_MS, SBX_TIMEOUT_MAX_MS,
 		    &timeout, &has_timeout, fields);
 		if (name != NULL && !api_name_valid(name))
 			json_object_set_new(fields, "name", json_string(

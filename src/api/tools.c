@@ -68,7 +68,8 @@ api_tools_create(struct http_request *req, struct api_ctx *c)
 		api_field_str(c->body, "name", 1, 64, &name, fields);
 		api_field_str(c->body, "description", 0, 2000, &desc, fields);
 		api_field_str(c->body, "python_code", 1, SBX_CODE_MAX, &code, fields);
-		api_field_int(c->body, "timeout_ms", 0, 100, 300000, &timeout,
+		api_field_int(c->body, "timeout_ms", 0, SBX_TIMEOUT_MIN_MS,
+		    SBX_TIMEOUT_MAX_MS, &timeout,
 		    &has_timeout, fields);
 		schema_check(c->body, fields, &schema);
 		if (name != NULL && !api_name_valid(name))
@@ -139,7 +140,8 @@ api_tools_update(struct http_request *req, struct api_ctx *c)
 		t = json_object_get(c->body, "timeout_ms");
 		has_timeout = 0;
 		if (t != NULL && !json_is_null(t))
-			api_field_int(c->body, "timeout_ms", 0, 100, 300000,
+			api_field_int(c->body, "timeout_ms", 0,
+			    SBX_TIMEOUT_MIN_MS, SBX_TIMEOUT_MAX_MS,
 			    &timeout, &has_timeout, fields);
 		schema_check(c->body, fields, &schema);
 		if (name != NULL && !api_name_valid(name))

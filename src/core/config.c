@@ -301,7 +301,8 @@ load_limits(struct mcpbox_config *c, config_getenv_fn env, int ncpu,
 	if (config_opt_long(env, "MCPBOX_WORKERS", 1, 64, ncpu, &v, err, errlen))
 		return (-1);
 	c->workers = (int)v;
-	if (config_opt_long(env, "MCPBOX_SANDBOX_TIMEOUT_MS", 100, 300000, 30000,
+	if (config_opt_long(env, "MCPBOX_SANDBOX_TIMEOUT_MS",
+	    SBX_TIMEOUT_MIN_MS, SBX_TIMEOUT_MAX_MS, 30000,
 	    &c->sandbox_timeout_ms, err, errlen))
 		return (-1);
 	if (config_opt_long(env, "MCPBOX_SANDBOX_MEMORY_MB", 32, 4096, 256,

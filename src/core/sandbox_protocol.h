@@ -25,6 +25,14 @@
  */
 #define SBX_REDACT_MIN		4
 
+/* A call's time limit, in ms: what a tool, a server default and
+ * MCPBOX_SANDBOX_TIMEOUT_MS may be set to. Plain numbers: they are also
+ * spelled into JSON Schemas (SBX_STR). */
+#define SBX_TIMEOUT_MIN_MS	100
+#define SBX_TIMEOUT_MAX_MS	300000
+#define SBX_STR_(x)		#x
+#define SBX_STR(x)		SBX_STR_(x)
+
 /* Ops. */
 #define SBX_OP_EXECUTE		"execute"
 #define SBX_OP_VALIDATE		"validate"

@@ -28,6 +28,9 @@
 
 #include <jansson.h>
 
+/* How long discovery (initialize + tools/list) and an OAuth step may take. */
+#define EXT_DISCOVER_TIMEOUT_MS	30000
+
 enum ext_op {
 	EXT_LIST,	/* initialize + tools/list, all pages */
 	EXT_CALL,	/* initialize (or pooled session) + tools/call */

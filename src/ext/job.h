@@ -106,6 +106,11 @@ struct conn {
 	int			 post_done;
 };
 
+/* transport.c: Streamable HTTP and legacy SSE under the protocol. */
+int		ext_post(struct conn *, json_t *msg, int notify);
+int		ext_sse_open(struct conn *);
+void		ext_conn_close(struct conn *);
+
 /* wire.c: the thread's entry point and its error helpers. */
 void		*ext_thread(void *);
 void		ext_fail(struct conn *, const char *fmt, const char *arg);

@@ -59,7 +59,8 @@ const struct mgmt_tool mgmt_tools[] = {
 	    "\"maxLength\":64},"
 	    "\"description\":{\"type\":\"string\",\"maxLength\":2000},"
 	    "\"python_code\":{\"type\":\"string\"},\"timeout_ms\":{\"type\":"
-	    "\"integer\",\"minimum\":100,\"maximum\":300000}", "\"tool_id\""),
+	    "\"integer\",\"minimum\":" SBX_STR(SBX_TIMEOUT_MIN_MS) ",\"maximum\":"
+	    SBX_STR(SBX_TIMEOUT_MAX_MS) "}", "\"tool_id\""),
 	    MGMT_LOCAL | MGMT_DESTRUCTIVE, mgmt_update_tool },
 	{ "mcpbox_delete_tool", "Delete a tool.", SCHEMA(S_ID("tool_id"),
 	    "\"tool_id\""), MGMT_LOCAL | MGMT_DESTRUCTIVE, mgmt_delete_tool },

@@ -13,7 +13,6 @@
 #include "ext/ext.h"
 #include "db/sql.h"
 
-#define EXT_DISCOVER_TIMEOUT_MS	30000
 
 /* Load a source, start discovery; 0 pending, 1 answered, -1 started. */
 static int
@@ -230,7 +229,7 @@ mcp_call_external(struct http_request *req, struct mcp_ex *ex)
 		args = call_arguments(ex);
 		timeout = (long)json_integer_value(json_object_get(ex->tool,
 		    "timeout_ms"));
-		if (timeout <= 0 || timeout > 300000)
+		if (timeout <= 0 || timeout > SBX_TIMEOUT_MAX_MS)
 			timeout = 30000;
 		ex->ext = ext_job_start(req, EXT_CALL, src, name, args,
 		    (int)timeout);

@@ -187,8 +187,9 @@ mgmt_update_tool(struct http_request *req, struct mcp_ex *ex)
 		return (mgmt_fail(ex, "enabled is the admin's switch (the panel "
 		    "or PATCH /api/tools/{id}); it cannot be changed here"));
 	if (to != NULL && (!json_is_integer(to) || json_integer_value(to) <
-	    100 || json_integer_value(to) > 300000))
-		return (mgmt_fail(ex, "timeout_ms must be 100-300000"));
+	    SBX_TIMEOUT_MIN_MS || json_integer_value(to) > SBX_TIMEOUT_MAX_MS))
+		return (mgmt_fail(ex, "timeout_ms must be "
+		    SBX_STR(SBX_TIMEOUT_MIN_MS) "-" SBX_STR(SBX_TIMEOUT_MAX_MS)));
 	schema = NULL;
 	if (code != NULL) {
 		if (ex->out == NULL && (rc = validate(req, ex, code, 1)) >= 0)
