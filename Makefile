@@ -178,7 +178,7 @@ FUZZ_LIBS	:= -ljansson -lcrypto -ljwt -largon2 -lpthread
 FUZZ_TARGETS	:= $(patsubst fuzz/%.c,%,$(wildcard fuzz/fuzz_*.c))
 FUZZ_SRC_fuzz_mcp_rpc		:= src/mcp/protocol.c $(CORE_SRC)
 FUZZ_SRC_fuzz_api_fields	:= src/api/support.c $(CORE_SRC)
-FUZZ_SRC_fuzz_frame		:= sandbox/frame.c
+FUZZ_SRC_fuzz_frame		:= src/core/frame.c
 FUZZ_SRC_fuzz_core		:= $(CORE_SRC)
 
 .PHONY: fuzz fuzz-build fuzz-deps

@@ -1,6 +1,6 @@
 /*
  * fuzz_frame.c -- libFuzzer target for the sandbox wire format
- * (sandbox/frame.c).  The input is a byte stream as a peer would send it;
+ * (src/core/frame.c).  The input is a byte stream as a peer would send it;
  * it is fed to a buffer in chunks whose sizes come from the input itself,
  * and every complete frame is parsed, re-encoded and parsed again: the
  * round trip must give the same object.
@@ -9,7 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sbx.h"
+#include "core/frame.h"
+#include "core/sandbox_protocol.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
