@@ -49,6 +49,15 @@ int		db_send(struct kore_pgsql *, const char *query, int nparams,
 
 /* Run a statement nobody waits for (NULL params become ''). */
 void		db_exec_detached(const char *query, int n, const char **params);
+/*
+ * The same, with the first row set handed to `cb` exactly once (valid
+ * only during the call), or NULL when there is none: refused, given up
+ * after the database stayed away, or a statement without rows. Sent
+ * again while the database is away, prepared like every statement.
+ */
+typedef void	(*db_rows_fn)(PGresult *, void *arg);
+void		db_query_bg(const char *query, int n, const char **params,
+		    db_rows_fn cb, void *arg);
 
 /* LISTEN on `channels` (NULL-terminated) for this worker's lifetime. */
 typedef void	(*db_notify_fn)(const char *channel, const char *payload);

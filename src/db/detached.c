@@ -1,7 +1,8 @@
 /*
- * Fire-and-forget statements (an execution log, a NOTIFY, a cleanup) that
- * no request waits for. Parameters are copied, so the caller's buffers may
- * go away at once. A statement that fails because the database is away (a
+ * Background statements: fire-and-forget ones (an execution log, a
+ * NOTIFY, a cleanup) and queries whose rows go to a callback (the policy
+ * cache, a legacy stream's outbox), none of which a request waits for.
+ * Parameters are copied, so the caller's buffers may go away at once. A statement that fails because the database is away (a
  * restart, a failover) is sent again with backoff for up to a minute, so
  * an execution log of a successful call is not lost to a PostgreSQL
  * restart; a statement the database refused is logged and dropped.
@@ -26,6 +27,9 @@ struct detached {
 	uint64_t		first_ms;
 	uint64_t		delay_ms;
 	struct kore_timer	*watch;
+	db_rows_fn		cb;		/* NULL: fire and forget */
+	void			*cb_arg;
+	int			answered;
 };
 
 /*
@@ -55,6 +59,10 @@ detached_free(struct detached *d)
 		d->watch = NULL;
 	}
 	kore_pgsql_cleanup(&d->sql);
+	if (d->cb != NULL && !d->answered) {
+		d->answered = 1;
+		d->cb(NULL, d->cb_arg);
+	}
 	for (i = 0; i < d->n; i++)
 		kore_free(d->vals[i]);
 	kore_free(d);
@@ -171,8 +179,16 @@ detached_cb(struct kore_pgsql *sql, void *arg)
 		    " (retried)" : "", sql->error != NULL ? sql->error : "?");
 		kore_pgsql_continue(sql);
 		break;
+	case KORE_PGSQL_STATE_RESULT:
+		/* The first row set is the answer; the caller sees it once. */
+		if (d->cb != NULL && !d->answered) {
+			d->answered = 1;
+			d->cb(sql->result, d->cb_arg);
+		}
+		kore_pgsql_continue(sql);
+		break;
 	case KORE_PGSQL_STATE_COMPLETE:
-		if (d->away)
+		if (d->away && !d->answered)
 			detached_again(d);
 		else
 			detached_free(d);
@@ -186,12 +202,24 @@ detached_cb(struct kore_pgsql *sql, void *arg)
 void
 db_exec_detached(const char *query, int n, const char **params)
 {
+	db_query_bg(query, n, params, NULL, NULL);
+}
+
+void
+db_query_bg(const char *query, int n, const char **params, db_rows_fn cb,
+    void *arg)
+{
 	struct detached	*d;
 	int		i;
 
-	if (n > DB_PARAMS_MAX)
+	if (n > DB_PARAMS_MAX) {
+		if (cb != NULL)
+			cb(NULL, arg);
 		return;
+	}
 	d = kore_calloc(1, sizeof(*d));
+	d->cb = cb;
+	d->cb_arg = arg;
 	d->query = query;
 	d->n = n;
 	for (i = 0; i < n; i++) {

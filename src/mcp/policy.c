@@ -12,7 +12,6 @@
 
 #define POLICY_REFRESH_MS	5000
 
-static struct kore_pgsql	policy_sql;
 static int			policy_busy;
 /* A change announced while a read was in flight: read again after it. */
 static int			policy_again;
@@ -34,39 +33,21 @@ mcp_policy_remote_editing(void)
 }
 
 static void
-policy_done(struct kore_pgsql *sql, void *arg)
+policy_rows(PGresult *res, void *arg)
 {
 	const char	*v;
 
-	switch (sql->state) {
-	case KORE_PGSQL_STATE_INIT:
-		if (!kore_pgsql_setup(sql, DB_NAME, KORE_PGSQL_ASYNC))
-			break;
-		/* FALLTHROUGH */
-	case KORE_PGSQL_STATE_WAIT:
-		break;
-	case KORE_PGSQL_STATE_RESULT:
-		if (kore_pgsql_ntuples(sql) == 1) {
-			v = kore_pgsql_getvalue(sql, 0, 0);
-			if (v != NULL && atoi(v) >= 10)
-				cached_rpm = atoi(v);
-			v = kore_pgsql_getvalue(sql, 0, 1);
-			cached_remote_editing = v != NULL &&
-			    strcmp(v, "enabled") == 0;
-		}
-		kore_pgsql_continue(sql);
-		break;
-	case KORE_PGSQL_STATE_COMPLETE:
-		kore_pgsql_cleanup(sql);
-		policy_busy = 0;
-		if (policy_again) {
-			policy_again = 0;
-			policy_refresh(NULL, 0);
-		}
-		break;
-	default:
-		kore_pgsql_continue(sql);
-		break;
+	if (res != NULL && PQntuples(res) == 1) {
+		v = PQgetvalue(res, 0, 0);
+		if (v != NULL && atoi(v) >= 10)
+			cached_rpm = atoi(v);
+		v = PQgetvalue(res, 0, 1);
+		cached_remote_editing = v != NULL && strcmp(v, "enabled") == 0;
+	}
+	policy_busy = 0;
+	if (policy_again) {
+		policy_again = 0;
+		policy_refresh(NULL, 0);
 	}
 }
 
@@ -76,21 +57,7 @@ policy_refresh(void *arg, u_int64_t now)
 	if (policy_busy)
 		return;
 	policy_busy = 1;
-	kore_pgsql_init(&policy_sql);
-	kore_pgsql_bind_callback(&policy_sql, policy_done, NULL);
-	if (!kore_pgsql_setup(&policy_sql, DB_NAME, KORE_PGSQL_ASYNC)) {
-		if (policy_sql.state == KORE_PGSQL_STATE_INIT)
-			return;
-		kore_pgsql_cleanup(&policy_sql);
-		policy_busy = 0;
-		return;
-	}
-	if (!kore_pgsql_query(&policy_sql, SQL_MCP_POLICY)) {
-		/* Unbound, or releasing the connection re-enters policy_done. */
-		policy_sql.cb = NULL;
-		kore_pgsql_cleanup(&policy_sql);
-		policy_busy = 0;
-	}
+	db_query_bg(SQL_MCP_POLICY, 0, NULL, policy_rows, NULL);
 }
 
 static void

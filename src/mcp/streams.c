@@ -16,10 +16,10 @@
 static const char	list_changed[] =
     "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/tools/list_changed\"}";
 
+/* Who asked for an outbox row: the stream is looked up again when the
+ * row arrives, since it may have gone meanwhile. */
 struct outbox_fetch {
-	struct kore_pgsql	sql;
-	char			session[MCP_SESSION_LEN + 1];
-	char			id[24];
+	char	session[MCP_SESSION_LEN + 1];
 };
 
 static void
@@ -62,65 +62,27 @@ legacy_stream(const char *session)
 }
 
 static void
-outbox_done(struct kore_pgsql *sql, void *arg)
+outbox_rows(PGresult *res, void *arg)
 {
 	struct outbox_fetch	*o = arg;
 	struct sse_stream	*s;
 
-	switch (sql->state) {
-	case KORE_PGSQL_STATE_INIT:
-		/* Woken from Kore's queue: start over. */
-		if (!kore_pgsql_setup(sql, DB_NAME, KORE_PGSQL_ASYNC))
-			break;
-		/* FALLTHROUGH */
-	case KORE_PGSQL_STATE_WAIT:
-		break;
-	case KORE_PGSQL_STATE_RESULT:
-		if (kore_pgsql_ntuples(sql) == 1 &&
-		    (s = legacy_stream(o->session)) != NULL)
-			sse_send_event(s, "message",
-			    kore_pgsql_getvalue(sql, 0, 0));
-		kore_pgsql_continue(sql);
-		break;
-	case KORE_PGSQL_STATE_COMPLETE:
-		kore_pgsql_cleanup(sql);
-		kore_free(o);
-		break;
-	default:
-		kore_pgsql_continue(sql);
-		break;
-	}
+	if (res != NULL && PQntuples(res) == 1 &&
+	    (s = legacy_stream(o->session)) != NULL)
+		sse_send_event(s, "message", PQgetvalue(res, 0, 0));
+	kore_free(o);
 }
 
 static void
 outbox_fetch(const char *session, const char *id)
 {
 	struct outbox_fetch	*o;
-	const char		*vals[1];
-	int			len[1], fmt[1];
+	const char		*p[1];
 
 	o = kore_calloc(1, sizeof(*o));
 	(void)snprintf(o->session, sizeof(o->session), "%s", session);
-	(void)snprintf(o->id, sizeof(o->id), "%s", id);
-	kore_pgsql_init(&o->sql);
-	kore_pgsql_bind_callback(&o->sql, outbox_done, o);
-	if (!kore_pgsql_setup(&o->sql, DB_NAME, KORE_PGSQL_ASYNC)) {
-		if (o->sql.state == KORE_PGSQL_STATE_INIT)
-			return;
-		kore_pgsql_cleanup(&o->sql);
-		kore_free(o);
-		return;
-	}
-	vals[0] = o->id;
-	len[0] = (int)strlen(o->id);
-	fmt[0] = 0;
-	if (!kore_pgsql_query_param_fields(&o->sql, SQL_MCP_OUTBOX_TAKE, 0, 1,
-	    vals, len, fmt)) {
-		/* Unbound, or releasing the connection re-enters outbox_done. */
-		o->sql.cb = NULL;
-		kore_pgsql_cleanup(&o->sql);
-		kore_free(o);
-	}
+	p[0] = id;
+	db_query_bg(SQL_MCP_OUTBOX_TAKE, 1, p, outbox_rows, o);
 }
 
 static void

@@ -3,11 +3,15 @@ is spread over the workers (Kore's accept lock used to give nearly all of
 them to one worker while the other idled), a worker whose connections
 went away takes new ones again, and `Expect: 100-continue` is answered
 with 100 Continue before the body, on every request of a connection
-(clients used to wait a second for it, then send the body anyway)."""
+(clients used to wait a second for it, then send the body anyway). A
+legacy SSE answer too large for a NOTIFY, posted through another worker
+than the one holding the stream, still reaches the stream (by reference,
+through the outbox, the background query path of db/detached.c)."""
 import json
 import socket
 import unittest
 
+import apiclient
 import harness
 import opshelp
 
@@ -177,6 +181,56 @@ class ConnectionsTest(unittest.TestCase):
         st, _, got = read_response(sock)
         self.assertNotEqual(st, 100)
         self.assertIn(b"jsonrpc", got)
+
+    def test_6_large_legacy_answer_from_another_worker(self):
+        admin = apiclient.Client(self.srv).setup()
+        tool, _ = opshelp.approved_tool(
+            admin, "def main() -> str:\n    return 'x' * 20000\n", "big")
+        stream = socket.create_connection(("127.0.0.1", self.srv.port),
+                                          timeout=10)
+        self.addCleanup(stream.close)
+        stream.sendall(f"GET /sse HTTP/1.1\r\nHost: localhost:"
+                       f"{self.srv.port}\r\nAccept: text/event-stream"
+                       "\r\n\r\n".encode())
+        got = b""
+        while b"session_id=" not in got:
+            got += stream.recv(4096)
+        sid = got.split(b"session_id=")[1].split(b"\n")[0].strip().decode()
+        # POSTs on new connections until one lands on the other worker.
+        holder = owners(self.srv, [stream])[0]
+        posts, other = [], None
+        for i in range(8):
+            c = socket.create_connection(("127.0.0.1", self.srv.port),
+                                         timeout=10)
+            self.addCleanup(c.close)
+            posts.append(c)
+            if owners(self.srv, [c])[0] != holder:
+                other = c
+                break
+        self.assertIsNotNone(other, "no connection reached the other worker")
+        msgs = [{"jsonrpc": "2.0", "id": 1, "method": "initialize",
+                 "params": {"protocolVersion": "2024-11-05",
+                            "capabilities": {},
+                            "clientInfo": {"name": "t", "version": "1"}}},
+                {"jsonrpc": "2.0", "method": "notifications/initialized"},
+                {"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+                 "params": {"name": tool, "arguments": {}}}]
+        for m in msgs:
+            body = json.dumps(m).encode()
+            other.sendall((f"POST /messages?session_id={sid} HTTP/1.1\r\n"
+                           f"Host: localhost:{self.srv.port}\r\n"
+                           "Content-Type: application/json\r\n"
+                           f"Content-Length: {len(body)}\r\n\r\n"
+                           ).encode() + body)
+            st, _, _ = read_response(other)
+            self.assertEqual(st, 202)
+        # The answer (over 20 kB: by reference) arrives on the stream.
+        stream.settimeout(20)
+        while b"x" * 20000 not in got.replace(b"\r\n", b""):
+            chunk = stream.recv(65536)
+            self.assertTrue(chunk, "the stream closed")
+            got += chunk
+        self.assertIn(b'"id":2', got)
 
 
 if __name__ == "__main__":
