@@ -106,10 +106,10 @@ test-sandbox: test-deps
 	@if [ -f sandbox/Makefile ]; then $(MAKE) -C sandbox test; fi
 
 $(BUILD)/integration/migrate_check: tests/integration/migrate_check.c \
-    src/db/migrate.c $(CORE_SRC)
+    src/db/migrate.c src/db/blocking.c $(CORE_SRC)
 	@mkdir -p $(BUILD)/integration
 	$(CC) $(CHECK_CFLAGS) -I/usr/include/postgresql -o $@ $< \
-	    src/db/migrate.c $(CORE_SRC) $(CHECK_LIBS) -lpq
+	    src/db/migrate.c src/db/blocking.c $(CORE_SRC) $(CHECK_LIBS) -lpq
 
 test-integration: test-deps build $(BUILD)/integration/migrate_check
 	@python3 tests/integration/run.py

@@ -12,29 +12,14 @@
 
 #include <libpq-fe.h>
 
+#include "db/blocking.h"
 #include "core/core.h"
 #include "db/migrate.h"
 
 /* Any constant works; it only has to be ours. ("mcpbox" in ASCII.) */
 #define DB_MIGRATE_LOCK	"120130034159480"
 
-static int	exec_ok(PGconn *, const char *, char *, size_t);
 static int	applied(PGconn *, int, int *, char *, size_t);
-
-static int
-exec_ok(PGconn *db, const char *q, char *err, size_t errlen)
-{
-	PGresult	*r;
-	int		ok;
-
-	r = PQexec(db, q);
-	ok = PQresultStatus(r) == PGRES_COMMAND_OK ||
-	    PQresultStatus(r) == PGRES_TUPLES_OK;
-	if (!ok)
-		(void)snprintf(err, errlen, "%s", PQresultErrorMessage(r));
-	PQclear(r);
-	return (ok ? 0 : -1);
-}
 
 static int
 applied(PGconn *db, int version, int *yes, char *err, size_t errlen)
@@ -64,10 +49,10 @@ apply_one(PGconn *db, const struct db_migration *m, char *err, size_t errlen)
 	char		v[16];
 	const char	*params[2];
 
-	if (exec_ok(db, "BEGIN", err, errlen) == -1)
+	if (db_blocking_exec(db, "BEGIN", 0, NULL, err, errlen) == -1)
 		return (-1);
-	if (exec_ok(db, m->sql, err, errlen) == -1) {
-		(void)exec_ok(db, "ROLLBACK", v, sizeof(v));
+	if (db_blocking_exec(db, m->sql, 0, NULL, err, errlen) == -1) {
+		(void)db_blocking_exec(db, "ROLLBACK", 0, NULL, v, sizeof(v));
 		return (-1);
 	}
 	(void)snprintf(v, sizeof(v), "%d", m->version);
@@ -78,11 +63,11 @@ apply_one(PGconn *db, const struct db_migration *m, char *err, size_t errlen)
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
 		(void)snprintf(err, errlen, "%s", PQresultErrorMessage(r));
 		PQclear(r);
-		(void)exec_ok(db, "ROLLBACK", v, sizeof(v));
+		(void)db_blocking_exec(db, "ROLLBACK", 0, NULL, v, sizeof(v));
 		return (-1);
 	}
 	PQclear(r);
-	return (exec_ok(db, "COMMIT", err, errlen));
+	return (db_blocking_exec(db, "COMMIT", 0, NULL, err, errlen));
 }
 
 /* Connect, retrying for up to wait_s seconds while the server starts. */
@@ -93,12 +78,8 @@ connect_wait(const char *conninfo, int wait_s, char *err, size_t errlen)
 	int		i;
 
 	for (i = 0;; i++) {
-		db = PQconnectdb(conninfo);
-		if (PQstatus(db) == CONNECTION_OK)
+		if ((db = db_blocking_connect(conninfo, err, errlen)) != NULL)
 			return (db);
-		(void)snprintf(err, errlen, "database unreachable: %s",
-		    PQerrorMessage(db));
-		PQfinish(db);
 		if (i >= wait_s * 4)
 			return (NULL);
 		usleep(250000);
@@ -122,13 +103,15 @@ db_migrate(const char *conninfo, const struct db_migration *list,
 		return (-1);
 	rc = -1;
 	applied_now = 0;
-	if (exec_ok(db, "SET client_min_messages = warning", err, errlen) ||
-	    exec_ok(db, "SELECT pg_advisory_lock(" DB_MIGRATE_LOCK ")",
+	if (db_blocking_exec(db, "SET client_min_messages = warning", 0,
+	    NULL, err, errlen) ||
+	    db_blocking_exec(db, "SELECT pg_advisory_lock(" DB_MIGRATE_LOCK ")",
+	    0, NULL,
 	    err, errlen))
 		goto out;
-	if (exec_ok(db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+	if (db_blocking_exec(db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
 	    "version integer PRIMARY KEY, name text NOT NULL, "
-	    "applied_at timestamptz NOT NULL DEFAULT now())", err, errlen))
+	    "applied_at timestamptz NOT NULL DEFAULT now())", 0, NULL, err, errlen))
 		goto unlock;
 	for (i = 0; i < count; i++) {
 		if (applied(db, list[i].version, &yes, err, errlen))
@@ -148,7 +131,8 @@ db_migrate(const char *conninfo, const struct db_migration *list,
 	}
 	rc = applied_now;
 unlock:
-	(void)exec_ok(db, "SELECT pg_advisory_unlock(" DB_MIGRATE_LOCK ")",
+	(void)db_blocking_exec(db,
+	    "SELECT pg_advisory_unlock(" DB_MIGRATE_LOCK ")", 0, NULL,
 	    ignore, sizeof(ignore));
 out:
 	PQfinish(db);

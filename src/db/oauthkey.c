@@ -16,6 +16,7 @@
 
 #include <libpq-fe.h>
 
+#include "db/blocking.h"
 #include "core/core.h"
 #include "db/oauthkey.h"
 
@@ -37,7 +38,6 @@ static int
 key_store(PGconn *db, const char *q, const uint8_t key[32],
     const uint8_t pt[32], char *err, size_t errlen)
 {
-	PGresult	*r;
 	uint8_t		nonce[SECRETBOX_NONCE_LEN], *ct;
 	size_t		ctlen;
 	char		*cthex, nhex[SECRETBOX_NONCE_LEN * 2 + 1];
@@ -57,11 +57,7 @@ key_store(PGconn *db, const char *q, const uint8_t key[32],
 	free(ct);
 	p[0] = cthex;
 	p[1] = nhex;
-	r = PQexecParams(db, q, 2, NULL, p, NULL, NULL, 0);
-	ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-	if (!ok)
-		(void)snprintf(err, errlen, "%s", PQresultErrorMessage(r));
-	PQclear(r);
+	ok = db_blocking_exec(db, q, 2, p, err, errlen) == 0;
 	free(cthex);
 	return (ok ? 0 : -1);
 }

@@ -14,23 +14,9 @@
 
 #include <libpq-fe.h>
 
+#include "db/blocking.h"
 #include "core/core.h"
 #include "db/rotate.h"
-
-static int
-rot_exec(PGconn *db, const char *q, char *err, size_t errlen)
-{
-	PGresult	*r;
-	int		ok;
-
-	r = PQexec(db, q);
-	ok = PQresultStatus(r) == PGRES_COMMAND_OK ||
-	    PQresultStatus(r) == PGRES_TUPLES_OK;
-	if (!ok)
-		(void)snprintf(err, errlen, "%s", PQresultErrorMessage(r));
-	PQclear(r);
-	return (ok ? 0 : -1);
-}
 
 /* Every kind of sealed value: where it lives and the AAD it is bound to. */
 static const struct rot_kind {
@@ -161,17 +147,13 @@ db_rotate_key(const char *conninfo, const uint8_t new_key[32],
 
 	*rotated = 0;
 	*skipped = 0;
-	db = PQconnectdb(conninfo);
-	if (PQstatus(db) != CONNECTION_OK) {
-		(void)snprintf(err, errlen, "database unreachable: %s",
-		    PQerrorMessage(db));
-		PQfinish(db);
+	if ((db = db_blocking_connect(conninfo, err, errlen)) == NULL)
 		return (-1);
-	}
 	rc = -1;
 	r = NULL;
-	if (rot_exec(db, "SET client_min_messages = warning", err, errlen) ||
-	    rot_exec(db, "BEGIN", err, errlen))
+	if (db_blocking_exec(db, "SET client_min_messages = warning", 0,
+	    NULL, err, errlen) ||
+	    db_blocking_exec(db, "BEGIN", 0, NULL, err, errlen))
 		goto done;
 	for (i = 0; i < (int)(sizeof(rot_kinds) / sizeof(rot_kinds[0])); i++) {
 		if (rot_kind_all(db, &rot_kinds[i], new_key, old_key, err,
@@ -190,11 +172,11 @@ db_rotate_key(const char *conninfo, const uint8_t new_key[32],
 	}
 	PQclear(r);
 	r = NULL;
-	if (rot_exec(db, "COMMIT", err, errlen) == 0)
+	if (db_blocking_exec(db, "COMMIT", 0, NULL, err, errlen) == 0)
 		rc = 0;
 	goto done;
 rollback:
-	(void)rot_exec(db, "ROLLBACK", ignore, sizeof(ignore));
+	(void)db_blocking_exec(db, "ROLLBACK", 0, NULL, ignore, sizeof(ignore));
 	*rotated = 0;
 	*skipped = 0;
 done:

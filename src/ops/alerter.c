@@ -28,6 +28,7 @@
 #include <curl/curl.h>
 #include <libpq-fe.h>
 
+#include "db/blocking.h"
 #include "core/core.h"
 #include "db/sql_ops.h"
 #include "ops/ops.h"
@@ -91,12 +92,14 @@ alerter_record(json_t *a, const char *line)
 {
 	const char	*p[3], *sev;
 	PGresult	*res;
+	char		 err[256];
 
 	if (alerter_db == NULL)
-		alerter_db = PQconnectdb(mcpbox_cfg.database_url);
+		alerter_db = db_blocking_connect(mcpbox_cfg.database_url, err,
+		    sizeof(err));
 	else if (PQstatus(alerter_db) != CONNECTION_OK)
 		PQreset(alerter_db);
-	if (PQstatus(alerter_db) != CONNECTION_OK) {
+	if (alerter_db == NULL || PQstatus(alerter_db) != CONNECTION_OK) {
 		log_warn("alert not recorded: the database is unreachable");
 		return;
 	}

@@ -16,6 +16,7 @@
 #include <jansson.h>
 #include <libpq-fe.h>
 
+#include "db/blocking.h"
 #include "core/core.h"
 #include "core/frame.h"
 #include "db/sql.h"
@@ -46,13 +47,8 @@ sbx_pkg_init(const char *run_dir, const char *sock)
 static int
 pg_ready(void)
 {
-	static const char *const kw[] = { "dbname", "connect_timeout", NULL };
-	const char	*vals[3];
 	PGresult	*r;
-
-	vals[0] = mcpbox_cfg.database_url;
-	vals[1] = "3";
-	vals[2] = NULL;
+	char		 err[256];
 
 	if (pg != NULL && PQstatus(pg) == CONNECTION_OK)
 		return (0);
@@ -64,12 +60,9 @@ pg_ready(void)
 		return (-1);
 	next_connect = clock_ms() + PKG_RECONNECT_MS;
 	/* Bounded: the supervisor's start waits for this. */
-	pg = PQconnectdbParams(kw, vals, 1);
-	if (PQstatus(pg) != CONNECTION_OK) {
-		PQfinish(pg);
-		pg = NULL;
+	if ((pg = db_blocking_connect(mcpbox_cfg.database_url, err,
+	    sizeof(err))) == NULL)
 		return (-1);
-	}
 	r = PQexec(pg, SQL_PKG_LISTEN);
 	PQclear(r);
 	r = PQexec(pg, SQL_PKG_REQUEUE);
