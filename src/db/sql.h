@@ -86,6 +86,37 @@ extern const char	SQL_EXT_OAUTH_TOKENS_SAVE_RESPOND[];
 extern const char	SQL_EXT_OAUTH_TOKENS_REFRESHED[];
 
 /* One source as the API and the tools show it (no secrets, no tokens). */
+/*
+ * Adding an external source, one statement for both callers (REST and
+ * mcpbox_add_external_source). $1 server id, $2 name, $3 url, $4
+ * auth_type, $5 secret name, $6 header name, $7 transport, $8 request
+ * id; `actor` names who adds it, `approver` who approved it (NULL: it
+ * waits for review; an admin's own source is approved by that admin).
+ * Its answer is EXT_JSON of the new row plus `extra` (a jsonb
+ * expression over ins, '{}' for none); 404 and 409 as api_error.
+ */
+#define EXT_SOURCE_ADD(actor, approver, extra) \
+    "WITH s AS (SELECT id FROM servers WHERE id = $1::uuid), " \
+    "ins AS (INSERT INTO external_mcp_sources (server_id, name, url, " \
+    "  auth_type, auth_secret_name, auth_header_name, transport_type, " \
+    "  created_by, approval_status, approved_version, approved_at, " \
+    "  approved_by) SELECT s.id, $2, $3, $4, nullif($5, ''), " \
+    "  nullif($6, ''), $7, " actor ", CASE WHEN " approver " IS NULL " \
+    "  THEN 'pending_review' ELSE 'approved' END, CASE WHEN " approver \
+    " IS NULL THEN NULL ELSE 1 END, CASE WHEN " approver " IS NULL " \
+    "  THEN NULL ELSE now() END, " approver " FROM s " \
+    "  ON CONFLICT (server_id, name) DO NOTHING RETURNING *), " \
+    "a AS (SELECT audit(" actor ", 'external_source.add', 'external " \
+    "source added', jsonb_build_object('name', name, 'url', url), $8, " \
+    "  server_id) FROM ins) " \
+    "SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM s) THEN 404 " \
+    "  WHEN NOT EXISTS (SELECT 1 FROM ins) THEN 409 ELSE 201 END, " \
+    "  CASE WHEN NOT EXISTS (SELECT 1 FROM s) THEN api_error('not_found', " \
+    "  'no such server') WHEN NOT EXISTS (SELECT 1 FROM ins) THEN " \
+    "  api_error('conflict', 'a source with that name exists') ELSE " \
+    "  (SELECT (" EXT_JSON("ins") "::jsonb || " extra ")::json FROM ins) " \
+    "  END FROM (SELECT count(*) FROM a) x"
+
 #define EXT_JSON(e) \
     "json_build_object('source_id', " e ".id, 'id', " e ".id, " \
     "'server_id', " e ".server_id, 'name', " e ".name, 'url', " e ".url, " \

@@ -215,25 +215,7 @@ const char SQL_EXT_DELETE_RESPOND[] =
     "  'deleted', true) ELSE api_error('not_found', 'no such external "
     "source') END FROM (SELECT count(*) FROM a) x";
 
-/* The REST twin of SQL_MGMT_EXTERNAL_ADD_RESPOND, with the admin as actor:
- * a source an admin adds is approved by that admin.
- * $1 server id, $2 name, $3 url, $4 auth_type, $5 secret name,
- * $6 header name, $7 transport, $8 request id, $9 actor */
+/* An admin adds a source, approved by that admin: EXT_SOURCE_ADD with
+ * $9 the actor. */
 const char SQL_EXT_CREATE_RESPOND[] =
-    "WITH s AS (SELECT id FROM servers WHERE id = $1::uuid), "
-    "ins AS (INSERT INTO external_mcp_sources (server_id, name, url, "
-    "  auth_type, auth_secret_name, auth_header_name, transport_type, "
-    "  created_by, approval_status, approved_version, approved_at, "
-    "  approved_by) SELECT s.id, $2, $3, $4, nullif($5, ''), "
-    "  nullif($6, ''), $7, $9, 'approved', 1, now(), $9 FROM s "
-    "  ON CONFLICT (server_id, name) DO NOTHING RETURNING *), "
-    "a AS (SELECT audit($9, 'external_source.add', 'external source "
-    "added', jsonb_build_object('name', name, 'url', url), $8, "
-    "  server_id) FROM ins) "
-    "SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM s) THEN 404 "
-    "  WHEN NOT EXISTS (SELECT 1 FROM ins) THEN 409 ELSE 201 END, "
-    "  CASE WHEN NOT EXISTS (SELECT 1 FROM s) THEN api_error('not_found', "
-    "  'no such server') WHEN NOT EXISTS (SELECT 1 FROM ins) THEN "
-    "  api_error('conflict', 'a source with that name exists') ELSE "
-    "  (SELECT " EXT_JSON("ins") " FROM ins) END FROM (SELECT count(*) "
-    "  FROM a) x";
+    EXT_SOURCE_ADD("$9::text", "$9::text", "'{}'::jsonb");

@@ -219,32 +219,14 @@ const char SQL_MGMT_TOOL_FOR_TEST[] =
     "  coalesce(policy('tool_approval_mode'), 'require_approval') "
     "FROM tools t JOIN servers s ON s.id = t.server_id WHERE t.id = $1::uuid";
 
-/* $1 server id, $2 name, $3 url, $4 auth_type, $5 secret name,
- * $6 header name, $7 transport, $8 request id */
+/* The LLM adds a source; it waits for review (EXT_SOURCE_ADD). */
 const char SQL_MGMT_EXTERNAL_ADD_RESPOND[] =
-    "WITH s AS (SELECT id FROM servers WHERE id = $1::uuid), "
-    "ins AS (INSERT INTO external_mcp_sources (server_id, name, url, "
-    "  auth_type, auth_secret_name, auth_header_name, transport_type, "
-    "  created_by) SELECT s.id, $2, $3, $4, nullif($5, ''), "
-    "  nullif($6, ''), $7, 'llm' FROM s "
-    "  ON CONFLICT (server_id, name) DO NOTHING RETURNING *), "
-    "a AS (SELECT audit('llm', 'external_source.add', 'external source "
-    "added', jsonb_build_object('name', name, 'url', url), $8, "
-    "  server_id) FROM ins) "
-    "SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM s) THEN 404 "
-    "  WHEN NOT EXISTS (SELECT 1 FROM ins) THEN 409 ELSE 201 END, "
-    "  CASE WHEN NOT EXISTS (SELECT 1 FROM s) THEN api_error('not_found', "
-    "  'no such server') WHEN NOT EXISTS (SELECT 1 FROM ins) THEN "
-    "  api_error('conflict', 'a source with that name exists') ELSE "
-    "  (SELECT json_build_object('source_id', id, 'name', name, 'url', url, "
-    "  'auth_type', auth_type, 'transport_type', transport_type, 'status', "
-    "  status, 'approval_status', approval_status, 'version', "
-    "  current_version, 'next_step', 'an admin must approve this source "
+    EXT_SOURCE_ADD("'llm'", "NULL::text", "jsonb_build_object('version', "
+    "ins.current_version, 'next_step', 'an admin must approve this source "
     "in the MCPbox panel (Approvals, Sources) before MCPbox connects to "
-    "it' || CASE WHEN auth_type = 'oauth' THEN ', and then an admin must "
-    "authorize it (the server''s External tab, Authorize)' ELSE '' END || "
-    "  '; then call mcpbox_discover_external_tools') FROM ins) END "
-    "  FROM (SELECT count(*) FROM a) x";
+    "it' || CASE WHEN ins.auth_type = 'oauth' THEN ', and then an admin "
+    "must authorize it (the server''s External tab, Authorize)' ELSE '' "
+    "END || '; then call mcpbox_discover_external_tools')");
 
 /* $1 server id */
 const char SQL_MGMT_EXTERNAL_LIST_RESPOND[] =
