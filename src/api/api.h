@@ -126,7 +126,6 @@ int	api_body_max(struct http_request *, struct api_ctx *, size_t);
 int	api_query_enum(struct http_request *, const char *,
 	    const char *const *allowed, const char *def, char *, size_t);
 int	api_query_uuid(struct http_request *, const char *, char out[37]);
-int	api_secret_key_valid(const char *);
 
 int	api_secrets_list(struct http_request *, struct api_ctx *);
 int	api_secrets_create(struct http_request *, struct api_ctx *);

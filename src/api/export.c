@@ -215,7 +215,7 @@ check_secrets(json_t *secrets, size_t si, json_t *fields)
 	seen = json_object();
 	json_array_foreach(secrets, i, k) {
 		key = json_string_value(json_object_get(k, "key"));
-		if (key == NULL || !api_secret_key_valid(key) ||
+		if (key == NULL || !secret_key_valid(key) ||
 		    json_object_get(seen, key) != NULL)
 			bad(fields, "not a valid, unique secret key",
 			    "servers[%zu].secrets[%zu].key", si, i);

@@ -81,7 +81,7 @@ api_external_create(struct http_request *req, struct api_ctx *c)
 			    json_string("streamable_http or sse"));
 		if (auth != NULL && (strcmp(auth, "bearer") == 0 ||
 		    strcmp(auth, "header") == 0) &&
-		    (sec == NULL || !api_secret_key_valid(sec)))
+		    (sec == NULL || !secret_key_valid(sec)))
 			json_object_set_new(fields, "auth_secret_name",
 			    json_string("the name of a server secret holding "
 			    "the token"));

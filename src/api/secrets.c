@@ -115,7 +115,7 @@ api_secrets_create(struct http_request *req, struct api_ctx *c)
 		api_field_str(c->body, "key", 1, 64, &key, fields);
 		api_field_str(c->body, "description", 0, 2000, &desc, fields);
 		value_check(c->body, 0, &value, fields);
-		if (key != NULL && !api_secret_key_valid(key))
+		if (key != NULL && !secret_key_valid(key))
 			json_object_set_new(fields, "key", json_string(
 			    "upper-case letters, digits and _, starting with a "
 			    "letter, at most 64"));
@@ -149,7 +149,7 @@ api_secrets_set(struct http_request *req, struct api_ctx *c)
 
 	if (server_param(req, c) == -1)
 		return (KORE_RESULT_OK);
-	if (!api_secret_key_valid(c->param[1]))
+	if (!secret_key_valid(c->param[1]))
 		return (hx_error(req, 404, "not_found", "no such secret"));
 	if (c->step == 0) {
 		if (api_body(req, c) == -1)
@@ -182,7 +182,7 @@ api_secrets_delete(struct http_request *req, struct api_ctx *c)
 
 	if (server_param(req, c) == -1)
 		return (KORE_RESULT_OK);
-	if (!api_secret_key_valid(c->param[1]))
+	if (!secret_key_valid(c->param[1]))
 		return (hx_error(req, 404, "not_found", "no such secret"));
 	p[0] = c->param[0];
 	p[1] = c->param[1];

@@ -13,7 +13,6 @@
 #include "api/api.h"
 #include "db/sql.h"
 
-#define MODULE_NAME_MAX	128
 #define MODULE_LIST_MAX	200
 
 static const struct {
@@ -119,33 +118,6 @@ api_settings_modules_get(struct http_request *req, struct api_ctx *c)
 {
 	return (api_sql_respond(req, c, SQL_SETTINGS_MODULES_GET_RESPOND, 0,
 	    NULL));
-}
-
-/* ^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$, at most 128. */
-static int
-module_name_valid(const char *s)
-{
-	size_t	i, n;
-	int	start;
-
-	n = strlen(s);
-	if (n == 0 || n > MODULE_NAME_MAX)
-		return (0);
-	start = 1;
-	for (i = 0; i < n; i++) {
-		if (s[i] == '.') {
-			if (start)
-				return (0);
-			start = 1;
-			continue;
-		}
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' &&
-		    s[i] <= 'Z') || s[i] == '_' || (!start && s[i] >= '0' &&
-		    s[i] <= '9')))
-			return (0);
-		start = 0;
-	}
-	return (!start);
 }
 
 /* A list of module names under `key`, as compact JSON text (or "[]"). */

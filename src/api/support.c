@@ -292,19 +292,3 @@ api_query_uuid(struct http_request *req, const char *name, char out[37])
 	return (0);
 }
 
-/* Secret keys: ^[A-Z][A-Z0-9_]*$, at most 64 (environment-like). */
-int
-api_secret_key_valid(const char *s)
-{
-	size_t	i, n;
-
-	n = strlen(s);
-	if (n == 0 || n > 64 || s[0] < 'A' || s[0] > 'Z')
-		return (0);
-	for (i = 1; i < n; i++) {
-		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' &&
-		    s[i] <= '9') || s[i] == '_'))
-			return (0);
-	}
-	return (1);
-}

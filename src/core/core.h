@@ -145,8 +145,11 @@ int	wwwauth_param(const char *www, const char *name, char *out,
 #define HASH_SEED	1469598103934665603ULL
 uint64_t	hash_str(uint64_t, const char *);
 
-/* Identifiers and host names: names.c. */
+/* Identifiers, secret keys, module names and host names: names.c. */
+#define MODULE_NAME_MAX	128
 int	ident_valid(const char *);
+int	secret_key_valid(const char *);
+int	module_name_valid(const char *);
 int	host_normalize(const char *, char *, size_t);
 
 /*

@@ -114,22 +114,6 @@ mgmt_get_server_modules(struct http_request *req, struct mcp_ex *ex)
 	return (mgmt_sql(req, ex, SQL_MGMT_SERVER_MODULES_RESPOND, 0, NULL));
 }
 
-static int
-secret_key_valid(const char *k)
-{
-	size_t	i, n;
-
-	n = strlen(k);
-	if (n == 0 || n > 64 || k[0] < 'A' || k[0] > 'Z')
-		return (0);
-	for (i = 1; i < n; i++) {
-		if (!((k[i] >= 'A' && k[i] <= 'Z') || (k[i] >= '0' &&
-		    k[i] <= '9') || k[i] == '_'))
-			return (0);
-	}
-	return (1);
-}
-
 int
 mgmt_create_server_secret(struct http_request *req, struct mcp_ex *ex)
 {

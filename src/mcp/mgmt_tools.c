@@ -268,31 +268,6 @@ mgmt_request_publish(struct http_request *req, struct mcp_ex *ex)
 	return (mgmt_sql(req, ex, SQL_MGMT_REQUEST_PUBLISH_RESPOND, 3, p));
 }
 
-static int
-module_name_valid(const char *m)
-{
-	size_t	i, n;
-	int	start;
-
-	n = strlen(m);
-	if (n == 0 || n > 128)
-		return (0);
-	for (i = 0, start = 1; i < n; i++) {
-		if (m[i] == '.') {
-			if (start)
-				return (0);
-			start = 1;
-			continue;
-		}
-		if (!((m[i] >= 'a' && m[i] <= 'z') || (m[i] >= 'A' &&
-		    m[i] <= 'Z') || m[i] == '_' || (!start && m[i] >= '0' &&
-		    m[i] <= '9')))
-			return (0);
-		start = 0;
-	}
-	return (!start);
-}
-
 int
 mgmt_request_module(struct http_request *req, struct mcp_ex *ex)
 {
