@@ -82,8 +82,6 @@ int	api_invalid(struct http_request *, json_t *fields);
 int	api_page(struct http_request *, long *page, long *page_size,
 	    char *offset, char *limit);
 int	api_uuid_valid(const char *);
-int	api_name_valid(const char *);
-int	api_host_normalize(const char *, char *, size_t);
 
 /* Resources. */
 int	api_auth_status(struct http_request *, struct api_ctx *);

@@ -160,7 +160,7 @@ check_tools(json_t *tools, size_t si, json_t *fields)
 		v = json_object_get(t, "name");
 		name = json_string_value(v);
 		if (!json_is_object(t) || name == NULL ||
-		    !api_name_valid(name))
+		    !ident_valid(name))
 			bad(fields, "not a valid tool name",
 			    "servers[%zu].tools[%zu].name", si, i);
 		else if (json_object_get(seen, name) != NULL)
@@ -244,7 +244,7 @@ check_hosts(json_t *hosts, size_t si, json_t *fields)
 	}
 	json_array_foreach(hosts, i, h) {
 		host = json_string_value(json_object_get(h, "host"));
-		if (host == NULL || api_host_normalize(host, norm,
+		if (host == NULL || host_normalize(host, norm,
 		    sizeof(norm)) == -1 || strcmp(host, norm) != 0)
 			bad(fields, "not a valid host name",
 			    "servers[%zu].allowed_hosts[%zu].host", si, i);
@@ -280,7 +280,7 @@ import_check(json_t *doc, json_t *fields)
 			continue;
 		}
 		name = json_string_value(json_object_get(s, "name"));
-		if (name == NULL || !api_name_valid(name))
+		if (name == NULL || !ident_valid(name))
 			bad(fields, "not a valid server name",
 			    "servers[%zu].name", i);
 		if (!opt_string(s, "description", 2000))

@@ -66,7 +66,7 @@ api_external_create(struct http_request *req, struct api_ctx *c)
 		api_field_str(c->body, "auth_secret_name", 0, 64, &sec, fields);
 		api_field_str(c->body, "auth_header_name", 0, 64, &hdr, fields);
 		api_field_str(c->body, "transport_type", 0, 32, &tr, fields);
-		if (name != NULL && !api_name_valid(name))
+		if (name != NULL && !ident_valid(name))
 			json_object_set_new(fields, "name", json_string(
 			    "lower-case letters, digits and _"));
 		if (url != NULL && strncmp(url, "https://", 8) != 0 &&

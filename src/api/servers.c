@@ -6,18 +6,6 @@
 
 
 int
-api_name_valid(const char *s)
-{
-	return (ident_valid(s));
-}
-
-int
-api_host_normalize(const char *in, char *out, size_t outlen)
-{
-	return (host_normalize(in, out, outlen));
-}
-
-int
 api_servers_list(struct http_request *req, struct api_ctx *c)
 {
 	long		page, size;
@@ -50,7 +38,7 @@ api_servers_create(struct http_request *req, struct api_ctx *c)
 		api_fields_only(c->body, allowed, fields);
 		api_field_str(c->body, "name", 1, 64, &name, fields);
 		api_field_str(c->body, "description", 0, 2000, &desc, fields);
-		if (name != NULL && !api_name_valid(name))
+		if (name != NULL && !ident_valid(name))
 			json_object_set_new(fields, "name", json_string(
 			    "lower-case letters, digits and _, starting with a "
 			    "letter"));
@@ -98,7 +86,7 @@ api_servers_update(struct http_request *req, struct api_ctx *c)
 		api_field_int(c->body, "default_timeout_ms", 0,
 		    SBX_TIMEOUT_MIN_MS, SBX_TIMEOUT_MAX_MS,
 		    &timeout, &has_timeout, fields);
-		if (name != NULL && !api_name_valid(name))
+		if (name != NULL && !ident_valid(name))
 			json_object_set_new(fields, "name", json_string(
 			    "lower-case letters, digits and _, starting with a "
 			    "letter"));
@@ -182,7 +170,7 @@ host_input(struct http_request *req, struct api_ctx *c, int from_query)
 	api_fields_only(c->body, allowed, fields);
 	api_field_str(c->body, "host", 1, 253, &host, fields);
 	api_field_int(c->body, "port", 0, 1, 65535, &port, &has_port, fields);
-	if (host != NULL && api_host_normalize(host, norm, sizeof(norm)) == -1)
+	if (host != NULL && host_normalize(host, norm, sizeof(norm)) == -1)
 		json_object_set_new(fields, "host",
 		    json_string("not a valid host name or address"));
 	if (json_object_size(fields) > 0) {

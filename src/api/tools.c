@@ -72,7 +72,7 @@ api_tools_create(struct http_request *req, struct api_ctx *c)
 		    SBX_TIMEOUT_MAX_MS, &timeout,
 		    &has_timeout, fields);
 		schema_check(c->body, fields, &schema);
-		if (name != NULL && !api_name_valid(name))
+		if (name != NULL && !ident_valid(name))
 			json_object_set_new(fields, "name", json_string(
 			    "lower-case letters, digits and _, starting with a "
 			    "letter"));
@@ -144,7 +144,7 @@ api_tools_update(struct http_request *req, struct api_ctx *c)
 			    SBX_TIMEOUT_MIN_MS, SBX_TIMEOUT_MAX_MS,
 			    &timeout, &has_timeout, fields);
 		schema_check(c->body, fields, &schema);
-		if (name != NULL && !api_name_valid(name))
+		if (name != NULL && !ident_valid(name))
 			json_object_set_new(fields, "name", json_string(
 			    "lower-case letters, digits and _, starting with a "
 			    "letter"));
