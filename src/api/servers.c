@@ -4,7 +4,6 @@
 #include "api/api.h"
 #include "db/sql.h"
 
-
 int
 api_servers_list(struct http_request *req, struct api_ctx *c)
 {

@@ -137,3 +137,16 @@ db_isnull(const struct db_call *c, int row, int col)
 {
 	return (c->res == NULL || PQgetisnull(c->res, row, col));
 }
+
+/* By column name: NULL when the column is missing or the value SQL NULL. */
+const char *
+db_field(const struct db_call *c, int row, const char *column)
+{
+	int	col;
+
+	if (c->res == NULL || row >= PQntuples(c->res) ||
+	    (col = PQfnumber(c->res, column)) < 0 ||
+	    PQgetisnull(c->res, row, col))
+		return (NULL);
+	return (PQgetvalue(c->res, row, col));
+}

@@ -42,6 +42,7 @@ void		db_call_clear(struct db_call *);
 int		db_ntuples(const struct db_call *);
 const char	*db_value(const struct db_call *, int row, int col);
 int		db_isnull(const struct db_call *, int row, int col);
+const char	*db_field(const struct db_call *, int row, const char *column);
 
 /* Send a query on a connection Kore gave us, prepared (prepared.c). */
 int		db_send(struct kore_pgsql *, const char *query, int nparams,

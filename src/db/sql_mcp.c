@@ -39,10 +39,10 @@ const char SQL_MCP_TOOLS_LIST[] =
 /*
  * Everything a call needs, checked at call time (never from a cache),
  * with the session check folded in (migration 0020).
- * $1 session, $2 server name, $3 tool name ->
- *   0 session_ok, 1 tool id, 2 server id, 3 code, 4 timeout,
- *   5 approval_status, 6 enabled, 7 server status, 8 allowed modules,
- *   9 allowed hosts, 10 secrets [{key, ct, nonce}] (hex), 11 tool_type
+ * $1 session, $2 server name, $3 tool name -> session_ok, tool_id,
+ * server_id, python_code, timeout_ms, approval_status, enabled,
+ * server_status, modules, hosts, secrets [{key, ct, nonce}] (hex),
+ * tool_type (migration 0049); read by name (mcp/call.c).
  */
 const char SQL_MCP_TOOL_FOR_CALL[] =
     "SELECT * FROM mcp_tool_for_call($1, $2, $3)";

@@ -206,17 +206,20 @@ const char SQL_MGMT_SECRETS_LIST_RESPOND[] =
     "  key_name) FROM server_secrets WHERE server_id = $1::uuid), '[]')) "
     "  ELSE api_error('not_found', 'no such server') END";
 
-/* $1 tool id -> the columns of SQL_MCP_TOOL_FOR_CALL plus 12 name,
- * 13 tool_approval_mode */
+/* $1 tool id -> the columns of SQL_MCP_TOOL_FOR_CALL, by the same names,
+ * plus full_name and approval_mode */
 const char SQL_MGMT_TOOL_FOR_TEST[] =
-    "SELECT true, t.id, s.id, t.python_code, coalesce(t.timeout_ms, "
-    "  s.default_timeout_ms), t.approval_status, t.enabled, s.status, "
-    "  tool_allowed_modules(t.id), tool_allowed_hosts(t.id), "
-    "  coalesce((SELECT json_agg(json_build_object('key', key_name, 'ct', "
-    "  encode(value_ciphertext, 'hex'), 'nonce', encode(nonce, 'hex'))) "
-    "  FROM server_secrets WHERE server_id = s.id AND value_ciphertext IS "
-    "  NOT NULL), '[]'), t.tool_type, s.name || '__' || t.name, "
-    "  coalesce(policy('tool_approval_mode'), 'require_approval') "
+    "SELECT true AS session_ok, t.id AS tool_id, s.id AS server_id, "
+    "  t.python_code, coalesce(t.timeout_ms, s.default_timeout_ms) AS "
+    "  timeout_ms, t.approval_status, t.enabled, s.status AS server_status, "
+    "  tool_allowed_modules(t.id) AS modules, tool_allowed_hosts(t.id) AS "
+    "  hosts, coalesce((SELECT json_agg(json_build_object('key', key_name, "
+    "  'ct', encode(value_ciphertext, 'hex'), 'nonce', encode(nonce, "
+    "  'hex'))) FROM server_secrets WHERE server_id = s.id AND "
+    "  value_ciphertext IS NOT NULL), '[]') AS secrets, t.tool_type, "
+    "  s.name || '__' || t.name AS full_name, "
+    "  coalesce(policy('tool_approval_mode'), 'require_approval') AS "
+    "  approval_mode "
     "FROM tools t JOIN servers s ON s.id = t.server_id WHERE t.id = $1::uuid";
 
 /* The LLM adds a source; it waits for review (EXT_SOURCE_ADD). */

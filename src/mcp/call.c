@@ -78,6 +78,50 @@ not_callable(json_t *t)
  * Load the tool. A call names it server__tool; mcpbox_test_code names it
  * by id and may run an unapproved tool only when tools are auto-approved.
  */
+
+/*
+ * The row SQL_MCP_TOOL_FOR_CALL answers (and SQL_MGMT_TOOL_FOR_TEST, with
+ * full_name and approval_mode too), read by column name; a value is NULL
+ * when the column is missing or SQL NULL. Pointers into the result: valid
+ * until db_call_clear.
+ */
+struct tool_row {
+	const char	*session_ok, *tool_id, *server_id, *python_code;
+	const char	*timeout_ms, *approval_status, *enabled, *server_status;
+	const char	*modules, *hosts, *secrets, *tool_type;
+	const char	*full_name, *approval_mode;
+};
+
+static void
+tool_row_read(const struct db_call *db, struct tool_row *r)
+{
+	static const char	empty[] = "";
+
+#define TOOL_FIELD(f)	r->f = db_field(db, 0, #f)
+	TOOL_FIELD(session_ok);
+	TOOL_FIELD(tool_id);
+	TOOL_FIELD(server_id);
+	TOOL_FIELD(python_code);
+	TOOL_FIELD(timeout_ms);
+	TOOL_FIELD(approval_status);
+	TOOL_FIELD(enabled);
+	TOOL_FIELD(server_status);
+	TOOL_FIELD(modules);
+	TOOL_FIELD(hosts);
+	TOOL_FIELD(secrets);
+	TOOL_FIELD(tool_type);
+	TOOL_FIELD(full_name);
+	TOOL_FIELD(approval_mode);
+#undef TOOL_FIELD
+	/* Text columns never SQL NULL in a found row, but be safe. */
+	if (r->session_ok == NULL)
+		r->session_ok = empty;
+	if (r->enabled == NULL)
+		r->enabled = empty;
+	if (r->timeout_ms == NULL)
+		r->timeout_ms = "0";
+}
+
 static int
 call_load(struct http_request *req, struct mcp_ex *ex)
 {
@@ -85,6 +129,7 @@ call_load(struct http_request *req, struct mcp_ex *ex)
 	const char	*p[3], *name, *why;
 	enum db_status	st;
 	json_t		*t, *secrets, *rows;
+	struct tool_row	row;
 	int		test;
 
 	test = ex->mgmt != NULL;
@@ -113,43 +158,41 @@ call_load(struct http_request *req, struct mcp_ex *ex)
 		    "the tool store is unavailable; retry");
 		return (1);
 	}
+	tool_row_read(&ex->db, &row);
 	/* The session was checked in the same statement. */
-	if (db_ntuples(&ex->db) == 1 && strcmp(db_value(&ex->db, 0, 0),
-	    "t") != 0) {
+	if (db_ntuples(&ex->db) == 1 && strcmp(row.session_ok, "t") != 0) {
 		ex->step = -1;
 		ex->response = mcp_rpc_error(ex->id, RPC_INVALID_REQUEST,
 		    "unknown or expired session; initialize again");
 		return (1);
 	}
-	if (db_ntuples(&ex->db) != 1 || db_isnull(&ex->db, 0, 1)) {
+	if (db_ntuples(&ex->db) != 1 || row.tool_id == NULL) {
 		if (test)
 			return (mgmt_fail(ex, "no such tool"));
 		ex->response = mcp_rpc_error(ex->id, RPC_INVALID_PARAMS,
 		    "unknown tool");
 		return (1);
 	}
-	if (test)
-		name = db_value(&ex->db, 0, 12);
+	if (test && row.full_name != NULL)
+		name = row.full_name;
 	t = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:s}",
-	    "tool_id", db_value(&ex->db, 0, 1),
-	    "server_id", db_value(&ex->db, 0, 2),
-	    "code", db_isnull(&ex->db, 0, 3) ? "" : db_value(&ex->db, 0, 3),
+	    "tool_id", row.tool_id,
+	    "server_id", row.server_id,
+	    "code", row.python_code != NULL ? row.python_code : "",
 	    "name", name,
-	    "approval_status", db_value(&ex->db, 0, 5),
-	    "enabled", strcmp(db_value(&ex->db, 0, 6), "t") == 0,
-	    "server_status", db_value(&ex->db, 0, 7),
-	    "tool_type", db_value(&ex->db, 0, 11));
+	    "approval_status", row.approval_status,
+	    "enabled", strcmp(row.enabled, "t") == 0,
+	    "server_status", row.server_status,
+	    "tool_type", row.tool_type);
 	json_object_set_new(t, "is_test", json_boolean(test));
 	json_object_set_new(t, "auto_approve", json_boolean(test &&
-	    strcmp(db_value(&ex->db, 0, 13), "auto_approve") == 0));
-	json_object_set_new(t, "timeout_ms",
-	    json_integer(atol(db_value(&ex->db, 0, 4))));
-	json_object_set_new(t, "modules", json_loads(db_value(&ex->db, 0, 8),
-	    0, NULL));
-	json_object_set_new(t, "hosts", json_loads(db_value(&ex->db, 0, 9),
-	    0, NULL));
-	rows = json_loads(db_value(&ex->db, 0, 10), JSON_DECODE_ANY, NULL);
-	secrets = secretbox_open_server_secrets(db_value(&ex->db, 0, 2), rows);
+	    row.approval_mode != NULL &&
+	    strcmp(row.approval_mode, "auto_approve") == 0));
+	json_object_set_new(t, "timeout_ms", json_integer(atol(row.timeout_ms)));
+	json_object_set_new(t, "modules", json_loads(row.modules, 0, NULL));
+	json_object_set_new(t, "hosts", json_loads(row.hosts, 0, NULL));
+	rows = json_loads(row.secrets, JSON_DECODE_ANY, NULL);
+	secrets = secretbox_open_server_secrets(row.server_id, rows);
 	json_decref(rows);
 	ex->tool = t;
 	db_call_clear(&ex->db);
