@@ -161,7 +161,7 @@ call_load(struct http_request *req, struct mcp_ex *ex)
 	tool_row_read(&ex->db, &row);
 	/* The session was checked in the same statement. */
 	if (db_ntuples(&ex->db) == 1 && strcmp(row.session_ok, "t") != 0) {
-		ex->step = -1;
+		ex->session_gone = 1;
 		ex->response = mcp_rpc_error(ex->id, RPC_INVALID_REQUEST,
 		    "unknown or expired session; initialize again");
 		return (1);

@@ -349,7 +349,7 @@ mcp_ex_run(struct http_request *req, struct mcp_ex *ex)
 			return (ex_error(ex, RPC_INTERNAL_ERROR,
 			    "the session store is unavailable; retry"));
 		if (db_ntuples(&ex->db) != 1) {
-			ex->step = -1;
+			ex->session_gone = 1;
 			return (ex_error(ex, RPC_INVALID_REQUEST,
 			    "unknown or expired session; initialize again"));
 		}

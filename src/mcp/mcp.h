@@ -57,6 +57,9 @@ struct mcp_ex {
 	char			ip[64];
 	char			request_id[REQID_MAX + 1];
 	int			step;
+	/* The session is unknown or expired: the transport answers 404,
+	 * as the spec says, so the client initializes again. */
+	int			session_gone;
 	uint64_t		session_gen;	/* session ends seen at check + 1 */
 	int			log_pending;	/* write the execution log */
 	struct db_call		db;

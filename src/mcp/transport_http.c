@@ -67,7 +67,7 @@ send_response(struct http_request *req, struct mcp_post *p)
 	char		*text;
 	struct kore_buf	b;
 
-	if (ex->step == -1)
+	if (ex->session_gone)
 		return (hx_json(req, 404, json_incref(ex->response)));
 	if (strcmp(ex->method, "initialize") == 0 &&
 	    json_object_get(ex->response, "result") != NULL)

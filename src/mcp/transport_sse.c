@@ -124,7 +124,7 @@ mcp_sse_message(struct http_request *req)
 	}
 	if (!mcp_ex_run(req, &l->ex))
 		return (KORE_RESULT_RETRY);
-	if (l->ex.step == -1)
+	if (l->ex.session_gone)
 		return (mcp_http_error(req, 404, RPC_INVALID_REQUEST,
 		    "unknown session; open /sse first"));
 	deliver(l);
