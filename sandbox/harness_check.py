@@ -19,6 +19,8 @@ import _string
 import _sbx
 
 # ---------------------------------------------------------------- policy
+# What the sandbox imports and offers. A new installation's allow-list
+# (migration 0003) starts as the same set; test_supply_chain keeps them so.
 DEFAULT_MODULES = ["json", "re", "math", "datetime", "urllib.parse", "base64",
                    "hashlib", "collections", "itertools", "functools",
                    "statistics", "decimal", "uuid", "string", "textwrap",

@@ -84,6 +84,27 @@ class SupplyChainTest(unittest.TestCase):
         with open(os.path.join(ROOT, ".clang-tidy")) as f:
             self.assertIn("clang-analyzer-*", f.read())
 
+    def test_seeded_modules_are_the_ones_the_sandbox_offers(self):
+        """Two lists that mean different things and must agree: the
+        modules the sandbox imports and offers (harness_check.py) and the
+        allow-list a new installation starts with (migration 0003). A
+        module seeded but not offered could never be imported."""
+        import ast
+        import re
+        with open(os.path.join(ROOT, "sandbox", "harness_check.py")) as f:
+            tree = ast.parse(f.read())
+        offered = next(ast.literal_eval(n.value) for n in tree.body
+                       if isinstance(n, ast.Assign) and
+                       getattr(n.targets[0], "id", "") == "DEFAULT_MODULES")
+        mig = [m for m in os.listdir(os.path.join(ROOT, "src", "db",
+                                                  "migrations"))
+               if m.startswith("0003_")][0]
+        with open(os.path.join(ROOT, "src", "db", "migrations", mig)) as f:
+            text = f.read()
+        seeded = json.loads(re.search(r"'allowed_modules', '(\[.*?\])'",
+                                      text, re.S).group(1))
+        self.assertEqual(sorted(seeded), sorted(offered))
+
 
 if __name__ == "__main__":
     unittest.main()
