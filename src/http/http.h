@@ -71,6 +71,7 @@ int	hx_body_read(struct http_request *, size_t max, int *status);
 int	hx_body_json(struct http_request *, size_t max, json_t **out);
 
 /* Query string: 1 with the decoded value, 0 when absent or malformed. */
+int	hx_urldecode(const char *, size_t, char *out, size_t outlen);
 int	hx_query(struct http_request *, const char *, char *, size_t);
 
 /* Event streams (sse.c). */

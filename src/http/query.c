@@ -20,9 +20,10 @@ hexval(int c)
 	return (-1);
 }
 
-/* Decode [s, s+len) into out; -1 on bad escapes or control bytes. */
-static int
-urldecode(const char *s, size_t len, char *out, size_t outlen)
+/* Decode [s, s+len) into out (form encoding: '+' is a space); -1 on bad
+ * escapes, control bytes or no room. The query string and OAuth forms. */
+int
+hx_urldecode(const char *s, size_t len, char *out, size_t outlen)
 {
 	size_t	i, o;
 	int	hi, lo, c;
@@ -68,7 +69,7 @@ hx_query(struct http_request *req, const char *name, char *out, size_t outlen)
 		if (eq == NULL || (size_t)(eq - p) != nlen ||
 		    strncmp(p, name, nlen) != 0)
 			continue;
-		if (urldecode(eq + 1, (size_t)(amp - eq - 1), out, outlen) == -1)
+		if (hx_urldecode(eq + 1, (size_t)(amp - eq - 1), out, outlen) == -1)
 			return (0);
 		clean = log_utf8_clean(out, strlen(out));
 		if (clean == NULL || strcmp(clean, out) != 0) {

@@ -2,7 +2,6 @@
  * Shared pieces of the authorization server: the signing key, form and
  * query parsing, hashing and the error shapes of RFC 6749 §5.2.
  */
-#include <ctype.h>
 #include <string.h>
 
 #include <openssl/sha.h>
@@ -114,44 +113,6 @@ oauth_form_read(struct http_request *req, struct oauth_ctx *c)
 	return (0);
 }
 
-static int
-hexval(int ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return (ch - '0');
-	ch = tolower(ch);
-	if (ch >= 'a' && ch <= 'f')
-		return (ch - 'a' + 10);
-	return (-1);
-}
-
-static int
-urldecode(const char *s, size_t len, char *out, size_t outlen)
-{
-	size_t	i, o;
-	int	hi, lo, ch;
-
-	for (i = 0, o = 0; i < len; i++) {
-		ch = (unsigned char)s[i];
-		if (ch == '+') {
-			ch = ' ';
-		} else if (ch == '%') {
-			if (i + 2 >= len)
-				return (-1);
-			if ((hi = hexval(s[i + 1])) == -1 ||
-			    (lo = hexval(s[i + 2])) == -1)
-				return (-1);
-			ch = hi * 16 + lo;
-			i += 2;
-		}
-		if (ch < 0x20 || ch == 0x7f || o + 1 >= outlen)
-			return (-1);
-		out[o++] = (char)ch;
-	}
-	out[o] = '\0';
-	return (0);
-}
-
 /*
  * One parameter of a urlencoded string: 1 with the value, 0 when absent,
  * malformed, or present twice (RFC 6749 §3.1: a repeated parameter is an
@@ -175,7 +136,7 @@ oauth_form(const char *form, const char *name, char *out, size_t outlen)
 		if (eq == NULL || (size_t)(eq - p) != nlen ||
 		    strncmp(p, name, nlen) != 0)
 			continue;
-		if (found++ || urldecode(eq + 1, (size_t)(amp - eq - 1), out,
+		if (found++ || hx_urldecode(eq + 1, (size_t)(amp - eq - 1), out,
 		    outlen) == -1) {
 			out[0] = '\0';
 			return (0);
