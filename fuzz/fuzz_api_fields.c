@@ -49,10 +49,10 @@ check_fields(json_t *body)
 		    &present, fields);
 		(void)api_field_bool(body, k, &b, &present, fields);
 		(void)api_uuid_valid(k);
-		(void)api_secret_key_valid(k);
+		(void)secret_key_valid(k);
 		if (json_is_string(v)) {
 			(void)api_uuid_valid(json_string_value(v));
-			(void)api_secret_key_valid(json_string_value(v));
+			(void)secret_key_valid(json_string_value(v));
 		}
 	}
 	rc = api_fields_only(body, keys, fields);
@@ -71,7 +71,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(s, data, size);
 	s[size] = '\0';
 	(void)api_uuid_valid(s);
-	(void)api_secret_key_valid(s);
+	(void)secret_key_valid(s);
 	free(s);
 	/* As hx_body_json reads a body: duplicates refused, one object. */
 	body = json_loadb((const char *)data, size,
