@@ -86,11 +86,11 @@ run: run-deps build
 
 # ---- tests ---------------------------------------------------------------
 
-$(BUILD)/unit/%: tests/unit/%.c $(CORE_SRC) src/core/core.h
+$(BUILD)/unit/%: tests/unit/%.c $(CORE_SRC) $(wildcard src/core/*.h)
 	@mkdir -p $(BUILD)/unit
 	$(CC) $(CHECK_CFLAGS) -o $@ $< $(CORE_SRC) $(CHECK_LIBS)
 
-$(BUILD)/unit-asan/%: tests/unit/%.c $(CORE_SRC) src/core/core.h
+$(BUILD)/unit-asan/%: tests/unit/%.c $(CORE_SRC) $(wildcard src/core/*.h)
 	@mkdir -p $(BUILD)/unit-asan
 	$(CC) $(CHECK_CFLAGS) $(SANITIZE) -o $@ $< $(CORE_SRC) $(CHECK_LIBS)
 
