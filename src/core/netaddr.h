@@ -37,7 +37,6 @@ int	netaddr_class_str(const char *);
 
 struct netaddr_answer {
 	struct sockaddr_storage	ss;
-	socklen_t		len;
 	int			class;			/* NETADDR_* */
 	char			ip[INET6_ADDRSTRLEN];	/* numeric */
 };

@@ -42,7 +42,6 @@ netaddr_resolve(const char *host, struct netaddr_answer *out, size_t max)
 			continue;
 		memset(&out[got].ss, 0, sizeof(out[got].ss));
 		memcpy(&out[got].ss, a->ai_addr, a->ai_addrlen);
-		out[got].len = a->ai_addrlen;
 		out[got].class = netaddr_class_sa(a->ai_addr);
 		got++;
 	}

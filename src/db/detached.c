@@ -2,10 +2,11 @@
  * Background statements: fire-and-forget ones (an execution log, a
  * NOTIFY, a cleanup) and queries whose rows go to a callback (the policy
  * cache, a legacy stream's outbox), none of which a request waits for.
- * Parameters are copied, so the caller's buffers may go away at once. A statement that fails because the database is away (a
- * restart, a failover) is sent again with backoff for up to a minute, so
- * an execution log of a successful call is not lost to a PostgreSQL
- * restart; a statement the database refused is logged and dropped.
+ * Parameters are copied, so the caller's buffers may go away at once. A
+ * statement that fails because the database is away (a restart, a
+ * failover) is sent again with backoff for up to a minute, so an
+ * execution log of a successful call is not lost to a PostgreSQL restart;
+ * a statement the database refused is logged and dropped.
  */
 #include <string.h>
 

@@ -42,7 +42,6 @@ struct sbx_call {
 	uint64_t		generation;	/* of the supervisor asked */
 	json_t			*pending;	/* not sent yet: no supervisor */
 	json_t			*unsent;	/* sent, not all written yet */
-	uint64_t		frame_end;	/* its last byte, in link bytes */
 	int			timeout_ms;
 	uint64_t		wait_until;
 	struct kore_timer	*retry;
@@ -55,8 +54,6 @@ struct sbx_link {
 	int			fd;
 	struct sbx_buf		rbuf;		/* core/frame.c */
 	struct sbx_buf		wbuf;
-	uint64_t		appended;	/* bytes queued since connect */
-	uint64_t		written;	/* of which the kernel took */
 	int			held;		/* calls with an unsent frame */
 	int64_t			next_id;
 	TAILQ_HEAD(, sbx_call)	calls;
@@ -121,7 +118,6 @@ link_connect(void)
 	link_.fd = fd;
 	link_.generation = circuit_generation();
 	link_.connect_ms = clock_ms();
-	link_.appended = link_.written = 0;
 	link_.evt.flags = 0;
 	sbx_buf_consume(&link_.rbuf, link_.rbuf.len);
 	kore_platform_event_all(fd, &link_);
@@ -158,7 +154,6 @@ link_flush(void)
 			return;
 		}
 		sbx_buf_consume(&link_.wbuf, (size_t)w);
-		link_.written += (uint64_t)w;
 	}
 	if (link_.fd != -1 && link_.wbuf.len == 0) {
 		link_.evt.flags &= ~KORE_EVENT_WRITE;
@@ -332,22 +327,10 @@ link_fail_all(const char *why)
 	link_.held = 0;
 }
 
-/* Queue one frame; returns the link offset of its last byte. */
-static uint64_t
-link_append(json_t *msg)
-{
-	size_t	before = link_.wbuf.len;
-
-	if (sbx_frame_put_json(&link_.wbuf, msg) == -1)
-		return (link_.appended);
-	link_.appended += (uint64_t)(link_.wbuf.len - before);
-	return (link_.appended);
-}
-
 static void
 link_send(json_t *msg)
 {
-	(void)link_append(msg);
+	(void)sbx_frame_put_json(&link_.wbuf, msg);
 	link_flush();
 }
 
@@ -378,7 +361,7 @@ static void
 call_send(struct sbx_call *c)
 {
 	json_object_set_new(c->pending, "id", json_integer(c->id));
-	c->frame_end = link_append(c->pending);
+	(void)sbx_frame_put_json(&link_.wbuf, c->pending);
 	c->unsent = c->pending;
 	c->pending = NULL;
 	link_.held++;

@@ -145,11 +145,10 @@ install_op(const char *op, const char *package)
 		    json_string(mcpbox_cfg.pip_find_links));
 	reply = NULL;
 	buf = NULL;
+	fd = -1;
 	if (sbx_frame_put_json(&out, msg) == -1 ||
-	    (fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
-		fd = -1;
+	    (fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
 		goto done;
-	}
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	(void)snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", sockpath);
