@@ -44,11 +44,6 @@
 /* Error-rate spike: >= half of >= 20 calls in the last five minutes. */
 #define TOOL_MIN_CALLS		20
 
-struct alert_conf	alert_conf = {
-	.dedup_s = 900,
-	.format = ALERT_FORMAT_GENERIC,
-};
-
 static int	alert_wfd = -1;
 
 static const char	*const alert_severity[ALERT_KINDS] = {
@@ -197,7 +192,7 @@ alert_raise(enum alert_kind kind, const char *key, const char *message,
 	}
 	(void)snprintf(dkey, sizeof(dkey), "%s:%s", metrics_alert_name(kind),
 	    key != NULL ? key : "");
-	if (!ratelimit_take("alert", dkey, 1, alert_conf.dedup_s, clock_ms(),
+	if (!ratelimit_take("alert", dkey, 1, mcpbox_cfg.alert_dedup_s, clock_ms(),
 	    NULL)) {
 		json_decref(details);
 		return (0);

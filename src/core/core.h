@@ -304,12 +304,6 @@ enum alert_format {
 	ALERT_FORMAT_DISCORD,
 };
 
-struct alert_conf {
-	int	dedup_s;	/* MCPBOX_ALERT_DEDUP_S */
-	int	format;		/* enum alert_format */
-};
-extern struct alert_conf	alert_conf;
-
 int	alert_format_for(const char *url, const char *override);
 char	*alert_payload(int format, json_t *alert);
 int	alert_pipe(int *read_fd);

@@ -134,7 +134,7 @@ alerter_handle(const char *line)
 		json_decref(a);
 		return;
 	}
-	body = alert_payload(alert_conf.format, a);
+	body = alert_payload(mcpbox_cfg.alert_format, a);
 	json_decref(a);
 	if (body == NULL)
 		return;

@@ -24,9 +24,6 @@ ops_parent_init(void)
 {
 	int	rfd;
 
-	alert_conf.dedup_s = mcpbox_cfg.alert_dedup_s;
-	alert_conf.format = mcpbox_cfg.alert_format;
-
 	/*
 	 * A probe may be a full tool call: its lease must outlast the
 	 * sandbox timeout plus the client's grace, or a slow probe would
@@ -47,11 +44,13 @@ ops_parent_init(void)
 		    "only");
 	(void)close(rfd);
 	log_info("alerts: %s (de-duplicated per %d s)",
-	    mcpbox_cfg.alert_webhook_url != NULL ? (alert_conf.format ==
-	    ALERT_FORMAT_SLACK ? "webhook, Slack format" : alert_conf.format ==
-	    ALERT_FORMAT_DISCORD ? "webhook, Discord format" :
+	    mcpbox_cfg.alert_webhook_url != NULL ?
+	    (mcpbox_cfg.alert_format == ALERT_FORMAT_SLACK ?
+	    "webhook, Slack format" :
+	    mcpbox_cfg.alert_format == ALERT_FORMAT_DISCORD ?
+	    "webhook, Discord format" :
 	    "webhook, generic JSON") : "activity log only (no webhook URL)",
-	    alert_conf.dedup_s);
+	    mcpbox_cfg.alert_dedup_s);
 }
 
 void

@@ -105,7 +105,7 @@ START_TEST(raise_dedups_across_processes)
 	ck_assert_int_eq(metrics_init(), 0);
 	ck_assert_int_eq(alert_pipe(&rfd), 0);
 	log_init(LOG_LEVEL_ERROR, STDERR_FILENO);
-	alert_conf.dedup_s = 60;
+	mcpbox_cfg.alert_dedup_s = 60;
 	ck_assert_int_eq(alert_raise(ALERT_CIRCUIT_OPEN, "sandbox", "first",
 	    NULL), 1);
 	/* Same key from another process: suppressed (shared table). */
