@@ -175,18 +175,15 @@ record(const char *id, const char *status, const char *message,
     const char *target, const char *version)
 {
 	const char	*p[5];
-	PGresult	*r;
+	char		 err[256];
 
 	p[0] = id;
 	p[1] = status;
 	p[2] = message;
 	p[3] = target;
 	p[4] = version;
-	r = PQexecParams(pg, SQL_PKG_DONE, 5, NULL, p, NULL, NULL, 0);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK)
-		log_error("package install result not recorded: %s",
-		    PQerrorMessage(pg));
-	PQclear(r);
+	if (db_blocking_exec(pg, SQL_PKG_DONE, 5, p, err, sizeof(err)) == -1)
+		log_error("package install result not recorded: %s", err);
 }
 
 /* PEP 440 spellings; the sandbox checks the pinned spec again. */
@@ -235,7 +232,7 @@ resolve_next(void)
 {
 	PGresult	*r;
 	const char	*p[4];
-	char		 id[40], pkg[160], ver[80], text[800];
+	char		 id[40], pkg[160], ver[80], text[800], err[256];
 	int		 ok;
 
 	r = PQexecParams(pg, SQL_PKG_RESOLVE_CLAIM, 0, NULL, NULL, NULL, NULL,
@@ -255,11 +252,8 @@ resolve_next(void)
 	p[1] = ok ? "resolved" : "failed";
 	p[2] = ok ? ver : "";
 	p[3] = text;
-	r = PQexecParams(pg, SQL_PKG_RESOLVED, 4, NULL, p, NULL, NULL, 0);
-	if (PQresultStatus(r) != PGRES_COMMAND_OK)
-		log_error("package resolution not recorded: %s",
-		    PQerrorMessage(pg));
-	PQclear(r);
+	if (db_blocking_exec(pg, SQL_PKG_RESOLVED, 4, p, err, sizeof(err)) == -1)
+		log_error("package resolution not recorded: %s", err);
 	log_info("%s", text);
 	return (0);
 }
