@@ -108,7 +108,7 @@ hx_json_text(struct http_request *req, int status, const char *s, size_t n)
 	abort();
 }
 
-int
+enum hx_turn
 hx_body_json(struct http_request *req, size_t max, json_t **out)
 {
 	abort();

@@ -18,10 +18,10 @@ one(json_t *msg)
 {
 	const char	*why = NULL, *v;
 	json_t		*params, *pv, *id, *out;
-	int		 kind;
+	enum rpc_kind	 kind;
 
 	kind = mcp_rpc_validate(msg, &why);
-	if (kind == 0) {
+	if (kind == RPC_INVALID) {
 		if (why == NULL || *why == '\0')
 			abort();
 		out = mcp_rpc_error(NULL, RPC_INVALID_REQUEST, why);
@@ -30,10 +30,11 @@ one(json_t *msg)
 		json_decref(out);
 		return;
 	}
-	if (kind < 1 || kind > 3)
+	if (kind != RPC_REQUEST && kind != RPC_NOTIFICATION &&
+	    kind != RPC_RESPONSE)
 		abort();
 	id = json_object_get(msg, "id");
-	if (kind == 1) {
+	if (kind == RPC_REQUEST) {
 		/* A valid request has a string or integer id. */
 		if (!json_is_string(id) && !json_is_integer(id))
 			abort();

@@ -320,10 +320,10 @@ socket_open(const char *path)
 {
 	struct sockaddr_un	 sa;
 	struct stat		 st;
-	char			*dup, *dir;
+	char			*dup, *dir, tmp[sizeof(sa.sun_path)];
 	int			 fd, ok;
 
-	if (strlen(path) >= sizeof(sa.sun_path)) {
+	if (strlen(path) + sizeof(".new") > sizeof(sa.sun_path)) {
 		log_msg("error", "socket", "socket path too long");
 		return (-1);
 	}
@@ -349,21 +349,35 @@ socket_open(const char *path)
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0)) == -1)
 		return (-1);
+	/*
+	 * Bound, owned and listening under a temporary name, then renamed:
+	 * a client that sees the path can connect (a path that appeared at
+	 * bind time refused connections until listen).
+	 */
+	(void)snprintf(tmp, sizeof(tmp), "%s.new", path);
+	(void)unlink(tmp);
 	memset(&sa, 0, sizeof(sa));
 	sa.sun_family = AF_UNIX;
-	memcpy(sa.sun_path, path, strlen(path) + 1);
+	memcpy(sa.sun_path, tmp, strlen(tmp) + 1);
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1 ||
-	    chmod(path, 0600) == -1 || listen(fd, 128) == -1) {
+	    chmod(tmp, 0600) == -1 || listen(fd, 128) == -1) {
 		log_msg("error", "socket", strerror(errno));
+		(void)unlink(tmp);
 		close(fd);
 		return (-1);
 	}
 	/* Root serving a worker's directory: the worker owns the socket. */
 	if ((dup = strdup(path)) != NULL) {
 		if (stat(dirname(dup), &st) == 0 && st.st_uid != geteuid() &&
-		    chown(path, st.st_uid, st.st_gid) == -1)
+		    chown(tmp, st.st_uid, st.st_gid) == -1)
 			log_msg("warning", "socket", "cannot chown the socket");
 		free(dup);
+	}
+	if (rename(tmp, path) == -1) {
+		log_msg("error", "socket", strerror(errno));
+		(void)unlink(tmp);
+		close(fd);
+		return (-1);
 	}
 	return (fd);
 }

@@ -37,6 +37,11 @@ struct api_route {
 	int		open;		/* no admin token needed */
 };
 
+enum api_step {
+	API_CHECK = 0,		/* the input, once */
+	API_RUN,		/* the statement, until it answers */
+};
+
 struct api_ctx {
 	const struct api_route	*route;
 	char			param[API_PARAMS_MAX][API_PARAM_LEN];
@@ -48,6 +53,13 @@ struct api_ctx {
 	int64_t			token_exp;
 	int			pv;
 	struct db_call		db;
+	/* The router's token check: its own steps, before the handler's. */
+	enum { AUTH_TOKEN = 0, AUTH_REVOKED }	auth_step;
+	/*
+	 * The handler's own state machine. A handler that checks its
+	 * input and then runs one statement uses enum api_step; one with
+	 * more steps declares its own enum beside it.
+	 */
 	int			step;
 	json_t			*body;
 	json_t			*scratch;	/* handler-owned JSON, freed */
@@ -66,8 +78,10 @@ enum db_status	api_sql(struct http_request *, struct api_ctx *,
 int	api_sql_respond(struct http_request *, struct api_ctx *,
 	    const char *sql, int n, const char **params);
 int	api_db_error(struct http_request *, struct api_ctx *);
-int	api_body(struct http_request *, struct api_ctx *);
-void	api_next(struct api_ctx *);
+enum hx_turn	api_body(struct http_request *, struct api_ctx *);
+void	api_next(struct api_ctx *, int step);
+/* A check's turn as a page handler's result. */
+int	api_result(enum hx_turn);
 
 /* Input checks: 0 ok; else a field error was added to `fields`. */
 int	api_field_str(json_t *body, const char *key, int required,
@@ -119,8 +133,8 @@ int	api_health_circuits(struct http_request *, struct api_ctx *);
 int	api_health_circuits_reset(struct http_request *, struct api_ctx *);
 
 /* Helpers for the review, settings, activity and export routes. */
-int	api_body_optional(struct http_request *, struct api_ctx *);
-int	api_body_max(struct http_request *, struct api_ctx *, size_t);
+enum hx_turn	api_body_optional(struct http_request *, struct api_ctx *);
+enum hx_turn	api_body_max(struct http_request *, struct api_ctx *, size_t);
 int	api_query_enum(struct http_request *, const char *,
 	    const char *const *allowed, const char *def, char *, size_t);
 int	api_query_uuid(struct http_request *, const char *, char out[37]);
@@ -177,9 +191,9 @@ int	api_external_discover(struct http_request *, struct api_ctx *);
 int	api_external_import(struct http_request *, struct api_ctx *);
 /* External sources: the route's source, and client jobs owned by a
  * request (external.c). */
-int	api_ext_source_load(struct http_request *, struct api_ctx *, int *rc);
+enum hx_turn	api_ext_source_load(struct http_request *, struct api_ctx *);
 void	api_ext_job(struct http_request *, struct api_ctx *, enum ext_op,
-	    json_t *src, int timeout_ms);
+	    json_t *src, int timeout_ms, int next);
 int	api_ext_job_done(struct http_request *, struct api_ctx *);
 int	api_external_oauth_start(struct http_request *, struct api_ctx *);
 int	api_external_oauth_exchange(struct http_request *, struct api_ctx *);

@@ -146,8 +146,8 @@ act(struct http_request *req, struct api_ctx *c, enum kind k,
 	if (!api_uuid_valid(c->param[0]))
 		return (hx_error(req, 404, "not_found", "no such resource"));
 	ver[0] = '\0';
-	if (c->step == 0) {
-		if (api_body_optional(req, c) == -1)
+	if (c->step == API_CHECK) {
+		if (api_body_optional(req, c) == HX_ANSWERED)
 			return (KORE_RESULT_OK);
 		fields = json_object();
 		action_check(c, fixed, 0, fields);
@@ -161,7 +161,7 @@ act(struct http_request *req, struct api_ctx *c, enum kind k,
 		if (ver[0] != '\0')
 			json_object_set_new(c->scratch, "version",
 			    json_string(ver));
-		c->step = 1;
+		c->step = API_RUN;
 	}
 	action_params(req, c, c->param[0], p, json_object_get(c->scratch,
 	    "version") != NULL ? json_string_value(json_object_get(c->scratch,
@@ -282,12 +282,12 @@ bulk(struct http_request *req, struct api_ctx *c, enum kind k)
 	int		status;
 	char		ver[16];
 
-	if (c->step == 0) {
-		if (api_body(req, c) == -1)
+	if (c->step == API_CHECK) {
+		if (api_body(req, c) == HX_ANSWERED)
 			return (KORE_RESULT_OK);
 		if (bulk_input(req, c, k) == -1)
 			return (KORE_RESULT_OK);
-		c->step = 1;
+		c->step = API_RUN;
 	}
 	b = c->state;
 	while (b->next < json_array_size(b->ids)) {

@@ -24,6 +24,33 @@ enum pw_op {
 	PW_VERIFY,
 };
 
+/* First-run setup's steps (c->step). */
+enum setup_step {
+	SETUP_CHECK = 0,	/* the body */
+	SETUP_FIRST,		/* refused once an admin exists */
+	SETUP_HASH,		/* argon2id in a task */
+	SETUP_STORE,
+};
+
+/* Login's steps. */
+enum login_step {
+	LOGIN_CHECK = 0,	/* rate limit, the body */
+	LOGIN_LOAD,		/* the user's hash */
+	LOGIN_VERIFY,		/* argon2id in a task */
+	LOGIN_FAILED,		/* count it, alert */
+	LOGIN_FAILED_RECORD,	/* the audit row */
+	LOGIN_OK,		/* the audit row, the tokens */
+};
+
+/* A password change's steps. */
+enum password_step {
+	PASSWORD_CHECK = 0,	/* the body, the policy */
+	PASSWORD_LOAD,		/* the current hash */
+	PASSWORD_VERIFY,	/* the current password */
+	PASSWORD_HASH,		/* the new one */
+	PASSWORD_STORE,
+};
+
 struct pw_job {
 	enum pw_op	op;
 	char		password[160];
@@ -167,9 +194,9 @@ api_auth_setup(struct http_request *req, struct api_ctx *c)
 	char		msg[128];
 
 	j = pw_job_get(c);
-	switch (c->step) {
-	case 0:
-		if (api_body(req, c) == -1)
+	switch ((enum setup_step)c->step) {
+	case SETUP_CHECK:
+		if (api_body(req, c) == HX_ANSWERED)
 			return (KORE_RESULT_OK);
 		fields = json_object();
 		api_fields_only(c->body, allowed, fields);
@@ -185,9 +212,9 @@ api_auth_setup(struct http_request *req, struct api_ctx *c)
 		json_decref(fields);
 		(void)snprintf(j->username, sizeof(j->username), "%s", user);
 		(void)snprintf(j->password, sizeof(j->password), "%s", pw);
-		c->step = 1;
+		c->step = SETUP_FIRST;
 		/* FALLTHROUGH */
-	case 1:
+	case SETUP_FIRST:
 		/* Refuse before paying for a hash once an admin exists. */
 		st = api_sql(req, c, SQL_AUTH_ADMIN_EXISTS, 0, NULL);
 		if (st == DB_PENDING)
@@ -197,17 +224,18 @@ api_auth_setup(struct http_request *req, struct api_ctx *c)
 		if (strcmp(db_value(&c->db, 0, 0), "t") == 0)
 			return (hx_error(req, 409, "conflict",
 			    "an admin account already exists"));
-		api_next(c);
+		api_next(c, SETUP_HASH);
 		j->op = PW_HASH;
 		/* FALLTHROUGH */
-	case 2:
+	case SETUP_HASH:
 		if (pw_run(req, c) == KORE_RESULT_RETRY)
 			return (KORE_RESULT_RETRY);
 		if (!j->ok)
 			return (hx_error(req, 500, "internal", "hashing failed"));
 		explicit_bzero(j->password, sizeof(j->password));
-		c->step = 3;
+		c->step = SETUP_STORE;
 		/* FALLTHROUGH */
+	case SETUP_STORE:
 	default:
 		p[0] = j->username;
 		p[1] = j->encoded;
@@ -223,10 +251,10 @@ login_failed(struct http_request *req, struct api_ctx *c, const char *ip)
 	struct pw_job	*j = c->state;
 	enum db_status	st;
 
-	if (c->step == 3) {
+	if (c->step == LOGIN_FAILED) {
 		ratelimit_fail("login", ip, LOGIN_WINDOW, clock_ms());
 		alert_login_failure(ip);
-		c->step = 4;
+		c->step = LOGIN_FAILED_RECORD;
 	}
 	p[0] = j->username;
 	p[1] = hx_request_id(req);
@@ -251,8 +279,8 @@ api_auth_login(struct http_request *req, struct api_ctx *c)
 
 	j = pw_job_get(c);
 	hx_client_ip(req, ip, sizeof(ip));
-	switch (c->step) {
-	case 0:
+	switch ((enum login_step)c->step) {
+	case LOGIN_CHECK:
 		if (ratelimit_blocked("login", ip, LOGIN_LIMIT, LOGIN_WINDOW,
 		    clock_ms(), &retry)) {
 			(void)snprintf(ra, sizeof(ra), "%d", retry);
@@ -260,7 +288,7 @@ api_auth_login(struct http_request *req, struct api_ctx *c)
 			return (hx_error(req, 429, "rate_limited",
 			    "too many failed logins; wait and retry"));
 		}
-		if (api_body(req, c) == -1)
+		if (api_body(req, c) == HX_ANSWERED)
 			return (KORE_RESULT_OK);
 		fields = json_object();
 		api_fields_only(c->body, allowed, fields);
@@ -271,9 +299,9 @@ api_auth_login(struct http_request *req, struct api_ctx *c)
 		json_decref(fields);
 		(void)snprintf(j->username, sizeof(j->username), "%s", user);
 		(void)snprintf(j->password, sizeof(j->password), "%s", pw);
-		c->step = 1;
+		c->step = LOGIN_LOAD;
 		/* FALLTHROUGH */
-	case 1:
+	case LOGIN_LOAD:
 		p[0] = j->username;
 		st = api_sql(req, c, SQL_AUTH_USER, 1, p);
 		if (st == DB_PENDING)
@@ -286,23 +314,24 @@ api_auth_login(struct http_request *req, struct api_ctx *c)
 			j->have_encoded = 1;
 			j->pv = atoi(db_value(&c->db, 0, 1));
 		}
-		api_next(c);
+		api_next(c, LOGIN_VERIFY);
 		j->op = PW_VERIFY;
 		/* FALLTHROUGH */
-	case 2:
+	case LOGIN_VERIFY:
 		if (pw_run(req, c) == KORE_RESULT_RETRY)
 			return (KORE_RESULT_RETRY);
 		explicit_bzero(j->password, sizeof(j->password));
 		if (!j->ok || !j->have_encoded) {
-			c->step = 3;
+			c->step = LOGIN_FAILED;
 			return (login_failed(req, c, ip));
 		}
 		ratelimit_clear("login", ip);
-		c->step = 5;
+		c->step = LOGIN_OK;
 		break;
-	case 3:
-	case 4:
+	case LOGIN_FAILED:
+	case LOGIN_FAILED_RECORD:
 		return (login_failed(req, c, ip));
+	case LOGIN_OK:
 	default:
 		break;
 	}
@@ -328,7 +357,7 @@ api_auth_refresh(struct http_request *req, struct api_ctx *c)
 	char			exp[24], pv[16];
 
 	if (c->state == NULL) {
-		if (api_body(req, c) == -1)
+		if (api_body(req, c) == HX_ANSWERED)
 			return (KORE_RESULT_OK);
 		fields = json_object();
 		api_fields_only(c->body, allowed, fields);
@@ -372,7 +401,7 @@ api_auth_logout(struct http_request *req, struct api_ctx *c)
 	char			aexp[24], rexp[24], rjti[64], fexp[24];
 
 	if (req->content_length > 0) {
-		if (api_body(req, c) == -1)
+		if (api_body(req, c) == HX_ANSWERED)
 			return (KORE_RESULT_OK);
 	} else if (c->body == NULL) {
 		c->body = json_object();
@@ -420,9 +449,9 @@ api_auth_change_password(struct http_request *req, struct api_ctx *c)
 	char		msg[128], pv[16];
 
 	j = pw_job_get(c);
-	switch (c->step) {
-	case 0:
-		if (api_body(req, c) == -1)
+	switch ((enum password_step)c->step) {
+	case PASSWORD_CHECK:
+		if (api_body(req, c) == HX_ANSWERED)
 			return (KORE_RESULT_OK);
 		fields = json_object();
 		api_fields_only(c->body, allowed, fields);
@@ -437,9 +466,9 @@ api_auth_change_password(struct http_request *req, struct api_ctx *c)
 		(void)snprintf(j->password, sizeof(j->password), "%s", cur);
 		(void)snprintf(j->new_password, sizeof(j->new_password), "%s",
 		    nw);
-		c->step = 1;
+		c->step = PASSWORD_LOAD;
 		/* FALLTHROUGH */
-	case 1:
+	case PASSWORD_LOAD:
 		p[0] = c->actor;
 		st = api_sql(req, c, SQL_AUTH_USER, 1, p);
 		if (st == DB_PENDING)
@@ -452,10 +481,10 @@ api_auth_change_password(struct http_request *req, struct api_ctx *c)
 		(void)snprintf(j->encoded, sizeof(j->encoded), "%s",
 		    db_value(&c->db, 0, 0));
 		j->have_encoded = 1;
-		api_next(c);
+		api_next(c, PASSWORD_VERIFY);
 		j->op = PW_VERIFY;
 		/* FALLTHROUGH */
-	case 2:
+	case PASSWORD_VERIFY:
 		if (pw_run(req, c) == KORE_RESULT_RETRY)
 			return (KORE_RESULT_RETRY);
 		if (!j->ok)
@@ -466,16 +495,17 @@ api_auth_change_password(struct http_request *req, struct api_ctx *c)
 		    j->new_password);
 		explicit_bzero(j->new_password, sizeof(j->new_password));
 		j->op = PW_HASH;
-		c->step = 3;
+		c->step = PASSWORD_HASH;
 		/* FALLTHROUGH */
-	case 3:
+	case PASSWORD_HASH:
 		if (pw_run(req, c) == KORE_RESULT_RETRY)
 			return (KORE_RESULT_RETRY);
 		explicit_bzero(j->password, sizeof(j->password));
 		if (!j->ok)
 			return (hx_error(req, 500, "internal", "hashing failed"));
-		c->step = 4;
+		c->step = PASSWORD_STORE;
 		/* FALLTHROUGH */
+	case PASSWORD_STORE:
 	default:
 		(void)snprintf(pv, sizeof(pv), "%d", c->pv);
 		p[0] = c->actor;

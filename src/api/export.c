@@ -304,8 +304,8 @@ api_import(struct http_request *req, struct api_ctx *c)
 	json_t		*fields;
 	char		*text;
 
-	if (c->step == 0) {
-		if (api_body_max(req, c, IMPORT_BODY_MAX) == -1)
+	if (c->step == API_CHECK) {
+		if (api_body_max(req, c, IMPORT_BODY_MAX) == HX_ANSWERED)
 			return (KORE_RESULT_OK);
 		if (json_object_get(c->body, "signature") == NULL)
 			return (hx_error(req, 400, "unsigned",
@@ -325,7 +325,7 @@ api_import(struct http_request *req, struct api_ctx *c)
 			return (hx_error(req, 500, "internal", "out of memory"));
 		c->scratch = json_pack("{s:s}", "doc", text);
 		free(text);
-		c->step = 1;
+		c->step = API_RUN;
 	}
 	p[0] = json_string_value(json_object_get(c->scratch, "doc"));
 	p[1] = c->actor;

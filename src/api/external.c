@@ -11,14 +11,15 @@
 #include "ext/ext.h"
 
 
-static int
+/* The route's id is a UUID; else the 404 saying `what` is sent. */
+static enum hx_turn
 id_param(struct http_request *req, struct api_ctx *c, const char *what)
 {
 	if (!api_uuid_valid(c->param[0])) {
 		hx_error(req, 404, "not_found", what);
-		return (-1);
+		return (HX_ANSWERED);
 	}
-	return (0);
+	return (HX_GO_ON);
 }
 
 int
@@ -26,7 +27,7 @@ api_external_list(struct http_request *req, struct api_ctx *c)
 {
 	const char	*p[1];
 
-	if (id_param(req, c, "no such server") == -1)
+	if (id_param(req, c, "no such server") == HX_ANSWERED)
 		return (KORE_RESULT_OK);
 	p[0] = c->param[0];
 	return (api_sql_respond(req, c, SQL_EXT_LIST_RESPOND, 1, p));
@@ -53,10 +54,10 @@ api_external_create(struct http_request *req, struct api_ctx *c)
 	const char	*name, *url, *auth, *sec, *hdr, *tr, *p[9];
 	json_t		*fields;
 
-	if (id_param(req, c, "no such server") == -1)
+	if (id_param(req, c, "no such server") == HX_ANSWERED)
 		return (KORE_RESULT_OK);
-	if (c->step == 0) {
-		if (api_body(req, c) == -1)
+	if (c->step == API_CHECK) {
+		if (api_body(req, c) == HX_ANSWERED)
 			return (KORE_RESULT_OK);
 		fields = json_object();
 		api_fields_only(c->body, allowed, fields);
@@ -92,7 +93,7 @@ api_external_create(struct http_request *req, struct api_ctx *c)
 		if (json_object_size(fields) > 0)
 			return (api_invalid(req, fields));
 		json_decref(fields);
-		c->step = 1;
+		c->step = API_RUN;
 	}
 	auth = json_string_value(json_object_get(c->body, "auth_type"));
 	tr = json_string_value(json_object_get(c->body, "transport_type"));
@@ -113,7 +114,7 @@ api_external_get(struct http_request *req, struct api_ctx *c)
 {
 	const char	*p[1];
 
-	if (id_param(req, c, "no such external source") == -1)
+	if (id_param(req, c, "no such external source") == HX_ANSWERED)
 		return (KORE_RESULT_OK);
 	p[0] = c->param[0];
 	return (api_sql_respond(req, c, SQL_EXT_GET_RESPOND, 1, p));
@@ -124,7 +125,7 @@ api_external_delete(struct http_request *req, struct api_ctx *c)
 {
 	const char	*p[3];
 
-	if (id_param(req, c, "no such external source") == -1)
+	if (id_param(req, c, "no such external source") == HX_ANSWERED)
 		return (KORE_RESULT_OK);
 	p[0] = c->param[0];
 	p[1] = c->actor;
@@ -139,40 +140,37 @@ job_free(void *arg)
 }
 
 /*
- * The source named by the route (SQL_EXT_SOURCE_LOAD) into c->db: 1 when
- * it is there; else 0 and *rc is what the handler returns (retry, 404,
- * database error).
+ * The source named by the route (SQL_EXT_SOURCE_LOAD) into c->db:
+ * HX_GO_ON once it is there; a 404 or database error is answered.
  */
-int
-api_ext_source_load(struct http_request *req, struct api_ctx *c, int *rc)
+enum hx_turn
+api_ext_source_load(struct http_request *req, struct api_ctx *c)
 {
 	enum db_status	 st;
 	const char	*p[1];
 
 	p[0] = c->param[0];
-	if ((st = api_sql(req, c, SQL_EXT_SOURCE_LOAD, 1, p)) == DB_PENDING) {
-		*rc = KORE_RESULT_RETRY;
-		return (0);
-	}
-	if (st == DB_FAILED) {
-		*rc = api_db_error(req, c);
-		return (0);
-	}
-	if (db_ntuples(&c->db) != 1) {
-		*rc = hx_error(req, 404, "not_found", "no such external source");
-		return (0);
-	}
-	return (1);
+	if ((st = api_sql(req, c, SQL_EXT_SOURCE_LOAD, 1, p)) == DB_PENDING)
+		return (HX_WAIT);
+	if (st == DB_FAILED)
+		return (api_db_error(req, c), HX_ANSWERED);
+	if (db_ntuples(&c->db) != 1)
+		return (hx_error(req, 404, "not_found",
+		    "no such external source"), HX_ANSWERED);
+	return (HX_GO_ON);
 }
 
-/* Start an external-client job that the request owns (freed with it). */
+/*
+ * Start an external-client job that the request owns (freed with it) and
+ * move the handler on to step `next`, where it waits for the job.
+ */
 void
 api_ext_job(struct http_request *req, struct api_ctx *c, enum ext_op op,
-    json_t *src, int timeout_ms)
+    json_t *src, int timeout_ms, int next)
 {
 	c->state = ext_job_start(req, op, src, NULL, NULL, timeout_ms);
 	c->state_free = job_free;
-	api_next(c);
+	api_next(c, next);
 }
 
 /* 1 once the request's job is done; else the request sleeps until then. */
@@ -185,44 +183,54 @@ api_ext_job_done(struct http_request *req, struct api_ctx *c)
 	return (0);
 }
 
+/* A discovery's steps (c->step). */
+enum discover_step {
+	DISCOVER_START = 0,	/* load the source, start the job */
+	DISCOVER_WAIT,		/* the job talks to the source */
+	DISCOVER_SAVE,		/* cache what it found, answer */
+	DISCOVER_MARK_ERROR,	/* record the failure, answer */
+};
+
 int
 api_external_discover(struct http_request *req, struct api_ctx *c)
 {
 	const char	*p[4], *why;
 	json_t		*src, *tools;
 	char		*text;
-	int		 rc;
+	enum hx_turn	 turn;
 
-	if (id_param(req, c, "no such external source") == -1)
+	if (id_param(req, c, "no such external source") == HX_ANSWERED)
 		return (KORE_RESULT_OK);
 	p[0] = c->param[0];
-	switch (c->step) {
-	case 3:
+	switch ((enum discover_step)c->step) {
+	case DISCOVER_MARK_ERROR:
 		if (api_sql(req, c, SQL_EXT_MARK_ERROR, 1, p) == DB_PENDING)
 			return (KORE_RESULT_RETRY);
 		return (hx_error(req, 502, "external_source_failed",
 		    ext_job_error(c->state)));
-	case 0:
-		if (!api_ext_source_load(req, c, &rc))
-			return (rc);
+	case DISCOVER_START:
+		if ((turn = api_ext_source_load(req, c)) != HX_GO_ON)
+			return (api_result(turn));
 		src = ext_source_open(&c->db, p[0], &why);
 		if (src == NULL)
 			return (hx_error(req, 409, "source_unusable", why));
-		api_ext_job(req, c, EXT_LIST, src, EXT_DISCOVER_TIMEOUT_MS);
+		api_ext_job(req, c, EXT_LIST, src, EXT_DISCOVER_TIMEOUT_MS,
+		    DISCOVER_WAIT);
 		/* FALLTHROUGH */
-	case 1:
+	case DISCOVER_WAIT:
 		if (!api_ext_job_done(req, c))
 			return (KORE_RESULT_RETRY);
 		if ((tools = ext_job_result(c->state)) == NULL) {
 			/* The source's status is updated before we answer. */
-			c->step = 3;
+			c->step = DISCOVER_MARK_ERROR;
 			return (api_external_discover(req, c));
 		}
 		text = json_dumps(tools, JSON_COMPACT);
 		c->scratch = json_string(text != NULL ? text : "[]");
 		free(text);
-		c->step = 2;
+		c->step = DISCOVER_SAVE;
 		/* FALLTHROUGH */
+	case DISCOVER_SAVE:
 	default:
 		p[1] = json_string_value(c->scratch);
 		p[2] = c->actor;
@@ -242,10 +250,10 @@ api_external_import(struct http_request *req, struct api_ctx *c)
 	char		*text;
 	int		 rc;
 
-	if (id_param(req, c, "no such external source") == -1)
+	if (id_param(req, c, "no such external source") == HX_ANSWERED)
 		return (KORE_RESULT_OK);
-	if (c->step == 0) {
-		if (api_body(req, c) == -1)
+	if (c->step == API_CHECK) {
+		if (api_body(req, c) == HX_ANSWERED)
 			return (KORE_RESULT_OK);
 		fields = json_object();
 		api_fields_only(c->body, allowed, fields);
@@ -262,7 +270,7 @@ api_external_import(struct http_request *req, struct api_ctx *c)
 		if (json_object_size(fields) > 0)
 			return (api_invalid(req, fields));
 		json_decref(fields);
-		c->step = 1;
+		c->step = API_RUN;
 	}
 	text = json_dumps(json_object_get(c->body, "tool_names"),
 	    JSON_COMPACT);

@@ -26,6 +26,22 @@
 #define CALLBACK_PATH		"/oauth/external-callback"
 #define PKCE_LEN		64
 
+/* Starting an authorization: its steps (c->step). */
+enum start_step {
+	START_CHECK = 0,	/* the body, the redirect URI */
+	START_LOAD,		/* the source; PKCE; start the job */
+	START_WAIT,		/* the job discovers the endpoints */
+	START_STORE,		/* the flow row, the authorize URL */
+};
+
+/* Taking the code back: its steps. */
+enum exchange_step {
+	EXCHANGE_CHECK = 0,	/* the body */
+	EXCHANGE_TAKE,		/* the flow row, once; start the job */
+	EXCHANGE_WAIT,		/* the job swaps the code for tokens */
+	EXCHANGE_STORE,		/* sealed tokens on the source */
+};
+
 /*
  * The redirect URI must be this panel's own callback page, on the host
  * the admin is using: an authorization code never goes anywhere else.
@@ -79,7 +95,7 @@ api_external_oauth_start(struct http_request *req, struct api_ctx *c)
 	static const char *const allowed[] = { "redirect_uri", NULL };
 	const char	*p[11], *uri, *why;
 	json_t		*fields, *res, *src;
-	int		 rc;
+	enum hx_turn	 turn;
 	char		 verifier[PKCE_LEN], challenge[PKCE_LEN];
 	char		 state[PKCE_LEN];
 	char		 hash[OAUTH_TOKEN_HEX];
@@ -87,9 +103,9 @@ api_external_oauth_start(struct http_request *req, struct api_ctx *c)
 	if (!api_uuid_valid(c->param[0]))
 		return (hx_error(req, 404, "not_found",
 		    "no such external source"));
-	switch (c->step) {
-	case 0:
-		if (api_body(req, c) == -1)
+	switch ((enum start_step)c->step) {
+	case START_CHECK:
+		if (api_body(req, c) == HX_ANSWERED)
 			return (KORE_RESULT_OK);
 		fields = json_object();
 		api_fields_only(c->body, allowed, fields);
@@ -101,11 +117,11 @@ api_external_oauth_start(struct http_request *req, struct api_ctx *c)
 		if (json_object_size(fields) > 0)
 			return (api_invalid(req, fields));
 		json_decref(fields);
-		c->step = 1;
+		c->step = START_LOAD;
 		/* FALLTHROUGH */
-	case 1:
-		if (!api_ext_source_load(req, c, &rc))
-			return (rc);
+	case START_LOAD:
+		if ((turn = api_ext_source_load(req, c)) != HX_GO_ON)
+			return (api_result(turn));
 		if (strcmp(db_value(&c->db, 0, 2), "oauth") != 0)
 			return (hx_error(req, 409, "not_oauth", "this source "
 			    "does not use OAuth; its auth type is set when it "
@@ -120,16 +136,18 @@ api_external_oauth_start(struct http_request *req, struct api_ctx *c)
 		explicit_bzero(verifier, sizeof(verifier));
 		src = start_source(c, json_string_value(json_object_get(c->body,
 		    "redirect_uri")), c->scratch);
-		api_ext_job(req, c, EXT_OAUTH_START, src, EXT_DISCOVER_TIMEOUT_MS);
+		api_ext_job(req, c, EXT_OAUTH_START, src, EXT_DISCOVER_TIMEOUT_MS,
+		    START_WAIT);
 		/* FALLTHROUGH */
-	case 2:
+	case START_WAIT:
 		if (!api_ext_job_done(req, c))
 			return (KORE_RESULT_RETRY);
 		if (ext_job_result(c->state) == NULL)
 			return (hx_error(req, 502, "external_source_failed",
 			    ext_job_error(c->state)));
-		c->step = 3;
+		c->step = START_STORE;
 		/* FALLTHROUGH */
+	case START_STORE:
 	default:
 		res = ext_job_result(c->state);
 		oauth_sha256_hex(json_string_value(json_object_get(c->scratch,
@@ -176,9 +194,9 @@ api_external_oauth_exchange(struct http_request *req, struct api_ctx *c)
 	char		 hash[OAUTH_TOKEN_HEX], *cthex, exp[24];
 	char		 nhex[2 * SECRETBOX_NONCE_LEN + 1];
 
-	switch (c->step) {
-	case 0:
-		if (api_body(req, c) == -1)
+	switch ((enum exchange_step)c->step) {
+	case EXCHANGE_CHECK:
+		if (api_body(req, c) == HX_ANSWERED)
 			return (KORE_RESULT_OK);
 		fields = json_object();
 		api_fields_only(c->body, allowed, fields);
@@ -187,9 +205,9 @@ api_external_oauth_exchange(struct http_request *req, struct api_ctx *c)
 		if (json_object_size(fields) > 0)
 			return (api_invalid(req, fields));
 		json_decref(fields);
-		c->step = 1;
+		c->step = EXCHANGE_TAKE;
 		/* FALLTHROUGH */
-	case 1:
+	case EXCHANGE_TAKE:
 		oauth_sha256_hex(json_string_value(json_object_get(c->body,
 		    "state")), hash);
 		p[0] = hash;
@@ -217,9 +235,9 @@ api_external_oauth_exchange(struct http_request *req, struct api_ctx *c)
 		    db_value(&c->db, 0, 8));
 		api_ext_job(req, c, EXT_OAUTH_TOKEN, exchange_source(c,
 		    json_string_value(json_object_get(c->body, "code"))),
-		    EXT_DISCOVER_TIMEOUT_MS);
+		    EXT_DISCOVER_TIMEOUT_MS, EXCHANGE_WAIT);
 		/* FALLTHROUGH */
-	case 2:
+	case EXCHANGE_WAIT:
 		if (!api_ext_job_done(req, c))
 			return (KORE_RESULT_RETRY);
 		if ((res = ext_job_result(c->state)) == NULL)
@@ -232,8 +250,9 @@ api_external_oauth_exchange(struct http_request *req, struct api_ctx *c)
 		json_object_set_new(c->scratch, "ct", json_string(cthex));
 		free(cthex);
 		json_object_set_new(c->scratch, "nonce", json_string(nhex));
-		c->step = 3;
+		c->step = EXCHANGE_STORE;
 		/* FALLTHROUGH */
+	case EXCHANGE_STORE:
 	default:
 		(void)snprintf(exp, sizeof(exp), "%lld", (long long)
 		    json_integer_value(json_object_get(ext_job_result(c->state),

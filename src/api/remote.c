@@ -100,6 +100,13 @@ static const char *const env_fields[][2] = {
 	{ "allowed_emails", "MCPBOX_REMOTE_EMAILS" },
 };
 
+/* Changing the remote settings: its steps (c->step). */
+enum remote_step {
+	REMOTE_CHECK = 0,	/* the body; environment-set fields refused */
+	REMOTE_STORE,		/* the policy row */
+	REMOTE_SEND,		/* the settings as they now are */
+};
+
 int
 api_remote_put(struct http_request *req, struct api_ctx *c)
 {
@@ -112,8 +119,8 @@ api_remote_put(struct http_request *req, struct api_ctx *c)
 	char		msg[160];
 	size_t		i;
 
-	if (c->step == 0) {
-		if (api_body(req, c) == -1)
+	if (c->step == REMOTE_CHECK) {
+		if (api_body(req, c) == HX_ANSWERED)
 			return (KORE_RESULT_OK);
 		fields = json_object();
 		api_fields_only(c->body, allowed, fields);
@@ -138,9 +145,9 @@ api_remote_put(struct http_request *req, struct api_ctx *c)
 		json_decref(fields);
 		c->scratch = json_pack("{s:{s:s}}", "changes",
 		    "remote_tool_editing", v);
-		c->step = 1;
+		c->step = REMOTE_STORE;
 	}
-	if (c->step == 1) {
+	if (c->step == REMOTE_STORE) {
 		char	*text;
 
 		text = json_dumps(json_object_get(c->scratch, "changes"),
@@ -154,7 +161,7 @@ api_remote_put(struct http_request *req, struct api_ctx *c)
 			return (KORE_RESULT_RETRY);
 		if (st == DB_FAILED)
 			return (api_db_error(req, c));
-		api_next(c);
+		api_next(c, REMOTE_SEND);
 	}
 	return (remote_send(req, c));
 }

@@ -84,7 +84,7 @@ api_authenticate(struct http_request *req, struct api_ctx *c)
 	const char		*hdr, *params[3];
 	enum db_status		st;
 
-	if (c->step == 0) {
+	if (c->auth_step == AUTH_TOKEN) {
 		if (!http_request_header(req, "authorization", &hdr) ||
 		    strncasecmp(hdr, "Bearer ", 7) != 0 ||
 		    jwt_check(mcpbox_cfg.jwt_secret, mcpbox_cfg.jwt_secret_len,
@@ -99,7 +99,7 @@ api_authenticate(struct http_request *req, struct api_ctx *c)
 		(void)snprintf(c->sid, sizeof(c->sid), "%s", cl.sid);
 		c->token_exp = cl.exp;
 		c->pv = cl.pv;
-		c->step = 1;
+		c->auth_step = AUTH_REVOKED;
 	}
 	params[0] = c->actor;
 	params[1] = c->jti;
@@ -118,7 +118,6 @@ api_authenticate(struct http_request *req, struct api_ctx *c)
 		return (KORE_RESULT_ERROR);
 	}
 	db_call_clear(&c->db);
-	c->step = 0;
 	c->authed = 1;
 	return (KORE_RESULT_OK);
 }

@@ -37,18 +37,18 @@ sealed_free(void *arg)
  * as PostgreSQL renders it, or a value sealed through an upper-case URL
  * would never open again.
  */
-static int
+static enum hx_turn
 server_param(struct http_request *req, struct api_ctx *c)
 {
 	char	*p;
 
 	if (!api_uuid_valid(c->param[0])) {
 		hx_error(req, 404, "not_found", "no such server");
-		return (-1);
+		return (HX_ANSWERED);
 	}
 	for (p = c->param[0]; *p != '\0'; p++)
 		*p = (char)tolower((unsigned char)*p);
-	return (0);
+	return (HX_GO_ON);
 }
 
 /* Seal `value` for (server, key) into c->state. */
@@ -90,7 +90,7 @@ api_secrets_list(struct http_request *req, struct api_ctx *c)
 {
 	const char	*p[1];
 
-	if (server_param(req, c) == -1)
+	if (server_param(req, c) == HX_ANSWERED)
 		return (KORE_RESULT_OK);
 	p[0] = c->param[0];
 	return (api_sql_respond(req, c, SQL_SECRETS_LIST_RESPOND, 1, p));
@@ -105,10 +105,10 @@ api_secrets_create(struct http_request *req, struct api_ctx *c)
 	const char	*key, *desc, *value, *p[7];
 	json_t		*fields;
 
-	if (server_param(req, c) == -1)
+	if (server_param(req, c) == HX_ANSWERED)
 		return (KORE_RESULT_OK);
-	if (c->step == 0) {
-		if (api_body(req, c) == -1)
+	if (c->step == API_CHECK) {
+		if (api_body(req, c) == HX_ANSWERED)
 			return (KORE_RESULT_OK);
 		fields = json_object();
 		api_fields_only(c->body, allowed, fields);
@@ -125,7 +125,7 @@ api_secrets_create(struct http_request *req, struct api_ctx *c)
 		if (value != NULL && seal_value(c, key, value) == -1)
 			return (hx_error(req, 500, "internal",
 			    "the value could not be sealed"));
-		c->step = 1;
+		c->step = API_RUN;
 	}
 	s = c->state;
 	desc = json_string_value(json_object_get(c->body, "description"));
@@ -147,12 +147,12 @@ api_secrets_set(struct http_request *req, struct api_ctx *c)
 	const char	*value, *p[6];
 	json_t		*fields;
 
-	if (server_param(req, c) == -1)
+	if (server_param(req, c) == HX_ANSWERED)
 		return (KORE_RESULT_OK);
 	if (!secret_key_valid(c->param[1]))
 		return (hx_error(req, 404, "not_found", "no such secret"));
-	if (c->step == 0) {
-		if (api_body(req, c) == -1)
+	if (c->step == API_CHECK) {
+		if (api_body(req, c) == HX_ANSWERED)
 			return (KORE_RESULT_OK);
 		fields = json_object();
 		api_fields_only(c->body, allowed, fields);
@@ -163,7 +163,7 @@ api_secrets_set(struct http_request *req, struct api_ctx *c)
 		if (seal_value(c, c->param[1], value) == -1)
 			return (hx_error(req, 500, "internal",
 			    "the value could not be sealed"));
-		c->step = 1;
+		c->step = API_RUN;
 	}
 	s = c->state;
 	p[0] = c->param[0];
@@ -180,7 +180,7 @@ api_secrets_delete(struct http_request *req, struct api_ctx *c)
 {
 	const char	*p[4];
 
-	if (server_param(req, c) == -1)
+	if (server_param(req, c) == HX_ANSWERED)
 		return (KORE_RESULT_OK);
 	if (!secret_key_valid(c->param[1]))
 		return (hx_error(req, 404, "not_found", "no such secret"));

@@ -30,8 +30,8 @@ api_servers_create(struct http_request *req, struct api_ctx *c)
 	const char	*name, *desc, *p[5];
 	json_t		*fields;
 
-	if (c->step == 0) {
-		if (api_body(req, c) == -1)
+	if (c->step == API_CHECK) {
+		if (api_body(req, c) == HX_ANSWERED)
 			return (KORE_RESULT_OK);
 		fields = json_object();
 		api_fields_only(c->body, allowed, fields);
@@ -44,7 +44,7 @@ api_servers_create(struct http_request *req, struct api_ctx *c)
 		if (json_object_size(fields) > 0)
 			return (api_invalid(req, fields));
 		json_decref(fields);
-		c->step = 1;
+		c->step = API_RUN;
 	}
 	name = json_string_value(json_object_get(c->body, "name"));
 	desc = json_string_value(json_object_get(c->body, "description"));
@@ -75,8 +75,8 @@ api_servers_update(struct http_request *req, struct api_ctx *c)
 	long		timeout;
 	int		has_timeout;
 
-	if (c->step == 0) {
-		if (api_body(req, c) == -1)
+	if (c->step == API_CHECK) {
+		if (api_body(req, c) == HX_ANSWERED)
 			return (KORE_RESULT_OK);
 		fields = json_object();
 		api_fields_only(c->body, allowed, fields);
@@ -96,7 +96,7 @@ api_servers_update(struct http_request *req, struct api_ctx *c)
 		if (has_timeout)
 			json_object_set_new(c->scratch, "timeout",
 			    json_sprintf("%ld", timeout));
-		c->step = 1;
+		c->step = API_RUN;
 	}
 	p[0] = c->param[0];
 	p[1] = json_string_value(json_object_get(c->body, "name"));
@@ -162,7 +162,7 @@ host_input(struct http_request *req, struct api_ctx *c, int from_query)
 		if (hx_query(req, "port", buf, sizeof(buf)))
 			json_object_set_new(c->body, "port",
 			    json_integer(strtol(buf, NULL, 10)));
-	} else if (api_body(req, c) == -1) {
+	} else if (api_body(req, c) == HX_ANSWERED) {
 		return (-1);
 	}
 	fields = json_object();
@@ -190,10 +190,10 @@ host_change(struct http_request *req, struct api_ctx *c, const char *sql,
 {
 	const char	*p[5];
 
-	if (c->step == 0) {
+	if (c->step == API_CHECK) {
 		if (host_input(req, c, from_query) == -1)
 			return (KORE_RESULT_OK);
-		c->step = 1;
+		c->step = API_RUN;
 	}
 	p[0] = c->param[0];
 	p[1] = json_string_value(json_object_get(c->scratch, "host"));

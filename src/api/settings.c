@@ -80,8 +80,8 @@ api_settings_policy_patch(struct http_request *req, struct api_ctx *c)
 	char		*text;
 	size_t		i;
 
-	if (c->step == 0) {
-		if (api_body(req, c) == -1)
+	if (c->step == API_CHECK) {
+		if (api_body(req, c) == HX_ANSWERED)
 			return (KORE_RESULT_OK);
 		for (i = 0; i < POLICY_NKEYS; i++)
 			allowed[i] = policy_keys[i].key;
@@ -104,7 +104,7 @@ api_settings_policy_patch(struct http_request *req, struct api_ctx *c)
 		c->scratch = json_pack("{s:s}", "changes", text);
 		free(text);
 		json_decref(changes);
-		c->step = 1;
+		c->step = API_RUN;
 	}
 	p[0] = json_string_value(json_object_get(c->scratch, "changes"));
 	p[1] = c->actor;
@@ -157,8 +157,8 @@ api_settings_modules_patch(struct http_request *req, struct api_ctx *c)
 	json_t		*fields;
 	int		reset, has_reset;
 
-	if (c->step == 0) {
-		if (api_body(req, c) == -1)
+	if (c->step == API_CHECK) {
+		if (api_body(req, c) == HX_ANSWERED)
 			return (KORE_RESULT_OK);
 		fields = json_object();
 		reset = 0;
@@ -185,7 +185,7 @@ api_settings_modules_patch(struct http_request *req, struct api_ctx *c)
 		    "remove", remove, "reset", reset ? "t" : "f");
 		free(add);
 		free(remove);
-		c->step = 1;
+		c->step = API_RUN;
 	}
 	p[0] = json_string_value(json_object_get(c->scratch, "add"));
 	p[1] = json_string_value(json_object_get(c->scratch, "remove"));

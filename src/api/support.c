@@ -18,12 +18,18 @@ api_sql(struct http_request *req, struct api_ctx *c, const char *sql, int n,
 	return (db_call_run(&c->db, req, sql, n, params));
 }
 
-/* Move on to the next step of a multi-statement handler. */
+/* Move a multi-statement handler on to `step` with c->db idle. */
 void
-api_next(struct api_ctx *c)
+api_next(struct api_ctx *c, int step)
 {
 	db_call_clear(&c->db);
-	c->step++;
+	c->step = step;
+}
+
+int
+api_result(enum hx_turn turn)
+{
+	return (turn == HX_WAIT ? KORE_RESULT_RETRY : KORE_RESULT_OK);
 }
 
 int
@@ -71,15 +77,11 @@ api_sql_respond(struct http_request *req, struct api_ctx *c, const char *sql,
 	return (hx_json_text(req, status, body, strlen(body)));
 }
 
-/* Parse the body once into c->body; 0 ok, -1 when a 4xx was sent. */
-int
+/* Parse the body once into c->body; HX_ANSWERED when a 4xx was sent. */
+enum hx_turn
 api_body(struct http_request *req, struct api_ctx *c)
 {
-	if (c->body != NULL)
-		return (0);
-	if (hx_body_json(req, HX_BODY_MAX_DEFAULT, &c->body) != KORE_RESULT_OK)
-		return (-1);
-	return (0);
+	return (api_body_max(req, c, HX_BODY_MAX_DEFAULT));
 }
 
 static void
@@ -232,25 +234,23 @@ api_uuid_valid(const char *s)
  * Like api_body for routes whose body is optional (a POST that only names
  * an action): an empty body reads as {}.
  */
-int
+enum hx_turn
 api_body_optional(struct http_request *req, struct api_ctx *c)
 {
 	if (c->body == NULL && req->content_length == 0) {
 		c->body = json_object();
-		return (0);
+		return (HX_GO_ON);
 	}
 	return (api_body(req, c));
 }
 
 /* api_body with a larger limit, for the few routes that take documents. */
-int
+enum hx_turn
 api_body_max(struct http_request *req, struct api_ctx *c, size_t max)
 {
 	if (c->body != NULL)
-		return (0);
-	if (hx_body_json(req, max, &c->body) != KORE_RESULT_OK)
-		return (-1);
-	return (0);
+		return (HX_GO_ON);
+	return (hx_body_json(req, max, &c->body));
 }
 
 /*

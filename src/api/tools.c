@@ -60,8 +60,8 @@ api_tools_create(struct http_request *req, struct api_ctx *c)
 	long		timeout;
 	int		has_timeout;
 
-	if (c->step == 0) {
-		if (api_body(req, c) == -1)
+	if (c->step == API_CHECK) {
+		if (api_body(req, c) == HX_ANSWERED)
 			return (KORE_RESULT_OK);
 		fields = json_object();
 		api_fields_only(c->body, allowed, fields);
@@ -89,7 +89,7 @@ api_tools_create(struct http_request *req, struct api_ctx *c)
 		if (has_timeout)
 			json_object_set_new(c->scratch, "timeout",
 			    json_sprintf("%ld", timeout));
-		c->step = 1;
+		c->step = API_RUN;
 	}
 	desc = json_string_value(json_object_get(c->body, "description"));
 	p[0] = c->param[0];
@@ -126,8 +126,8 @@ api_tools_update(struct http_request *req, struct api_ctx *c)
 	long		timeout;
 	int		has_timeout, enabled, has_enabled;
 
-	if (c->step == 0) {
-		if (api_body(req, c) == -1)
+	if (c->step == API_CHECK) {
+		if (api_body(req, c) == HX_ANSWERED)
 			return (KORE_RESULT_OK);
 		fields = json_object();
 		api_fields_only(c->body, allowed, fields);
@@ -170,7 +170,7 @@ api_tools_update(struct http_request *req, struct api_ctx *c)
 		else if (t != NULL && json_is_null(t))
 			json_object_set_new(c->scratch, "timeout",
 			    json_string("null"));
-		c->step = 1;
+		c->step = API_RUN;
 	}
 	p[0] = c->param[0];
 	p[1] = json_string_value(json_object_get(c->body, "name"));
@@ -241,8 +241,8 @@ api_tools_rollback(struct http_request *req, struct api_ctx *c)
 	long		version;
 	int		has;
 
-	if (c->step == 0) {
-		if (api_body(req, c) == -1)
+	if (c->step == API_CHECK) {
+		if (api_body(req, c) == HX_ANSWERED)
 			return (KORE_RESULT_OK);
 		fields = json_object();
 		api_fields_only(c->body, allowed, fields);
@@ -253,7 +253,7 @@ api_tools_rollback(struct http_request *req, struct api_ctx *c)
 		json_decref(fields);
 		c->scratch = json_pack("{s:o}", "v",
 		    json_sprintf("%ld", version));
-		c->step = 1;
+		c->step = API_RUN;
 	}
 	p[0] = c->param[0];
 	p[1] = json_string_value(json_object_get(c->scratch, "v"));

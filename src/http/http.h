@@ -20,6 +20,20 @@
 
 #define HX_BODY_MAX_DEFAULT	(1024 * 1024)
 
+/*
+ * What a function that may answer the request itself did, with one
+ * meaning everywhere (docs/ARCHITECTURE.md, "Answered"): HX_ANSWERED once
+ * the answer is sent (in an MCP exchange: stored in ex->response),
+ * HX_WAIT while the request sleeps until an event wakes it, HX_GO_ON when
+ * nothing was sent and the caller carries on. Kore's page handlers keep
+ * Kore's own KORE_RESULT_OK and KORE_RESULT_RETRY.
+ */
+enum hx_turn {
+	HX_WAIT = 0,
+	HX_ANSWERED = 1,
+	HX_GO_ON = 2,
+};
+
 struct hx {
 	char		request_id[REQID_MAX + 1];
 	char		ip[64];		/* kept: the connection may go first */
@@ -68,7 +82,8 @@ void	hx_security_headers(struct http_request *, int is_html);
 
 /* Body: read the whole request body (at most `max` bytes) as JSON. */
 int	hx_body_read(struct http_request *, size_t max, int *status);
-int	hx_body_json(struct http_request *, size_t max, json_t **out);
+enum hx_turn	hx_body_json(struct http_request *, size_t max,
+		    json_t **out);
 
 /* Query string: 1 with the decoded value, 0 when absent or malformed. */
 int	hx_urldecode(const char *, size_t, char *out, size_t outlen);

@@ -150,11 +150,6 @@ hx_body_read(struct http_request *req, size_t max, int *status)
 }
 
 /*
- * Read the body once and parse it as a JSON object. Returns KORE_RESULT_OK
- * with *out set, or sends the 4xx itself and returns KORE_RESULT_ERROR;
- * callers then return KORE_RESULT_OK (the response is already queued).
- */
-/*
  * What is wrong with a body jansson refused, in words a client can act
  * on: "not valid JSON" was also said of valid JSON nested too deep.
  */
@@ -176,7 +171,11 @@ hx_json_problem(const json_error_t *e)
 	}
 }
 
-int
+/*
+ * Read the body once and parse it as a JSON object: HX_GO_ON with *out
+ * set, or HX_ANSWERED after sending the 4xx itself.
+ */
+enum hx_turn
 hx_body_json(struct http_request *req, size_t max, json_t **out)
 {
 	struct hx	*x = http_state_get(req);
@@ -192,21 +191,21 @@ hx_body_json(struct http_request *req, size_t max, json_t **out)
 		else
 			hx_error(req, 400, "bad_body",
 			    "request body could not be read");
-		return (KORE_RESULT_ERROR);
+		return (HX_ANSWERED);
 	}
 	*out = json_loadb(x->body, x->body_len, JSON_REJECT_DUPLICATES, &jerr);
 	if (*out == NULL) {
 		(void)snprintf(problem, sizeof(problem), "request body %s",
 		    hx_json_problem(&jerr));
 		hx_error(req, 400, "invalid_json", problem);
-		return (KORE_RESULT_ERROR);
+		return (HX_ANSWERED);
 	}
 	if (!json_is_object(*out)) {
 		json_decref(*out);
 		*out = NULL;
 		hx_error(req, 400, "invalid_json",
 		    "request body must be a JSON object");
-		return (KORE_RESULT_ERROR);
+		return (HX_ANSWERED);
 	}
-	return (KORE_RESULT_OK);
+	return (HX_GO_ON);
 }

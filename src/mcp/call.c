@@ -12,10 +12,10 @@
 #include "mcp/mcp.h"
 #include "db/sql.h"
 
-/* Steps after the exchange has loaded the session (its step 1). */
-enum {
-	CALL_LOAD = 1,
-	CALL_RUN,
+/* A user tool call's own steps (ex->method_step). */
+enum call_step {
+	CALL_LOAD = 0,	/* the tool, its server and secrets, the session */
+	CALL_RUN,	/* in the sandbox */
 	CALL_EXT,	/* passthrough: forwarded to the external source */
 	CALL_DONE,
 };
@@ -122,7 +122,7 @@ tool_row_read(const struct db_call *db, struct tool_row *r)
 		r->timeout_ms = "0";
 }
 
-static int
+static enum hx_turn
 call_load(struct http_request *req, struct mcp_ex *ex)
 {
 	char		server[80], tool[80];
@@ -135,8 +135,8 @@ call_load(struct http_request *req, struct mcp_ex *ex)
 	test = ex->mgmt != NULL;
 	name = NULL;
 	if (test) {
-		if (mgmt_arg_uuid(ex, "tool_id", &p[0]) == -1)
-			return (1);
+		if (mgmt_arg_uuid(ex, "tool_id", &p[0]) == HX_ANSWERED)
+			return (HX_ANSWERED);
 		st = db_call_run(&ex->db, req, SQL_MGMT_TOOL_FOR_TEST, 1, p);
 	} else {
 		name = json_string_value(json_object_get(ex->params, "name"));
@@ -144,7 +144,7 @@ call_load(struct http_request *req, struct mcp_ex *ex)
 		    sizeof(tool)) == -1) {
 			ex->response = mcp_rpc_error(ex->id, RPC_INVALID_PARAMS,
 			    "unknown tool");
-			return (1);
+			return (HX_ANSWERED);
 		}
 		p[0] = ex->session;
 		p[1] = server;
@@ -152,11 +152,11 @@ call_load(struct http_request *req, struct mcp_ex *ex)
 		st = db_call_run(&ex->db, req, SQL_MCP_TOOL_FOR_CALL, 3, p);
 	}
 	if (st == DB_PENDING)
-		return (0);
+		return (HX_WAIT);
 	if (st == DB_FAILED) {
 		ex->response = mcp_rpc_error(ex->id, RPC_INTERNAL_ERROR,
 		    "the tool store is unavailable; retry");
-		return (1);
+		return (HX_ANSWERED);
 	}
 	tool_row_read(&ex->db, &row);
 	/* The session was checked in the same statement. */
@@ -164,14 +164,14 @@ call_load(struct http_request *req, struct mcp_ex *ex)
 		ex->session_gone = 1;
 		ex->response = mcp_rpc_error(ex->id, RPC_INVALID_REQUEST,
 		    "unknown or expired session; initialize again");
-		return (1);
+		return (HX_ANSWERED);
 	}
 	if (db_ntuples(&ex->db) != 1 || row.tool_id == NULL) {
 		if (test)
 			return (mgmt_fail(ex, "no such tool"));
 		ex->response = mcp_rpc_error(ex->id, RPC_INVALID_PARAMS,
 		    "unknown tool");
-		return (1);
+		return (HX_ANSWERED);
 	}
 	if (test && row.full_name != NULL)
 		name = row.full_name;
@@ -199,16 +199,16 @@ call_load(struct http_request *req, struct mcp_ex *ex)
 	if ((why = not_callable(t)) != NULL) {
 		json_decref(secrets);
 		ex->response = mcp_rpc_result(ex->id, mcp_tool_error(why));
-		return (1);
+		return (HX_ANSWERED);
 	}
 	if (secrets == NULL) {
 		ex->response = mcp_rpc_result(ex->id, mcp_tool_error(
 		    "a secret of this server cannot be decrypted; an admin "
 		    "must set it again"));
-		return (1);
+		return (HX_ANSWERED);
 	}
 	json_object_set_new(t, "secrets", secrets);
-	return (-1);
+	return (HX_GO_ON);
 }
 
 static void
@@ -313,39 +313,39 @@ mcp_call_log(struct mcp_ex *ex)
 	free(args);
 }
 
-int
+enum hx_turn
 mcp_call_user_tool(struct http_request *req, struct mcp_ex *ex)
 {
-	int	rc;
+	enum hx_turn	rc;
 
-	switch (ex->step) {
+	switch ((enum call_step)ex->method_step) {
 	case CALL_LOAD:
-		if ((rc = call_load(req, ex)) >= 0)
+		if ((rc = call_load(req, ex)) != HX_GO_ON)
 			return (rc);
 		if (strcmp(json_string_value(json_object_get(ex->tool,
 		    "tool_type")), "mcp_passthrough") == 0) {
-			ex->step = CALL_EXT;
+			ex->method_step = CALL_EXT;
 			return (mcp_call_user_tool(req, ex));
 		}
 		call_start(req, ex);
-		ex->step = CALL_RUN;
+		ex->method_step = CALL_RUN;
 		/* FALLTHROUGH */
 	case CALL_RUN:
 		if (!sbx_call_done(ex->sbx)) {
 			http_request_sleep(req);
-			return (0);
+			return (HX_WAIT);
 		}
 		call_finish(ex);
 		ex->log_pending = 1;
-		ex->step = CALL_DONE;
-		return (1);
+		ex->method_step = CALL_DONE;
+		return (HX_ANSWERED);
 	case CALL_EXT:
-		if ((rc = mcp_call_external(req, ex)) != 1)
+		if ((rc = mcp_call_external(req, ex)) != HX_ANSWERED)
 			return (rc);
 		ex->log_pending = 1;
-		ex->step = CALL_DONE;
-		return (1);
+		ex->method_step = CALL_DONE;
+		return (HX_ANSWERED);
 	default:
-		return (1);
+		return (HX_ANSWERED);
 	}
 }

@@ -14,9 +14,10 @@
 
 #define TOOLS_PAGE	100
 
-enum {
-	EX_SESSION = 0,
-	EX_METHOD,
+/* initialize's own steps (ex->method_step). */
+enum init_step {
+	INIT_PICK = 0,		/* pick the version, make the session */
+	INIT_STORE,		/* store the session */
 };
 
 /* Calls in flight in this worker, for notifications/cancelled. */
@@ -105,21 +106,21 @@ mcp_ex_cancel_local(const char *session, json_t *request_id)
 	}
 }
 
-static int
+static enum hx_turn
 ex_error(struct mcp_ex *ex, int code, const char *message)
 {
 	ex->response = mcp_rpc_error(ex->id, code, message);
-	return (1);
+	return (HX_ANSWERED);
 }
 
-static int
+static enum hx_turn
 ex_result(struct mcp_ex *ex, json_t *result)
 {
 	ex->response = mcp_rpc_result(ex->id, result);
-	return (1);
+	return (HX_ANSWERED);
 }
 
-static int
+static enum hx_turn
 ex_initialize(struct http_request *req, struct mcp_ex *ex)
 {
 	const char	*p[4], *asked;
@@ -127,7 +128,7 @@ ex_initialize(struct http_request *req, struct mcp_ex *ex)
 	char		*info_text;
 	enum db_status	st;
 
-	if (ex->step == 0) {
+	if (ex->method_step == INIT_PICK) {
 		asked = json_string_value(json_object_get(ex->params,
 		    "protocolVersion"));
 		if (ex->params == NULL || asked == NULL)
@@ -137,7 +138,7 @@ ex_initialize(struct http_request *req, struct mcp_ex *ex)
 		    mcp_version_pick(asked));
 		if (ex->session[0] == '\0')
 			mcp_session_new(ex->session);
-		ex->step = 1;
+		ex->method_step = INIT_STORE;
 	}
 	info = json_object_get(ex->params, "clientInfo");
 	info_text = json_dumps(json_is_object(info) ? info : json_object(),
@@ -149,7 +150,7 @@ ex_initialize(struct http_request *req, struct mcp_ex *ex)
 	st = db_call_run(&ex->db, req, SQL_MCP_SESSION_UPSERT, 4, p);
 	free(info_text);
 	if (st == DB_PENDING)
-		return (0);
+		return (HX_WAIT);
 	if (st == DB_FAILED)
 		return (ex_error(ex, RPC_INTERNAL_ERROR,
 		    "the session store is unavailable; retry"));
@@ -172,7 +173,7 @@ remote_blocked(const struct mgmt_tool *m, int remote, int editing)
 	    !editing);
 }
 
-static int
+static enum hx_turn
 ex_tools_list(struct http_request *req, struct mcp_ex *ex)
 {
 	enum db_status	st;
@@ -196,7 +197,7 @@ ex_tools_list(struct http_request *req, struct mcp_ex *ex)
 	}
 	st = db_call_run(&ex->db, req, SQL_MCP_TOOLS_LIST, 0, NULL);
 	if (st == DB_PENDING)
-		return (0);
+		return (HX_WAIT);
 	if (st == DB_FAILED)
 		return (ex_error(ex, RPC_INTERNAL_ERROR,
 		    "the tool list is unavailable; retry"));
@@ -233,7 +234,7 @@ ex_tools_list(struct http_request *req, struct mcp_ex *ex)
 	return (ex_result(ex, res));
 }
 
-static int
+static enum hx_turn
 ex_set_level(struct http_request *req, struct mcp_ex *ex)
 {
 	static const char *const levels[] = { "debug", "info", "notice",
@@ -254,14 +255,14 @@ ex_set_level(struct http_request *req, struct mcp_ex *ex)
 	p[1] = level;
 	st = db_call_run(&ex->db, req, SQL_MCP_SESSION_LEVEL, 2, p);
 	if (st == DB_PENDING)
-		return (0);
+		return (HX_WAIT);
 	if (st == DB_FAILED)
 		return (ex_error(ex, RPC_INTERNAL_ERROR,
 		    "the session store is unavailable; retry"));
 	return (ex_result(ex, json_object()));
 }
 
-static int
+static enum hx_turn
 ex_tools_call(struct http_request *req, struct mcp_ex *ex)
 {
 	const char	*name;
@@ -292,7 +293,7 @@ ex_tools_call(struct http_request *req, struct mcp_ex *ex)
 			    "this management tool is available only to local "
 			    "callers; an admin can enable remote tool editing "
 			    "in the security policy"));
-			return (1);
+			return (HX_ANSWERED);
 		}
 		TAILQ_INSERT_TAIL(&inflight, ex, list);
 	}
@@ -316,14 +317,14 @@ user_tool_call(struct mcp_ex *ex)
  * Drive the exchange. Returns 0 while it waits (the request sleeps), 1
  * when ex->response holds the answer (NULL for notifications).
  */
-int
+enum hx_turn
 mcp_ex_run(struct http_request *req, struct mcp_ex *ex)
 {
 	enum db_status	st;
 	const char	*p[1];
 
 	if (ex->response != NULL)
-		return (1);
+		return (HX_ANSWERED);
 	if (strcmp(ex->method, "initialize") == 0)
 		return (ex_initialize(req, ex));
 	/* Remote callers without a verified user may only initialize. */
@@ -344,7 +345,7 @@ mcp_ex_run(struct http_request *req, struct mcp_ex *ex)
 		p[0] = ex->session;
 		st = db_call_run(&ex->db, req, SQL_MCP_SESSION_GET, 1, p);
 		if (st == DB_PENDING)
-			return (0);
+			return (HX_WAIT);
 		if (st == DB_FAILED)
 			return (ex_error(ex, RPC_INTERNAL_ERROR,
 			    "the session store is unavailable; retry"));

@@ -27,12 +27,21 @@ struct ext_job;
 #define RPC_INVALID_PARAMS	-32602
 #define RPC_INTERNAL_ERROR	-32603
 
+/* What a message from the client is (mcp_rpc_validate). */
+enum rpc_kind {
+	RPC_INVALID = 0,
+	RPC_REQUEST,
+	RPC_NOTIFICATION,
+	RPC_RESPONSE,
+};
+
 /* Management tool flags. */
 #define MGMT_LOCAL		0x01	/* L: refused to remote callers */
 #define MGMT_DESTRUCTIVE	0x02	/* D */
 
 struct mcp_ex;
-typedef int	(*mgmt_fn)(struct http_request *, struct mcp_ex *);
+typedef enum hx_turn	mgmt_handler(struct http_request *, struct mcp_ex *);
+typedef mgmt_handler	*mgmt_fn;
 
 struct mgmt_tool {
 	const char	*name;
@@ -45,6 +54,18 @@ struct mgmt_tool {
 extern const struct mgmt_tool	mgmt_tools[];
 extern const size_t		mgmt_tools_count;
 
+/*
+ * An exchange runs three state machines, each with its own field and its
+ * own enum: the exchange's (ex->step: the session check, then the
+ * method), the method's (ex->method_step, an enum in the method's file,
+ * starting at 0) and, inside a tools/call of a passthrough tool, the
+ * forwarded call's (ex->ext_step, in mgmt_external.c).
+ */
+enum ex_step {
+	EX_SESSION = 0,		/* check the session, unless cached */
+	EX_METHOD,		/* run the method */
+};
+
 struct mcp_ex {
 	json_t			*msg;
 	json_t			*id;
@@ -56,7 +77,8 @@ struct mcp_ex {
 	int			has_email;	/* remote caller's verified email */
 	char			ip[64];
 	char			request_id[REQID_MAX + 1];
-	int			step;
+	enum ex_step		step;
+	int			method_step;
 	/* The session is unknown or expired: the transport answers 404,
 	 * as the spec says, so the client initializes again. */
 	int			session_gone;
@@ -65,7 +87,7 @@ struct mcp_ex {
 	struct db_call		db;
 	struct sbx_call		*sbx;
 	struct ext_job		*ext;		/* external source call */
-	int			xstep;		/* its own steps */
+	int			ext_step;
 	double			t0;
 	/* tools/call */
 	const struct mgmt_tool	*mgmt;
@@ -81,7 +103,7 @@ const char	*mcp_version_pick(const char *);
 int		mcp_version_known(const char *);
 json_t		*mcp_rpc_result(json_t *id, json_t *result);
 json_t		*mcp_rpc_error(json_t *id, int code, const char *message);
-int		mcp_rpc_validate(json_t *msg, const char **why);
+enum rpc_kind	mcp_rpc_validate(json_t *msg, const char **why);
 void		mcp_session_new(char out[MCP_SESSION_LEN + 1]);
 int		mcp_session_valid(const char *);
 
@@ -91,21 +113,21 @@ int		mcp_caller_remote(struct http_request *, int *remote);
 /* exchange.c */
 void		mcp_ex_init(struct mcp_ex *, json_t *msg, const char *session,
 		    const char *version, int remote, struct http_request *);
-int		mcp_ex_run(struct http_request *, struct mcp_ex *);
+enum hx_turn	mcp_ex_run(struct http_request *, struct mcp_ex *);
 void		mcp_ex_clear(struct mcp_ex *);
 void		mcp_ex_cancel_local(const char *session, json_t *request_id);
 
 /* tools: user tools (call.c), results (result.c) */
-int		mcp_call_user_tool(struct http_request *, struct mcp_ex *);
+enum hx_turn	mcp_call_user_tool(struct http_request *, struct mcp_ex *);
 void		mcp_call_log(struct mcp_ex *);
 json_t		*mcp_tool_ok(json_t *structured_or_text);
 json_t		*mcp_tool_error(const char *message);
-int		mgmt_done(struct mcp_ex *, json_t *result);
-int		mgmt_fail(struct mcp_ex *, const char *message);
-int		mgmt_sql(struct http_request *, struct mcp_ex *,
+enum hx_turn	mgmt_done(struct mcp_ex *, json_t *result);
+enum hx_turn	mgmt_fail(struct mcp_ex *, const char *message);
+enum hx_turn	mgmt_sql(struct http_request *, struct mcp_ex *,
 		    const char *sql, int n, const char **params);
 const char	*mgmt_arg_str(struct mcp_ex *, const char *);
-int		mgmt_arg_uuid(struct mcp_ex *, const char *, const char **);
+enum hx_turn	mgmt_arg_uuid(struct mcp_ex *, const char *, const char **);
 
 /* policy.c */
 void		mcp_policy_init(void);
@@ -117,37 +139,37 @@ json_t		*mcp_redact(json_t *, json_t *secrets);
 char		*mcp_redact_text(char *, json_t *secrets);
 
 /* The management tools (mgmt_*.c). */
-int		mgmt_list_servers(struct http_request *, struct mcp_ex *);
-int		mgmt_get_server(struct http_request *, struct mcp_ex *);
-int		mgmt_create_server(struct http_request *, struct mcp_ex *);
-int		mgmt_delete_server(struct http_request *, struct mcp_ex *);
-int		mgmt_start_server(struct http_request *, struct mcp_ex *);
-int		mgmt_stop_server(struct http_request *, struct mcp_ex *);
-int		mgmt_get_server_modules(struct http_request *, struct mcp_ex *);
-int		mgmt_list_tools(struct http_request *, struct mcp_ex *);
-int		mgmt_get_tool(struct http_request *, struct mcp_ex *);
-int		mgmt_create_tool(struct http_request *, struct mcp_ex *);
-int		mgmt_update_tool(struct http_request *, struct mcp_ex *);
-int		mgmt_delete_tool(struct http_request *, struct mcp_ex *);
-int		mgmt_list_tool_versions(struct http_request *, struct mcp_ex *);
-int		mgmt_rollback_tool(struct http_request *, struct mcp_ex *);
-int		mgmt_validate_code(struct http_request *, struct mcp_ex *);
-int		mgmt_test_code(struct http_request *, struct mcp_ex *);
-int		mgmt_create_server_secret(struct http_request *, struct mcp_ex *);
-int		mgmt_list_server_secrets(struct http_request *, struct mcp_ex *);
-int		mgmt_request_publish(struct http_request *, struct mcp_ex *);
-int		mgmt_request_module(struct http_request *, struct mcp_ex *);
-int		mgmt_request_network_access(struct http_request *, struct mcp_ex *);
-int		mgmt_get_tool_status(struct http_request *, struct mcp_ex *);
-int		mgmt_list_pending_requests(struct http_request *, struct mcp_ex *);
-int		mgmt_get_tool_logs(struct http_request *, struct mcp_ex *);
-int		mgmt_add_external_source(struct http_request *, struct mcp_ex *);
-int		mgmt_list_external_sources(struct http_request *, struct mcp_ex *);
-int		mgmt_discover_external_tools(struct http_request *, struct mcp_ex *);
-int		mgmt_import_external_tools(struct http_request *, struct mcp_ex *);
+mgmt_handler	mgmt_list_servers;
+mgmt_handler	mgmt_get_server;
+mgmt_handler	mgmt_create_server;
+mgmt_handler	mgmt_delete_server;
+mgmt_handler	mgmt_start_server;
+mgmt_handler	mgmt_stop_server;
+mgmt_handler	mgmt_get_server_modules;
+mgmt_handler	mgmt_list_tools;
+mgmt_handler	mgmt_get_tool;
+mgmt_handler	mgmt_create_tool;
+mgmt_handler	mgmt_update_tool;
+mgmt_handler	mgmt_delete_tool;
+mgmt_handler	mgmt_list_tool_versions;
+mgmt_handler	mgmt_rollback_tool;
+mgmt_handler	mgmt_validate_code;
+mgmt_handler	mgmt_test_code;
+mgmt_handler	mgmt_create_server_secret;
+mgmt_handler	mgmt_list_server_secrets;
+mgmt_handler	mgmt_request_publish;
+mgmt_handler	mgmt_request_module;
+mgmt_handler	mgmt_request_network_access;
+mgmt_handler	mgmt_get_tool_status;
+mgmt_handler	mgmt_list_pending_requests;
+mgmt_handler	mgmt_get_tool_logs;
+mgmt_handler	mgmt_add_external_source;
+mgmt_handler	mgmt_list_external_sources;
+mgmt_handler	mgmt_discover_external_tools;
+mgmt_handler	mgmt_import_external_tools;
 
 /* External sources (mgmt_external.c). */
-int		mcp_call_external(struct http_request *, struct mcp_ex *);
+enum hx_turn	mcp_call_external(struct http_request *, struct mcp_ex *);
 
 /* session_cache.c: sessions checked in the last 2 s (per worker) */
 void		mcp_session_cache_init(void);
@@ -164,8 +186,9 @@ void		mcp_route_message(const char *session, const char *text);
 
 /* transport_common.c */
 int		mcp_http_error(struct http_request *, int, int, const char *);
-int		mcp_gate(struct http_request *, int *remote);
-int		mcp_read_message(struct http_request *, json_t **);
+enum hx_turn	mcp_gate(struct http_request *, int *remote);
+enum hx_turn	mcp_read_message(struct http_request *, json_t **,
+		    enum rpc_kind *);
 void		mcp_cancel_request(struct http_request *, const char *,
 		    json_t *);
 void		mcp_cancel_broadcast(const char *session, json_t *rid);

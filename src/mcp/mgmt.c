@@ -143,18 +143,18 @@ const struct mgmt_tool mgmt_tools[] = {
 const size_t mgmt_tools_count = sizeof(mgmt_tools) / sizeof(mgmt_tools[0]);
 
 /* Structured result: the object as structuredContent and as text. */
-int
+enum hx_turn
 mgmt_done(struct mcp_ex *ex, json_t *result)
 {
 	ex->response = mcp_rpc_result(ex->id, mcp_tool_ok(result));
-	return (1);
+	return (HX_ANSWERED);
 }
 
-int
+enum hx_turn
 mgmt_fail(struct mcp_ex *ex, const char *message)
 {
 	ex->response = mcp_rpc_result(ex->id, mcp_tool_error(message));
-	return (1);
+	return (HX_ANSWERED);
 }
 
 const char *
@@ -164,7 +164,7 @@ mgmt_arg_str(struct mcp_ex *ex, const char *key)
 }
 
 /* A required UUID argument; -1 after failing the call. */
-int
+enum hx_turn
 mgmt_arg_uuid(struct mcp_ex *ex, const char *key, const char **out)
 {
 	char	msg[128];
@@ -174,16 +174,16 @@ mgmt_arg_uuid(struct mcp_ex *ex, const char *key, const char **out)
 		(void)snprintf(msg, sizeof(msg), "%s must be a UUID (see the "
 		    "list tools for ids)", key);
 		mgmt_fail(ex, msg);
-		return (-1);
+		return (HX_ANSWERED);
 	}
-	return (0);
+	return (HX_GO_ON);
 }
 
 /*
  * Run a (status, body) statement and turn it into the tool result: the
  * body on 2xx, its error message as an isError result otherwise.
  */
-int
+enum hx_turn
 mgmt_sql(struct http_request *req, struct mcp_ex *ex, const char *sql, int n,
     const char **params)
 {
@@ -194,7 +194,7 @@ mgmt_sql(struct http_request *req, struct mcp_ex *ex, const char *sql, int n,
 
 	st = db_call_run(&ex->db, req, sql, n, params);
 	if (st == DB_PENDING)
-		return (0);
+		return (HX_WAIT);
 	if (st == DB_FAILED) {
 		if (strcmp(ex->db.sqlstate, "23505") == 0)
 			return (mgmt_fail(ex, "that name is already taken; "
@@ -215,7 +215,7 @@ mgmt_sql(struct http_request *req, struct mcp_ex *ex, const char *sql, int n,
 		    "error"), "message"));
 		mgmt_fail(ex, m != NULL ? m : "the request failed");
 		json_decref(body);
-		return (1);
+		return (HX_ANSWERED);
 	}
 	return (mgmt_done(ex, body));
 }

@@ -14,8 +14,22 @@
 #include "db/sql.h"
 
 
-/* Load a source, start discovery; 0 pending, 1 answered, -1 started. */
-static int
+/* mcpbox_discover_external_tools's own steps (ex->method_step). */
+enum discover_step {
+	DISCOVER_START = 0,	/* load the source, start the job */
+	DISCOVER_WAIT,		/* the job talks to the source */
+	DISCOVER_SAVE,		/* cache what it found, answer */
+	DISCOVER_MARK_ERROR,	/* record the failure, answer */
+};
+
+/* A forwarded call's own steps (ex->ext_step, inside CALL_EXT). */
+enum forward_step {
+	FORWARD_START = 0,	/* load the source, check the arguments */
+	FORWARD_WAIT,		/* the job calls the upstream tool */
+};
+
+/* Load a source and start discovery; HX_GO_ON once started. */
+static enum hx_turn
 discover_start(struct http_request *req, struct mcp_ex *ex, const char *id)
 {
 	enum db_status	st;
@@ -25,7 +39,7 @@ discover_start(struct http_request *req, struct mcp_ex *ex, const char *id)
 	p[0] = id;
 	st = db_call_run(&ex->db, req, SQL_EXT_SOURCE_LOAD, 1, p);
 	if (st == DB_PENDING)
-		return (0);
+		return (HX_WAIT);
 	if (st == DB_FAILED)
 		return (mgmt_fail(ex, "the database is unavailable; retry "
 		    "shortly"));
@@ -37,45 +51,46 @@ discover_start(struct http_request *req, struct mcp_ex *ex, const char *id)
 		return (mgmt_fail(ex, why));
 	ex->ext = ext_job_start(req, EXT_LIST, src, NULL, NULL,
 	    EXT_DISCOVER_TIMEOUT_MS);
-	return (-1);
+	return (HX_GO_ON);
 }
 
-int
+enum hx_turn
 mgmt_discover_external_tools(struct http_request *req, struct mcp_ex *ex)
 {
 	const char	*p[4];
 	json_t		*tools;
 	char		*text;
-	int		 rc;
+	enum hx_turn	 rc;
 
-	if (mgmt_arg_uuid(ex, "source_id", &p[0]) == -1)
-		return (1);
-	switch (ex->xstep) {
-	case 3:
+	if (mgmt_arg_uuid(ex, "source_id", &p[0]) == HX_ANSWERED)
+		return (HX_ANSWERED);
+	switch ((enum discover_step)ex->method_step) {
+	case DISCOVER_MARK_ERROR:
 		if (db_call_run(&ex->db, req, SQL_EXT_MARK_ERROR, 1, p) ==
 		    DB_PENDING)
-			return (0);
+			return (HX_WAIT);
 		return (mgmt_fail(ex, ext_job_error(ex->ext)));
-	case 0:
-		if ((rc = discover_start(req, ex, p[0])) >= 0)
+	case DISCOVER_START:
+		if ((rc = discover_start(req, ex, p[0])) != HX_GO_ON)
 			return (rc);
-		ex->xstep = 1;
+		ex->method_step = DISCOVER_WAIT;
 		/* FALLTHROUGH */
-	case 1:
+	case DISCOVER_WAIT:
 		if (!ext_job_done(ex->ext)) {
 			http_request_sleep(req);
-			return (0);
+			return (HX_WAIT);
 		}
 		if ((tools = ext_job_result(ex->ext)) == NULL) {
 			/* The source's status is updated before we answer. */
-			ex->xstep = 3;
+			ex->method_step = DISCOVER_MARK_ERROR;
 			return (mgmt_discover_external_tools(req, ex));
 		}
 		text = json_dumps(tools, JSON_COMPACT);
 		ex->out = json_string(text != NULL ? text : "[]");
 		free(text);
-		ex->xstep = 2;
+		ex->method_step = DISCOVER_SAVE;
 		/* FALLTHROUGH */
+	case DISCOVER_SAVE:
 	default:
 		p[1] = json_string_value(ex->out);
 		p[2] = "llm";
@@ -84,17 +99,17 @@ mgmt_discover_external_tools(struct http_request *req, struct mcp_ex *ex)
 	}
 }
 
-int
+enum hx_turn
 mgmt_import_external_tools(struct http_request *req, struct mcp_ex *ex)
 {
 	const char	*p[4];
 	json_t		*names, *n;
 	size_t		 i;
 	char		*text;
-	int		 rc;
+	enum hx_turn	 rc;
 
-	if (mgmt_arg_uuid(ex, "source_id", &p[0]) == -1)
-		return (1);
+	if (mgmt_arg_uuid(ex, "source_id", &p[0]) == HX_ANSWERED)
+		return (HX_ANSWERED);
 	names = json_object_get(ex->args, "tool_names");
 	if (!json_is_array(names) || json_array_size(names) == 0 ||
 	    json_array_size(names) > 100)
@@ -190,7 +205,7 @@ arguments_refused(struct mcp_ex *ex, const char *schema_text, char *buf,
  * the tool, and decrypted the server's secrets for redaction): forward
  * the arguments to the source, map the answer back. 1 when answered.
  */
-int
+enum hx_turn
 mcp_call_external(struct http_request *req, struct mcp_ex *ex)
 {
 	enum db_status	 st;
@@ -199,12 +214,12 @@ mcp_call_external(struct http_request *req, struct mcp_ex *ex)
 	long		 timeout;
 	char		*t, bad[512];
 
-	switch (ex->xstep) {
-	case 0:
+	switch ((enum forward_step)ex->ext_step) {
+	case FORWARD_START:
 		p[0] = json_string_value(json_object_get(ex->tool, "tool_id"));
 		st = db_call_run(&ex->db, req, SQL_EXT_SOURCE_FOR_TOOL, 1, p);
 		if (st == DB_PENDING)
-			return (0);
+			return (HX_WAIT);
 		why = NULL;
 		src = NULL;
 		if (st == DB_FAILED)
@@ -223,7 +238,7 @@ mcp_call_external(struct http_request *req, struct mcp_ex *ex)
 			    0, "result", "", "error", why, "stdout", "");
 			ex->response = mcp_rpc_result(ex->id,
 			    mcp_tool_error(why));
-			return (1);
+			return (HX_ANSWERED);
 		}
 		name = db_value(&ex->db, 0, 12);
 		args = call_arguments(ex);
@@ -234,16 +249,17 @@ mcp_call_external(struct http_request *req, struct mcp_ex *ex)
 		ex->ext = ext_job_start(req, EXT_CALL, src, name, args,
 		    (int)timeout);
 		db_call_clear(&ex->db);
-		ex->xstep = 1;
+		ex->ext_step = FORWARD_WAIT;
 		/* FALLTHROUGH */
+	case FORWARD_WAIT:
 	default:
 		if (!ext_job_done(ex->ext)) {
 			http_request_sleep(req);
-			return (0);
+			return (HX_WAIT);
 		}
 		if (ext_job_result(ex->ext) != NULL) {
 			ext_result(ex, ext_job_result(ex->ext));
-			return (1);
+			return (HX_ANSWERED);
 		}
 		/* Source messages may echo what we sent: scrub our secrets. */
 		t = mcp_redact_text(strdup(ext_job_error(ex->ext)),
@@ -252,6 +268,6 @@ mcp_call_external(struct http_request *req, struct mcp_ex *ex)
 		    "result", "", "error", t, "stdout", "");
 		ex->response = mcp_rpc_result(ex->id, mcp_tool_error(t));
 		free(t);
-		return (1);
+		return (HX_ANSWERED);
 	}
 }

@@ -6,7 +6,7 @@
 
 #define LLM	"llm"
 
-int
+enum hx_turn
 mgmt_list_servers(struct http_request *req, struct mcp_ex *ex)
 {
 	json_t		*jp, *js;
@@ -31,23 +31,23 @@ mgmt_list_servers(struct http_request *req, struct mcp_ex *ex)
 	return (mgmt_sql(req, ex, SQL_SERVERS_LIST_RESPOND, 4, p));
 }
 
-static int
+static enum hx_turn
 by_server(struct http_request *req, struct mcp_ex *ex, const char *sql)
 {
 	const char	*p[1];
 
-	if (mgmt_arg_uuid(ex, "server_id", &p[0]) == -1)
-		return (1);
+	if (mgmt_arg_uuid(ex, "server_id", &p[0]) == HX_ANSWERED)
+		return (HX_ANSWERED);
 	return (mgmt_sql(req, ex, sql, 1, p));
 }
 
-int
+enum hx_turn
 mgmt_get_server(struct http_request *req, struct mcp_ex *ex)
 {
 	return (by_server(req, ex, SQL_SERVERS_GET_RESPOND));
 }
 
-int
+enum hx_turn
 mgmt_create_server(struct http_request *req, struct mcp_ex *ex)
 {
 	const char	*p[5], *name, *desc;
@@ -65,15 +65,15 @@ mgmt_create_server(struct http_request *req, struct mcp_ex *ex)
 	return (mgmt_sql(req, ex, SQL_SERVERS_CREATE_RESPOND, 5, p));
 }
 
-static int
+static enum hx_turn
 server_action(struct http_request *req, struct mcp_ex *ex, const char *sql,
     const char *status)
 {
 	const char	*p[4];
 	int		n;
 
-	if (mgmt_arg_uuid(ex, "server_id", &p[0]) == -1)
-		return (1);
+	if (mgmt_arg_uuid(ex, "server_id", &p[0]) == HX_ANSWERED)
+		return (HX_ANSWERED);
 	n = 0;
 	if (status != NULL) {
 		p[1] = status;
@@ -88,39 +88,39 @@ server_action(struct http_request *req, struct mcp_ex *ex, const char *sql,
 	return (mgmt_sql(req, ex, sql, n, p));
 }
 
-int
+enum hx_turn
 mgmt_delete_server(struct http_request *req, struct mcp_ex *ex)
 {
 	return (server_action(req, ex, SQL_SERVERS_DELETE_RESPOND, NULL));
 }
 
-int
+enum hx_turn
 mgmt_start_server(struct http_request *req, struct mcp_ex *ex)
 {
 	return (server_action(req, ex, SQL_SERVERS_SET_STATUS_RESPOND,
 	    "running"));
 }
 
-int
+enum hx_turn
 mgmt_stop_server(struct http_request *req, struct mcp_ex *ex)
 {
 	return (server_action(req, ex, SQL_SERVERS_SET_STATUS_RESPOND,
 	    "stopped"));
 }
 
-int
+enum hx_turn
 mgmt_get_server_modules(struct http_request *req, struct mcp_ex *ex)
 {
 	return (mgmt_sql(req, ex, SQL_MGMT_SERVER_MODULES_RESPOND, 0, NULL));
 }
 
-int
+enum hx_turn
 mgmt_create_server_secret(struct http_request *req, struct mcp_ex *ex)
 {
 	const char	*p[4], *key, *desc;
 
-	if (mgmt_arg_uuid(ex, "server_id", &p[0]) == -1)
-		return (1);
+	if (mgmt_arg_uuid(ex, "server_id", &p[0]) == HX_ANSWERED)
+		return (HX_ANSWERED);
 	key = mgmt_arg_str(ex, "key");
 	desc = mgmt_arg_str(ex, "description");
 	if (key == NULL || !secret_key_valid(key))
@@ -135,19 +135,19 @@ mgmt_create_server_secret(struct http_request *req, struct mcp_ex *ex)
 	return (mgmt_sql(req, ex, SQL_MGMT_SECRET_CREATE_RESPOND, 4, p));
 }
 
-int
+enum hx_turn
 mgmt_list_server_secrets(struct http_request *req, struct mcp_ex *ex)
 {
 	return (by_server(req, ex, SQL_MGMT_SECRETS_LIST_RESPOND));
 }
 
-int
+enum hx_turn
 mgmt_add_external_source(struct http_request *req, struct mcp_ex *ex)
 {
 	const char	*p[8], *name, *url, *auth, *tr;
 
-	if (mgmt_arg_uuid(ex, "server_id", &p[0]) == -1)
-		return (1);
+	if (mgmt_arg_uuid(ex, "server_id", &p[0]) == HX_ANSWERED)
+		return (HX_ANSWERED);
 	name = mgmt_arg_str(ex, "name");
 	url = mgmt_arg_str(ex, "url");
 	auth = mgmt_arg_str(ex, "auth_type");
@@ -179,7 +179,7 @@ mgmt_add_external_source(struct http_request *req, struct mcp_ex *ex)
 	return (mgmt_sql(req, ex, SQL_MGMT_EXTERNAL_ADD_RESPOND, 8, p));
 }
 
-int
+enum hx_turn
 mgmt_list_external_sources(struct http_request *req, struct mcp_ex *ex)
 {
 	return (by_server(req, ex, SQL_MGMT_EXTERNAL_LIST_RESPOND));

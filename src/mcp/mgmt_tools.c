@@ -13,13 +13,13 @@
 #define LLM		"llm"
 #define VALIDATE_MS	10000
 
-static int
+static enum hx_turn
 by_tool(struct http_request *req, struct mcp_ex *ex, const char *sql)
 {
 	const char	*p[1];
 
-	if (mgmt_arg_uuid(ex, "tool_id", &p[0]) == -1)
-		return (1);
+	if (mgmt_arg_uuid(ex, "tool_id", &p[0]) == HX_ANSWERED)
+		return (HX_ANSWERED);
 	return (mgmt_sql(req, ex, sql, 1, p));
 }
 
@@ -28,7 +28,7 @@ by_tool(struct http_request *req, struct mcp_ex *ex, const char *sql)
  * exchange is answered (invalid code), -1 when valid with the schema in
  * ex->out (as "schema").
  */
-static int
+static enum hx_turn
 validate(struct http_request *req, struct mcp_ex *ex, const char *code,
     int need_main)
 {
@@ -45,7 +45,7 @@ validate(struct http_request *req, struct mcp_ex *ex, const char *code,
 	}
 	if (!sbx_call_done(ex->sbx)) {
 		http_request_sleep(req);
-		return (0);
+		return (HX_WAIT);
 	}
 	r = sbx_call_reply(ex->sbx);
 	if (!json_is_true(json_object_get(r, "ok"))) {
@@ -74,11 +74,11 @@ validate(struct http_request *req, struct mcp_ex *ex, const char *code,
 		    "async def main(...)"));
 	ex->out = json_pack("{s:O}", "schema",
 	    json_object_get(r, "input_schema"));
-	return (-1);
+	return (HX_GO_ON);
 }
 
 /* Invalid code is a normal answer here (valid: false), not a failure. */
-int
+enum hx_turn
 mgmt_validate_code(struct http_request *req, struct mcp_ex *ex)
 {
 	const char	*code, *m;
@@ -94,7 +94,7 @@ mgmt_validate_code(struct http_request *req, struct mcp_ex *ex)
 	}
 	if (!sbx_call_done(ex->sbx)) {
 		http_request_sleep(req);
-		return (0);
+		return (HX_WAIT);
 	}
 	r = sbx_call_reply(ex->sbx);
 	if (!json_is_true(json_object_get(r, "ok"))) {
@@ -110,13 +110,13 @@ mgmt_validate_code(struct http_request *req, struct mcp_ex *ex)
 	    "input_schema", json_object_get(r, "input_schema"))));
 }
 
-int
+enum hx_turn
 mgmt_list_tools(struct http_request *req, struct mcp_ex *ex)
 {
 	const char	*p[5];
 
-	if (mgmt_arg_uuid(ex, "server_id", &p[0]) == -1)
-		return (1);
+	if (mgmt_arg_uuid(ex, "server_id", &p[0]) == HX_ANSWERED)
+		return (HX_ANSWERED);
 	p[1] = "0";
 	p[2] = "100";
 	p[3] = "1";
@@ -124,21 +124,21 @@ mgmt_list_tools(struct http_request *req, struct mcp_ex *ex)
 	return (mgmt_sql(req, ex, SQL_TOOLS_LIST_RESPOND, 5, p));
 }
 
-int
+enum hx_turn
 mgmt_get_tool(struct http_request *req, struct mcp_ex *ex)
 {
 	return (by_tool(req, ex, SQL_TOOLS_GET_RESPOND));
 }
 
-int
+enum hx_turn
 mgmt_create_tool(struct http_request *req, struct mcp_ex *ex)
 {
 	const char	*p[10], *sid, *name, *code, *desc;
 	char		*schema;
-	int		rc;
+	enum hx_turn	rc;
 
-	if (mgmt_arg_uuid(ex, "server_id", &sid) == -1)
-		return (1);
+	if (mgmt_arg_uuid(ex, "server_id", &sid) == HX_ANSWERED)
+		return (HX_ANSWERED);
 	name = mgmt_arg_str(ex, "name");
 	code = mgmt_arg_str(ex, "python_code");
 	desc = mgmt_arg_str(ex, "description");
@@ -147,7 +147,7 @@ mgmt_create_tool(struct http_request *req, struct mcp_ex *ex)
 		    "and _, starting with a letter (at most 64)"));
 	if (code == NULL || *code == '\0')
 		return (mgmt_fail(ex, "python_code is required"));
-	if (ex->out == NULL && (rc = validate(req, ex, code, 1)) >= 0)
+	if (ex->out == NULL && (rc = validate(req, ex, code, 1)) != HX_GO_ON)
 		return (rc);
 	schema = json_dumps(json_object_get(ex->out, "schema"), JSON_COMPACT);
 	p[0] = sid;
@@ -165,16 +165,16 @@ mgmt_create_tool(struct http_request *req, struct mcp_ex *ex)
 	return (rc);
 }
 
-int
+enum hx_turn
 mgmt_update_tool(struct http_request *req, struct mcp_ex *ex)
 {
 	const char	*p[11], *tid, *name, *code;
 	char		*schema, timeout[16];
 	json_t		*en, *to;
-	int		rc;
+	enum hx_turn	rc;
 
-	if (mgmt_arg_uuid(ex, "tool_id", &tid) == -1)
-		return (1);
+	if (mgmt_arg_uuid(ex, "tool_id", &tid) == HX_ANSWERED)
+		return (HX_ANSWERED);
 	name = mgmt_arg_str(ex, "name");
 	code = mgmt_arg_str(ex, "python_code");
 	if (name != NULL && !ident_valid(name))
@@ -192,7 +192,8 @@ mgmt_update_tool(struct http_request *req, struct mcp_ex *ex)
 		    SBX_STR(SBX_TIMEOUT_MIN_MS) "-" SBX_STR(SBX_TIMEOUT_MAX_MS)));
 	schema = NULL;
 	if (code != NULL) {
-		if (ex->out == NULL && (rc = validate(req, ex, code, 1)) >= 0)
+		if (ex->out == NULL &&
+		    (rc = validate(req, ex, code, 1)) != HX_GO_ON)
 			return (rc);
 		schema = json_dumps(json_object_get(ex->out, "schema"),
 		    JSON_COMPACT);
@@ -217,33 +218,33 @@ mgmt_update_tool(struct http_request *req, struct mcp_ex *ex)
 	return (rc);
 }
 
-int
+enum hx_turn
 mgmt_delete_tool(struct http_request *req, struct mcp_ex *ex)
 {
 	const char	*p[3];
 
-	if (mgmt_arg_uuid(ex, "tool_id", &p[0]) == -1)
-		return (1);
+	if (mgmt_arg_uuid(ex, "tool_id", &p[0]) == HX_ANSWERED)
+		return (HX_ANSWERED);
 	p[1] = LLM;
 	p[2] = ex->request_id;
 	return (mgmt_sql(req, ex, SQL_TOOLS_DELETE_RESPOND, 3, p));
 }
 
-int
+enum hx_turn
 mgmt_list_tool_versions(struct http_request *req, struct mcp_ex *ex)
 {
 	return (by_tool(req, ex, SQL_TOOLS_VERSIONS_RESPOND));
 }
 
-int
+enum hx_turn
 mgmt_rollback_tool(struct http_request *req, struct mcp_ex *ex)
 {
 	const char	*p[5];
 	json_t		*v;
 	char		ver[16];
 
-	if (mgmt_arg_uuid(ex, "tool_id", &p[0]) == -1)
-		return (1);
+	if (mgmt_arg_uuid(ex, "tool_id", &p[0]) == HX_ANSWERED)
+		return (HX_ANSWERED);
 	v = json_object_get(ex->args, "version");
 	if (!json_is_integer(v) || json_integer_value(v) < 1)
 		return (mgmt_fail(ex, "version must be a positive integer"));
@@ -256,25 +257,25 @@ mgmt_rollback_tool(struct http_request *req, struct mcp_ex *ex)
 	return (mgmt_sql(req, ex, SQL_TOOLS_ROLLBACK_RESPOND, 5, p));
 }
 
-int
+enum hx_turn
 mgmt_request_publish(struct http_request *req, struct mcp_ex *ex)
 {
 	const char	*p[3];
 
-	if (mgmt_arg_uuid(ex, "tool_id", &p[0]) == -1)
-		return (1);
+	if (mgmt_arg_uuid(ex, "tool_id", &p[0]) == HX_ANSWERED)
+		return (HX_ANSWERED);
 	p[1] = mgmt_arg_str(ex, "notes");
 	p[2] = ex->request_id;
 	return (mgmt_sql(req, ex, SQL_MGMT_REQUEST_PUBLISH_RESPOND, 3, p));
 }
 
-int
+enum hx_turn
 mgmt_request_module(struct http_request *req, struct mcp_ex *ex)
 {
 	const char	*p[4], *mod, *why;
 
-	if (mgmt_arg_uuid(ex, "tool_id", &p[0]) == -1)
-		return (1);
+	if (mgmt_arg_uuid(ex, "tool_id", &p[0]) == HX_ANSWERED)
+		return (HX_ANSWERED);
 	mod = mgmt_arg_str(ex, "module_name");
 	why = mgmt_arg_str(ex, "justification");
 	if (mod == NULL || !module_name_valid(mod))
@@ -288,15 +289,15 @@ mgmt_request_module(struct http_request *req, struct mcp_ex *ex)
 	return (mgmt_sql(req, ex, SQL_MGMT_REQUEST_MODULE_RESPOND, 4, p));
 }
 
-int
+enum hx_turn
 mgmt_request_network_access(struct http_request *req, struct mcp_ex *ex)
 {
 	const char	*p[5], *host, *why;
 	char		norm[256], port[8];
 	json_t		*jp;
 
-	if (mgmt_arg_uuid(ex, "tool_id", &p[0]) == -1)
-		return (1);
+	if (mgmt_arg_uuid(ex, "tool_id", &p[0]) == HX_ANSWERED)
+		return (HX_ANSWERED);
 	host = mgmt_arg_str(ex, "host");
 	why = mgmt_arg_str(ex, "justification");
 	jp = json_object_get(ex->args, "port");
@@ -318,27 +319,27 @@ mgmt_request_network_access(struct http_request *req, struct mcp_ex *ex)
 	return (mgmt_sql(req, ex, SQL_MGMT_REQUEST_NETWORK_RESPOND, 5, p));
 }
 
-int
+enum hx_turn
 mgmt_get_tool_status(struct http_request *req, struct mcp_ex *ex)
 {
 	return (by_tool(req, ex, SQL_MGMT_TOOL_STATUS_RESPOND));
 }
 
-int
+enum hx_turn
 mgmt_list_pending_requests(struct http_request *req, struct mcp_ex *ex)
 {
 	return (mgmt_sql(req, ex, SQL_MGMT_PENDING_RESPOND, 0, NULL));
 }
 
-int
+enum hx_turn
 mgmt_get_tool_logs(struct http_request *req, struct mcp_ex *ex)
 {
 	const char	*p[6];
 	json_t		*jl;
 	char		lim[8];
 
-	if (mgmt_arg_uuid(ex, "tool_id", &p[0]) == -1)
-		return (1);
+	if (mgmt_arg_uuid(ex, "tool_id", &p[0]) == HX_ANSWERED)
+		return (HX_ANSWERED);
 	jl = json_object_get(ex->args, "limit");
 	if (jl != NULL && (!json_is_integer(jl) || json_integer_value(jl) < 1 ||
 	    json_integer_value(jl) > 50))
@@ -353,7 +354,7 @@ mgmt_get_tool_logs(struct http_request *req, struct mcp_ex *ex)
 	return (mgmt_sql(req, ex, SQL_TOOLS_LOGS_RESPOND, 6, p));
 }
 
-int
+enum hx_turn
 mgmt_test_code(struct http_request *req, struct mcp_ex *ex)
 {
 	json_t	*a;

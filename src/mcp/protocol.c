@@ -57,55 +57,54 @@ mcp_rpc_error(json_t *id, int code, const char *message)
 }
 
 /*
- * Structural check of one JSON-RPC message. Returns 1 for a request, 2 for
- * a notification, 3 for a response from the client, 0 when invalid (with
- * the reason in *why).
+ * Structural check of one JSON-RPC message: what kind it is, or
+ * RPC_INVALID with the reason in *why.
  */
-int
+enum rpc_kind
 mcp_rpc_validate(json_t *msg, const char **why)
 {
 	json_t	*v, *id, *method;
 
 	if (!json_is_object(msg)) {
 		*why = "a JSON-RPC message must be an object";
-		return (0);
+		return (RPC_INVALID);
 	}
 	v = json_object_get(msg, "jsonrpc");
 	if (!json_is_string(v) || strcmp(json_string_value(v), "2.0") != 0) {
 		*why = "jsonrpc must be \"2.0\"";
-		return (0);
+		return (RPC_INVALID);
 	}
 	id = json_object_get(msg, "id");
 	method = json_object_get(msg, "method");
 	if (method == NULL) {
 		if (id != NULL && (json_object_get(msg, "result") != NULL ||
 		    json_object_get(msg, "error") != NULL))
-			return (3);
+			return (RPC_RESPONSE);
 		*why = "method is missing";
-		return (0);
+		return (RPC_INVALID);
 	}
 	if (!json_is_string(method) || json_string_length(method) == 0 ||
 	    json_string_length(method) > 128) {
 		*why = "method must be a non-empty string";
-		return (0);
+		return (RPC_INVALID);
 	}
 	v = json_object_get(msg, "params");
 	if (v != NULL && !json_is_object(v) && !json_is_array(v)) {
 		*why = "params must be an object";
-		return (0);
+		return (RPC_INVALID);
 	}
 	if (id == NULL)
-		return (2);
+		return (RPC_NOTIFICATION);
 	/* MCP forbids null ids; JSON-RPC forbids fractional ones. */
 	if (!json_is_string(id) && !json_is_integer(id)) {
 		*why = "id must be a string or an integer";
-		return (0);
+		return (RPC_INVALID);
 	}
 	if (json_is_string(id) && json_string_length(id) > 256) {
 		*why = "id is too long";
-		return (0);
+		return (RPC_INVALID);
 	}
-	return (1);
+	return (RPC_REQUEST);
 }
 
 void

@@ -21,7 +21,7 @@ mcp_http_error(struct http_request *req, int status, int code,
  * The gate in front of every MCP route. Returns 1 to go on (with *remote
  * set) or 0 after sending 403/429.
  */
-int
+enum hx_turn
 mcp_gate(struct http_request *req, int *remote)
 {
 	const char	*who;
@@ -31,10 +31,11 @@ mcp_gate(struct http_request *req, int *remote)
 
 	if (!hx_origin_ok(req))
 		return (mcp_http_error(req, 403, RPC_INVALID_REQUEST,
-		    "forbidden: the Host or Origin header is not allowed"), 0);
+		    "forbidden: the Host or Origin header is not allowed"),
+		    HX_ANSWERED);
 	if (!mcp_caller_remote(req, remote))
 		return (mcp_http_error(req, 403, RPC_INVALID_REQUEST,
-		    "forbidden: invalid service token"), 0);
+		    "forbidden: invalid service token"), HX_ANSWERED);
 	/* On the public door a credential must vouch (src/oauth). */
 	if (!oauth_remote_gate(req, remote, user, sizeof(user), &verdict)) {
 		if (verdict.challenge)
@@ -45,7 +46,7 @@ mcp_gate(struct http_request *req, int *remote)
 			http_response_header(req, "retry-after", ra);
 		}
 		return (mcp_http_error(req, verdict.status,
-		    RPC_INVALID_REQUEST, verdict.why), 0);
+		    RPC_INVALID_REQUEST, verdict.why), HX_ANSWERED);
 	}
 	hx_client_ip(req, ip, sizeof(ip));
 	/*
@@ -60,62 +61,65 @@ mcp_gate(struct http_request *req, int *remote)
 		(void)snprintf(ip, sizeof(ip), "user:%s", who);
 	else if (!*remote && (strcmp(ip, "127.0.0.1") == 0 ||
 	    strcmp(ip, "::1") == 0))
-		return (1);
+		return (HX_GO_ON);
 	if (!ratelimit_take("mcp", ip, mcp_policy_rpm(), 60, clock_ms(),
 	    &retry)) {
 		(void)snprintf(ra, sizeof(ra), "%d", retry);
 		http_response_header(req, "retry-after", ra);
 		return (mcp_http_error(req, 429, RPC_INVALID_REQUEST,
-		    "rate limit exceeded; retry later"), 0);
+		    "rate limit exceeded; retry later"), HX_ANSWERED);
 	}
-	return (1);
+	return (HX_GO_ON);
 }
 
 /*
- * Read one JSON-RPC message from a POST body. Returns its kind (1 request,
- * 2 notification, 3 response) with *out set, or 0 after sending the error.
+ * Read one JSON-RPC message from a POST body: HX_GO_ON with *out and its
+ * *kind set, or HX_ANSWERED after sending the error.
  */
-int
-mcp_read_message(struct http_request *req, json_t **out)
+enum hx_turn
+mcp_read_message(struct http_request *req, json_t **out,
+    enum rpc_kind *kind)
 {
 	struct hx	*x = http_state_get(req);
 	const char	*ct, *why;
 	json_error_t	jerr;
 	char		problem[96];
 	json_t		*msg;
-	int		kind, status;
+	int		status;
 
 	*out = NULL;
 	if (!http_request_header(req, "content-type", &ct) ||
 	    strncasecmp(ct, "application/json", 16) != 0)
 		return (mcp_http_error(req, 415, RPC_INVALID_REQUEST,
-		    "Content-Type must be application/json"), 0);
+		    "Content-Type must be application/json"), HX_ANSWERED);
 	if (hx_body_read(req, MCP_BODY_MAX, &status) == -1)
 		return (mcp_http_error(req, status, RPC_INVALID_REQUEST,
 		    status == 413 ? "the message is larger than 1 MB" :
-		    "the body could not be read"), 0);
+		    "the body could not be read"), HX_ANSWERED);
 	msg = json_loadb(x->body, x->body_len, JSON_REJECT_DUPLICATES, &jerr);
 	if (msg == NULL) {
 		(void)snprintf(problem, sizeof(problem), "parse error: the body "
 		    "%s", hx_json_problem(&jerr));
-		return (mcp_http_error(req, 400, RPC_PARSE_ERROR, problem), 0);
+		return (mcp_http_error(req, 400, RPC_PARSE_ERROR, problem),
+		    HX_ANSWERED);
 	}
 	if (json_is_array(msg)) {
 		json_decref(msg);
 		return (mcp_http_error(req, 400, RPC_INVALID_REQUEST,
-		    "batches are not supported; send one message per POST"), 0);
+		    "batches are not supported; send one message per POST"),
+		    HX_ANSWERED);
 	}
-	if ((kind = mcp_rpc_validate(msg, &why)) == 0) {
+	if ((*kind = mcp_rpc_validate(msg, &why)) == RPC_INVALID) {
 		json_t	*id = json_incref(json_object_get(msg, "id"));
 
 		json_decref(msg);
 		hx_json(req, 400, mcp_rpc_error(json_is_string(id) ||
 		    json_is_integer(id) ? id : NULL, RPC_INVALID_REQUEST, why));
 		json_decref(id);
-		return (0);
+		return (HX_ANSWERED);
 	}
 	*out = msg;
-	return (kind);
+	return (HX_GO_ON);
 }
 
 /* notifications/cancelled: stop the call wherever it runs. */

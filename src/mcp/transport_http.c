@@ -15,7 +15,7 @@
 
 struct mcp_post {
 	struct mcp_ex		ex;
-	int			kind;
+	enum rpc_kind		kind;
 	int			gated;
 	int			started;
 	int			remote;
@@ -47,17 +47,17 @@ accepts(struct http_request *req, const char *type)
 }
 
 /* Mcp-Session-Id: 1 with a well-formed id, else the 400/404 is sent. */
-static int
+static enum hx_turn
 session_header(struct http_request *req, const char **out)
 {
 	if (!http_request_header(req, "mcp-session-id", out))
 		return (mcp_http_error(req, 400, RPC_INVALID_REQUEST,
 		    "Mcp-Session-Id header is required; call initialize "
-		    "first"), 0);
+		    "first"), HX_ANSWERED);
 	if (!mcp_session_valid(*out))
 		return (mcp_http_error(req, 404, RPC_INVALID_REQUEST,
-		    "unknown session; initialize again"), 0);
-	return (1);
+		    "unknown session; initialize again"), HX_ANSWERED);
+	return (HX_GO_ON);
 }
 
 static int
@@ -99,7 +99,7 @@ mcp_post(struct http_request *req, struct mcp_post *p)
 			return (mcp_http_error(req, 406, RPC_INVALID_REQUEST,
 			    "Accept must allow application/json or "
 			    "text/event-stream"));
-		if ((p->kind = mcp_read_message(req, &msg)) == 0)
+		if (mcp_read_message(req, &msg, &p->kind) == HX_ANSWERED)
 			return (KORE_RESULT_OK);
 		if (http_request_header(req, "mcp-protocol-version", &pv) &&
 		    !mcp_version_known(pv)) {
@@ -108,18 +108,18 @@ mcp_post(struct http_request *req, struct mcp_post *p)
 			    "unsupported MCP-Protocol-Version"));
 		}
 		session = NULL;
-		if (p->kind != 1 || strcmp(json_string_value(json_object_get(
-		    msg, "method")), "initialize") != 0) {
-			if (!session_header(req, &session)) {
+		if (p->kind != RPC_REQUEST || strcmp(json_string_value(
+		    json_object_get(msg, "method")), "initialize") != 0) {
+			if (session_header(req, &session) == HX_ANSWERED) {
 				json_decref(msg);
 				return (KORE_RESULT_OK);
 			}
 		}
-		if (p->kind != 1) {
+		if (p->kind != RPC_REQUEST) {
 			/* MCP transports: notifications and responses → 202. */
-			if (p->kind == 2 && strcmp(json_string_value(
-			    json_object_get(msg, "method")),
-			    "notifications/cancelled") == 0)
+			if (p->kind == RPC_NOTIFICATION &&
+			    strcmp(json_string_value(json_object_get(msg,
+			    "method")), "notifications/cancelled") == 0)
 				mcp_cancel_request(req, session, msg);
 			json_decref(msg);
 			hx_security_headers(req, 0);
@@ -128,7 +128,7 @@ mcp_post(struct http_request *req, struct mcp_post *p)
 		}
 		mcp_ex_init(&p->ex, msg, session, NULL, p->remote, req);
 	}
-	if (!mcp_ex_run(req, &p->ex))
+	if (mcp_ex_run(req, &p->ex) == HX_WAIT)
 		return (KORE_RESULT_RETRY);
 	return (send_response(req, p));
 }
@@ -207,7 +207,7 @@ mcp_http(struct http_request *req)
 	p = hx_data(req, sizeof(*p), post_free);
 	if (!p->gated) {
 		p->gated = 1;
-		if (!mcp_gate(req, &p->remote))
+		if (mcp_gate(req, &p->remote) == HX_ANSWERED)
 			return (KORE_RESULT_OK);
 	}
 	switch (req->method) {

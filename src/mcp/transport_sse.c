@@ -45,7 +45,7 @@ mcp_sse_open(struct http_request *req)
 	l = hx_data(req, sizeof(*l), legacy_free);
 	if (!l->gated) {
 		l->gated = 1;
-		if (!mcp_gate(req, &l->remote))
+		if (mcp_gate(req, &l->remote) == HX_ANSWERED)
 			return (KORE_RESULT_OK);
 		if (req->method != HTTP_METHOD_GET)
 			return (hx_method_not_allowed(req, "GET"));
@@ -92,13 +92,13 @@ mcp_sse_message(struct http_request *req)
 {
 	struct legacy	*l;
 	json_t		*msg;
-	int		kind;
+	enum rpc_kind		kind;
 
 	hx_begin(req, "mcp_messages");
 	l = hx_data(req, sizeof(*l), legacy_free);
 	if (!l->gated) {
 		l->gated = 1;
-		if (!mcp_gate(req, &l->remote))
+		if (mcp_gate(req, &l->remote) == HX_ANSWERED)
 			return (KORE_RESULT_OK);
 		if (req->method != HTTP_METHOD_POST)
 			return (hx_method_not_allowed(req, "POST"));
@@ -106,12 +106,12 @@ mcp_sse_message(struct http_request *req)
 		    sizeof(l->session)) || !mcp_session_valid(l->session))
 			return (mcp_http_error(req, 404, RPC_INVALID_REQUEST,
 			    "unknown session; open /sse first"));
-		if ((kind = mcp_read_message(req, &msg)) == 0)
+		if (mcp_read_message(req, &msg, &kind) == HX_ANSWERED)
 			return (KORE_RESULT_OK);
-		if (kind != 1) {
-			if (kind == 2 && strcmp(json_string_value(
-			    json_object_get(msg, "method")),
-			    "notifications/cancelled") == 0)
+		if (kind != RPC_REQUEST) {
+			if (kind == RPC_NOTIFICATION &&
+			    strcmp(json_string_value(json_object_get(msg,
+			    "method")), "notifications/cancelled") == 0)
 				mcp_cancel_request(req, l->session, msg);
 			json_decref(msg);
 			hx_security_headers(req, 0);
@@ -122,7 +122,7 @@ mcp_sse_message(struct http_request *req)
 		/* The session exists already: initialize must not make one. */
 		l->started = 1;
 	}
-	if (!mcp_ex_run(req, &l->ex))
+	if (mcp_ex_run(req, &l->ex) == HX_WAIT)
 		return (KORE_RESULT_RETRY);
 	if (l->ex.session_gone)
 		return (mcp_http_error(req, 404, RPC_INVALID_REQUEST,

@@ -33,6 +33,15 @@
 #define OAUTH_REMOTE		1
 #define OAUTH_REMOTE_USER	2
 
+/*
+ * The steps of an OAuth route that checks its input and then runs one
+ * statement; the authorize page declares its own enum.
+ */
+enum oauth_step {
+	OAUTH_CHECK = 0,	/* the input, once */
+	OAUTH_RUN,		/* the statement, until it answers */
+};
+
 /* Per-request state of the OAuth routes. */
 struct oauth_ctx {
 	int			step;
@@ -75,7 +84,7 @@ int		oauth_enabled(void);
 void		oauth_resource(char *, size_t);
 void		oauth_metadata_url(char *, size_t);
 struct oauth_ctx	*oauth_ctx_get(struct http_request *);
-int		oauth_form_read(struct http_request *, struct oauth_ctx *);
+enum hx_turn	oauth_form_read(struct http_request *, struct oauth_ctx *);
 int		oauth_form(const char *form, const char *name, char *out,
 		    size_t outlen);
 int		oauth_query(struct http_request *, const char *, char *,

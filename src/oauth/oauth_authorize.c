@@ -263,7 +263,8 @@ verify_task(struct kore_task *t)
 	return (KORE_RESULT_OK);
 }
 
-enum {
+/* The authorize form's POST: its steps (c->step). */
+enum authorize_step {
 	S_START = 0,
 	S_REQUEST,
 	S_DENY,
@@ -283,7 +284,7 @@ authorize_post(struct http_request *req, struct oauth_ctx *c)
 	hx_client_ip(req, ip, sizeof(ip));
 	switch (c->step) {
 	case S_START:
-		if (oauth_form_read(req, c) == -1)
+		if (oauth_form_read(req, c) == HX_ANSWERED)
 			return (KORE_RESULT_OK);
 		if (!oauth_form(c->form, "request", c->secret,
 		    sizeof(c->secret)))

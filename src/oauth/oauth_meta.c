@@ -85,7 +85,7 @@ oauth_register(struct http_request *req)
 	c = oauth_ctx_get(req);
 	if (!oauth_enabled())
 		return (hx_error(req, 404, "not_found", "no such path"));
-	if (c->step == 0) {
+	if (c->step == OAUTH_CHECK) {
 		if (req->method != HTTP_METHOD_POST)
 			return (hx_method_not_allowed(req, "POST"));
 		hx_client_ip(req, ip, sizeof(ip));
@@ -96,7 +96,7 @@ oauth_register(struct http_request *req)
 			return (oauth_error(req, 429, "slow_down",
 			    "too many registrations; retry later"));
 		}
-		if (hx_body_json(req, 65536, &body) != KORE_RESULT_OK)
+		if (hx_body_json(req, 65536, &body) == HX_ANSWERED)
 			return (KORE_RESULT_OK);
 		if (!json_is_object(body)) {
 			json_decref(body);
@@ -142,7 +142,7 @@ oauth_register(struct http_request *req)
 			free(c->form);
 			c->form = k;
 		}
-		c->step = 1;
+		c->step = OAUTH_RUN;
 	}
 	hx_client_ip(req, ip, sizeof(ip));
 	p[0] = c->client_name;

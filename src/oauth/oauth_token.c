@@ -14,7 +14,8 @@
 
 #define TOKEN_LIMIT	60	/* per IP and minute */
 
-static int
+/* Over the per-IP limit: HX_ANSWERED with the 429 sent. */
+static enum hx_turn
 limited(struct http_request *req)
 {
 	char	ip[64], ra[16];
@@ -23,11 +24,11 @@ limited(struct http_request *req)
 	hx_client_ip(req, ip, sizeof(ip));
 	if (ratelimit_take("oauth_token", ip, TOKEN_LIMIT, 60, clock_ms(),
 	    &retry))
-		return (0);
+		return (HX_GO_ON);
 	(void)snprintf(ra, sizeof(ra), "%d", retry);
 	http_response_header(req, "retry-after", ra);
 	oauth_error(req, 429, "slow_down", "too many token requests");
-	return (1);
+	return (HX_ANSWERED);
 }
 
 /* The SQL said 200: mint the access token, send the pair. */
@@ -81,9 +82,9 @@ oauth_token(struct http_request *req)
 		return (hx_error(req, 404, "not_found", "no such path"));
 	if (req->method != HTTP_METHOD_POST)
 		return (hx_method_not_allowed(req, "POST"));
-	if (c->step == 0 && limited(req))
+	if (c->step == OAUTH_CHECK && limited(req) == HX_ANSWERED)
 		return (KORE_RESULT_OK);
-	if (oauth_form_read(req, c) == -1)
+	if (oauth_form_read(req, c) == HX_ANSWERED)
 		return (KORE_RESULT_OK);
 	if (!oauth_form(c->form, "grant_type", grant, sizeof(grant)))
 		return (oauth_error(req, 400, "invalid_request",
@@ -106,7 +107,7 @@ oauth_token(struct http_request *req)
 			return (oauth_error(req, 400, "invalid_target",
 			    "this server issues tokens only for its /mcp"));
 	}
-	if (c->step == 0) {
+	if (c->step == OAUTH_CHECK) {
 		if (!oauth_form(c->form, is_code ? "code" : "refresh_token",
 		    c->secret, sizeof(c->secret)))
 			return (oauth_error(req, 400, "invalid_request", is_code ?
@@ -117,7 +118,7 @@ oauth_token(struct http_request *req)
 			return (oauth_error(req, 500, "server_error",
 			    "no randomness"));
 		oauth_sha256_hex(c->secret2, c->hash2);
-		c->step = 1;
+		c->step = OAUTH_RUN;
 	}
 	(void)snprintf(ttl, sizeof(ttl), "%d", OAUTH_REFRESH_TTL);
 	if (is_code) {
@@ -176,17 +177,17 @@ oauth_revoke(struct http_request *req)
 		return (hx_error(req, 404, "not_found", "no such path"));
 	if (req->method != HTTP_METHOD_POST)
 		return (hx_method_not_allowed(req, "POST"));
-	if (c->step == 0) {
-		if (limited(req))
+	if (c->step == OAUTH_CHECK) {
+		if (limited(req) == HX_ANSWERED)
 			return (KORE_RESULT_OK);
-		if (oauth_form_read(req, c) == -1)
+		if (oauth_form_read(req, c) == HX_ANSWERED)
 			return (KORE_RESULT_OK);
 		if (!oauth_form(c->form, "token", c->secret, sizeof(c->secret)))
 			return (oauth_error(req, 400, "invalid_request",
 			    "token is required"));
 		oauth_sha256_hex(c->secret, c->hash);
 		explicit_bzero(c->secret, sizeof(c->secret));
-		c->step = 1;
+		c->step = OAUTH_RUN;
 	}
 	p[0] = c->hash;
 	st = db_call_run(&c->db, req, SQL_OAUTH_REVOKE, 1, p);

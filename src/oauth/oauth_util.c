@@ -86,8 +86,8 @@ oauth_ctx_get(struct http_request *req)
 	return (hx_data(req, sizeof(struct oauth_ctx), ctx_free));
 }
 
-/* Read an application/x-www-form-urlencoded body. 0 or -1 (error sent). */
-int
+/* Read an application/x-www-form-urlencoded body into c->form. */
+enum hx_turn
 oauth_form_read(struct http_request *req, struct oauth_ctx *c)
 {
 	struct hx	*x = http_state_get(req);
@@ -95,22 +95,22 @@ oauth_form_read(struct http_request *req, struct oauth_ctx *c)
 	int		status;
 
 	if (c->form != NULL)
-		return (0);
+		return (HX_GO_ON);
 	if (!http_request_header(req, "content-type", &ct) ||
 	    strncasecmp(ct, "application/x-www-form-urlencoded", 33) != 0)
 		return (oauth_error(req, 400, "invalid_request", "the body "
-		    "must be application/x-www-form-urlencoded"), -1);
+		    "must be application/x-www-form-urlencoded"), HX_ANSWERED);
 	if (hx_body_read(req, 16384, &status) == -1)
 		return (oauth_error(req, status, "invalid_request",
-		    "the body could not be read"), -1);
+		    "the body could not be read"), HX_ANSWERED);
 	c->form = kore_malloc(x->body_len + 1);
 	memcpy(c->form, x->body, x->body_len);
 	c->form[x->body_len] = '\0';
 	c->form_len = x->body_len;
 	if (strlen(c->form) != c->form_len)
 		return (oauth_error(req, 400, "invalid_request",
-		    "the body has a NUL byte"), -1);
-	return (0);
+		    "the body has a NUL byte"), HX_ANSWERED);
+	return (HX_GO_ON);
 }
 
 /*
