@@ -67,7 +67,7 @@ struct hop {
 };
 
 static curl_socket_t
-open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *a)
+broker_open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *a)
 {
 	struct pin	*pin = clientp;
 	int		 fd;
@@ -79,7 +79,7 @@ open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *a)
 }
 
 static size_t
-on_body(char *d, size_t sz, size_t nm, void *u)
+broker_on_body(char *d, size_t sz, size_t nm, void *u)
 {
 	struct body	*b = u;
 	size_t		 k = sz * nm;
@@ -94,7 +94,7 @@ on_body(char *d, size_t sz, size_t nm, void *u)
 }
 
 static char *
-errf(const char *fmt, const char *arg)
+broker_errf(const char *fmt, const char *arg)
 {
 	char	*s;
 
@@ -105,23 +105,23 @@ errf(const char *fmt, const char *arg)
 
 /* Resolve and check every answer; pin one (core/netresolve.c). */
 static char *
-resolve(const char *host, int port, struct pin *pin)
+broker_resolve(const char *host, int port, struct pin *pin)
 {
 	struct netaddr_answer		 ans[NETADDR_ANSWERS_MAX];
 	const struct netaddr_answer	*pick;
 	size_t				 n, i;
 
 	if ((n = netaddr_resolve(host, ans, NETADDR_ANSWERS_MAX)) == 0)
-		return (errf("cannot resolve host '%s'", host));
+		return (broker_errf("cannot resolve host '%s'", host));
 	for (i = 0; i < n; i++) {
 		if (ans[i].class != NETADDR_PUBLIC &&
 		    !(TEST_PORT(port) && (strcmp(ans[i].ip, "127.0.0.1") == 0 ||
 		    strcmp(ans[i].ip, "::1") == 0)))
-			return (errf("host '%s' resolves to a blocked address",
-			    host));
+			return (broker_errf("host '%s' resolves to a blocked "
+			    "address", host));
 	}
 	if ((pick = netaddr_pick(ans, n)) == NULL)
-		return (errf("no address for host '%s'", host));
+		return (broker_errf("no address for host '%s'", host));
 	(void)snprintf(pin->ip, sizeof(pin->ip), "%s", pick->ip);
 	memcpy(&pin->ss, &pick->ss, sizeof(pin->ss));
 	return (NULL);
@@ -129,7 +129,7 @@ resolve(const char *host, int port, struct pin *pin)
 
 /* Steps 1-3 for one URL: parse, scheme, userinfo, allowlist, port. */
 static char *
-check_url(CURLU *u, const struct sbx_hostrule *hosts, size_t nhosts,
+broker_check_url(CURLU *u, const struct sbx_hostrule *hosts, size_t nhosts,
     char **host, int *port, int *plain)
 {
 	char	*scheme = NULL, *user = NULL, *pw = NULL, *ps = NULL;
@@ -143,16 +143,18 @@ check_url(CURLU *u, const struct sbx_hostrule *hosts, size_t nhosts,
 	*port = ps ? atoi(ps) : 0;
 	*plain = scheme && strcmp(scheme, "http") == 0;
 	if (scheme == NULL || *host == NULL || ps == NULL)
-		e = errf("malformed URL%s", NULL);
+		e = broker_errf("malformed URL%s", NULL);
 	else if (user || pw)
-		e = errf("credentials in the URL are not allowed%s", NULL);
+		e = broker_errf("credentials in the URL are not allowed%s",
+		    NULL);
 	else if (strcmp(scheme, "https") != 0 &&
 	    !(*plain && TEST_PORT(*port)))
-		e = errf("only https URLs are allowed%s", NULL);
+		e = broker_errf("only https URLs are allowed%s", NULL);
 	else if (!sbx_policy_hostname_ok(*host))
-		e = errf("host '%s' is not allowed", *host);
+		e = broker_errf("host '%s' is not allowed", *host);
 	else if (!sbx_policy_host_allowed(hosts, nhosts, *host, *port))
-		e = errf("host '%s' is not on this tool's allowlist", *host);
+		e = broker_errf("host '%s' is not on this tool's allowlist",
+		    *host);
 	curl_free(scheme);
 	curl_free(user);
 	curl_free(pw);
@@ -161,9 +163,9 @@ check_url(CURLU *u, const struct sbx_hostrule *hosts, size_t nhosts,
 }
 
 static void
-set_common(CURL *c, struct pin *pin, int plain, long tmo)
+broker_set_common(CURL *c, struct pin *pin, int plain, long tmo)
 {
-	curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+	curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, broker_open_socket);
 	curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, pin);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, plain ? "http" : "https");
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
@@ -185,7 +187,7 @@ set_common(CURL *c, struct pin *pin, int plain, long tmo)
 }
 
 static void
-one_hop(const char *url, const char *method, struct curl_slist *hdrs,
+broker_one_hop(const char *url, const char *method, struct curl_slist *hdrs,
     const char *body, size_t bodylen, long tmo,
     const struct sbx_hostrule *hosts, size_t nhosts, struct body *rb,
     struct body *hb, struct hop *out)
@@ -204,13 +206,13 @@ one_hop(const char *url, const char *method, struct curl_slist *hdrs,
 	if ((u = curl_url()) == NULL)
 		return;
 	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK) {
-		out->err = errf("malformed URL%s", NULL);
+		out->err = broker_errf("malformed URL%s", NULL);
 		goto done;
 	}
-	if ((out->err = check_url(u, hosts, nhosts, &host, &port,
+	if ((out->err = broker_check_url(u, hosts, nhosts, &host, &port,
 	    &plain)) != NULL)
 		goto done;
-	if ((out->err = resolve(host, port, &pin)) != NULL)
+	if ((out->err = broker_resolve(host, port, &pin)) != NULL)
 		goto done;
 	snprintf(rs, sizeof(rs), strchr(pin.ip, ':') ? "%s:%d:[%s]" :
 	    "%s:%d:%s", host[0] == '[' ? pin.ip : host, port, pin.ip);
@@ -219,10 +221,10 @@ one_hop(const char *url, const char *method, struct curl_slist *hdrs,
 		goto done;
 	curl_easy_setopt(c, CURLOPT_CURLU, u);
 	curl_easy_setopt(c, CURLOPT_RESOLVE, pinlist);
-	set_common(c, &pin, plain, tmo);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	broker_set_common(c, &pin, plain, tmo);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, broker_on_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, rb);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, broker_on_body);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, hb);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
 	if (strcmp(method, "HEAD") == 0)
@@ -238,14 +240,15 @@ one_hop(const char *url, const char *method, struct curl_slist *hdrs,
 	curl_easy_getinfo(c, CURLINFO_PRIMARY_IP, &prim);
 	if (rc != CURLE_OK) {
 		if (rb->over || rc == CURLE_FILESIZE_EXCEEDED)
-			out->err = errf("response larger than 2 MiB%s", NULL);
+			out->err = broker_errf("response larger than 2 MiB%s",
+			    NULL);
 		else if (rc == CURLE_OPERATION_TIMEDOUT)
-			out->err = errf("request timed out%s", NULL);
+			out->err = broker_errf("request timed out%s", NULL);
 		else
-			out->err = errf("request failed: %s",
+			out->err = broker_errf("request failed: %s",
 			    curl_easy_strerror(rc));
 	} else if (prim == NULL || strcmp(prim, pin.ip) != 0) {
-		out->err = errf("connected address differs from the "
+		out->err = broker_errf("connected address differs from the "
 		    "validated one%s", NULL);
 	} else {
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
@@ -263,7 +266,7 @@ done:
 
 /* Headers of the last response only, names lower-cased. */
 static json_t *
-parse_headers(struct body *hb)
+broker_parse_headers(struct body *hb)
 {
 	json_t	*h = json_object(), *old;
 	char	*text, *save = NULL, *ln, *col, *v, *p, *cv, *ck, *j;
@@ -303,7 +306,7 @@ parse_headers(struct body *hb)
 }
 
 static struct curl_slist *
-request_headers(const json_t *hdrs)
+broker_request_headers(const json_t *hdrs)
 {
 	struct curl_slist	*l = NULL, *n;
 	const char		*k;
@@ -324,7 +327,7 @@ request_headers(const json_t *hdrs)
 }
 
 static json_t *
-error_reply(const char *msg)
+broker_error_reply(const char *msg)
 {
 	return (json_pack("{s:s}", "error", msg ? msg : "request failed"));
 }
@@ -347,20 +350,21 @@ sbx_broker_precheck(const json_t *req, const struct sbx_hostrule *hosts,
 	method = json_string_value(json_object_get(req, "method"));
 	url = json_string_value(json_object_get(req, "url"));
 	if (method == NULL || url == NULL || strlen(url) > 8192)
-		return (error_reply("a request needs a method and a URL"));
+		return (broker_error_reply("a request needs a method and a "
+		    "URL"));
 	if (!sbx_policy_method_ok(method))
-		return (error_reply("HTTP method not allowed"));
+		return (broker_error_reply("HTTP method not allowed"));
 	if ((u = curl_url()) == NULL)
-		return (error_reply(NULL));
+		return (broker_error_reply(NULL));
 	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK)
-		e = errf("malformed URL%s", NULL);
+		e = broker_errf("malformed URL%s", NULL);
 	else
-		e = check_url(u, hosts, nhosts, &host, &port, &plain);
+		e = broker_check_url(u, hosts, nhosts, &host, &port, &plain);
 	curl_free(host);
 	curl_url_cleanup(u);
 	if (e == NULL)
 		return (NULL);
-	out = error_reply(e);
+	out = broker_error_reply(e);
 	free(e);
 	return (out);
 }
@@ -398,9 +402,9 @@ sbx_broker_perform(const json_t *req, const struct sbx_hostrule *hosts,
 	if (budget_ms > 0 && tmo > budget_ms)
 		tmo = budget_ms;
 	deadline = sbx_now_ms() + (double)tmo;
-	hdrs = request_headers(json_object_get(req, "headers"));
+	hdrs = broker_request_headers(json_object_get(req, "headers"));
 	if ((cur = strdup(url)) == NULL)
-		return (error_reply(NULL));
+		return (broker_error_reply(NULL));
 	memset(&rb, 0, sizeof(rb));
 	memset(&hb, 0, sizeof(hb));
 	for (n = 0;; n++) {
@@ -412,7 +416,8 @@ sbx_broker_perform(const json_t *req, const struct sbx_hostrule *hosts,
 			e = strdup("request timed out");
 			break;
 		}
-		one_hop(cur, method, hdrs, body, bodylen, left, hosts, nhosts,
+		broker_one_hop(cur, method, hdrs, body, bodylen, left, hosts,
+		    nhosts,
 		    &rb, &hb, &hop);
 		if (hop.err != NULL || hop.status == 0) {
 			e = hop.err ? hop.err : strdup("request failed");
@@ -441,18 +446,20 @@ sbx_broker_perform(const json_t *req, const struct sbx_hostrule *hosts,
 	}
 	curl_slist_free_all(hdrs);
 	if (e != NULL) {
-		out = error_reply(e);
+		out = broker_error_reply(e);
 		free(e);
 	} else {
 		clean = sbx_policy_utf8_clean(rb.b.data ? (char *)rb.b.data :
 		    "", rb.b.len, &cl);
 		out = json_pack("{s:I,s:o,s:s%,s:s}", "status",
-		    (json_int_t)hop.status, "headers", parse_headers(&hb),
+		    (json_int_t)hop.status, "headers",
+		    broker_parse_headers(&hb),
 		    "body", clean ? clean : "", clean ? cl : (size_t)0,
 		    "url", cur);
 		free(clean);
 		if (out == NULL)
-			out = error_reply("response could not be encoded");
+			out = broker_error_reply("response could not be "
+			    "encoded");
 	}
 	free(cur);
 	sbx_buf_free(&rb.b);

@@ -46,7 +46,7 @@ sbx_broker_global_init(void)
 }
 
 static json_t *
-hosts_json(const struct sbx_hostrule *hosts, size_t nhosts)
+broker_hosts_json(const struct sbx_hostrule *hosts, size_t nhosts)
 {
 	json_t	*a = json_array();
 	size_t	 i;
@@ -81,7 +81,8 @@ sbx_broker_spawn(const json_t *req, const struct sbx_hostrule *hosts,
 	    (mfd = memfd_create("sbx-broker", MFD_CLOEXEC)) == -1)
 		return (-1);
 	job = json_pack("{s:O,s:o,s:I}", "request", req, "hosts",
-	    hosts_json(hosts, nhosts), "budget_ms", (json_int_t)budget_ms);
+	    broker_hosts_json(hosts, nhosts), "budget_ms",
+	    (json_int_t)budget_ms);
 	if (job == NULL || json_dumpfd(job, mfd, JSON_COMPACT) == -1 ||
 	    pipe2(p, O_CLOEXEC) == -1) {
 		json_decref(job);

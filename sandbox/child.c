@@ -41,7 +41,7 @@ child_fail(int code)
 }
 
 static void
-setlim(int res, rlim_t soft, rlim_t hard)
+child_setlim(int res, rlim_t soft, rlim_t hard)
 {
 	struct rlimit	rl = { soft, hard };
 
@@ -50,7 +50,7 @@ setlim(int res, rlim_t soft, rlim_t hard)
 }
 
 static size_t
-own_vsize(void)
+child_own_vsize(void)
 {
 	char	buf[64];
 	ssize_t	n;
@@ -67,7 +67,7 @@ own_vsize(void)
 }
 
 static void
-setup_fds(int rfd, int wfd)
+child_setup_fds(int rfd, int wfd)
 {
 	int	nul, r, w;
 
@@ -90,7 +90,7 @@ setup_fds(int rfd, int wfd)
 }
 
 static void
-lockdown(void)
+child_lockdown(void)
 {
 	sigset_t	all;
 	int		sig;
@@ -104,19 +104,19 @@ lockdown(void)
 	/* Test builds: the read-any-byte primitive, opened while we still can. */
 	sbx_testscan_open();
 #endif
-	base_vsize = own_vsize();
+	base_vsize = child_own_vsize();
 #ifndef SBX_ASAN
 	/* ASan reserves terabytes of shadow; its builds go without AS. */
-	setlim(RLIMIT_AS, base_vsize + ((rlim_t)MAX_MEMORY_MB << 20),
+	child_setlim(RLIMIT_AS, base_vsize + ((rlim_t)MAX_MEMORY_MB << 20),
 	    base_vsize + ((rlim_t)MAX_MEMORY_MB << 20));
 #endif
-	setlim(RLIMIT_CPU, MAX_CPU_S, MAX_CPU_S + 1);
-	setlim(RLIMIT_NOFILE, 8, 8);
-	setlim(RLIMIT_FSIZE, 0, 0);
-	setlim(RLIMIT_CORE, 0, 0);
-	setlim(RLIMIT_NPROC, 0, 0);
-	setlim(RLIMIT_MEMLOCK, 0, 0);
-	setlim(RLIMIT_MSGQUEUE, 0, 0);
+	child_setlim(RLIMIT_CPU, MAX_CPU_S, MAX_CPU_S + 1);
+	child_setlim(RLIMIT_NOFILE, 8, 8);
+	child_setlim(RLIMIT_FSIZE, 0, 0);
+	child_setlim(RLIMIT_CORE, 0, 0);
+	child_setlim(RLIMIT_NPROC, 0, 0);
+	child_setlim(RLIMIT_MEMLOCK, 0, 0);
+	child_setlim(RLIMIT_MSGQUEUE, 0, 0);
 
 	/* RLIMIT_NPROC means nothing to root: drop the uid first. */
 	if (geteuid() == 0) {
@@ -137,7 +137,7 @@ lockdown(void)
 }
 
 static void
-per_call_limits(const json_t *req)
+child_per_call_limits(const json_t *req)
 {
 	json_int_t	mem, cpu;
 
@@ -148,10 +148,10 @@ per_call_limits(const json_t *req)
 	if (cpu < 1 || cpu > MAX_CPU_S - 1)
 		cpu = MAX_CPU_S - 1;
 #ifndef SBX_ASAN
-	setlim(RLIMIT_AS, base_vsize + ((rlim_t)mem << 20),
+	child_setlim(RLIMIT_AS, base_vsize + ((rlim_t)mem << 20),
 	    base_vsize + ((rlim_t)mem << 20));
 #endif
-	setlim(RLIMIT_CPU, (rlim_t)cpu, (rlim_t)cpu + 1);
+	child_setlim(RLIMIT_CPU, (rlim_t)cpu, (rlim_t)cpu + 1);
 }
 
 static void __attribute__((noreturn))
@@ -164,8 +164,8 @@ child_main(int rfd, int wfd)
 	size_t		 outlen;
 	int		 layers = 1, warmed = 0;
 
-	setup_fds(rfd, wfd);
-	lockdown();
+	child_setup_fds(rfd, wfd);
+	child_lockdown();
 	/* After lockdown: at-fork hooks registered by packages run here. */
 	PyOS_AfterFork_Child();
 	for (;;) {
@@ -183,7 +183,7 @@ child_main(int rfd, int wfd)
 	}
 	if ((req = json_loadb(in, inlen, 0, NULL)) == NULL)
 		_exit(125);
-	per_call_limits(req);
+	child_per_call_limits(req);
 #ifdef SBX_TESTING
 	/* Test builds only: the kernel corpus runs without Python layers. */
 	if (json_is_false(json_object_get(req, "python_layers")))

@@ -157,7 +157,8 @@ sbx_install_spawn(const char *pkgdir, const json_t *req, int resolve,
 }
 
 static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
+install_rm_entry(const char *path, const struct stat *st, int flag,
+    struct FTW *f)
 {
 	(void)st;
 	(void)flag;
@@ -167,7 +168,7 @@ rm_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
 
 /* pip's own reason: its ERROR lines, trimmed; else the output's tail. */
 static char *
-pip_reason(const char *out, size_t n)
+install_pip_reason(const char *out, size_t n)
 {
 	struct sbx_buf	 b = { 0 };
 	const char	*p = out, *nl, *end = out + n;
@@ -208,7 +209,7 @@ pip_reason(const char *out, size_t n)
  * {abi}-{platform}.whl; the first two fields are what the install pins.
  */
 static json_t *
-wheel_names(const char *target)
+install_wheel_names(const char *target)
 {
 	DIR		*d;
 	struct dirent	*de;
@@ -243,8 +244,9 @@ sbx_install_finish(const char *target, int st, const char *out, size_t n,
 	char		*reason, *msg;
 	size_t		 l;
 
-	if (resolve && st == 0 && (names = wheel_names(target)) != NULL) {
-		nftw(target, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	if (resolve && st == 0 &&
+	    (names = install_wheel_names(target)) != NULL) {
+		nftw(target, install_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 		if (json_array_size(names) > 0)
 			return (json_pack("{s:b,s:o}", "ok", 1, "resolved",
 			    names));
@@ -267,8 +269,8 @@ sbx_install_finish(const char *target, int st, const char *out, size_t n,
 			    "installed", names, "target", target));
 		json_decref(names);
 	}
-	nftw(target, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	reason = pip_reason(out, n);
+	nftw(target, install_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	reason = install_pip_reason(out, n);
 	if (asprintf(&msg, "pip failed: %s%s", reason ? reason : "",
 	    reason && strstr(reason, "satisfies the requirement") ?
 	    " (only binary wheels are installed; source distributions are "

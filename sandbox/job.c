@@ -49,7 +49,7 @@ job_checked_lookup(const char *key)
 }
 
 static void
-checked_remember(const char *key, int rewrite)
+job_checked_remember(const char *key, int rewrite)
 {
 	int	i;
 
@@ -61,7 +61,7 @@ checked_remember(const char *key, int rewrite)
 }
 
 static void
-log_job(struct job *j, const char *outcome, double ms)
+job_log_job(struct job *j, const char *outcome, double ms)
 {
 	static const char *kinds[] = { SBX_OP_EXECUTE, SBX_OP_VALIDATE,
 	    SBX_OP_INSTALL };
@@ -91,7 +91,7 @@ job_answer(struct job *j, json_t *body)
 		    (double)(long long)(ms * 1000.0) / 1000.0));
 	if ((err = json_object_get(body, "error")) != NULL)
 		outcome = json_string_value(json_object_get(err, "type"));
-	log_job(j, outcome ? outcome : "error", ms);
+	job_log_job(j, outcome ? outcome : "error", ms);
 	if (j->conn != NULL)
 		conn_send(j->conn, body);
 	else
@@ -213,7 +213,7 @@ job_child_writable(struct job *j)
 }
 
 static const char *
-allowed_type(const char *t)
+job_allowed_type(const char *t)
 {
 	static const char	*ok[] = { SBX_ERR_VALIDATION, SBX_ERR_OUTPUT,
 	    SBX_ERR_MEMORY, SBX_ERR_TOOL, NULL };
@@ -226,7 +226,7 @@ allowed_type(const char *t)
 }
 
 static json_t *
-redacted_string(struct job *j, const json_t *s)
+job_redacted_string(struct job *j, const json_t *s)
 {
 	json_t	*v;
 
@@ -247,7 +247,7 @@ job_done_frame(struct job *j, json_t *d)
 		    !json_is_boolean(json_object_get(d, "valid")) ||
 		    !json_is_array(json_object_get(d, "errors"))) {
 			err = json_object_get(d, "error");
-			type = allowed_type(json_string_value(
+			type = job_allowed_type(json_string_value(
 			    json_object_get(err, "type")));
 			msg = json_string_value(json_object_get(err, "message"));
 			job_fail(j, type ? type : SBX_ERR_SANDBOX,
@@ -264,26 +264,28 @@ job_done_frame(struct job *j, json_t *d)
 		return;
 	}
 	if (json_is_true(json_object_get(d, "compiled")))
-		checked_remember(j->checked_key, !json_is_integer(
+		job_checked_remember(j->checked_key, !json_is_integer(
 		    json_object_get(d, "rewrites")) || json_integer_value(
 		    json_object_get(d, "rewrites")) != 0);
 	if (json_is_true(json_object_get(d, "ok")) &&
 	    (res = json_object_get(d, "result")) != NULL) {
 		r = json_pack("{s:b,s:o,s:o}", "ok", 1, "result",
 		    sbx_redact_json(&j->secrets, json_deep_copy(res)),
-		    "stdout", redacted_string(j, json_object_get(d, "stdout")));
+		    "stdout", job_redacted_string(j, json_object_get(d,
+		    "stdout")));
 		job_answer(j, r);
 		return;
 	}
 	err = json_object_get(d, "error");
-	type = allowed_type(json_string_value(json_object_get(err, "type")));
+	type = job_allowed_type(json_string_value(json_object_get(err,
+	    "type")));
 	if (type == NULL || !json_is_string(json_object_get(err, "message"))) {
 		job_fail(j, SBX_ERR_SANDBOX, "the tool's answer was malformed");
 		return;
 	}
 	r = json_pack("{s:b,s:{s:s,s:o},s:o}", "ok", 0, "error", "type", type,
-	    "message", redacted_string(j, json_object_get(err, "message")),
-	    "stdout", redacted_string(j, json_object_get(d, "stdout")));
+	    "message", job_redacted_string(j, json_object_get(err, "message")),
+	    "stdout", job_redacted_string(j, json_object_get(d, "stdout")));
 	job_answer(j, r);
 }
 

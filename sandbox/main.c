@@ -22,13 +22,13 @@
 #include "sbx.h"
 
 static void *
-zmalloc(size_t n)
+main_zmalloc(size_t n)
 {
 	return (malloc(n));
 }
 
 static void
-zfree(void *p)
+main_zfree(void *p)
 {
 	if (p != NULL) {
 		explicit_bzero(p, malloc_usable_size(p));
@@ -48,7 +48,7 @@ static const char *env_keep[] = {
  * environment is one we exec with.
  */
 static void
-clean_environment(char **argv)
+main_clean_environment(char **argv)
 {
 	extern char	**environ;
 	char		 *keep[8], **e, self[PATH_MAX];
@@ -78,7 +78,7 @@ clean_environment(char **argv)
 }
 
 static void __attribute__((noreturn))
-usage(const char *msg)
+main_usage(const char *msg)
 {
 	if (msg)
 		sbx_log("error", "usage", json_pack("{s:s}", "message", msg));
@@ -93,14 +93,14 @@ usage(const char *msg)
 }
 
 static long
-num(const char *s, long lo, long hi, const char *what)
+main_num(const char *s, long lo, long hi, const char *what)
 {
 	char	*end;
 	long	 v;
 
 	v = strtol(s, &end, 10);
 	if (*s == '\0' || *end != '\0' || v < lo || v > hi)
-		usage(what);
+		main_usage(what);
 	return (v);
 }
 
@@ -113,8 +113,8 @@ main(int argc, char **argv)
 	long			 ncpu;
 	int			 i;
 
-	clean_environment(argv);
-	json_set_alloc_funcs(zmalloc, zfree);
+	main_clean_environment(argv);
+	json_set_alloc_funcs(main_zmalloc, main_zfree);
 	if (argc >= 2 && strcmp(argv[1], "--broker-helper") == 0) {
 #ifdef SBX_TESTING
 		for (i = 2; i + 1 < argc; i += 2) {
@@ -140,24 +140,25 @@ main(int argc, char **argv)
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
 		if (v == NULL)
-			usage("missing option value");
+			main_usage("missing option value");
 		if (strcmp(a, "--socket") == 0)
 			cfg.socket_path = v;
 		else if (strcmp(a, "--allow-uid") == 0) {
 			if (cfg.n_allow_uid == 16)
-				usage("too many --allow-uid");
+				main_usage("too many --allow-uid");
 			cfg.allow_uid[cfg.n_allow_uid++] =
-			    (uid_t)num(v, 0, 2147483647, "bad --allow-uid");
+			    (uid_t)main_num(v, 0, 2147483647,
+			    "bad --allow-uid");
 		} else if (strcmp(a, "--concurrency") == 0)
-			cfg.concurrency = (int)num(v, 1, 1024,
+			cfg.concurrency = (int)main_num(v, 1, 1024,
 			    "--concurrency must be 1-1024");
 		else if (strcmp(a, "--queue") == 0)
-			cfg.queue = (int)num(v, 0, 100000,
+			cfg.queue = (int)main_num(v, 0, 100000,
 			    "--queue must be 0-100000");
 		else if (strcmp(a, "--packages-dir") == 0)
 			cfg.packages_dir = v;
 		else if (strcmp(a, "--run-as-uid") == 0)
-			sbx_child_uid = (uid_t)num(v, 1, 2147483647,
+			sbx_child_uid = (uid_t)main_num(v, 1, 2147483647,
 			    "--run-as-uid must not be 0");
 		else if (strcmp(a, "--python-path") == 0 &&
 		    pc.n_extra_paths < 16 && v[0] == '/')
@@ -167,19 +168,19 @@ main(int argc, char **argv)
 			mods[pc.n_extra_modules++] = v;
 #ifdef SBX_TESTING
 		else if (strcmp(a, "--test-loopback-port") == 0)
-			sbx_broker_test_port = (int)num(v, 1, 65535,
+			sbx_broker_test_port = (int)main_num(v, 1, 65535,
 			    "bad --test-loopback-port");
 		else if (strcmp(a, "--test-cafile") == 0)
 			sbx_broker_test_cafile = v;
 #endif
 		else
-			usage("unknown option");
+			main_usage("unknown option");
 		i++;
 	}
 	if (cfg.socket_path == NULL)
-		usage("--socket is required");
+		main_usage("--socket is required");
 	if (cfg.packages_dir != NULL && cfg.packages_dir[0] != '/')
-		usage("--packages-dir must be absolute");
+		main_usage("--packages-dir must be absolute");
 	if (sbx_zygote_start(&pc) == -1) {
 		sbx_log("error", "start", json_pack("{s:s}", "message",
 		    "the zygote did not start (see its log lines above)"));

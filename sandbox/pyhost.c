@@ -56,7 +56,7 @@ static const char *audit_deny_import[] = {
 };
 
 static int
-audit_hook(const char *ev, PyObject *args, void *ud)
+host_audit_hook(const char *ev, PyObject *args, void *ud)
 {
 	const char	**p;
 	size_t		  n;
@@ -87,7 +87,7 @@ sbx_py_audit_arm(int on)
 
 /* _sbx.roundtrip(bytes) -> bytes: one broker request from the child. */
 static PyObject *
-sbx_roundtrip(PyObject *self, PyObject *arg)
+host_sbx_roundtrip(PyObject *self, PyObject *arg)
 {
 	struct sbx_buf	 b = { 0 };
 	char		*buf, *p;
@@ -121,7 +121,7 @@ sbx_roundtrip(PyObject *self, PyObject *arg)
  * audited (and, in the child, denied) attribute access.
  */
 static PyObject *
-sbx_tool_line(PyObject *self, PyObject *arg)
+host_sbx_tool_line(PyObject *self, PyObject *arg)
 {
 	PyTracebackObject	*tb;
 	PyCodeObject		*code;
@@ -148,8 +148,8 @@ sbx_tool_line(PyObject *self, PyObject *arg)
 }
 
 static PyMethodDef sbx_methods[] = {
-	{ "roundtrip", sbx_roundtrip, METH_O, NULL },
-	{ "tool_line", sbx_tool_line, METH_O, NULL },
+	{ "roundtrip", host_sbx_roundtrip, METH_O, NULL },
+	{ "tool_line", host_sbx_tool_line, METH_O, NULL },
 #ifdef SBX_TESTING
 	{ "test_scan", sbx_testscan, METH_O, NULL },
 #endif
@@ -162,13 +162,13 @@ static struct PyModuleDef sbx_module = {
 };
 
 static PyObject *
-sbx_module_init(void)
+host_sbx_module_init(void)
 {
 	return (PyModule_Create(&sbx_module));
 }
 
 static int
-append_path(PyConfig *c, const char *path)
+host_append_path(PyConfig *c, const char *path)
 {
 	wchar_t		*w;
 	PyStatus	 st;
@@ -181,7 +181,7 @@ append_path(PyConfig *c, const char *path)
 }
 
 static int
-configure(const struct sbx_pyconf *pc)
+host_configure(const struct sbx_pyconf *pc)
 {
 	PyConfig	c;
 	PyStatus	st;
@@ -197,11 +197,11 @@ configure(const struct sbx_pyconf *pc)
 	st = PyConfig_SetString(&c, &c.program_name, L"/usr/bin/python3.11");
 	if (PyStatus_Exception(st))
 		goto out;
-	if (append_path(&c, "/usr/lib/python3.11") == -1 ||
-	    append_path(&c, "/usr/lib/python3.11/lib-dynload") == -1)
+	if (host_append_path(&c, "/usr/lib/python3.11") == -1 ||
+	    host_append_path(&c, "/usr/lib/python3.11/lib-dynload") == -1)
 		goto out;
 	for (i = 0; i < pc->n_extra_paths; i++)
-		if (append_path(&c, pc->extra_paths[i]) == -1)
+		if (host_append_path(&c, pc->extra_paths[i]) == -1)
 			goto out;
 	st = Py_InitializeFromConfig(&c);
 	if (!PyStatus_Exception(st))
@@ -212,7 +212,7 @@ out:
 }
 
 static PyObject *
-harness_load(void)
+host_harness_load(void)
 {
 	PyObject	*code, *mod;
 	char		*src;
@@ -231,7 +231,7 @@ harness_load(void)
 }
 
 static void
-log_py_error(const char *what)
+host_log_py_error(const char *what)
 {
 	PyObject	*t, *v, *tb, *s;
 	json_t		*f = json_object();
@@ -255,14 +255,14 @@ sbx_py_init(const struct sbx_pyconf *pc)
 	PyObject	*mod, *r;
 	const char	*v, *sp;
 
-	if (PySys_AddAuditHook(audit_hook, NULL) != 0)
+	if (PySys_AddAuditHook(host_audit_hook, NULL) != 0)
 		return (-1);
-	if (PyImport_AppendInittab("_sbx", sbx_module_init) == -1)
+	if (PyImport_AppendInittab("_sbx", host_sbx_module_init) == -1)
 		return (-1);
-	if (configure(pc) == -1)
+	if (host_configure(pc) == -1)
 		return (-1);
-	if ((mod = harness_load()) == NULL) {
-		log_py_error("harness");
+	if ((mod = host_harness_load()) == NULL) {
+		host_log_py_error("harness");
 		return (-1);
 	}
 	h_mod = mod;
@@ -272,7 +272,7 @@ sbx_py_init(const struct sbx_pyconf *pc)
 	r = PyObject_CallMethod(mod, "init", "ii", pc->testing,
 	    (int)SBX_CODE_MAX);
 	if (r == NULL || !h_run || !h_warm || !h_schema) {
-		log_py_error("harness init");
+		host_log_py_error("harness init");
 		Py_XDECREF(r);
 		return (-1);
 	}
@@ -309,7 +309,7 @@ sbx_py_import_extra(const struct sbx_pyconf *pc)
 	r = PyObject_CallMethod(h_mod, "init_extra", "O", extra);
 	Py_DECREF(extra);
 	if (r == NULL)
-		log_py_error("packages");
+		host_log_py_error("packages");
 	Py_XDECREF(r);
 }
 
@@ -320,7 +320,7 @@ sbx_py_version(void)
 }
 
 static int
-bytes_out(PyObject *r, char **out, size_t *outlen)
+host_bytes_out(PyObject *r, char **out, size_t *outlen)
 {
 	char		*p;
 	Py_ssize_t	 n;
@@ -351,7 +351,7 @@ sbx_py_run(const char *req, size_t n, char **out, size_t *outlen)
 	PyObject	*r;
 
 	r = PyObject_CallFunction(h_run, "y#", req, (Py_ssize_t)n);
-	return (bytes_out(r, out, outlen));
+	return (host_bytes_out(r, out, outlen));
 }
 
 int

@@ -16,7 +16,7 @@
 #define REDACTED	"[REDACTED]"
 
 static int
-by_len_desc(const void *a, const void *b)
+redact_by_len_desc(const void *a, const void *b)
 {
 	const char *const	*x = a, *const *y = b;
 	size_t			 lx = strlen(*x), ly = strlen(*y);
@@ -47,7 +47,7 @@ sbx_secrets_from_json(struct sbx_secrets *s, const json_t *obj)
 		n++;
 	}
 	s->n = n;
-	qsort(s->val, n, sizeof(char *), by_len_desc);
+	qsort(s->val, n, sizeof(char *), redact_by_len_desc);
 	for (i = 0; i < n; i++)
 		s->len[i] = strlen(s->val[i]);
 	return (0);

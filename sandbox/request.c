@@ -23,7 +23,7 @@ error_obj(const char *type, const char *msg)
 }
 
 static void
-protocol_error(struct conn *c, json_t *id, const char *msg)
+req_protocol_error(struct conn *c, json_t *id, const char *msg)
 {
 	json_t	*r;
 
@@ -33,7 +33,8 @@ protocol_error(struct conn *c, json_t *id, const char *msg)
 }
 
 static int
-int_field(const json_t *req, const char *k, int def, int lo, int hi, int *out)
+req_int_field(const json_t *req, const char *k, int def, int lo, int hi,
+    int *out)
 {
 	json_t	*v = json_object_get(req, k);
 
@@ -49,7 +50,7 @@ int_field(const json_t *req, const char *k, int def, int lo, int hi, int *out)
 }
 
 static int
-parse_hosts(struct job *j, const json_t *a, char *err, size_t errlen)
+req_parse_hosts(struct job *j, const json_t *a, char *err, size_t errlen)
 {
 	json_t		*h, *port;
 	const char	*name;
@@ -84,7 +85,7 @@ parse_hosts(struct job *j, const json_t *a, char *err, size_t errlen)
 }
 
 static void
-checked_key(struct job *j, const char *code, const json_t *mods)
+req_checked_key(struct job *j, const char *code, const json_t *mods)
 {
 	unsigned char	 md[32];
 	unsigned int	 mdlen = 0;
@@ -112,7 +113,7 @@ checked_key(struct job *j, const char *code, const json_t *mods)
  * Returns -1 with err filled for a ValidationError.
  */
 static int
-parse_call(struct job *j, const json_t *req, char *err, size_t errlen)
+req_parse_call(struct job *j, const json_t *req, char *err, size_t errlen)
 {
 	json_t		*code, *args, *sec, *mods, *m, *creq, *v;
 	const char	*k;
@@ -163,13 +164,14 @@ parse_call(struct job *j, const json_t *req, char *err, size_t errlen)
 		}
 	} else
 		mods = NULL;
-	if (int_field(req, "timeout_ms", 30000, 1, 600000, &j->timeout_ms) ||
-	    int_field(req, "memory_mb", 256, 16, 4096, &mem)) {
+	if (req_int_field(req, "timeout_ms", 30000, 1, 600000,
+	    &j->timeout_ms) ||
+	    req_int_field(req, "memory_mb", 256, 16, 4096, &mem)) {
 		snprintf(err, errlen, "timeout_ms must be 1-600000 and "
 		    "memory_mb 16-4096");
 		return (-1);
 	}
-	if (j->kind == JOB_EXEC && parse_hosts(j, json_object_get(req,
+	if (j->kind == JOB_EXEC && req_parse_hosts(j, json_object_get(req,
 	    "allowed_hosts"), err, errlen) == -1)
 		return (-1);
 	if (j->kind == JOB_EXEC && sbx_secrets_from_json(&j->secrets, sec))
@@ -181,7 +183,7 @@ parse_call(struct job *j, const json_t *req, char *err, size_t errlen)
 	if (creq == NULL)
 		return (-1);
 	if (j->kind == JOB_EXEC) {
-		checked_key(j, json_string_value(code), mods);
+		req_checked_key(j, json_string_value(code), mods);
 		if ((rewrite = job_checked_lookup(j->checked_key)) != -1) {
 			json_object_set_new(creq, "checked", json_true());
 			json_object_set_new(creq, "rewrite",
@@ -207,7 +209,7 @@ parse_call(struct job *j, const json_t *req, char *err, size_t errlen)
 }
 
 static void
-job_enqueue(struct job *j)
+req_job_enqueue(struct job *j)
 {
 	struct job	**pp = &S.jobs;
 
@@ -217,7 +219,7 @@ job_enqueue(struct job *j)
 }
 
 static void
-op_health(struct conn *c, json_t *id)
+req_op_health(struct conn *c, json_t *id)
 {
 	conn_send(c, json_pack("{s:O,s:b,s:i,s:i,s:i,s:s,s:I,s:I,s:b,s:I}",
 	    "id", id, "ok", 1, "running", S.running, "queued", S.queued,
@@ -228,7 +230,7 @@ op_health(struct conn *c, json_t *id)
 }
 
 static void
-op_cancel(struct conn *c, json_t *id, json_t *req)
+req_op_cancel(struct conn *c, json_t *id, json_t *req)
 {
 	json_t		*target = json_object_get(req, "target");
 	struct job	*j;
@@ -252,7 +254,7 @@ op_cancel(struct conn *c, json_t *id, json_t *req)
 
 /* install, or resolve (which version an install would take). */
 static void
-op_install(struct conn *c, json_t *id, json_t *req, int resolve)
+req_op_install(struct conn *c, json_t *id, json_t *req, int resolve)
 {
 	struct job	*j;
 	char		 err[256];
@@ -286,11 +288,11 @@ op_install(struct conn *c, json_t *id, json_t *req, int resolve)
 	j->child_live = 1;
 	j->state = J_RUNNING;
 	S.installs++;
-	job_enqueue(j);
+	req_job_enqueue(j);
 }
 
 static void
-op_call(struct conn *c, json_t *id, json_t *req, int kind)
+req_op_call(struct conn *c, json_t *id, json_t *req, int kind)
 {
 	struct job	*j;
 	char		 err[256];
@@ -298,7 +300,7 @@ op_call(struct conn *c, json_t *id, json_t *req, int kind)
 	if ((j = job_new(c, id, kind)) == NULL)
 		return;
 	err[0] = '\0';
-	if (parse_call(j, req, err, sizeof(err)) == -1) {
+	if (req_parse_call(j, req, err, sizeof(err)) == -1) {
 		job_fail(j, SBX_ERR_VALIDATION, err[0] ? err :
 		    "the request could not be prepared");
 		job_free(j);
@@ -313,10 +315,10 @@ op_call(struct conn *c, json_t *id, json_t *req, int kind)
 		}
 		j->state = J_QUEUED;
 		S.queued++;
-		job_enqueue(j);
+		req_job_enqueue(j);
 		return;
 	}
-	job_enqueue(j);
+	req_job_enqueue(j);
 	job_start(j);
 }
 
@@ -330,25 +332,25 @@ job_request(struct conn *c, json_t *req)
 	if (id == NULL)
 		id = json_null();
 	if (json_is_object(id) || json_is_array(id)) {
-		protocol_error(c, NULL, "id must be a JSON scalar");
+		req_protocol_error(c, NULL, "id must be a JSON scalar");
 		return;
 	}
 	if ((op = json_string_value(json_object_get(req, "op"))) == NULL) {
-		protocol_error(c, id, "missing op");
+		req_protocol_error(c, id, "missing op");
 		return;
 	}
 	if (strcmp(op, SBX_OP_EXECUTE) == 0)
-		op_call(c, id, req, JOB_EXEC);
+		req_op_call(c, id, req, JOB_EXEC);
 	else if (strcmp(op, SBX_OP_VALIDATE) == 0)
-		op_call(c, id, req, JOB_VALIDATE);
+		req_op_call(c, id, req, JOB_VALIDATE);
 	else if (strcmp(op, SBX_OP_HEALTH) == 0)
-		op_health(c, id);
+		req_op_health(c, id);
 	else if (strcmp(op, SBX_OP_CANCEL) == 0)
-		op_cancel(c, id, req);
+		req_op_cancel(c, id, req);
 	else if (strcmp(op, SBX_OP_INSTALL) == 0)
-		op_install(c, id, req, 0);
+		req_op_install(c, id, req, 0);
 	else if (strcmp(op, SBX_OP_RESOLVE) == 0)
-		op_install(c, id, req, 1);
+		req_op_install(c, id, req, 1);
 	else
-		protocol_error(c, id, "unknown op");
+		req_protocol_error(c, id, "unknown op");
 }

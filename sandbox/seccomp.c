@@ -89,7 +89,7 @@ static const struct {
 };
 
 static int
-add(scmp_filter_ctx ctx, uint32_t act, const char *name, unsigned n,
+sc_add(scmp_filter_ctx ctx, uint32_t act, const char *name, unsigned n,
     const struct scmp_arg_cmp *cmp)
 {
 	int	nr;
@@ -102,7 +102,7 @@ add(scmp_filter_ctx ctx, uint32_t act, const char *name, unsigned n,
 
 /* Raw BPF of a built filter, so applying it after fork allocates nothing. */
 static int
-export(scmp_filter_ctx ctx, struct sock_fprog *out)
+sc_export(scmp_filter_ctx ctx, struct sock_fprog *out)
 {
 	off_t	len;
 	int	fd;
@@ -136,7 +136,7 @@ export(scmp_filter_ctx ctx, struct sock_fprog *out)
  * ENOSYS so libc falls back to clone.
  */
 static int
-build_zygote(void)
+sc_build_zygote(void)
 {
 	scmp_filter_ctx		 ctx;
 	struct scmp_arg_cmp	 shared = SCMP_A3(SCMP_CMP_MASKED_EQ,
@@ -158,22 +158,23 @@ build_zygote(void)
 	if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0) < 0)
 		goto out;
 	for (p = zygote_deny; *p; p++)
-		if (add(ctx, SCMP_ACT_ERRNO(EPERM), *p, 0, NULL) < 0)
+		if (sc_add(ctx, SCMP_ACT_ERRNO(EPERM), *p, 0, NULL) < 0)
 			goto out;
 	for (p = clocks; *p; p++)
-		if (add(ctx, SCMP_ACT_ERRNO(EINVAL), *p, 1, &other_clock) < 0)
+		if (sc_add(ctx, SCMP_ACT_ERRNO(EINVAL), *p, 1,
+		    &other_clock) < 0)
 			goto out;
 	for (i = 0; i < sizeof(nsflags) / sizeof(nsflags[0]); i++) {
 		newns = SCMP_A0(SCMP_CMP_MASKED_EQ, (scmp_datum_t)nsflags[i],
 		    (scmp_datum_t)nsflags[i]);
-		if (add(ctx, SCMP_ACT_ERRNO(EPERM), "clone", 1, &newns) < 0)
+		if (sc_add(ctx, SCMP_ACT_ERRNO(EPERM), "clone", 1, &newns) < 0)
 			goto out;
 	}
-	if (add(ctx, SCMP_ACT_ERRNO(EPERM), "mmap", 1, &shared) < 0 ||
-	    add(ctx, SCMP_ACT_ERRNO(EPERM), "mmap", 1, &validate) < 0 ||
-	    add(ctx, SCMP_ACT_ERRNO(ENOSYS), "clone3", 0, NULL) < 0)
+	if (sc_add(ctx, SCMP_ACT_ERRNO(EPERM), "mmap", 1, &shared) < 0 ||
+	    sc_add(ctx, SCMP_ACT_ERRNO(EPERM), "mmap", 1, &validate) < 0 ||
+	    sc_add(ctx, SCMP_ACT_ERRNO(ENOSYS), "clone3", 0, NULL) < 0)
 		goto out;
-	rc = export(ctx, &zprog);
+	rc = sc_export(ctx, &zprog);
 out:
 	seccomp_release(ctx);
 	return (rc);
@@ -202,17 +203,17 @@ sbx_seccomp_build(void)
 	if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0) < 0)
 		goto out;
 	for (p = allow; *p; p++)
-		if (add(ctx, SCMP_ACT_ALLOW, *p, 0, NULL) < 0)
+		if (sc_add(ctx, SCMP_ACT_ALLOW, *p, 0, NULL) < 0)
 			goto out;
 	for (i = 0; soft[i].name; i++)
-		if (add(ctx, SCMP_ACT_ERRNO(soft[i].err), soft[i].name, 0,
+		if (sc_add(ctx, SCMP_ACT_ERRNO(soft[i].err), soft[i].name, 0,
 		    NULL) < 0)
 			goto out;
 	/* W^X: nothing executable may be mapped once untrusted code runs. */
-	if (add(ctx, SCMP_ACT_ALLOW, "mmap", 1, &noexec) < 0 ||
-	    add(ctx, SCMP_ACT_ALLOW, "mprotect", 1, &noexec) < 0 ||
-	    add(ctx, SCMP_ACT_ERRNO(EPERM), "mmap", 1, &exec) < 0 ||
-	    add(ctx, SCMP_ACT_ERRNO(EPERM), "mprotect", 1, &exec) < 0)
+	if (sc_add(ctx, SCMP_ACT_ALLOW, "mmap", 1, &noexec) < 0 ||
+	    sc_add(ctx, SCMP_ACT_ALLOW, "mprotect", 1, &noexec) < 0 ||
+	    sc_add(ctx, SCMP_ACT_ERRNO(EPERM), "mmap", 1, &exec) < 0 ||
+	    sc_add(ctx, SCMP_ACT_ERRNO(EPERM), "mprotect", 1, &exec) < 0)
 		goto out;
 	/*
 	 * Own limits only.  The child has no capabilities, so it can lower a
@@ -220,20 +221,21 @@ sbx_seccomp_build(void)
 	 * applied this way in pre-forked children.  The same for the one
 	 * scheduler query CPython makes (os.cpu_count paths): pid 0 only.
 	 */
-	if (add(ctx, SCMP_ACT_ALLOW, "prlimit64", 1, &self) < 0 ||
-	    add(ctx, SCMP_ACT_ALLOW, "sched_getaffinity", 1, &self) < 0 ||
-	    add(ctx, SCMP_ACT_ERRNO(EPERM), "sched_getaffinity", 1,
+	if (sc_add(ctx, SCMP_ACT_ALLOW, "prlimit64", 1, &self) < 0 ||
+	    sc_add(ctx, SCMP_ACT_ALLOW, "sched_getaffinity", 1, &self) < 0 ||
+	    sc_add(ctx, SCMP_ACT_ERRNO(EPERM), "sched_getaffinity", 1,
 	    &other) < 0)
 		goto out;
 	for (p = clocks; *p; p++)
-		if (add(ctx, SCMP_ACT_ALLOW, *p, 1, &fixed_clock) < 0 ||
-		    add(ctx, SCMP_ACT_ERRNO(EINVAL), *p, 1, &other_clock) < 0)
+		if (sc_add(ctx, SCMP_ACT_ALLOW, *p, 1, &fixed_clock) < 0 ||
+		    sc_add(ctx, SCMP_ACT_ERRNO(EINVAL), *p, 1,
+		    &other_clock) < 0)
 			goto out;
-	rc = export(ctx, &prog);
+	rc = sc_export(ctx, &prog);
 out:
 	seccomp_release(ctx);
 	if (rc == 0)
-		rc = build_zygote();
+		rc = sc_build_zygote();
 	return (rc);
 }
 

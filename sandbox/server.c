@@ -52,13 +52,13 @@ sbx_now_ms(void)
 }
 
 static void
-log_msg(const char *level, const char *event, const char *msg)
+srv_log_msg(const char *level, const char *event, const char *msg)
 {
 	sbx_log(level, event, json_pack("{s:s}", "message", msg));
 }
 
 static int
-conn_flush(struct conn *c)
+srv_conn_flush(struct conn *c)
 {
 	ssize_t	n;
 
@@ -84,12 +84,12 @@ conn_send(struct conn *c, json_t *r)
 	if (c->out.len > CONN_OUT_MAX || sbx_frame_put_json(&c->out, r) == -1)
 		c->closing = 2;		/* a client that never reads */
 	json_decref(r);
-	if (c->closing != 2 && conn_flush(c) == -1)
+	if (c->closing != 2 && srv_conn_flush(c) == -1)
 		c->closing = 2;
 }
 
 static void
-conn_close(struct conn *c)
+srv_conn_close(struct conn *c)
 {
 	struct conn	**pp;
 
@@ -108,7 +108,7 @@ conn_close(struct conn *c)
 }
 
 static int
-peer_allowed(uid_t uid)
+srv_peer_allowed(uid_t uid)
 {
 	size_t	i;
 
@@ -121,7 +121,7 @@ peer_allowed(uid_t uid)
 }
 
 static void
-accept_conns(void)
+srv_accept_conns(void)
 {
 	struct ucred	 cred;
 	socklen_t	 len;
@@ -132,7 +132,7 @@ accept_conns(void)
 	    SOCK_CLOEXEC)) != -1) {
 		len = sizeof(cred);
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1 ||
-		    !peer_allowed(cred.uid)) {
+		    !srv_peer_allowed(cred.uid)) {
 			sbx_log("warning", "peer_refused", json_pack("{s:i}",
 			    "uid", (int)cred.uid));
 			close(fd);
@@ -140,7 +140,8 @@ accept_conns(void)
 		}
 		if (S.nconns >= MAX_CONNS || (c = calloc(1, sizeof(*c))) ==
 		    NULL) {
-			log_msg("warning", "conn_refused", "too many connections");
+			srv_log_msg("warning", "conn_refused",
+			    "too many connections");
 			close(fd);
 			continue;
 		}
@@ -154,7 +155,7 @@ accept_conns(void)
 }
 
 static void
-conn_readable(struct conn *c)
+srv_conn_readable(struct conn *c)
 {
 	uint8_t		 buf[65536];
 	char		 err[200];
@@ -207,7 +208,7 @@ conn_readable(struct conn *c)
 }
 
 static struct job *
-job_by_pid(pid_t pid, int *broker)
+srv_job_by_pid(pid_t pid, int *broker)
 {
 	struct job	*j;
 
@@ -225,14 +226,14 @@ job_by_pid(pid_t pid, int *broker)
 }
 
 static void
-reap(void)
+srv_reap(void)
 {
 	struct job	*j;
 	pid_t		 pid;
 	int		 st, broker;
 
 	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
-		if ((j = job_by_pid(pid, &broker)) == NULL)
+		if ((j = srv_job_by_pid(pid, &broker)) == NULL)
 			continue;
 		if (broker) {
 			j->broker_pid = 0;
@@ -244,7 +245,7 @@ reap(void)
 }
 
 static void
-handle_signals(void)
+srv_handle_signals(void)
 {
 	struct signalfd_siginfo	si;
 
@@ -252,11 +253,11 @@ handle_signals(void)
 		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
 			S.stopping = 1;
 	}
-	reap();
+	srv_reap();
 }
 
 static void
-pool_fill(void)
+srv_pool_fill(void)
 {
 	while (!S.stopping && S.npool < POOL_MAX &&
 	    S.npool < S.cfg->concurrency) {
@@ -268,7 +269,7 @@ pool_fill(void)
 
 /* Exit reports from the zygote: a spare that died, or a call's child. */
 static void
-zygote_readable(void)
+srv_zygote_readable(void)
 {
 	uint32_t	tag;
 	int		st, rc, i;
@@ -286,7 +287,8 @@ zygote_readable(void)
 	}
 	if (rc == -1) {
 		/* Never fork a new zygote from here: we hold requests. */
-		log_msg("error", "zygote", "the zygote died; the supervisor "
+		srv_log_msg("error", "zygote",
+		    "the zygote died; the supervisor "
 		    "exits so that its keeper starts both afresh");
 		S.stopping = 1;
 		S.failed = 1;
@@ -295,7 +297,7 @@ zygote_readable(void)
 
 /* Spares waiting without their warm-up run. */
 static int
-pool_cold(void)
+srv_pool_cold(void)
 {
 	int	i;
 
@@ -307,7 +309,7 @@ pool_cold(void)
 }
 
 static void
-pool_warm(void)
+srv_pool_warm(void)
 {
 	int	i;
 
@@ -316,7 +318,7 @@ pool_warm(void)
 }
 
 static int
-socket_open(const char *path)
+srv_socket_open(const char *path)
 {
 	struct sockaddr_un	 sa;
 	struct stat		 st;
@@ -324,7 +326,7 @@ socket_open(const char *path)
 	int			 fd, ok;
 
 	if (strlen(path) + sizeof(".new") > sizeof(sa.sun_path)) {
-		log_msg("error", "socket", "socket path too long");
+		srv_log_msg("error", "socket", "socket path too long");
 		return (-1);
 	}
 	if ((dup = strdup(path)) == NULL)
@@ -332,16 +334,18 @@ socket_open(const char *path)
 	dir = dirname(dup);
 	ok = stat(dir, &st) == 0 && S_ISDIR(st.st_mode) &&
 	    (st.st_mode & 07777) == 0700 &&
-	    (st.st_uid == geteuid() || peer_allowed(st.st_uid));
+	    (st.st_uid == geteuid() || srv_peer_allowed(st.st_uid));
 	free(dup);
 	if (!ok) {
-		log_msg("error", "socket", "the socket's directory must exist, "
+		srv_log_msg("error", "socket",
+		    "the socket's directory must exist, "
 		    "be mode 0700 and belong to us or an allowed uid");
 		return (-1);
 	}
 	if (lstat(path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode) || unlink(path) == -1) {
-			log_msg("error", "socket", "socket path exists and is "
+			srv_log_msg("error", "socket",
+			    "socket path exists and is "
 			    "not a stale socket");
 			return (-1);
 		}
@@ -361,7 +365,7 @@ socket_open(const char *path)
 	memcpy(sa.sun_path, tmp, strlen(tmp) + 1);
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1 ||
 	    chmod(tmp, 0600) == -1 || listen(fd, 128) == -1) {
-		log_msg("error", "socket", strerror(errno));
+		srv_log_msg("error", "socket", strerror(errno));
 		(void)unlink(tmp);
 		close(fd);
 		return (-1);
@@ -370,11 +374,12 @@ socket_open(const char *path)
 	if ((dup = strdup(path)) != NULL) {
 		if (stat(dirname(dup), &st) == 0 && st.st_uid != geteuid() &&
 		    chown(tmp, st.st_uid, st.st_gid) == -1)
-			log_msg("warning", "socket", "cannot chown the socket");
+			srv_log_msg("warning", "socket",
+			    "cannot chown the socket");
 		free(dup);
 	}
 	if (rename(tmp, path) == -1) {
-		log_msg("error", "socket", strerror(errno));
+		srv_log_msg("error", "socket", strerror(errno));
 		(void)unlink(tmp);
 		close(fd);
 		return (-1);
@@ -387,7 +392,7 @@ static struct slot	*slots;
 static size_t		 pcap;
 
 static void
-add(int fd, short ev, int type, void *ptr, int idx, size_t *n)
+srv_add(int fd, short ev, int type, void *ptr, int idx, size_t *n)
 {
 	if (*n == pcap) {
 		pcap = pcap ? pcap * 2 : 64;
@@ -406,41 +411,42 @@ add(int fd, short ev, int type, void *ptr, int idx, size_t *n)
 }
 
 static size_t
-build(void)
+srv_build(void)
 {
 	struct conn	*c;
 	struct job	*j;
 	size_t		 n = 0;
 	int		 i;
 
-	add(S.sfd, POLLIN, P_SIG, NULL, 0, &n);
-	add(sbx_zygote_fd(), POLLIN, P_ZYGOTE, NULL, 0, &n);
+	srv_add(S.sfd, POLLIN, P_SIG, NULL, 0, &n);
+	srv_add(sbx_zygote_fd(), POLLIN, P_ZYGOTE, NULL, 0, &n);
 	if (!S.stopping)
-		add(S.lfd, POLLIN, P_LISTEN, NULL, 0, &n);
+		srv_add(S.lfd, POLLIN, P_LISTEN, NULL, 0, &n);
 	for (c = S.conns; c; c = c->next)
-		add(c->fd, (short)((c->closing ? 0 : POLLIN) |
+		srv_add(c->fd, (short)((c->closing ? 0 : POLLIN) |
 		    (c->out.len ? POLLOUT : 0)), P_CONN, c, 0, &n);
 	for (j = S.jobs; j; j = j->next) {
 		if (j->kind == JOB_INSTALL) {
 			if (j->child.from_fd != -1)
-				add(j->child.from_fd, POLLIN, P_INSTALL, j, 0,
+				srv_add(j->child.from_fd, POLLIN, P_INSTALL, j,
+				    0,
 				    &n);
 			continue;
 		}
 		if (j->child.from_fd != -1)
-			add(j->child.from_fd, POLLIN, P_CHILD, j, 0, &n);
+			srv_add(j->child.from_fd, POLLIN, P_CHILD, j, 0, &n);
 		if (j->child.to_fd != -1 && j->req.len)
-			add(j->child.to_fd, POLLOUT, P_CHILD, j, 1, &n);
+			srv_add(j->child.to_fd, POLLOUT, P_CHILD, j, 1, &n);
 		if (j->broker_fd != -1)
-			add(j->broker_fd, POLLIN, P_BROKER, j, 0, &n);
+			srv_add(j->broker_fd, POLLIN, P_BROKER, j, 0, &n);
 	}
 	for (i = 0; i < S.npool; i++)
-		add(S.pool[i].from_fd, POLLIN, P_POOL, NULL, i, &n);
+		srv_add(S.pool[i].from_fd, POLLIN, P_POOL, NULL, i, &n);
 	return (n);
 }
 
 static void
-dispatch(size_t n)
+srv_dispatch(size_t n)
 {
 	struct conn	*c;
 	struct job	*j;
@@ -452,20 +458,20 @@ dispatch(size_t n)
 			continue;
 		switch (slots[i].type) {
 		case P_SIG:
-			handle_signals();
+			srv_handle_signals();
 			break;
 		case P_ZYGOTE:
-			zygote_readable();
+			srv_zygote_readable();
 			break;
 		case P_LISTEN:
-			accept_conns();
+			srv_accept_conns();
 			break;
 		case P_CONN:
 			c = slots[i].ptr;
-			if (pfd[i].revents & POLLOUT && conn_flush(c) == -1)
+			if (pfd[i].revents & POLLOUT && srv_conn_flush(c) == -1)
 				c->closing = 2;
 			if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
-				conn_readable(c);
+				srv_conn_readable(c);
 			break;
 		case P_CHILD:
 			j = slots[i].ptr;
@@ -498,31 +504,31 @@ dispatch(size_t n)
 }
 
 static void
-close_finished_conns(void)
+srv_close_finished_conns(void)
 {
 	struct conn	*c, *next;
 
 	for (c = S.conns; c; c = next) {
 		next = c->next;
 		if (c->closing == 2 || (c->closing == 1 && c->out.len == 0))
-			conn_close(c);
+			srv_conn_close(c);
 	}
 }
 
 static void
-shutdown_all(void)
+srv_shutdown_all(void)
 {
 	double	until = sbx_now_ms() + 2000;
 
 	job_kill_all();
 	while (S.conns)
-		conn_close(S.conns);
+		srv_conn_close(S.conns);
 	/* The zygote leaves on EOF, and its children with it. */
 	sbx_zygote_stop();
 	while (sbx_now_ms() < until && waitpid(-1, NULL, WNOHANG) >= 0)
 		usleep(1000);
 	unlink(S.cfg->socket_path);
-	log_msg("info", "stopped", "supervisor stopped");
+	srv_log_msg("info", "stopped", "supervisor stopped");
 }
 
 int
@@ -542,7 +548,7 @@ sbx_server_run(const struct sbx_config *cfg)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	if ((S.sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
 		return (-1);
-	if ((S.lfd = socket_open(cfg->socket_path)) == -1)
+	if ((S.lfd = srv_socket_open(cfg->socket_path)) == -1)
 		return (-1);
 	sbx_log("info", "listening", json_pack("{s:s,s:i,s:i,s:s,s:b}",
 	    "socket", cfg->socket_path, "concurrency", cfg->concurrency,
@@ -551,28 +557,28 @@ sbx_server_run(const struct sbx_config *cfg)
 	while (!S.stopping) {
 		job_start_queued();
 		job_free_finished();
-		n = build();
+		n = srv_build();
 		/* Refill the pool only when nothing is waiting to be served. */
 		if (S.npool < POOL_MAX && poll(pfd, n, 0) == 0) {
-			pool_fill();
-			n = build();
+			srv_pool_fill();
+			n = srv_build();
 		}
 		tmo = job_next_deadline(sbx_now_ms());
-		cold = pool_cold();
+		cold = srv_pool_cold();
 		if (cold && (tmo < 0 || tmo > WARM_IDLE_MS))
 			tmo = WARM_IDLE_MS;
 		rc = poll(pfd, n, tmo);
 		if (rc == -1 && errno != EINTR) {
-			log_msg("error", "poll", strerror(errno));
+			srv_log_msg("error", "poll", strerror(errno));
 			break;
 		}
 		if (rc == 0 && cold && S.running == 0)
-			pool_warm();
+			srv_pool_warm();
 		if (rc > 0)
-			dispatch(n);
+			srv_dispatch(n);
 		job_check_deadlines(sbx_now_ms());
-		close_finished_conns();
+		srv_close_finished_conns();
 	}
-	shutdown_all();
+	srv_shutdown_all();
 	return (S.failed ? -1 : 0);
 }

@@ -48,7 +48,7 @@ sbx_testscan_open(void)
 
 /* Bytes read at off (fewer at an unreadable page), or -1. */
 static ssize_t
-read_at(int fd, uint64_t off, void *p, size_t n)
+scan_read_at(int fd, uint64_t off, void *p, size_t n)
 {
 	ssize_t	k;
 	size_t	got = 0;
@@ -65,7 +65,7 @@ read_at(int fd, uint64_t off, void *p, size_t n)
 }
 
 static char *
-read_maps(void)
+scan_read_maps(void)
 {
 	char	*buf;
 	size_t	 n = 0;
@@ -86,13 +86,13 @@ read_maps(void)
 
 /* Is the page at addr present or swapped (so reading it reads data)? */
 static int
-page_present(uint64_t addr, long pg)
+scan_page_present(uint64_t addr, long pg)
 {
 	uint64_t	e;
 
 	if (pagemap_fd == -1)
 		return (1);
-	if (read_at(pagemap_fd, addr / (uint64_t)pg * 8, &e, 8) != 8)
+	if (scan_read_at(pagemap_fd, addr / (uint64_t)pg * 8, &e, 8) != 8)
 		return (0);
 	return ((e >> 62) & 3) != 0;
 }
@@ -103,7 +103,7 @@ struct needle {
 };
 
 static int
-unhex(const char *h, size_t n, char *out)
+scan_unhex(const char *h, size_t n, char *out)
 {
 	size_t	i;
 	int	v, k;
@@ -125,7 +125,7 @@ unhex(const char *h, size_t n, char *out)
 }
 
 static void
-search(PyObject *out, const struct needle *nd, size_t nn, const char *buf,
+scan_search(PyObject *out, const struct needle *nd, size_t nn, const char *buf,
     size_t len, uint64_t base, const char *name, uintptr_t skip_lo,
     uintptr_t skip_hi)
 {
@@ -191,7 +191,7 @@ sbx_testscan(PyObject *self, PyObject *arg)
 		hex = PyUnicode_Check(item) ? PyUnicode_AsUTF8AndSize(item,
 		    &hlen) : NULL;
 		if (hex == NULL || hlen < 16 || hlen % 2 || hlen > 1024 ||
-		    unhex(hex, (size_t)hlen, keys + used) == -1) {
+		    scan_unhex(hex, (size_t)hlen, keys + used) == -1) {
 			free(buf);
 			Py_DECREF(seq);
 			PyErr_SetString(PyExc_TypeError, "needles must be hex "
@@ -206,7 +206,7 @@ sbx_testscan(PyObject *self, PyObject *arg)
 	}
 	buf = keys + room;
 	out = PyList_New(0);
-	maps = read_maps();
+	maps = scan_read_maps();
 	if (out == NULL || maps == NULL) {
 		free(maps);
 		free(keys);
@@ -234,15 +234,16 @@ sbx_testscan(PyObject *self, PyObject *arg)
 #endif
 		/* Runs of present pages, read in chunks with an overlap. */
 		for (a = lo; a < hi;) {
-			if (!page_present(a, pg)) {
+			if (!scan_page_present(a, pg)) {
 				a += (uint64_t)pg;
 				continue;
 			}
 			for (run = a; run < hi && run - a < SCAN_CHUNK &&
-			    page_present(run, pg); run += (uint64_t)pg)
+			    scan_page_present(run, pg); run += (uint64_t)pg)
 				;
-			if ((got = read_at(mem_fd, a, buf, (size_t)(run - a))) > 0)
-				search(out, nd, nn, buf, (size_t)got, a,
+			if ((got = scan_read_at(mem_fd, a, buf,
+			    (size_t)(run - a))) > 0)
+				scan_search(out, nd, nn, buf, (size_t)got, a,
 				    name[0] ? name : "[anon]", (uintptr_t)keys,
 				    (uintptr_t)buf + SCAN_CHUNK + 512);
 			keep = maxn - 1;

@@ -99,7 +99,7 @@ static struct zkid	kids[ZYGOTE_MAX];
 static size_t		nkids;
 
 static void
-zsend(int fd, uint32_t op, uint32_t tag, int status, const char *text,
+zygote_send(int fd, uint32_t op, uint32_t tag, int status, const char *text,
     int iso)
 {
 	struct zmsg	m;
@@ -118,7 +118,7 @@ zsend(int fd, uint32_t op, uint32_t tag, int status, const char *text,
 }
 
 static void
-zlog(const char *level, const char *event, const char *msg, int err)
+zygote_log(const char *level, const char *event, const char *msg, int err)
 {
 	json_t	*f = json_pack("{s:s}", "message", msg);
 
@@ -147,7 +147,8 @@ zygote_spawn(const struct zmsg *m, int rfd, int wfd)
 	close(wfd);
 	if (pid == -1) {
 		/* Exit status 120: "sandbox set-up failed". */
-		zsend(ZYGOTE_CTL_FD, ZM_EXITED, m->tag, 120 << 8, NULL, 0);
+		zygote_send(ZYGOTE_CTL_FD, ZM_EXITED, m->tag, 120 << 8, NULL,
+		    0);
 		return;
 	}
 	kids[nkids].tag = m->tag;
@@ -231,7 +232,8 @@ zygote_reap(int sfd)
 		for (i = 0; i < nkids; i++) {
 			if (kids[i].pid != pid)
 				continue;
-			zsend(ZYGOTE_CTL_FD, ZM_EXITED, kids[i].tag, st, NULL, 0);
+			zygote_send(ZYGOTE_CTL_FD, ZM_EXITED, kids[i].tag, st,
+			    NULL, 0);
 			kids[i] = kids[--nkids];
 			break;
 		}
@@ -274,7 +276,8 @@ zygote_drop(void)
 	if (geteuid() == 0 && (setgroups(0, NULL) == -1 ||
 	    setresgid(sbx_child_uid, sbx_child_uid, sbx_child_uid) == -1 ||
 	    setresuid(sbx_child_uid, sbx_child_uid, sbx_child_uid) == -1)) {
-		zlog("error", "zygote", "cannot drop to the sandbox uid", errno);
+		zygote_log("error", "zygote", "cannot drop to the sandbox uid",
+		    errno);
 		_exit(1);
 	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
@@ -298,7 +301,7 @@ zygote_open_paths(const struct sbx_pyconf *pc)
 	for (i = 0; i < pc->n_extra_paths && i < 16; i++) {
 		fd = open(pc->extra_paths[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (fd == -1) {
-			zlog("warning", "zygote", "cannot open a package "
+			zygote_log("warning", "zygote", "cannot open a package "
 			    "directory", errno);
 			continue;
 		}
@@ -324,20 +327,24 @@ zygote_main(const struct sbx_pyconf *pc, int ns)
 		/* A /proc of our own PID namespace: children see only us. */
 		if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV |
 		    MS_NOEXEC, NULL) == -1)
-			zlog("warning", "zygote", "cannot mount /proc for the "
+			zygote_log("warning", "zygote",
+			    "cannot mount /proc for the "
 			    "sandbox's PID namespace", errno);
 		if (sethostname("mcpbox-sandbox", 14) == -1)
-			zlog("warning", "zygote", "cannot set the hostname",
+			zygote_log("warning", "zygote",
+			    "cannot set the hostname",
 			    errno);
 	}
 	zygote_open_paths(pc);
 	zygote_drop();
 	if (sbx_py_init(pc) == -1) {
-		zlog("error", "start", "cannot initialise the interpreter", 0);
+		zygote_log("error", "start",
+		    "cannot initialise the interpreter", 0);
 		_exit(1);
 	}
 	if (sbx_seccomp_build() == -1 || sbx_seccomp_apply_zygote() == -1) {
-		zlog("error", "start", "cannot build the seccomp filters", 0);
+		zygote_log("error", "start", "cannot build the seccomp filters",
+		    0);
 		_exit(1);
 	}
 	/*
@@ -347,7 +354,7 @@ zygote_main(const struct sbx_pyconf *pc, int ns)
 	prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
 	sbx_py_import_extra(pc);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	zsend(ZYGOTE_CTL_FD, ZM_READY, 0, 0, sbx_py_version(), ns);
+	zygote_send(ZYGOTE_CTL_FD, ZM_READY, 0, 0, sbx_py_version(), ns);
 	zygote_loop();
 }
 
@@ -381,7 +388,8 @@ sbx_zygote_start(const struct sbx_pyconf *pc)
 		if ((z = fork()) != 0)
 			_exit(z == -1 ? 1 : 0);
 		if (!ns)
-			zlog("warning", "namespaces", "no PID, mount, IPC and "
+			zygote_log("warning", "namespaces",
+			    "no PID, mount, IPC and "
 			    "network namespaces for the sandbox (seccomp still "
 			    "keeps children from other processes)", err);
 		zygote_main(pc, ns);
@@ -408,7 +416,7 @@ sbx_zygote_start(const struct sbx_pyconf *pc)
 }
 
 static int
-ctl_send(struct zmsg *m, const int *fds)
+zygote_ctl_send(struct zmsg *m, const int *fds)
 {
 	union {
 		struct cmsghdr	h;
@@ -473,7 +481,7 @@ sbx_zygote_spawn(struct sbx_child *c)
 	m.tag = next_tag;
 	fds[0] = to[0];
 	fds[1] = from[1];
-	if (ctl_send(&m, fds) == -1) {
+	if (zygote_ctl_send(&m, fds) == -1) {
 		close(to[0]);
 		close(to[1]);
 		close(from[0]);
@@ -499,7 +507,7 @@ sbx_zygote_kill(uint32_t tag)
 	memset(&m, 0, sizeof(m));
 	m.op = ZM_KILL;
 	m.tag = tag;
-	(void)ctl_send(&m, NULL);
+	(void)zygote_ctl_send(&m, NULL);
 }
 
 void

@@ -35,7 +35,7 @@
 #include "ops/ops.h"
 #include "oauth/oauth.h"
 
-static const char	*env_get(const char *);
+static const char	*main_env_get(const char *);
 
 /*
  * Syscalls our workers need on top of Kore's list,
@@ -96,13 +96,13 @@ kore_seccomp_hook(void)
 }
 
 static const char *
-env_get(const char *name)
+main_env_get(const char *name)
 {
 	return (getenv(name));
 }
 
 static void
-usage_exit(void)
+main_usage_exit(void)
 {
 	fprintf(stderr, "usage: mcpbox [-f] [-n] [-r] [-q] [migrate | "
 	    "rotate-key | version]\n");
@@ -110,7 +110,7 @@ usage_exit(void)
 }
 
 static void
-run_migrations(void)
+main_run_migrations(void)
 {
 	char	err[1024];
 	int	n;
@@ -130,7 +130,7 @@ run_migrations(void)
  * transaction. Prints the counts; nothing changes on failure.
  */
 static void
-rotate_key(void)
+main_rotate_key(void)
 {
 	char	err[512];
 	int	rotated, skipped;
@@ -157,7 +157,7 @@ rotate_key(void)
  * MCPBOX_PUBLIC_LISTEN is set.
  */
 static void
-listen_configured(void)
+main_listen_configured(void)
 {
 	struct kore_server	*srv, *pub;
 
@@ -203,7 +203,7 @@ static gid_t	worker_gid = (gid_t)-1;
  * tmpfs).
  */
 static void
-body_spool(void)
+main_body_spool(void)
 {
 	char		 dir[256];
 	const char	*env = getenv("MCPBOX_BODY_DIR");
@@ -227,7 +227,7 @@ body_spool(void)
 }
 
 static void
-privileges(void)
+main_privileges(void)
 {
 	const char	*u = getenv("MCPBOX_RUNAS");
 	struct passwd	*pw;
@@ -273,10 +273,10 @@ kore_parent_configure(int argc, char **argv)
 	}
 	if (cmd != NULL && strcmp(cmd, "migrate") != 0 &&
 	    strcmp(cmd, "rotate-key") != 0)
-		usage_exit();
+		main_usage_exit();
 
 	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	if (config_load(&mcpbox_cfg, env_get, (int)ncpu, err,
+	if (config_load(&mcpbox_cfg, main_env_get, (int)ncpu, err,
 	    sizeof(err)) == -1) {
 		fprintf(stderr, "mcpbox: configuration error: %s\n", err);
 		exit(1);
@@ -284,9 +284,9 @@ kore_parent_configure(int argc, char **argv)
 	log_init(mcpbox_cfg.log_level, STDOUT_FILENO);
 	log_set_process("parent");
 	if (cmd != NULL) {
-		run_migrations();
+		main_run_migrations();
 		if (strcmp(cmd, "rotate-key") == 0)
-			rotate_key();
+			main_rotate_key();
 		exit(0);
 	}
 	if (log_capture_stdout() == -1)
@@ -301,14 +301,14 @@ kore_parent_configure(int argc, char **argv)
 	(void)setenv("PGCONNECT_TIMEOUT", "3", 0);
 	(void)setenv("PGGSSENCMODE", "disable", 0);
 
-	run_migrations();
+	main_run_migrations();
 	if (oauth_parent_init() == -1)
 		exit(1);
 
 	/* We need our own files (run dir, sockets): never chroot. */
 	skip_chroot = 1;
-	privileges();
-	body_spool();
+	main_privileges();
+	main_body_spool();
 
 	if (ratelimit_init(8192) == -1 || stats_init() == -1 ||
 	    spread_init() == -1) {
@@ -322,7 +322,7 @@ kore_parent_configure(int argc, char **argv)
 	    mcpbox_cfg.sandbox_concurrency);
 
 	worker_count = (u_int8_t)mcpbox_cfg.workers;
-	listen_configured();
+	main_listen_configured();
 
 	pgsql_conn_max = 8;
 	kore_pgsql_register(DB_NAME, mcpbox_cfg.database_url);

@@ -48,7 +48,7 @@ activity_sub_free(void *arg)
 }
 
 static int
-filter_pass(const char *want, const char *have)
+activity_filter_pass(const char *want, const char *have)
 {
 	return (want[0] == '\0' || (have != NULL && strcmp(want, have) == 0));
 }
@@ -59,9 +59,9 @@ activity_push(struct sse_stream *s, void *arg)
 	struct activity_sub	*sub = s->owner;
 	struct activity_ev	*ev = arg;
 
-	if (sub == NULL || !filter_pass(sub->log_type, ev->log_type) ||
-	    !filter_pass(sub->level, ev->level) ||
-	    !filter_pass(sub->server_id, ev->server_id))
+	if (sub == NULL || !activity_filter_pass(sub->log_type, ev->log_type) ||
+	    !activity_filter_pass(sub->level, ev->level) ||
+	    !activity_filter_pass(sub->server_id, ev->server_id))
 		return;
 	sse_send_event(s, "activity", ev->text);
 }
@@ -171,7 +171,7 @@ api_activity_logs(struct http_request *req, struct api_ctx *c)
 }
 
 static int
-success_filter(struct http_request *req, const char **out)
+activity_success_filter(struct http_request *req, const char **out)
 {
 	char	ok[8];
 
@@ -200,7 +200,7 @@ api_execution_logs(struct http_request *req, struct api_ctx *c)
 		    "page must be ≥ 1 and page_size 1-100"));
 	if (api_query_uuid(req, "tool_id", tool) == -1 ||
 	    api_query_uuid(req, "server_id", server) == -1 ||
-	    success_filter(req, &succ) == -1)
+	    activity_success_filter(req, &succ) == -1)
 		return (hx_error(req, 400, "bad_filter",
 		    "tool_id and server_id must be ids, success true or "
 		    "false"));
@@ -228,7 +228,7 @@ api_server_execution_logs(struct http_request *req, struct api_ctx *c)
 	if (api_page(req, &page, &size, off, lim) == -1)
 		return (hx_error(req, 400, "bad_paging",
 		    "page must be ≥ 1 and page_size 1-100"));
-	if (success_filter(req, &succ) == -1)
+	if (activity_success_filter(req, &succ) == -1)
 		return (hx_error(req, 400, "bad_filter",
 		    "success must be true or false"));
 	(void)snprintf(pg, sizeof(pg), "%ld", page);

@@ -35,7 +35,7 @@ static const char *const	action_sql[] = {
 /* Tools and sources are versioned: a review names the version it saw. */
 #define VERSIONED(k)	((k) == KIND_TOOL || (k) == KIND_SOURCE)
 
-struct bulk {
+struct appr_bulk {
 	json_t		*ids;
 	size_t		next;
 	json_t		*results;
@@ -43,9 +43,9 @@ struct bulk {
 };
 
 static void
-bulk_free(void *arg)
+appr_bulk_free(void *arg)
 {
-	struct bulk	*b = arg;
+	struct appr_bulk	*b = arg;
 
 	json_decref(b->ids);
 	json_decref(b->results);
@@ -53,7 +53,7 @@ bulk_free(void *arg)
 }
 
 static int
-blank(const char *s)
+appr_blank(const char *s)
 {
 	for (; s != NULL && *s != '\0'; s++)
 		if (!isspace((unsigned char)*s))
@@ -67,7 +67,8 @@ blank(const char *s)
  * LLM) reads next. On success the action and reason go to c->scratch.
  */
 static void
-action_check(struct api_ctx *c, const char *fixed, int bulk, json_t *fields)
+appr_action_check(struct api_ctx *c, const char *fixed, int appr_bulk,
+    json_t *fields)
 {
 	static const char *const allowed[] = { "action", "reason", "version",
 	    NULL };
@@ -76,28 +77,30 @@ action_check(struct api_ctx *c, const char *fixed, int bulk, json_t *fields)
 	    "versions", NULL };
 	const char	*action, *reason;
 
-	api_fields_only(c->body, bulk ? bulk_allowed : fixed != NULL ?
+	api_fields_only(c->body, appr_bulk ? bulk_allowed : fixed != NULL ?
 	    revoke_allowed : allowed, fields);
 	api_field_str(c->body, "reason", 0, REASON_MAX, &reason, fields);
 	action = fixed;
 	if (fixed == NULL) {
 		api_field_str(c->body, "action", 1, 16, &action, fields);
 		if (action != NULL && strcmp(action, "approve") != 0 &&
-		    strcmp(action, "reject") != 0 && (!bulk ||
+		    strcmp(action, "reject") != 0 && (!appr_bulk ||
 		    strcmp(action, "revoke") != 0)) {
-			json_object_set_new(fields, "action", json_string(bulk ?
+			json_object_set_new(fields, "action",
+			    json_string(appr_bulk ?
 			    "must be approve, reject or revoke" :
 			    "must be approve or reject"));
 			action = NULL;
 		}
 	}
-	if (action != NULL && strcmp(action, "reject") == 0 && blank(reason))
+	if (action != NULL && strcmp(action, "reject") == 0 &&
+	    appr_blank(reason))
 		json_object_set_new(fields, "reason",
 		    json_string("a rejection needs a reason"));
 	if (json_object_size(fields) > 0 || action == NULL)
 		return;
 	c->scratch = json_pack("{s:s}", "action", action);
-	if (reason != NULL && !blank(reason))
+	if (reason != NULL && !appr_blank(reason))
 		json_object_set_new(c->scratch, "reason", json_string(reason));
 }
 
@@ -108,7 +111,7 @@ action_check(struct api_ctx *c, const char *fixed, int bulk, json_t *fields)
  * -1 after filling fields.
  */
 static int
-tool_version(const json_t *v, const char *action, char *buf, size_t len,
+appr_tool_version(const json_t *v, const char *action, char *buf, size_t len,
     json_t *fields, const char *key)
 {
 	if (action == NULL || strcmp(action, "revoke") == 0)
@@ -124,7 +127,7 @@ tool_version(const json_t *v, const char *action, char *buf, size_t len,
 }
 
 static void
-action_params(struct http_request *req, struct api_ctx *c, const char *id,
+appr_action_params(struct http_request *req, struct api_ctx *c, const char *id,
     const char *p[6], const char *version)
 {
 	p[0] = id;
@@ -136,7 +139,7 @@ action_params(struct http_request *req, struct api_ctx *c, const char *id,
 }
 
 static int
-act(struct http_request *req, struct api_ctx *c, enum kind k,
+appr_act(struct http_request *req, struct api_ctx *c, enum kind k,
     const char *fixed)
 {
 	const char	*p[6];
@@ -150,9 +153,10 @@ act(struct http_request *req, struct api_ctx *c, enum kind k,
 		if (api_body_optional(req, c) == HX_ANSWERED)
 			return (KORE_RESULT_OK);
 		fields = json_object();
-		action_check(c, fixed, 0, fields);
+		appr_action_check(c, fixed, 0, fields);
 		if (VERSIONED(k) && c->scratch != NULL)
-			(void)tool_version(json_object_get(c->body, "version"),
+			(void)appr_tool_version(json_object_get(c->body,
+			    "version"),
 			    json_string_value(json_object_get(c->scratch,
 			    "action")), ver, sizeof(ver), fields, "version");
 		if (json_object_size(fields) > 0)
@@ -163,7 +167,7 @@ act(struct http_request *req, struct api_ctx *c, enum kind k,
 			    json_string(ver));
 		c->step = API_RUN;
 	}
-	action_params(req, c, c->param[0], p, json_object_get(c->scratch,
+	appr_action_params(req, c, c->param[0], p, json_object_get(c->scratch,
 	    "version") != NULL ? json_string_value(json_object_get(c->scratch,
 	    "version")) : "");
 	return (api_sql_respond(req, c, action_sql[k], VERSIONED(k) ? 6 : 5,
@@ -173,49 +177,49 @@ act(struct http_request *req, struct api_ctx *c, enum kind k,
 int
 api_approvals_tool_action(struct http_request *req, struct api_ctx *c)
 {
-	return (act(req, c, KIND_TOOL, NULL));
+	return (appr_act(req, c, KIND_TOOL, NULL));
 }
 
 int
 api_approvals_module_action(struct http_request *req, struct api_ctx *c)
 {
-	return (act(req, c, KIND_MODULE, NULL));
+	return (appr_act(req, c, KIND_MODULE, NULL));
 }
 
 int
 api_approvals_network_action(struct http_request *req, struct api_ctx *c)
 {
-	return (act(req, c, KIND_NETWORK, NULL));
+	return (appr_act(req, c, KIND_NETWORK, NULL));
 }
 
 int
 api_approvals_source_action(struct http_request *req, struct api_ctx *c)
 {
-	return (act(req, c, KIND_SOURCE, NULL));
+	return (appr_act(req, c, KIND_SOURCE, NULL));
 }
 
 int
 api_approvals_tool_revoke(struct http_request *req, struct api_ctx *c)
 {
-	return (act(req, c, KIND_TOOL, "revoke"));
+	return (appr_act(req, c, KIND_TOOL, "revoke"));
 }
 
 int
 api_approvals_module_revoke(struct http_request *req, struct api_ctx *c)
 {
-	return (act(req, c, KIND_MODULE, "revoke"));
+	return (appr_act(req, c, KIND_MODULE, "revoke"));
 }
 
 int
 api_approvals_network_revoke(struct http_request *req, struct api_ctx *c)
 {
-	return (act(req, c, KIND_NETWORK, "revoke"));
+	return (appr_act(req, c, KIND_NETWORK, "revoke"));
 }
 
 int
 api_approvals_source_revoke(struct http_request *req, struct api_ctx *c)
 {
-	return (act(req, c, KIND_SOURCE, "revoke"));
+	return (appr_act(req, c, KIND_SOURCE, "revoke"));
 }
 
 /*
@@ -223,15 +227,15 @@ api_approvals_source_revoke(struct http_request *req, struct api_ctx *c)
  * each a UUID, 1..100; for tools a version per id (approve and reject).
  */
 static int
-bulk_input(struct http_request *req, struct api_ctx *c, enum kind k)
+appr_bulk_input(struct http_request *req, struct api_ctx *c, enum kind k)
 {
-	struct bulk	*b;
+	struct appr_bulk	*b;
 	json_t		*ids, *v, *fields, *vers;
 	size_t		i;
 	char		buf[16];
 
 	fields = json_object();
-	action_check(c, NULL, 1, fields);
+	appr_action_check(c, NULL, 1, fields);
 	ids = json_object_get(c->body, "ids");
 	if (!json_is_array(ids) || json_array_size(ids) == 0 ||
 	    json_array_size(ids) > BULK_MAX) {
@@ -252,7 +256,7 @@ bulk_input(struct http_request *req, struct api_ctx *c, enum kind k)
 	    0) {
 		vers = json_object_get(c->body, "versions");
 		json_array_foreach(ids, i, v) {
-			if (tool_version(json_object_get(vers,
+			if (appr_tool_version(json_object_get(vers,
 			    json_string_value(v)), json_string_value(
 			    json_object_get(c->scratch, "action")), buf,
 			    sizeof(buf), fields, "versions") == -1)
@@ -268,14 +272,14 @@ bulk_input(struct http_request *req, struct api_ctx *c, enum kind k)
 	b->ids = json_incref(ids);
 	b->results = json_array();
 	c->state = b;
-	c->state_free = bulk_free;
+	c->state_free = appr_bulk_free;
 	return (0);
 }
 
 static int
-bulk(struct http_request *req, struct api_ctx *c, enum kind k)
+appr_bulk(struct http_request *req, struct api_ctx *c, enum kind k)
 {
-	struct bulk	*b;
+	struct appr_bulk	*b;
 	const char	*p[6], *id;
 	enum db_status	st;
 	json_t		*item, *body, *v;
@@ -285,7 +289,7 @@ bulk(struct http_request *req, struct api_ctx *c, enum kind k)
 	if (c->step == API_CHECK) {
 		if (api_body(req, c) == HX_ANSWERED)
 			return (KORE_RESULT_OK);
-		if (bulk_input(req, c, k) == -1)
+		if (appr_bulk_input(req, c, k) == -1)
 			return (KORE_RESULT_OK);
 		c->step = API_RUN;
 	}
@@ -297,7 +301,7 @@ bulk(struct http_request *req, struct api_ctx *c, enum kind k)
 		if (VERSIONED(k) && json_is_integer(v))
 			(void)snprintf(ver, sizeof(ver), "%lld",
 			    (long long)json_integer_value(v));
-		action_params(req, c, id, p, ver);
+		appr_action_params(req, c, id, p, ver);
 		st = api_sql(req, c, action_sql[k], VERSIONED(k) ? 6 : 5, p);
 		if (st == DB_PENDING)
 			return (KORE_RESULT_RETRY);
@@ -332,25 +336,25 @@ bulk(struct http_request *req, struct api_ctx *c, enum kind k)
 int
 api_approvals_tool_bulk(struct http_request *req, struct api_ctx *c)
 {
-	return (bulk(req, c, KIND_TOOL));
+	return (appr_bulk(req, c, KIND_TOOL));
 }
 
 int
 api_approvals_module_bulk(struct http_request *req, struct api_ctx *c)
 {
-	return (bulk(req, c, KIND_MODULE));
+	return (appr_bulk(req, c, KIND_MODULE));
 }
 
 int
 api_approvals_network_bulk(struct http_request *req, struct api_ctx *c)
 {
-	return (bulk(req, c, KIND_NETWORK));
+	return (appr_bulk(req, c, KIND_NETWORK));
 }
 
 int
 api_approvals_source_bulk(struct http_request *req, struct api_ctx *c)
 {
-	return (bulk(req, c, KIND_SOURCE));
+	return (appr_bulk(req, c, KIND_SOURCE));
 }
 
 int
@@ -361,7 +365,7 @@ api_approvals_stats(struct http_request *req, struct api_ctx *c)
 
 /* ?status= &search= &server_id= &page= &page_size= */
 static int
-queue(struct http_request *req, struct api_ctx *c, const char *sql,
+appr_queue(struct http_request *req, struct api_ctx *c, const char *sql,
     const char *const *statuses, const char *def)
 {
 	long		page, size;
@@ -399,7 +403,7 @@ api_approvals_tools(struct http_request *req, struct api_ctx *c)
 	static const char *const st[] = { "draft", "pending_review",
 	    "approved", "rejected", "all", NULL };
 
-	return (queue(req, c, SQL_APPROVALS_TOOLS_RESPOND, st,
+	return (appr_queue(req, c, SQL_APPROVALS_TOOLS_RESPOND, st,
 	    "pending_review"));
 }
 
@@ -409,7 +413,8 @@ api_approvals_modules(struct http_request *req, struct api_ctx *c)
 	static const char *const st[] = { "pending", "approved", "rejected",
 	    "all", NULL };
 
-	return (queue(req, c, SQL_APPROVALS_MODULES_RESPOND, st, "pending"));
+	return (appr_queue(req, c, SQL_APPROVALS_MODULES_RESPOND, st,
+	    "pending"));
 }
 
 int
@@ -418,7 +423,8 @@ api_approvals_network(struct http_request *req, struct api_ctx *c)
 	static const char *const st[] = { "pending", "approved", "rejected",
 	    "all", NULL };
 
-	return (queue(req, c, SQL_APPROVALS_NETWORK_RESPOND, st, "pending"));
+	return (appr_queue(req, c, SQL_APPROVALS_NETWORK_RESPOND, st,
+	    "pending"));
 }
 
 int
@@ -427,6 +433,6 @@ api_approvals_sources(struct http_request *req, struct api_ctx *c)
 	static const char *const st[] = { "pending_review", "approved",
 	    "rejected", "all", NULL };
 
-	return (queue(req, c, SQL_APPROVALS_SOURCES_RESPOND, st,
+	return (appr_queue(req, c, SQL_APPROVALS_SOURCES_RESPOND, st,
 	    "pending_review"));
 }

@@ -64,7 +64,7 @@ struct pw_job {
 };
 
 static void
-pw_job_free(void *arg)
+auth_pw_job_free(void *arg)
 {
 	struct pw_job	*j = arg;
 
@@ -73,18 +73,18 @@ pw_job_free(void *arg)
 }
 
 static struct pw_job *
-pw_job_get(struct api_ctx *c)
+auth_pw_job_get(struct api_ctx *c)
 {
 	if (c->state == NULL) {
 		c->state = kore_calloc(1, sizeof(struct pw_job));
-		c->state_free = pw_job_free;
+		c->state_free = auth_pw_job_free;
 	}
 	return (c->state);
 }
 
 /* Runs in a task thread: touches only the job. */
 static int
-pw_task(struct kore_task *t)
+auth_pw_task(struct kore_task *t)
 {
 	struct api_ctx	*c;
 	struct pw_job	*j;
@@ -106,10 +106,10 @@ pw_task(struct kore_task *t)
  * runs, KORE_RESULT_OK once j->ok holds the answer.
  */
 static int
-pw_run(struct http_request *req, struct api_ctx *c)
+auth_pw_run(struct http_request *req, struct api_ctx *c)
 {
 	if (!c->task_used) {
-		kore_task_create(&c->task, pw_task);
+		kore_task_create(&c->task, auth_pw_task);
 		kore_task_bind_request(&c->task, req);
 		c->task_used = 1;
 		kore_task_run(&c->task);
@@ -125,7 +125,7 @@ pw_run(struct http_request *req, struct api_ctx *c)
 }
 
 static int
-username_valid(const char *u)
+auth_username_valid(const char *u)
 {
 	size_t	i, n;
 
@@ -143,7 +143,7 @@ username_valid(const char *u)
 
 /* Issue an access + refresh pair for `user` at password version `pv`. */
 static int
-send_tokens(struct http_request *req, int status, const char *user, int pv,
+auth_send_tokens(struct http_request *req, int status, const char *user, int pv,
     const char *sid)
 {
 	char	jti_a[37], jti_r[37], fresh[37], *access, *refresh;
@@ -193,7 +193,7 @@ api_auth_setup(struct http_request *req, struct api_ctx *c)
 	enum db_status	st;
 	char		msg[128];
 
-	j = pw_job_get(c);
+	j = auth_pw_job_get(c);
 	switch ((enum setup_step)c->step) {
 	case SETUP_CHECK:
 		if (api_body(req, c) == HX_ANSWERED)
@@ -202,7 +202,7 @@ api_auth_setup(struct http_request *req, struct api_ctx *c)
 		api_fields_only(c->body, allowed, fields);
 		api_field_str(c->body, "username", 1, 50, &user, fields);
 		api_field_str(c->body, "password", 1, 128, &pw, fields);
-		if (user != NULL && !username_valid(user))
+		if (user != NULL && !auth_username_valid(user))
 			json_object_set_new(fields, "username", json_string(
 			    "3-50 letters, digits or _, starting with a letter"));
 		if (pw != NULL && password_policy(pw, msg, sizeof(msg)) == -1)
@@ -228,7 +228,7 @@ api_auth_setup(struct http_request *req, struct api_ctx *c)
 		j->op = PW_HASH;
 		/* FALLTHROUGH */
 	case SETUP_HASH:
-		if (pw_run(req, c) == KORE_RESULT_RETRY)
+		if (auth_pw_run(req, c) == KORE_RESULT_RETRY)
 			return (KORE_RESULT_RETRY);
 		if (!j->ok)
 			return (hx_error(req, 500, "internal", "hashing failed"));
@@ -245,7 +245,7 @@ api_auth_setup(struct http_request *req, struct api_ctx *c)
 }
 
 static int
-login_failed(struct http_request *req, struct api_ctx *c, const char *ip)
+auth_login_failed(struct http_request *req, struct api_ctx *c, const char *ip)
 {
 	const char	*p[3];
 	struct pw_job	*j = c->state;
@@ -277,7 +277,7 @@ api_auth_login(struct http_request *req, struct api_ctx *c)
 	char		ip[64], ra[16];
 	int		retry;
 
-	j = pw_job_get(c);
+	j = auth_pw_job_get(c);
 	hx_client_ip(req, ip, sizeof(ip));
 	switch ((enum login_step)c->step) {
 	case LOGIN_CHECK:
@@ -318,19 +318,19 @@ api_auth_login(struct http_request *req, struct api_ctx *c)
 		j->op = PW_VERIFY;
 		/* FALLTHROUGH */
 	case LOGIN_VERIFY:
-		if (pw_run(req, c) == KORE_RESULT_RETRY)
+		if (auth_pw_run(req, c) == KORE_RESULT_RETRY)
 			return (KORE_RESULT_RETRY);
 		explicit_bzero(j->password, sizeof(j->password));
 		if (!j->ok || !j->have_encoded) {
 			c->step = LOGIN_FAILED;
-			return (login_failed(req, c, ip));
+			return (auth_login_failed(req, c, ip));
 		}
 		ratelimit_clear("login", ip);
 		c->step = LOGIN_OK;
 		break;
 	case LOGIN_FAILED:
 	case LOGIN_FAILED_RECORD:
-		return (login_failed(req, c, ip));
+		return (auth_login_failed(req, c, ip));
 	case LOGIN_OK:
 	default:
 		break;
@@ -343,7 +343,7 @@ api_auth_login(struct http_request *req, struct api_ctx *c)
 		return (KORE_RESULT_RETRY);
 	if (st == DB_FAILED)
 		return (api_db_error(req, c));
-	return (send_tokens(req, 200, j->username, j->pv, NULL));
+	return (auth_send_tokens(req, 200, j->username, j->pv, NULL));
 }
 
 int
@@ -388,7 +388,7 @@ api_auth_refresh(struct http_request *req, struct api_ctx *c)
 	if (strcmp(db_value(&c->db, 0, 0), "1") != 0)
 		return (hx_error(req, 401, "unauthorized",
 		    "the refresh token was already used or revoked"));
-	return (send_tokens(req, 200, cl->sub, cl->pv, cl->sid));
+	return (auth_send_tokens(req, 200, cl->sub, cl->pv, cl->sid));
 }
 
 int
@@ -448,7 +448,7 @@ api_auth_change_password(struct http_request *req, struct api_ctx *c)
 	enum db_status	st;
 	char		msg[128], pv[16];
 
-	j = pw_job_get(c);
+	j = auth_pw_job_get(c);
 	switch ((enum password_step)c->step) {
 	case PASSWORD_CHECK:
 		if (api_body(req, c) == HX_ANSWERED)
@@ -485,7 +485,7 @@ api_auth_change_password(struct http_request *req, struct api_ctx *c)
 		j->op = PW_VERIFY;
 		/* FALLTHROUGH */
 	case PASSWORD_VERIFY:
-		if (pw_run(req, c) == KORE_RESULT_RETRY)
+		if (auth_pw_run(req, c) == KORE_RESULT_RETRY)
 			return (KORE_RESULT_RETRY);
 		if (!j->ok)
 			return (hx_error_fields(req, 422, "validation_failed",
@@ -498,7 +498,7 @@ api_auth_change_password(struct http_request *req, struct api_ctx *c)
 		c->step = PASSWORD_HASH;
 		/* FALLTHROUGH */
 	case PASSWORD_HASH:
-		if (pw_run(req, c) == KORE_RESULT_RETRY)
+		if (auth_pw_run(req, c) == KORE_RESULT_RETRY)
 			return (KORE_RESULT_RETRY);
 		explicit_bzero(j->password, sizeof(j->password));
 		if (!j->ok)
@@ -521,7 +521,7 @@ api_auth_change_password(struct http_request *req, struct api_ctx *c)
 			return (hx_error(req, 409, "conflict",
 			    "the password changed meanwhile; log in again"));
 		/* Every older token is dead now; hand out fresh ones. */
-		return (send_tokens(req, 200, c->actor,
+		return (auth_send_tokens(req, 200, c->actor,
 		    atoi(db_value(&c->db, 0, 0)), NULL));
 	}
 }

@@ -90,7 +90,7 @@ api_export(struct http_request *req, struct api_ctx *c)
 
 /* 1 when the signature is ours (current key, or the old one). */
 static int
-signature_ok(json_t *doc)
+export_signature_ok(json_t *doc)
 {
 	json_t		*sig;
 	uint8_t		want[32], mac[32];
@@ -110,7 +110,7 @@ signature_ok(json_t *doc)
 }
 
 static void
-bad(json_t *fields, const char *msg, const char *fmt, ...)
+export_bad(json_t *fields, const char *msg, const char *fmt, ...)
 {
 	va_list	ap;
 	char	key[96];
@@ -123,7 +123,7 @@ bad(json_t *fields, const char *msg, const char *fmt, ...)
 }
 
 static int
-opt_string(json_t *o, const char *k, size_t max)
+export_opt_string(json_t *o, const char *k, size_t max)
 {
 	json_t	*v = json_object_get(o, k);
 
@@ -133,7 +133,7 @@ opt_string(json_t *o, const char *k, size_t max)
 }
 
 static int
-opt_int(json_t *o, const char *k, long min, long max)
+export_opt_int(json_t *o, const char *k, long min, long max)
 {
 	json_t	*v = json_object_get(o, k);
 
@@ -142,7 +142,7 @@ opt_int(json_t *o, const char *k, long min, long max)
 }
 
 static void
-check_tools(json_t *tools, size_t si, json_t *fields)
+export_check_tools(json_t *tools, size_t si, json_t *fields)
 {
 	json_t		*t, *v, *seen;
 	const char	*name;
@@ -152,7 +152,7 @@ check_tools(json_t *tools, size_t si, json_t *fields)
 		return;
 	if (!json_is_array(tools) || json_array_size(tools) >
 	    IMPORT_TOOLS_MAX) {
-		bad(fields, "a list of tools", "servers[%zu].tools", si);
+		export_bad(fields, "a list of tools", "servers[%zu].tools", si);
 		return;
 	}
 	seen = json_object();
@@ -161,10 +161,10 @@ check_tools(json_t *tools, size_t si, json_t *fields)
 		name = json_string_value(v);
 		if (!json_is_object(t) || name == NULL ||
 		    !ident_valid(name))
-			bad(fields, "not a valid tool name",
+			export_bad(fields, "not a valid tool name",
 			    "servers[%zu].tools[%zu].name", si, i);
 		else if (json_object_get(seen, name) != NULL)
-			bad(fields, "appears twice in this server",
+			export_bad(fields, "appears twice in this server",
 			    "servers[%zu].tools[%zu].name", si, i);
 		else
 			json_object_set_new(seen, name, json_true());
@@ -174,33 +174,34 @@ check_tools(json_t *tools, size_t si, json_t *fields)
 		if (!json_is_string(v) || json_string_length(v) == 0 ||
 		    json_string_length(v) > SBX_CODE_MAX ||
 		    strlen(json_string_value(v)) != json_string_length(v))
-			bad(fields, "code of 1 to 102400 bytes",
+			export_bad(fields, "code of 1 to 102400 bytes",
 			    "servers[%zu].tools[%zu].python_code", si, i);
-		if (!opt_string(t, "description", 2000))
-			bad(fields, "a string of at most 2000",
+		if (!export_opt_string(t, "description", 2000))
+			export_bad(fields, "a string of at most 2000",
 			    "servers[%zu].tools[%zu].description", si, i);
-		if (!opt_int(t, "timeout_ms", SBX_TIMEOUT_MIN_MS,
+		if (!export_opt_int(t, "timeout_ms", SBX_TIMEOUT_MIN_MS,
 		    SBX_TIMEOUT_MAX_MS))
-			bad(fields, SBX_STR(SBX_TIMEOUT_MIN_MS) " to "
+			export_bad(fields, SBX_STR(SBX_TIMEOUT_MIN_MS) " to "
 			    SBX_STR(SBX_TIMEOUT_MAX_MS),
 			    "servers[%zu].tools[%zu].timeout_ms", si, i);
 		v = json_object_get(t, "enabled");
 		if (v != NULL && !json_is_boolean(v))
-			bad(fields, "true or false",
+			export_bad(fields, "true or false",
 			    "servers[%zu].tools[%zu].enabled", si, i);
 		v = json_object_get(t, "input_schema");
 		if (v != NULL && !json_is_null(v) && (!json_is_object(v) ||
 		    !json_is_string(json_object_get(v, "type")) ||
 		    strcmp(json_string_value(json_object_get(v, "type")),
 		    "object") != 0))
-			bad(fields, "a JSON Schema with \"type\": \"object\"",
+			export_bad(fields,
+			    "a JSON Schema with \"type\": \"object\"",
 			    "servers[%zu].tools[%zu].input_schema", si, i);
 	}
 	json_decref(seen);
 }
 
 static void
-check_secrets(json_t *secrets, size_t si, json_t *fields)
+export_check_secrets(json_t *secrets, size_t si, json_t *fields)
 {
 	json_t		*k, *seen;
 	const char	*key;
@@ -209,7 +210,8 @@ check_secrets(json_t *secrets, size_t si, json_t *fields)
 	if (secrets == NULL)
 		return;
 	if (!json_is_array(secrets) || json_array_size(secrets) > 1000) {
-		bad(fields, "a list of secrets", "servers[%zu].secrets", si);
+		export_bad(fields, "a list of secrets", "servers[%zu].secrets",
+		    si);
 		return;
 	}
 	seen = json_object();
@@ -217,19 +219,19 @@ check_secrets(json_t *secrets, size_t si, json_t *fields)
 		key = json_string_value(json_object_get(k, "key"));
 		if (key == NULL || !secret_key_valid(key) ||
 		    json_object_get(seen, key) != NULL)
-			bad(fields, "not a valid, unique secret key",
+			export_bad(fields, "not a valid, unique secret key",
 			    "servers[%zu].secrets[%zu].key", si, i);
 		else
 			json_object_set_new(seen, key, json_true());
-		if (!opt_string(k, "description", 2000))
-			bad(fields, "a string of at most 2000",
+		if (!export_opt_string(k, "description", 2000))
+			export_bad(fields, "a string of at most 2000",
 			    "servers[%zu].secrets[%zu].description", si, i);
 	}
 	json_decref(seen);
 }
 
 static void
-check_hosts(json_t *hosts, size_t si, json_t *fields)
+export_check_hosts(json_t *hosts, size_t si, json_t *fields)
 {
 	json_t		*h;
 	const char	*host;
@@ -239,24 +241,25 @@ check_hosts(json_t *hosts, size_t si, json_t *fields)
 	if (hosts == NULL)
 		return;
 	if (!json_is_array(hosts) || json_array_size(hosts) > 1000) {
-		bad(fields, "a list of hosts", "servers[%zu].allowed_hosts", si);
+		export_bad(fields, "a list of hosts",
+		    "servers[%zu].allowed_hosts", si);
 		return;
 	}
 	json_array_foreach(hosts, i, h) {
 		host = json_string_value(json_object_get(h, "host"));
 		if (host == NULL || host_normalize(host, norm,
 		    sizeof(norm)) == -1 || strcmp(host, norm) != 0)
-			bad(fields, "not a valid host name",
+			export_bad(fields, "not a valid host name",
 			    "servers[%zu].allowed_hosts[%zu].host", si, i);
-		if (!opt_int(h, "port", 1, 65535))
-			bad(fields, "1 to 65535",
+		if (!export_opt_int(h, "port", 1, 65535))
+			export_bad(fields, "1 to 65535",
 			    "servers[%zu].allowed_hosts[%zu].port", si, i);
 	}
 }
 
 /* The document's shape, beyond what the signature already vouches for. */
 static void
-import_check(json_t *doc, json_t *fields)
+export_import_check(json_t *doc, json_t *fields)
 {
 	json_t		*servers, *s;
 	const char	*name;
@@ -265,35 +268,37 @@ import_check(json_t *doc, json_t *fields)
 	if (!json_is_string(json_object_get(doc, "format")) ||
 	    strcmp(json_string_value(json_object_get(doc, "format")),
 	    "mcpbox-export") != 0)
-		bad(fields, "must be mcpbox-export", "format");
+		export_bad(fields, "must be mcpbox-export", "format");
 	if (json_integer_value(json_object_get(doc, "version")) != 1)
-		bad(fields, "only version 1 is known", "version");
+		export_bad(fields, "only version 1 is known", "version");
 	servers = json_object_get(doc, "servers");
 	if (!json_is_array(servers) || json_array_size(servers) >
 	    IMPORT_SERVERS_MAX) {
-		bad(fields, "a list of at most 500 servers", "servers");
+		export_bad(fields, "a list of at most 500 servers", "servers");
 		return;
 	}
 	json_array_foreach(servers, i, s) {
 		if (!json_is_object(s)) {
-			bad(fields, "must be an object", "servers[%zu]", i);
+			export_bad(fields, "must be an object", "servers[%zu]",
+			    i);
 			continue;
 		}
 		name = json_string_value(json_object_get(s, "name"));
 		if (name == NULL || !ident_valid(name))
-			bad(fields, "not a valid server name",
+			export_bad(fields, "not a valid server name",
 			    "servers[%zu].name", i);
-		if (!opt_string(s, "description", 2000))
-			bad(fields, "a string of at most 2000",
+		if (!export_opt_string(s, "description", 2000))
+			export_bad(fields, "a string of at most 2000",
 			    "servers[%zu].description", i);
-		if (!opt_int(s, "default_timeout_ms", SBX_TIMEOUT_MIN_MS,
+		if (!export_opt_int(s, "default_timeout_ms", SBX_TIMEOUT_MIN_MS,
 		    SBX_TIMEOUT_MAX_MS))
-			bad(fields, SBX_STR(SBX_TIMEOUT_MIN_MS) " to "
+			export_bad(fields, SBX_STR(SBX_TIMEOUT_MIN_MS) " to "
 			    SBX_STR(SBX_TIMEOUT_MAX_MS),
 			    "servers[%zu].default_timeout_ms", i);
-		check_tools(json_object_get(s, "tools"), i, fields);
-		check_secrets(json_object_get(s, "secrets"), i, fields);
-		check_hosts(json_object_get(s, "allowed_hosts"), i, fields);
+		export_check_tools(json_object_get(s, "tools"), i, fields);
+		export_check_secrets(json_object_get(s, "secrets"), i, fields);
+		export_check_hosts(json_object_get(s, "allowed_hosts"), i,
+		    fields);
 	}
 }
 
@@ -310,13 +315,13 @@ api_import(struct http_request *req, struct api_ctx *c)
 		if (json_object_get(c->body, "signature") == NULL)
 			return (hx_error(req, 400, "unsigned",
 			    "the file carries no signature"));
-		if (!signature_ok(c->body))
+		if (!export_signature_ok(c->body))
 			return (hx_error(req, 400, "bad_signature",
 			    "the signature does not match: the file was "
 			    "changed or comes from an instance with another "
 			    "key"));
 		fields = json_object();
-		import_check(c->body, fields);
+		export_import_check(c->body, fields);
 		if (json_object_size(fields) > 0)
 			return (api_invalid(req, fields));
 		json_decref(fields);

@@ -13,7 +13,7 @@
 
 /* The route's id is a UUID; else the 404 saying `what` is sent. */
 static enum hx_turn
-id_param(struct http_request *req, struct api_ctx *c, const char *what)
+external_id_param(struct http_request *req, struct api_ctx *c, const char *what)
 {
 	if (!api_uuid_valid(c->param[0])) {
 		hx_error(req, 404, "not_found", what);
@@ -27,14 +27,14 @@ api_external_list(struct http_request *req, struct api_ctx *c)
 {
 	const char	*p[1];
 
-	if (id_param(req, c, "no such server") == HX_ANSWERED)
+	if (external_id_param(req, c, "no such server") == HX_ANSWERED)
 		return (KORE_RESULT_OK);
 	p[0] = c->param[0];
 	return (api_sql_respond(req, c, SQL_EXT_LIST_RESPOND, 1, p));
 }
 
 static int
-one_of(const char *v, const char *const *allowed)
+external_one_of(const char *v, const char *const *allowed)
 {
 	for (; *allowed != NULL; allowed++) {
 		if (strcmp(v, *allowed) == 0)
@@ -54,7 +54,7 @@ api_external_create(struct http_request *req, struct api_ctx *c)
 	const char	*name, *url, *auth, *sec, *hdr, *tr, *p[9];
 	json_t		*fields;
 
-	if (id_param(req, c, "no such server") == HX_ANSWERED)
+	if (external_id_param(req, c, "no such server") == HX_ANSWERED)
 		return (KORE_RESULT_OK);
 	if (c->step == API_CHECK) {
 		if (api_body(req, c) == HX_ANSWERED)
@@ -74,10 +74,10 @@ api_external_create(struct http_request *req, struct api_ctx *c)
 		    strncmp(url, "http://", 7) != 0)
 			json_object_set_new(fields, "url", json_string(
 			    "must be an http(s) URL"));
-		if (auth != NULL && !one_of(auth, auths))
+		if (auth != NULL && !external_one_of(auth, auths))
 			json_object_set_new(fields, "auth_type", json_string(
 			    "none, bearer, header or oauth"));
-		if (tr != NULL && !one_of(tr, trs))
+		if (tr != NULL && !external_one_of(tr, trs))
 			json_object_set_new(fields, "transport_type",
 			    json_string("streamable_http or sse"));
 		if (auth != NULL && (strcmp(auth, "bearer") == 0 ||
@@ -114,7 +114,7 @@ api_external_get(struct http_request *req, struct api_ctx *c)
 {
 	const char	*p[1];
 
-	if (id_param(req, c, "no such external source") == HX_ANSWERED)
+	if (external_id_param(req, c, "no such external source") == HX_ANSWERED)
 		return (KORE_RESULT_OK);
 	p[0] = c->param[0];
 	return (api_sql_respond(req, c, SQL_EXT_GET_RESPOND, 1, p));
@@ -125,7 +125,7 @@ api_external_delete(struct http_request *req, struct api_ctx *c)
 {
 	const char	*p[3];
 
-	if (id_param(req, c, "no such external source") == HX_ANSWERED)
+	if (external_id_param(req, c, "no such external source") == HX_ANSWERED)
 		return (KORE_RESULT_OK);
 	p[0] = c->param[0];
 	p[1] = c->actor;
@@ -134,7 +134,7 @@ api_external_delete(struct http_request *req, struct api_ctx *c)
 }
 
 static void
-job_free(void *arg)
+external_job_free(void *arg)
 {
 	ext_job_free(arg);
 }
@@ -169,7 +169,7 @@ api_ext_job(struct http_request *req, struct api_ctx *c, enum ext_op op,
     json_t *src, int timeout_ms, int next)
 {
 	c->state = ext_job_start(req, op, src, NULL, NULL, timeout_ms);
-	c->state_free = job_free;
+	c->state_free = external_job_free;
 	api_next(c, next);
 }
 
@@ -199,7 +199,7 @@ api_external_discover(struct http_request *req, struct api_ctx *c)
 	char		*text;
 	enum hx_turn	 turn;
 
-	if (id_param(req, c, "no such external source") == HX_ANSWERED)
+	if (external_id_param(req, c, "no such external source") == HX_ANSWERED)
 		return (KORE_RESULT_OK);
 	p[0] = c->param[0];
 	switch ((enum discover_step)c->step) {
@@ -250,7 +250,7 @@ api_external_import(struct http_request *req, struct api_ctx *c)
 	char		*text;
 	int		 rc;
 
-	if (id_param(req, c, "no such external source") == HX_ANSWERED)
+	if (external_id_param(req, c, "no such external source") == HX_ANSWERED)
 		return (KORE_RESULT_OK);
 	if (c->step == API_CHECK) {
 		if (api_body(req, c) == HX_ANSWERED)

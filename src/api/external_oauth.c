@@ -47,7 +47,7 @@ enum exchange_step {
  * the admin is using: an authorization code never goes anywhere else.
  */
 static int
-redirect_ok(struct http_request *req, const char *uri)
+eoauth_redirect_ok(struct http_request *req, const char *uri)
 {
 	const char	*host, *rest;
 	size_t		 n;
@@ -67,7 +67,7 @@ redirect_ok(struct http_request *req, const char *uri)
 
 /* What the thread needs to discover and build the URL. */
 static json_t *
-start_source(struct api_ctx *c, const char *redirect, json_t *pk)
+eoauth_start_source(struct api_ctx *c, const char *redirect, json_t *pk)
 {
 	json_t		*col, *src;
 
@@ -110,7 +110,7 @@ api_external_oauth_start(struct http_request *req, struct api_ctx *c)
 		fields = json_object();
 		api_fields_only(c->body, allowed, fields);
 		api_field_str(c->body, "redirect_uri", 1, 600, &uri, fields);
-		if (uri != NULL && !redirect_ok(req, uri))
+		if (uri != NULL && !eoauth_redirect_ok(req, uri))
 			json_object_set_new(fields, "redirect_uri",
 			    json_string("must be this panel's " CALLBACK_PATH
 			    " page on the host you are using"));
@@ -134,7 +134,8 @@ api_external_oauth_start(struct http_request *req, struct api_ctx *c)
 		c->scratch = json_pack("{s:s, s:s, s:s}", "verifier", verifier,
 		    "challenge", challenge, "state", state);
 		explicit_bzero(verifier, sizeof(verifier));
-		src = start_source(c, json_string_value(json_object_get(c->body,
+		src = eoauth_start_source(c,
+		    json_string_value(json_object_get(c->body,
 		    "redirect_uri")), c->scratch);
 		api_ext_job(req, c, EXT_OAUTH_START, src, EXT_DISCOVER_TIMEOUT_MS,
 		    START_WAIT);
@@ -174,7 +175,7 @@ api_external_oauth_start(struct http_request *req, struct api_ctx *c)
 
 /* The thread's token request for a taken flow row. */
 static json_t *
-exchange_source(struct api_ctx *c, const char *code)
+eoauth_exchange_source(struct api_ctx *c, const char *code)
 {
 	return (json_pack("{s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:s}", "id",
 	    db_value(&c->db, 0, 0), "url", db_value(&c->db, 0, 3), "approved",
@@ -233,7 +234,7 @@ api_external_oauth_exchange(struct http_request *req, struct api_ctx *c)
 		c->scratch = json_pack("{s:s, s:s}", "source_id",
 		    db_value(&c->db, 0, 0), "server_id",
 		    db_value(&c->db, 0, 8));
-		api_ext_job(req, c, EXT_OAUTH_TOKEN, exchange_source(c,
+		api_ext_job(req, c, EXT_OAUTH_TOKEN, eoauth_exchange_source(c,
 		    json_string_value(json_object_get(c->body, "code"))),
 		    EXT_DISCOVER_TIMEOUT_MS, EXCHANGE_WAIT);
 		/* FALLTHROUGH */

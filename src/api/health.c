@@ -25,7 +25,7 @@ struct ready_state {
 };
 
 static void
-ready_free(void *arg)
+health_ready_free(void *arg)
 {
 	struct ready_state	*s = arg;
 
@@ -55,7 +55,7 @@ api_health_ready(struct http_request *req)
 	hx_begin(req, "health_ready");
 	if (req->method != HTTP_METHOD_GET)
 		return (hx_method_not_allowed(req, "GET"));
-	s = hx_data(req, sizeof(*s), ready_free);
+	s = hx_data(req, sizeof(*s), health_ready_free);
 	if (s->t0 == 0)
 		s->t0 = clock_ms_precise();
 

@@ -11,14 +11,16 @@
 extern const struct api_route	api_routes[];
 extern const size_t		api_routes_count;
 
-static int		route_match(const struct api_route *, const char *,
+static int		router_route_match(const struct api_route *,
+    const char *,
 			    struct api_ctx *);
-static int		api_authenticate(struct http_request *,
+static int		router_api_authenticate(struct http_request *,
 			    struct api_ctx *);
 
 /* Segment-wise match; ":name" segments capture into c->param. */
 static int
-route_match(const struct api_route *r, const char *path, struct api_ctx *c)
+router_route_match(const struct api_route *r, const char *path,
+    struct api_ctx *c)
 {
 	const char	*p, *q, *pe, *qe;
 	size_t		plen, qlen;
@@ -58,7 +60,7 @@ route_match(const struct api_route *r, const char *path, struct api_ctx *c)
 }
 
 static void
-ctx_free(void *arg)
+router_ctx_free(void *arg)
 {
 	struct api_ctx	*c = arg;
 
@@ -78,7 +80,7 @@ ctx_free(void *arg)
  * set, KORE_RESULT_RETRY while waiting, or sends 401 itself.
  */
 static int
-api_authenticate(struct http_request *req, struct api_ctx *c)
+router_api_authenticate(struct http_request *req, struct api_ctx *c)
 {
 	struct jwt_claims	cl;
 	const char		*hdr, *params[3];
@@ -131,7 +133,7 @@ api_dispatch(struct http_request *req)
 	int			path_found, rc;
 
 	x = hx_begin(req, "api");
-	c = hx_data(req, sizeof(*c), ctx_free);
+	c = hx_data(req, sizeof(*c), router_ctx_free);
 	/* The admin API exists on the local door only (conf/mcpbox.conf). */
 	if (c->route == NULL && !hx_origin_ok(req))
 		return (hx_origin_refused(req));
@@ -142,7 +144,7 @@ api_dispatch(struct http_request *req)
 			    "the path is not in canonical form"));
 		path_found = 0;
 		for (i = 0; i < api_routes_count; i++) {
-			if (!route_match(&api_routes[i], req->path, c))
+			if (!router_route_match(&api_routes[i], req->path, c))
 				continue;
 			path_found = 1;
 			if (api_routes[i].method == req->method) {
@@ -168,7 +170,7 @@ api_dispatch(struct http_request *req)
 			    "no such API path"));
 	}
 	if (!c->route->open && !c->authed) {
-		rc = api_authenticate(req, c);
+		rc = router_api_authenticate(req, c);
 		if (rc == KORE_RESULT_RETRY)
 			return (KORE_RESULT_RETRY);
 		if (rc == KORE_RESULT_ERROR)

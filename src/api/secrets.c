@@ -24,7 +24,7 @@ struct sealed {
 };
 
 static void
-sealed_free(void *arg)
+secrets_sealed_free(void *arg)
 {
 	struct sealed	*s = arg;
 
@@ -38,7 +38,7 @@ sealed_free(void *arg)
  * would never open again.
  */
 static enum hx_turn
-server_param(struct http_request *req, struct api_ctx *c)
+secrets_server_param(struct http_request *req, struct api_ctx *c)
 {
 	char	*p;
 
@@ -53,7 +53,7 @@ server_param(struct http_request *req, struct api_ctx *c)
 
 /* Seal `value` for (server, key) into c->state. */
 static int
-seal_value(struct api_ctx *c, const char *key, const char *value)
+secrets_seal_value(struct api_ctx *c, const char *key, const char *value)
 {
 	struct sealed	*s;
 	char		aad[256];
@@ -67,12 +67,13 @@ seal_value(struct api_ctx *c, const char *key, const char *value)
 		return (-1);
 	}
 	c->state = s;
-	c->state_free = sealed_free;
+	c->state_free = secrets_sealed_free;
 	return (0);
 }
 
 static int
-value_check(json_t *body, int required, const char **out, json_t *fields)
+secrets_value_check(json_t *body, int required, const char **out,
+    json_t *fields)
 {
 	if (api_field_str(body, "value", required, SECRET_VALUE_MAX, out,
 	    fields) == -1)
@@ -90,7 +91,7 @@ api_secrets_list(struct http_request *req, struct api_ctx *c)
 {
 	const char	*p[1];
 
-	if (server_param(req, c) == HX_ANSWERED)
+	if (secrets_server_param(req, c) == HX_ANSWERED)
 		return (KORE_RESULT_OK);
 	p[0] = c->param[0];
 	return (api_sql_respond(req, c, SQL_SECRETS_LIST_RESPOND, 1, p));
@@ -105,7 +106,7 @@ api_secrets_create(struct http_request *req, struct api_ctx *c)
 	const char	*key, *desc, *value, *p[7];
 	json_t		*fields;
 
-	if (server_param(req, c) == HX_ANSWERED)
+	if (secrets_server_param(req, c) == HX_ANSWERED)
 		return (KORE_RESULT_OK);
 	if (c->step == API_CHECK) {
 		if (api_body(req, c) == HX_ANSWERED)
@@ -114,7 +115,7 @@ api_secrets_create(struct http_request *req, struct api_ctx *c)
 		api_fields_only(c->body, allowed, fields);
 		api_field_str(c->body, "key", 1, 64, &key, fields);
 		api_field_str(c->body, "description", 0, 2000, &desc, fields);
-		value_check(c->body, 0, &value, fields);
+		secrets_value_check(c->body, 0, &value, fields);
 		if (key != NULL && !secret_key_valid(key))
 			json_object_set_new(fields, "key", json_string(
 			    "upper-case letters, digits and _, starting with a "
@@ -122,7 +123,7 @@ api_secrets_create(struct http_request *req, struct api_ctx *c)
 		if (json_object_size(fields) > 0)
 			return (api_invalid(req, fields));
 		json_decref(fields);
-		if (value != NULL && seal_value(c, key, value) == -1)
+		if (value != NULL && secrets_seal_value(c, key, value) == -1)
 			return (hx_error(req, 500, "internal",
 			    "the value could not be sealed"));
 		c->step = API_RUN;
@@ -147,7 +148,7 @@ api_secrets_set(struct http_request *req, struct api_ctx *c)
 	const char	*value, *p[6];
 	json_t		*fields;
 
-	if (server_param(req, c) == HX_ANSWERED)
+	if (secrets_server_param(req, c) == HX_ANSWERED)
 		return (KORE_RESULT_OK);
 	if (!secret_key_valid(c->param[1]))
 		return (hx_error(req, 404, "not_found", "no such secret"));
@@ -156,11 +157,11 @@ api_secrets_set(struct http_request *req, struct api_ctx *c)
 			return (KORE_RESULT_OK);
 		fields = json_object();
 		api_fields_only(c->body, allowed, fields);
-		value_check(c->body, 1, &value, fields);
+		secrets_value_check(c->body, 1, &value, fields);
 		if (json_object_size(fields) > 0)
 			return (api_invalid(req, fields));
 		json_decref(fields);
-		if (seal_value(c, c->param[1], value) == -1)
+		if (secrets_seal_value(c, c->param[1], value) == -1)
 			return (hx_error(req, 500, "internal",
 			    "the value could not be sealed"));
 		c->step = API_RUN;
@@ -180,7 +181,7 @@ api_secrets_delete(struct http_request *req, struct api_ctx *c)
 {
 	const char	*p[4];
 
-	if (server_param(req, c) == HX_ANSWERED)
+	if (secrets_server_param(req, c) == HX_ANSWERED)
 		return (KORE_RESULT_OK);
 	if (!secret_key_valid(c->param[1]))
 		return (hx_error(req, 404, "not_found", "no such secret"));

@@ -121,7 +121,8 @@ api_servers_delete(struct http_request *req, struct api_ctx *c)
 }
 
 static int
-set_status(struct http_request *req, struct api_ctx *c, const char *status)
+servers_set_status(struct http_request *req, struct api_ctx *c,
+    const char *status)
 {
 	const char	*p[4];
 
@@ -135,18 +136,18 @@ set_status(struct http_request *req, struct api_ctx *c, const char *status)
 int
 api_servers_start(struct http_request *req, struct api_ctx *c)
 {
-	return (set_status(req, c, "running"));
+	return (servers_set_status(req, c, "running"));
 }
 
 int
 api_servers_stop(struct http_request *req, struct api_ctx *c)
 {
-	return (set_status(req, c, "stopped"));
+	return (servers_set_status(req, c, "stopped"));
 }
 
 /* host (+ optional port) from the JSON body or, for DELETE, the query. */
 static int
-host_input(struct http_request *req, struct api_ctx *c, int from_query)
+servers_host_input(struct http_request *req, struct api_ctx *c, int from_query)
 {
 	static const char *const allowed[] = { "host", "port", NULL };
 	const char	*host;
@@ -185,13 +186,14 @@ host_input(struct http_request *req, struct api_ctx *c, int from_query)
 }
 
 static int
-host_change(struct http_request *req, struct api_ctx *c, const char *sql,
+servers_host_change(struct http_request *req, struct api_ctx *c,
+    const char *sql,
     int from_query)
 {
 	const char	*p[5];
 
 	if (c->step == API_CHECK) {
-		if (host_input(req, c, from_query) == -1)
+		if (servers_host_input(req, c, from_query) == -1)
 			return (KORE_RESULT_OK);
 		c->step = API_RUN;
 	}
@@ -206,11 +208,12 @@ host_change(struct http_request *req, struct api_ctx *c, const char *sql,
 int
 api_servers_host_add(struct http_request *req, struct api_ctx *c)
 {
-	return (host_change(req, c, SQL_SERVERS_HOST_ADD_RESPOND, 0));
+	return (servers_host_change(req, c, SQL_SERVERS_HOST_ADD_RESPOND, 0));
 }
 
 int
 api_servers_host_remove(struct http_request *req, struct api_ctx *c)
 {
-	return (host_change(req, c, SQL_SERVERS_HOST_REMOVE_RESPOND, 1));
+	return (servers_host_change(req, c, SQL_SERVERS_HOST_REMOVE_RESPOND,
+	    1));
 }

@@ -39,7 +39,7 @@ api_settings_policy_get(struct http_request *req, struct api_ctx *c)
 
 /* Validate one policy key into `changes`. */
 static void
-policy_check(json_t *body, size_t i, json_t *changes, json_t *fields)
+settings_policy_check(json_t *body, size_t i, json_t *changes, json_t *fields)
 {
 	const char	*key = policy_keys[i].key, *s;
 	char		msg[128];
@@ -90,7 +90,7 @@ api_settings_policy_patch(struct http_request *req, struct api_ctx *c)
 		changes = json_object();
 		api_fields_only(c->body, allowed, fields);
 		for (i = 0; i < POLICY_NKEYS; i++)
-			policy_check(c->body, i, changes, fields);
+			settings_policy_check(c->body, i, changes, fields);
 		if (json_object_size(fields) == 0 &&
 		    json_object_size(changes) == 0)
 			json_object_set_new(fields, "body",
@@ -122,7 +122,7 @@ api_settings_modules_get(struct http_request *req, struct api_ctx *c)
 
 /* A list of module names under `key`, as compact JSON text (or "[]"). */
 static char *
-module_list(json_t *body, const char *key, json_t *fields)
+settings_module_list(json_t *body, const char *key, json_t *fields)
 {
 	json_t	*v, *m;
 	size_t	i;
@@ -164,8 +164,8 @@ api_settings_modules_patch(struct http_request *req, struct api_ctx *c)
 		reset = 0;
 		api_fields_only(c->body, allowed, fields);
 		api_field_bool(c->body, "reset", &reset, &has_reset, fields);
-		add = module_list(c->body, "add", fields);
-		remove = module_list(c->body, "remove", fields);
+		add = settings_module_list(c->body, "add", fields);
+		remove = settings_module_list(c->body, "remove", fields);
 		if (reset && (strcmp(add ? add : "", "[]") != 0 ||
 		    strcmp(remove ? remove : "", "[]") != 0))
 			json_object_set_new(fields, "reset", json_string(

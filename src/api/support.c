@@ -85,7 +85,7 @@ api_body(struct http_request *req, struct api_ctx *c)
 }
 
 static void
-field_error(json_t *fields, const char *key, const char *msg)
+api_field_error(json_t *fields, const char *key, const char *msg)
 {
 	if (json_object_get(fields, key) == NULL)
 		json_object_set_new(fields, key, json_string(msg));
@@ -101,19 +101,19 @@ api_field_str(json_t *body, const char *key, int required, size_t maxlen,
 	v = json_object_get(body, key);
 	if (v == NULL || json_is_null(v)) {
 		if (required)
-			field_error(fields, key, "required");
+			api_field_error(fields, key, "required");
 		return (required ? -1 : 0);
 	}
 	if (!json_is_string(v)) {
-		field_error(fields, key, "must be a string");
+		api_field_error(fields, key, "must be a string");
 		return (-1);
 	}
 	if (json_string_length(v) > maxlen) {
-		field_error(fields, key, "too long");
+		api_field_error(fields, key, "too long");
 		return (-1);
 	}
 	if (memchr(json_string_value(v), '\0', json_string_length(v))) {
-		field_error(fields, key, "must not contain NUL");
+		api_field_error(fields, key, "must not contain NUL");
 		return (-1);
 	}
 	*out = json_string_value(v);
@@ -131,16 +131,16 @@ api_field_int(json_t *body, const char *key, int required, long min,
 	v = json_object_get(body, key);
 	if (v == NULL || json_is_null(v)) {
 		if (required)
-			field_error(fields, key, "required");
+			api_field_error(fields, key, "required");
 		return (required ? -1 : 0);
 	}
 	if (!json_is_integer(v)) {
-		field_error(fields, key, "must be an integer");
+		api_field_error(fields, key, "must be an integer");
 		return (-1);
 	}
 	i = json_integer_value(v);
 	if (i < min || i > max) {
-		field_error(fields, key, "out of range");
+		api_field_error(fields, key, "out of range");
 		return (-1);
 	}
 	*out = (long)i;
@@ -159,7 +159,7 @@ api_field_bool(json_t *body, const char *key, int *out, int *present,
 	if (v == NULL || json_is_null(v))
 		return (0);
 	if (!json_is_boolean(v)) {
-		field_error(fields, key, "must be true or false");
+		api_field_error(fields, key, "must be true or false");
 		return (-1);
 	}
 	*out = json_is_true(v);
@@ -182,7 +182,7 @@ api_fields_only(json_t *body, const char *const *allowed, json_t *fields)
 			if (strcmp(allowed[i], key) == 0)
 				break;
 		if (allowed[i] == NULL) {
-			field_error(fields, key, "unknown field");
+			api_field_error(fields, key, "unknown field");
 			bad = -1;
 		}
 	}

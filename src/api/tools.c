@@ -11,7 +11,7 @@
 
 /* An input_schema must be a JSON object whose type is "object". */
 static int
-schema_check(json_t *body, json_t *fields, char **out)
+tools_schema_check(json_t *body, json_t *fields, char **out)
 {
 	json_t	*v;
 
@@ -71,7 +71,7 @@ api_tools_create(struct http_request *req, struct api_ctx *c)
 		api_field_int(c->body, "timeout_ms", 0, SBX_TIMEOUT_MIN_MS,
 		    SBX_TIMEOUT_MAX_MS, &timeout,
 		    &has_timeout, fields);
-		schema_check(c->body, fields, &schema);
+		tools_schema_check(c->body, fields, &schema);
 		if (name != NULL && !ident_valid(name))
 			json_object_set_new(fields, "name", json_string(
 			    "lower-case letters, digits and _, starting with a "
@@ -143,7 +143,7 @@ api_tools_update(struct http_request *req, struct api_ctx *c)
 			api_field_int(c->body, "timeout_ms", 0,
 			    SBX_TIMEOUT_MIN_MS, SBX_TIMEOUT_MAX_MS,
 			    &timeout, &has_timeout, fields);
-		schema_check(c->body, fields, &schema);
+		tools_schema_check(c->body, fields, &schema);
 		if (name != NULL && !ident_valid(name))
 			json_object_set_new(fields, "name", json_string(
 			    "lower-case letters, digits and _, starting with a "
@@ -207,7 +207,7 @@ api_tools_versions(struct http_request *req, struct api_ctx *c)
 }
 
 static int
-version_param(const char *s, char *out, size_t outlen)
+tools_version_param(const char *s, char *out, size_t outlen)
 {
 	char	*end;
 	long	v;
@@ -225,7 +225,7 @@ api_tools_version_get(struct http_request *req, struct api_ctx *c)
 	const char	*p[2];
 	char		v[16];
 
-	if (version_param(c->param[1], v, sizeof(v)) == -1)
+	if (tools_version_param(c->param[1], v, sizeof(v)) == -1)
 		return (hx_error(req, 404, "not_found", "no such version"));
 	p[0] = c->param[0];
 	p[1] = v;

@@ -52,7 +52,7 @@ static const char	*const alert_severity[ALERT_KINDS] = {
 
 /* The host part of an http(s) URL, lower-cased; 0 if there is none. */
 static int
-url_host(const char *url, char *out, size_t outlen)
+alert_url_host(const char *url, char *out, size_t outlen)
 {
 	const char	*p, *end, *at;
 	size_t		n, i;
@@ -77,7 +77,7 @@ url_host(const char *url, char *out, size_t outlen)
 }
 
 static int
-host_is(const char *host, const char *domain)
+alert_host_is(const char *host, const char *domain)
 {
 	size_t	hl, dl;
 
@@ -107,11 +107,12 @@ alert_format_for(const char *url, const char *override)
 			return (ALERT_FORMAT_DISCORD);
 		return (-1);
 	}
-	if (url == NULL || !url_host(url, host, sizeof(host)))
+	if (url == NULL || !alert_url_host(url, host, sizeof(host)))
 		return (ALERT_FORMAT_GENERIC);
 	if (strcmp(host, "hooks.slack.com") == 0)
 		return (ALERT_FORMAT_SLACK);
-	if (host_is(host, "discord.com") || host_is(host, "discordapp.com"))
+	if (alert_host_is(host, "discord.com") || alert_host_is(host,
+	    "discordapp.com"))
 		return (ALERT_FORMAT_DISCORD);
 	return (ALERT_FORMAT_GENERIC);
 }

@@ -11,7 +11,7 @@
 #include "core/core.h"
 
 static int
-parse_addr(const char *s, int *family, uint8_t addr[16])
+cidr_parse_addr(const char *s, int *family, uint8_t addr[16])
 {
 	memset(addr, 0, 16);
 	if (inet_pton(AF_INET, s, addr) == 1) {
@@ -26,7 +26,7 @@ parse_addr(const char *s, int *family, uint8_t addr[16])
 }
 
 static int
-parse_one(const char *s, size_t n, struct cidr *c)
+cidr_parse_one(const char *s, size_t n, struct cidr *c)
 {
 	char	buf[64], *slash, *end;
 	long	p;
@@ -38,7 +38,7 @@ parse_one(const char *s, size_t n, struct cidr *c)
 	buf[n] = '\0';
 	if ((slash = strchr(buf, '/')) != NULL)
 		*slash = '\0';
-	if (parse_addr(buf, &c->family, c->addr) == -1)
+	if (cidr_parse_addr(buf, &c->family, c->addr) == -1)
 		return (-1);
 	max = c->family == AF_INET ? 32 : 128;
 	if (slash == NULL)
@@ -63,7 +63,8 @@ cidr_list_parse(const char *s, struct cidr_list *l)
 		/* Trailing spaces after the last comma end the list. */
 		if (n == 0 && *cur == '\0')
 			break;
-		if (l->n == CIDR_MAX || parse_one(p, n, &l->item[l->n]) == -1) {
+		if (l->n == CIDR_MAX || cidr_parse_one(p, n,
+		    &l->item[l->n]) == -1) {
 			memset(l, 0, sizeof(*l));
 			return (-1);
 		}
@@ -73,7 +74,7 @@ cidr_list_parse(const char *s, struct cidr_list *l)
 }
 
 static int
-prefix_equal(const uint8_t *a, const uint8_t *b, int bits)
+cidr_prefix_equal(const uint8_t *a, const uint8_t *b, int bits)
 {
 	int	full = bits / 8, rest = bits % 8;
 
@@ -93,7 +94,7 @@ cidr_list_match(const struct cidr_list *l, const char *ip)
 	size_t			i;
 	int			fam;
 
-	if (ip == NULL || parse_addr(ip, &fam, a) == -1)
+	if (ip == NULL || cidr_parse_addr(ip, &fam, a) == -1)
 		return (0);
 	if (fam == AF_INET6 && memcmp(a, mapped, 12) == 0) {
 		memcpy(v4, a + 12, 4);
@@ -103,7 +104,7 @@ cidr_list_match(const struct cidr_list *l, const char *ip)
 	}
 	for (i = 0; i < l->n; i++)
 		if (l->item[i].family == fam &&
-		    prefix_equal(l->item[i].addr, a, l->item[i].prefix))
+		    cidr_prefix_equal(l->item[i].addr, a, l->item[i].prefix))
 			return (1);
 	return (0);
 }

@@ -19,9 +19,9 @@
 
 struct mcpbox_config	mcpbox_cfg;
 
-static int	parse_long(const char *, long, long, long *);
-static int	opt_find_links(config_getenv_fn, char **, char *, size_t);
-static int	valid_origin_list(const char *);
+static int	cfg_parse_long(const char *, long, long, long *);
+static int	cfg_opt_find_links(config_getenv_fn, char **, char *, size_t);
+static int	cfg_valid_origin_list(const char *);
 
 int
 config_fail(char *err, size_t errlen, const char *fmt, ...)
@@ -45,7 +45,7 @@ config_has_ctl(const char *s)
 }
 
 static int
-parse_long(const char *s, long min, long max, long *out)
+cfg_parse_long(const char *s, long min, long max, long *out)
 {
 	char	*end;
 	long	v;
@@ -70,7 +70,7 @@ config_opt_long(config_getenv_fn env, const char *name, long min, long max,
 		*out = def;
 		return (0);
 	}
-	if (parse_long(v, min, max, out) == -1)
+	if (cfg_parse_long(v, min, max, out) == -1)
 		return (config_fail(err, errlen, "%s: must be an integer "
 		    "from %ld to %ld", name, min, max));
 	return (0);
@@ -105,7 +105,7 @@ config_opt_url(config_getenv_fn env, const char *name, int https_only,
  * component (the sandbox's installer accepts exactly these).
  */
 static int
-opt_find_links(config_getenv_fn env, char **out, char *err, size_t errlen)
+cfg_opt_find_links(config_getenv_fn env, char **out, char *err, size_t errlen)
 {
 	const char	*v;
 
@@ -127,7 +127,7 @@ opt_find_links(config_getenv_fn env, char **out, char *err, size_t errlen)
 
 /* Comma-separated origins: scheme://host[:port], no path. */
 static int
-valid_origin_list(const char *s)
+cfg_valid_origin_list(const char *s)
 {
 	const char	*cur = s, *p, *host;
 	size_t		len;
@@ -173,7 +173,7 @@ config_parse_listen(const char *s, char *host, size_t hostlen, char *port,
 	}
 	if (hlen == 0 || hlen >= hostlen)
 		return (-1);
-	if (parse_long(colon + 1, 1, 65535, &p) == -1)
+	if (cfg_parse_long(colon + 1, 1, 65535, &p) == -1)
 		return (-1);
 	memcpy(host, s, hlen);
 	host[hlen] = '\0';
@@ -225,7 +225,7 @@ config_parse_log_level(const char *s, enum log_level *out)
 }
 
 static int
-load_key(config_getenv_fn env, const char *name, uint8_t *out, int required,
+cfg_load_key(config_getenv_fn env, const char *name, uint8_t *out, int required,
     int *present, char *err, size_t errlen)
 {
 	const char	*v;
@@ -248,16 +248,16 @@ load_key(config_getenv_fn env, const char *name, uint8_t *out, int required,
 }
 
 static int
-load_secrets(struct mcpbox_config *c, config_getenv_fn env, char *err,
+cfg_load_secrets(struct mcpbox_config *c, config_getenv_fn env, char *err,
     size_t errlen)
 {
 	const char	*v;
 	int		present;
 
-	if (load_key(env, "MCPBOX_ENCRYPTION_KEY", c->enc_key, 1, &present,
+	if (cfg_load_key(env, "MCPBOX_ENCRYPTION_KEY", c->enc_key, 1, &present,
 	    err, errlen) == -1)
 		return (-1);
-	if (load_key(env, "MCPBOX_ENCRYPTION_KEY_OLD", c->enc_key_old, 0,
+	if (cfg_load_key(env, "MCPBOX_ENCRYPTION_KEY_OLD", c->enc_key_old, 0,
 	    &c->has_old_key, err, errlen) == -1)
 		return (-1);
 	if (c->has_old_key &&
@@ -293,7 +293,7 @@ load_secrets(struct mcpbox_config *c, config_getenv_fn env, char *err,
 }
 
 static int
-load_limits(struct mcpbox_config *c, config_getenv_fn env, int ncpu,
+cfg_load_limits(struct mcpbox_config *c, config_getenv_fn env, int ncpu,
     char *err, size_t errlen)
 {
 	long	v;
@@ -325,7 +325,7 @@ load_limits(struct mcpbox_config *c, config_getenv_fn env, int ncpu,
  * start-up with the same one line.
  */
 static int
-load_ops(struct mcpbox_config *c, config_getenv_fn env, char *err,
+cfg_load_ops(struct mcpbox_config *c, config_getenv_fn env, char *err,
     size_t errlen)
 {
 	long	v = 0;
@@ -367,7 +367,7 @@ load_ops(struct mcpbox_config *c, config_getenv_fn env, char *err,
 }
 
 static int
-load_strings(struct mcpbox_config *c, config_getenv_fn env, char *err,
+cfg_load_strings(struct mcpbox_config *c, config_getenv_fn env, char *err,
     size_t errlen)
 {
 	const char	*v;
@@ -389,7 +389,7 @@ load_strings(struct mcpbox_config *c, config_getenv_fn env, char *err,
 		    "with a port from 1 to 65535 (e.g. 127.0.0.1:8000)"));
 
 	if ((v = env("MCPBOX_ALLOWED_ORIGINS")) != NULL && *v != '\0') {
-		if (strlen(v) > 4096 || !valid_origin_list(v))
+		if (strlen(v) > 4096 || !cfg_valid_origin_list(v))
 			return (config_fail(err, errlen, "MCPBOX_ALLOWED_ORIGINS: must "
 			    "be a comma-separated list of http(s)://host[:port]"));
 		if ((c->allowed_origins = strdup(v)) == NULL)
@@ -400,7 +400,7 @@ load_strings(struct mcpbox_config *c, config_getenv_fn env, char *err,
 	    err, errlen) == -1 ||
 	    config_opt_url(env, "MCPBOX_PIP_INDEX_URL", 0, &c->pip_index_url,
 	    err, errlen) == -1 ||
-	    opt_find_links(env, &c->pip_find_links, err, errlen) == -1 ||
+	    cfg_opt_find_links(env, &c->pip_find_links, err, errlen) == -1 ||
 	    config_load_remote(c, env, err, errlen) == -1)
 		return (-1);
 
@@ -445,10 +445,10 @@ config_load(struct mcpbox_config *c, config_getenv_fn env, int ncpu,
 			    "true or false"));
 	}
 
-	if (load_strings(c, env, err, errlen) == -1 ||
-	    load_limits(c, env, ncpu, err, errlen) == -1 ||
-	    load_ops(c, env, err, errlen) == -1 ||
-	    load_secrets(c, env, err, errlen) == -1) {
+	if (cfg_load_strings(c, env, err, errlen) == -1 ||
+	    cfg_load_limits(c, env, ncpu, err, errlen) == -1 ||
+	    cfg_load_ops(c, env, err, errlen) == -1 ||
+	    cfg_load_secrets(c, env, err, errlen) == -1) {
 		config_free(c);
 		return (-1);
 	}

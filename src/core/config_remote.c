@@ -44,7 +44,7 @@ config_loopback_url(const char *u)
 
 /* An origin: scheme://host[:port] with at most a trailing slash. */
 static int
-opt_origin(config_getenv_fn env, const char *name, char **out, char *err,
+cfg_opt_origin(config_getenv_fn env, const char *name, char **out, char *err,
     size_t errlen)
 {
 	const char	*v, *h;
@@ -78,7 +78,7 @@ opt_origin(config_getenv_fn env, const char *name, char **out, char *err,
 
 /* Comma-separated addresses (a@b.example) or domains (@b.example). */
 static int
-valid_email_list(const char *s)
+cfg_valid_email_list(const char *s)
 {
 	const char	*cur = s, *p, *at;
 	size_t		n;
@@ -129,7 +129,7 @@ config_email_allowed(const char *list, const char *email)
  * with a door that trusts headers.
  */
 static int
-load_public_door(struct mcpbox_config *c, config_getenv_fn env, char *err,
+cfg_load_public_door(struct mcpbox_config *c, config_getenv_fn env, char *err,
     size_t errlen)
 {
 	const char	*v;
@@ -176,10 +176,10 @@ config_load_remote(struct mcpbox_config *c, config_getenv_fn env, char *err,
 	char		*u;
 	size_t		i;
 
-	if (opt_origin(env, "MCPBOX_PUBLIC_URL", &c->public_url, err,
+	if (cfg_opt_origin(env, "MCPBOX_PUBLIC_URL", &c->public_url, err,
 	    errlen) == -1)
 		return (-1);
-	if (load_public_door(c, env, err, errlen) == -1)
+	if (cfg_load_public_door(c, env, err, errlen) == -1)
 		return (-1);
 	v = env("MCPBOX_CF_ACCESS_TEAM_DOMAIN");
 	aud = env("MCPBOX_CF_ACCESS_AUD");
@@ -189,7 +189,7 @@ config_load_remote(struct mcpbox_config *c, config_getenv_fn env, char *err,
 	if (v != NULL && *v != '\0') {
 		if (strncmp(v, "http://", 7) == 0 ||
 		    strncmp(v, "https://", 8) == 0) {
-			if (opt_origin(env, "MCPBOX_CF_ACCESS_TEAM_DOMAIN",
+			if (cfg_opt_origin(env, "MCPBOX_CF_ACCESS_TEAM_DOMAIN",
 			    &c->cf_access_issuer, err, errlen) == -1)
 				return (-1);
 		} else {
@@ -215,7 +215,8 @@ config_load_remote(struct mcpbox_config *c, config_getenv_fn env, char *err,
 			return (config_fail(err, errlen, "out of memory"));
 	}
 	if ((v = env("MCPBOX_REMOTE_EMAILS")) != NULL && *v != '\0') {
-		if (strlen(v) > 8192 || config_has_ctl(v) || !valid_email_list(v))
+		if (strlen(v) > 8192 || config_has_ctl(v) ||
+		    !cfg_valid_email_list(v))
 			return (config_fail(err, errlen, "MCPBOX_REMOTE_EMAILS: must be "
 			    "a comma-separated list of name@domain or @domain"));
 		if ((c->remote_emails = strdup(v)) == NULL)

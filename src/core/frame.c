@@ -21,7 +21,7 @@
  * child forked while another call is in flight inherits none of its data.
  */
 static uint8_t *
-wipe_alloc(size_t n)
+frame_wipe_alloc(size_t n)
 {
 	void	*p;
 
@@ -63,7 +63,7 @@ sbx_buf_append(struct sbx_buf *b, const void *p, size_t n)
 		while (ncap < b->len + n)
 			ncap *= 2;
 		if (b->wipe) {
-			if ((nd = wipe_alloc(ncap)) == NULL)
+			if ((nd = frame_wipe_alloc(ncap)) == NULL)
 				return (-1);
 			if (b->data != NULL) {
 				memcpy(nd, b->data, b->len);
@@ -211,7 +211,7 @@ sbx_frame_write_fd(int fd, const void *p, size_t n)
 }
 
 static int
-read_exact(int fd, void *p, size_t n)
+frame_read_exact(int fd, void *p, size_t n)
 {
 	uint8_t	*c = p;
 	ssize_t	 k;
@@ -236,7 +236,7 @@ sbx_frame_read_fd(int fd, size_t max, char **out, uint32_t *len)
 	uint32_t	 n;
 	char		*p;
 
-	if (read_exact(fd, hdr, 4) == -1)
+	if (frame_read_exact(fd, hdr, 4) == -1)
 		return (-1);
 	n = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 |
 	    (uint32_t)hdr[2] << 8 | (uint32_t)hdr[3];
@@ -244,7 +244,7 @@ sbx_frame_read_fd(int fd, size_t max, char **out, uint32_t *len)
 		return (-1);
 	if ((p = malloc((size_t)n + 1)) == NULL)
 		return (-1);
-	if (read_exact(fd, p, n) == -1) {
+	if (frame_read_exact(fd, p, n) == -1) {
 		free(p);
 		return (-1);
 	}

@@ -307,7 +307,7 @@ check_name(struct js *c, const json_t *names, const char *k, size_t klen)
 }
 
 static int
-missing(struct js *c, const json_t *name, const char *trigger,
+check_missing(struct js *c, const json_t *name, const char *trigger,
     size_t tlen)
 {
 	struct mark	m;
@@ -363,7 +363,7 @@ check_object(struct js *c, const json_t *s, const json_t *v)
 		json_array_foreach(k, i, e) {
 			if (json_object_getn(v, json_string_value(e),
 			    json_string_length(e)) == NULL)
-				return (missing(c, e, NULL, 0));
+				return (check_missing(c, e, NULL, 0));
 		}
 	}
 	if ((k = json_object_get(s, "minProperties")) != NULL &&
@@ -382,7 +382,7 @@ check_object(struct js *c, const json_t *s, const json_t *v)
 		json_array_foreach(list, i, e) {
 			if (json_object_getn(v, json_string_value(e),
 			    json_string_length(e)) == NULL)
-				return (missing(c, e, key, klen));
+				return (check_missing(c, e, key, klen));
 		}
 	}
 	return (V_OK);

@@ -45,7 +45,7 @@ js_count_of(const json_t *v, json_int_t *out)
 
 /* -1, 0 or 1 as the integer i is below, at or above the real r. */
 static int
-int_real_cmp(json_int_t i, double r)
+num_int_real_cmp(json_int_t i, double r)
 {
 	json_int_t	t;
 
@@ -74,10 +74,10 @@ js_num_cmp(const json_t *a, const json_t *b)
 		return (ai < bi ? -1 : ai > bi);
 	}
 	if (json_is_integer(a))
-		return (int_real_cmp(json_integer_value(a),
+		return (num_int_real_cmp(json_integer_value(a),
 		    json_real_value(b)));
 	if (json_is_integer(b))
-		return (-int_real_cmp(json_integer_value(b),
+		return (-num_int_real_cmp(json_integer_value(b),
 		    json_real_value(a)));
 	ad = json_real_value(a);
 	bd = json_real_value(b);

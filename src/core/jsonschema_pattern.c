@@ -18,7 +18,7 @@ struct rebuf {
 /* ---- patterns: ECMA 262 to POSIX ERE ------------------------------------ */
 
 static void
-rb_putc(struct rebuf *b, int ch)
+pat_rb_putc(struct rebuf *b, int ch)
 {
 	char	*p;
 	size_t	 cap;
@@ -39,36 +39,36 @@ rb_putc(struct rebuf *b, int ch)
 }
 
 static void
-rb_puts(struct rebuf *b, const char *s)
+pat_rb_puts(struct rebuf *b, const char *s)
 {
 	while (*s != '\0')
-		rb_putc(b, *s++);
+		pat_rb_putc(b, *s++);
 }
 
 static int
-class_special(int ch)
+pat_class_special(int ch)
 {
 	return (ch == ']' || ch == '-' || ch == '^' || ch == '[');
 }
 
 static void
-set_range(unsigned char set[128], int lo, int hi)
+pat_set_range(unsigned char set[128], int lo, int hi)
 {
 	for (; lo <= hi; lo++)
 		set[lo] = 1;
 }
 
 static void
-set_word(unsigned char set[128])
+pat_set_word(unsigned char set[128])
 {
-	set_range(set, '0', '9');
-	set_range(set, 'A', 'Z');
-	set_range(set, 'a', 'z');
+	pat_set_range(set, '0', '9');
+	pat_set_range(set, 'A', 'Z');
+	pat_set_range(set, 'a', 'z');
 	set['_'] = 1;
 }
 
 static void
-set_space(unsigned char set[128])
+pat_set_space(unsigned char set[128])
 {
 	set[' '] = set['\t'] = set['\n'] = set['\v'] = set['\f'] = 1;
 	set['\r'] = 1;
@@ -79,7 +79,7 @@ set_space(unsigned char set[128])
  * (added to set), -1 when not supported.
  */
 static int
-class_atom(const char *src, size_t n, size_t *j, unsigned char set[128])
+pat_class_atom(const char *src, size_t n, size_t *j, unsigned char set[128])
 {
 	unsigned char	ch = (unsigned char)src[(*j)++];
 
@@ -91,13 +91,13 @@ class_atom(const char *src, size_t n, size_t *j, unsigned char set[128])
 		return (-1);
 	switch ((ch = (unsigned char)src[(*j)++])) {
 	case 'd':
-		set_range(set, '0', '9');
+		pat_set_range(set, '0', '9');
 		return (-2);
 	case 'w':
-		set_word(set);
+		pat_set_word(set);
 		return (-2);
 	case 's':
-		set_space(set);
+		pat_set_space(set);
 		return (-2);
 	case 'n':
 		return ('\n');
@@ -123,7 +123,7 @@ class_atom(const char *src, size_t n, size_t *j, unsigned char set[128])
  * as syntax ("[:", a range, a negation).
  */
 static int
-class_emit(const unsigned char set[128], int neg, struct rebuf *b)
+pat_class_emit(const unsigned char set[128], int neg, struct rebuf *b)
 {
 	int	ch, end, count = 0;
 
@@ -132,44 +132,44 @@ class_emit(const unsigned char set[128], int neg, struct rebuf *b)
 	if (count == 0) {
 		if (!neg)
 			return (-1);	/* [] matches nothing */
-		rb_putc(b, '.');	/* [^] matches anything */
+		pat_rb_putc(b, '.');	/* [^] matches anything */
 		return (0);
 	}
 	if (!neg && set['^'] && count == set['^'] + set['-']) {
-		rb_puts(b, set['-'] ? "[-^]" : "\\^");
+		pat_rb_puts(b, set['-'] ? "[-^]" : "\\^");
 		return (0);
 	}
-	rb_putc(b, '[');
+	pat_rb_putc(b, '[');
 	if (neg)
-		rb_putc(b, '^');
+		pat_rb_putc(b, '^');
 	if (set[']'])
-		rb_putc(b, ']');
+		pat_rb_putc(b, ']');
 	for (ch = 1; ch < 128; ch++) {
-		if (!set[ch] || class_special(ch))
+		if (!set[ch] || pat_class_special(ch))
 			continue;
 		for (end = ch; end + 1 < 128 && set[end + 1] &&
-		    !class_special(end + 1); end++)
+		    !pat_class_special(end + 1); end++)
 			;
-		rb_putc(b, ch);
+		pat_rb_putc(b, ch);
 		if (end > ch + 1)
-			rb_putc(b, '-');
+			pat_rb_putc(b, '-');
 		if (end > ch)
-			rb_putc(b, end);
+			pat_rb_putc(b, end);
 		ch = end;
 	}
 	if (set['['])
-		rb_putc(b, '[');
+		pat_rb_putc(b, '[');
 	if (set['^'])
-		rb_putc(b, '^');
+		pat_rb_putc(b, '^');
 	if (set['-'])
-		rb_putc(b, '-');
-	rb_putc(b, ']');
+		pat_rb_putc(b, '-');
+	pat_rb_putc(b, ']');
 	return (0);
 }
 
 /* An ECMA class from src[*i] == '['; *i is left on its ']'. */
 static int
-re_class(const char *src, size_t n, size_t *i, struct rebuf *b)
+pat_re_class(const char *src, size_t n, size_t *i, struct rebuf *b)
 {
 	unsigned char	set[128];
 	size_t		j = *i + 1;
@@ -185,72 +185,73 @@ re_class(const char *src, size_t n, size_t *i, struct rebuf *b)
 			return (-1);
 		if (src[j] == ']')
 			break;
-		if ((lo = class_atom(src, n, &j, set)) == -1)
+		if ((lo = pat_class_atom(src, n, &j, set)) == -1)
 			return (-1);
 		if (j + 1 < n && src[j] == '-' && src[j + 1] != ']') {
 			j++;
-			if (lo < 0 || (hi = class_atom(src, n, &j, set)) < 0 ||
+			if (lo < 0 || (hi = pat_class_atom(src, n, &j,
+			    set)) < 0 ||
 			    hi < lo)
 				return (-1);
-			set_range(set, lo, hi);
+			pat_set_range(set, lo, hi);
 		} else if (lo >= 0)
 			set[lo] = 1;
 	}
 	*i = j;
-	return (class_emit(set, neg, b));
+	return (pat_class_emit(set, neg, b));
 }
 
 /* An escape outside a class: the character after the backslash. */
 static int
-re_escape(unsigned char ch, struct rebuf *b)
+pat_re_escape(unsigned char ch, struct rebuf *b)
 {
 	switch (ch) {
 	case 'd':
-		rb_puts(b, "[0-9]");
+		pat_rb_puts(b, "[0-9]");
 		break;
 	case 'D':
-		rb_puts(b, "[^0-9]");
+		pat_rb_puts(b, "[^0-9]");
 		break;
 	case 'w':
-		rb_puts(b, "[0-9A-Z_a-z]");
+		pat_rb_puts(b, "[0-9A-Z_a-z]");
 		break;
 	case 'W':
-		rb_puts(b, "[^0-9A-Z_a-z]");
+		pat_rb_puts(b, "[^0-9A-Z_a-z]");
 		break;
 	case 's':
-		rb_puts(b, "[ \t\n\v\f\r]");
+		pat_rb_puts(b, "[ \t\n\v\f\r]");
 		break;
 	case 'S':
-		rb_puts(b, "[^ \t\n\v\f\r]");
+		pat_rb_puts(b, "[^ \t\n\v\f\r]");
 		break;
 	case 'n':
-		rb_putc(b, '\n');
+		pat_rb_putc(b, '\n');
 		break;
 	case 'r':
-		rb_putc(b, '\r');
+		pat_rb_putc(b, '\r');
 		break;
 	case 't':
-		rb_putc(b, '\t');
+		pat_rb_putc(b, '\t');
 		break;
 	case 'f':
-		rb_putc(b, '\f');
+		pat_rb_putc(b, '\f');
 		break;
 	case 'v':
-		rb_putc(b, '\v');
+		pat_rb_putc(b, '\v');
 		break;
 	default:
 		if (ch >= 0x80 || ch < 0x20 || isalnum(ch))
 			return (-1);
 		if (strchr(".[]()*+?{}|^$\\", ch) != NULL)
-			rb_putc(b, '\\');
-		rb_putc(b, ch);
+			pat_rb_putc(b, '\\');
+		pat_rb_putc(b, ch);
 	}
 	return (0);
 }
 
 /* Length of an ECMA quantifier {n}, {n,} or {n,m} at s; 0 when none. */
 static size_t
-re_quantifier(const char *s, size_t n)
+pat_re_quantifier(const char *s, size_t n)
 {
 	size_t	i = 1, digits = 0;
 
@@ -267,7 +268,7 @@ re_quantifier(const char *s, size_t n)
 }
 
 static int
-re_translate(const char *src, size_t n, struct rebuf *b)
+pat_re_translate(const char *src, size_t n, struct rebuf *b)
 {
 	size_t		i, q;
 	unsigned char	ch;
@@ -280,15 +281,15 @@ re_translate(const char *src, size_t n, struct rebuf *b)
 		switch (ch) {
 		case '\\':
 			if (++i == n ||
-			    re_escape((unsigned char)src[i], b) == -1)
+			    pat_re_escape((unsigned char)src[i], b) == -1)
 				return (-1);
 			break;
 		case '[':
-			if (re_class(src, n, &i, b) == -1)
+			if (pat_re_class(src, n, &i, b) == -1)
 				return (-1);
 			break;
 		case '.':
-			rb_puts(b, "[^\n\r]");
+			pat_rb_puts(b, "[^\n\r]");
 			break;
 		case '(':
 			if (i + 1 < n && src[i + 1] == '?') {
@@ -296,25 +297,25 @@ re_translate(const char *src, size_t n, struct rebuf *b)
 					return (-1);
 				i += 2;
 			}
-			rb_putc(b, '(');
+			pat_rb_putc(b, '(');
 			break;
 		case '{':
-			if ((q = re_quantifier(src + i, n - i)) == 0) {
-				rb_puts(b, "\\{");
+			if ((q = pat_re_quantifier(src + i, n - i)) == 0) {
+				pat_rb_puts(b, "\\{");
 				break;
 			}
 			for (; q > 0; q--)
-				rb_putc(b, src[i++]);
+				pat_rb_putc(b, src[i++]);
 			i--;
 			break;
 		case '}':
-			rb_puts(b, "\\}");
+			pat_rb_puts(b, "\\}");
 			break;
 		default:
-			rb_putc(b, ch);
+			pat_rb_putc(b, ch);
 		}
 	}
-	rb_putc(b, '\0');	/* an empty pattern still gets a buffer */
+	pat_rb_putc(b, '\0');	/* an empty pattern still gets a buffer */
 	return (b->oom ? -1 : 0);
 }
 
@@ -325,7 +326,7 @@ js_pattern_compile(struct js *c, const json_t *pat, regex_t *re)
 	int		rc;
 
 	memset(&b, 0, sizeof(b));
-	if (re_translate(json_string_value(pat), json_string_length(pat),
+	if (pat_re_translate(json_string_value(pat), json_string_length(pat),
 	    &b) == -1) {
 		free(b.p);
 		return (js_err(c, "the approved schema has a pattern MCPbox "

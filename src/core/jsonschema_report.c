@@ -16,7 +16,7 @@
 
 /* Length of the valid UTF-8 sequence at s (n bytes left); 0 when none. */
 static size_t
-utf8_seq(const unsigned char *s, size_t n)
+report_utf8_seq(const unsigned char *s, size_t n)
 {
 	unsigned int	cp;
 	size_t		i, k;
@@ -55,7 +55,8 @@ js_put(char *buf, size_t cap, size_t *len, const char *s, size_t n)
 	size_t	i, k;
 
 	for (i = 0; i < n; i += k) {
-		if ((k = utf8_seq((const unsigned char *)s + i, n - i)) == 0) {
+		if ((k = report_utf8_seq((const unsigned char *)s + i,
+		    n - i)) == 0) {
 			k = 1;
 			if (*len + 1 >= cap)
 				break;
@@ -89,8 +90,8 @@ js_key_render(char *buf, size_t cap, size_t *len, const char *k, size_t klen,
 		ch = (unsigned char)k[i];
 		n = 1;
 		if (ch >= 0x80)
-			plain = (n = utf8_seq((const unsigned char *)k + i,
-			    klen - i)) != 0;
+			plain = (n = report_utf8_seq((const unsigned char *)k +
+			    i, klen - i)) != 0;
 		else
 			plain = isalnum(ch) || ch == '_' || ch == '-';
 	}
@@ -108,7 +109,8 @@ js_key_render(char *buf, size_t cap, size_t *len, const char *k, size_t klen,
 			rc |= js_put(buf, cap, len, k + i, 1);
 		} else if (ch < 0x20 || ch == 0x7f)
 			rc |= js_put(buf, cap, len, "?", 1);
-		else if (ch < 0x80 || (n = utf8_seq((const unsigned char *)k +
+		else if (ch < 0x80 ||
+		    (n = report_utf8_seq((const unsigned char *)k +
 		    i, klen - i)) != 0)
 			rc |= js_put(buf, cap, len, k + i, n);
 		else {
@@ -120,7 +122,7 @@ js_key_render(char *buf, size_t cap, size_t *len, const char *k, size_t klen,
 }
 
 static struct mark
-path_mark(const struct js *c)
+report_path_mark(const struct js *c)
 {
 	struct mark	m;
 
@@ -139,7 +141,7 @@ js_path_pop(struct js *c, struct mark m)
 
 /* A step did not fit: drop it and end the path with "...". */
 static void
-path_overflow(struct js *c, size_t len)
+report_path_overflow(struct js *c, size_t len)
 {
 	c->pathlen = len;
 	c->path[len] = '\0';
@@ -150,24 +152,24 @@ path_overflow(struct js *c, size_t len)
 struct mark
 js_path_key(struct js *c, const char *k, size_t klen)
 {
-	struct mark	m = path_mark(c);
+	struct mark	m = report_path_mark(c);
 
 	if (!c->pathfull && js_key_render(c->path, sizeof(c->path) - 3,
 	    &c->pathlen, k, klen, c->pathlen > 0) != 0)
-		path_overflow(c, m.len);
+		report_path_overflow(c, m.len);
 	return (m);
 }
 
 struct mark
 js_path_index(struct js *c, size_t i)
 {
-	struct mark	m = path_mark(c);
+	struct mark	m = report_path_mark(c);
 	char		step[32];
 
 	(void)snprintf(step, sizeof(step), "[%zu]", i);
 	if (!c->pathfull && js_put(c->path, sizeof(c->path) - 3, &c->pathlen,
 	    step, strlen(step)) != 0)
-		path_overflow(c, m.len);
+		report_path_overflow(c, m.len);
 	return (m);
 }
 

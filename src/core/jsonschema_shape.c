@@ -97,7 +97,7 @@ const size_t	js_ntypes = sizeof(js_types) / sizeof(js_types[0]);
 /* ---- the schema's shape ------------------------------------------------- */
 
 static const struct keyword *
-keyword_find(const char *k, size_t klen)
+shape_keyword_find(const char *k, size_t klen)
 {
 	size_t	i;
 
@@ -123,13 +123,13 @@ js_type_bit(const json_t *name)
 }
 
 static int
-is_schema(const json_t *v)
+shape_is_schema(const json_t *v)
 {
 	return (json_is_object(v) || json_is_boolean(v));
 }
 
 static int
-strings_ok(const json_t *v)
+shape_strings_ok(const json_t *v)
 {
 	size_t	 i;
 	json_t	*e;
@@ -144,7 +144,7 @@ strings_ok(const json_t *v)
 }
 
 static int
-value_ok(enum kw_kind kind, const json_t *v)
+shape_value_ok(enum kw_kind kind, const json_t *v)
 {
 	const char	*k;
 	json_int_t	 n;
@@ -180,18 +180,18 @@ value_ok(enum kw_kind kind, const json_t *v)
 	case KW_ARRAY:
 		return (json_is_array(v));
 	case KW_STRINGS:
-		return (strings_ok(v));
+		return (shape_strings_ok(v));
 	case KW_SCHEMA:
-		return (is_schema(v));
+		return (shape_is_schema(v));
 	case KW_SCHEMAS:
 	case KW_ITEMS:
-		if (kind == KW_ITEMS && is_schema(v))
+		if (kind == KW_ITEMS && shape_is_schema(v))
 			return (1);
 		if (!json_is_array(v) ||
 		    (kind == KW_SCHEMAS && json_array_size(v) == 0))
 			return (0);
 		json_array_foreach(v, i, e) {
-			if (!is_schema(e))
+			if (!shape_is_schema(e))
 				return (0);
 		}
 		return (1);
@@ -200,8 +200,8 @@ value_ok(enum kw_kind kind, const json_t *v)
 		if (!json_is_object(v))
 			return (0);
 		json_object_foreach((json_t *)v, k, e) {
-			if (kind == KW_SCHEMA_MAP ? !is_schema(e) :
-			    !strings_ok(e))
+			if (kind == KW_SCHEMA_MAP ? !shape_is_schema(e) :
+			    !shape_strings_ok(e))
 				return (0);
 		}
 		return (1);
@@ -219,10 +219,10 @@ js_shape(struct js *c, const json_t *s)
 	json_t			*v;
 
 	json_object_keylen_foreach((json_t *)s, k, klen, v) {
-		if ((kw = keyword_find(k, klen)) == NULL ||
+		if ((kw = shape_keyword_find(k, klen)) == NULL ||
 		    (kw->kind == KW_ID && s != c->root))
 			return (js_unsupported(c, k, klen));
-		if (!value_ok(kw->kind, v))
+		if (!shape_value_ok(kw->kind, v))
 			return (js_err(c, "the approved schema has an invalid %s",
 			    kw->name));
 	}
@@ -233,7 +233,7 @@ js_shape(struct js *c, const json_t *s)
 }
 
 static int
-hexval(char ch)
+shape_hexval(char ch)
 {
 	if (ch >= '0' && ch <= '9')
 		return (ch - '0');
@@ -246,7 +246,7 @@ hexval(char ch)
 
 /* One JSON pointer step into cur: tok (tlen bytes, already unescaped). */
 static const json_t *
-ref_step(const json_t *cur, const char *tok, size_t tlen)
+shape_ref_step(const json_t *cur, const char *tok, size_t tlen)
 {
 	size_t	i, idx = 0;
 
@@ -288,8 +288,8 @@ js_ref_resolve(const json_t *root, const char *ref, size_t n)
 			ch = ref[i];
 			if (ch == '%') {
 				if (n - i < 3 ||
-				    (hi = hexval(ref[i + 1])) < 0 ||
-				    (lo = hexval(ref[i + 2])) < 0)
+				    (hi = shape_hexval(ref[i + 1])) < 0 ||
+				    (lo = shape_hexval(ref[i + 2])) < 0)
 					return (NULL);
 				ch = (char)(hi << 4 | lo);
 				i += 2;
@@ -308,7 +308,7 @@ js_ref_resolve(const json_t *root, const char *ref, size_t n)
 			memmove(tok + j + 1, tok + j + 2, tlen - j - 2);
 			tlen--;
 		}
-		cur = ref_step(cur, tok, tlen);
+		cur = shape_ref_step(cur, tok, tlen);
 	}
 	return (cur);
 }
@@ -343,7 +343,7 @@ js_scan(struct js *c, const json_t *s, int depth)
 	if ((r = js_shape(c, s)) != V_OK)
 		return (r);
 	json_object_keylen_foreach((json_t *)s, k, klen, v) {
-		kw = keyword_find(k, klen);
+		kw = shape_keyword_find(k, klen);
 		if (kw->kind == KW_SCHEMA || (kw->kind == KW_ITEMS &&
 		    !json_is_array(v)))
 			r = js_scan(c, v, depth + 1);
@@ -362,7 +362,7 @@ js_scan(struct js *c, const json_t *s, int depth)
 			return (r);
 	}
 	if ((v = json_object_get(s, "$ref")) != NULL &&
-	    !is_schema(js_ref_resolve(c->root, json_string_value(v),
+	    !shape_is_schema(js_ref_resolve(c->root, json_string_value(v),
 	    json_string_length(v))))
 		return (js_unresolved(c));
 	if ((v = json_object_get(s, "pattern")) != NULL) {

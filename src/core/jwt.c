@@ -24,9 +24,9 @@
 
 #include "core/core.h"
 
-static int	claim_str(json_t *, const char *, char *, size_t);
-static int	claim_int(json_t *, const char *, int64_t *);
-static int	claims_parse(jwt_t *, struct jwt_claims *);
+static int	jwt_claim_str(json_t *, const char *, char *, size_t);
+static int	jwt_claim_int(json_t *, const char *, int64_t *);
+static int	jwt_claims_parse(jwt_t *, struct jwt_claims *);
 
 char *
 jwt_issue(const uint8_t *secret, size_t secretlen, const char *sub,
@@ -69,7 +69,7 @@ jwt_issue(const uint8_t *secret, size_t secretlen, const char *sub,
 }
 
 static int
-claim_str(json_t *o, const char *name, char *out, size_t outlen)
+jwt_claim_str(json_t *o, const char *name, char *out, size_t outlen)
 {
 	json_t		*v;
 	const char	*s;
@@ -85,7 +85,7 @@ claim_str(json_t *o, const char *name, char *out, size_t outlen)
 }
 
 static int
-claim_int(json_t *o, const char *name, int64_t *out)
+jwt_claim_int(json_t *o, const char *name, int64_t *out)
 {
 	json_t	*v;
 
@@ -96,7 +96,7 @@ claim_int(json_t *o, const char *name, int64_t *out)
 }
 
 static int
-claims_parse(jwt_t *jwt, struct jwt_claims *cl)
+jwt_claims_parse(jwt_t *jwt, struct jwt_claims *cl)
 {
 	json_t		*o;
 	char		*js;
@@ -111,17 +111,19 @@ claims_parse(jwt_t *jwt, struct jwt_claims *cl)
 		return (-1);
 	rc = -1;
 	if (json_is_object(o) &&
-	    claim_str(o, "sub", cl->sub, sizeof(cl->sub)) == 0 &&
-	    claim_str(o, "typ", cl->typ, sizeof(cl->typ)) == 0 &&
-	    claim_str(o, "jti", cl->jti, sizeof(cl->jti)) == 0 &&
-	    claim_int(o, "pv", &pv) == 0 && pv >= INT_MIN && pv <= INT_MAX &&
-	    claim_int(o, "iat", &cl->iat) == 0 &&
-	    claim_int(o, "exp", &cl->exp) == 0) {
+	    jwt_claim_str(o, "sub", cl->sub, sizeof(cl->sub)) == 0 &&
+	    jwt_claim_str(o, "typ", cl->typ, sizeof(cl->typ)) == 0 &&
+	    jwt_claim_str(o, "jti", cl->jti, sizeof(cl->jti)) == 0 &&
+	    jwt_claim_int(o, "pv", &pv) == 0 && pv >= INT_MIN &&
+	    pv <= INT_MAX &&
+	    jwt_claim_int(o, "iat", &cl->iat) == 0 &&
+	    jwt_claim_int(o, "exp", &cl->exp) == 0) {
 		cl->pv = (int)pv;
 		/* Tokens from before logins had an id are their own family. */
 		if (json_object_get(o, "sid") == NULL)
 			(void)snprintf(cl->sid, sizeof(cl->sid), "%s", cl->jti);
-		else if (claim_str(o, "sid", cl->sid, sizeof(cl->sid)) == -1)
+		else if (jwt_claim_str(o, "sid", cl->sid,
+		    sizeof(cl->sid)) == -1)
 			goto out;
 		rc = 0;
 	}
@@ -152,7 +154,8 @@ jwt_check(const uint8_t *secret, size_t secretlen, const char *token,
 	/* libjwt verifies with whatever alg the header names; we do not. */
 	rc = -1;
 	memset(&cl, 0, sizeof(cl));
-	if (jwt_get_alg(jwt) == JWT_ALG_HS256 && claims_parse(jwt, &cl) == 0 &&
+	if (jwt_get_alg(jwt) == JWT_ALG_HS256 && jwt_claims_parse(jwt,
+	    &cl) == 0 &&
 	    strcmp(cl.typ, want_typ) == 0 && now < cl.exp && cl.iat < cl.exp)
 		rc = 0;
 	jwt_free(jwt);

@@ -69,7 +69,7 @@ log_level_name(enum log_level l)
 
 /* Length of a valid UTF-8 sequence at p (RFC 3629), or 0 if invalid. */
 static size_t
-utf8_seq(const unsigned char *p, size_t left)
+log_utf8_seq(const unsigned char *p, size_t left)
 {
 	size_t		n, i;
 	uint32_t	cp;
@@ -118,7 +118,7 @@ log_utf8_clean(const char *s, size_t len)
 	p = (const unsigned char *)s;
 	o = out;
 	for (i = 0; i < len; i += n) {
-		n = utf8_seq(p + i, len - i);
+		n = log_utf8_seq(p + i, len - i);
 		if (n == 0 || p[i] == '\0') {
 			memcpy(o, "\xef\xbf\xbd", 3);
 			o += 3;
@@ -214,7 +214,7 @@ log_msg(enum log_level level, const char *fmt, ...)
  * that one is an error, with the signal by name.
  */
 static void
-relay_line(const char *line, json_t *kore)
+log_relay_line(const char *line, json_t *kore)
 {
 	const char	*w, *ex, *open;
 	int		 pid, status;
@@ -284,7 +284,7 @@ log_relay(int in, int out)
 		while ((nl = memchr(buf, '\n', have)) != NULL) {
 			*nl = '\0';
 			if (nl > buf)
-				relay_line(buf, f);
+				log_relay_line(buf, f);
 			have -= (size_t)(nl + 1 - buf);
 			memmove(buf, nl + 1, have);
 			buf[have] = '\0';

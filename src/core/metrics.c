@@ -110,7 +110,7 @@ metrics_alert_name(enum alert_kind k)
 }
 
 static struct metrics_route *
-route_slot(const char *name)
+mx_route_slot(const char *name)
 {
 	struct metrics_route	*r;
 	int			i, used, spins;
@@ -138,7 +138,7 @@ claimed:
 }
 
 static atomic_uint_fast64_t *
-status_slot(struct metrics_route *r, int code)
+mx_status_slot(struct metrics_route *r, int code)
 {
 	int	i, cur;
 
@@ -164,8 +164,8 @@ metrics_http(const char *route, int status, double seconds)
 
 	if (mshm == NULL)
 		return;
-	if ((r = route_slot(route != NULL ? route : "unknown")) == NULL ||
-	    (c = status_slot(r, status)) == NULL) {
+	if ((r = mx_route_slot(route != NULL ? route : "unknown")) == NULL ||
+	    (c = mx_status_slot(r, status)) == NULL) {
 		atomic_fetch_add(&mshm->dropped, 1);
 		return;
 	}
@@ -256,11 +256,11 @@ struct mbuf {
 };
 
 static void
-mb_printf(struct mbuf *b, const char *fmt, ...)
+mx_mb_printf(struct mbuf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 static void
-mb_printf(struct mbuf *b, const char *fmt, ...)
+mx_mb_printf(struct mbuf *b, const char *fmt, ...)
 {
 	va_list	ap;
 	int	n;
@@ -289,20 +289,20 @@ mb_printf(struct mbuf *b, const char *fmt, ...)
 }
 
 static void
-mb_head(struct mbuf *b, const char *name, const char *type, const char *help)
+mx_mb_head(struct mbuf *b, const char *name, const char *type, const char *help)
 {
-	mb_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+	mx_mb_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
 static void
-render_http(struct mbuf *b)
+mx_render_http(struct mbuf *b)
 {
 	struct metrics_route	*r;
 	uint_fast64_t		cum;
 	size_t			j;
 	int			i, k, code;
 
-	mb_head(b, "mcpbox_http_requests_total", "counter",
+	mx_mb_head(b, "mcpbox_http_requests_total", "counter",
 	    "HTTP requests answered, by route and status code.");
 	for (i = 0; i < METRICS_ROUTES; i++) {
 		r = &mshm->route[i];
@@ -311,13 +311,14 @@ render_http(struct mbuf *b)
 		for (k = 0; k < METRICS_STATUSES; k++) {
 			if ((code = atomic_load(&r->status[k].code)) == 0)
 				continue;
-			mb_printf(b, "mcpbox_http_requests_total{route=\"%s\","
+			mx_mb_printf(b,
+			    "mcpbox_http_requests_total{route=\"%s\","
 			    "status=\"%d\"} %llu\n", r->name, code,
 			    (unsigned long long)atomic_load(
 			    &r->status[k].count));
 		}
 	}
-	mb_head(b, "mcpbox_http_request_duration_seconds", "histogram",
+	mx_mb_head(b, "mcpbox_http_request_duration_seconds", "histogram",
 	    "Time from the first handler call to the end of the request.");
 	for (i = 0; i < METRICS_ROUTES; i++) {
 		r = &mshm->route[i];
@@ -326,19 +327,20 @@ render_http(struct mbuf *b)
 		cum = 0;
 		for (j = 0; j < METRICS_NBUCKETS; j++) {
 			cum += atomic_load(&r->bucket[j]);
-			mb_printf(b, "mcpbox_http_request_duration_seconds_bucket"
+			mx_mb_printf(b,
+			    "mcpbox_http_request_duration_seconds_bucket"
 			    "{route=\"%s\",le=\"%g\"} %llu\n", r->name,
 			    metrics_buckets[j], (unsigned long long)cum);
 		}
 		/* +Inf must equal _count; read it once for both. */
 		cum = atomic_load(&r->count);
-		mb_printf(b, "mcpbox_http_request_duration_seconds_bucket"
+		mx_mb_printf(b, "mcpbox_http_request_duration_seconds_bucket"
 		    "{route=\"%s\",le=\"+Inf\"} %llu\n", r->name,
 		    (unsigned long long)cum);
-		mb_printf(b, "mcpbox_http_request_duration_seconds_sum"
+		mx_mb_printf(b, "mcpbox_http_request_duration_seconds_sum"
 		    "{route=\"%s\"} %.6f\n", r->name,
 		    (double)atomic_load(&r->sum_us) / 1e6);
-		mb_printf(b, "mcpbox_http_request_duration_seconds_count"
+		mx_mb_printf(b, "mcpbox_http_request_duration_seconds_count"
 		    "{route=\"%s\"} %llu\n", r->name, (unsigned long long)cum);
 	}
 }
@@ -358,66 +360,70 @@ metrics_render(const struct metrics_gauges *g, size_t *len)
 		return (NULL);
 	b.data[0] = '\0';
 
-	render_http(&b);
+	mx_render_http(&b);
 
-	mb_head(&b, "mcpbox_tool_calls_total", "counter",
+	mx_mb_head(&b, "mcpbox_tool_calls_total", "counter",
 	    "Tool calls run in the sandbox, by outcome.");
 	for (i = 0; i < TOOL_OUTCOMES; i++)
-		mb_printf(&b, "mcpbox_tool_calls_total{outcome=\"%s\"} %llu\n",
+		mx_mb_printf(&b,
+		    "mcpbox_tool_calls_total{outcome=\"%s\"} %llu\n",
 		    outcome_names[i],
 		    (unsigned long long)atomic_load(&mshm->tool[i]));
 
-	mb_head(&b, "mcpbox_sandbox_up", "gauge",
+	mx_mb_head(&b, "mcpbox_sandbox_up", "gauge",
 	    "1 when the sandbox answered the health probe of this scrape.");
-	mb_printf(&b, "mcpbox_sandbox_up %d\n", g->sandbox_up ? 1 : 0);
-	mb_head(&b, "mcpbox_sandbox_running", "gauge",
+	mx_mb_printf(&b, "mcpbox_sandbox_up %d\n", g->sandbox_up ? 1 : 0);
+	mx_mb_head(&b, "mcpbox_sandbox_running", "gauge",
 	    "Sandbox children running tool code now.");
-	mb_printf(&b, "mcpbox_sandbox_running %ld\n", g->sandbox_running);
-	mb_head(&b, "mcpbox_sandbox_queue_length", "gauge",
+	mx_mb_printf(&b, "mcpbox_sandbox_running %ld\n", g->sandbox_running);
+	mx_mb_head(&b, "mcpbox_sandbox_queue_length", "gauge",
 	    "Tool calls waiting for a free sandbox child.");
-	mb_printf(&b, "mcpbox_sandbox_queue_length %ld\n", g->sandbox_queued);
+	mx_mb_printf(&b, "mcpbox_sandbox_queue_length %ld\n",
+	    g->sandbox_queued);
 
-	mb_head(&b, "mcpbox_circuit_state", "gauge",
+	mx_mb_head(&b, "mcpbox_circuit_state", "gauge",
 	    "Sandbox circuit breaker: 0 closed, 1 open, 2 half-open.");
-	mb_printf(&b, "mcpbox_circuit_state{circuit=\"sandbox\"} %d\n",
+	mx_mb_printf(&b, "mcpbox_circuit_state{circuit=\"sandbox\"} %d\n",
 	    g->circuit_state);
-	mb_head(&b, "mcpbox_circuit_opens_total", "counter",
+	mx_mb_head(&b, "mcpbox_circuit_opens_total", "counter",
 	    "Times the sandbox circuit breaker opened.");
-	mb_printf(&b, "mcpbox_circuit_opens_total{circuit=\"sandbox\"} %llu\n",
+	mx_mb_printf(&b,
+	    "mcpbox_circuit_opens_total{circuit=\"sandbox\"} %llu\n",
 	    (unsigned long long)g->circuit_opens);
-	mb_head(&b, "mcpbox_circuit_rejected_total", "counter",
+	mx_mb_head(&b, "mcpbox_circuit_rejected_total", "counter",
 	    "Sandbox calls refused at once because the circuit was open.");
-	mb_printf(&b, "mcpbox_circuit_rejected_total{circuit=\"sandbox\"} "
+	mx_mb_printf(&b, "mcpbox_circuit_rejected_total{circuit=\"sandbox\"} "
 	    "%llu\n", (unsigned long long)g->circuit_rejected);
 
-	mb_head(&b, "mcpbox_sse_streams_open", "gauge",
+	mx_mb_head(&b, "mcpbox_sse_streams_open", "gauge",
 	    "Event streams open across all workers.");
-	mb_printf(&b, "mcpbox_sse_streams_open %d\n", g->sse_open);
+	mx_mb_printf(&b, "mcpbox_sse_streams_open %d\n", g->sse_open);
 
-	mb_head(&b, "mcpbox_db_errors_total", "counter",
+	mx_mb_head(&b, "mcpbox_db_errors_total", "counter",
 	    "Database statements that failed.");
-	mb_printf(&b, "mcpbox_db_errors_total %llu\n",
+	mx_mb_printf(&b, "mcpbox_db_errors_total %llu\n",
 	    (unsigned long long)atomic_load(&mshm->db_errors));
-	mb_head(&b, "mcpbox_login_failures_total", "counter",
+	mx_mb_head(&b, "mcpbox_login_failures_total", "counter",
 	    "Failed admin logins.");
-	mb_printf(&b, "mcpbox_login_failures_total %llu\n",
+	mx_mb_printf(&b, "mcpbox_login_failures_total %llu\n",
 	    (unsigned long long)atomic_load(&mshm->login_failures));
 
-	mb_head(&b, "mcpbox_alerts_total", "counter",
+	mx_mb_head(&b, "mcpbox_alerts_total", "counter",
 	    "Alerts raised (after de-duplication), by kind.");
 	for (i = 0; i < ALERT_KINDS; i++)
-		mb_printf(&b, "mcpbox_alerts_total{alert=\"%s\"} %llu\n",
+		mx_mb_printf(&b, "mcpbox_alerts_total{alert=\"%s\"} %llu\n",
 		    alert_names[i],
 		    (unsigned long long)atomic_load(&mshm->alerts[i]));
 
-	mb_head(&b, "mcpbox_metrics_dropped_total", "counter",
+	mx_mb_head(&b, "mcpbox_metrics_dropped_total", "counter",
 	    "Requests not counted because the route/status table was full.");
-	mb_printf(&b, "mcpbox_metrics_dropped_total %llu\n",
+	mx_mb_printf(&b, "mcpbox_metrics_dropped_total %llu\n",
 	    (unsigned long long)atomic_load(&mshm->dropped));
 
-	mb_head(&b, "mcpbox_build_info", "gauge",
+	mx_mb_head(&b, "mcpbox_build_info", "gauge",
 	    "Always 1; the version is in the label.");
-	mb_printf(&b, "mcpbox_build_info{version=\"%s\"} 1\n", MCPBOX_VERSION);
+	mx_mb_printf(&b, "mcpbox_build_info{version=\"%s\"} 1\n",
+	    MCPBOX_VERSION);
 
 	if (b.data != NULL && len != NULL)
 		*len = b.len;

@@ -19,7 +19,7 @@
 
 #include "core/core.h"
 
-static int	pct_value(const char *);
+static int	path_pct_value(const char *);
 static int	path_match_nocase(const char *, const char *);
 
 /* Paths that must be reachable without a token: exact matches only. */
@@ -59,7 +59,7 @@ path_match_nocase(const char *path, const char *prefix)
 
 /* The byte a "%XY" escape stands for, or -1 if it is not one. */
 static int
-pct_value(const char *p)
+path_pct_value(const char *p)
 {
 	int	i, v, c;
 
@@ -102,7 +102,7 @@ path_is_canonical(const char *path)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f || *p == '\\')
 			return (0);
 		if (*p == '%') {
-			v = pct_value(p);
+			v = path_pct_value(p);
 			if (v == -1 || v < 0x20 || v == 0x7f || v == '/' ||
 			    v == '.' || v == '\\' || v == '%' || v == 0xc0 ||
 			    v == 0xc1)

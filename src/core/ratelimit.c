@@ -66,7 +66,7 @@ struct rl_name {
 static struct rl_table	*rl;
 static size_t		rl_maplen;
 
-static uint64_t		siphash24(const uint64_t[2], const void *, size_t);
+static uint64_t		rl_siphash24(const uint64_t[2], const void *, size_t);
 static int		rl_lock(void);
 static void		rl_name(struct rl_name *, const char *, const char *);
 static struct rl_slot	*rl_find(const struct rl_name *, int, uint64_t);
@@ -84,7 +84,7 @@ static struct rl_slot	*rl_count(const char *, const char *, int, uint64_t);
 
 /* SipHash-2-4 (Aumasson & Bernstein, 2012). */
 static uint64_t
-siphash24(const uint64_t k[2], const void *data, size_t len)
+rl_siphash24(const uint64_t k[2], const void *data, size_t len)
 {
 	const uint8_t	*p = data;
 	uint64_t	v0, v1, v2, v3, m, b;
@@ -181,7 +181,7 @@ rl_name(struct rl_name *n, const char *bucket, const char *key)
 	/* The NUL separates bucket from key, so ("a","bc") != ("ab","c"). */
 	memcpy(buf, n->bucket, bl + 1);
 	memcpy(buf + bl + 1, n->key, kl);
-	n->hash = siphash24(rl->seed, buf, bl + 1 + kl);
+	n->hash = rl_siphash24(rl->seed, buf, bl + 1 + kl);
 }
 
 static int

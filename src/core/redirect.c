@@ -16,7 +16,7 @@
 #include "core/core.h"
 
 static int
-port_ok(const char *p, size_t n)
+redirect_port_ok(const char *p, size_t n)
 {
 	long	v = 0;
 	size_t	i;
@@ -33,7 +33,7 @@ port_ok(const char *p, size_t n)
 
 /* host[:port]; sets *loopback for localhost, 127.0.0.1 and [::1]. */
 static int
-authority_ok(const char *a, size_t n, int *loopback)
+redirect_authority_ok(const char *a, size_t n, int *loopback)
 {
 	char		 v6[64];
 	struct in6_addr	 in6;
@@ -70,7 +70,7 @@ authority_ok(const char *a, size_t n, int *loopback)
 	}
 	if (hlen == n)
 		return (1);
-	return (a[hlen] == ':' && port_ok(a + hlen + 1, n - hlen - 1));
+	return (a[hlen] == ':' && redirect_port_ok(a + hlen + 1, n - hlen - 1));
 }
 
 int
@@ -96,7 +96,7 @@ redirect_uri_check(const char *u, size_t *origin_len)
 	} else
 		return (-1);
 	alen = strcspn(a, "/?");
-	if (!authority_ok(a, alen, &loopback) || (!https && !loopback))
+	if (!redirect_authority_ok(a, alen, &loopback) || (!https && !loopback))
 		return (-1);
 	if (origin_len != NULL)
 		*origin_len = (size_t)(a - u) + alen;

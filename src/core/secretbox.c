@@ -24,13 +24,13 @@
 
 #include "core/core.h"
 
-static int	gcm_open(const uint8_t *, const char *, const uint8_t *,
+static int	sb_gcm_open(const uint8_t *, const char *, const uint8_t *,
 		    const uint8_t *, size_t, uint8_t *);
-static int	hex_nibble(char);
-static char	*b64_enc(const uint8_t *, size_t, const char *, int);
-static int	b64_dec(const char *, const int8_t *, int, uint8_t **,
+static int	sb_hex_nibble(char);
+static char	*sb_b64_enc(const uint8_t *, size_t, const char *, int);
+static int	sb_b64_dec(const char *, const int8_t *, int, uint8_t **,
 		    size_t *);
-static const int8_t	*b64_reverse(const char *, int8_t[128]);
+static const int8_t	*sb_b64_reverse(const char *, int8_t[128]);
 
 static const char	b64_std[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -80,7 +80,7 @@ secretbox_seal(const uint8_t key[32], const char *aad, const uint8_t *pt,
 
 /* One attempt with one key; `out` has room for ctlen - tag bytes. */
 static int
-gcm_open(const uint8_t *key, const char *aad, const uint8_t *nonce,
+sb_gcm_open(const uint8_t *key, const char *aad, const uint8_t *nonce,
     const uint8_t *ct, size_t ctlen, uint8_t *out)
 {
 	EVP_CIPHER_CTX	*ctx;
@@ -131,9 +131,9 @@ secretbox_open(const uint8_t key[32], const uint8_t *old_key,
 	if ((out = malloc(len + 1)) == NULL)
 		return (-1);
 	old = 0;
-	if (gcm_open(key, aad, nonce, ct, ctlen, out) == -1) {
+	if (sb_gcm_open(key, aad, nonce, ct, ctlen, out) == -1) {
 		if (old_key == NULL ||
-		    gcm_open(old_key, aad, nonce, ct, ctlen, out) == -1) {
+		    sb_gcm_open(old_key, aad, nonce, ct, ctlen, out) == -1) {
 			free(out);
 			return (-1);
 		}
@@ -214,7 +214,7 @@ hex_encode(const uint8_t *in, size_t len, char *out)
 }
 
 static int
-hex_nibble(char c)
+sb_hex_nibble(char c)
 {
 	if (c >= '0' && c <= '9')
 		return (c - '0');
@@ -236,8 +236,8 @@ hex_decode(const char *in, uint8_t *out, size_t outmax, size_t *outlen)
 	if (n % 2 != 0 || n / 2 > outmax)
 		return (-1);
 	for (i = 0; i < n / 2; i++) {
-		if ((hi = hex_nibble(in[2 * i])) == -1 ||
-		    (lo = hex_nibble(in[2 * i + 1])) == -1)
+		if ((hi = sb_hex_nibble(in[2 * i])) == -1 ||
+		    (lo = sb_hex_nibble(in[2 * i + 1])) == -1)
 			return (-1);
 		out[i] = (uint8_t)((hi << 4) | lo);
 	}
@@ -246,7 +246,7 @@ hex_decode(const char *in, uint8_t *out, size_t outmax, size_t *outlen)
 }
 
 static char *
-b64_enc(const uint8_t *in, size_t len, const char *alpha, int pad)
+sb_b64_enc(const uint8_t *in, size_t len, const char *alpha, int pad)
 {
 	char		*out, *p;
 	size_t		i;
@@ -290,7 +290,7 @@ b64_enc(const uint8_t *in, size_t len, const char *alpha, int pad)
  * byte string has exactly one accepted encoding.
  */
 static int
-b64_dec(const char *in, const int8_t *rev, int pad, uint8_t **out,
+sb_b64_dec(const char *in, const int8_t *rev, int pad, uint8_t **out,
     size_t *outlen)
 {
 	uint8_t		*buf, *p;
@@ -347,7 +347,7 @@ bad:
 }
 
 static const int8_t *
-b64_reverse(const char *alpha, int8_t rev[128])
+sb_b64_reverse(const char *alpha, int8_t rev[128])
 {
 	int	i;
 
@@ -360,7 +360,7 @@ b64_reverse(const char *alpha, int8_t rev[128])
 char *
 b64_encode(const uint8_t *in, size_t len)
 {
-	return (b64_enc(in, len, b64_std, 1));
+	return (sb_b64_enc(in, len, b64_std, 1));
 }
 
 int
@@ -368,13 +368,13 @@ b64_decode(const char *in, uint8_t **out, size_t *outlen)
 {
 	int8_t	rev[128];
 
-	return (b64_dec(in, b64_reverse(b64_std, rev), 1, out, outlen));
+	return (sb_b64_dec(in, sb_b64_reverse(b64_std, rev), 1, out, outlen));
 }
 
 char *
 b64url_encode(const uint8_t *in, size_t len)
 {
-	return (b64_enc(in, len, b64_url, 0));
+	return (sb_b64_enc(in, len, b64_url, 0));
 }
 
 int
@@ -382,7 +382,7 @@ b64url_decode(const char *in, uint8_t **out, size_t *outlen)
 {
 	int8_t	rev[128];
 
-	return (b64_dec(in, b64_reverse(b64_url, rev), 0, out, outlen));
+	return (sb_b64_dec(in, sb_b64_reverse(b64_url, rev), 0, out, outlen));
 }
 
 /*

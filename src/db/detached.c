@@ -92,7 +92,7 @@ detached_send(struct detached *d)
  * starting up (57P01-57P03).
  */
 static int
-database_away(const struct kore_pgsql *sql)
+detached_database_away(const struct kore_pgsql *sql)
 {
 	const char	*state;
 
@@ -175,7 +175,7 @@ detached_cb(struct kore_pgsql *sql, void *arg)
 		break;
 	case KORE_PGSQL_STATE_ERROR:
 		metrics_db_error();
-		d->away = database_away(sql);
+		d->away = detached_database_away(sql);
 		log_warn("background statement failed%s: %s", d->away ?
 		    " (retried)" : "", sql->error != NULL ? sql->error : "?");
 		kore_pgsql_continue(sql);

@@ -50,7 +50,7 @@ listen_drop(void)
 
 /* Bytes wait on the socket (libpq has not read them yet). */
 static int
-socket_pending(int fd)
+listen_socket_pending(int fd)
 {
 	char	c;
 
@@ -122,7 +122,7 @@ listen_event(void *arg, int error)
 			PQfreemem(n);
 			got++;
 		}
-		if (got == 0 && !socket_pending(PQsocket(dl.conn)))
+		if (got == 0 && !listen_socket_pending(PQsocket(dl.conn)))
 			break;
 	}
 	dl.evt.flags &= ~(KORE_EVENT_READ | KORE_EVENT_WRITE);

@@ -19,10 +19,10 @@
 /* Any constant works; it only has to be ours. ("mcpbox" in ASCII.) */
 #define DB_MIGRATE_LOCK	"120130034159480"
 
-static int	applied(PGconn *, int, int *, char *, size_t);
+static int	migrate_applied(PGconn *, int, int *, char *, size_t);
 
 static int
-applied(PGconn *db, int version, int *yes, char *err, size_t errlen)
+migrate_applied(PGconn *db, int version, int *yes, char *err, size_t errlen)
 {
 	PGresult	*r;
 	char		v[16];
@@ -43,7 +43,8 @@ applied(PGconn *db, int version, int *yes, char *err, size_t errlen)
 }
 
 static int
-apply_one(PGconn *db, const struct db_migration *m, char *err, size_t errlen)
+migrate_apply_one(PGconn *db, const struct db_migration *m, char *err,
+    size_t errlen)
 {
 	PGresult	*r;
 	char		v[16];
@@ -72,7 +73,7 @@ apply_one(PGconn *db, const struct db_migration *m, char *err, size_t errlen)
 
 /* Connect, retrying for up to wait_s seconds while the server starts. */
 static PGconn *
-connect_wait(const char *conninfo, int wait_s, char *err, size_t errlen)
+migrate_connect_wait(const char *conninfo, int wait_s, char *err, size_t errlen)
 {
 	PGconn		*db;
 	int		i;
@@ -99,7 +100,7 @@ db_migrate(const char *conninfo, const struct db_migration *list,
 	int		yes, rc, applied_now;
 	char		ignore[8];
 
-	if ((db = connect_wait(conninfo, wait_s, err, errlen)) == NULL)
+	if ((db = migrate_connect_wait(conninfo, wait_s, err, errlen)) == NULL)
 		return (-1);
 	rc = -1;
 	applied_now = 0;
@@ -114,11 +115,11 @@ db_migrate(const char *conninfo, const struct db_migration *list,
 	    "applied_at timestamptz NOT NULL DEFAULT now())", 0, NULL, err, errlen))
 		goto unlock;
 	for (i = 0; i < count; i++) {
-		if (applied(db, list[i].version, &yes, err, errlen))
+		if (migrate_applied(db, list[i].version, &yes, err, errlen))
 			goto unlock;
 		if (yes)
 			continue;
-		if (apply_one(db, &list[i], err, errlen) == -1) {
+		if (migrate_apply_one(db, &list[i], err, errlen) == -1) {
 			char	msg[512];
 
 			(void)snprintf(msg, sizeof(msg), "migration %s failed: "

@@ -33,7 +33,7 @@ static size_t		prepared_used;
 
 /* The slot for (db, pid, hash): the matching one or the empty one. */
 static struct prep *
-slot(const PGconn *db, int pid, uint64_t hash)
+prepared_slot(const PGconn *db, int pid, uint64_t hash)
 {
 	size_t		i, n;
 	struct prep	*p;
@@ -65,7 +65,7 @@ prepared_name(PGconn *db, const char *query, int nparams, char *name,
 		return (NULL);
 	hash = hash_str(HASH_SEED, query);
 	(void)snprintf(name, len, "mcpbox_%016llx", (unsigned long long)hash);
-	if ((p = slot(db, pid, hash)) == NULL)
+	if ((p = prepared_slot(db, pid, hash)) == NULL)
 		return (NULL);
 	if (p->db != NULL)
 		return (name);
@@ -77,7 +77,7 @@ prepared_name(PGconn *db, const char *query, int nparams, char *name,
 	if (prepared_used >= PREP_SLOTS - PREP_SLOTS / 4) {
 		memset(prepared, 0, sizeof(prepared));
 		prepared_used = 0;
-		p = slot(db, pid, hash);
+		p = prepared_slot(db, pid, hash);
 	}
 	res = PQprepare(db, name, query, nparams, NULL);
 	ok = PQresultStatus(res) == PGRES_COMMAND_OK || (PQresultErrorField(res,

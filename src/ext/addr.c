@@ -49,7 +49,7 @@ ext_host_approved(struct conn *c)
 
 /* ip (textual) is one of this machine's own addresses. */
 static int
-local_address(const char *ip)
+addr_local_address(const char *ip)
 {
 	struct ifaddrs	*ifs, *i;
 	char		 a[INET6_ADDRSTRLEN];
@@ -77,12 +77,12 @@ local_address(const char *ip)
 
 /* One of our own doors, by address or through the public URL. */
 static int
-door(const char *lhost, const char *lport, const char *ip, int port)
+addr_door(const char *lhost, const char *lport, const char *ip, int port)
 {
 	if (atoi(lport) != port)
 		return (0);
 	if (strcmp(lhost, "0.0.0.0") == 0 || strcmp(lhost, "::") == 0)
-		return (local_address(ip));
+		return (addr_local_address(ip));
 	if (strcmp(lhost, "localhost") == 0)
 		return (strcmp(ip, "127.0.0.1") == 0 || strcmp(ip, "::1") == 0);
 	return (strcmp(lhost, ip) == 0);
@@ -94,15 +94,17 @@ door(const char *lhost, const char *lport, const char *ip, int port)
  * resolved address and port (either door) and by the public URL's host.
  */
 static int
-ext_is_self(const struct conn *c, const char *ip)
+addr_ext_is_self(const struct conn *c, const char *ip)
 {
 	const char	*u, *end;
 	char		 h[256];
 	int		 port;
 
-	if (door(mcpbox_cfg.listen_host, mcpbox_cfg.listen_port, ip, c->port) ||
+	if (addr_door(mcpbox_cfg.listen_host, mcpbox_cfg.listen_port, ip,
+	    c->port) ||
 	    (mcpbox_cfg.has_public_listen &&
-	    door(mcpbox_cfg.public_listen_host, mcpbox_cfg.public_listen_port,
+	    addr_door(mcpbox_cfg.public_listen_host,
+	    mcpbox_cfg.public_listen_port,
 	    ip, c->port)))
 		return (1);
 	if ((u = mcpbox_cfg.public_url) == NULL)
@@ -188,7 +190,7 @@ ext_target_check(struct conn *c)
 		ext_fail(c, "the source host %s has no usable address", c->host);
 		goto out;
 	}
-	if (ext_is_self(c, pick->ip)) {
+	if (addr_ext_is_self(c, pick->ip)) {
 		ext_fail(c, "the source %s is this MCPbox itself; its own tools "
 		    "cannot be imported as a source", c->origin);
 		goto out;

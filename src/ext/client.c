@@ -73,7 +73,7 @@ ext_init(void)
 }
 
 static struct ext_breaker *
-breaker(const char *source, int create)
+ext_breaker_find(const char *source, int create)
 {
 	struct ext_breaker	*b, *free_b;
 	size_t			 i;
@@ -96,7 +96,7 @@ breaker(const char *source, int create)
 
 /* Take an idle pooled session for this source, if one is fresh enough. */
 static void
-pool_take(struct ext_job *j)
+ext_pool_take(struct ext_job *j)
 {
 	size_t	i;
 
@@ -120,7 +120,7 @@ pool_take(struct ext_job *j)
 
 /* Give the job's session back, evicting the least recently used. */
 static void
-pool_return(struct ext_job *j)
+ext_pool_return(struct ext_job *j)
 {
 	struct ext_sess	*slot;
 	size_t		 i;
@@ -152,7 +152,7 @@ pool_return(struct ext_job *j)
 }
 
 static void
-job_release(struct ext_job *j)
+ext_job_release(struct ext_job *j)
 {
 	if (j->sess.easy != NULL)
 		curl_easy_cleanup(j->sess.easy);
@@ -167,19 +167,19 @@ job_release(struct ext_job *j)
 }
 
 static void
-job_finished(struct ext_job *j)
+ext_job_finished(struct ext_job *j)
 {
 	struct ext_breaker	*b;
 
 	ext.inflight--;
 	j->running = 0;
 	j->done = 1;
-	pool_return(j);
+	ext_pool_return(j);
 	/* Stored even when nobody waits for the answer any more: the old
 	 * refresh token may already be spent. */
 	if (j->new_tokens != NULL)
 		ext_tokens_store_refreshed(j->source, j->new_tokens);
-	if ((b = breaker(j->source, j->transport_failed)) != NULL) {
+	if ((b = ext_breaker_find(j->source, j->transport_failed)) != NULL) {
 		if (j->transport_failed) {
 			if (++b->failures >= EXT_BREAKER_TRIP)
 				b->open_until = ext_now_ms() + EXT_BREAKER_COOL_MS;
@@ -189,7 +189,7 @@ job_finished(struct ext_job *j)
 		}
 	}
 	if (j->orphan) {
-		job_release(j);
+		ext_job_release(j);
 		return;
 	}
 	if (j->req != NULL)
@@ -208,7 +208,7 @@ ext_pipe_event(void *arg, int error)
 			continue;
 		if (r != (ssize_t)sizeof(j))
 			break;
-		job_finished(j);
+		ext_job_finished(j);
 	}
 	ext.evt.flags &= ~KORE_EVENT_READ;
 }
@@ -238,7 +238,8 @@ ext_job_start(struct http_request *req, enum ext_op op, json_t *src,
 	    json_object_get(src, "url"))), json_string_value(
 	    json_object_get(src, "auth_header"))), json_string_value(
 	    json_object_get(src, "auth_value")));
-	if ((b = breaker(j->source, 0)) != NULL && b->open_until > ext_now_ms()) {
+	if ((b = ext_breaker_find(j->source, 0)) != NULL &&
+	    b->open_until > ext_now_ms()) {
 		(void)snprintf(j->error, sizeof(j->error), "the external "
 		    "source failed %d times in a row; MCPbox stops trying for "
 		    "%d s (circuit open)", b->failures,
@@ -256,7 +257,7 @@ ext_job_start(struct http_request *req, enum ext_op op, json_t *src,
 	if (b != NULL && b->open_until != 0)
 		b->open_until = ext_now_ms() + EXT_BREAKER_COOL_MS;
 	if (op == EXT_CALL || op == EXT_LIST)
-		pool_take(j);
+		ext_pool_take(j);
 	j->running = 1;
 	ext.inflight++;
 	(void)pthread_attr_init(&attr);
@@ -303,7 +304,7 @@ ext_job_free(struct ext_job *j)
 		j->req = NULL;
 		return;
 	}
-	job_release(j);
+	ext_job_release(j);
 }
 
 /* Called on the job's thread when it is done: wake the worker's loop. */

@@ -32,7 +32,7 @@
 
 /* "scheme://host[:port]" and the path without a trailing slash. */
 static int
-url_split(const char *url, char *origin, size_t olen, char *path,
+disc_url_split(const char *url, char *origin, size_t olen, char *path,
     size_t plen)
 {
 	CURLU	*u;
@@ -64,7 +64,7 @@ url_split(const char *url, char *origin, size_t olen, char *path,
 }
 
 static int
-same_url(const char *a, const char *b)
+disc_same_url(const char *a, const char *b)
 {
 	size_t	la, lb;
 
@@ -80,7 +80,7 @@ same_url(const char *a, const char *b)
 }
 
 static int
-array_has(json_t *arr, const char *want)
+disc_array_has(json_t *arr, const char *want)
 {
 	json_t	*v;
 	size_t	 i;
@@ -96,7 +96,7 @@ array_has(json_t *arr, const char *want)
 /* The first of `n` URLs that answers with a JSON object, or none. A 404
  * is an answer; no answer at all (unreachable, refused) is final. */
 static int
-first_json(struct conn *c, char cand[][2100], int n, json_t **out)
+disc_first_json(struct conn *c, char cand[][2100], int n, json_t **out)
 {
 	struct ext_http	 o;
 	int		 i, rc;
@@ -120,7 +120,7 @@ first_json(struct conn *c, char cand[][2100], int n, json_t **out)
  * as the authorization server when no metadata exists (MCP 2025-03-26).
  */
 static int
-find_resource(struct conn *c, json_t *out)
+disc_find_resource(struct conn *c, json_t *out)
 {
 	struct ext_http	 o;
 	char		 origin[600], path[1200], meta[2100], scope[512];
@@ -130,7 +130,8 @@ find_resource(struct conn *c, json_t *out)
 	char		*text;
 	int		 n, rc, sse;
 
-	if (url_split(c->url, origin, sizeof(origin), path, sizeof(path)) ==
+	if (disc_url_split(c->url, origin, sizeof(origin), path,
+	    sizeof(path)) ==
 	    -1) {
 		ext_fail(c, "the source URL is not a valid URL%s", NULL);
 		return (R_FAIL);
@@ -169,7 +170,7 @@ find_resource(struct conn *c, json_t *out)
 		(void)snprintf(cand[n++], sizeof(cand[0]),
 		    "%s/.well-known/oauth-protected-resource", origin);
 	}
-	if ((rc = first_json(c, cand, n, &prm)) != R_OK_)
+	if ((rc = disc_first_json(c, cand, n, &prm)) != R_OK_)
 		return (rc);
 	as = json_array_get(json_object_get(prm, "authorization_servers"), 0);
 	if (prm != NULL && !json_is_string(as)) {
@@ -213,7 +214,7 @@ find_resource(struct conn *c, json_t *out)
 
 /* Step 3: the authorization server's metadata, checked. */
 static int
-find_server(struct conn *c, json_t *out)
+disc_find_server(struct conn *c, json_t *out)
 {
 	const char	*issuer, *got;
 	char		 origin[600], path[1200], cand[3][2100], why[240];
@@ -221,7 +222,8 @@ find_server(struct conn *c, json_t *out)
 	int		 n, rc;
 
 	issuer = json_string_value(json_object_get(out, "issuer"));
-	if (url_split(issuer, origin, sizeof(origin), path, sizeof(path)) ==
+	if (disc_url_split(issuer, origin, sizeof(origin), path,
+	    sizeof(path)) ==
 	    -1) {
 		ext_fail(c, "the source names an authorization server that is "
 		    "not a valid URL%s", NULL);
@@ -235,7 +237,7 @@ find_server(struct conn *c, json_t *out)
 	if (path[0] != '\0')
 		(void)snprintf(cand[n++], sizeof(cand[0]),
 		    "%s%s/.well-known/openid-configuration", origin, path);
-	if ((rc = first_json(c, cand, n, &md)) != R_OK_)
+	if ((rc = disc_first_json(c, cand, n, &md)) != R_OK_)
 		return (rc);
 	if (md == NULL) {
 		ext_fail(c, "no OAuth authorization-server metadata (RFC 8414) "
@@ -248,7 +250,7 @@ find_server(struct conn *c, json_t *out)
 	methods = json_object_get(md, "code_challenge_methods_supported");
 	/* RFC 8414 §3.3: the metadata must be the issuer's own (mix-up). */
 	if (json_is_true(json_object_get(out, "issuer_named")) &&
-	    !same_url(got, issuer))
+	    !disc_same_url(got, issuer))
 		(void)snprintf(why, sizeof(why), "its metadata names another "
 		    "issuer");
 	else if (!json_is_string(json_object_get(md,
@@ -256,7 +258,7 @@ find_server(struct conn *c, json_t *out)
 	    "token_endpoint")))
 		(void)snprintf(why, sizeof(why), "its metadata lacks the "
 		    "authorization or token endpoint");
-	else if (!array_has(methods, "S256"))
+	else if (!disc_array_has(methods, "S256"))
 		(void)snprintf(why, sizeof(why), "it does not offer PKCE with "
 		    "S256");
 	else if (!json_is_string(json_object_get(md,
@@ -283,7 +285,7 @@ find_server(struct conn *c, json_t *out)
 
 /* Step 4: a client id for our redirect URI, registered or reused. */
 static int
-register_client(struct conn *c, json_t *out)
+disc_register_client(struct conn *c, json_t *out)
 {
 	struct ext_http	 o;
 	json_t		*src = c->j->src, *req, *ans;
@@ -296,7 +298,7 @@ register_client(struct conn *c, json_t *out)
 	reg = json_string_value(json_object_get(src,
 	    "registered_redirect_uri"));
 	if (cid != NULL && reg != NULL && redirect != NULL &&
-	    strcmp(redirect, reg) == 0 && same_url(json_string_value(
+	    strcmp(redirect, reg) == 0 && disc_same_url(json_string_value(
 	    json_object_get(src, "issuer")), json_string_value(
 	    json_object_get(out, "issuer")))) {
 		json_object_set_new(out, "client_id", json_string(cid));
@@ -341,7 +343,7 @@ register_client(struct conn *c, json_t *out)
 
 /* Plain http only to a host the admin approved for the server. */
 static int
-plain_http_ok(struct conn *c, const char *url)
+disc_plain_http_ok(struct conn *c, const char *url)
 {
 	struct conn	*t;
 	CURLU		*u;
@@ -371,7 +373,7 @@ plain_http_ok(struct conn *c, const char *url)
 
 /* Step 5a: the URL the admin's browser opens. */
 static int
-authorization_url(struct conn *c, json_t *out)
+disc_authorization_url(struct conn *c, json_t *out)
 {
 	json_t		*src = c->j->src;
 	const char	*ep;
@@ -382,7 +384,7 @@ authorization_url(struct conn *c, json_t *out)
 	/* The browser goes there, not MCPbox; still no plain http but to
 	 * an approved host, and nothing but http(s). */
 	if (strncmp(ep, "https://", 8) != 0 && !(strncmp(ep, "http://",
-	    7) == 0 && plain_http_ok(c, ep))) {
+	    7) == 0 && disc_plain_http_ok(c, ep))) {
 		ext_fail(c, "the authorization server's authorization endpoint "
 		    "is not an https URL%s", NULL);
 		return (R_FAIL);
@@ -426,10 +428,10 @@ ext_oauth_discover(struct conn *c, json_t *out)
 {
 	int	rc;
 
-	if ((rc = find_resource(c, out)) == R_OK_ &&
-	    (rc = find_server(c, out)) == R_OK_ &&
-	    (rc = register_client(c, out)) == R_OK_)
-		rc = authorization_url(c, out);
+	if ((rc = disc_find_resource(c, out)) == R_OK_ &&
+	    (rc = disc_find_server(c, out)) == R_OK_ &&
+	    (rc = disc_register_client(c, out)) == R_OK_)
+		rc = disc_authorization_url(c, out);
 	json_object_del(out, "issuer_named");
 	json_object_del(out, "registration_endpoint");
 	json_object_del(out, "authorization_endpoint");

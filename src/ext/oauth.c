@@ -24,7 +24,7 @@
 #define OAUTH_REFRESH_AHEAD_S	60
 
 static size_t
-oh_header(char *p, size_t size, size_t n, void *arg)
+eo_oh_header(char *p, size_t size, size_t n, void *arg)
 {
 	struct ext_http	*o = arg;
 	size_t		 len = size * n, k;
@@ -40,7 +40,7 @@ oh_header(char *p, size_t size, size_t n, void *arg)
 }
 
 static size_t
-oh_body(char *p, size_t size, size_t n, void *arg)
+eo_oh_body(char *p, size_t size, size_t n, void *arg)
 {
 	struct ext_http	*o = arg;
 	size_t		 len = size * n;
@@ -108,9 +108,9 @@ ext_http_run(struct conn *c, struct ext_http *o, const char *url,
 		curl_easy_setopt(o->easy, CURLOPT_POSTFIELDS, body);
 	}
 	curl_easy_setopt(o->easy, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(o->easy, CURLOPT_HEADERFUNCTION, oh_header);
+	curl_easy_setopt(o->easy, CURLOPT_HEADERFUNCTION, eo_oh_header);
 	curl_easy_setopt(o->easy, CURLOPT_HEADERDATA, o);
-	curl_easy_setopt(o->easy, CURLOPT_WRITEFUNCTION, oh_body);
+	curl_easy_setopt(o->easy, CURLOPT_WRITEFUNCTION, eo_oh_body);
 	curl_easy_setopt(o->easy, CURLOPT_WRITEDATA, o);
 	ms = ext_remaining_ms(c);
 	if (ms > max_ms)
@@ -146,7 +146,7 @@ ext_http_json(struct ext_http *o)
 
 /* Text from a server that is safe to put in a message: short, printable. */
 static void
-clean_text(const char *in, char *out, size_t outlen)
+eo_clean_text(const char *in, char *out, size_t outlen)
 {
 	size_t	i, k;
 
@@ -190,7 +190,7 @@ ext_form_add(char **form, const char *name, const char *value)
  * refresh_token?, expires_in?}; the server's refusal becomes a message.
  */
 static int
-token_request(struct conn *c, const char *endpoint, const char *form,
+eo_token_request(struct conn *c, const char *endpoint, const char *form,
     json_t **tokens)
 {
 	struct ext_http	 o;
@@ -213,8 +213,8 @@ token_request(struct conn *c, const char *endpoint, const char *form,
 		    NULL;
 	if (o.code != 200) {
 		err = json_string_value(json_object_get(ans, "error"));
-		clean_text(err != NULL ? err : "", e1, sizeof(e1));
-		clean_text(json_string_value(json_object_get(ans,
+		eo_clean_text(err != NULL ? err : "", e1, sizeof(e1));
+		eo_clean_text(json_string_value(json_object_get(ans,
 		    "error_description")), e2, sizeof(e2));
 		(void)snprintf(msg, sizeof(msg), "%s%s%s%s", e1[0] ? e1 :
 		    "HTTP error", e2[0] ? " (" : "", e2, e2[0] ? ")" : "");
@@ -270,7 +270,7 @@ ext_oauth_run(struct conn *c)
 		    json_object_get(src, "code_verifier")));
 		ext_form_add(&form, "resource", json_string_value(
 		    json_object_get(src, "resource")));
-		rc = token_request(c, c->url, form, &tokens);
+		rc = eo_token_request(c, c->url, form, &tokens);
 		if (form != NULL)
 			explicit_bzero(form, strlen(form));
 		free(form);
@@ -311,7 +311,7 @@ ext_oauth_refresh(struct conn *c)
 	    "client_id")));
 	ext_form_add(&form, "resource", json_string_value(json_object_get(o,
 	    "resource")));
-	rc = token_request(c, json_string_value(json_object_get(o,
+	rc = eo_token_request(c, json_string_value(json_object_get(o,
 	    "token_endpoint")), form, &tokens);
 	if (form != NULL)
 		explicit_bzero(form, strlen(form));

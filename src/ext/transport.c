@@ -24,7 +24,7 @@
 #include "ext/job.h"
 
 static void
-sse_event(struct conn *c, struct sse *s, int legacy)
+tr_sse_event(struct conn *c, struct sse *s, int legacy)
 {
 	json_t	*m;
 
@@ -51,7 +51,7 @@ sse_event(struct conn *c, struct sse *s, int legacy)
 }
 
 static int
-sse_feed(struct conn *c, struct sse *s, const char *p, size_t n, int legacy)
+tr_sse_feed(struct conn *c, struct sse *s, const char *p, size_t n, int legacy)
 {
 	char	*line, *nl, *v;
 	size_t	 off, ll;
@@ -71,7 +71,7 @@ sse_feed(struct conn *c, struct sse *s, const char *p, size_t n, int legacy)
 			ll--;
 		line[ll] = '\0';
 		if (ll == 0) {
-			sse_event(c, s, legacy);
+			tr_sse_event(c, s, legacy);
 			continue;
 		}
 		if ((v = strchr(line, ':')) == NULL || v == line)
@@ -98,7 +98,7 @@ sse_feed(struct conn *c, struct sse *s, const char *p, size_t n, int legacy)
 }
 
 static void
-sse_clear(struct sse *s)
+tr_sse_clear(struct sse *s)
 {
 	free(s->buf);
 	free(s->data);
@@ -106,7 +106,7 @@ sse_clear(struct sse *s)
 }
 
 static size_t
-on_header(char *p, size_t size, size_t n, void *arg)
+tr_on_header(char *p, size_t size, size_t n, void *arg)
 {
 	struct conn	*c = arg;
 	size_t		 len = size * n, k;
@@ -126,13 +126,13 @@ on_header(char *p, size_t size, size_t n, void *arg)
 }
 
 static size_t
-on_body(char *p, size_t size, size_t n, void *arg)
+tr_on_body(char *p, size_t size, size_t n, void *arg)
 {
 	struct conn	*c = arg;
 	size_t		 len = size * n;
 
 	if (strncasecmp(c->ctype, "text/event-stream", 17) == 0) {
-		if (sse_feed(c, &c->ps, p, len, 0) == -1) {
+		if (tr_sse_feed(c, &c->ps, p, len, 0) == -1) {
 			c->too_big = 1;
 			return (0);
 		}
@@ -163,11 +163,11 @@ ext_body_append(struct conn *c, char **body, size_t *blen, const char *p,
 }
 
 static size_t
-on_stream(char *p, size_t size, size_t n, void *arg)
+tr_on_stream(char *p, size_t size, size_t n, void *arg)
 {
 	struct conn	*c = arg;
 
-	if (sse_feed(c, &c->ls, p, size * n, 1) == -1)
+	if (tr_sse_feed(c, &c->ls, p, size * n, 1) == -1)
 		return (0);
 	return (size * n);
 }
@@ -217,7 +217,7 @@ ext_curl_failure(struct conn *c, CURLcode rc)
 }
 
 static int
-http_status_failure(struct conn *c, long code)
+tr_http_status_failure(struct conn *c, long code)
 {
 	char	buf[64];
 
@@ -248,7 +248,7 @@ http_status_failure(struct conn *c, long code)
 
 /* Streamable HTTP: one POST, answered as JSON or an event stream. */
 static int
-st_post(struct conn *c, json_t *msg, int notify)
+tr_st_post(struct conn *c, json_t *msg, int notify)
 {
 	struct ext_sess		*s = &c->j->sess;
 	struct curl_slist	*h;
@@ -282,16 +282,16 @@ st_post(struct conn *c, json_t *msg, int notify)
 	text = json_dumps(msg, JSON_COMPACT);
 	curl_easy_setopt(s->easy, CURLOPT_HTTPHEADER, h);
 	curl_easy_setopt(s->easy, CURLOPT_POSTFIELDS, text);
-	curl_easy_setopt(s->easy, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(s->easy, CURLOPT_HEADERFUNCTION, tr_on_header);
 	curl_easy_setopt(s->easy, CURLOPT_HEADERDATA, c);
-	curl_easy_setopt(s->easy, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(s->easy, CURLOPT_WRITEFUNCTION, tr_on_body);
 	curl_easy_setopt(s->easy, CURLOPT_WRITEDATA, c);
 	curl_easy_setopt(s->easy, CURLOPT_TIMEOUT_MS,
 	    (long)(ext_remaining_ms(c) > 0 ? ext_remaining_ms(c) : 1));
 	c->ctype[0] = c->got_session[0] = '\0';
 	c->blen = 0;
 	c->too_big = 0;
-	sse_clear(&c->ps);
+	tr_sse_clear(&c->ps);
 	json_decref(c->answer);
 	c->answer = NULL;
 	rc = curl_easy_perform(s->easy);
@@ -305,7 +305,7 @@ st_post(struct conn *c, json_t *msg, int notify)
 	if (code == 404 && s->session[0] != '\0')
 		return (R_GONE);
 	if (code < 200 || code >= 300)
-		return (http_status_failure(c, code));
+		return (tr_http_status_failure(c, code));
 	if (c->got_session[0] != '\0')
 		(void)snprintf(s->session, sizeof(s->session), "%s",
 		    c->got_session);
@@ -334,7 +334,7 @@ st_post(struct conn *c, json_t *msg, int notify)
 
 /* Run the multi handle until `done(c)` or the deadline. */
 static int
-pump(struct conn *c, CURL *post, int (*done)(struct conn *, CURL *))
+tr_pump(struct conn *c, CURL *post, int (*done)(struct conn *, CURL *))
 {
 	CURLMsg	*m;
 	int	 running, left;
@@ -357,7 +357,8 @@ pump(struct conn *c, CURL *post, int (*done)(struct conn *, CURL *))
 				curl_easy_getinfo(c->stream,
 				    CURLINFO_RESPONSE_CODE, &code);
 				if (code < 200 || code >= 300)
-					return (http_status_failure(c, code));
+					return (tr_http_status_failure(c,
+					    code));
 			} else if (m->easy_handle == post) {
 				if (m->data.result != CURLE_OK)
 					return (ext_curl_failure(c,
@@ -365,7 +366,8 @@ pump(struct conn *c, CURL *post, int (*done)(struct conn *, CURL *))
 				curl_easy_getinfo(post,
 				    CURLINFO_RESPONSE_CODE, &code);
 				if (code < 200 || code >= 300)
-					return (http_status_failure(c, code));
+					return (tr_http_status_failure(c,
+					    code));
 				c->post_done = 1;
 			}
 		}
@@ -386,20 +388,20 @@ pump(struct conn *c, CURL *post, int (*done)(struct conn *, CURL *))
 }
 
 static int
-have_endpoint(struct conn *c, CURL *unused)
+tr_have_endpoint(struct conn *c, CURL *unused)
 {
 	return (c->endpoint[0] != '\0');
 }
 
 static int
-have_answer(struct conn *c, CURL *unused)
+tr_have_answer(struct conn *c, CURL *unused)
 {
 	return (c->answer != NULL);
 }
 
 /* A notification has no answer: done when its POST was accepted. */
 static int
-posted(struct conn *c, CURL *unused)
+tr_posted(struct conn *c, CURL *unused)
 {
 	return (c->post_done);
 }
@@ -420,10 +422,10 @@ ext_sse_open(struct conn *c)
 	if (c->auth[0] != '\0')
 		c->stream_hdrs = curl_slist_append(c->stream_hdrs, c->auth);
 	curl_easy_setopt(c->stream, CURLOPT_HTTPHEADER, c->stream_hdrs);
-	curl_easy_setopt(c->stream, CURLOPT_WRITEFUNCTION, on_stream);
+	curl_easy_setopt(c->stream, CURLOPT_WRITEFUNCTION, tr_on_stream);
 	curl_easy_setopt(c->stream, CURLOPT_WRITEDATA, c);
 	curl_multi_add_handle(c->multi, c->stream);
-	if (pump(c, NULL, have_endpoint) != R_OK_)
+	if (tr_pump(c, NULL, tr_have_endpoint) != R_OK_)
 		return (R_FAIL);
 	/* The endpoint is relative to the stream's URL: same origin only. */
 	u = curl_url();
@@ -458,7 +460,7 @@ ext_sse_open(struct conn *c)
 }
 
 static int
-sse_post(struct conn *c, json_t *msg, int notify)
+tr_sse_post(struct conn *c, json_t *msg, int notify)
 {
 	CURL			*e;
 	struct curl_slist	*h;
@@ -489,7 +491,7 @@ sse_post(struct conn *c, json_t *msg, int notify)
 	curl_multi_add_handle(c->multi, e);
 	c->blen = 0;
 	c->post_done = 0;
-	rc = pump(c, e, notify ? posted : have_answer);
+	rc = tr_pump(c, e, notify ? tr_posted : tr_have_answer);
 	curl_multi_remove_handle(c->multi, e);
 	curl_easy_cleanup(e);
 	curl_slist_free_all(h);
@@ -511,8 +513,8 @@ ext_conn_close(struct conn *c)
 	curl_slist_free_all(c->resolve);
 	json_decref(c->inbox);
 	json_decref(c->answer);
-	sse_clear(&c->ps);
-	sse_clear(&c->ls);
+	tr_sse_clear(&c->ps);
+	tr_sse_clear(&c->ls);
 	free(c->body);
 	explicit_bzero(c->auth, sizeof(c->auth));
 }
@@ -521,6 +523,6 @@ ext_conn_close(struct conn *c)
 int
 ext_post(struct conn *c, json_t *msg, int notify)
 {
-	return (c->sse_transport ? sse_post(c, msg, notify) :
-	    st_post(c, msg, notify));
+	return (c->sse_transport ? tr_sse_post(c, msg, notify) :
+	    tr_st_post(c, msg, notify));
 }

@@ -40,12 +40,13 @@ ext_remaining_ms(struct conn *c)
 }
 
 static json_t *
-rpc_msg(struct conn *c, const char *method, json_t *params, int notify)
+wire_rpc_msg(struct conn *c, const char *method, json_t *params,
+    int wire_notify)
 {
 	json_t	*m;
 
 	m = json_pack("{s:s, s:s}", "jsonrpc", "2.0", "method", method);
-	if (!notify)
+	if (!wire_notify)
 		json_object_set_new(m, "id", json_integer(c->want_id =
 		    ++c->next_id));
 	if (params != NULL)
@@ -55,7 +56,8 @@ rpc_msg(struct conn *c, const char *method, json_t *params, int notify)
 
 /* A request and its answer's result; errors from the source sanitized. */
 static int
-request(struct conn *c, const char *method, json_t *params, json_t **result,
+wire_request(struct conn *c, const char *method, json_t *params,
+    json_t **result,
     int may_retry)
 {
 	json_t		*msg, *err;
@@ -66,7 +68,7 @@ request(struct conn *c, const char *method, json_t *params, json_t **result,
 
 	*result = NULL;
 	for (tries = 0;; tries++) {
-		msg = rpc_msg(c, method, params, 0);
+		msg = wire_rpc_msg(c, method, params, 0);
 		rc = ext_post(c, msg, 0);
 		json_decref(msg);
 		if (rc == R_NOT_SENT && tries == 0 && ext_remaining_ms(c) > 500) {
@@ -108,12 +110,12 @@ request(struct conn *c, const char *method, json_t *params, json_t **result,
 }
 
 static int
-notify(struct conn *c, const char *method)
+wire_notify(struct conn *c, const char *method)
 {
 	json_t	*msg;
 	int	 rc;
 
-	msg = rpc_msg(c, method, NULL, 1);
+	msg = wire_rpc_msg(c, method, NULL, 1);
 	rc = ext_post(c, msg, 1);
 	json_decref(msg);
 	return (rc);
@@ -129,7 +131,7 @@ ext_initialize_params(void)
 }
 
 static int
-initialize(struct conn *c)
+wire_initialize(struct conn *c)
 {
 	struct ext_sess	*s = &c->j->sess;
 	json_t		*params, *res;
@@ -138,7 +140,7 @@ initialize(struct conn *c)
 
 	s->session[0] = s->proto[0] = '\0';
 	params = ext_initialize_params();
-	rc = request(c, "initialize", params, &res, 1);
+	rc = wire_request(c, "initialize", params, &res, 1);
 	json_decref(params);
 	if (rc != R_OK_)
 		return (rc);
@@ -146,11 +148,11 @@ initialize(struct conn *c)
 	(void)snprintf(s->proto, sizeof(s->proto), "%s", v != NULL ? v :
 	    EXT_PROTO);
 	json_decref(res);
-	return (notify(c, "notifications/initialized"));
+	return (wire_notify(c, "notifications/initialized"));
 }
 
 static int
-list_tools(struct conn *c)
+wire_list_tools(struct conn *c)
 {
 	json_t		*tools, *params, *res, *t;
 	const char	*cursor;
@@ -165,7 +167,7 @@ list_tools(struct conn *c)
 		if (next[0] != '\0')
 			json_object_set_new(params, "cursor",
 			    json_string(next));
-		rc = request(c, "tools/list", params, &res, 1);
+		rc = wire_request(c, "tools/list", params, &res, 1);
 		json_decref(params);
 		if (rc != R_OK_) {
 			json_decref(tools);
@@ -190,7 +192,7 @@ list_tools(struct conn *c)
 }
 
 static int
-call_tool(struct conn *c)
+wire_call_tool(struct conn *c)
 {
 	json_t	*params, *res;
 	int	 rc;
@@ -198,7 +200,7 @@ call_tool(struct conn *c)
 	params = json_pack("{s:s, s:O}", "name", c->j->tool, "arguments",
 	    c->j->args);
 	/* tools/call is never retried once it may have reached the server. */
-	rc = request(c, "tools/call", params, &res, 0);
+	rc = wire_request(c, "tools/call", params, &res, 0);
 	json_decref(params);
 	if (rc == R_OK_)
 		c->j->result = res;
@@ -206,7 +208,7 @@ call_tool(struct conn *c)
 }
 
 static int
-session_run(struct conn *c)
+wire_session_run(struct conn *c)
 {
 	struct ext_sess	*s = &c->j->sess;
 	int		 rc, pooled;
@@ -216,15 +218,16 @@ session_run(struct conn *c)
 		if ((rc = ext_sse_open(c)) != R_OK_)
 			return (rc);
 	}
-	if (!pooled && (rc = initialize(c)) != R_OK_)
+	if (!pooled && (rc = wire_initialize(c)) != R_OK_)
 		return (rc);
-	rc = c->j->op == EXT_LIST ? list_tools(c) : call_tool(c);
+	rc = c->j->op == EXT_LIST ? wire_list_tools(c) : wire_call_tool(c);
 	if (rc == R_GONE && pooled) {
 		/* The server dropped our session before taking the request. */
 		c->j->error[0] = '\0';
-		if ((rc = initialize(c)) != R_OK_)
+		if ((rc = wire_initialize(c)) != R_OK_)
 			return (rc);
-		rc = c->j->op == EXT_LIST ? list_tools(c) : call_tool(c);
+		rc = c->j->op == EXT_LIST ? wire_list_tools(c) :
+		    wire_call_tool(c);
 	}
 	if (rc == R_GONE)
 		ext_fail(c, "the external source does not accept MCPbox's "
@@ -266,14 +269,14 @@ ext_thread(void *arg)
 		if (rc == R_OK_)
 			rc = ext_oauth_fresh(&c);
 		if (rc == R_OK_)
-			rc = session_run(&c);
+			rc = wire_session_run(&c);
 		/* A 401 means the request was not taken: refresh, once. */
 		if (rc == R_FAIL && c.unauthorized &&
 		    json_object_get(j->src, "oauth") != NULL) {
 			j->error[0] = '\0';
 			c.unauthorized = 0;
 			if ((rc = ext_oauth_refresh(&c)) == R_OK_)
-				rc = session_run(&c);
+				rc = wire_session_run(&c);
 		}
 	}
 	j->transport_failed = rc == R_NOT_SENT || (rc != R_OK_ &&

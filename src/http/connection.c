@@ -26,7 +26,7 @@ struct hx_conn {
 };
 
 static int
-expects_continue(struct http_request *req)
+connection_expects_continue(struct http_request *req)
 {
 	const char	*v;
 
@@ -35,7 +35,7 @@ expects_continue(struct http_request *req)
 }
 
 static void
-answer_continue(struct connection *c)
+connection_answer_continue(struct connection *c)
 {
 	struct hx_conn		*hc = c->hdlr_extra;
 	struct http_request	*req, *waiting = NULL;
@@ -55,7 +55,7 @@ answer_continue(struct connection *c)
 	/* Once per request, and only while none of the body has come. */
 	if (waiting == hc->continued ||
 	    waiting->content_length != waiting->http_body_length ||
-	    !expects_continue(waiting))
+	    !connection_expects_continue(waiting))
 		return;
 	hc->continued = waiting;
 	net_send_queue(c, continue_line, sizeof(continue_line) - 1);
@@ -68,7 +68,7 @@ connection_handle(struct connection *c)
 	if (!kore_connection_handle(c))
 		return (KORE_RESULT_ERROR);
 	if (c->state == CONN_STATE_ESTABLISHED && c->hdlr_extra != NULL)
-		answer_continue(c);
+		connection_answer_continue(c);
 	return (KORE_RESULT_OK);
 }
 

@@ -55,7 +55,7 @@ hx_host_normal(const char *h, size_t len, char *out, size_t outlen)
 }
 
 static int
-loopback_name(const char *norm)
+origin_loopback_name(const char *norm)
 {
 	return (strcmp(norm, "localhost") == 0 ||
 	    strcmp(norm, "127.0.0.1") == 0 || strcmp(norm, "[::1]") == 0);
@@ -63,7 +63,7 @@ loopback_name(const char *norm)
 
 /* An MCPBOX_ALLOWED_ORIGINS entry (scheme://host[:port]) with this host. */
 static int
-allowed_origin_host(const char *norm)
+origin_allowed_origin_host(const char *norm)
 {
 	const char	*cur = mcpbox_cfg.allowed_origins, *p, *h;
 	char		 e[CONFIG_HOST_MAX];
@@ -104,7 +104,7 @@ hx_origin_ok(struct http_request *req)
 		return (1);
 	if (!http_request_header(req, "host", &host) ||
 	    hx_host_normal(host, strlen(host), norm, sizeof(norm)) == -1 ||
-	    (!loopback_name(norm) && !allowed_origin_host(norm)))
+	    (!origin_loopback_name(norm) && !origin_allowed_origin_host(norm)))
 		return (0);
 	if (!http_request_header(req, "origin", &origin))
 		return (1);
@@ -119,7 +119,7 @@ hx_origin_ok(struct http_request *req)
 	else
 		return (0);
 	return (hx_host_normal(h, strlen(h), norm, sizeof(norm)) == 0 &&
-	    loopback_name(norm));
+	    origin_loopback_name(norm));
 }
 
 /* The 403 every local-door route answers a foreign Host or Origin with. */

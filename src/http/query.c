@@ -10,7 +10,7 @@
 #include "http/http.h"
 
 static int
-hexval(int c)
+query_hexval(int c)
 {
 	if (c >= '0' && c <= '9')
 		return (c - '0');
@@ -35,8 +35,8 @@ hx_urldecode(const char *s, size_t len, char *out, size_t outlen)
 		} else if (c == '%') {
 			if (i + 2 >= len)
 				return (-1);
-			if ((hi = hexval(s[i + 1])) == -1 ||
-			    (lo = hexval(s[i + 2])) == -1)
+			if ((hi = query_hexval(s[i + 1])) == -1 ||
+			    (lo = query_hexval(s[i + 2])) == -1)
 				return (-1);
 			c = hi * 16 + lo;
 			i += 2;

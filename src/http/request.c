@@ -49,7 +49,7 @@ hx_public_door(struct http_request *req)
 }
 
 static const char *
-peer_ip(struct connection *c, char *buf, size_t len)
+hx_peer_ip(struct connection *c, char *buf, size_t len)
 {
 	if (c->family == AF_INET)
 		return (inet_ntop(AF_INET, &c->addr.ipv4.sin_addr, buf,
@@ -66,7 +66,7 @@ peer_ip(struct connection *c, char *buf, size_t len)
  * it is an address. Earlier entries are the client's own words.
  */
 static int
-forwarded_for(struct http_request *req, char *buf, size_t len)
+hx_forwarded_for(struct http_request *req, char *buf, size_t len)
 {
 	const char	*h, *last;
 	char		 tmp[64];
@@ -107,11 +107,11 @@ hx_client_ip(struct http_request *req, char *buf, size_t len)
 		(void)snprintf(buf, len, "gone");
 		return (buf);
 	}
-	if (peer_ip(c, buf, len) == NULL)
+	if (hx_peer_ip(c, buf, len) == NULL)
 		return (NULL);
 	if (hx_public_door(req) &&
 	    cidr_list_match(&mcpbox_cfg.trusted_proxies, buf))
-		(void)forwarded_for(req, buf, len);
+		(void)hx_forwarded_for(req, buf, len);
 	return (buf);
 }
 

@@ -47,19 +47,19 @@ spread_init(void)
 /* HTTP workers, ids 1..n: Kore's worker_count also counts two slots of
  * its own (key manager, ACME) once the workers are set up. */
 static unsigned int
-http_workers(void)
+spread_http_workers(void)
 {
 	return (worker_count > KORE_WORKER_BASE ?
 	    worker_count - KORE_WORKER_BASE : 0);
 }
 
 static int
-least_of_others(void)
+spread_least_of_others(void)
 {
 	int		n, least = -1;
 	unsigned int	id;
 
-	for (id = 1; id <= http_workers() && id < SPREAD_SLOTS; id++) {
+	for (id = 1; id <= spread_http_workers() && id < SPREAD_SLOTS; id++) {
 		if (id == worker->id)
 			continue;
 		n = atomic_load(&sshm->conns[id]);
@@ -75,10 +75,11 @@ spread_look(int may_tell)
 {
 	int	mine, least;
 
-	if (sshm == NULL || http_workers() < 2 || worker->id >= SPREAD_SLOTS)
+	if (sshm == NULL || spread_http_workers() < 2 ||
+	    worker->id >= SPREAD_SLOTS)
 		return;
 	mine = atomic_load(&sshm->conns[worker->id]);
-	least = least_of_others();
+	least = spread_least_of_others();
 	if (least >= 0 && mine > least + SPREAD_SLACK) {
 		worker_max_connections = mine > 0 ? (u_int32_t)mine : 1;
 		if (!capped && may_tell)

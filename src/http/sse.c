@@ -50,7 +50,7 @@ sse_gone(struct sse_stream *s)
  * longer hold every slot and lock the others out of /sse and the feed.
  */
 static int
-share_full(const char *ip)
+sse_share_full(const char *ip)
 {
 	struct sse_stream	*s;
 	int			 n, max;
@@ -104,7 +104,7 @@ sse_open(struct http_request *req, int kind)
 	const char		*ip = x != NULL ? x->ip : "", *why;
 	int			 full;
 
-	full = share_full(ip);
+	full = sse_share_full(ip);
 	if (full || !stats_sse_acquire(mcpbox_cfg.max_sse_streams,
 	    worker->id)) {
 		http_response_header(req, "retry-after", "5");

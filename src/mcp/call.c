@@ -22,7 +22,7 @@ enum call_step {
 
 /* Split "server__tool"; both parts non-empty. */
 static int
-split_name(const char *name, char *server, size_t slen, char *tool,
+call_split_name(const char *name, char *server, size_t slen, char *tool,
     size_t tlen)
 {
 	const char	*sep;
@@ -39,7 +39,7 @@ split_name(const char *name, char *server, size_t slen, char *tool,
 
 /* Why a tool exists but may not run, in words the model can act on. */
 static const char *
-not_callable(json_t *t)
+call_not_callable(json_t *t)
 {
 	const char	*status;
 
@@ -93,7 +93,7 @@ struct tool_row {
 };
 
 static void
-tool_row_read(const struct db_call *db, struct tool_row *r)
+call_tool_row_read(const struct db_call *db, struct tool_row *r)
 {
 	static const char	empty[] = "";
 
@@ -140,7 +140,7 @@ call_load(struct http_request *req, struct mcp_ex *ex)
 		st = db_call_run(&ex->db, req, SQL_MGMT_TOOL_FOR_TEST, 1, p);
 	} else {
 		name = json_string_value(json_object_get(ex->params, "name"));
-		if (split_name(name, server, sizeof(server), tool,
+		if (call_split_name(name, server, sizeof(server), tool,
 		    sizeof(tool)) == -1) {
 			ex->response = mcp_rpc_error(ex->id, RPC_INVALID_PARAMS,
 			    "unknown tool");
@@ -158,7 +158,7 @@ call_load(struct http_request *req, struct mcp_ex *ex)
 		    "the tool store is unavailable; retry");
 		return (HX_ANSWERED);
 	}
-	tool_row_read(&ex->db, &row);
+	call_tool_row_read(&ex->db, &row);
 	/* The session was checked in the same statement. */
 	if (db_ntuples(&ex->db) == 1 && strcmp(row.session_ok, "t") != 0) {
 		ex->session_gone = 1;
@@ -196,7 +196,7 @@ call_load(struct http_request *req, struct mcp_ex *ex)
 	json_decref(rows);
 	ex->tool = t;
 	db_call_clear(&ex->db);
-	if ((why = not_callable(t)) != NULL) {
+	if ((why = call_not_callable(t)) != NULL) {
 		json_decref(secrets);
 		ex->response = mcp_rpc_result(ex->id, mcp_tool_error(why));
 		return (HX_ANSWERED);

@@ -28,7 +28,7 @@ static TAILQ_HEAD(, mcp_ex)	inflight = TAILQ_HEAD_INITIALIZER(inflight);
  * X-MCPbox-User-Email. Shape only: the token already proved the front.
  */
 static int
-email_header_ok(struct http_request *req)
+ex_email_header_ok(struct http_request *req)
 {
 	const char	*e, *at;
 	size_t		n;
@@ -60,7 +60,7 @@ mcp_ex_init(struct mcp_ex *ex, json_t *msg, const char *session,
 	    version != NULL ? version : "2025-03-26");
 	ex->remote = remote;
 	/* 2: a front door of src/oauth verified the user itself. */
-	ex->has_email = remote == 2 || (remote && email_header_ok(req));
+	ex->has_email = remote == 2 || (remote && ex_email_header_ok(req));
 	hx_client_ip(req, ex->ip, sizeof(ex->ip));
 	(void)snprintf(ex->request_id, sizeof(ex->request_id), "%s",
 	    x->request_id);
@@ -167,7 +167,7 @@ ex_initialize(struct http_request *req, struct mcp_ex *ex)
 }
 
 static int
-remote_blocked(const struct mgmt_tool *m, int remote, int editing)
+ex_remote_blocked(const struct mgmt_tool *m, int remote, int editing)
 {
 	return (remote && (m->flags & (MGMT_LOCAL | MGMT_DESTRUCTIVE)) &&
 	    !editing);
@@ -205,7 +205,7 @@ ex_tools_list(struct http_request *req, struct mcp_ex *ex)
 	editing = strcmp(db_value(&ex->db, 0, 1), "enabled") == 0;
 	all = json_array();
 	for (i = 0; i < mgmt_tools_count; i++) {
-		if (remote_blocked(&mgmt_tools[i], ex->remote, editing))
+		if (ex_remote_blocked(&mgmt_tools[i], ex->remote, editing))
 			continue;
 		t = json_pack("{s:s, s:s, s:o}", "name", mgmt_tools[i].name,
 		    "description", mgmt_tools[i].description, "inputSchema",
@@ -287,7 +287,7 @@ ex_tools_call(struct http_request *req, struct mcp_ex *ex)
 			}
 		}
 		/* Editing tools stay local unless the policy says otherwise. */
-		if (ex->mgmt != NULL && remote_blocked(ex->mgmt, ex->remote,
+		if (ex->mgmt != NULL && ex_remote_blocked(ex->mgmt, ex->remote,
 		    mcp_policy_remote_editing())) {
 			ex->response = mcp_rpc_result(ex->id, mcp_tool_error(
 			    "this management tool is available only to local "
@@ -303,7 +303,7 @@ ex_tools_call(struct http_request *req, struct mcp_ex *ex)
 }
 
 static int
-user_tool_call(struct mcp_ex *ex)
+ex_user_tool_call(struct mcp_ex *ex)
 {
 	const char	*name;
 
@@ -331,7 +331,7 @@ mcp_ex_run(struct http_request *req, struct mcp_ex *ex)
 	if (ex->remote && !ex->has_email)
 		return (ex_error(ex, RPC_INVALID_REQUEST, "remote calls need a "
 		    "verified user (X-MCPbox-User-Email from the front door)"));
-	if (ex->step == EX_SESSION && user_tool_call(ex)) {
+	if (ex->step == EX_SESSION && ex_user_tool_call(ex)) {
 		/* mcp_call_user_tool checks the session with the tool. */
 		ex->step = EX_METHOD;
 	} else if (ex->step == EX_SESSION && ex->session[0] != '\0' &&

@@ -30,7 +30,7 @@ enum forward_step {
 
 /* Load a source and start discovery; HX_GO_ON once started. */
 static enum hx_turn
-discover_start(struct http_request *req, struct mcp_ex *ex, const char *id)
+ext_discover_start(struct http_request *req, struct mcp_ex *ex, const char *id)
 {
 	enum db_status	st;
 	const char	*p[1], *why;
@@ -71,7 +71,7 @@ mgmt_discover_external_tools(struct http_request *req, struct mcp_ex *ex)
 			return (HX_WAIT);
 		return (mgmt_fail(ex, ext_job_error(ex->ext)));
 	case DISCOVER_START:
-		if ((rc = discover_start(req, ex, p[0])) != HX_GO_ON)
+		if ((rc = ext_discover_start(req, ex, p[0])) != HX_GO_ON)
 			return (rc);
 		ex->method_step = DISCOVER_WAIT;
 		/* FALLTHROUGH */
@@ -164,7 +164,7 @@ ext_result(struct mcp_ex *ex, json_t *r)
 
 /* The arguments a call forwards: the caller's, or mcpbox_test_code's. */
 static json_t *
-call_arguments(struct mcp_ex *ex)
+ext_call_arguments(struct mcp_ex *ex)
 {
 	return (ex->mgmt != NULL ? json_object_get(ex->args, "arguments") :
 	    ex->args);
@@ -176,7 +176,7 @@ call_arguments(struct mcp_ex *ex)
  * Nothing the reviewer did not see is sent to the source.
  */
 static const char *
-arguments_refused(struct mcp_ex *ex, const char *schema_text, char *buf,
+ext_arguments_refused(struct mcp_ex *ex, const char *schema_text, char *buf,
     size_t len)
 {
 	json_t	*schema, *args, *empty;
@@ -185,7 +185,7 @@ arguments_refused(struct mcp_ex *ex, const char *schema_text, char *buf,
 
 	schema = json_loads(schema_text, 0, NULL);
 	empty = json_object();
-	args = call_arguments(ex) != NULL ? call_arguments(ex) : empty;
+	args = ext_call_arguments(ex) != NULL ? ext_call_arguments(ex) : empty;
 	rc = schema != NULL ? json_schema_check(schema, args, why,
 	    sizeof(why)) : -1;
 	if (schema == NULL)
@@ -228,7 +228,7 @@ mcp_call_external(struct http_request *req, struct mcp_ex *ex)
 			why = "this tool's external source was deleted";
 		else if (strcmp(db_value(&ex->db, 0, 13), "disabled") == 0)
 			why = "this tool's external source is disabled";
-		else if ((why = arguments_refused(ex, db_value(&ex->db, 0,
+		else if ((why = ext_arguments_refused(ex, db_value(&ex->db, 0,
 		    14), bad, sizeof(bad))) == NULL)
 			src = ext_source_open(&ex->db, db_value(&ex->db, 0, 11),
 			    &why);
@@ -241,7 +241,7 @@ mcp_call_external(struct http_request *req, struct mcp_ex *ex)
 			return (HX_ANSWERED);
 		}
 		name = db_value(&ex->db, 0, 12);
-		args = call_arguments(ex);
+		args = ext_call_arguments(ex);
 		timeout = (long)json_integer_value(json_object_get(ex->tool,
 		    "timeout_ms"));
 		if (timeout <= 0 || timeout > SBX_TIMEOUT_MAX_MS)

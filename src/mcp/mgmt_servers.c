@@ -32,7 +32,7 @@ mgmt_list_servers(struct http_request *req, struct mcp_ex *ex)
 }
 
 static enum hx_turn
-by_server(struct http_request *req, struct mcp_ex *ex, const char *sql)
+mgmt_by_server(struct http_request *req, struct mcp_ex *ex, const char *sql)
 {
 	const char	*p[1];
 
@@ -44,7 +44,7 @@ by_server(struct http_request *req, struct mcp_ex *ex, const char *sql)
 enum hx_turn
 mgmt_get_server(struct http_request *req, struct mcp_ex *ex)
 {
-	return (by_server(req, ex, SQL_SERVERS_GET_RESPOND));
+	return (mgmt_by_server(req, ex, SQL_SERVERS_GET_RESPOND));
 }
 
 enum hx_turn
@@ -66,7 +66,7 @@ mgmt_create_server(struct http_request *req, struct mcp_ex *ex)
 }
 
 static enum hx_turn
-server_action(struct http_request *req, struct mcp_ex *ex, const char *sql,
+mgmt_server_action(struct http_request *req, struct mcp_ex *ex, const char *sql,
     const char *status)
 {
 	const char	*p[4];
@@ -91,20 +91,20 @@ server_action(struct http_request *req, struct mcp_ex *ex, const char *sql,
 enum hx_turn
 mgmt_delete_server(struct http_request *req, struct mcp_ex *ex)
 {
-	return (server_action(req, ex, SQL_SERVERS_DELETE_RESPOND, NULL));
+	return (mgmt_server_action(req, ex, SQL_SERVERS_DELETE_RESPOND, NULL));
 }
 
 enum hx_turn
 mgmt_start_server(struct http_request *req, struct mcp_ex *ex)
 {
-	return (server_action(req, ex, SQL_SERVERS_SET_STATUS_RESPOND,
+	return (mgmt_server_action(req, ex, SQL_SERVERS_SET_STATUS_RESPOND,
 	    "running"));
 }
 
 enum hx_turn
 mgmt_stop_server(struct http_request *req, struct mcp_ex *ex)
 {
-	return (server_action(req, ex, SQL_SERVERS_SET_STATUS_RESPOND,
+	return (mgmt_server_action(req, ex, SQL_SERVERS_SET_STATUS_RESPOND,
 	    "stopped"));
 }
 
@@ -138,7 +138,7 @@ mgmt_create_server_secret(struct http_request *req, struct mcp_ex *ex)
 enum hx_turn
 mgmt_list_server_secrets(struct http_request *req, struct mcp_ex *ex)
 {
-	return (by_server(req, ex, SQL_MGMT_SECRETS_LIST_RESPOND));
+	return (mgmt_by_server(req, ex, SQL_MGMT_SECRETS_LIST_RESPOND));
 }
 
 enum hx_turn
@@ -182,5 +182,5 @@ mgmt_add_external_source(struct http_request *req, struct mcp_ex *ex)
 enum hx_turn
 mgmt_list_external_sources(struct http_request *req, struct mcp_ex *ex)
 {
-	return (by_server(req, ex, SQL_MGMT_EXTERNAL_LIST_RESPOND));
+	return (mgmt_by_server(req, ex, SQL_MGMT_EXTERNAL_LIST_RESPOND));
 }

@@ -14,7 +14,7 @@
 #define VALIDATE_MS	10000
 
 static enum hx_turn
-by_tool(struct http_request *req, struct mcp_ex *ex, const char *sql)
+mgmt_by_tool(struct http_request *req, struct mcp_ex *ex, const char *sql)
 {
 	const char	*p[1];
 
@@ -29,7 +29,7 @@ by_tool(struct http_request *req, struct mcp_ex *ex, const char *sql)
  * ex->out (as "schema").
  */
 static enum hx_turn
-validate(struct http_request *req, struct mcp_ex *ex, const char *code,
+mgmt_validate(struct http_request *req, struct mcp_ex *ex, const char *code,
     int need_main)
 {
 	json_t		*r, *errs, *e;
@@ -127,7 +127,7 @@ mgmt_list_tools(struct http_request *req, struct mcp_ex *ex)
 enum hx_turn
 mgmt_get_tool(struct http_request *req, struct mcp_ex *ex)
 {
-	return (by_tool(req, ex, SQL_TOOLS_GET_RESPOND));
+	return (mgmt_by_tool(req, ex, SQL_TOOLS_GET_RESPOND));
 }
 
 enum hx_turn
@@ -147,7 +147,8 @@ mgmt_create_tool(struct http_request *req, struct mcp_ex *ex)
 		    "and _, starting with a letter (at most 64)"));
 	if (code == NULL || *code == '\0')
 		return (mgmt_fail(ex, "python_code is required"));
-	if (ex->out == NULL && (rc = validate(req, ex, code, 1)) != HX_GO_ON)
+	if (ex->out == NULL && (rc = mgmt_validate(req, ex, code,
+	    1)) != HX_GO_ON)
 		return (rc);
 	schema = json_dumps(json_object_get(ex->out, "schema"), JSON_COMPACT);
 	p[0] = sid;
@@ -193,7 +194,7 @@ mgmt_update_tool(struct http_request *req, struct mcp_ex *ex)
 	schema = NULL;
 	if (code != NULL) {
 		if (ex->out == NULL &&
-		    (rc = validate(req, ex, code, 1)) != HX_GO_ON)
+		    (rc = mgmt_validate(req, ex, code, 1)) != HX_GO_ON)
 			return (rc);
 		schema = json_dumps(json_object_get(ex->out, "schema"),
 		    JSON_COMPACT);
@@ -233,7 +234,7 @@ mgmt_delete_tool(struct http_request *req, struct mcp_ex *ex)
 enum hx_turn
 mgmt_list_tool_versions(struct http_request *req, struct mcp_ex *ex)
 {
-	return (by_tool(req, ex, SQL_TOOLS_VERSIONS_RESPOND));
+	return (mgmt_by_tool(req, ex, SQL_TOOLS_VERSIONS_RESPOND));
 }
 
 enum hx_turn
@@ -322,7 +323,7 @@ mgmt_request_network_access(struct http_request *req, struct mcp_ex *ex)
 enum hx_turn
 mgmt_get_tool_status(struct http_request *req, struct mcp_ex *ex)
 {
-	return (by_tool(req, ex, SQL_MGMT_TOOL_STATUS_RESPOND));
+	return (mgmt_by_tool(req, ex, SQL_MGMT_TOOL_STATUS_RESPOND));
 }
 
 enum hx_turn

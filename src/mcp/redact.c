@@ -16,7 +16,7 @@ static const char *const	sensitive[] = {
 };
 
 static int
-key_sensitive(const char *k)
+redact_key_sensitive(const char *k)
 {
 	char	low[128];
 	size_t	i;
@@ -31,7 +31,7 @@ key_sensitive(const char *k)
 }
 
 static int
-has_secret(const char *s, json_t *secrets)
+redact_has_secret(const char *s, json_t *secrets)
 {
 	const char	*k;
 	json_t		*v;
@@ -55,7 +55,7 @@ mcp_redact(json_t *v, json_t *secrets)
 	if (json_is_object(v)) {
 		out = json_object();
 		json_object_foreach(v, k, e) {
-			json_object_set_new(out, k, key_sensitive(k) ?
+			json_object_set_new(out, k, redact_key_sensitive(k) ?
 			    json_string("[REDACTED]") : mcp_redact(e, secrets));
 		}
 		return (out);
@@ -67,7 +67,7 @@ mcp_redact(json_t *v, json_t *secrets)
 		return (out);
 	}
 	if (json_is_string(v) && secrets != NULL &&
-	    has_secret(json_string_value(v), secrets))
+	    redact_has_secret(json_string_value(v), secrets))
 		return (json_string("[REDACTED]"));
 	return (json_deep_copy(v));
 }

@@ -29,7 +29,7 @@ static struct scache	scache[SCACHE_SLOTS];
 
 /* The one slot a session id can live in; NULL for ids no session has. */
 static struct scache *
-entry(const char *id)
+cache_entry(const char *id)
 {
 	if (id == NULL || strlen(id) > MCP_SESSION_LEN)
 		return (NULL);
@@ -42,7 +42,7 @@ mcp_session_cached(const char *id, char *version, size_t len)
 {
 	struct scache	*e;
 
-	if ((e = entry(id)) == NULL || strcmp(e->id, id) != 0 ||
+	if ((e = cache_entry(id)) == NULL || strcmp(e->id, id) != 0 ||
 	    e->until < clock_ms() || e->generation != stats_sessions_ended())
 		return (0);
 	(void)snprintf(version, len, "%s", e->version);
@@ -59,7 +59,7 @@ mcp_session_remember(const char *id, const char *version,
 {
 	struct scache	*e;
 
-	if ((e = entry(id)) == NULL)
+	if ((e = cache_entry(id)) == NULL)
 		return;
 	(void)snprintf(e->id, sizeof(e->id), "%s", id);
 	(void)snprintf(e->version, sizeof(e->version), "%s", version);
@@ -72,12 +72,12 @@ mcp_session_forget(const char *id)
 {
 	struct scache	*e;
 
-	if ((e = entry(id)) != NULL && strcmp(e->id, id) == 0)
+	if ((e = cache_entry(id)) != NULL && strcmp(e->id, id) == 0)
 		memset(e, 0, sizeof(*e));
 }
 
 static void
-on_session_ended(const char *payload)
+cache_on_session_ended(const char *payload)
 {
 	mcp_session_forget(payload);
 }
@@ -85,5 +85,5 @@ on_session_ended(const char *payload)
 void
 mcp_session_cache_init(void)
 {
-	events_on(EVENT_SESSION_ENDED, on_session_ended);
+	events_on(EVENT_SESSION_ENDED, cache_on_session_ended);
 }

@@ -18,21 +18,21 @@ static const char	list_changed[] =
 
 /* Who asked for an outbox row: the stream is looked up again when the
  * row arrives, since it may have gone meanwhile. */
-struct outbox_fetch {
+struct streams_outbox_fetch {
 	char	session[MCP_SESSION_LEN + 1];
 };
 
 static void
-push_changed(struct sse_stream *s, void *arg)
+streams_push_changed(struct sse_stream *s, void *arg)
 {
 	sse_send_event(s, "message", list_changed);
 }
 
 static void
-on_tools_changed(const char *payload)
+streams_on_tools_changed(const char *payload)
 {
-	sse_foreach(SSE_MCP, push_changed, NULL);
-	sse_foreach(SSE_LEGACY, push_changed, NULL);
+	sse_foreach(SSE_MCP, streams_push_changed, NULL);
+	sse_foreach(SSE_LEGACY, streams_push_changed, NULL);
 }
 
 struct find_arg {
@@ -41,7 +41,7 @@ struct find_arg {
 };
 
 static void
-find_legacy(struct sse_stream *s, void *arg)
+streams_find_legacy(struct sse_stream *s, void *arg)
 {
 	struct find_arg	*f = arg;
 
@@ -51,42 +51,42 @@ find_legacy(struct sse_stream *s, void *arg)
 }
 
 static struct sse_stream *
-legacy_stream(const char *session)
+streams_legacy_stream(const char *session)
 {
 	struct find_arg	f;
 
 	f.session = session;
 	f.found = NULL;
-	sse_foreach(SSE_LEGACY, find_legacy, &f);
+	sse_foreach(SSE_LEGACY, streams_find_legacy, &f);
 	return (f.found);
 }
 
 static void
-outbox_rows(PGresult *res, void *arg)
+streams_outbox_rows(PGresult *res, void *arg)
 {
-	struct outbox_fetch	*o = arg;
+	struct streams_outbox_fetch	*o = arg;
 	struct sse_stream	*s;
 
 	if (res != NULL && PQntuples(res) == 1 &&
-	    (s = legacy_stream(o->session)) != NULL)
+	    (s = streams_legacy_stream(o->session)) != NULL)
 		sse_send_event(s, "message", PQgetvalue(res, 0, 0));
 	kore_free(o);
 }
 
 static void
-outbox_fetch(const char *session, const char *id)
+streams_outbox_fetch(const char *session, const char *id)
 {
-	struct outbox_fetch	*o;
+	struct streams_outbox_fetch	*o;
 	const char		*p[1];
 
 	o = kore_calloc(1, sizeof(*o));
 	(void)snprintf(o->session, sizeof(o->session), "%s", session);
 	p[0] = id;
-	db_query_bg(SQL_MCP_OUTBOX_TAKE, 1, p, outbox_rows, o);
+	db_query_bg(SQL_MCP_OUTBOX_TAKE, 1, p, streams_outbox_rows, o);
 }
 
 static void
-on_message(const char *payload)
+streams_on_message(const char *payload)
 {
 	json_t			*p, *m;
 	const char		*session;
@@ -96,7 +96,7 @@ on_message(const char *payload)
 	if ((p = json_loads(payload, 0, NULL)) == NULL)
 		return;
 	session = json_string_value(json_object_get(p, "s"));
-	if (session != NULL && (s = legacy_stream(session)) != NULL) {
+	if (session != NULL && (s = streams_legacy_stream(session)) != NULL) {
 		if ((m = json_object_get(p, "m")) != NULL) {
 			text = json_dumps(m, JSON_COMPACT);
 			if (text != NULL)
@@ -105,14 +105,14 @@ on_message(const char *payload)
 		} else if (json_is_integer(json_object_get(p, "ref"))) {
 			(void)snprintf(id, sizeof(id), "%lld", (long long)
 			    json_integer_value(json_object_get(p, "ref")));
-			outbox_fetch(session, id);
+			streams_outbox_fetch(session, id);
 		}
 	}
 	json_decref(p);
 }
 
 static void
-on_cancel(const char *payload)
+streams_on_cancel(const char *payload)
 {
 	json_t		*p;
 	const char	*session;
@@ -128,9 +128,9 @@ on_cancel(const char *payload)
 void
 mcp_streams_init(void)
 {
-	events_on(EVENT_TOOLS_CHANGED, on_tools_changed);
-	events_on(EVENT_MCP_MESSAGE, on_message);
-	events_on(EVENT_MCP_CANCEL, on_cancel);
+	events_on(EVENT_TOOLS_CHANGED, streams_on_tools_changed);
+	events_on(EVENT_MCP_MESSAGE, streams_on_message);
+	events_on(EVENT_MCP_CANCEL, streams_on_cancel);
 }
 
 /* Is the legacy stream of `session` held by this worker? */
@@ -139,7 +139,7 @@ mcp_deliver_local(const char *session, const char *text)
 {
 	struct sse_stream	*s;
 
-	if ((s = legacy_stream(session)) == NULL)
+	if ((s = streams_legacy_stream(session)) == NULL)
 		return (0);
 	sse_send_event(s, "message", text);
 	return (1);

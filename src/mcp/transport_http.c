@@ -13,7 +13,7 @@
 #include "mcp/mcp.h"
 #include "db/sql.h"
 
-struct mcp_post {
+struct http_mcp_post {
 	struct mcp_ex		ex;
 	enum rpc_kind		kind;
 	int			gated;
@@ -25,9 +25,9 @@ struct mcp_post {
 };
 
 static void
-post_free(void *arg)
+http_post_free(void *arg)
 {
-	struct mcp_post	*p = arg;
+	struct http_mcp_post	*p = arg;
 
 	mcp_ex_clear(&p->ex);
 	db_call_clear(&p->db);
@@ -37,7 +37,7 @@ post_free(void *arg)
 }
 
 static int
-accepts(struct http_request *req, const char *type)
+http_accepts(struct http_request *req, const char *type)
 {
 	const char	*a;
 
@@ -48,7 +48,7 @@ accepts(struct http_request *req, const char *type)
 
 /* Mcp-Session-Id: 1 with a well-formed id, else the 400/404 is sent. */
 static enum hx_turn
-session_header(struct http_request *req, const char **out)
+http_session_header(struct http_request *req, const char **out)
 {
 	if (!http_request_header(req, "mcp-session-id", out))
 		return (mcp_http_error(req, 400, RPC_INVALID_REQUEST,
@@ -61,7 +61,7 @@ session_header(struct http_request *req, const char **out)
 }
 
 static int
-send_response(struct http_request *req, struct mcp_post *p)
+http_send_response(struct http_request *req, struct http_mcp_post *p)
 {
 	struct mcp_ex	*ex = &p->ex;
 	char		*text;
@@ -72,7 +72,7 @@ send_response(struct http_request *req, struct mcp_post *p)
 	if (strcmp(ex->method, "initialize") == 0 &&
 	    json_object_get(ex->response, "result") != NULL)
 		http_response_header(req, "mcp-session-id", ex->session);
-	if (accepts(req, "application/json"))
+	if (http_accepts(req, "application/json"))
 		return (hx_json(req, 200, json_incref(ex->response)));
 	/* The client takes only event streams: one event, then close. */
 	text = json_dumps(ex->response, JSON_COMPACT);
@@ -87,15 +87,15 @@ send_response(struct http_request *req, struct mcp_post *p)
 }
 
 static int
-mcp_post(struct http_request *req, struct mcp_post *p)
+http_mcp_post(struct http_request *req, struct http_mcp_post *p)
 {
 	const char	*session, *pv;
 	json_t		*msg;
 
 	if (!p->started) {
 		p->started = 1;
-		if (!accepts(req, "application/json") &&
-		    !accepts(req, "text/event-stream"))
+		if (!http_accepts(req, "application/json") &&
+		    !http_accepts(req, "text/event-stream"))
 			return (mcp_http_error(req, 406, RPC_INVALID_REQUEST,
 			    "Accept must allow application/json or "
 			    "text/event-stream"));
@@ -110,7 +110,7 @@ mcp_post(struct http_request *req, struct mcp_post *p)
 		session = NULL;
 		if (p->kind != RPC_REQUEST || strcmp(json_string_value(
 		    json_object_get(msg, "method")), "initialize") != 0) {
-			if (session_header(req, &session) == HX_ANSWERED) {
+			if (http_session_header(req, &session) == HX_ANSWERED) {
 				json_decref(msg);
 				return (KORE_RESULT_OK);
 			}
@@ -130,21 +130,21 @@ mcp_post(struct http_request *req, struct mcp_post *p)
 	}
 	if (mcp_ex_run(req, &p->ex) == HX_WAIT)
 		return (KORE_RESULT_RETRY);
-	return (send_response(req, p));
+	return (http_send_response(req, p));
 }
 
 static int
-mcp_get(struct http_request *req, struct mcp_post *p)
+http_mcp_get(struct http_request *req, struct http_mcp_post *p)
 {
 	const char	*session, *params[1];
 	enum db_status	st;
 
 	if (!p->started) {
 		p->started = 1;
-		if (!accepts(req, "text/event-stream"))
+		if (!http_accepts(req, "text/event-stream"))
 			return (mcp_http_error(req, 406, RPC_INVALID_REQUEST,
 			    "Accept must allow text/event-stream"));
-		if (!session_header(req, &session))
+		if (!http_session_header(req, &session))
 			return (KORE_RESULT_OK);
 		p->owner = strdup(session);
 	}
@@ -171,14 +171,14 @@ mcp_get(struct http_request *req, struct mcp_post *p)
 }
 
 static int
-mcp_delete(struct http_request *req, struct mcp_post *p)
+http_mcp_delete(struct http_request *req, struct http_mcp_post *p)
 {
 	const char	*session, *params[1];
 	enum db_status	st;
 
 	if (!p->started) {
 		p->started = 1;
-		if (!session_header(req, &session))
+		if (!http_session_header(req, &session))
 			return (KORE_RESULT_OK);
 		p->owner = strdup(session);
 	}
@@ -201,10 +201,10 @@ mcp_delete(struct http_request *req, struct mcp_post *p)
 int
 mcp_http(struct http_request *req)
 {
-	struct mcp_post	*p;
+	struct http_mcp_post	*p;
 
 	hx_begin(req, "mcp");
-	p = hx_data(req, sizeof(*p), post_free);
+	p = hx_data(req, sizeof(*p), http_post_free);
 	if (!p->gated) {
 		p->gated = 1;
 		if (mcp_gate(req, &p->remote) == HX_ANSWERED)
@@ -212,11 +212,11 @@ mcp_http(struct http_request *req)
 	}
 	switch (req->method) {
 	case HTTP_METHOD_POST:
-		return (mcp_post(req, p));
+		return (http_mcp_post(req, p));
 	case HTTP_METHOD_GET:
-		return (mcp_get(req, p));
+		return (http_mcp_get(req, p));
 	case HTTP_METHOD_DELETE:
-		return (mcp_delete(req, p));
+		return (http_mcp_delete(req, p));
 	default:
 		return (hx_method_not_allowed(req, "GET, POST, DELETE"));
 	}

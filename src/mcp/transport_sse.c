@@ -75,7 +75,7 @@ mcp_sse_open(struct http_request *req)
 }
 
 static void
-deliver(struct legacy *l)
+legacy_deliver(struct legacy *l)
 {
 	char	*text;
 
@@ -127,7 +127,7 @@ mcp_sse_message(struct http_request *req)
 	if (l->ex.session_gone)
 		return (mcp_http_error(req, 404, RPC_INVALID_REQUEST,
 		    "unknown session; open /sse first"));
-	deliver(l);
+	legacy_deliver(l);
 	hx_security_headers(req, 0);
 	http_response_header(req, "content-type", "text/plain; charset=utf-8");
 	http_response(req, 202, "Accepted", 8);

@@ -72,7 +72,7 @@ cfaccess_keys_loaded(void)
 }
 
 static size_t
-fetch_write(char *p, size_t sz, size_t n, void *arg)
+cfa_fetch_write(char *p, size_t sz, size_t n, void *arg)
 {
 	char	*nb;
 
@@ -90,7 +90,7 @@ fetch_write(char *p, size_t sz, size_t n, void *arg)
 
 /* Task thread: one GET, nothing shared but the fetch_* variables. */
 static int
-fetch_run(struct kore_task *t)
+cfa_fetch_run(struct kore_task *t)
 {
 	CURL	*cu;
 	long	code;
@@ -106,7 +106,7 @@ fetch_run(struct kore_task *t)
 	(void)curl_easy_setopt(cu, CURLOPT_PROTOCOLS_STR,
 	    config_loopback_url(fetch_url) ? "http,https" : "https");
 	(void)curl_easy_setopt(cu, CURLOPT_FOLLOWLOCATION, 0L);
-	(void)curl_easy_setopt(cu, CURLOPT_WRITEFUNCTION, fetch_write);
+	(void)curl_easy_setopt(cu, CURLOPT_WRITEFUNCTION, cfa_fetch_write);
 	if (curl_easy_perform(cu) == CURLE_OK &&
 	    curl_easy_getinfo(cu, CURLINFO_RESPONSE_CODE, &code) == CURLE_OK &&
 	    code == 200 && fetch_body != NULL)
@@ -117,7 +117,7 @@ fetch_run(struct kore_task *t)
 
 /* RSA JWK (n, e) -> PEM SubjectPublicKeyInfo; NULL when malformed. */
 static char *
-jwk_to_pem(json_t *k)
+cfa_jwk_to_pem(json_t *k)
 {
 	OSSL_PARAM_BLD	*bld;
 	OSSL_PARAM	*params;
@@ -174,7 +174,7 @@ out:
 }
 
 static int
-have_kid(const char *kid)
+cfa_have_kid(const char *kid)
 {
 	int	i;
 
@@ -186,7 +186,7 @@ have_kid(const char *kid)
 
 /* Worker: the task finished; swap in the new key set if it parsed. */
 static void
-fetch_done(struct kore_task *t)
+cfa_fetch_done(struct kore_task *t)
 {
 	struct cf_key	fresh[CF_KEYS_MAX];
 	json_t		*o, *arr, *k, *kid;
@@ -208,7 +208,7 @@ fetch_done(struct kore_task *t)
 		    strcmp(json_string_value(json_object_get(k, "kty")),
 		    "RSA") != 0)
 			continue;
-		if ((fresh[n].pem = jwk_to_pem(k)) == NULL)
+		if ((fresh[n].pem = cfa_jwk_to_pem(k)) == NULL)
 			continue;
 		(void)snprintf(fresh[n].kid, CF_KID_MAX, "%s",
 		    json_string_value(kid));
@@ -232,7 +232,7 @@ fetch_done(struct kore_task *t)
 	for (j = 0; j < CF_NEG_MAX; j++) {
 		if (neg[j].kid[0] == '\0' || neg[j].until != 0)
 			continue;
-		if (have_kid(neg[j].kid) >= 0)
+		if (cfa_have_kid(neg[j].kid) >= 0)
 			neg[j].kid[0] = '\0';
 		else
 			neg[j].until = clock_ms() + CF_NEG_TTL_MS;
@@ -241,7 +241,7 @@ fetch_done(struct kore_task *t)
 }
 
 static void
-fetch_start(void)
+cfa_fetch_start(void)
 {
 	if (fetching || (last_start != 0 &&
 	    clock_ms() - last_start < CF_MIN_GAP_MS))
@@ -249,17 +249,17 @@ fetch_start(void)
 	fetching = 1;
 	last_start = clock_ms();
 	fetch_ok = 0;
-	kore_task_create(&fetch_task, fetch_run);
-	kore_task_bind_callback(&fetch_task, fetch_done);
+	kore_task_create(&fetch_task, cfa_fetch_run);
+	kore_task_bind_callback(&fetch_task, cfa_fetch_done);
 	kore_task_run(&fetch_task);
 }
 
 static void
-refresh_timer(void *arg, uint64_t now)
+cfa_refresh_timer(void *arg, uint64_t now)
 {
 	(void)arg;
 	(void)now;
-	fetch_start();
+	cfa_fetch_start();
 }
 
 /* Per worker, from kore_worker_configure. */
@@ -271,13 +271,13 @@ cfaccess_init(void)
 	(void)curl_global_init(CURL_GLOBAL_DEFAULT);
 	(void)snprintf(fetch_url, sizeof(fetch_url), "%s/cdn-cgi/access/certs",
 	    mcpbox_cfg.cf_access_issuer);
-	fetch_start();
-	(void)kore_timer_add(refresh_timer, CF_REFRESH_MS, NULL, 0);
+	cfa_fetch_start();
+	(void)kore_timer_add(cfa_refresh_timer, CF_REFRESH_MS, NULL, 0);
 }
 
 /* The kid of an unknown key: bad (negative cache) or wait for a fetch. */
 static enum cf_verdict
-unknown_kid(const char *kid)
+cfa_unknown_kid(const char *kid)
 {
 	uint64_t	now = clock_ms();
 	int		i, free_slot;
@@ -294,18 +294,18 @@ unknown_kid(const char *kid)
 		}
 		if (strcmp(neg[i].kid, kid) == 0)
 			return (neg[i].until != 0 ? CF_BAD :
-			    (fetch_start(), CF_NO_KEY));
+			    (cfa_fetch_start(), CF_NO_KEY));
 	}
 	if (free_slot == -1)
 		return (CF_BAD);
 	(void)snprintf(neg[free_slot].kid, CF_KID_MAX, "%s", kid);
 	neg[free_slot].until = 0;
-	fetch_start();
+	cfa_fetch_start();
 	return (CF_NO_KEY);
 }
 
 static int
-aud_ok(json_t *aud)
+cfa_aud_ok(json_t *aud)
 {
 	json_t	*v;
 	size_t	i;
@@ -351,8 +351,8 @@ cfaccess_verify(const char *tok, int64_t now, char *email, size_t emaillen)
 	json_decref(h);
 	if (!ok)
 		return (CF_BAD);
-	if ((i = have_kid(kid)) == -1)
-		return (unknown_kid(kid));
+	if ((i = cfa_have_kid(kid)) == -1)
+		return (cfa_unknown_kid(kid));
 
 	jwt = NULL;
 	if (jwt_decode(&jwt, tok, (const unsigned char *)keys[i].pem,
@@ -371,7 +371,7 @@ cfaccess_verify(const char *tok, int64_t now, char *email, size_t emaillen)
 	exp = json_object_get(o, "exp");
 	nbf = json_object_get(o, "nbf");
 	em = json_object_get(o, "email");
-	ok = o != NULL && aud_ok(json_object_get(o, "aud")) &&
+	ok = o != NULL && cfa_aud_ok(json_object_get(o, "aud")) &&
 	    json_is_string(json_object_get(o, "iss")) &&
 	    strcmp(json_string_value(json_object_get(o, "iss")),
 	    mcpbox_cfg.cf_access_issuer) == 0 &&

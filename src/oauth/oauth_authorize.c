@@ -46,7 +46,7 @@ static const char page_head[] =
     "</style></head><body>";
 
 static void
-page_send(struct http_request *req, int status, struct kore_buf *b,
+authorize_page_send(struct http_request *req, int status, struct kore_buf *b,
     const char *redirect_uri)
 {
 	char	csp[1024];
@@ -74,7 +74,7 @@ page_send(struct http_request *req, int status, struct kore_buf *b,
 }
 
 static int
-error_page(struct http_request *req, int status, const char *msg)
+authorize_error_page(struct http_request *req, int status, const char *msg)
 {
 	struct kore_buf	b;
 	char		*m;
@@ -86,13 +86,13 @@ error_page(struct http_request *req, int status, const char *msg)
 	    "%s</p><p class=\"muted\">Start again from your MCP client.</p>",
 	    m);
 	kore_free(m);
-	page_send(req, status, &b, NULL);
+	authorize_page_send(req, status, &b, NULL);
 	kore_buf_cleanup(&b);
 	return (KORE_RESULT_OK);
 }
 
 static int
-consent_page(struct http_request *req, int status, const char *token,
+authorize_consent_page(struct http_request *req, int status, const char *token,
     const char *client, const char *redirect_uri, const char *error)
 {
 	struct kore_buf	b;
@@ -124,14 +124,15 @@ consent_page(struct http_request *req, int status, const char *token,
 	    "formnovalidate>Deny</button></form>", token);
 	kore_free(c);
 	kore_free(r);
-	page_send(req, status, &b, redirect_uri);
+	authorize_page_send(req, status, &b, redirect_uri);
 	kore_buf_cleanup(&b);
 	return (KORE_RESULT_OK);
 }
 
 /* Append k=urlencoded(v) to b. */
 static void
-query_add(struct kore_buf *b, const char *k, const char *v, int *first)
+authorize_query_add(struct kore_buf *b, const char *k, const char *v,
+    int *first)
 {
 	static const char	hex[] = "0123456789ABCDEF";
 	const unsigned char	*p;
@@ -150,7 +151,7 @@ query_add(struct kore_buf *b, const char *k, const char *v, int *first)
 }
 
 static int
-redirect(struct http_request *req, const char *uri, const char *code,
+authorize_redirect(struct http_request *req, const char *uri, const char *code,
     const char *error, const char *state, int has_state)
 {
 	struct kore_buf	b;
@@ -161,12 +162,12 @@ redirect(struct http_request *req, const char *uri, const char *code,
 	kore_buf_appendf(&b, "%s%c", uri, strchr(uri, '?') ? '&' : '?');
 	first = 1;
 	if (code != NULL)
-		query_add(&b, "code", code, &first);
+		authorize_query_add(&b, "code", code, &first);
 	else
-		query_add(&b, "error", error, &first);
+		authorize_query_add(&b, "error", error, &first);
 	if (has_state)
-		query_add(&b, "state", state, &first);
-	query_add(&b, "iss", mcpbox_cfg.public_url, &first);
+		authorize_query_add(&b, "state", state, &first);
+	authorize_query_add(&b, "iss", mcpbox_cfg.public_url, &first);
 	loc = kore_buf_stringify(&b, NULL);
 	hx_security_headers(req, 0);
 	http_response_header(req, "location", loc);
@@ -192,32 +193,38 @@ authorize_get(struct http_request *req, struct oauth_ctx *c)
 		    clock_ms(), &retry)) {
 			(void)snprintf(ra, sizeof(ra), "%d", retry);
 			http_response_header(req, "retry-after", ra);
-			return (error_page(req, 429, "Too many authorization "
+			return (authorize_error_page(req, 429,
+			    "Too many authorization "
 			    "requests; wait a minute."));
 		}
 	}
 	if (!oauth_query(req, "client_id", client, sizeof(client)) ||
 	    !uuid_valid(client))
-		return (error_page(req, 400, "client_id is missing or unknown."));
+		return (authorize_error_page(req, 400,
+		    "client_id is missing or unknown."));
 	if (!oauth_query(req, "redirect_uri", uri, sizeof(uri)))
-		return (error_page(req, 400, "redirect_uri is missing."));
+		return (authorize_error_page(req, 400,
+		    "redirect_uri is missing."));
 	if (!oauth_query(req, "response_type", rt, sizeof(rt)) ||
 	    strcmp(rt, "code") != 0)
-		return (error_page(req, 400, "response_type must be code."));
+		return (authorize_error_page(req, 400,
+		    "response_type must be code."));
 	if (!oauth_query(req, "code_challenge_method", meth, sizeof(meth)) ||
 	    strcmp(meth, "S256") != 0)
-		return (error_page(req, 400, "PKCE is required with "
+		return (authorize_error_page(req, 400, "PKCE is required with "
 		    "code_challenge_method=S256; plain is refused."));
 	if (!oauth_query(req, "code_challenge", chal, sizeof(chal)) ||
 	    strlen(chal) != 43 || strspn(chal, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 	    "abcdefghijklmnopqrstuvwxyz0123456789-_") != 43)
-		return (error_page(req, 400, "code_challenge must be the "
+		return (authorize_error_page(req, 400,
+		    "code_challenge must be the "
 		    "base64url SHA-256 of the verifier (43 characters)."));
 	if (oauth_query(req, "resource", res, sizeof(res))) {
 		oauth_resource(want, sizeof(want));
 		if (strcmp(res, want) != 0 && strcmp(res,
 		    mcpbox_cfg.public_url) != 0)
-			return (error_page(req, 400, "resource names another "
+			return (authorize_error_page(req, 400,
+			    "resource names another "
 			    "server; this one protects only its /mcp."));
 	}
 	oauth_resource(res, sizeof(res));
@@ -227,7 +234,8 @@ authorize_get(struct http_request *req, struct oauth_ctx *c)
 		scope[0] = '\0';
 	if (c->secret[0] == '\0') {
 		if (crypto_random_token(c->secret, sizeof(c->secret)) == -1)
-			return (error_page(req, 500, "internal error"));
+			return (authorize_error_page(req, 500,
+			    "internal error"));
 		oauth_sha256_hex(c->secret, c->hash);
 	}
 	p[0] = c->hash;
@@ -241,18 +249,21 @@ authorize_get(struct http_request *req, struct oauth_ctx *c)
 	if (st == DB_PENDING)
 		return (KORE_RESULT_RETRY);
 	if (st == DB_FAILED)
-		return (error_page(req, 500, "the request could not be stored"));
+		return (authorize_error_page(req, 500,
+		    "the request could not be stored"));
 	if (db_ntuples(&c->db) != 1)
-		return (error_page(req, 400, "Unknown client, a redirect_uri the "
+		return (authorize_error_page(req, 400,
+		    "Unknown client, a redirect_uri the "
 		    "client did not register, or too many open consent pages "
 		    "for it; retry in ten minutes."));
-	return (consent_page(req, 200, c->secret, db_value(&c->db, 0, 0), uri,
+	return (authorize_consent_page(req, 200, c->secret, db_value(&c->db, 0,
+	    0), uri,
 	    NULL));
 }
 
 /* Runs in a task thread: touches only the context's password fields. */
 static int
-verify_task(struct kore_task *t)
+authorize_verify_task(struct kore_task *t)
 {
 	struct oauth_ctx	*c;
 
@@ -288,7 +299,8 @@ authorize_post(struct http_request *req, struct oauth_ctx *c)
 			return (KORE_RESULT_OK);
 		if (!oauth_form(c->form, "request", c->secret,
 		    sizeof(c->secret)))
-			return (error_page(req, 400, "The form is incomplete."));
+			return (authorize_error_page(req, 400,
+			    "The form is incomplete."));
 		oauth_sha256_hex(c->secret, c->hash);
 		c->step = S_REQUEST;
 		/* FALLTHROUGH */
@@ -298,9 +310,11 @@ authorize_post(struct http_request *req, struct oauth_ctx *c)
 		if (st == DB_PENDING)
 			return (KORE_RESULT_RETRY);
 		if (st == DB_FAILED)
-			return (error_page(req, 500, "database error"));
+			return (authorize_error_page(req, 500,
+			    "database error"));
 		if (db_ntuples(&c->db) != 1)
-			return (error_page(req, 400, "This authorization request "
+			return (authorize_error_page(req, 400,
+			    "This authorization request "
 			    "expired or was already answered."));
 		(void)snprintf(c->client_name, sizeof(c->client_name), "%s",
 		    db_value(&c->db, 0, 0));
@@ -316,12 +330,14 @@ authorize_post(struct http_request *req, struct oauth_ctx *c)
 		    CONSENT_WINDOW, clock_ms(), &retry) ||
 		    ratelimit_blocked("consent_all", "*", CONSENT_ALL_LIMIT,
 		    CONSENT_WINDOW, clock_ms(), &retry))
-			return (consent_page(req, 429, c->secret, c->client_name,
+			return (authorize_consent_page(req, 429, c->secret,
+			    c->client_name,
 			    c->redirect_uri, "Too many failed logins; wait a minute."));
 		if (!oauth_form(c->form, "username", c->user, sizeof(c->user)) ||
 		    !oauth_form(c->form, "password", c->password,
 		    sizeof(c->password)))
-			return (consent_page(req, 400, c->secret, c->client_name,
+			return (authorize_consent_page(req, 400, c->secret,
+			    c->client_name,
 			    c->redirect_uri, "Enter the admin username and password."));
 		c->step = S_USER;
 		/* FALLTHROUGH */
@@ -331,14 +347,15 @@ authorize_post(struct http_request *req, struct oauth_ctx *c)
 		if (st == DB_PENDING)
 			return (KORE_RESULT_RETRY);
 		if (st == DB_FAILED)
-			return (error_page(req, 500, "database error"));
+			return (authorize_error_page(req, 500,
+			    "database error"));
 		if (db_ntuples(&c->db) == 1) {
 			(void)snprintf(c->encoded, sizeof(c->encoded), "%s",
 			    db_value(&c->db, 0, 0));
 			c->have_encoded = 1;
 		}
 		db_call_clear(&c->db);
-		kore_task_create(&c->task, verify_task);
+		kore_task_create(&c->task, authorize_verify_task);
 		kore_task_bind_request(&c->task, req);
 		c->task_used = 1;
 		c->step = S_VERIFY;
@@ -357,12 +374,14 @@ authorize_post(struct http_request *req, struct oauth_ctx *c)
 			ratelimit_fail("consent_all", "*", CONSENT_WINDOW,
 			    clock_ms());
 			log_warn("oauth consent: failed admin login from %s", ip);
-			return (consent_page(req, 401, c->secret, c->client_name,
+			return (authorize_consent_page(req, 401, c->secret,
+			    c->client_name,
 			    c->redirect_uri, "Wrong username or password."));
 		}
 		ratelimit_clear("consent", ip);
 		if (crypto_random_token(c->secret2, sizeof(c->secret2)) == -1)
-			return (error_page(req, 500, "internal error"));
+			return (authorize_error_page(req, 500,
+			    "internal error"));
 		oauth_sha256_hex(c->secret2, c->hash2);
 		c->step = S_APPROVE;
 		/* FALLTHROUGH */
@@ -377,23 +396,26 @@ authorize_post(struct http_request *req, struct oauth_ctx *c)
 		st = db_call_run(&c->db, req, SQL_OAUTH_REQUEST_DENY, 1, p);
 		break;
 	default:
-		return (error_page(req, 500, "internal error"));
+		return (authorize_error_page(req, 500, "internal error"));
 	}
 	if (st == DB_PENDING)
 		return (KORE_RESULT_RETRY);
 	if (st == DB_FAILED)
-		return (error_page(req, 500, "database error"));
+		return (authorize_error_page(req, 500, "database error"));
 	if (db_ntuples(&c->db) != 1)
-		return (error_page(req, 400, "This authorization request "
+		return (authorize_error_page(req, 400,
+		    "This authorization request "
 		    "expired or was already answered."));
 	(void)snprintf(uri, sizeof(uri), "%s", db_value(&c->db, 0, 0));
 	(void)snprintf(state, sizeof(state), "%s", db_value(&c->db, 0, 1));
 	has_state = strcmp(db_value(&c->db, 0, 2), "t") == 0;
 	if (c->step == S_DENY)
-		return (redirect(req, uri, NULL, "access_denied", state,
+		return (authorize_redirect(req, uri, NULL, "access_denied",
+		    state,
 		    has_state));
 	log_info("oauth: %s approved client %s", c->user, c->client_name);
-	return (redirect(req, uri, c->secret2, NULL, state, has_state));
+	return (authorize_redirect(req, uri, c->secret2, NULL, state,
+	    has_state));
 }
 
 int

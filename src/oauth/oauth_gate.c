@@ -22,7 +22,7 @@ struct oauth_admin	oauth_admin;
 
 /* "<version> <name>", or "-" when no admin is active. */
 static void
-on_admin_changed(const char *payload)
+gate_on_admin_changed(const char *payload)
 {
 	const char	*sp;
 
@@ -40,7 +40,7 @@ on_admin_changed(const char *payload)
 void
 oauth_worker_init(void)
 {
-	events_on(EVENT_ADMIN_CHANGED, on_admin_changed);
+	events_on(EVENT_ADMIN_CHANGED, gate_on_admin_changed);
 }
 
 char *
@@ -71,7 +71,7 @@ oauth_access_issue(const char *sub, int pv, const char *client_id,
 }
 
 static int
-str_is(json_t *o, const char *k, const char *want)
+gate_str_is(json_t *o, const char *k, const char *want)
 {
 	json_t	*v = json_object_get(o, k);
 
@@ -110,8 +110,8 @@ oauth_access_check(const char *token, int64_t now, char *sub, size_t sublen)
 	iat = json_object_get(o, "iat");
 	s = json_object_get(o, "sub");
 	pv = json_object_get(o, "pv");
-	if (str_is(o, "typ", ACCESS_TYP) && str_is(o, "aud", res) &&
-	    str_is(o, "iss", mcpbox_cfg.public_url) &&
+	if (gate_str_is(o, "typ", ACCESS_TYP) && gate_str_is(o, "aud", res) &&
+	    gate_str_is(o, "iss", mcpbox_cfg.public_url) &&
 	    json_is_integer(exp) && json_integer_value(exp) > now &&
 	    json_is_integer(iat) && json_integer_value(iat) <= now + 60 &&
 	    json_is_string(s) && json_string_length(s) > 0 &&
@@ -144,7 +144,7 @@ oauth_challenge_header(struct http_request *req, const char *error)
 }
 
 static int
-refuse(struct oauth_verdict *v, int status, const char *why)
+gate_refuse(struct oauth_verdict *v, int status, const char *why)
 {
 	v->status = status;
 	v->why = why;
@@ -152,11 +152,11 @@ refuse(struct oauth_verdict *v, int status, const char *why)
 }
 
 static int
-challenge(struct oauth_verdict *v, const char *error, const char *why)
+gate_challenge(struct oauth_verdict *v, const char *error, const char *why)
 {
 	v->challenge = 1;
 	v->error = error;
-	return (refuse(v, 401, why));
+	return (gate_refuse(v, 401, why));
 }
 
 /*
@@ -187,30 +187,33 @@ oauth_remote_gate(struct http_request *req, int *remote, char *who,
 			if (mcpbox_cfg.remote_emails != NULL &&
 			    !config_email_allowed(mcpbox_cfg.remote_emails,
 			    email))
-				return (refuse(v, 403, "forbidden: this user "
+				return (gate_refuse(v, 403,
+				    "forbidden: this user "
 				    "is not on the remote allowlist"));
 			*remote = OAUTH_REMOTE_USER;
 			(void)snprintf(who, wholen, "%s", email);
 			return (1);
 		case CF_NO_KEY:
 			v->retry_after = 1;
-			return (refuse(v, 503, "the Access signing keys are "
+			return (gate_refuse(v, 503,
+			    "the Access signing keys are "
 			    "being fetched; retry"));
 		default:
-			return (refuse(v, 403, "forbidden: invalid Cloudflare "
+			return (gate_refuse(v, 403,
+			    "forbidden: invalid Cloudflare "
 			    "Access token"));
 		}
 	}
 	if (!oauth_enabled())
-		return (refuse(v, 403, "forbidden: remote access needs a "
+		return (gate_refuse(v, 403, "forbidden: remote access needs a "
 		    "front door"));
 	if (!http_request_header(req, "authorization", &h))
-		return (challenge(v, NULL, "unauthorized: an access token "
+		return (gate_challenge(v, NULL, "unauthorized: an access token "
 		    "is required"));
 	if (strncasecmp(h, "Bearer ", 7) != 0 ||
 	    oauth_access_check(h + 7, (int64_t)time(NULL), sub,
 	    sizeof(sub)) == -1)
-		return (challenge(v, "invalid_token", "unauthorized: the "
+		return (gate_challenge(v, "invalid_token", "unauthorized: the "
 		    "access token is invalid or expired"));
 	*remote = OAUTH_REMOTE_USER;
 	(void)snprintf(who, wholen, "oauth:%s", sub);

@@ -16,7 +16,7 @@
 
 /* Over the per-IP limit: HX_ANSWERED with the 429 sent. */
 static enum hx_turn
-limited(struct http_request *req)
+token_limited(struct http_request *req)
 {
 	char	ip[64], ra[16];
 	int	retry;
@@ -33,7 +33,7 @@ limited(struct http_request *req)
 
 /* The SQL said 200: mint the access token, send the pair. */
 static int
-send_tokens(struct http_request *req, struct oauth_ctx *c)
+token_send_tokens(struct http_request *req, struct oauth_ctx *c)
 {
 	json_t		*o, *out, *pv;
 	const char	*sub, *cid, *res, *scope;
@@ -82,7 +82,7 @@ oauth_token(struct http_request *req)
 		return (hx_error(req, 404, "not_found", "no such path"));
 	if (req->method != HTTP_METHOD_POST)
 		return (hx_method_not_allowed(req, "POST"));
-	if (c->step == OAUTH_CHECK && limited(req) == HX_ANSWERED)
+	if (c->step == OAUTH_CHECK && token_limited(req) == HX_ANSWERED)
 		return (KORE_RESULT_OK);
 	if (oauth_form_read(req, c) == HX_ANSWERED)
 		return (KORE_RESULT_OK);
@@ -156,7 +156,7 @@ oauth_token(struct http_request *req)
 		return (hx_json_text(req, atoi(db_value(&c->db, 0, 0)),
 		    db_value(&c->db, 0, 1), strlen(db_value(&c->db, 0, 1))));
 	}
-	return (send_tokens(req, c));
+	return (token_send_tokens(req, c));
 }
 
 /*
@@ -178,7 +178,7 @@ oauth_revoke(struct http_request *req)
 	if (req->method != HTTP_METHOD_POST)
 		return (hx_method_not_allowed(req, "POST"));
 	if (c->step == OAUTH_CHECK) {
-		if (limited(req) == HX_ANSWERED)
+		if (token_limited(req) == HX_ANSWERED)
 			return (KORE_RESULT_OK);
 		if (oauth_form_read(req, c) == HX_ANSWERED)
 			return (KORE_RESULT_OK);

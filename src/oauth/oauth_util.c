@@ -65,7 +65,7 @@ oauth_metadata_url(char *out, size_t len)
 }
 
 static void
-ctx_free(void *arg)
+oauth_ctx_free(void *arg)
 {
 	struct oauth_ctx	*c = arg;
 
@@ -83,7 +83,7 @@ ctx_free(void *arg)
 struct oauth_ctx *
 oauth_ctx_get(struct http_request *req)
 {
-	return (hx_data(req, sizeof(struct oauth_ctx), ctx_free));
+	return (hx_data(req, sizeof(struct oauth_ctx), oauth_ctx_free));
 }
 
 /* Read an application/x-www-form-urlencoded body into c->form. */

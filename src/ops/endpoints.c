@@ -25,7 +25,7 @@ struct scrape {
 };
 
 static void
-scrape_free(void *arg)
+ops_scrape_free(void *arg)
 {
 	struct scrape	*s = arg;
 
@@ -48,7 +48,7 @@ ops_metrics(struct http_request *req)
 		return (hx_origin_refused(req));
 	if (req->method != HTTP_METHOD_GET)
 		return (hx_method_not_allowed(req, "GET"));
-	s = hx_data(req, sizeof(*s), scrape_free);
+	s = hx_data(req, sizeof(*s), ops_scrape_free);
 	if (s->sbx == NULL)
 		s->sbx = sbx_health_start(METRICS_SANDBOX_MS, req, NULL,
 		    NULL);

@@ -132,7 +132,7 @@ circuit_allow(uint64_t now)
 }
 
 static int
-is_sandbox_failure(json_t *reply)
+circuit_is_sandbox_failure(json_t *reply)
 {
 	const char	*type;
 
@@ -144,7 +144,7 @@ is_sandbox_failure(json_t *reply)
 }
 
 static int
-is_timeout(json_t *reply)
+circuit_is_timeout(json_t *reply)
 {
 	const char	*type;
 
@@ -208,8 +208,8 @@ circuit_record(enum circuit_role role, json_t *reply, uint64_t now,
 
 	if (cshm == NULL || role == CIRCUIT_UNCOUNTED)
 		return;
-	if (!is_sandbox_failure(reply)) {
-		if (is_timeout(reply)) {
+	if (!circuit_is_sandbox_failure(reply)) {
+		if (circuit_is_timeout(reply)) {
 			/* Neutral; a probe that timed out frees its lease. */
 			if (role == CIRCUIT_PROBE)
 				atomic_store(&cshm->probe_ms, 0);

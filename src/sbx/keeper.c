@@ -71,7 +71,7 @@ sbx_keeper_call_uid(void)
 }
 
 static pid_t
-spawn(const char *bin, const char *sock, int concurrency, int bare)
+keeper_spawn(const char *bin, const char *sock, int concurrency, int bare)
 {
 	const char	*argv[160];
 	char		 conc[16], allow[24], callas[24];
@@ -119,7 +119,7 @@ spawn(const char *bin, const char *sock, int concurrency, int bare)
  * package poll waits on).
  */
 static void
-supervisor_listening(const char *sock)
+keeper_supervisor_listening(const char *sock)
 {
 	struct stat	st;
 	int		i;
@@ -158,14 +158,14 @@ keeper_main(const char *bin, const char *sock, int concurrency, pid_t parent)
 	while (!keeper_quit) {
 		started = clock_ms();
 		(void)unlink(sock);
-		child_pid = spawn(bin, sock, concurrency, bare);
+		child_pid = keeper_spawn(bin, sock, concurrency, bare);
 		if (child_pid == -1) {
 			log_error("cannot fork the sandbox: %s", strerror(errno));
 			sleep(1);
 			continue;
 		}
 		log_info("sandbox supervisor started (pid %d)", (int)child_pid);
-		supervisor_listening(sock);
+		keeper_supervisor_listening(sock);
 		/* Between checks on the supervisor, run queued installs. */
 		while ((r = waitpid(child_pid, &status, WNOHANG)) == 0 ||
 		    (r == -1 && errno == EINTR)) {

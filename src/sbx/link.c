@@ -67,8 +67,8 @@ static int		link_init;
 
 static void	link_event(void *, int);
 static void	link_fail_all(const char *);
-static void	call_finish(struct sbx_call *, json_t *);
-static void	call_wait(struct sbx_call *);
+static void	link_call_finish(struct sbx_call *, json_t *);
+static void	link_call_wait(struct sbx_call *);
 
 void
 sbx_socket_path(const char *run_dir, char *out, size_t len)
@@ -171,7 +171,7 @@ link_flush(void)
 }
 
 static struct sbx_call *
-call_find(int64_t id)
+link_call_find(int64_t id)
 {
 	struct sbx_call	*c;
 
@@ -196,11 +196,11 @@ link_frame(const uint8_t *data, size_t len)
 	}
 	id = json_object_get(msg, "id");
 	if (!json_is_integer(id) ||
-	    (c = call_find(json_integer_value(id))) == NULL) {
+	    (c = link_call_find(json_integer_value(id))) == NULL) {
 		json_decref(msg);
 		return;
 	}
-	call_finish(c, msg);
+	link_call_finish(c, msg);
 }
 
 static void
@@ -253,14 +253,14 @@ link_event(void *arg, int error)
 }
 
 static json_t *
-error_reply(int64_t id, const char *type, const char *message)
+link_error_reply(int64_t id, const char *type, const char *message)
 {
 	return (json_pack("{s:I, s:b, s:{s:s, s:s}}", "id", (json_int_t)id,
 	    "ok", 0, "error", "type", type, "message", message));
 }
 
 static void
-call_finish(struct sbx_call *c, json_t *reply)
+link_call_finish(struct sbx_call *c, json_t *reply)
 {
 	if (c->done) {
 		json_decref(reply);
@@ -318,9 +318,10 @@ link_fail_all(const char *why)
 			link_.held--;
 		}
 		if (c->pending != NULL && !c->detached)
-			call_wait(c);
+			link_call_wait(c);
 		else
-			call_finish(c, error_reply(c->id, SBX_ERR_SANDBOX,
+			link_call_finish(c, link_error_reply(c->id,
+			    SBX_ERR_SANDBOX,
 			    "the sandbox is unavailable; the call did not "
 			    "complete"));
 	}
@@ -335,7 +336,7 @@ link_send(json_t *msg)
 }
 
 static void
-call_timeout(void *arg, u_int64_t now)
+link_call_timeout(void *arg, u_int64_t now)
 {
 	struct sbx_call	*c = arg;
 	json_t		*cancel;
@@ -348,7 +349,7 @@ call_timeout(void *arg, u_int64_t now)
 	if (link_.fd != -1)
 		link_send(cancel);
 	json_decref(cancel);
-	call_finish(c, error_reply(c->id, SBX_ERR_TIMEOUT,
+	link_call_finish(c, link_error_reply(c->id, SBX_ERR_TIMEOUT,
 	    "the tool call exceeded its time limit"));
 }
 
@@ -358,7 +359,7 @@ call_timeout(void *arg, u_int64_t now)
  * waits for the next supervisor instead of failing (link_fail_all).
  */
 static void
-call_send(struct sbx_call *c)
+link_call_send(struct sbx_call *c)
 {
 	json_object_set_new(c->pending, "id", json_integer(c->id));
 	(void)sbx_frame_put_json(&link_.wbuf, c->pending);
@@ -368,7 +369,7 @@ call_send(struct sbx_call *c)
 	link_flush();
 	if (c->done || c->pending != NULL)
 		return;		/* failed, or waiting again */
-	c->timer = kore_timer_add(call_timeout,
+	c->timer = kore_timer_add(link_call_timeout,
 	    (u_int64_t)c->timeout_ms + SBX_GRACE_MS, c, KORE_TIMER_ONESHOT);
 }
 
@@ -379,7 +380,7 @@ call_send(struct sbx_call *c)
  * dies fail with it.
  */
 static void
-call_retry(void *arg, u_int64_t now)
+link_call_retry(void *arg, u_int64_t now)
 {
 	struct sbx_call	*c = arg;
 
@@ -387,20 +388,21 @@ call_retry(void *arg, u_int64_t now)
 	if (c->done)
 		return;
 	if (c->detached) {
-		call_finish(c, error_reply(c->id, SBX_ERR_SANDBOX, "abandoned"));
+		link_call_finish(c, link_error_reply(c->id, SBX_ERR_SANDBOX,
+		    "abandoned"));
 		return;
 	}
 	if (link_connect() == 0) {
 		c->generation = circuit_generation();
-		call_send(c);
+		link_call_send(c);
 		return;
 	}
 	if (clock_ms() >= c->wait_until) {
-		call_finish(c, error_reply(c->id, SBX_ERR_SANDBOX,
+		link_call_finish(c, link_error_reply(c->id, SBX_ERR_SANDBOX,
 		    "the sandbox is unavailable"));
 		return;
 	}
-	c->retry = kore_timer_add(call_retry, SBX_RETRY_MS, c,
+	c->retry = kore_timer_add(link_call_retry, SBX_RETRY_MS, c,
 	    KORE_TIMER_ONESHOT);
 }
 
@@ -409,7 +411,7 @@ call_retry(void *arg, u_int64_t now)
  * wait is counted from the first time, however often the call comes back.
  */
 static void
-call_wait(struct sbx_call *c)
+link_call_wait(struct sbx_call *c)
 {
 	if (c->retry != NULL)
 		return;		/* waiting already */
@@ -419,7 +421,7 @@ call_wait(struct sbx_call *c)
 	}
 	if (c->wait_until == 0)
 		c->wait_until = clock_ms() + SBX_WAIT_MS;
-	c->retry = kore_timer_add(call_retry, SBX_RETRY_MS, c,
+	c->retry = kore_timer_add(link_call_retry, SBX_RETRY_MS, c,
 	    KORE_TIMER_ONESHOT);
 }
 
@@ -447,14 +449,14 @@ link_is_stale(uint64_t generation)
 	return (0);
 }
 
-static struct sbx_call	*call_start(json_t *, int, struct http_request *,
+static struct sbx_call	*link_call_start(json_t *, int, struct http_request *,
 			    sbx_cb, void *, int);
 
 struct sbx_call *
 sbx_call_start(json_t *msg, int timeout_ms, struct http_request *req,
     sbx_cb cb, void *arg)
 {
-	return (call_start(msg, timeout_ms, req, cb, arg, 0));
+	return (link_call_start(msg, timeout_ms, req, cb, arg, 0));
 }
 
 /*
@@ -466,12 +468,13 @@ struct sbx_call *
 sbx_health_start(int timeout_ms, struct http_request *req, sbx_cb cb,
     void *arg)
 {
-	return (call_start(json_pack("{s:s}", "op", SBX_OP_HEALTH), timeout_ms,
+	return (link_call_start(json_pack("{s:s}", "op", SBX_OP_HEALTH),
+	    timeout_ms,
 	    req, cb, arg, 1));
 }
 
 static struct sbx_call *
-call_start(json_t *msg, int timeout_ms, struct http_request *req,
+link_call_start(json_t *msg, int timeout_ms, struct http_request *req,
     sbx_cb cb, void *arg, int health)
 {
 	struct sbx_call	*c;
@@ -490,22 +493,22 @@ call_start(json_t *msg, int timeout_ms, struct http_request *req,
 	else if ((c->circuit = circuit_allow(clock_ms())) ==
 	    CIRCUIT_UNCOUNTED) {
 		json_decref(msg);
-		call_finish(c, error_reply(c->id, SBX_ERR_SANDBOX,
+		link_call_finish(c, link_error_reply(c->id, SBX_ERR_SANDBOX,
 		    CIRCUIT_OPEN_MESSAGE));
 		return (c);
 	}
 	c->pending = msg;
 	c->timeout_ms = timeout_ms;
 	if (!link_init || (link_connect() == -1 && health)) {
-		call_finish(c, error_reply(c->id, SBX_ERR_SANDBOX,
+		link_call_finish(c, link_error_reply(c->id, SBX_ERR_SANDBOX,
 		    "the sandbox is unavailable"));
 		return (c);
 	}
 	if (link_.fd == -1) {
-		call_wait(c);
+		link_call_wait(c);
 		return (c);
 	}
-	call_send(c);
+	link_call_send(c);
 	return (c);
 }
 
@@ -547,7 +550,8 @@ sbx_call_free(struct sbx_call *c)
 	if (!c->done && c->pending != NULL) {
 		/* Never sent: nothing to cancel, nothing will answer. */
 		c->detached = 1;
-		call_finish(c, error_reply(c->id, SBX_ERR_SANDBOX, "abandoned"));
+		link_call_finish(c, link_error_reply(c->id, SBX_ERR_SANDBOX,
+		    "abandoned"));
 		return;
 	}
 	if (!c->done) {

@@ -45,7 +45,7 @@ sbx_pkg_init(const char *run_dir, const char *sock)
 }
 
 static int
-pg_ready(void)
+pkg_pg_ready(void)
 {
 	PGresult	*r;
 	char		 err[256];
@@ -88,7 +88,7 @@ sbx_pkg_args(const char **argv, int n, int max, int bare)
 		return (n);
 	argv[n++] = "--packages-dir";
 	argv[n++] = pkgdir;
-	if (bare || pg_ready() == -1)
+	if (bare || pkg_pg_ready() == -1)
 		return (n);
 	r = PQexecParams(pg, SQL_PKG_ACTIVE, 0, NULL, NULL, NULL, NULL, 0);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
@@ -125,7 +125,7 @@ sbx_pkg_args(const char **argv, int n, int max, int bare)
 
 /* One install or resolve op on the supervisor's socket; the answer, or NULL. */
 static json_t *
-install_op(const char *op, const char *package)
+pkg_install_op(const char *op, const char *package)
 {
 	struct sockaddr_un	 sun;
 	struct sbx_buf		 out = { 0 };
@@ -171,7 +171,7 @@ done:
 }
 
 static void
-record(const char *id, const char *status, const char *message,
+pkg_record(const char *id, const char *status, const char *message,
     const char *target, const char *version)
 {
 	const char	*p[5];
@@ -197,7 +197,7 @@ record(const char *id, const char *status, const char *message,
  * with why filled.  Runs before any approval: pip only downloads the wheel.
  */
 static int
-resolve_version(const char *pkg, char *ver, size_t verlen, char *why,
+pkg_resolve_version(const char *pkg, char *ver, size_t verlen, char *why,
     size_t whylen)
 {
 	json_t		*reply, *hit;
@@ -208,7 +208,7 @@ resolve_version(const char *pkg, char *ver, size_t verlen, char *why,
 		(void)snprintf(why, whylen, "%s", NO_SOURCE);
 		return (-1);
 	}
-	reply = install_op(SBX_OP_RESOLVE, pkg);
+	reply = pkg_install_op(SBX_OP_RESOLVE, pkg);
 	hit = json_array_get(json_object_get(reply, "resolved"), 0);
 	v = json_string_value(json_object_get(hit, "version"));
 	if (!json_is_true(json_object_get(reply, "ok")) || v == NULL ||
@@ -228,7 +228,7 @@ resolve_version(const char *pkg, char *ver, size_t verlen, char *why,
 
 /* Resolve one queued request; -1 none left, 0 done. */
 static int
-resolve_next(void)
+pkg_resolve_next(void)
 {
 	PGresult	*r;
 	const char	*p[4];
@@ -244,7 +244,8 @@ resolve_next(void)
 	(void)snprintf(id, sizeof(id), "%s", PQgetvalue(r, 0, 0));
 	(void)snprintf(pkg, sizeof(pkg), "%s", PQgetvalue(r, 0, 1));
 	PQclear(r);
-	ok = resolve_version(pkg, ver, sizeof(ver), text, sizeof(text)) == 0;
+	ok = pkg_resolve_version(pkg, ver, sizeof(ver), text,
+	    sizeof(text)) == 0;
 	if (ok)
 		(void)snprintf(text, sizeof(text), "an approval installs %s "
 		    "%s", pkg, ver);
@@ -260,7 +261,7 @@ resolve_next(void)
 
 /* Claim and install one queued package; -1 none, 0 failed, 1 installed. */
 static int
-install_next(void)
+pkg_install_next(void)
 {
 	PGresult	*r;
 	json_t		*reply;
@@ -279,26 +280,26 @@ install_next(void)
 	PQclear(r);
 	if (mcpbox_cfg.pip_index_url == NULL &&
 	    mcpbox_cfg.pip_find_links == NULL) {
-		record(id, "failed", NO_SOURCE, "", "");
+		pkg_record(id, "failed", NO_SOURCE, "", "");
 		return (0);
 	}
 	/* Born approved (an import) without a pin: pin it now. */
-	if (ver[0] == '\0' && resolve_version(pkg, ver, sizeof(ver), text,
+	if (ver[0] == '\0' && pkg_resolve_version(pkg, ver, sizeof(ver), text,
 	    sizeof(text)) == -1) {
-		record(id, "failed", text, "", "");
+		pkg_record(id, "failed", text, "", "");
 		return (0);
 	}
 	/* Exactly the version that was reviewed, never a newer one. */
 	(void)snprintf(spec, sizeof(spec), "%s==%s", pkg, ver);
 	log_info("installing package %s", spec);
-	reply = install_op(SBX_OP_INSTALL, spec);
+	reply = pkg_install_op(SBX_OP_INSTALL, spec);
 	ok = json_is_true(json_object_get(reply, "ok"));
 	if (!ok) {
 		msg = json_string_value(json_object_get(json_object_get(reply,
 		    "error"), "message"));
 		(void)snprintf(text, sizeof(text), "installing %s failed: %s",
 		    spec, msg != NULL ? msg : "the sandbox did not answer");
-		record(id, "failed", text, "", "");
+		pkg_record(id, "failed", text, "", "");
 		log_warn("%s", text);
 		json_decref(reply);
 		return (0);
@@ -309,7 +310,7 @@ install_next(void)
 	dash = dist != NULL ? strrchr(dist, '-') : NULL;
 	(void)snprintf(text, sizeof(text), "installed %s; available to "
 	    "tools after the sandbox reload", dist != NULL ? dist : pkg);
-	record(id, "installed", text, target != NULL ? target : "",
+	pkg_record(id, "installed", text, target != NULL ? target : "",
 	    dash != NULL ? dash + 1 : "");
 	log_info("%s", text);
 	json_decref(reply);
@@ -323,7 +324,7 @@ sbx_pkg_poll(int ms)
 	PGnotify	*nf;
 	int		 reload, rc;
 
-	if (pg_ready() == -1) {
+	if (pkg_pg_ready() == -1) {
 		(void)usleep((useconds_t)ms * 1000);
 		return (0);
 	}
@@ -341,9 +342,9 @@ sbx_pkg_poll(int ms)
 		return (0);
 	pending = 0;
 	reload = 0;
-	while (resolve_next() != -1)
+	while (pkg_resolve_next() != -1)
 		;
-	while ((rc = install_next()) != -1) {
+	while ((rc = pkg_install_next()) != -1) {
 		if (rc == 1)
 			reload = 1;
 	}
