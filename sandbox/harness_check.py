@@ -10,9 +10,10 @@
 # the zygote never holds credentials, and the Python layers are defence in
 # depth -- the boundary is the fresh child plus seccomp, rlimits and the uid.
 #
-# Part 1 holds the policy tables, the module stand-ins, the AST check and
-# the schema derivation; harness_run.py (appended to this file at build
-# time, one module) holds the runtime guards and the runner.
+# Part 1, the module sbx_harness_check, holds the policy tables, the module
+# stand-ins, the AST check and the schema derivation; harness_run.py (the
+# module sbx_harness, which imports these names) holds the runtime guards
+# and the runner.
 import ast, json, sys, types, math, collections, time as _time_mod
 import string as _string_mod
 import _string
@@ -51,6 +52,13 @@ MAX_NODES = 50_000
 MAX_ERRORS = 50
 STDOUT_CAP = 64 * 1024
 RESULT_CAP = 1024 * 1024
+
+
+def set_code_max(n):
+    """The limit the supervisor was built with (SBX_CODE_MAX)."""
+    global MAX_SRC
+    MAX_SRC = int(n)
+
 
 # Stand-in contents.  Modules listed here expose exactly these names; all
 # others expose every public attribute that is not a module or capsule,

@@ -1,10 +1,21 @@
 # harness_run.py -- the trusted Python half of mcpbox-sandbox, part 2.
 #
-# Appended to harness_check.py at build time; both are one module compiled
-# into the binary.  This part is what runs around the tool: the safe
-# formatter, the guarded getattr family, the bounded print, the ONE
-# restricted-builtins table, the broker client, result encoding, error
-# sanitizing and run(), used by execute and validate alike.
+# Compiled into the binary as the module sbx_harness, loaded after
+# sbx_harness_check (harness_check.py), whose names it imports below.  This
+# part is what runs around the tool: the safe formatter, the guarded
+# getattr family, the bounded print, the ONE restricted-builtins table,
+# the broker client, result encoding, error sanitizing and run(), used by
+# execute and validate alike.
+import ast, json, types
+import string as _string_mod
+import time as _time_mod
+import _string
+import _sbx
+
+from sbx_harness_check import (
+    AVAILABLE, DEFAULT_MODULES, OutputLimit, RESULT_CAP, STDOUT_CAP,
+    ValidationError, _bad_attr, _public_attrs, _standins_for, check,
+    compile_checked, compile_tool, find_main, input_schema, set_code_max)
 
 
 # ------------------------------------------------------- runtime helpers
@@ -494,9 +505,9 @@ def _freeze():
 
 def init(testing, code_max):
     """The zygote, before it drops nothing more: the standard library."""
-    global TESTING, MAX_SRC
+    global TESTING
     TESTING = bool(testing)
-    MAX_SRC = int(code_max)
+    set_code_max(code_max)
     if TESTING and hasattr(_sbx, "test_scan"):
         # Test builds only: the explicit read-any-byte primitive.
         SAFE_BUILTINS["sbx_test_scan"] = _sbx.test_scan

@@ -21,8 +21,10 @@
 
 #include "sbx.h"
 
-extern const unsigned char	sbx_harness_py[];
-extern const unsigned int	sbx_harness_py_len;
+extern const unsigned char	sbx_harness_check_py[];
+extern const unsigned int	sbx_harness_check_py_len;
+extern const unsigned char	sbx_harness_run_py[];
+extern const unsigned int	sbx_harness_run_py_len;
 
 static volatile int	 audit_armed;
 static PyObject		*h_mod, *h_run, *h_warm, *h_schema;
@@ -211,23 +213,39 @@ out:
 	return (rc);
 }
 
+/* One compiled-in harness module, registered in sys.modules as `name`. */
 static PyObject *
-host_harness_load(void)
+host_module_load(const char *name, const unsigned char *text,
+    unsigned int len)
 {
 	PyObject	*code, *mod;
 	char		*src;
 
-	if ((src = malloc(sbx_harness_py_len + 1)) == NULL)
+	if ((src = malloc(len + 1)) == NULL)
 		return (NULL);
-	memcpy(src, sbx_harness_py, sbx_harness_py_len);
-	src[sbx_harness_py_len] = '\0';
+	memcpy(src, text, len);
+	src[len] = '\0';
 	code = Py_CompileString(src, "<sandbox>", Py_file_input);
 	free(src);
 	if (code == NULL)
 		return (NULL);
-	mod = PyImport_ExecCodeModuleEx("sbx_harness", code, "<sandbox>");
+	mod = PyImport_ExecCodeModuleEx(name, code, "<sandbox>");
 	Py_DECREF(code);
 	return (mod);
+}
+
+/* The checker first: the runner imports it by name. */
+static PyObject *
+host_harness_load(void)
+{
+	PyObject	*check;
+
+	if ((check = host_module_load("sbx_harness_check",
+	    sbx_harness_check_py, sbx_harness_check_py_len)) == NULL)
+		return (NULL);
+	Py_DECREF(check);	/* sys.modules keeps it */
+	return (host_module_load("sbx_harness", sbx_harness_run_py,
+	    sbx_harness_run_py_len));
 }
 
 static void
