@@ -63,10 +63,27 @@ struct oauth_ctx {
 	char			redirect_uri[600];
 };
 
-/* oauth_util.c */
+/* oauth_server.c */
 extern uint8_t	oauth_key[32];
 extern int	oauth_key_ok;
 
+int		oauth_parent_init(void);
+int		oauth_enabled(void);
+void		oauth_resource(char *, size_t);
+void		oauth_metadata_url(char *, size_t);
+void		oauth_sha256_hex(const char *, char out[OAUTH_TOKEN_HEX]);
+
+/* oauth_request.c */
+struct oauth_ctx	*oauth_ctx_get(struct http_request *);
+enum hx_turn	oauth_form_read(struct http_request *, struct oauth_ctx *);
+int		oauth_form(const char *form, const char *name, char *out,
+		    size_t outlen);
+int		oauth_query(struct http_request *, const char *, char *,
+		    size_t);
+int		oauth_error(struct http_request *, int status,
+		    const char *error, const char *description);
+
+/* oauth_gate.c */
 /*
  * The active admin as every worker knows it: access tokens minted under
  * another password version, or for another name, are refused at once.
@@ -79,24 +96,6 @@ struct oauth_admin {
 };
 extern struct oauth_admin	oauth_admin;
 void		oauth_worker_init(void);
-int		oauth_parent_init(void);
-int		oauth_enabled(void);
-void		oauth_resource(char *, size_t);
-void		oauth_metadata_url(char *, size_t);
-struct oauth_ctx	*oauth_ctx_get(struct http_request *);
-enum hx_turn	oauth_form_read(struct http_request *, struct oauth_ctx *);
-int		oauth_form(const char *form, const char *name, char *out,
-		    size_t outlen);
-int		oauth_query(struct http_request *, const char *, char *,
-		    size_t);
-void		oauth_sha256_hex(const char *, char out[OAUTH_TOKEN_HEX]);
-int		oauth_error(struct http_request *, int status,
-		    const char *error, const char *description);
-int		oauth_redirect_uri_ok(const char *);
-char		*oauth_html_escape(const char *);
-int		oauth_pkce_verifier_ok(const char *);
-
-/* oauth_gate.c */
 char		*oauth_access_issue(const char *sub, int pv, const char *client_id,
 		    const char *resource, const char *scope, int64_t now);
 int		oauth_access_check(const char *token, int64_t now,

@@ -45,6 +45,41 @@ static const char page_head[] =
     ".err{color:#b00020}.muted{color:#555;font-size:.9rem}"
     "</style></head><body>";
 
+/* Text for the page's HTML. */
+static char *
+authorize_html_escape(const char *s)
+{
+	struct kore_buf	b;
+	char		*out;
+
+	kore_buf_init(&b, 128);
+	for (; *s != '\0'; s++) {
+		switch (*s) {
+		case '&':
+			kore_buf_append(&b, "&amp;", 5);
+			break;
+		case '<':
+			kore_buf_append(&b, "&lt;", 4);
+			break;
+		case '>':
+			kore_buf_append(&b, "&gt;", 4);
+			break;
+		case '"':
+			kore_buf_append(&b, "&quot;", 6);
+			break;
+		case '\'':
+			kore_buf_append(&b, "&#39;", 5);
+			break;
+		default:
+			kore_buf_append(&b, s, 1);
+		}
+	}
+	out = kore_buf_stringify(&b, NULL);
+	out = kore_strdup(out);
+	kore_buf_cleanup(&b);
+	return (out);
+}
+
 static void
 authorize_page_send(struct http_request *req, int status, struct kore_buf *b,
     const char *redirect_uri)
@@ -81,7 +116,7 @@ authorize_error_page(struct http_request *req, int status, const char *msg)
 
 	kore_buf_init(&b, 1024);
 	kore_buf_append(&b, page_head, sizeof(page_head) - 1);
-	m = oauth_html_escape(msg);
+	m = authorize_html_escape(msg);
 	kore_buf_appendf(&b, "<h1>Authorization failed</h1><p class=\"err\">"
 	    "%s</p><p class=\"muted\">Start again from your MCP client.</p>",
 	    m);
@@ -100,14 +135,14 @@ authorize_consent_page(struct http_request *req, int status, const char *token,
 
 	kore_buf_init(&b, 4096);
 	kore_buf_append(&b, page_head, sizeof(page_head) - 1);
-	c = oauth_html_escape(*client != '\0' ? client : "An MCP client");
-	r = oauth_html_escape(redirect_uri);
+	c = authorize_html_escape(*client != '\0' ? client : "An MCP client");
+	r = authorize_html_escape(redirect_uri);
 	kore_buf_appendf(&b, "<h1>Allow %s to use your MCPbox?</h1>"
 	    "<p>It will be able to list and call your tools. Approve only if "
 	    "you started this from your own client.</p>"
 	    "<p class=\"muted\">Redirects to %s</p>", c, r);
 	if (error != NULL) {
-		e = oauth_html_escape(error);
+		e = authorize_html_escape(error);
 		kore_buf_appendf(&b, "<p class=\"err\">%s</p>", e);
 		kore_free(e);
 	}

@@ -112,7 +112,7 @@ oauth_register(struct http_request *req)
 		}
 		json_array_foreach(uris, i, u) {
 			if (!json_is_string(u) ||
-			    !oauth_redirect_uri_ok(json_string_value(u))) {
+			    redirect_uri_check(json_string_value(u), NULL) != 0) {
 				json_decref(body);
 				return (oauth_error(req, 400,
 				    "invalid_redirect_uri", "redirect URIs must "

@@ -14,6 +14,16 @@
 
 #define TOKEN_LIMIT	60	/* per IP and minute */
 
+/* RFC 7636 §4.1: 43-128 unreserved characters. */
+static int
+token_pkce_verifier_ok(const char *v)
+{
+	size_t	n = strlen(v);
+
+	return (n >= 43 && n <= 128 && strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789-._~") == n);
+}
+
 /* Over the per-IP limit: HX_ANSWERED with the 429 sent. */
 static enum hx_turn
 token_limited(struct http_request *req)
@@ -126,7 +136,7 @@ oauth_token(struct http_request *req)
 			return (oauth_error(req, 400, "invalid_request",
 			    "redirect_uri is required"));
 		if (!oauth_form(c->form, "code_verifier", verifier,
-		    sizeof(verifier)) || !oauth_pkce_verifier_ok(verifier))
+		    sizeof(verifier)) || !token_pkce_verifier_ok(verifier))
 			return (oauth_error(req, 400, "invalid_request",
 			    "code_verifier is required (43-128 characters)"));
 		p[0] = c->hash;
