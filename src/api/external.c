@@ -68,8 +68,8 @@ api_external_create(struct http_request *req, struct api_ctx *c)
 		api_field_str(c->body, "auth_header_name", 0, 64, &hdr, fields);
 		api_field_str(c->body, "transport_type", 0, 32, &tr, fields);
 		if (name != NULL && !ident_valid(name))
-			json_object_set_new(fields, "name", json_string(
-			    "lower-case letters, digits and _"));
+			json_object_set_new(fields, "name",
+			    json_string(IDENT_RULE));
 		if (url != NULL && strncmp(url, "https://", 8) != 0 &&
 		    strncmp(url, "http://", 7) != 0)
 			json_object_set_new(fields, "url", json_string(

@@ -117,9 +117,8 @@ api_secrets_create(struct http_request *req, struct api_ctx *c)
 		api_field_str(c->body, "description", 0, 2000, &desc, fields);
 		secrets_value_check(c->body, 0, &value, fields);
 		if (key != NULL && !secret_key_valid(key))
-			json_object_set_new(fields, "key", json_string(
-			    "upper-case letters, digits and _, starting with a "
-			    "letter, at most 64"));
+			json_object_set_new(fields, "key",
+			    json_string(SECRET_KEY_RULE));
 		if (json_object_size(fields) > 0)
 			return (api_invalid(req, fields));
 		json_decref(fields);

@@ -38,9 +38,8 @@ api_servers_create(struct http_request *req, struct api_ctx *c)
 		api_field_str(c->body, "name", 1, 64, &name, fields);
 		api_field_str(c->body, "description", 0, 2000, &desc, fields);
 		if (name != NULL && !ident_valid(name))
-			json_object_set_new(fields, "name", json_string(
-			    "lower-case letters, digits and _, starting with a "
-			    "letter"));
+			json_object_set_new(fields, "name",
+			    json_string(IDENT_RULE));
 		if (json_object_size(fields) > 0)
 			return (api_invalid(req, fields));
 		json_decref(fields);
@@ -86,9 +85,8 @@ api_servers_update(struct http_request *req, struct api_ctx *c)
 		    SBX_TIMEOUT_MIN_MS, SBX_TIMEOUT_MAX_MS,
 		    &timeout, &has_timeout, fields);
 		if (name != NULL && !ident_valid(name))
-			json_object_set_new(fields, "name", json_string(
-			    "lower-case letters, digits and _, starting with a "
-			    "letter"));
+			json_object_set_new(fields, "name",
+			    json_string(IDENT_RULE));
 		if (json_object_size(fields) > 0)
 			return (api_invalid(req, fields));
 		json_decref(fields);
@@ -172,7 +170,7 @@ servers_host_input(struct http_request *req, struct api_ctx *c, int from_query)
 	api_field_int(c->body, "port", 0, 1, 65535, &port, &has_port, fields);
 	if (host != NULL && host_normalize(host, norm, sizeof(norm)) == -1)
 		json_object_set_new(fields, "host",
-		    json_string("not a valid host name or address"));
+		    json_string(HOST_RULE));
 	if (json_object_size(fields) > 0) {
 		api_invalid(req, fields);
 		return (-1);

@@ -139,8 +139,7 @@ settings_module_list(json_t *body, const char *key, json_t *fields)
 		if (!json_is_string(m) || !module_name_valid(
 		    json_string_value(m))) {
 			json_object_set_new(fields, key, json_sprintf(
-			    "item %zu is not a module name (like json or "
-			    "urllib.parse)", i));
+			    "item %zu: " MODULE_NAME_RULE, i));
 			return (NULL);
 		}
 	}

@@ -73,9 +73,8 @@ api_tools_create(struct http_request *req, struct api_ctx *c)
 		    &has_timeout, fields);
 		tools_schema_check(c->body, fields, &schema);
 		if (name != NULL && !ident_valid(name))
-			json_object_set_new(fields, "name", json_string(
-			    "lower-case letters, digits and _, starting with a "
-			    "letter"));
+			json_object_set_new(fields, "name",
+			    json_string(IDENT_RULE));
 		if (json_object_size(fields) > 0) {
 			free(schema);
 			return (api_invalid(req, fields));
@@ -145,9 +144,8 @@ api_tools_update(struct http_request *req, struct api_ctx *c)
 			    &timeout, &has_timeout, fields);
 		tools_schema_check(c->body, fields, &schema);
 		if (name != NULL && !ident_valid(name))
-			json_object_set_new(fields, "name", json_string(
-			    "lower-case letters, digits and _, starting with a "
-			    "letter"));
+			json_object_set_new(fields, "name",
+			    json_string(IDENT_RULE));
 		if (code != NULL && *code == '\0')
 			json_object_set_new(fields, "python_code",
 			    json_string("must not be empty"));

@@ -145,8 +145,20 @@ int	wwwauth_param(const char *www, const char *name, char *out,
 #define HASH_SEED	1469598103934665603ULL
 uint64_t	hash_str(uint64_t, const char *);
 
-/* Identifiers, secret keys, module names and host names: names.c. */
+/*
+ * Identifiers, secret keys, module names and host names: names.c. Each
+ * rule's words for an error message stand beside it, so the REST API and
+ * the management tools say the same thing.
+ */
 #define MODULE_NAME_MAX	128
+#define IDENT_RULE	"lower-case letters, digits and single _, starting " \
+			"with a letter and not ending with _ (at most 64)"
+#define SECRET_KEY_RULE	"UPPER_SNAKE_CASE: upper-case letters, digits " \
+			"and _, starting with a letter (at most 64)"
+#define MODULE_NAME_RULE	"a Python module name like yaml or " \
+				"urllib.parse"
+#define HOST_RULE	"a host name or IP address such as api.example.com " \
+			"(no scheme, no path)"
 int	ident_valid(const char *);
 int	secret_key_valid(const char *);
 int	module_name_valid(const char *);

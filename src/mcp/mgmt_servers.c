@@ -55,8 +55,7 @@ mgmt_create_server(struct http_request *req, struct mcp_ex *ex)
 	name = mgmt_arg_str(ex, "name");
 	desc = mgmt_arg_str(ex, "description");
 	if (name == NULL || !ident_valid(name))
-		return (mgmt_fail(ex, "name must be lower-case letters, digits "
-		    "and _, starting with a letter (at most 64)"));
+		return (mgmt_fail(ex, "name: " IDENT_RULE));
 	p[0] = name;
 	p[1] = desc != NULL ? desc : "";
 	p[2] = LLM;
@@ -124,8 +123,7 @@ mgmt_create_server_secret(struct http_request *req, struct mcp_ex *ex)
 	key = mgmt_arg_str(ex, "key");
 	desc = mgmt_arg_str(ex, "description");
 	if (key == NULL || !secret_key_valid(key))
-		return (mgmt_fail(ex, "key must be UPPER_SNAKE_CASE (at most "
-		    "64 characters)"));
+		return (mgmt_fail(ex, "key: " SECRET_KEY_RULE));
 	if (json_object_get(ex->args, "value") != NULL)
 		return (mgmt_fail(ex, "secret values are set by the admin in "
 		    "the MCPbox panel, never through MCP"));
@@ -153,8 +151,7 @@ mgmt_add_external_source(struct http_request *req, struct mcp_ex *ex)
 	auth = mgmt_arg_str(ex, "auth_type");
 	tr = mgmt_arg_str(ex, "transport_type");
 	if (name == NULL || !ident_valid(name))
-		return (mgmt_fail(ex, "name must be lower-case letters, digits "
-		    "and _"));
+		return (mgmt_fail(ex, "name: " IDENT_RULE));
 	if (url == NULL || (strncmp(url, "https://", 8) != 0 &&
 	    strncmp(url, "http://", 7) != 0) || strlen(url) > 2048)
 		return (mgmt_fail(ex, "url must be an http(s) URL"));

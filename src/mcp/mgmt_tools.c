@@ -143,8 +143,7 @@ mgmt_create_tool(struct http_request *req, struct mcp_ex *ex)
 	code = mgmt_arg_str(ex, "python_code");
 	desc = mgmt_arg_str(ex, "description");
 	if (name == NULL || !ident_valid(name))
-		return (mgmt_fail(ex, "name must be lower-case letters, digits "
-		    "and _, starting with a letter (at most 64)"));
+		return (mgmt_fail(ex, "name: " IDENT_RULE));
 	if (code == NULL || *code == '\0')
 		return (mgmt_fail(ex, "python_code is required"));
 	if (ex->out == NULL && (rc = mgmt_validate(req, ex, code,
@@ -179,8 +178,7 @@ mgmt_update_tool(struct http_request *req, struct mcp_ex *ex)
 	name = mgmt_arg_str(ex, "name");
 	code = mgmt_arg_str(ex, "python_code");
 	if (name != NULL && !ident_valid(name))
-		return (mgmt_fail(ex, "name must be lower-case letters, digits "
-		    "and _, starting with a letter"));
+		return (mgmt_fail(ex, "name: " IDENT_RULE));
 	en = json_object_get(ex->args, "enabled");
 	to = json_object_get(ex->args, "timeout_ms");
 	/* Switching a tool on or off is the admin's, never the author's. */
@@ -280,8 +278,7 @@ mgmt_request_module(struct http_request *req, struct mcp_ex *ex)
 	mod = mgmt_arg_str(ex, "module_name");
 	why = mgmt_arg_str(ex, "justification");
 	if (mod == NULL || !module_name_valid(mod))
-		return (mgmt_fail(ex, "module_name must be a Python module "
-		    "name like yaml or urllib.parse"));
+		return (mgmt_fail(ex, "module_name: " MODULE_NAME_RULE));
 	if (why == NULL || *why == '\0')
 		return (mgmt_fail(ex, "justification is required"));
 	p[1] = mod;
@@ -303,8 +300,7 @@ mgmt_request_network_access(struct http_request *req, struct mcp_ex *ex)
 	why = mgmt_arg_str(ex, "justification");
 	jp = json_object_get(ex->args, "port");
 	if (host == NULL || host_normalize(host, norm, sizeof(norm)) == -1)
-		return (mgmt_fail(ex, "host must be a host name such as "
-		    "api.example.com (no scheme, no path)"));
+		return (mgmt_fail(ex, "host: " HOST_RULE));
 	if (jp != NULL && (!json_is_integer(jp) || json_integer_value(jp) < 1 ||
 	    json_integer_value(jp) > 65535))
 		return (mgmt_fail(ex, "port must be 1-65535"));
