@@ -141,6 +141,15 @@ int	uuid_valid(const char *);
 int	wwwauth_param(const char *www, const char *name, char *out,
 	    size_t outlen);
 
+/* A pipe read line by line: lines.c. */
+enum line_kind {
+	LINE_WHOLE,		/* ended by a newline */
+	LINE_CUT,		/* filled the buffer without one */
+	LINE_UNENDED,		/* the last, at EOF, without one */
+};
+void	lines_read(int fd, char *buf, size_t cap,
+	    void (*)(char *, enum line_kind, void *), void *arg);
+
 /* String hashing for in-memory tables: hash.c. */
 #define HASH_SEED	1469598103934665603ULL
 uint64_t	hash_str(uint64_t, const char *);

@@ -261,43 +261,26 @@ log_relay_line(const char *line, json_t *kore)
  * object to `out`. It outlives nobody: when every writer has exited the pipe
  * reads EOF and the relay leaves.
  */
+/* One of Kore's lines; a cut or unended one is written as it is. */
+static void
+log_relay_one(char *line, enum line_kind kind, void *kore)
+{
+	if (kind != LINE_WHOLE)
+		log_emit(LOG_LEVEL_INFO, line, kore);
+	else if (*line != '\0')
+		log_relay_line(line, kore);
+}
+
 static void
 log_relay(int in, int out)
 {
-	char		buf[LOG_MSG_MAX], *nl;
-	size_t		have;
-	ssize_t		r;
+	char		buf[LOG_MSG_MAX];
 	json_t		*f;
 
 	log_init(LOG_LEVEL_DEBUG, out);
 	log_set_process("kore");
 	f = json_pack("{s:s}", "source", "kore");
-	have = 0;
-	for (;;) {
-		r = read(in, buf + have, sizeof(buf) - 1 - have);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		have += (size_t)r;
-		buf[have] = '\0';
-		while ((nl = memchr(buf, '\n', have)) != NULL) {
-			*nl = '\0';
-			if (nl > buf)
-				log_relay_line(buf, f);
-			have -= (size_t)(nl + 1 - buf);
-			memmove(buf, nl + 1, have);
-			buf[have] = '\0';
-		}
-		if (have == sizeof(buf) - 1) {
-			log_emit(LOG_LEVEL_INFO, buf, f);
-			have = 0;
-		}
-	}
-	if (have > 0) {
-		buf[have] = '\0';
-		log_emit(LOG_LEVEL_INFO, buf, f);
-	}
+	lines_read(in, buf, sizeof(buf), log_relay_one, f);
 	json_decref(f);
 	_exit(0);
 }

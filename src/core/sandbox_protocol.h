@@ -15,7 +15,8 @@
 
 /* Largest tool source: what the REST API, the management tools and the
  * sandbox's own check accept. */
-#define SBX_CODE_MAX		(100u * 1024)
+#define SBX_CODE_MAX_KIB	100
+#define SBX_CODE_MAX		(SBX_CODE_MAX_KIB * 1024u)
 
 /*
  * Secrets this long or longer are masked ([REDACTED]) wherever a call's

@@ -24,22 +24,21 @@ mgmt_by_tool(struct http_request *req, struct mcp_ex *ex, const char *sql)
 }
 
 /*
- * Validate `code` in the sandbox. Returns 0 while waiting, 1 when the
- * exchange is answered (invalid code), -1 when valid with the schema in
- * ex->out (as "schema").
+ * Start the sandbox's check of `code` and wait for it: HX_GO_ON with the
+ * reply in *r once the check ran (whatever it found); the exchange is
+ * answered when the code is too large or the check could not run.
  */
 static enum hx_turn
-mgmt_validate(struct http_request *req, struct mcp_ex *ex, const char *code,
-    int need_main)
+mgmt_validate_reply(struct http_request *req, struct mcp_ex *ex,
+    const char *code, json_t **r)
 {
-	json_t		*r, *errs, *e;
 	const char	*m;
-	char		msg[1024];
-	size_t		i, off;
+	char		 msg[512];
 
 	if (ex->sbx == NULL) {
 		if (strlen(code) > SBX_CODE_MAX)
-			return (mgmt_fail(ex, "code is larger than 100 KB"));
+			return (mgmt_fail(ex, "code is larger than "
+			    SBX_STR(SBX_CODE_MAX_KIB) " KiB"));
 		ex->sbx = sbx_call_start(json_pack("{s:s, s:s}", "op",
 		    SBX_OP_VALIDATE, "code", code), VALIDATE_MS, req, NULL, NULL);
 	}
@@ -47,14 +46,33 @@ mgmt_validate(struct http_request *req, struct mcp_ex *ex, const char *code,
 		http_request_sleep(req);
 		return (HX_WAIT);
 	}
-	r = sbx_call_reply(ex->sbx);
-	if (!json_is_true(json_object_get(r, "ok"))) {
-		m = json_string_value(json_object_get(json_object_get(r,
+	*r = sbx_call_reply(ex->sbx);
+	if (!json_is_true(json_object_get(*r, "ok"))) {
+		m = json_string_value(json_object_get(json_object_get(*r,
 		    "error"), "message"));
 		(void)snprintf(msg, sizeof(msg), "validation could not run: %s",
-		    m != NULL ? m : "sandbox unavailable");
+		    m != NULL ? m : "the sandbox is unavailable; retry");
 		return (mgmt_fail(ex, msg));
 	}
+	return (HX_GO_ON);
+}
+
+/*
+ * Code that is to be stored: HX_GO_ON when valid, with the schema derived
+ * from main's signature in ex->out (as "schema"); else the exchange is
+ * answered with what is wrong.
+ */
+static enum hx_turn
+mgmt_validate(struct http_request *req, struct mcp_ex *ex, const char *code,
+    int need_main)
+{
+	json_t		*r, *errs, *e;
+	char		 msg[1024];
+	size_t		 i, off;
+	enum hx_turn	 turn;
+
+	if ((turn = mgmt_validate_reply(req, ex, code, &r)) != HX_GO_ON)
+		return (turn);
 	if (!json_is_true(json_object_get(r, "valid"))) {
 		errs = json_object_get(r, "errors");
 		off = (size_t)snprintf(msg, sizeof(msg), "the code is not "
@@ -81,28 +99,14 @@ mgmt_validate(struct http_request *req, struct mcp_ex *ex, const char *code,
 enum hx_turn
 mgmt_validate_code(struct http_request *req, struct mcp_ex *ex)
 {
-	const char	*code, *m;
+	const char	*code;
 	json_t		*r;
+	enum hx_turn	 turn;
 
 	if ((code = mgmt_arg_str(ex, "code")) == NULL)
 		return (mgmt_fail(ex, "code is required"));
-	if (ex->sbx == NULL) {
-		if (strlen(code) > SBX_CODE_MAX)
-			return (mgmt_fail(ex, "code is larger than 100 KB"));
-		ex->sbx = sbx_call_start(json_pack("{s:s, s:s}", "op",
-		    SBX_OP_VALIDATE, "code", code), VALIDATE_MS, req, NULL, NULL);
-	}
-	if (!sbx_call_done(ex->sbx)) {
-		http_request_sleep(req);
-		return (HX_WAIT);
-	}
-	r = sbx_call_reply(ex->sbx);
-	if (!json_is_true(json_object_get(r, "ok"))) {
-		m = json_string_value(json_object_get(json_object_get(r,
-		    "error"), "message"));
-		return (mgmt_fail(ex, m != NULL ? m : "the sandbox is "
-		    "unavailable; retry"));
-	}
+	if ((turn = mgmt_validate_reply(req, ex, code, &r)) != HX_GO_ON)
+		return (turn);
 	return (mgmt_done(ex, json_pack("{s:O, s:O, s:O, s:O}",
 	    "valid", json_object_get(r, "valid"),
 	    "has_main", json_object_get(r, "has_main"),

@@ -152,12 +152,18 @@ alerter_handle(const char *line)
 	free(body);
 }
 
+/* Writers keep lines whole and short; anything else is garbage. */
+static void
+alerter_line(char *line, enum line_kind kind, void *arg)
+{
+	if (kind == LINE_WHOLE)
+		alerter_handle(line);
+}
+
 static void
 alerter_main(int rfd, pid_t parent)
 {
-	char	buf[ALERTER_LINE_MAX], *nl;
-	size_t	have;
-	ssize_t	r;
+	char	buf[ALERTER_LINE_MAX];
 	int	fd;
 
 	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
@@ -176,25 +182,7 @@ alerter_main(int rfd, pid_t parent)
 	log_set_process("alerter");
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		log_error("alert sender: libcurl did not initialise");
-	have = 0;
-	for (;;) {
-		r = read(rfd, buf + have, sizeof(buf) - 1 - have);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		have += (size_t)r;
-		buf[have] = '\0';
-		while ((nl = memchr(buf, '\n', have)) != NULL) {
-			*nl = '\0';
-			alerter_handle(buf);
-			have -= (size_t)(nl + 1 - buf);
-			memmove(buf, nl + 1, have);
-		}
-		/* Writers keep lines short; a longer one is garbage. */
-		if (have == sizeof(buf) - 1)
-			have = 0;
-	}
+	lines_read(rfd, buf, sizeof(buf), alerter_line, NULL);
 	if (alerter_db != NULL)
 		PQfinish(alerter_db);
 	_exit(0);
