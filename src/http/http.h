@@ -87,6 +87,8 @@ enum hx_turn	hx_body_json(struct http_request *, size_t max,
 
 /* Query string: 1 with the decoded value, 0 when absent or malformed. */
 int	hx_urldecode(const char *, size_t, char *out, size_t outlen);
+int	hx_form_find(const char *form, const char *name, char *out,
+	    size_t outlen);
 int	hx_query(struct http_request *, const char *, char *, size_t);
 
 /* Event streams (sse.c). */

@@ -51,33 +51,52 @@ hx_urldecode(const char *s, size_t len, char *out, size_t outlen)
 	return (0);
 }
 
-/* 1 and the decoded value in `out` when `name` is present, else 0. */
+/*
+ * `name` in a urlencoded string (a query string, a form body): how many
+ * times it is there, with the first value decoded into `out`; -1 when
+ * that value does not decode (or does not fit).
+ */
 int
-hx_query(struct http_request *req, const char *name, char *out, size_t outlen)
+hx_form_find(const char *form, const char *name, char *out, size_t outlen)
 {
 	const char	*p, *amp, *eq;
 	size_t		nlen;
-	char		*clean;
+	int		found;
 
-	if (req->query_string == NULL)
+	if (form == NULL)
 		return (0);
 	nlen = strlen(name);
-	for (p = req->query_string; *p != '\0'; p = *amp ? amp + 1 : amp) {
+	found = 0;
+	for (p = form; *p != '\0'; p = *amp ? amp + 1 : amp) {
 		if ((amp = strchr(p, '&')) == NULL)
 			amp = p + strlen(p);
 		eq = memchr(p, '=', (size_t)(amp - p));
 		if (eq == NULL || (size_t)(eq - p) != nlen ||
 		    strncmp(p, name, nlen) != 0)
 			continue;
-		if (hx_urldecode(eq + 1, (size_t)(amp - eq - 1), out, outlen) == -1)
-			return (0);
-		clean = log_utf8_clean(out, strlen(out));
-		if (clean == NULL || strcmp(clean, out) != 0) {
-			free(clean);
-			return (0);
+		if (found++ == 0 && hx_urldecode(eq + 1,
+		    (size_t)(amp - eq - 1), out, outlen) == -1) {
+			out[0] = '\0';
+			return (-1);
 		}
-		free(clean);
-		return (1);
 	}
-	return (0);
+	return (found);
+}
+
+/*
+ * 1 and the decoded value in `out` when `name` is present (the first,
+ * when repeated) as valid UTF-8, else 0.
+ */
+int
+hx_query(struct http_request *req, const char *name, char *out, size_t outlen)
+{
+	char	*clean;
+	int	ok;
+
+	if (hx_form_find(req->query_string, name, out, outlen) < 1)
+		return (0);
+	clean = log_utf8_clean(out, strlen(out));
+	ok = clean != NULL && strcmp(clean, out) == 0;
+	free(clean);
+	return (ok);
 }

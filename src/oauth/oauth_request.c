@@ -65,28 +65,10 @@ oauth_form_read(struct http_request *req, struct oauth_ctx *c)
 int
 oauth_form(const char *form, const char *name, char *out, size_t outlen)
 {
-	const char	*p, *amp, *eq;
-	size_t		nlen;
-	int		found;
-
-	if (form == NULL)
-		return (0);
-	nlen = strlen(name);
-	found = 0;
-	for (p = form; *p != '\0'; p = *amp ? amp + 1 : amp) {
-		if ((amp = strchr(p, '&')) == NULL)
-			amp = p + strlen(p);
-		eq = memchr(p, '=', (size_t)(amp - p));
-		if (eq == NULL || (size_t)(eq - p) != nlen ||
-		    strncmp(p, name, nlen) != 0)
-			continue;
-		if (found++ || hx_urldecode(eq + 1, (size_t)(amp - eq - 1), out,
-		    outlen) == -1) {
-			out[0] = '\0';
-			return (0);
-		}
-	}
-	return (found == 1);
+	if (hx_form_find(form, name, out, outlen) == 1)
+		return (1);
+	out[0] = '\0';
+	return (0);
 }
 
 int
