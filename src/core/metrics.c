@@ -294,6 +294,17 @@ mx_mb_head(struct mbuf *b, const char *name, const char *type, const char *help)
 	mx_mb_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+#define SANDBOX_CIRCUIT	"{circuit=\"sandbox\"}"
+
+/* A metric with one sample: its HELP and TYPE lines, then the value. */
+static void
+mx_one(struct mbuf *b, const char *name, const char *labels,
+    const char *type, const char *help, long long v)
+{
+	mx_mb_head(b, name, type, help);
+	mx_mb_printf(b, "%s%s %lld\n", name, labels, v);
+}
+
 static void
 mx_render_http(struct mbuf *b)
 {
@@ -370,43 +381,36 @@ metrics_render(const struct metrics_gauges *g, size_t *len)
 		    outcome_names[i],
 		    (unsigned long long)atomic_load(&mshm->tool[i]));
 
-	mx_mb_head(&b, "mcpbox_sandbox_up", "gauge",
-	    "1 when the sandbox answered the health probe of this scrape.");
-	mx_mb_printf(&b, "mcpbox_sandbox_up %d\n", g->sandbox_up ? 1 : 0);
-	mx_mb_head(&b, "mcpbox_sandbox_running", "gauge",
-	    "Sandbox children running tool code now.");
-	mx_mb_printf(&b, "mcpbox_sandbox_running %ld\n", g->sandbox_running);
-	mx_mb_head(&b, "mcpbox_sandbox_queue_length", "gauge",
-	    "Tool calls waiting for a free sandbox child.");
-	mx_mb_printf(&b, "mcpbox_sandbox_queue_length %ld\n",
-	    g->sandbox_queued);
+	mx_one(&b, "mcpbox_sandbox_up", "", "gauge",
+	    "1 when the sandbox answered the health probe of this scrape.",
+	    g->sandbox_up ? 1 : 0);
+	mx_one(&b, "mcpbox_sandbox_running", "", "gauge",
+	    "Sandbox children running tool code now.",
+	    (long long)g->sandbox_running);
+	mx_one(&b, "mcpbox_sandbox_queue_length", "", "gauge",
+	    "Tool calls waiting for a free sandbox child.",
+	    (long long)g->sandbox_queued);
 
-	mx_mb_head(&b, "mcpbox_circuit_state", "gauge",
-	    "Sandbox circuit breaker: 0 closed, 1 open, 2 half-open.");
-	mx_mb_printf(&b, "mcpbox_circuit_state{circuit=\"sandbox\"} %d\n",
+	mx_one(&b, "mcpbox_circuit_state", SANDBOX_CIRCUIT, "gauge",
+	    "Sandbox circuit breaker: 0 closed, 1 open, 2 half-open.",
 	    g->circuit_state);
-	mx_mb_head(&b, "mcpbox_circuit_opens_total", "counter",
-	    "Times the sandbox circuit breaker opened.");
-	mx_mb_printf(&b,
-	    "mcpbox_circuit_opens_total{circuit=\"sandbox\"} %llu\n",
-	    (unsigned long long)g->circuit_opens);
-	mx_mb_head(&b, "mcpbox_circuit_rejected_total", "counter",
-	    "Sandbox calls refused at once because the circuit was open.");
-	mx_mb_printf(&b, "mcpbox_circuit_rejected_total{circuit=\"sandbox\"} "
-	    "%llu\n", (unsigned long long)g->circuit_rejected);
+	mx_one(&b, "mcpbox_circuit_opens_total", SANDBOX_CIRCUIT, "counter",
+	    "Times the sandbox circuit breaker opened.",
+	    (long long)g->circuit_opens);
+	mx_one(&b, "mcpbox_circuit_rejected_total", SANDBOX_CIRCUIT,
+	    "counter",
+	    "Sandbox calls refused at once because the circuit was open.",
+	    (long long)g->circuit_rejected);
 
-	mx_mb_head(&b, "mcpbox_sse_streams_open", "gauge",
-	    "Event streams open across all workers.");
-	mx_mb_printf(&b, "mcpbox_sse_streams_open %d\n", g->sse_open);
+	mx_one(&b, "mcpbox_sse_streams_open", "", "gauge",
+	    "Event streams open across all workers.", g->sse_open);
 
-	mx_mb_head(&b, "mcpbox_db_errors_total", "counter",
-	    "Database statements that failed.");
-	mx_mb_printf(&b, "mcpbox_db_errors_total %llu\n",
-	    (unsigned long long)atomic_load(&mshm->db_errors));
-	mx_mb_head(&b, "mcpbox_login_failures_total", "counter",
-	    "Failed admin logins.");
-	mx_mb_printf(&b, "mcpbox_login_failures_total %llu\n",
-	    (unsigned long long)atomic_load(&mshm->login_failures));
+	mx_one(&b, "mcpbox_db_errors_total", "", "counter",
+	    "Database statements that failed.",
+	    (long long)atomic_load(&mshm->db_errors));
+	mx_one(&b, "mcpbox_login_failures_total", "", "counter",
+	    "Failed admin logins.",
+	    (long long)atomic_load(&mshm->login_failures));
 
 	mx_mb_head(&b, "mcpbox_alerts_total", "counter",
 	    "Alerts raised (after de-duplication), by kind.");
@@ -415,15 +419,12 @@ metrics_render(const struct metrics_gauges *g, size_t *len)
 		    alert_names[i],
 		    (unsigned long long)atomic_load(&mshm->alerts[i]));
 
-	mx_mb_head(&b, "mcpbox_metrics_dropped_total", "counter",
-	    "Requests not counted because the route/status table was full.");
-	mx_mb_printf(&b, "mcpbox_metrics_dropped_total %llu\n",
-	    (unsigned long long)atomic_load(&mshm->dropped));
+	mx_one(&b, "mcpbox_metrics_dropped_total", "", "counter",
+	    "Requests not counted because the route/status table was full.",
+	    (long long)atomic_load(&mshm->dropped));
 
-	mx_mb_head(&b, "mcpbox_build_info", "gauge",
-	    "Always 1; the version is in the label.");
-	mx_mb_printf(&b, "mcpbox_build_info{version=\"%s\"} 1\n",
-	    MCPBOX_VERSION);
+	mx_one(&b, "mcpbox_build_info", "{version=\"" MCPBOX_VERSION "\"}",
+	    "gauge", "Always 1; the version is in the label.", 1);
 
 	if (b.data != NULL && len != NULL)
 		*len = b.len;
