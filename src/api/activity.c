@@ -143,9 +143,8 @@ api_activity_logs(struct http_request *req, struct api_ctx *c)
 	char		server[37], since[64], q[256];
 	const char	*p[9];
 
-	if (api_page(req, &page, &size, off, lim) == -1)
-		return (hx_error(req, 400, "bad_paging",
-		    "page must be ≥ 1 and page_size 1-100"));
+	if (api_page(req, &page, &size, off, lim) == HX_ANSWERED)
+		return (KORE_RESULT_OK);
 	if (api_query_enum(req, "log_type", log_types, "", type,
 	    sizeof(type)) == -1 || api_query_enum(req, "level", levels, "",
 	    level, sizeof(level)) == -1 || api_query_uuid(req, "server_id",
@@ -195,9 +194,8 @@ api_execution_logs(struct http_request *req, struct api_ctx *c)
 	char		off[16], lim[16], pg[16], ps[16], tool[37], server[37];
 	const char	*p[7], *succ;
 
-	if (api_page(req, &page, &size, off, lim) == -1)
-		return (hx_error(req, 400, "bad_paging",
-		    "page must be ≥ 1 and page_size 1-100"));
+	if (api_page(req, &page, &size, off, lim) == HX_ANSWERED)
+		return (KORE_RESULT_OK);
 	if (api_query_uuid(req, "tool_id", tool) == -1 ||
 	    api_query_uuid(req, "server_id", server) == -1 ||
 	    activity_success_filter(req, &succ) == -1)
@@ -225,9 +223,8 @@ api_server_execution_logs(struct http_request *req, struct api_ctx *c)
 
 	if (!api_uuid_valid(c->param[0]))
 		return (hx_error(req, 404, "not_found", "no such server"));
-	if (api_page(req, &page, &size, off, lim) == -1)
-		return (hx_error(req, 400, "bad_paging",
-		    "page must be ≥ 1 and page_size 1-100"));
+	if (api_page(req, &page, &size, off, lim) == HX_ANSWERED)
+		return (KORE_RESULT_OK);
 	if (activity_success_filter(req, &succ) == -1)
 		return (hx_error(req, 400, "bad_filter",
 		    "success must be true or false"));

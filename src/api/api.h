@@ -93,8 +93,8 @@ int	api_field_bool(json_t *body, const char *key, int *out,
 int	api_fields_only(json_t *body, const char *const *allowed,
 	    json_t *fields);
 int	api_invalid(struct http_request *, json_t *fields);
-int	api_page(struct http_request *, long *page, long *page_size,
-	    char *offset, char *limit);
+enum hx_turn	api_page(struct http_request *, long *page,
+	    long *page_size, char *offset, char *limit);
 int	api_uuid_valid(const char *);
 
 /* Resources. */

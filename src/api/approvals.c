@@ -373,9 +373,8 @@ appr_queue(struct http_request *req, struct api_ctx *c, const char *sql,
 	char		search[256], server[37];
 	const char	*p[7];
 
-	if (api_page(req, &page, &size, off, lim) == -1)
-		return (hx_error(req, 400, "bad_paging",
-		    "page must be ≥ 1 and page_size 1-100"));
+	if (api_page(req, &page, &size, off, lim) == HX_ANSWERED)
+		return (KORE_RESULT_OK);
 	if (api_query_enum(req, "status", statuses, def, status,
 	    sizeof(status)) == -1)
 		return (hx_error(req, 400, "bad_filter",

@@ -11,9 +11,8 @@ api_servers_list(struct http_request *req, struct api_ctx *c)
 	char		off[16], lim[16], pg[16], ps[16];
 	const char	*p[4];
 
-	if (api_page(req, &page, &size, off, lim) == -1)
-		return (hx_error(req, 400, "bad_paging",
-		    "page must be ≥ 1 and page_size 1-100"));
+	if (api_page(req, &page, &size, off, lim) == HX_ANSWERED)
+		return (KORE_RESULT_OK);
 	(void)snprintf(pg, sizeof(pg), "%ld", page);
 	(void)snprintf(ps, sizeof(ps), "%ld", size);
 	p[0] = off;

@@ -197,8 +197,19 @@ api_invalid(struct http_request *req, json_t *fields)
 	    "some fields are invalid", fields));
 }
 
-/* page (≥ 1) and page_size (1..100, default 50) from the query string. */
-int
+static enum hx_turn
+api_page_refused(struct http_request *req)
+{
+	hx_error(req, 400, "bad_paging",
+	    "page must be ≥ 1 and page_size 1-100");
+	return (HX_ANSWERED);
+}
+
+/*
+ * page (≥ 1) and page_size (1..100, default 50) from the query string,
+ * with the statement's offset and limit; else the 400 is sent.
+ */
+enum hx_turn
 api_page(struct http_request *req, long *page, long *page_size,
     char *offset, char *limit)
 {
@@ -210,18 +221,18 @@ api_page(struct http_request *req, long *page, long *page_size,
 	if (hx_query(req, "page", buf, sizeof(buf))) {
 		v = strtol(buf, &end, 10);
 		if (*end != '\0' || v < 1 || v > 1000000)
-			return (-1);
+			return (api_page_refused(req));
 		*page = v;
 	}
 	if (hx_query(req, "page_size", buf, sizeof(buf))) {
 		v = strtol(buf, &end, 10);
 		if (*end != '\0' || v < 1 || v > 100)
-			return (-1);
+			return (api_page_refused(req));
 		*page_size = v;
 	}
 	(void)snprintf(offset, 16, "%ld", (*page - 1) * *page_size);
 	(void)snprintf(limit, 16, "%ld", *page_size);
-	return (0);
+	return (HX_GO_ON);
 }
 
 int

@@ -36,9 +36,8 @@ api_tools_list(struct http_request *req, struct api_ctx *c)
 	char		off[16], lim[16], pg[16], ps[16];
 	const char	*p[5];
 
-	if (api_page(req, &page, &size, off, lim) == -1)
-		return (hx_error(req, 400, "bad_paging",
-		    "page must be ≥ 1 and page_size 1-100"));
+	if (api_page(req, &page, &size, off, lim) == HX_ANSWERED)
+		return (KORE_RESULT_OK);
 	(void)snprintf(pg, sizeof(pg), "%ld", page);
 	(void)snprintf(ps, sizeof(ps), "%ld", size);
 	p[0] = c->param[0];
@@ -49,45 +48,64 @@ api_tools_list(struct http_request *req, struct api_ctx *c)
 	return (api_sql_respond(req, c, SQL_TOOLS_LIST_RESPOND, 5, p));
 }
 
+/*
+ * What creating and updating a tool check alike, into `fields`: name,
+ * description, code (required when creating), timeout and schema. What
+ * the statement takes beyond the body goes to c->scratch: the schema as
+ * text and the timeout ("null" clears it on an update).
+ */
+static void
+tools_check_common(struct api_ctx *c, int create, json_t *fields)
+{
+	const char	*name, *desc, *code;
+	json_t		*t;
+	char		*schema;
+	long		 timeout;
+	int		 has_timeout;
+
+	api_field_str(c->body, "name", create, 64, &name, fields);
+	api_field_str(c->body, "description", 0, 2000, &desc, fields);
+	api_field_str(c->body, "python_code", create, SBX_CODE_MAX, &code,
+	    fields);
+	t = json_object_get(c->body, "timeout_ms");
+	has_timeout = 0;
+	if (t != NULL && !json_is_null(t))
+		api_field_int(c->body, "timeout_ms", 0, SBX_TIMEOUT_MIN_MS,
+		    SBX_TIMEOUT_MAX_MS, &timeout, &has_timeout, fields);
+	tools_schema_check(c->body, fields, &schema);
+	if (name != NULL && !ident_valid(name))
+		json_object_set_new(fields, "name", json_string(IDENT_RULE));
+	if (code != NULL && *code == '\0')
+		json_object_set_new(fields, "python_code",
+		    json_string("must not be empty"));
+	c->scratch = json_object();
+	if (schema != NULL)
+		json_object_set_new(c->scratch, "schema", json_string(schema));
+	free(schema);
+	if (has_timeout)
+		json_object_set_new(c->scratch, "timeout",
+		    json_sprintf("%ld", timeout));
+	else if (!create && json_is_null(t))
+		json_object_set_new(c->scratch, "timeout", json_string("null"));
+}
+
 int
 api_tools_create(struct http_request *req, struct api_ctx *c)
 {
 	static const char *const allowed[] = { "name", "description",
 	    "python_code", "input_schema", "timeout_ms", NULL };
-	const char	*name, *desc, *code, *p[10];
+	const char	*desc, *p[10];
 	json_t		*fields;
-	char		*schema;
-	long		timeout;
-	int		has_timeout;
 
 	if (c->step == API_CHECK) {
 		if (api_body(req, c) == HX_ANSWERED)
 			return (KORE_RESULT_OK);
 		fields = json_object();
 		api_fields_only(c->body, allowed, fields);
-		api_field_str(c->body, "name", 1, 64, &name, fields);
-		api_field_str(c->body, "description", 0, 2000, &desc, fields);
-		api_field_str(c->body, "python_code", 1, SBX_CODE_MAX, &code, fields);
-		api_field_int(c->body, "timeout_ms", 0, SBX_TIMEOUT_MIN_MS,
-		    SBX_TIMEOUT_MAX_MS, &timeout,
-		    &has_timeout, fields);
-		tools_schema_check(c->body, fields, &schema);
-		if (name != NULL && !ident_valid(name))
-			json_object_set_new(fields, "name",
-			    json_string(IDENT_RULE));
-		if (json_object_size(fields) > 0) {
-			free(schema);
+		tools_check_common(c, 1, fields);
+		if (json_object_size(fields) > 0)
 			return (api_invalid(req, fields));
-		}
 		json_decref(fields);
-		c->scratch = json_object();
-		if (schema != NULL)
-			json_object_set_new(c->scratch, "schema",
-			    json_string(schema));
-		free(schema);
-		if (has_timeout)
-			json_object_set_new(c->scratch, "timeout",
-			    json_sprintf("%ld", timeout));
 		c->step = API_RUN;
 	}
 	desc = json_string_value(json_object_get(c->body, "description"));
@@ -119,55 +137,25 @@ api_tools_update(struct http_request *req, struct api_ctx *c)
 	static const char *const allowed[] = { "name", "description",
 	    "python_code", "input_schema", "timeout_ms", "enabled",
 	    "change_summary", NULL };
-	const char	*name, *desc, *code, *sum, *p[11];
-	json_t		*fields, *t;
-	char		*schema;
-	long		timeout;
-	int		has_timeout, enabled, has_enabled;
+	const char	*sum, *p[11];
+	json_t		*fields;
+	int		enabled, has_enabled;
 
 	if (c->step == API_CHECK) {
 		if (api_body(req, c) == HX_ANSWERED)
 			return (KORE_RESULT_OK);
 		fields = json_object();
 		api_fields_only(c->body, allowed, fields);
-		api_field_str(c->body, "name", 0, 64, &name, fields);
-		api_field_str(c->body, "description", 0, 2000, &desc, fields);
-		api_field_str(c->body, "python_code", 0, SBX_CODE_MAX, &code, fields);
+		tools_check_common(c, 0, fields);
 		api_field_str(c->body, "change_summary", 0, 500, &sum, fields);
 		api_field_bool(c->body, "enabled", &enabled, &has_enabled,
 		    fields);
-		t = json_object_get(c->body, "timeout_ms");
-		has_timeout = 0;
-		if (t != NULL && !json_is_null(t))
-			api_field_int(c->body, "timeout_ms", 0,
-			    SBX_TIMEOUT_MIN_MS, SBX_TIMEOUT_MAX_MS,
-			    &timeout, &has_timeout, fields);
-		tools_schema_check(c->body, fields, &schema);
-		if (name != NULL && !ident_valid(name))
-			json_object_set_new(fields, "name",
-			    json_string(IDENT_RULE));
-		if (code != NULL && *code == '\0')
-			json_object_set_new(fields, "python_code",
-			    json_string("must not be empty"));
-		if (json_object_size(fields) > 0) {
-			free(schema);
+		if (json_object_size(fields) > 0)
 			return (api_invalid(req, fields));
-		}
 		json_decref(fields);
-		c->scratch = json_object();
-		if (schema != NULL)
-			json_object_set_new(c->scratch, "schema",
-			    json_string(schema));
-		free(schema);
 		if (has_enabled)
 			json_object_set_new(c->scratch, "enabled",
 			    json_string(enabled ? "true" : "false"));
-		if (has_timeout)
-			json_object_set_new(c->scratch, "timeout",
-			    json_sprintf("%ld", timeout));
-		else if (t != NULL && json_is_null(t))
-			json_object_set_new(c->scratch, "timeout",
-			    json_string("null"));
 		c->step = API_RUN;
 	}
 	p[0] = c->param[0];
@@ -268,9 +256,8 @@ api_tools_logs(struct http_request *req, struct api_ctx *c)
 	char		off[16], lim[16], pg[16], ps[16], ok[8];
 	const char	*p[6], *succ;
 
-	if (api_page(req, &page, &size, off, lim) == -1)
-		return (hx_error(req, 400, "bad_paging",
-		    "page must be ≥ 1 and page_size 1-100"));
+	if (api_page(req, &page, &size, off, lim) == HX_ANSWERED)
+		return (KORE_RESULT_OK);
 	succ = "";
 	if (hx_query(req, "success", ok, sizeof(ok))) {
 		if (strcmp(ok, "true") == 0)
