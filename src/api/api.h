@@ -77,6 +77,10 @@ enum db_status	api_sql(struct http_request *, struct api_ctx *,
 /* Run a (status int, body json) statement and send its row. */
 int	api_sql_respond(struct http_request *, struct api_ctx *,
 	    const char *sql, int n, const char **params);
+/* The same with the route's id as $1 (and, _by, the actor and request). */
+int	api_respond_id(struct http_request *, struct api_ctx *, const char *);
+int	api_respond_id_by(struct http_request *, struct api_ctx *,
+	    const char *);
 int	api_db_error(struct http_request *, struct api_ctx *);
 enum hx_turn	api_body(struct http_request *, struct api_ctx *);
 void	api_next(struct api_ctx *, int step);

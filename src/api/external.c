@@ -25,12 +25,9 @@ external_id_param(struct http_request *req, struct api_ctx *c, const char *what)
 int
 api_external_list(struct http_request *req, struct api_ctx *c)
 {
-	const char	*p[1];
-
 	if (external_id_param(req, c, "no such server") == HX_ANSWERED)
 		return (KORE_RESULT_OK);
-	p[0] = c->param[0];
-	return (api_sql_respond(req, c, SQL_EXT_LIST_RESPOND, 1, p));
+	return (api_respond_id(req, c, SQL_EXT_LIST_RESPOND));
 }
 
 static int
@@ -112,25 +109,17 @@ api_external_create(struct http_request *req, struct api_ctx *c)
 int
 api_external_get(struct http_request *req, struct api_ctx *c)
 {
-	const char	*p[1];
-
 	if (external_id_param(req, c, "no such external source") == HX_ANSWERED)
 		return (KORE_RESULT_OK);
-	p[0] = c->param[0];
-	return (api_sql_respond(req, c, SQL_EXT_GET_RESPOND, 1, p));
+	return (api_respond_id(req, c, SQL_EXT_GET_RESPOND));
 }
 
 int
 api_external_delete(struct http_request *req, struct api_ctx *c)
 {
-	const char	*p[3];
-
 	if (external_id_param(req, c, "no such external source") == HX_ANSWERED)
 		return (KORE_RESULT_OK);
-	p[0] = c->param[0];
-	p[1] = c->actor;
-	p[2] = hx_request_id(req);
-	return (api_sql_respond(req, c, SQL_EXT_DELETE_RESPOND, 3, p));
+	return (api_respond_id_by(req, c, SQL_EXT_DELETE_RESPOND));
 }
 
 static void

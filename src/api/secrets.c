@@ -89,12 +89,9 @@ secrets_value_check(json_t *body, int required, const char **out,
 int
 api_secrets_list(struct http_request *req, struct api_ctx *c)
 {
-	const char	*p[1];
-
 	if (secrets_server_param(req, c) == HX_ANSWERED)
 		return (KORE_RESULT_OK);
-	p[0] = c->param[0];
-	return (api_sql_respond(req, c, SQL_SECRETS_LIST_RESPOND, 1, p));
+	return (api_respond_id(req, c, SQL_SECRETS_LIST_RESPOND));
 }
 
 int

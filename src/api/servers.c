@@ -57,10 +57,7 @@ api_servers_create(struct http_request *req, struct api_ctx *c)
 int
 api_servers_get(struct http_request *req, struct api_ctx *c)
 {
-	const char	*p[1];
-
-	p[0] = c->param[0];
-	return (api_sql_respond(req, c, SQL_SERVERS_GET_RESPOND, 1, p));
+	return (api_respond_id(req, c, SQL_SERVERS_GET_RESPOND));
 }
 
 int
@@ -109,12 +106,7 @@ api_servers_update(struct http_request *req, struct api_ctx *c)
 int
 api_servers_delete(struct http_request *req, struct api_ctx *c)
 {
-	const char	*p[3];
-
-	p[0] = c->param[0];
-	p[1] = c->actor;
-	p[2] = hx_request_id(req);
-	return (api_sql_respond(req, c, SQL_SERVERS_DELETE_RESPOND, 3, p));
+	return (api_respond_id_by(req, c, SQL_SERVERS_DELETE_RESPOND));
 }
 
 static int

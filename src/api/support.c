@@ -26,6 +26,29 @@ api_next(struct api_ctx *c, int step)
 	c->step = step;
 }
 
+/* A statement on the route's id ($1) and its row sent. */
+int
+api_respond_id(struct http_request *req, struct api_ctx *c, const char *sql)
+{
+	const char	*p[1];
+
+	p[0] = c->param[0];
+	return (api_sql_respond(req, c, sql, 1, p));
+}
+
+/* The same for a change: $2 the admin who made it, $3 the request id. */
+int
+api_respond_id_by(struct http_request *req, struct api_ctx *c,
+    const char *sql)
+{
+	const char	*p[3];
+
+	p[0] = c->param[0];
+	p[1] = c->actor;
+	p[2] = hx_request_id(req);
+	return (api_sql_respond(req, c, sql, 3, p));
+}
+
 int
 api_result(enum hx_turn turn)
 {

@@ -125,10 +125,7 @@ api_tools_create(struct http_request *req, struct api_ctx *c)
 int
 api_tools_get(struct http_request *req, struct api_ctx *c)
 {
-	const char	*p[1];
-
-	p[0] = c->param[0];
-	return (api_sql_respond(req, c, SQL_TOOLS_GET_RESPOND, 1, p));
+	return (api_respond_id(req, c, SQL_TOOLS_GET_RESPOND));
 }
 
 int
@@ -175,21 +172,13 @@ api_tools_update(struct http_request *req, struct api_ctx *c)
 int
 api_tools_delete(struct http_request *req, struct api_ctx *c)
 {
-	const char	*p[3];
-
-	p[0] = c->param[0];
-	p[1] = c->actor;
-	p[2] = hx_request_id(req);
-	return (api_sql_respond(req, c, SQL_TOOLS_DELETE_RESPOND, 3, p));
+	return (api_respond_id_by(req, c, SQL_TOOLS_DELETE_RESPOND));
 }
 
 int
 api_tools_versions(struct http_request *req, struct api_ctx *c)
 {
-	const char	*p[1];
-
-	p[0] = c->param[0];
-	return (api_sql_respond(req, c, SQL_TOOLS_VERSIONS_RESPOND, 1, p));
+	return (api_respond_id(req, c, SQL_TOOLS_VERSIONS_RESPOND));
 }
 
 static int

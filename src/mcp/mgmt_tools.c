@@ -35,6 +35,7 @@ mgmt_validate_reply(struct http_request *req, struct mcp_ex *ex,
 	const char	*m;
 	char		 msg[512];
 
+	*r = NULL;
 	if (ex->sbx == NULL) {
 		if (strlen(code) > SBX_CODE_MAX)
 			return (mgmt_fail(ex, "code is larger than "
