@@ -61,7 +61,7 @@ job_checked_remember(const char *key, int rewrite)
 }
 
 static void
-job_log_job(struct job *j, const char *outcome, double ms)
+job_log(struct job *j, const char *outcome, double ms)
 {
 	static const char *kinds[] = { SBX_OP_EXECUTE, SBX_OP_VALIDATE,
 	    SBX_OP_INSTALL };
@@ -91,7 +91,7 @@ job_answer(struct job *j, json_t *body)
 		    (double)(long long)(ms * 1000.0) / 1000.0));
 	if ((err = json_object_get(body, "error")) != NULL)
 		outcome = json_string_value(json_object_get(err, "type"));
-	job_log_job(j, outcome ? outcome : "error", ms);
+	job_log(j, outcome ? outcome : "error", ms);
 	if (j->conn != NULL)
 		conn_send(j->conn, body);
 	else
@@ -213,7 +213,7 @@ job_child_writable(struct job *j)
 }
 
 static const char *
-job_allowed_type(const char *t)
+job_type_ok(const char *t)
 {
 	static const char	*ok[] = { SBX_ERR_VALIDATION, SBX_ERR_OUTPUT,
 	    SBX_ERR_MEMORY, SBX_ERR_TOOL, NULL };
@@ -226,7 +226,7 @@ job_allowed_type(const char *t)
 }
 
 static json_t *
-job_redacted_string(struct job *j, const json_t *s)
+job_redacted(struct job *j, const json_t *s)
 {
 	json_t	*v;
 
@@ -247,7 +247,7 @@ job_done_frame(struct job *j, json_t *d)
 		    !json_is_boolean(json_object_get(d, "valid")) ||
 		    !json_is_array(json_object_get(d, "errors"))) {
 			err = json_object_get(d, "error");
-			type = job_allowed_type(json_string_value(
+			type = job_type_ok(json_string_value(
 			    json_object_get(err, "type")));
 			msg = json_string_value(json_object_get(err, "message"));
 			job_fail(j, type ? type : SBX_ERR_SANDBOX,
@@ -271,21 +271,19 @@ job_done_frame(struct job *j, json_t *d)
 	    (res = json_object_get(d, "result")) != NULL) {
 		r = json_pack("{s:b,s:o,s:o}", "ok", 1, "result",
 		    sbx_redact_json(&j->secrets, json_deep_copy(res)),
-		    "stdout", job_redacted_string(j, json_object_get(d,
-		    "stdout")));
+		    "stdout", job_redacted(j, json_object_get(d, "stdout")));
 		job_answer(j, r);
 		return;
 	}
 	err = json_object_get(d, "error");
-	type = job_allowed_type(json_string_value(json_object_get(err,
-	    "type")));
+	type = job_type_ok(json_string_value(json_object_get(err, "type")));
 	if (type == NULL || !json_is_string(json_object_get(err, "message"))) {
 		job_fail(j, SBX_ERR_SANDBOX, "the tool's answer was malformed");
 		return;
 	}
 	r = json_pack("{s:b,s:{s:s,s:o},s:o}", "ok", 0, "error", "type", type,
-	    "message", job_redacted_string(j, json_object_get(err, "message")),
-	    "stdout", job_redacted_string(j, json_object_get(d, "stdout")));
+	    "message", job_redacted(j, json_object_get(err, "message")),
+	    "stdout", job_redacted(j, json_object_get(d, "stdout")));
 	job_answer(j, r);
 }
 

@@ -63,7 +63,7 @@ origin_loopback_name(const char *norm)
 
 /* An MCPBOX_ALLOWED_ORIGINS entry (scheme://host[:port]) with this host. */
 static int
-origin_allowed_origin_host(const char *norm)
+origin_allowed_host(const char *norm)
 {
 	const char	*cur = mcpbox_cfg.allowed_origins, *p, *h;
 	char		 e[CONFIG_HOST_MAX];
@@ -104,7 +104,7 @@ hx_origin_ok(struct http_request *req)
 		return (1);
 	if (!http_request_header(req, "host", &host) ||
 	    hx_host_normal(host, strlen(host), norm, sizeof(norm)) == -1 ||
-	    (!origin_loopback_name(norm) && !origin_allowed_origin_host(norm)))
+	    (!origin_loopback_name(norm) && !origin_allowed_host(norm)))
 		return (0);
 	if (!http_request_header(req, "origin", &origin))
 		return (1);
