@@ -108,6 +108,12 @@ hx_json_text(struct http_request *req, int status, const char *s, size_t n)
 	abort();
 }
 
+const char *
+hx_request_id(struct http_request *req)
+{
+	abort();
+}
+
 enum hx_turn
 hx_body_json(struct http_request *req, size_t max, json_t **out)
 {
