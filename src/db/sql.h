@@ -49,6 +49,7 @@ extern const char	SQL_MCP_SESSION_GET[];
 extern const char	SQL_MCP_SESSION_DELETE[];
 extern const char	SQL_MCP_SESSION_LEVEL[];
 extern const char	SQL_MCP_TOOLS_LIST[];
+extern const char	SQL_MCP_SERVER_TOOLS_LIST[];
 extern const char	SQL_MCP_TOOL_FOR_CALL[];
 extern const char	SQL_MCP_EXEC_LOG[];
 extern const char	SQL_MCP_OUTBOX_PUT[];

@@ -3,8 +3,11 @@
 
 /* $1 id, $2 protocol version, $3 client info json, $4 source */
 const char SQL_MCP_SESSION_UPSERT[] =
-    "INSERT INTO mcp_sessions (id, protocol_version, client_info, source) "
-    "VALUES ($1, $2, $3::jsonb, $4) ON CONFLICT (id) DO UPDATE SET "
+    "INSERT INTO mcp_sessions (id, protocol_version, client_info, source, "
+    "  scope) SELECT $1::text, $2::text, $3::jsonb, $4::text, $5::text "
+    "  WHERE $5::text IS NULL OR "
+    "  EXISTS (SELECT 1 FROM servers WHERE name = $5) "
+    "ON CONFLICT (id) DO UPDATE SET "
     "protocol_version = EXCLUDED.protocol_version, client_info = "
     "EXCLUDED.client_info, last_seen_at = now() RETURNING id";
 
@@ -35,6 +38,18 @@ const char SQL_MCP_TOOLS_LIST[] =
     "FROM tools t JOIN servers s ON s.id = t.server_id "
     "WHERE t.approval_status = 'approved' AND t.enabled AND "
     "  s.status = 'running'";
+
+/*
+ * One server's endpoint: the server's status and its callable tools under
+ * their own names; no row when there is no such server.
+ * $1 server name -> status, tools json
+ */
+const char SQL_MCP_SERVER_TOOLS_LIST[] =
+    "SELECT s.status, coalesce((SELECT json_agg(json_build_object('name', "
+    "  t.name, 'description', t.description, 'inputSchema', "
+    "  t.input_schema) ORDER BY t.name) FROM tools t WHERE t.server_id = "
+    "  s.id AND t.approval_status = 'approved' AND t.enabled), '[]') "
+    "FROM servers s WHERE s.name = $1";
 
 /*
  * Everything a call needs, checked at call time (never from a cache),

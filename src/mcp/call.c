@@ -125,7 +125,7 @@ call_tool_row_read(const struct db_call *db, struct tool_row *r)
 static enum hx_turn
 call_load(struct http_request *req, struct mcp_ex *ex)
 {
-	char		server[80], tool[80];
+	char		server[80], tool[80], full[164];
 	const char	*p[3], *name, *why;
 	enum db_status	st;
 	json_t		*t, *secrets, *rows;
@@ -140,8 +140,15 @@ call_load(struct http_request *req, struct mcp_ex *ex)
 		st = db_call_run(&ex->db, req, SQL_MGMT_TOOL_FOR_TEST, 1, p);
 	} else {
 		name = json_string_value(json_object_get(ex->params, "name"));
-		if (call_split_name(name, server, sizeof(server), tool,
-		    sizeof(tool)) == -1) {
+		/* A server's endpoint names its tools without the server. */
+		if (ex->scope[0] != '\0' && strlen(name) < sizeof(tool)) {
+			(void)snprintf(server, sizeof(server), "%s", ex->scope);
+			(void)snprintf(tool, sizeof(tool), "%s", name);
+			(void)snprintf(full, sizeof(full), "%s__%s", server,
+			    tool);
+			name = full;
+		} else if (ex->scope[0] != '\0' || call_split_name(name,
+		    server, sizeof(server), tool, sizeof(tool)) == -1) {
 			ex->response = mcp_rpc_error(ex->id, RPC_INVALID_PARAMS,
 			    "unknown tool");
 			return (HX_ANSWERED);

@@ -43,7 +43,7 @@ ex_email_header_ok(struct http_request *req)
 
 void
 mcp_ex_init(struct mcp_ex *ex, json_t *msg, const char *session,
-    const char *version, int remote, struct http_request *req)
+    const char *scope, int remote, struct http_request *req)
 {
 	struct hx	*x = http_state_get(req);
 
@@ -56,8 +56,9 @@ mcp_ex_init(struct mcp_ex *ex, json_t *msg, const char *session,
 		ex->params = NULL;
 	if (session != NULL)
 		(void)snprintf(ex->session, sizeof(ex->session), "%s", session);
-	(void)snprintf(ex->version, sizeof(ex->version), "%s",
-	    version != NULL ? version : "2025-03-26");
+	if (scope != NULL)
+		(void)snprintf(ex->scope, sizeof(ex->scope), "%s", scope);
+	(void)snprintf(ex->version, sizeof(ex->version), "%s", "2025-03-26");
 	ex->remote = remote;
 	/* 2: a front door of src/oauth verified the user itself. */
 	ex->has_email = remote == 2 || (remote && ex_email_header_ok(req));
@@ -120,11 +121,23 @@ ex_result(struct mcp_ex *ex, json_t *result)
 	return (HX_ANSWERED);
 }
 
+/* A server's endpoint names a server there is not: 404, as for a path. */
+static enum hx_turn
+ex_unknown_server(struct mcp_ex *ex)
+{
+	char	msg[128];
+
+	ex->unknown_server = 1;
+	(void)snprintf(msg, sizeof(msg), "MCPbox has no server named %s",
+	    ex->scope);
+	return (ex_error(ex, RPC_INVALID_REQUEST, msg));
+}
+
 static enum hx_turn
 ex_initialize(struct http_request *req, struct mcp_ex *ex)
 {
-	const char	*p[4], *asked;
-	json_t		*info;
+	const char	*p[5], *asked;
+	json_t		*info, *res;
 	char		*info_text;
 	enum db_status	st;
 
@@ -147,23 +160,33 @@ ex_initialize(struct http_request *req, struct mcp_ex *ex)
 	p[1] = ex->version;
 	p[2] = info_text != NULL ? info_text : "{}";
 	p[3] = ex->remote ? "remote" : "local";
-	st = db_call_run(&ex->db, req, SQL_MCP_SESSION_UPSERT, 4, p);
+	p[4] = ex->scope[0] != '\0' ? ex->scope : NULL;
+	st = db_call_run(&ex->db, req, SQL_MCP_SESSION_UPSERT, 5, p);
 	free(info_text);
 	if (st == DB_PENDING)
 		return (HX_WAIT);
 	if (st == DB_FAILED)
 		return (ex_error(ex, RPC_INTERNAL_ERROR,
 		    "the session store is unavailable; retry"));
-	return (ex_result(ex, json_pack("{s:s, s:{s:{s:b}, s:{}}, "
-	    "s:{s:s, s:s, s:s}, s:s}",
+	if (db_ntuples(&ex->db) != 1)
+		return (ex_unknown_server(ex));
+	res = json_pack("{s:s, s:{s:{s:b}, s:{}}, s:{s:s, s:s, s:s}}",
 	    "protocolVersion", ex->version,
 	    "capabilities", "tools", "listChanged", 1, "logging",
 	    "serverInfo", "name", "mcpbox", "title", "MCPbox", "version",
-	    MCPBOX_VERSION,
-	    "instructions", "MCPbox hosts Python tools that an admin reviews "
-	    "before they run. Use the mcpbox_* tools to create a server and "
-	    "tools, then mcpbox_request_publish; an admin approves them in the "
-	    "MCPbox panel. Approved tools appear as {server}__{tool}.")));
+	    MCPBOX_VERSION);
+	if (ex->scope[0] != '\0')
+		json_object_set_new(res, "instructions", json_sprintf("The "
+		    "approved tools of the MCPbox server %s. Tools are written "
+		    "and changed on MCPbox's /mcp endpoint.", ex->scope));
+	else
+		json_object_set_new(res, "instructions", json_string("MCPbox "
+		    "hosts Python tools that an admin reviews before they run. "
+		    "Use the mcpbox_* tools to create a server and tools, then "
+		    "mcpbox_request_publish; an admin approves them in the "
+		    "MCPbox panel. Approved tools appear as {server}__{tool}, "
+		    "and each server's alone at /mcp/{server}."));
+	return (ex_result(ex, res));
 }
 
 static int
@@ -171,6 +194,35 @@ ex_remote_blocked(const struct mgmt_tool *m, int remote, int editing)
 {
 	return (remote && (m->flags & (MGMT_LOCAL | MGMT_DESTRUCTIVE)) &&
 	    !editing);
+}
+
+/*
+ * tools/list on a server's endpoint: its approved tools under their own
+ * names, one page (a server holds few); no management tools there.
+ */
+static enum hx_turn
+ex_server_tools_list(struct http_request *req, struct mcp_ex *ex)
+{
+	enum db_status	st;
+	const char	*p[1];
+	char		msg[192];
+
+	p[0] = ex->scope;
+	st = db_call_run(&ex->db, req, SQL_MCP_SERVER_TOOLS_LIST, 1, p);
+	if (st == DB_PENDING)
+		return (HX_WAIT);
+	if (st == DB_FAILED)
+		return (ex_error(ex, RPC_INTERNAL_ERROR,
+		    "the tool list is unavailable; retry"));
+	if (db_ntuples(&ex->db) != 1)
+		return (ex_unknown_server(ex));
+	if (strcmp(db_value(&ex->db, 0, 0), "running") != 0) {
+		(void)snprintf(msg, sizeof(msg), "the MCPbox server %s is "
+		    "stopped; an admin starts it in the panel", ex->scope);
+		return (ex_error(ex, RPC_INVALID_REQUEST, msg));
+	}
+	return (ex_result(ex, json_pack("{s:o}", "tools",
+	    json_loads(db_value(&ex->db, 0, 1), 0, NULL))));
 }
 
 static enum hx_turn
@@ -185,6 +237,8 @@ ex_tools_list(struct http_request *req, struct mcp_ex *ex)
 	int		editing;
 	char		*next;
 
+	if (ex->scope[0] != '\0')
+		return (ex_server_tools_list(req, ex));
 	off = 0;
 	cursor = json_string_value(json_object_get(ex->params, "cursor"));
 	if (cursor != NULL) {
@@ -280,7 +334,8 @@ ex_tools_call(struct http_request *req, struct mcp_ex *ex)
 			    "arguments must be an object"));
 		ex->args = json_is_object(args) ? json_incref(args) :
 		    json_object();
-		for (i = 0; i < mgmt_tools_count; i++) {
+		/* A server's endpoint has no management tools. */
+		for (i = 0; ex->scope[0] == '\0' && i < mgmt_tools_count; i++) {
 			if (strcmp(mgmt_tools[i].name, name) == 0) {
 				ex->mgmt = &mgmt_tools[i];
 				break;
@@ -310,7 +365,8 @@ ex_user_tool_call(struct mcp_ex *ex)
 	if (strcmp(ex->method, "tools/call") != 0 || ex->session[0] == '\0')
 		return (0);
 	name = json_string_value(json_object_get(ex->params, "name"));
-	return (name != NULL && strncmp(name, "mcpbox_", 7) != 0);
+	return (name != NULL && (ex->scope[0] != '\0' ||
+	    strncmp(name, "mcpbox_", 7) != 0));
 }
 
 /*

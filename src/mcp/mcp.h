@@ -19,6 +19,7 @@ struct ext_job;
 
 #define MCP_BODY_MAX		(1024 * 1024)
 #define MCP_SESSION_LEN		32
+#define MCP_SCOPE_MAX		64	/* a server name (ident_valid) */
 
 /* JSON-RPC 2.0 error codes. */
 #define RPC_PARSE_ERROR		-32700
@@ -72,6 +73,8 @@ struct mcp_ex {
 	const char		*method;
 	json_t			*params;
 	char			session[MCP_SESSION_LEN + 1];
+	/* A server's own endpoint (/mcp/{server}): its name; "" on /mcp. */
+	char			scope[MCP_SCOPE_MAX + 1];
 	char			version[16];
 	int			remote;
 	int			has_email;	/* remote caller's verified email */
@@ -82,6 +85,7 @@ struct mcp_ex {
 	/* The session is unknown or expired: the transport answers 404,
 	 * as the spec says, so the client initializes again. */
 	int			session_gone;
+	int			unknown_server;	/* likewise 404 */
 	uint64_t		session_gen;	/* session ends seen at check + 1 */
 	int			log_pending;	/* write the execution log */
 	struct db_call		db;
@@ -112,7 +116,7 @@ int		mcp_caller_remote(struct http_request *, int *remote);
 
 /* exchange.c */
 void		mcp_ex_init(struct mcp_ex *, json_t *msg, const char *session,
-		    const char *version, int remote, struct http_request *);
+		    const char *scope, int remote, struct http_request *);
 enum hx_turn	mcp_ex_run(struct http_request *, struct mcp_ex *);
 void		mcp_ex_clear(struct mcp_ex *);
 void		mcp_ex_cancel_local(const char *session, json_t *request_id);
@@ -187,6 +191,8 @@ void		mcp_route_message(const char *session, const char *text);
 /* transport_common.c */
 int		mcp_http_error(struct http_request *, int, int, const char *);
 enum hx_turn	mcp_gate(struct http_request *, int *remote);
+int		mcp_path_scope(struct http_request *, const char *prefix,
+		    char out[MCP_SCOPE_MAX + 1]);
 enum hx_turn	mcp_read_message(struct http_request *, json_t **,
 		    enum rpc_kind *);
 void		mcp_cancel_request(struct http_request *, const char *,

@@ -16,6 +16,7 @@
 struct http_mcp_post {
 	struct mcp_ex		ex;
 	enum rpc_kind		kind;
+	char			scope[MCP_SCOPE_MAX + 1];
 	int			gated;
 	int			started;
 	int			remote;
@@ -67,7 +68,7 @@ http_send_response(struct http_request *req, struct http_mcp_post *p)
 	char		*text;
 	struct kore_buf	b;
 
-	if (ex->session_gone)
+	if (ex->session_gone || ex->unknown_server)
 		return (hx_json(req, 404, json_incref(ex->response)));
 	if (strcmp(ex->method, "initialize") == 0 &&
 	    json_object_get(ex->response, "result") != NULL)
@@ -126,7 +127,7 @@ http_mcp_post(struct http_request *req, struct http_mcp_post *p)
 			http_response(req, 202, NULL, 0);
 			return (KORE_RESULT_OK);
 		}
-		mcp_ex_init(&p->ex, msg, session, NULL, p->remote, req);
+		mcp_ex_init(&p->ex, msg, session, p->scope, p->remote, req);
 	}
 	if (mcp_ex_run(req, &p->ex) == HX_WAIT)
 		return (KORE_RESULT_RETRY);
@@ -209,6 +210,9 @@ mcp_http(struct http_request *req)
 		p->gated = 1;
 		if (mcp_gate(req, &p->remote) == HX_ANSWERED)
 			return (KORE_RESULT_OK);
+		if (mcp_path_scope(req, "/mcp", p->scope) == -1)
+			return (mcp_http_error(req, 404, RPC_INVALID_REQUEST,
+			    "no such endpoint"));
 	}
 	switch (req->method) {
 	case HTTP_METHOD_POST:

@@ -2,6 +2,8 @@
  * The legacy HTTP+SSE transport (MCP 2024-11-05): GET /sse opens a stream
  * and names, in an `endpoint` event, where to POST messages; each POST to
  * /messages?session_id=… gets 202 and its response travels on the stream.
+ * GET /sse/{server} does the same for one server's endpoint, whose
+ * messages go to /messages/{server}.
  *
  * The stream may be held by another worker or another instance, so a
  * response is written directly only when this worker holds it; otherwise
@@ -19,6 +21,7 @@ struct legacy {
 	int			remote;
 	struct sse_stream	*stream;
 	char			session[MCP_SESSION_LEN + 1];
+	char			scope[MCP_SCOPE_MAX + 1];	/* /sse/{server} */
 	struct db_call		db;
 };
 
@@ -37,9 +40,9 @@ int
 mcp_sse_open(struct http_request *req)
 {
 	struct legacy	*l;
-	const char	*p[4];
+	const char	*p[5];
 	enum db_status	st;
-	char		ev[160];
+	char		ev[256];
 
 	hx_begin(req, "mcp_sse");
 	l = hx_data(req, sizeof(*l), legacy_free);
@@ -49,6 +52,9 @@ mcp_sse_open(struct http_request *req)
 			return (KORE_RESULT_OK);
 		if (req->method != HTTP_METHOD_GET)
 			return (hx_method_not_allowed(req, "GET"));
+		if (mcp_path_scope(req, "/sse", l->scope) == -1)
+			return (mcp_http_error(req, 404, RPC_INVALID_REQUEST,
+			    "no such endpoint"));
 		mcp_session_new(l->session);
 	}
 	if (l->stream == NULL) {
@@ -56,18 +62,22 @@ mcp_sse_open(struct http_request *req)
 		p[1] = "2024-11-05";
 		p[2] = "{}";
 		p[3] = l->remote ? "remote" : "local";
-		st = db_call_run(&l->db, req, SQL_MCP_SESSION_UPSERT, 4, p);
+		p[4] = l->scope[0] != '\0' ? l->scope : NULL;
+		st = db_call_run(&l->db, req, SQL_MCP_SESSION_UPSERT, 5, p);
 		if (st == DB_PENDING)
 			return (KORE_RESULT_RETRY);
 		if (st == DB_FAILED)
 			return (mcp_http_error(req, 503, RPC_INTERNAL_ERROR,
 			    "the session store is unavailable; retry"));
+		if (db_ntuples(&l->db) != 1)
+			return (mcp_http_error(req, 404, RPC_INVALID_REQUEST,
+			    "MCPbox has no server by that name"));
 		db_call_clear(&l->db);
 		if ((l->stream = sse_open(req, SSE_LEGACY)) == NULL)
 			return (KORE_RESULT_OK);
 		l->stream->owner = l->session;
-		(void)snprintf(ev, sizeof(ev), "/messages?session_id=%s",
-		    l->session);
+		(void)snprintf(ev, sizeof(ev), "/messages%s%s?session_id=%s",
+		    l->scope[0] != '\0' ? "/" : "", l->scope, l->session);
 		sse_send_event(l->stream, "endpoint", ev);
 	}
 	http_request_sleep(req);
@@ -102,6 +112,9 @@ mcp_sse_message(struct http_request *req)
 			return (KORE_RESULT_OK);
 		if (req->method != HTTP_METHOD_POST)
 			return (hx_method_not_allowed(req, "POST"));
+		if (mcp_path_scope(req, "/messages", l->scope) == -1)
+			return (mcp_http_error(req, 404, RPC_INVALID_REQUEST,
+			    "no such endpoint"));
 		if (!hx_query(req, "session_id", l->session,
 		    sizeof(l->session)) || !mcp_session_valid(l->session))
 			return (mcp_http_error(req, 404, RPC_INVALID_REQUEST,
@@ -118,7 +131,7 @@ mcp_sse_message(struct http_request *req)
 			http_response(req, 202, NULL, 0);
 			return (KORE_RESULT_OK);
 		}
-		mcp_ex_init(&l->ex, msg, l->session, NULL, l->remote, req);
+		mcp_ex_init(&l->ex, msg, l->session, l->scope, l->remote, req);
 		/* The session exists already: initialize must not make one. */
 		l->started = 1;
 	}
@@ -127,6 +140,8 @@ mcp_sse_message(struct http_request *req)
 	if (l->ex.session_gone)
 		return (mcp_http_error(req, 404, RPC_INVALID_REQUEST,
 		    "unknown session; open /sse first"));
+	if (l->ex.unknown_server)
+		return (hx_json(req, 404, json_incref(l->ex.response)));
 	legacy_deliver(l);
 	hx_security_headers(req, 0);
 	http_response_header(req, "content-type", "text/plain; charset=utf-8");

@@ -70,7 +70,9 @@ extern int	oauth_key_ok;
 int		oauth_parent_init(void);
 int		oauth_enabled(void);
 void		oauth_resource(char *, size_t);
-void		oauth_metadata_url(char *, size_t);
+void		oauth_resource_of(const char *path, char *, size_t);
+int		oauth_resource_ok(const char *, char *, size_t);
+void		oauth_metadata_url(const char *path, char *, size_t);
 void		oauth_sha256_hex(const char *, char out[OAUTH_TOKEN_HEX]);
 
 /* oauth_request.c */
@@ -98,8 +100,8 @@ extern struct oauth_admin	oauth_admin;
 void		oauth_worker_init(void);
 char		*oauth_access_issue(const char *sub, int pv, const char *client_id,
 		    const char *resource, const char *scope, int64_t now);
-int		oauth_access_check(const char *token, int64_t now,
-		    char *sub, size_t sublen);
+int		oauth_access_check(const char *token, const char *resource,
+		    int64_t now, char *sub, size_t sublen);
 /* A refusal of the remote gate, for the caller to answer (status 0: go
  * on). */
 struct oauth_verdict {

@@ -254,15 +254,12 @@ authorize_get(struct http_request *req, struct oauth_ctx *c)
 		return (authorize_error_page(req, 400,
 		    "code_challenge must be the "
 		    "base64url SHA-256 of the verifier (43 characters)."));
-	if (oauth_query(req, "resource", res, sizeof(res))) {
+	if (!oauth_query(req, "resource", want, sizeof(want)))
 		oauth_resource(want, sizeof(want));
-		if (strcmp(res, want) != 0 && strcmp(res,
-		    mcpbox_cfg.public_url) != 0)
-			return (authorize_error_page(req, 400,
-			    "resource names another "
-			    "server; this one protects only its /mcp."));
-	}
-	oauth_resource(res, sizeof(res));
+	if (oauth_resource_ok(want, res, sizeof(res)) == -1)
+		return (authorize_error_page(req, 400, "resource names another "
+		    "server; this one protects only its /mcp and its "
+		    "servers' /mcp/{server}."));
 	if (!oauth_query(req, "state", state, sizeof(state)))
 		state[0] = '\0';
 	if (!oauth_query(req, "scope", scope, sizeof(scope)))

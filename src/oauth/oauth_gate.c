@@ -78,9 +78,14 @@ gate_str_is(json_t *o, const char *k, const char *want)
 	return (json_is_string(v) && strcmp(json_string_value(v), want) == 0);
 }
 
-/* 0 and the subject when `token` is a live access token for /mcp. */
+/*
+ * 0 and the subject when `token` is a live access token for `resource`:
+ * one for the whole of /mcp, or one for that very resource (a server's
+ * /mcp/{server}).
+ */
 int
-oauth_access_check(const char *token, int64_t now, char *sub, size_t sublen)
+oauth_access_check(const char *token, const char *resource, int64_t now,
+    char *sub, size_t sublen)
 {
 	jwt_t		*jwt;
 	json_t		*o, *exp, *iat, *s, *pv;
@@ -110,7 +115,8 @@ oauth_access_check(const char *token, int64_t now, char *sub, size_t sublen)
 	iat = json_object_get(o, "iat");
 	s = json_object_get(o, "sub");
 	pv = json_object_get(o, "pv");
-	if (gate_str_is(o, "typ", ACCESS_TYP) && gate_str_is(o, "aud", res) &&
+	if (gate_str_is(o, "typ", ACCESS_TYP) && (gate_str_is(o, "aud", res) ||
+	    gate_str_is(o, "aud", resource)) &&
 	    gate_str_is(o, "iss", mcpbox_cfg.public_url) &&
 	    json_is_integer(exp) && json_integer_value(exp) > now &&
 	    json_is_integer(iat) && json_integer_value(iat) <= now + 60 &&
@@ -133,7 +139,7 @@ oauth_challenge_header(struct http_request *req, const char *error)
 {
 	char	meta[OAUTH_URL_MAX], h[OAUTH_URL_MAX + 128];
 
-	oauth_metadata_url(meta, sizeof(meta));
+	oauth_metadata_url(req->path, meta, sizeof(meta));
 	if (error != NULL)
 		(void)snprintf(h, sizeof(h), "Bearer error=\"%s\", "
 		    "resource_metadata=\"%s\"", error, meta);
@@ -172,7 +178,7 @@ oauth_remote_gate(struct http_request *req, int *remote, char *who,
     size_t wholen, struct oauth_verdict *v)
 {
 	const char	*h;
-	char		sub[128], email[256];
+	char		sub[128], email[256], resource[OAUTH_URL_MAX];
 
 	memset(v, 0, sizeof(*v));
 	*who = '\0';
@@ -210,8 +216,9 @@ oauth_remote_gate(struct http_request *req, int *remote, char *who,
 	if (!http_request_header(req, "authorization", &h))
 		return (gate_challenge(v, NULL, "unauthorized: an access token "
 		    "is required"));
+	oauth_resource_of(req->path, resource, sizeof(resource));
 	if (strncasecmp(h, "Bearer ", 7) != 0 ||
-	    oauth_access_check(h + 7, (int64_t)time(NULL), sub,
+	    oauth_access_check(h + 7, resource, (int64_t)time(NULL), sub,
 	    sizeof(sub)) == -1)
 		return (gate_challenge(v, "invalid_token", "unauthorized: the "
 		    "access token is invalid or expired"));

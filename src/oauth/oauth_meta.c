@@ -29,7 +29,7 @@ oauth_protected_resource(struct http_request *req)
 		return (hx_error(req, 404, "not_found", "no such path"));
 	if (req->method != HTTP_METHOD_GET)
 		return (hx_method_not_allowed(req, "GET"));
-	oauth_resource(res, sizeof(res));
+	oauth_resource_of(req->path, res, sizeof(res));
 	return (meta_send(req, json_pack("{s:s, s:[s], s:[s], s:[], s:s}",
 	    "resource", res, "authorization_servers", mcpbox_cfg.public_url,
 	    "bearer_methods_supported", "header", "scopes_supported",

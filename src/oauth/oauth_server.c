@@ -58,12 +58,64 @@ oauth_resource(char *out, size_t len)
 	    mcpbox_cfg.public_url : "");
 }
 
+/*
+ * The resource a request's path belongs to: a server's own endpoints
+ * (/mcp/{server}, /sse/{server}, /messages/{server} and their metadata
+ * path) are "{public}/mcp/{server}"; everything else is "{public}/mcp".
+ */
+void
+oauth_resource_of(const char *path, char *out, size_t len)
+{
+	static const char *const prefixes[] = { "/mcp/", "/sse/",
+	    "/messages/", "/.well-known/oauth-protected-resource/mcp/", NULL };
+	size_t	i, n;
+
+	oauth_resource(out, len);
+	for (i = 0; path != NULL && prefixes[i] != NULL; i++) {
+		n = strlen(prefixes[i]);
+		if (strncmp(path, prefixes[i], n) == 0 && ident_valid(path + n)) {
+			(void)snprintf(out, len, "%s/mcp/%s",
+			    mcpbox_cfg.public_url != NULL ?
+			    mcpbox_cfg.public_url : "", path + n);
+			return;
+		}
+	}
+}
+
+/*
+ * A resource a client may ask a token for (RFC 8707), normalised into
+ * out: the public URL or "{public}/mcp" (everything), or one server's
+ * "{public}/mcp/{server}". -1 for anything else.
+ */
+int
+oauth_resource_ok(const char *res, char *out, size_t len)
+{
+	size_t	n;
+
+	oauth_resource(out, len);
+	if (strcmp(res, mcpbox_cfg.public_url) == 0 || strcmp(res, out) == 0)
+		return (0);
+	n = strlen(out);
+	if (strncmp(res, out, n) == 0 && res[n] == '/' &&
+	    ident_valid(res + n + 1)) {
+		(void)snprintf(out, len, "%s", res);
+		return (0);
+	}
+	return (-1);
+}
+
 /* RFC 9728 §3.1: the well-known path goes between host and path. */
 void
-oauth_metadata_url(char *out, size_t len)
+oauth_metadata_url(const char *path, char *out, size_t len)
 {
-	(void)snprintf(out, len, "%s/.well-known/oauth-protected-resource/mcp",
-	    mcpbox_cfg.public_url != NULL ? mcpbox_cfg.public_url : "");
+	char	res[OAUTH_URL_MAX];
+	size_t	n;
+
+	oauth_resource_of(path, res, sizeof(res));
+	n = mcpbox_cfg.public_url != NULL ? strlen(mcpbox_cfg.public_url) : 0;
+	(void)snprintf(out, len, "%s/.well-known/oauth-protected-resource%s",
+	    mcpbox_cfg.public_url != NULL ? mcpbox_cfg.public_url : "",
+	    res + n);
 }
 
 /* The form in which tokens, codes and flow states are stored. */

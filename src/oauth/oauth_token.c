@@ -109,13 +109,11 @@ oauth_token(struct http_request *req)
 		    "client_id is missing or malformed"));
 	/* RFC 8707: a resource, when named, must be ours. */
 	res[0] = '\0';
-	if (oauth_form(c->form, "resource", res, sizeof(res))) {
-		oauth_resource(want, sizeof(want));
-		if (strcmp(res, mcpbox_cfg.public_url) == 0)
-			(void)snprintf(res, sizeof(res), "%s", want);
-		if (strcmp(res, want) != 0)
+	if (oauth_form(c->form, "resource", want, sizeof(want))) {
+		if (oauth_resource_ok(want, res, sizeof(res)) == -1)
 			return (oauth_error(req, 400, "invalid_target",
-			    "this server issues tokens only for its /mcp"));
+			    "this server issues tokens only for its /mcp and "
+			    "its servers' /mcp/{server}"));
 	}
 	if (c->step == OAUTH_CHECK) {
 		if (!oauth_form(c->form, is_code ? "code" : "refresh_token",

@@ -307,6 +307,46 @@ class OAuthTest(unittest.TestCase):
             {"Accept": "application/json, text/event-stream"})
         self.assertNotEqual(st, 401)
 
+    def test_05_server_endpoint_is_its_own_resource(self):
+        """/mcp/{server} has its own metadata and audience (RFC 9728 §3.1,
+        RFC 8707): a token for it works there only; one for /mcp works
+        on every endpoint."""
+        st, _, body = self.s.json("POST", "/api/servers", {"name": "alpha"},
+                                  headers=self.admin)
+        self.assertIn(st, (201, 409), body)
+        st, _, body = self.pub_req(
+            "GET", "/.well-known/oauth-protected-resource/mcp/alpha")
+        self.assertEqual(st, 200, body)
+        self.assertEqual(json.loads(body)["resource"],
+                         self.s.public + "/mcp/alpha")
+        init = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+                "params": {"protocolVersion": "2025-06-18",
+                           "capabilities": {},
+                           "clientInfo": {"name": "t", "version": "1"}}}
+        acc = {"Accept": "application/json, text/event-stream"}
+        st, h, _ = self.pub_req("POST", "/mcp/alpha", init, acc)
+        self.assertEqual(st, 401)
+        self.assertEqual(h["www-authenticate"], 'Bearer resource_metadata="%s'
+                         '/.well-known/oauth-protected-resource/mcp/alpha"'
+                         % self.s.public)
+
+        def init_with(path, aud):
+            tok = self.hs256(self.claims(aud=aud))
+            return self.pub_req("POST", path, init, dict(
+                acc, Authorization="Bearer " + tok))[0]
+        alpha = self.s.public + "/mcp/alpha"
+        self.assertEqual(init_with("/mcp/alpha", alpha), 200)
+        self.assertEqual(init_with("/mcp/alpha", self.s.public + "/mcp"), 200)
+        self.assertEqual(init_with("/mcp", alpha), 401)
+        self.assertEqual(init_with("/mcp/alpha",
+                                   self.s.public + "/mcp/beta"), 401)
+        # The token endpoint names only what MCPbox protects.
+        client = self.register()
+        st, body = self.exchange(client, "x" * 43, "v" * 43,
+                                 resource=self.s.public + "/mcp/Not-A-Name")
+        self.assertEqual(st, 400, body)
+        self.assertEqual(body["error"], "invalid_target")
+
     def test_03_remote_caller_on_admin_api_and_panel(self):
         for path in ("/api/auth/status", "/api/servers", "/"):
             st, _, body = self.pub_req("GET", path, headers=self.admin)

@@ -1,0 +1,178 @@
+"""One server's own endpoints: /mcp/{server} (Streamable HTTP) and
+/sse/{server} (legacy) serve that server's approved tools under their own
+names and nothing else, driven by the official SDK client (tests/mcpclient)
+and by hand where the client would hide the status line."""
+import json
+import unittest
+
+import harness
+from test_mcp import Probe
+
+PASSWORD = "correct horse battery staple"
+ACCEPT = {"Accept": "application/json, text/event-stream"}
+GREET = 'def main(name: str) -> str:\n    return "hi " + name\n'
+ECHO = 'def main(text: str) -> str:\n    return text\n'
+
+
+def init_msg():
+    return {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+            "params": {"protocolVersion": "2025-06-18", "capabilities": {},
+                       "clientInfo": {"name": "t", "version": "1"}}}
+
+
+class ServerEndpointTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        # Class cleanups run even when setUpClass fails halfway.
+        cls.pg = harness.Postgres()
+        cls.addClassCleanup(cls.pg.destroy)
+        cls.s = harness.Server(cls.pg.start(), workers=2,
+                               name="endpoints").start()
+        cls.addClassCleanup(cls.s.stop)
+        st, _, _ = cls.s.json("POST", "/api/auth/setup",
+                              {"username": "admin", "password": PASSWORD})
+        assert st == 201, st
+        st, _, body = cls.s.json("POST", "/api/auth/login",
+                                 {"username": "admin", "password": PASSWORD})
+        cls.auth = {"Authorization": "Bearer " + body["access_token"]}
+        cls.alpha = cls.server("alpha")
+        cls.beta = cls.server("beta")
+        cls.tool(cls.alpha, "greet", GREET, approve=True)
+        cls.tool(cls.alpha, "unreviewed", ECHO, approve=False)
+        cls.tool(cls.beta, "echo", ECHO, approve=True)
+        cls.base = f"http://localhost:{cls.s.port}"
+
+    @classmethod
+    def rest(cls, method, path, body=None):
+        return cls.s.json(method, path, body if body is not None else {},
+                          headers=cls.auth)
+
+    @classmethod
+    def server(cls, name):
+        st, _, body = cls.rest("POST", "/api/servers", {"name": name})
+        assert st == 201, body
+        st, _, body = cls.rest("POST", f"/api/servers/{body['id']}/start")
+        assert st == 200, body
+        return body["id"]
+
+    @classmethod
+    def tool(cls, server_id, name, code, approve):
+        st, _, body = cls.rest("POST", f"/api/servers/{server_id}/tools",
+                               {"name": name, "python_code": code})
+        assert st == 201, body
+        if approve:
+            v = harness.reviewed_version(
+                lambda p: cls.s.json("GET", p, headers=cls.auth), body["id"])
+            st, _, b = cls.rest("POST",
+                                f"/api/approvals/tools/{body['id']}/action",
+                                {"action": "approve", "version": v})
+            assert st == 200, b
+        return body["id"]
+
+    def post(self, path, msg, session=None):
+        h = dict(ACCEPT)
+        if session:
+            h["Mcp-Session-Id"] = session
+        st, hdrs, data = self.s.request("POST", path, msg, h)
+        return st, hdrs, (json.loads(data) if data else None)
+
+    def session(self, path):
+        st, h, body = self.post(path, init_msg())
+        self.assertEqual(st, 200, body)
+        return h["mcp-session-id"], body
+
+    def test_01_lists_exactly_its_approved_tools_unprefixed(self):
+        rc, tools, err = Probe(self.base + "/mcp/alpha").run("list")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual([t["name"] for t in tools], ["greet"])
+        self.assertEqual(tools[0]["inputSchema"]["type"], "object")
+        rc, tools, err = Probe(self.base + "/mcp/beta").run("list")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual([t["name"] for t in tools], ["echo"])
+        # /mcp still has every server's tools, prefixed, and mcpbox_*.
+        rc, tools, err = Probe(self.base + "/mcp").run("list")
+        self.assertEqual(rc, 0, err)
+        names = {t["name"] for t in tools}
+        self.assertTrue({"alpha__greet", "beta__echo"} <= names)
+        self.assertIn("mcpbox_list_servers", names)
+
+    def test_02_calls_by_own_name_only(self):
+        probe = Probe(self.base + "/mcp/alpha")
+        rc, res, err = probe.call("greet", {"name": "ann"})
+        self.assertEqual(rc, 0, (res, err))
+        self.assertEqual(res["content"][0]["text"], "hi ann")
+        # Neither management tools nor other servers' tools are there.
+        for name, args in (("mcpbox_list_servers", {}),
+                           ("beta__echo", {"text": "x"}),
+                           ("echo", {"text": "x"}),
+                           ("alpha__greet", {"name": "x"})):
+            sid, _ = self.session("/mcp/alpha")
+            st, _, body = self.post("/mcp/alpha", {
+                "jsonrpc": "2.0", "id": 2, "method": "tools/call",
+                "params": {"name": name, "arguments": args}}, sid)
+            self.assertEqual(st, 200, body)
+            self.assertEqual(body["error"]["message"], "unknown tool", name)
+
+    def test_03_initialize_names_the_server(self):
+        _, body = self.session("/mcp/alpha")
+        self.assertIn("alpha", body["result"]["instructions"])
+        self.assertTrue(body["result"]["capabilities"]["tools"]["listChanged"])
+
+    def test_04_unknown_server_is_404(self):
+        st, _, body = self.post("/mcp/nosuch", init_msg())
+        self.assertEqual(st, 404, body)
+        self.assertIn("no server named nosuch", body["error"]["message"])
+        st, _, _ = self.s.request("GET", "/sse/nosuch", None,
+                                  {"Accept": "text/event-stream"})
+        self.assertEqual(st, 404)
+        # Names the router cannot serve never reach a handler.
+        for path in ("/mcp/Alpha", "/mcp/a-b", "/mcp/alpha/x", "/mcp/"):
+            st, _, _ = self.post(path, init_msg())
+            self.assertEqual(st, 404, path)
+
+    def test_05_stopped_server_says_so(self):
+        sid, _ = self.session("/mcp/beta")
+        st, _, body = self.rest("POST", f"/api/servers/{self.beta}/stop")
+        self.assertEqual(st, 200, body)
+        try:
+            st, _, body = self.post("/mcp/beta", {
+                "jsonrpc": "2.0", "id": 2, "method": "tools/list"}, sid)
+            self.assertEqual(st, 200, body)
+            self.assertIn("beta is stopped", body["error"]["message"])
+            st, _, body = self.post("/mcp/beta", {
+                "jsonrpc": "2.0", "id": 3, "method": "tools/call",
+                "params": {"name": "echo", "arguments": {"text": "x"}}}, sid)
+            self.assertTrue(body["result"]["isError"], body)
+            self.assertIn("stopped", body["result"]["content"][0]["text"])
+        finally:
+            self.rest("POST", f"/api/servers/{self.beta}/start")
+
+    def test_06_a_servers_session_reaches_that_server_only(self):
+        sid, _ = self.session("/mcp/alpha")
+        st, _, body = self.post("/mcp/beta", {
+            "jsonrpc": "2.0", "id": 2, "method": "tools/call",
+            "params": {"name": "echo", "arguments": {"text": "x"}}}, sid)
+        self.assertEqual(st, 404, body)
+        st, _, body = self.post("/mcp", {
+            "jsonrpc": "2.0", "id": 3, "method": "tools/call",
+            "params": {"name": "beta__echo", "arguments": {"text": "x"}}}, sid)
+        self.assertEqual(st, 404, body)
+        # A /mcp session keeps reaching every server.
+        sid, _ = self.session("/mcp")
+        st, _, body = self.post("/mcp/beta", {
+            "jsonrpc": "2.0", "id": 4, "method": "tools/call",
+            "params": {"name": "echo", "arguments": {"text": "y"}}}, sid)
+        self.assertEqual(body["result"]["content"][0]["text"], "y", body)
+
+    def test_07_legacy_sse_endpoint(self):
+        probe = Probe(self.base + "/sse/alpha", transport="sse")
+        rc, tools, err = probe.run("list")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual([t["name"] for t in tools], ["greet"])
+        rc, res, err = probe.call("greet", {"name": "bo"})
+        self.assertEqual(rc, 0, (res, err))
+        self.assertEqual(res["content"][0]["text"], "hi bo")
+
+
+if __name__ == "__main__":
+    unittest.main()
