@@ -16,6 +16,7 @@ from sbx_harness_check import (
     AVAILABLE, DEFAULT_MODULES, OutputLimit, RESULT_CAP, STDOUT_CAP,
     ValidationError, _bad_attr, _public_attrs, _standins_for, check,
     compile_checked, compile_tool, find_main, input_schema, set_code_max)
+from sbx_harness_content import MCP, content_result
 
 
 # ------------------------------------------------------- runtime helpers
@@ -354,7 +355,7 @@ def _execute(req):
     src = req.get("code")
     if TESTING and req.get("python_layers") is False:
         code = compile(src, "<tool>", "exec")
-        g = {"__name__": "tool", "http": HTTP}
+        g = {"__name__": "tool", "http": HTTP, "mcp": MCP}
     else:
         if req.get("checked") is True:
             code = compile_checked(src, req.get("rewrite") is not False)
@@ -363,7 +364,8 @@ def _execute(req):
             REPORT["compiled"], REPORT["rewrites"] = True, rewrites
         _CALL_MODULES.clear()
         _CALL_MODULES.update(_standins_for(modules))
-        g = {"__builtins__": SAFE_BUILTINS, "__name__": "tool", "http": HTTP}
+        g = {"__builtins__": SAFE_BUILTINS, "__name__": "tool", "http": HTTP,
+             "mcp": MCP}
     secrets = req.get("secrets") or {}
     g["secrets"] = types.MappingProxyType(dict(secrets))
     exec(code, g)
@@ -381,6 +383,10 @@ def _execute(req):
         result = _drive(result)
     if OUT.overflow:
         raise OutputLimit("print output limit exceeded")
+    try:
+        result = content_result(result)
+    except ValueError as e:
+        return _error("ToolError", sanitize(str(e))), None
     try:
         payload = _RESULT_ENC.encode(result)
         data = payload.encode("utf-8")

@@ -23,6 +23,8 @@
 
 extern const unsigned char	sbx_harness_check_py[];
 extern const unsigned int	sbx_harness_check_py_len;
+extern const unsigned char	sbx_harness_content_py[];
+extern const unsigned int	sbx_harness_content_py_len;
 extern const unsigned char	sbx_harness_run_py[];
 extern const unsigned int	sbx_harness_run_py_len;
 
@@ -234,16 +236,20 @@ host_module_load(const char *name, const unsigned char *text,
 	return (mod);
 }
 
-/* The checker first: the runner imports it by name. */
+/* The checker and the content API first: the runner imports them. */
 static PyObject *
 host_harness_load(void)
 {
-	PyObject	*check;
+	PyObject	*m;
 
-	if ((check = host_module_load("sbx_harness_check",
-	    sbx_harness_check_py, sbx_harness_check_py_len)) == NULL)
+	if ((m = host_module_load("sbx_harness_check", sbx_harness_check_py,
+	    sbx_harness_check_py_len)) == NULL)
 		return (NULL);
-	Py_DECREF(check);	/* sys.modules keeps it */
+	Py_DECREF(m);	/* sys.modules keeps it */
+	if ((m = host_module_load("sbx_harness_content",
+	    sbx_harness_content_py, sbx_harness_content_py_len)) == NULL)
+		return (NULL);
+	Py_DECREF(m);
 	return (host_module_load("sbx_harness", sbx_harness_run_py,
 	    sbx_harness_run_py_len));
 }

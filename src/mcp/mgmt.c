@@ -46,7 +46,12 @@ const struct mgmt_tool mgmt_tools[] = {
 	    "state.", SCHEMA(S_ID("tool_id"), "\"tool_id\""), 0, mgmt_get_tool },
 	{ "mcpbox_create_tool", "Create a Python tool (a draft). The code must "
 	    "define `def main(...)` or `async def main(...)`; its signature "
-	    "becomes the input schema.", SCHEMA(S_ID("server_id") ","
+	    "becomes the input schema. A str, dict or list return value is "
+	    "the result; for images, audio, embedded resources and resource "
+	    "links return items of the injected `mcp` object: mcp.text(t), "
+	    "mcp.image(bytes, mime_type), mcp.audio(bytes, mime_type), "
+	    "mcp.resource(uri, text= or blob=), mcp.resource_link(uri, name), "
+	    "a list of them or mcp.content(*items, structured=dict).", SCHEMA(S_ID("server_id") ","
 	    "\"name\":{\"type\":\"string\",\"pattern\":\"^[a-z][a-z0-9_]*$\","
 	    "\"maxLength\":64},\"python_code\":{\"type\":\"string\"},"
 	    "\"description\":{\"type\":\"string\",\"maxLength\":2000}",

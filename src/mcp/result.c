@@ -2,12 +2,124 @@
  * Tool results in MCP shape: str → one text item; dict →
  * JSON text plus structuredContent; list → JSON text plus structuredContent
  * {"result": [...]} (structuredContent must be an object); None → empty
- * text. Failures are results with isError, never protocol errors, so the
- * model sees the message and can act on it.
+ * text; content made with the tool's `mcp` object (a {"$mcp": "content"}
+ * result, sandbox/harness_content.py) → those items. Failures are results
+ * with isError, never protocol errors, so the model sees the message and
+ * can act on it.
  */
 #include <string.h>
 
 #include "mcp/mcp.h"
+
+#define CONTENT_MARK	"$mcp"
+
+/* A string member `key` of `from` copied to `to`; 0 when absent. */
+static int
+result_copy_str(json_t *to, json_t *from, const char *key, int required)
+{
+	json_t	*v = json_object_get(from, key);
+
+	if (v == NULL)
+		return (required ? -1 : 0);
+	if (!json_is_string(v))
+		return (-1);
+	json_object_set(to, key, v);
+	return (0);
+}
+
+/* Base64 as MCP carries binary content (RFC 4648 §4, padded). */
+static int
+result_base64_ok(json_t *v)
+{
+	const char	*s = json_string_value(v);
+	size_t		 n;
+
+	if (s == NULL || (n = strlen(s)) % 4 != 0)
+		return (0);
+	return (strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789+/=") == n && (strchr(s, '=') == NULL ||
+	    strspn(strchr(s, '='), "=") == strlen(strchr(s, '='))));
+}
+
+/*
+ * One content item as MCP shapes it, rebuilt from the known members only;
+ * NULL when it is not one. The child said what it is: tool code can write
+ * any byte of its process, so nothing of it is taken on trust.
+ */
+static json_t *
+result_item(json_t *it)
+{
+	const char	*type = json_string_value(json_object_get(it, "type"));
+	json_t		*o, *r, *src;
+	int		 bad;
+
+	if (!json_is_object(it) || type == NULL)
+		return (NULL);
+	o = json_pack("{s:s}", "type", type);
+	if (strcmp(type, "text") == 0) {
+		bad = result_copy_str(o, it, "text", 1);
+	} else if (strcmp(type, "image") == 0 || strcmp(type, "audio") == 0) {
+		bad = result_copy_str(o, it, "mimeType", 1) ||
+		    !result_base64_ok(json_object_get(it, "data")) ||
+		    result_copy_str(o, it, "data", 1);
+	} else if (strcmp(type, "resource") == 0) {
+		src = json_object_get(it, "resource");
+		r = json_object();
+		bad = !json_is_object(src) ||
+		    result_copy_str(r, src, "uri", 1) ||
+		    result_copy_str(r, src, "mimeType", 0) ||
+		    (json_object_get(src, "text") != NULL) ==
+		    (json_object_get(src, "blob") != NULL) ||
+		    result_copy_str(r, src, "text", 0) ||
+		    (json_object_get(src, "blob") != NULL &&
+		    !result_base64_ok(json_object_get(src, "blob"))) ||
+		    result_copy_str(r, src, "blob", 0);
+		json_object_set_new(o, "resource", r);
+	} else if (strcmp(type, "resource_link") == 0) {
+		bad = result_copy_str(o, it, "uri", 1) ||
+		    result_copy_str(o, it, "name", 1) ||
+		    result_copy_str(o, it, "description", 0) ||
+		    result_copy_str(o, it, "mimeType", 0);
+	} else {
+		bad = 1;
+	}
+	if (bad) {
+		json_decref(o);
+		return (NULL);
+	}
+	return (o);
+}
+
+/* A {"$mcp": "content"} result; takes ownership of `v`. */
+static json_t *
+result_content(json_t *v)
+{
+	json_t	*items, *it, *one, *st, *res;
+	size_t	 i;
+
+	items = json_object_get(v, "content");
+	st = json_object_get(v, "structuredContent");
+	res = json_pack("{s:[], s:b}", "content", "isError", 0);
+	if (!json_is_array(items) || json_array_size(items) == 0 ||
+	    (st != NULL && !json_is_object(st))) {
+		json_decref(v);
+		json_decref(res);
+		return (mcp_tool_error("the tool returned malformed content"));
+	}
+	json_array_foreach(items, i, it) {
+		if ((one = result_item(it)) == NULL) {
+			json_decref(v);
+			json_decref(res);
+			return (mcp_tool_error("the tool returned malformed "
+			    "content"));
+		}
+		json_array_append_new(json_object_get(res, "content"), one);
+	}
+	if (st != NULL)
+		json_object_set(res, "structuredContent", st);
+	json_decref(v);
+	return (res);
+}
 
 /* Takes ownership of `v`. */
 json_t *
@@ -21,6 +133,8 @@ mcp_tool_ok(json_t *v)
 		return (json_pack("{s:[{s:s, s:s}], s:b}", "content", "type",
 		    "text", "text", "", "isError", 0));
 	}
+	if (json_is_string(json_object_get(v, CONTENT_MARK)))
+		return (result_content(v));
 	if (json_is_string(v)) {
 		res = json_pack("{s:[{s:s, s:O}], s:b}", "content", "type",
 		    "text", "text", v, "isError", 0);

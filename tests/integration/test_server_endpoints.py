@@ -12,6 +12,17 @@ PASSWORD = "correct horse battery staple"
 ACCEPT = {"Accept": "application/json, text/event-stream"}
 GREET = 'def main(name: str) -> str:\n    return "hi " + name\n'
 ECHO = 'def main(text: str) -> str:\n    return text\n'
+PICTURE = ('def main():\n'
+           '    return [mcp.text("a picture"),\n'
+           '            mcp.image(b"\\x89PNG\\r\\n", "image/png")]\n')
+BUNDLE = ('def main():\n'
+          '    return mcp.content(\n'
+          '        mcp.resource("file:///r.txt", text="r", mime_type="text/plain"),\n'
+          '        mcp.resource("file:///b.bin", blob=b"\\x00\\x01"),\n'
+          '        mcp.resource_link("file:///big.csv", "big.csv"),\n'
+          '        mcp.audio("UklGRg==", "audio/wav"),\n'
+          '        structured={"n": 2})\n')
+FORGED = 'def main():\n    return {"$mcp": "content", "content": []}\n'
 
 
 def init_msg():
@@ -40,6 +51,10 @@ class ServerEndpointTest(unittest.TestCase):
         cls.tool(cls.alpha, "greet", GREET, approve=True)
         cls.tool(cls.alpha, "unreviewed", ECHO, approve=False)
         cls.tool(cls.beta, "echo", ECHO, approve=True)
+        cls.gamma = cls.server("gamma")
+        for name, code in (("picture", PICTURE), ("bundle", BUNDLE),
+                           ("forged", FORGED)):
+            cls.tool(cls.gamma, name, code, approve=True)
         cls.base = f"http://localhost:{cls.s.port}"
 
     @classmethod
@@ -172,6 +187,30 @@ class ServerEndpointTest(unittest.TestCase):
         rc, res, err = probe.call("greet", {"name": "bo"})
         self.assertEqual(rc, 0, (res, err))
         self.assertEqual(res["content"][0]["text"], "hi bo")
+
+    def test_08_content_from_tool_code(self):
+        probe = Probe(self.base + "/mcp/gamma")
+        rc, res, err = probe.call("picture")
+        self.assertEqual(rc, 0, (res, err))
+        self.assertEqual(res["content"], [
+            {"type": "text", "text": "a picture"},
+            {"type": "image", "data": "iVBORw0K", "mimeType": "image/png"}])
+        rc, res, err = probe.call("bundle")
+        self.assertEqual(rc, 0, (res, err))
+        self.assertEqual(res["content"], [
+            {"type": "resource", "resource": {
+                "uri": "file:///r.txt", "mimeType": "text/plain",
+                "text": "r"}},
+            {"type": "resource", "resource": {
+                "uri": "file:///b.bin", "blob": "AAE="}},
+            {"type": "resource_link", "uri": "file:///big.csv",
+             "name": "big.csv"},
+            {"type": "audio", "data": "UklGRg==", "mimeType": "audio/wav"}])
+        self.assertEqual(res["structuredContent"], {"n": 2})
+        # A plain dict cannot pass itself off as content.
+        rc, res, err = probe.call("forged")
+        self.assertEqual(rc, 2, (res, err))
+        self.assertIn("reserved", res["content"][0]["text"])
 
 
 if __name__ == "__main__":

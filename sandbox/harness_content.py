@@ -1,0 +1,138 @@
+# harness_content.py -- the `mcp` object tool code gets beside `http` and
+# `secrets`: MCP content a tool can return besides plain values.
+#
+# Compiled into the binary as the module sbx_harness_content, loaded before
+# sbx_harness (harness_run.py), which injects MCP into every call and turns
+# what main() returns into the result frame with content_result().  Nothing
+# here is trusted by the worker: it checks every item again
+# (src/mcp/result.c), since tool code can change any byte of its process.
+import base64 as _b64
+import binascii as _binascii
+
+# Marks a content result in the result frame; a plain dict may not use it.
+MARK = "$mcp"
+
+
+class ContentItem:
+    """One MCP content item, made by mcp.text(), mcp.image(), ..."""
+    __slots__ = ("item",)
+
+    def __init__(self, item):
+        object.__setattr__(self, "item", item)
+
+    def __setattr__(self, name, value):
+        raise AttributeError("content items are read-only")
+
+    def __repr__(self):
+        return f"<mcp {self.item['type']} content>"
+
+
+class Content:
+    """Several items and, optionally, structured content: mcp.content()."""
+    __slots__ = ("items", "structured")
+
+    def __init__(self, items, structured):
+        object.__setattr__(self, "items", items)
+        object.__setattr__(self, "structured", structured)
+
+    def __setattr__(self, name, value):
+        raise AttributeError("content is read-only")
+
+    def __repr__(self):
+        return f"<mcp content of {len(self.items)} items>"
+
+
+def _text(v, what):
+    if type(v) is not str:
+        raise TypeError(f"{what} must be a str")
+    return "".join((v,))
+
+
+def _base64(data, what):
+    """bytes are encoded for the tool; a str must already be base64."""
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        return _b64.b64encode(bytes(data)).decode("ascii")
+    s = _text(data, what)
+    try:
+        _b64.b64decode(s, validate=True)
+    except (_binascii.Error, ValueError):
+        raise ValueError(f"{what} is a str but not base64; pass bytes to "
+                         "have it encoded") from None
+    return s
+
+
+def _opt(d, key, v, what):
+    if v is not None:
+        d[key] = _text(v, what)
+    return d
+
+
+class Mcp:
+    """Injected as `mcp`.  Each method returns a content item; return one,
+    a list of them, or mcp.content(...) to add structured content."""
+    __slots__ = ()
+
+    def __setattr__(self, name, value):
+        raise AttributeError("mcp is read-only")
+
+    def text(self, text):
+        return ContentItem({"type": "text", "text": _text(text, "text")})
+
+    def image(self, data, mime_type="image/png"):
+        return ContentItem({"type": "image",
+                            "data": _base64(data, "image data"),
+                            "mimeType": _text(mime_type, "mime_type")})
+
+    def audio(self, data, mime_type="audio/wav"):
+        return ContentItem({"type": "audio",
+                            "data": _base64(data, "audio data"),
+                            "mimeType": _text(mime_type, "mime_type")})
+
+    def resource(self, uri, text=None, blob=None, mime_type=None):
+        """An embedded resource: its text, or its bytes (blob)."""
+        if (text is None) == (blob is None):
+            raise ValueError("mcp.resource needs exactly one of text= "
+                             "and blob=")
+        r = {"uri": _text(uri, "uri")}
+        _opt(r, "mimeType", mime_type, "mime_type")
+        if text is not None:
+            r["text"] = _text(text, "text")
+        else:
+            r["blob"] = _base64(blob, "blob")
+        return ContentItem({"type": "resource", "resource": r})
+
+    def resource_link(self, uri, name, description=None, mime_type=None):
+        d = {"type": "resource_link", "uri": _text(uri, "uri"),
+             "name": _text(name, "name")}
+        _opt(d, "description", description, "description")
+        return ContentItem(_opt(d, "mimeType", mime_type, "mime_type"))
+
+    def content(self, *items, structured=None):
+        if not items or not all(type(i) is ContentItem for i in items):
+            raise TypeError("mcp.content takes content items (mcp.text(), "
+                            "mcp.image(), ...)")
+        if structured is not None and type(structured) is not dict:
+            raise TypeError("structured must be a dict")
+        return Content(list(items), structured)
+
+
+MCP = Mcp()
+
+
+def content_result(result):
+    """What main() returned, as the result frame carries it: content (an
+    item, a list of items, mcp.content()) becomes a marked object; plain
+    values stay as they are."""
+    if type(result) is ContentItem:
+        return {MARK: "content", "content": [result.item]}
+    if type(result) is Content:
+        r = {MARK: "content", "content": [i.item for i in result.items]}
+        if result.structured is not None:
+            r["structuredContent"] = result.structured
+        return r
+    if type(result) is list and result and \
+            all(type(i) is ContentItem for i in result):
+        return {MARK: "content", "content": [i.item for i in result]}
+    if type(result) is dict and MARK in result:
+        raise ValueError(f"the key '{MARK}' is reserved in a result dict")
+    return result
