@@ -15,7 +15,7 @@ import * as external from "./page-external.js";
 const ROUTES = [
   [/^\/$/, dashboard, "dashboard"],
   [/^\/servers$/, servers, "servers", (m) => ({})],
-  [/^\/servers\/([0-9a-f-]{36})(?:\/(tools|secrets|hosts|external|logs))?$/, servers, "servers", (m) => ({ id: m[1], tab: m[2] || "tools" })],
+  [/^\/servers\/([0-9a-f-]{36})(?:\/(tools|secrets|hosts|external|logs|connect))?$/, servers, "servers", (m) => ({ id: m[1], tab: m[2] || "tools" })],
   [/^\/servers\/([0-9a-f-]{36})\/tools\/([0-9a-f-]{36})$/, tooldetail, "servers", (m) => ({ server: m[1], id: m[2] })],
   [/^\/approvals(?:\/(tools|sources|modules|network))?$/, approvals, "approvals", (m) => ({ tab: m[1] || "tools" })],
   [/^\/activity$/, activity, "activity"],

@@ -1,11 +1,12 @@
 // Servers: the list, and one server with tabs for its tools, secrets,
-// allowed hosts and execution logs, plus start/stop and delete.
+// allowed hosts, external sources, execution logs and how to connect a
+// client to its own endpoint, plus start/stop and delete.
 //
 // Secret values are write-only: inputs are password fields, cleared after
 // every submit, and the API never returns a value (only has_value).
 import { api, qs } from "./api.js";
 import { h, clear, loading, errorBox, empty, connectHelp, badge, tabs, field, formError, busy, toast,
-  confirmDialog, pager, fmtTime, ago, pretty } from "./ui.js";
+  confirmDialog, pager, fmtTime, ago, pretty, mcpUrl, claudeConfig, copyButton } from "./ui.js";
 import * as externalPage from "./page-external.js";
 
 export async function render(root, params) {
@@ -75,7 +76,8 @@ async function detail(root, id, tab) {
       h("h1", null, s.name, " ", badge(s.status)), s.description ? h("p", { class: "muted" }, s.description) : null),
     h("div", { class: "actions" }, toggle, del)));
   root.append(tabs([["tools", `Tools (${s.tools.length})`], ["secrets", `Secrets (${s.secrets.length})`],
-    ["hosts", `Allowed hosts (${s.allowed_hosts.length})`], ["external", "External sources"], ["logs", "Execution logs"]], tab, (k) => `#/servers/${id}/${k}`));
+    ["hosts", `Allowed hosts (${s.allowed_hosts.length})`], ["external", "External sources"], ["logs", "Execution logs"],
+    ["connect", "Connect"]], tab, (k) => `#/servers/${id}/${k}`));
   const body = root.appendChild(h("div", { class: "tab-body" }));
   function rerender() {
     clear(root);
@@ -85,7 +87,28 @@ async function detail(root, id, tab) {
   else if (tab === "secrets") secretsTab(body, s, rerender);
   else if (tab === "hosts") hostsTab(body, s, rerender);
   else if (tab === "external") externalPage.render(body, s, rerender);
+  else if (tab === "connect") connectTab(body, s);
   else logsTab(body, s);
+}
+
+// This server's own endpoint: its approved tools under their own names,
+// without the management tools, for a client that should see it alone.
+function connectTab(body, s) {
+  const url = mcpUrl(s.name);
+  const code = `claude mcp add --transport http ${s.name} ${url}`;
+  const cfg = claudeConfig(s.name);
+  const snip = (text, id) => h("div", { class: "snippet" }, h("pre", { class: "code", dataset: { snippet: id } }, text), copyButton(() => text));
+  body.append(
+    h("p", null, "This server's own MCP endpoint serves its approved tools under their own names (",
+      h("code", null, s.tools[0] ? s.tools[0].name : "get_weather"), ", not ",
+      h("code", null, `${s.name}__${s.tools[0] ? s.tools[0].name : "get_weather"}`),
+      ") and no management tools. Tools are still written on ", h("code", null, mcpUrl()), "."),
+    h("h3", null, "Streamable HTTP"), snip(url, "server-url"),
+    h("h3", null, "Claude Code"), snip(code, "claude-code"),
+    h("h3", null, "Claude Desktop"), snip(cfg, "claude-desktop"),
+    h("p", { class: "muted" }, "Clients of the older HTTP+SSE transport use ",
+      h("code", null, `${location.origin}/sse/${s.name}`), ".",
+      s.status === "running" ? "" : " The server is stopped: its endpoint answers with an error until you start it."));
 }
 
 function toolsTab(body, s, rerender) {

@@ -225,12 +225,13 @@ export function copyButton(getText) {
   return b;
 }
 
-export function mcpUrl() {
-  return location.origin + "/mcp";
+// /mcp, or one server's own endpoint /mcp/{server}.
+export function mcpUrl(server) {
+  return location.origin + (server ? `/mcp/${server}` : "/mcp");
 }
 
-export function claudeConfig() {
-  return JSON.stringify({ mcpServers: { mcpbox: { command: "npx", args: ["mcp-remote", mcpUrl()] } } }, null, 2);
+export function claudeConfig(server) {
+  return JSON.stringify({ mcpServers: { [server || "mcpbox"]: { command: "npx", args: ["mcp-remote", mcpUrl(server)] } } }, null, 2);
 }
 
 // How to connect an MCP client: shown wherever there is nothing yet.

@@ -252,6 +252,21 @@ async function main() {
     await shot(page, "activity");
     log("call seen in the live feed and the history");
 
+    // ---- the server's own endpoint, as its Connect tab gives it
+    await go(page, `#/servers/${srv.id}/connect`, "server-connect");
+    const own = (await page.textContent("[data-snippet=server-url]")).trim();
+    assert.equal(own, `${BASE}/mcp/weather`);
+    assert.match(await page.textContent("[data-snippet=claude-code]"), /claude mcp add --transport http weather /);
+    await shot(page, "server-connect");
+    const solo = new Client({ name: "mcpbox-e2e-solo", version: "1.0.0" }, { capabilities: {} });
+    await solo.connect(new StreamableHTTPClientTransport(new URL(own)));
+    const soloTools = (await solo.listTools()).tools.map((t) => t.name);
+    assert.deepEqual(soloTools, ["forecast"]);
+    const sr = await solo.callTool({ name: "forecast", arguments: { city: "Oslo" } });
+    assert.ok(!sr.isError, JSON.stringify(sr.content));
+    await solo.close();
+    log("the Connect tab's endpoint serves the server's tools alone");
+
     step = "logs";
     await go(page, `#/servers/${srv.id}/logs`, "server-logs");
     await page.waitForSelector("[data-testid=exec-logs] tr[data-tool$=forecast]");
@@ -335,7 +350,8 @@ async function main() {
     // ---- every remaining page, light and dark, laptop and phone
     await go(page, "#/", "dashboard");
     await page.waitForFunction(() => [...document.querySelectorAll(".chart .bar")].some((b) => Number(b.getAttribute("height")) > 0));
-    assert.match(await page.textContent("[data-testid=stats]"), /Tool calls\s*1 errors|1\s*Tool calls/);
+    // Two calls: one through /mcp, one through the server's own endpoint.
+    assert.match(await page.textContent("[data-testid=stats]"), /2\s*Tool calls\s*0 errors/);
     await shot(page, "dashboard");
     // ---- modules outside the standard library: the review shows the
     // pinned version before approval, then the install is followed live;
