@@ -51,10 +51,14 @@ const struct mgmt_tool mgmt_tools[] = {
 	    "links return items of the injected `mcp` object: mcp.text(t), "
 	    "mcp.image(bytes, mime_type), mcp.audio(bytes, mime_type), "
 	    "mcp.resource(uri, text= or blob=), mcp.resource_link(uri, name), "
-	    "a list of them or mcp.content(*items, structured=dict).", SCHEMA(S_ID("server_id") ","
+	    "a list of them or mcp.content(*items, structured=dict). "
+	    "input_schema, when given, is the arguments' JSON Schema as the "
+	    "client sees it, kept verbatim (2020-12 keywords included).",
+	    SCHEMA(S_ID("server_id") ","
 	    "\"name\":{\"type\":\"string\",\"pattern\":\"^[a-z][a-z0-9_]*$\","
 	    "\"maxLength\":64},\"python_code\":{\"type\":\"string\"},"
-	    "\"description\":{\"type\":\"string\",\"maxLength\":2000}",
+	    "\"description\":{\"type\":\"string\",\"maxLength\":2000},"
+	    "\"input_schema\":{\"type\":\"object\"}",
 	    "\"server_id\",\"name\",\"python_code\""), MGMT_LOCAL,
 	    mgmt_create_tool },
 	{ "mcpbox_update_tool", "Update a tool. Changing its name, description, "

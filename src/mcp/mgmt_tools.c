@@ -140,6 +140,7 @@ mgmt_create_tool(struct http_request *req, struct mcp_ex *ex)
 {
 	const char	*p[10], *sid, *name, *code, *desc;
 	char		*schema;
+	json_t		*given;
 	enum hx_turn	rc;
 
 	if (mgmt_arg_uuid(ex, "server_id", &sid) == HX_ANSWERED)
@@ -147,14 +148,23 @@ mgmt_create_tool(struct http_request *req, struct mcp_ex *ex)
 	name = mgmt_arg_str(ex, "name");
 	code = mgmt_arg_str(ex, "python_code");
 	desc = mgmt_arg_str(ex, "description");
+	given = json_object_get(ex->args, "input_schema");
 	if (name == NULL || !ident_valid(name))
 		return (mgmt_fail(ex, "name: " IDENT_RULE));
 	if (code == NULL || *code == '\0')
 		return (mgmt_fail(ex, "python_code is required"));
+	if (given != NULL && (!json_is_object(given) ||
+	    !json_is_string(json_object_get(given, "type")) ||
+	    strcmp(json_string_value(json_object_get(given, "type")),
+	    "object") != 0))
+		return (mgmt_fail(ex, "input_schema must be a JSON Schema "
+		    "object with \"type\": \"object\""));
 	if (ex->out == NULL && (rc = mgmt_validate(req, ex, code,
 	    1)) != HX_GO_ON)
 		return (rc);
-	schema = json_dumps(json_object_get(ex->out, "schema"), JSON_COMPACT);
+	/* An explicit schema is what the author means: kept verbatim. */
+	schema = json_dumps(given != NULL ? given : json_object_get(ex->out,
+	    "schema"), JSON_COMPACT);
 	p[0] = sid;
 	p[1] = name;
 	p[2] = desc != NULL ? desc : "";

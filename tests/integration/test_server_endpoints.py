@@ -3,6 +3,8 @@
 names and nothing else, driven by the official SDK client (tests/mcpclient)
 and by hand where the client would hide the status line."""
 import json
+import os
+import subprocess
 import unittest
 
 import harness
@@ -211,6 +213,34 @@ class ServerEndpointTest(unittest.TestCase):
         rc, res, err = probe.call("forged")
         self.assertEqual(rc, 2, (res, err))
         self.assertIn("reserved", res["content"][0]["text"])
+
+    def test_09_conformance_tool_scenarios(self):
+        """The fixtures made as an LLM and an admin would, then the official
+        suite's scenarios for tools and content on /mcp/conformance."""
+        fixtures = os.path.join(harness.ROOT, "scripts", "conformance-fixtures")
+        p = subprocess.run([fixtures, self.base,
+                            self.auth["Authorization"][7:]],
+                           capture_output=True, text=True, timeout=300)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("7 tools approved", p.stdout)
+        # Again: nothing is made twice.
+        p = subprocess.run([fixtures, self.base,
+                            self.auth["Authorization"][7:]],
+                           capture_output=True, text=True, timeout=300)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        run = os.path.join(harness.ROOT, "tests", "conformance", "run")
+        scenarios = ["server-initialize", "ping", "tools-list",
+                     "tools-call-simple-text", "tools-call-image",
+                     "tools-call-audio", "tools-call-embedded-resource",
+                     "tools-call-mixed-content", "tools-call-error",
+                     "json-schema-2020-12", "logging-set-level",
+                     "server-sse-multiple-streams",
+                     "dns-rebinding-protection"]
+        p = subprocess.run([run, self.base + "/mcp/conformance", *scenarios],
+                           capture_output=True, text=True, timeout=900)
+        print(p.stdout)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn(f"{len(scenarios)} passed, 0 failed", p.stdout)
 
 
 if __name__ == "__main__":
