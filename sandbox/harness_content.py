@@ -8,9 +8,26 @@
 # (src/mcp/result.c), since tool code can change any byte of its process.
 import base64 as _b64
 import binascii as _binascii
+import json as _json
+import math as _math
+import _sbx
 
 # Marks a content result in the result frame; a plain dict may not use it.
 MARK = "$mcp"
+# RFC 5424 severities, as MCP logging names them (least severe first).
+LEVELS = ("debug", "info", "notice", "warning", "error", "critical", "alert",
+          "emergency")
+# A private copy of the encoder: the tool may patch json in its child.
+class _Enc(_json.JSONEncoder):
+    encode = _json.JSONEncoder.encode
+    iterencode = _json.JSONEncoder.iterencode
+
+
+_ENC = _Enc(allow_nan=False, ensure_ascii=True, separators=(",", ":"))
+
+
+def _notify(frame):
+    _sbx.notify(_ENC.encode(frame).encode("ascii"))
 
 
 class ContentItem:
@@ -106,6 +123,33 @@ class Mcp:
              "name": _text(name, "name")}
         _opt(d, "description", description, "description")
         return ContentItem(_opt(d, "mimeType", mime_type, "mime_type"))
+
+    def log(self, level, data, logger=None):
+        """A log message for the client (notifications/message), sent as
+        the tool runs; clients that asked for a higher level skip it."""
+        if type(level) is not str or level not in LEVELS:
+            raise ValueError("level must be one of " + ", ".join(LEVELS))
+        frame = {"op": "notify", "kind": "log", "level": level, "data": data}
+        if logger is not None:
+            frame["logger"] = _text(logger, "logger")
+        try:
+            _notify(frame)
+        except (TypeError, ValueError) as e:
+            raise TypeError(f"log data must be JSON: {e}") from None
+
+    def progress(self, progress, total=None, message=None):
+        """Progress for the client (notifications/progress), sent when the
+        call asked for it (a progressToken); else nothing."""
+        frame = {"op": "notify", "kind": "progress"}
+        for key, v in (("progress", progress), ("total", total)):
+            if v is None and key == "total":
+                continue
+            if type(v) not in (int, float) or not _math.isfinite(v):
+                raise TypeError(f"{key} must be a finite number")
+            frame[key] = v
+        if message is not None:
+            frame["message"] = _text(message, "message")
+        _notify(frame)
 
     def content(self, *items, structured=None):
         if not items or not all(type(i) is ContentItem for i in items):

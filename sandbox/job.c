@@ -287,40 +287,6 @@ job_done_frame(struct job *j, json_t *d)
 	job_answer(j, r);
 }
 
-/*
- * A child's HTTP request.  Scheme, host, port and allowlist are checked
- * here first: a refused request is answered at once and costs no process.
- */
-static void
-job_http_frame(struct job *j, json_t *d)
-{
-	double	 left = j->deadline - sbx_now_ms();
-	json_t	*refusal;
-
-	if (j->broker_pid > 0) {
-		job_fail(j, SBX_ERR_SANDBOX, "the tool broke the broker protocol");
-		job_stop_processes(j);
-		return;
-	}
-	if ((refusal = sbx_broker_precheck(d, j->hosts, j->nhosts)) != NULL) {
-		if (sbx_frame_put_json(&j->req, refusal) == -1) {
-			job_fail(j, SBX_ERR_SANDBOX, "out of memory");
-			job_stop_processes(j);
-		} else
-			job_child_writable(j);
-		json_decref(refusal);
-		return;
-	}
-	S.helpers++;
-	j->broker_pid = sbx_broker_spawn(d, j->hosts, j->nhosts,
-	    left > 1 ? (long)left : 1, &j->broker_fd);
-	if (j->broker_pid == -1) {
-		j->broker_pid = 0;
-		job_fail(j, SBX_ERR_SANDBOX, "could not start the HTTP broker");
-		job_stop_processes(j);
-	}
-}
-
 void
 job_child_readable(struct job *j)
 {
@@ -355,6 +321,9 @@ job_child_readable(struct job *j)
 			if (d != NULL && op && strcmp(op, "http") == 0 &&
 			    j->kind == JOB_EXEC)
 				job_http_frame(j, d);
+			else if (d != NULL && op && strcmp(op, "notify") == 0 &&
+			    j->kind == JOB_EXEC)
+				job_notify_frame(j, d);
 			else if (d != NULL && op && strcmp(op, "done") == 0) {
 				job_done_frame(j, d);
 				job_stop_processes(j);
@@ -379,43 +348,6 @@ job_child_readable(struct job *j)
 			return;
 		}
 	}
-}
-
-void
-job_broker_readable(struct job *j)
-{
-	uint8_t		buf[65536];
-	ssize_t		n;
-	uint32_t	len;
-	int		st;
-
-	for (;;) {
-		n = read(j->broker_fd, buf, sizeof(buf));
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			return;
-		if (n == 0 || sbx_buf_append(&j->bin, buf, (size_t)n) == -1)
-			break;
-		st = sbx_frame_next(&j->bin, 4 * SBX_HTTP_BODY_MAX + 65536,
-		    &len);
-		if (st == SBX_FRAME_TOOBIG)
-			break;
-		if (st == SBX_FRAME_READY) {
-			sbx_buf_append(&j->req, j->bin.data, 4 + (size_t)len);
-			goto done;
-		}
-	}
-	sbx_frame_put(&j->req, "{\"error\":\"HTTP broker failed\"}", 30);
-done:
-	sbx_buf_free(&j->bin);
-	close(j->broker_fd);
-	j->broker_fd = -1;
-	/* Already reaped when broker_pid is 0: never kill(0, ...). */
-	if (j->broker_pid > 0)
-		kill(j->broker_pid, SIGKILL);
-	j->broker_pid = 0;
-	job_child_writable(j);
 }
 
 /* Why did a child end without an answer?  Only the exit status says. */

@@ -89,26 +89,37 @@ sbx_py_audit_arm(int on)
 	audit_armed = on;
 }
 
+/* One frame of `arg` (bytes) to the supervisor; -1 with an exception. */
+static int
+host_frame_send(PyObject *arg, const char *what)
+{
+	struct sbx_buf	 b = { 0 };
+	char		*p;
+	Py_ssize_t	 n;
+
+	if (PyBytes_AsStringAndSize(arg, &p, &n) == -1)
+		return (-1);
+	if (sbx_frame_put(&b, p, (size_t)n) == -1 ||
+	    sbx_frame_write_fd(4, b.data, b.len) == -1) {
+		sbx_buf_free(&b);
+		PyErr_SetString(PyExc_ConnectionError, what);
+		return (-1);
+	}
+	sbx_buf_free(&b);
+	return (0);
+}
+
 /* _sbx.roundtrip(bytes) -> bytes: one broker request from the child. */
 static PyObject *
 host_sbx_roundtrip(PyObject *self, PyObject *arg)
 {
-	struct sbx_buf	 b = { 0 };
-	char		*buf, *p;
-	Py_ssize_t	 n;
+	char		*buf;
 	uint32_t	 len;
 	PyObject	*r;
 
 	(void)self;
-	if (PyBytes_AsStringAndSize(arg, &p, &n) == -1)
+	if (host_frame_send(arg, "broker unavailable") == -1)
 		return (NULL);
-	if (sbx_frame_put(&b, p, (size_t)n) == -1 ||
-	    sbx_frame_write_fd(4, b.data, b.len) == -1) {
-		sbx_buf_free(&b);
-		PyErr_SetString(PyExc_ConnectionError, "broker unavailable");
-		return (NULL);
-	}
-	sbx_buf_free(&b);
 	if (sbx_frame_read_fd(3, 4 * SBX_HTTP_BODY_MAX + 65536, &buf,
 	    &len) == -1) {
 		PyErr_SetString(PyExc_ConnectionError, "broker unavailable");
@@ -117,6 +128,20 @@ host_sbx_roundtrip(PyObject *self, PyObject *arg)
 	r = PyBytes_FromStringAndSize(buf, len);
 	free(buf);
 	return (r);
+}
+
+/*
+ * _sbx.notify(bytes): a notification for the client while the tool runs
+ * (a log message, progress). One-way: the supervisor answers nothing.
+ */
+static PyObject *
+host_sbx_notify(PyObject *self, PyObject *arg)
+{
+	(void)self;
+	if (host_frame_send(arg, "supervisor unavailable") == -1)
+		return (NULL);
+	Py_INCREF(Py_None);
+	return (Py_None);
 }
 
 /*
@@ -153,6 +178,7 @@ host_sbx_tool_line(PyObject *self, PyObject *arg)
 
 static PyMethodDef sbx_methods[] = {
 	{ "roundtrip", host_sbx_roundtrip, METH_O, NULL },
+	{ "notify", host_sbx_notify, METH_O, NULL },
 	{ "tool_line", host_sbx_tool_line, METH_O, NULL },
 #ifdef SBX_TESTING
 	{ "test_scan", sbx_testscan, METH_O, NULL },

@@ -54,6 +54,7 @@ struct job {
 	pid_t			 broker_pid;
 	int			 broker_fd;
 	struct sbx_buf		 bin;
+	int			 notified;	/* notifications forwarded */
 	char			 checked_key[65];
 	char			 target[PATH_MAX];
 };
@@ -90,6 +91,8 @@ void	 job_request(struct conn *, json_t *);
 void	 job_child_readable(struct job *);
 void	 job_child_writable(struct job *);
 void	 job_broker_readable(struct job *);
+void	 job_http_frame(struct job *, json_t *);
+void	 job_notify_frame(struct job *, json_t *);
 void	 job_install_readable(struct job *);
 void	 job_reaped(struct job *, int);
 void	 job_child_exited(uint32_t, int);

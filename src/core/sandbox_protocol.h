@@ -41,6 +41,14 @@
 #define SBX_OP_CANCEL		"cancel"
 #define SBX_OP_INSTALL		"install"
 #define SBX_OP_RESOLVE		"resolve"
+/*
+ * Sent by the sandbox while a call runs, with the call's id: a log
+ * message or progress for the client. At most SBX_NOTIFY_MAX a call, each
+ * at most SBX_NOTIFY_BYTES; the call's answer comes after them.
+ */
+#define SBX_OP_NOTIFY		"notify"
+#define SBX_NOTIFY_MAX		100
+#define SBX_NOTIFY_BYTES	16384
 
 /* Error types of a failed answer. */
 #define SBX_ERR_SANDBOX		"SandboxError"	/* the sandbox could not run it */

@@ -96,6 +96,7 @@ enum sse_kind {
 	SSE_MCP = 1,		/* GET /mcp */
 	SSE_LEGACY,		/* GET /sse */
 	SSE_ACTIVITY,		/* GET /api/activity/stream */
+	SSE_RESPONSE,		/* one POST's answer: its notifications first */
 };
 
 struct sse_stream {
@@ -110,6 +111,8 @@ struct sse_stream {
 };
 
 struct sse_stream	*sse_open(struct http_request *, int kind);
+struct sse_stream	*sse_open_response(struct http_request *);
+void	sse_end(struct sse_stream *);
 void	sse_send_raw(struct sse_stream *, const char *, size_t);
 int	sse_gone(struct sse_stream *);
 void	sse_send_event(struct sse_stream *, const char *event,

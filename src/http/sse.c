@@ -91,6 +91,24 @@ sse_keepalive(void *arg, u_int64_t now)
 	sse_send_raw(s, ": keepalive\n\n", 13);
 }
 
+/* The 200 and headers of an event stream; its body goes out in chunks. */
+static void
+sse_start(struct http_request *req)
+{
+	struct connection	*c = req->owner;
+
+	hx_security_headers(req, 0);
+	http_response_header(req, "content-type", "text/event-stream");
+	http_response_header(req, "transfer-encoding", "chunked");
+	http_response_header(req, "x-accel-buffering", "no");
+	req->flags |= HTTP_REQUEST_NO_CONTENT_LENGTH;
+	/* Keep Kore's parser (and its header timeout) off this connection. */
+	c->flags |= CONN_IS_BUSY;
+	http_response(req, 200, NULL, 0);
+	c->http_timeout = 0;
+	net_send_flush(c);
+}
+
 /*
  * Turn `req` into an event stream of `kind`. Returns NULL (and has sent
  * 503) when the instance already holds the maximum number of streams.
@@ -98,7 +116,6 @@ sse_keepalive(void *arg, u_int64_t now)
 struct sse_stream *
 sse_open(struct http_request *req, int kind)
 {
-	struct connection	*c = req->owner;
 	struct hx		*x = http_state_get(req);
 	struct sse_stream	*s;
 	const char		*ip = x != NULL ? x->ip : "", *why;
@@ -124,19 +141,44 @@ sse_open(struct http_request *req, int kind)
 	s->req = req;
 	s->kind = kind;
 	(void)snprintf(s->ip, sizeof(s->ip), "%s", ip);
-	hx_security_headers(req, 0);
-	http_response_header(req, "content-type", "text/event-stream");
-	http_response_header(req, "transfer-encoding", "chunked");
-	http_response_header(req, "x-accel-buffering", "no");
-	req->flags |= HTTP_REQUEST_NO_CONTENT_LENGTH;
-	/* Keep Kore's parser (and its header timeout) off this connection. */
-	c->flags |= CONN_IS_BUSY;
-	http_response(req, 200, NULL, 0);
-	c->http_timeout = 0;
-	net_send_flush(c);
+	sse_start(req);
 	s->timer = kore_timer_add(sse_keepalive, SSE_KEEPALIVE_MS, s, 0);
 	TAILQ_INSERT_TAIL(&streams, s, list);
 	return (s);
+}
+
+/*
+ * Answer `req` as an event stream of its own (a tools/call whose tool
+ * sends notifications before the result). Not an open stream: the caps do
+ * not count it, no keep-alives, no pushes; sse_end finishes it, and the
+ * connection closes with it (it says so), since Kore's parser was kept
+ * off it.
+ */
+struct sse_stream *
+sse_open_response(struct http_request *req)
+{
+	struct sse_stream	*s;
+
+	s = kore_calloc(1, sizeof(*s));
+	s->req = req;
+	s->kind = SSE_RESPONSE;
+	http_response_header(req, "connection", "close");
+	sse_start(req);
+	return (s);
+}
+
+/* The last chunk of a response stream; the connection closes after it. */
+void
+sse_end(struct sse_stream *s)
+{
+	struct connection	*c = s->req->owner;
+
+	if (sse_gone(s))
+		return;
+	net_send_queue(c, "0\r\n\r\n", 5);
+	(void)net_send_flush(c);
+	s->closed = 1;
+	kore_connection_disconnect(c);
 }
 
 void
@@ -179,6 +221,10 @@ sse_close(struct sse_stream *s)
 {
 	if (s == NULL)
 		return;
+	if (s->kind == SSE_RESPONSE) {
+		kore_free(s);
+		return;
+	}
 	if (s->timer != NULL)
 		kore_timer_remove(s->timer);
 	TAILQ_REMOVE(&streams, s, list);

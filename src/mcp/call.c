@@ -89,7 +89,7 @@ struct tool_row {
 	const char	*session_ok, *tool_id, *server_id, *python_code;
 	const char	*timeout_ms, *approval_status, *enabled, *server_status;
 	const char	*modules, *hosts, *secrets, *tool_type;
-	const char	*full_name, *approval_mode;
+	const char	*full_name, *approval_mode, *log_level;
 };
 
 static void
@@ -112,6 +112,7 @@ call_tool_row_read(const struct db_call *db, struct tool_row *r)
 	TOOL_FIELD(tool_type);
 	TOOL_FIELD(full_name);
 	TOOL_FIELD(approval_mode);
+	TOOL_FIELD(log_level);
 #undef TOOL_FIELD
 	/* Text columns never SQL NULL in a found row, but be safe. */
 	if (r->session_ok == NULL)
@@ -166,6 +167,9 @@ call_load(struct http_request *req, struct mcp_ex *ex)
 		return (HX_ANSWERED);
 	}
 	call_tool_row_read(&ex->db, &row);
+	if (row.log_level != NULL && mcp_log_level_rank(row.log_level) >= 0)
+		(void)snprintf(ex->log_level, sizeof(ex->log_level), "%s",
+		    row.log_level);
 	/* The session was checked in the same statement. */
 	if (db_ntuples(&ex->db) == 1 && strcmp(row.session_ok, "t") != 0) {
 		ex->session_gone = 1;
@@ -320,6 +324,59 @@ mcp_call_log(struct mcp_ex *ex)
 	free(args);
 }
 
+/*
+ * What the running tool sent (log messages, progress) as JSON-RPC
+ * notifications for the client, into ex->notes: log messages at the
+ * session's level or above, progress only when the call carried a
+ * progressToken. Scrubbed of the server's secrets like the answer.
+ */
+static void
+call_notes(struct mcp_ex *ex)
+{
+	json_t		*notes, *n, *tok, *params, *v;
+	const char	*kind, *method, *level;
+	size_t		 i;
+
+	if ((notes = sbx_call_take_notes(ex->sbx)) == NULL)
+		return;
+	tok = json_object_get(json_object_get(ex->params, "_meta"),
+	    "progressToken");
+	json_array_foreach(notes, i, n) {
+		kind = json_string_value(json_object_get(n, "kind"));
+		level = json_string_value(json_object_get(n, "level"));
+		if (kind != NULL && strcmp(kind, "log") == 0 &&
+		    mcp_log_level_rank(level) >= 0 &&
+		    mcp_log_level_rank(level) >= mcp_log_level_rank(
+		    ex->log_level)) {
+			method = "notifications/message";
+			v = json_object_get(n, "data");
+			params = json_pack("{s:s, s:O}", "level", level, "data",
+			    v != NULL ? v : json_null());
+			if ((v = json_object_get(n, "logger")) != NULL)
+				json_object_set(params, "logger", v);
+		} else if (kind != NULL && strcmp(kind, "progress") == 0 &&
+		    (json_is_string(tok) || json_is_integer(tok)) &&
+		    json_is_number(json_object_get(n, "progress"))) {
+			method = "notifications/progress";
+			params = json_pack("{s:O}", "progress",
+			    json_object_get(n, "progress"));
+			if (json_is_number(v = json_object_get(n, "total")))
+				json_object_set(params, "total", v);
+			if (json_is_string(v = json_object_get(n, "message")))
+				json_object_set(params, "message", v);
+		} else
+			continue;
+		/* The client's token is no secret (and its key looks like one). */
+		v = mcp_redact(params, json_object_get(ex->tool, "secrets"));
+		json_decref(params);
+		if (strcmp(method, "notifications/progress") == 0)
+			json_object_set(v, "progressToken", tok);
+		json_array_append_new(ex->notes, json_pack("{s:s, s:s, s:o}",
+		    "jsonrpc", "2.0", "method", method, "params", v));
+	}
+	json_decref(notes);
+}
+
 enum hx_turn
 mcp_call_user_tool(struct http_request *req, struct mcp_ex *ex)
 {
@@ -338,6 +395,7 @@ mcp_call_user_tool(struct http_request *req, struct mcp_ex *ex)
 		ex->method_step = CALL_RUN;
 		/* FALLTHROUGH */
 	case CALL_RUN:
+		call_notes(ex);
 		if (!sbx_call_done(ex->sbx)) {
 			http_request_sleep(req);
 			return (HX_WAIT);

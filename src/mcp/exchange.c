@@ -49,6 +49,8 @@ mcp_ex_init(struct mcp_ex *ex, json_t *msg, const char *session,
 
 	memset(ex, 0, sizeof(*ex));
 	ex->msg = msg;
+	ex->notes = json_array();
+	(void)snprintf(ex->log_level, sizeof(ex->log_level), "info");
 	ex->id = json_object_get(msg, "id");
 	ex->method = json_string_value(json_object_get(msg, "method"));
 	ex->params = json_object_get(msg, "params");
@@ -89,7 +91,9 @@ mcp_ex_clear(struct mcp_ex *ex)
 	json_decref(ex->tool);
 	json_decref(ex->out);
 	json_decref(ex->response);
+	json_decref(ex->notes);
 	ex->msg = ex->args = ex->tool = ex->out = ex->response = NULL;
+	ex->notes = NULL;
 }
 
 /* notifications/cancelled for a call this worker runs. */
@@ -291,17 +295,11 @@ ex_tools_list(struct http_request *req, struct mcp_ex *ex)
 static enum hx_turn
 ex_set_level(struct http_request *req, struct mcp_ex *ex)
 {
-	static const char *const levels[] = { "debug", "info", "notice",
-	    "warning", "error", "critical", "alert", "emergency", NULL };
 	const char	*level, *p[2];
 	enum db_status	st;
-	int		i;
 
 	level = json_string_value(json_object_get(ex->params, "level"));
-	for (i = 0; level != NULL && levels[i] != NULL; i++)
-		if (strcmp(levels[i], level) == 0)
-			break;
-	if (level == NULL || levels[i] == NULL)
+	if (mcp_log_level_rank(level) == -1)
 		return (ex_error(ex, RPC_INVALID_PARAMS,
 		    "level must be one of debug, info, notice, warning, "
 		    "error, critical, alert, emergency"));

@@ -99,6 +99,9 @@ struct mcp_ex {
 	json_t			*tool;		/* row of the user tool */
 	json_t			*out;		/* structured result so far */
 	json_t			*response;	/* the final JSON-RPC message */
+	/* Notifications for the client that came while the call ran. */
+	json_t			*notes;
+	char			log_level[16];	/* the session's (setLevel) */
 	TAILQ_ENTRY(mcp_ex)	list;
 };
 
@@ -110,6 +113,7 @@ json_t		*mcp_rpc_error(json_t *id, int code, const char *message);
 enum rpc_kind	mcp_rpc_validate(json_t *msg, const char **why);
 void		mcp_session_new(char out[MCP_SESSION_LEN + 1]);
 int		mcp_session_valid(const char *);
+int		mcp_log_level_rank(const char *);
 
 /* origin.c */
 int		mcp_caller_remote(struct http_request *, int *remote);

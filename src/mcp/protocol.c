@@ -134,3 +134,19 @@ mcp_session_valid(const char *s)
 	}
 	return (1);
 }
+
+/* MCP logging levels (RFC 5424 names), least severe first. */
+static const char *const protocol_levels[] = { "debug", "info", "notice",
+    "warning", "error", "critical", "alert", "emergency", NULL };
+
+/* How severe a level is (0 = debug); -1 for a name that is none. */
+int
+mcp_log_level_rank(const char *level)
+{
+	int	i;
+
+	for (i = 0; level != NULL && protocol_levels[i] != NULL; i++)
+		if (strcmp(protocol_levels[i], level) == 0)
+			return (i);
+	return (-1);
+}

@@ -61,6 +61,32 @@ http_session_header(struct http_request *req, const char **out)
 	return (HX_GO_ON);
 }
 
+/*
+ * Notifications the running call sent: the POST's answer becomes an
+ * event stream (when the client takes one) that carries them as they
+ * come, then the result. A client that takes only JSON gets the result.
+ */
+static void
+http_stream_notes(struct http_request *req, struct http_mcp_post *p)
+{
+	json_t	*n;
+	size_t	 i;
+	char	*text;
+
+	if (json_array_size(p->ex.notes) == 0)
+		return;
+	if (p->stream == NULL && http_accepts(req, "text/event-stream"))
+		p->stream = sse_open_response(req);
+	json_array_foreach(p->ex.notes, i, n) {
+		if (p->stream != NULL &&
+		    (text = json_dumps(n, JSON_COMPACT)) != NULL) {
+			sse_send_event(p->stream, "message", text);
+			free(text);
+		}
+	}
+	json_array_clear(p->ex.notes);
+}
+
 static int
 http_send_response(struct http_request *req, struct http_mcp_post *p)
 {
@@ -68,6 +94,15 @@ http_send_response(struct http_request *req, struct http_mcp_post *p)
 	char		*text;
 	struct kore_buf	b;
 
+	/* The answer is the stream's last event. */
+	if (p->stream != NULL) {
+		if ((text = json_dumps(ex->response, JSON_COMPACT)) != NULL) {
+			sse_send_event(p->stream, "message", text);
+			free(text);
+		}
+		sse_end(p->stream);
+		return (KORE_RESULT_OK);
+	}
 	if (ex->session_gone || ex->unknown_server)
 		return (hx_json(req, 404, json_incref(ex->response)));
 	if (strcmp(ex->method, "initialize") == 0 &&
@@ -129,8 +164,11 @@ http_mcp_post(struct http_request *req, struct http_mcp_post *p)
 		}
 		mcp_ex_init(&p->ex, msg, session, p->scope, p->remote, req);
 	}
-	if (mcp_ex_run(req, &p->ex) == HX_WAIT)
+	if (mcp_ex_run(req, &p->ex) == HX_WAIT) {
+		http_stream_notes(req, p);
 		return (KORE_RESULT_RETRY);
+	}
+	http_stream_notes(req, p);
 	return (http_send_response(req, p));
 }
 

@@ -84,17 +84,36 @@ mcp_sse_open(struct http_request *req)
 	return (KORE_RESULT_RETRY);
 }
 
+/* One message for the session's stream, wherever it is held. */
 static void
-legacy_deliver(struct legacy *l)
+legacy_send(struct legacy *l, json_t *msg)
 {
 	char	*text;
 
-	text = json_dumps(l->ex.response, JSON_COMPACT);
-	if (text == NULL)
+	if ((text = json_dumps(msg, JSON_COMPACT)) == NULL)
 		return;
 	if (!mcp_deliver_local(l->session, text))
 		mcp_route_message(l->session, text);
 	free(text);
+}
+
+/* Notifications the running call sent go ahead of its answer. */
+static void
+legacy_deliver_notes(struct legacy *l)
+{
+	json_t	*n;
+	size_t	 i;
+
+	json_array_foreach(l->ex.notes, i, n)
+		legacy_send(l, n);
+	json_array_clear(l->ex.notes);
+}
+
+static void
+legacy_deliver(struct legacy *l)
+{
+	legacy_deliver_notes(l);
+	legacy_send(l, l->ex.response);
 }
 
 int
@@ -135,8 +154,10 @@ mcp_sse_message(struct http_request *req)
 		/* The session exists already: initialize must not make one. */
 		l->started = 1;
 	}
-	if (mcp_ex_run(req, &l->ex) == HX_WAIT)
+	if (mcp_ex_run(req, &l->ex) == HX_WAIT) {
+		legacy_deliver_notes(l);
 		return (KORE_RESULT_RETRY);
+	}
 	if (l->ex.session_gone)
 		return (mcp_http_error(req, 404, RPC_INVALID_REQUEST,
 		    "unknown session; open /sse first"));

@@ -42,6 +42,7 @@ struct sbx_call {
 	uint64_t		generation;	/* of the supervisor asked */
 	json_t			*pending;	/* not sent yet: no supervisor */
 	json_t			*unsent;	/* sent, not all written yet */
+	json_t			*notes;		/* notifications not taken */
 	int			timeout_ms;
 	uint64_t		wait_until;
 	struct kore_timer	*retry;
@@ -200,6 +201,20 @@ link_frame(const uint8_t *data, size_t len)
 		json_decref(msg);
 		return;
 	}
+	/* A notification of a running call: kept for it, the call goes on. */
+	if (json_is_string(json_object_get(msg, "op")) &&
+	    strcmp(json_string_value(json_object_get(msg, "op")),
+	    SBX_OP_NOTIFY) == 0) {
+		if (c->detached || c->req == NULL) {
+			json_decref(msg);
+			return;
+		}
+		if (c->notes == NULL)
+			c->notes = json_array();
+		json_array_append_new(c->notes, msg);
+		http_request_wakeup(c->req);
+		return;
+	}
 	link_call_finish(c, msg);
 }
 
@@ -287,6 +302,7 @@ link_call_finish(struct sbx_call *c, json_t *reply)
 	}
 	if (c->detached) {
 		json_decref(c->reply);
+		json_decref(c->notes);
 		kore_free(c);
 		return;
 	}
@@ -562,5 +578,16 @@ sbx_call_free(struct sbx_call *c)
 		return;
 	}
 	json_decref(c->reply);
+	json_decref(c->notes);
 	kore_free(c);
+}
+
+/* The notifications that came since the last take (an array), or NULL. */
+json_t *
+sbx_call_take_notes(struct sbx_call *c)
+{
+	json_t	*n = c->notes;
+
+	c->notes = NULL;
+	return (n);
 }

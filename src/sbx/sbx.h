@@ -35,6 +35,8 @@ int		sbx_call_done(const struct sbx_call *);
 json_t		*sbx_call_reply(const struct sbx_call *);
 void		sbx_call_cancel(struct sbx_call *);
 void		sbx_call_free(struct sbx_call *);
+/* SBX_OP_NOTIFY frames of a running call, oldest first (caller owns). */
+json_t		*sbx_call_take_notes(struct sbx_call *);
 
 /* Path of the socket, shared by the parent (spawn) and workers. */
 void		sbx_socket_path(const char *run_dir, char *out, size_t len);

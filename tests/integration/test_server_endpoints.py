@@ -25,6 +25,12 @@ BUNDLE = ('def main():\n'
           '        mcp.audio("UklGRg==", "audio/wav"),\n'
           '        structured={"n": 2})\n')
 FORGED = 'def main():\n    return {"$mcp": "content", "content": []}\n'
+SECRET = "s3cret-value-in-a-log"
+CHATTY = ('def main():\n'
+          '    mcp.log("debug", "details")\n'
+          '    mcp.log("warning", {"key": secrets["K"], "n": 1}, logger="w")\n'
+          '    mcp.progress(1, 2, message="half of " + secrets["K"])\n'
+          '    return "done"\n')
 
 
 def init_msg():
@@ -55,8 +61,11 @@ class ServerEndpointTest(unittest.TestCase):
         cls.tool(cls.beta, "echo", ECHO, approve=True)
         cls.gamma = cls.server("gamma")
         for name, code in (("picture", PICTURE), ("bundle", BUNDLE),
-                           ("forged", FORGED)):
+                           ("forged", FORGED), ("chatty", CHATTY)):
             cls.tool(cls.gamma, name, code, approve=True)
+        st, _, body = cls.rest("POST", f"/api/servers/{cls.gamma}/secrets",
+                               {"key": "K", "value": SECRET})
+        assert st == 201, body
         cls.base = f"http://localhost:{cls.s.port}"
 
     @classmethod
@@ -214,6 +223,59 @@ class ServerEndpointTest(unittest.TestCase):
         self.assertEqual(rc, 2, (res, err))
         self.assertIn("reserved", res["content"][0]["text"])
 
+    def sse_messages(self, data):
+        return [json.loads(line[6:]) for line in data.decode().splitlines()
+                if line.startswith("data: ")]
+
+    def test_10_notifications_before_the_result(self):
+        sid, _ = self.session("/mcp/gamma")
+        call = {"jsonrpc": "2.0", "id": 5, "method": "tools/call",
+                "params": {"name": "chatty", "arguments": {},
+                           "_meta": {"progressToken": "tok-1"}}}
+        st, h, data = self.s.request("POST", "/mcp/gamma", call, dict(
+            ACCEPT, **{"Mcp-Session-Id": sid}))
+        self.assertEqual(st, 200)
+        self.assertEqual(h["content-type"], "text/event-stream")
+        msgs = self.sse_messages(data)
+        # The session's level is info until it says otherwise: no debug.
+        self.assertEqual([m.get("method") for m in msgs],
+                         ["notifications/message",
+                          "notifications/progress", None])
+        self.assertEqual(msgs[-1]["id"], 5)
+        self.assertEqual(msgs[0]["params"], {
+            "level": "warning", "logger": "w",
+            "data": {"key": "[REDACTED]", "n": 1}})
+        self.assertEqual(msgs[1]["params"], {
+            "progressToken": "tok-1", "progress": 1, "total": 2,
+            "message": "half of [REDACTED]"})
+        self.assertNotIn(SECRET.encode(), data)
+        # logging/setLevel decides what comes; without a progressToken
+        # no progress.
+        del call["params"]["_meta"]
+        for level, want in (("debug", ["debug", "warning"]),
+                            ("error", [])):
+            st, _, body = self.post("/mcp/gamma", {
+                "jsonrpc": "2.0", "id": 6, "method": "logging/setLevel",
+                "params": {"level": level}}, sid)
+            self.assertEqual(body["result"], {}, body)
+            st, h, data = self.s.request("POST", "/mcp/gamma", call, dict(
+                ACCEPT, **{"Mcp-Session-Id": sid}))
+            if not want:
+                self.assertTrue(h["content-type"].startswith(
+                    "application/json"), h)
+                continue
+            msgs = self.sse_messages(data)
+            self.assertEqual([m["params"]["level"] for m in msgs[:-1]],
+                             want)
+            self.assertEqual(msgs[-1]["result"]["content"][0]["text"],
+                             "done")
+        # A client that takes JSON only gets the result alone.
+        st, h, data = self.s.request("POST", "/mcp/gamma", call, {
+            "Accept": "application/json", "Mcp-Session-Id": sid})
+        self.assertEqual(st, 200)
+        self.assertEqual(json.loads(data)["result"]["content"][0]["text"],
+                         "done")
+
     def test_09_conformance_tool_scenarios(self):
         """The fixtures made as an LLM and an admin would, then the official
         suite's scenarios for tools and content on /mcp/conformance."""
@@ -222,7 +284,7 @@ class ServerEndpointTest(unittest.TestCase):
                             self.auth["Authorization"][7:]],
                            capture_output=True, text=True, timeout=300)
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
-        self.assertIn("7 tools approved", p.stdout)
+        self.assertIn("9 tools approved", p.stdout)
         # Again: nothing is made twice.
         p = subprocess.run([fixtures, self.base,
                             self.auth["Authorization"][7:]],
@@ -233,6 +295,7 @@ class ServerEndpointTest(unittest.TestCase):
                      "tools-call-simple-text", "tools-call-image",
                      "tools-call-audio", "tools-call-embedded-resource",
                      "tools-call-mixed-content", "tools-call-error",
+                     "tools-call-with-logging", "tools-call-with-progress",
                      "json-schema-2020-12", "logging-set-level",
                      "server-sse-multiple-streams",
                      "dns-rebinding-protection"]

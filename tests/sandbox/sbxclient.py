@@ -122,12 +122,18 @@ class Client:
             self.buf += chunk
 
     def call(self, req, timeout=30):
+        """The answer to `req`; notifications the call sent on the way
+        (op "notify") are kept in self.notes."""
         req = dict(req)
         req.setdefault("id", next(self._ids))
         self.send(req)
-        r = self.recv(timeout)
-        assert r.get("id") == req["id"], (r, req["id"])
-        return r
+        self.notes = []
+        while True:
+            r = self.recv(timeout)
+            assert r.get("id") == req["id"], (r, req["id"])
+            if r.get("op") != "notify":
+                return r
+            self.notes.append(r)
 
     def execute(self, code, args=None, timeout=30, **kw):
         req = {"op": "execute", "code": code, "args": args or {}}
