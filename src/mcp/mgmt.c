@@ -51,7 +51,9 @@ const struct mgmt_tool mgmt_tools[] = {
 	    "links return items of the injected `mcp` object: mcp.text(t), "
 	    "mcp.image(bytes, mime_type), mcp.audio(bytes, mime_type), "
 	    "mcp.resource(uri, text= or blob=), mcp.resource_link(uri, name), "
-	    "a list of them or mcp.content(*items, structured=dict). "
+	    "a list of them or mcp.content(*items, structured=dict). While it "
+	    "runs, mcp.log(level, data) and mcp.progress(n, total) reach the "
+	    "client. "
 	    "input_schema, when given, is the arguments' JSON Schema as the "
 	    "client sees it, kept verbatim (2020-12 keywords included).",
 	    SCHEMA(S_ID("server_id") ","
