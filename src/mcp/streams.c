@@ -61,6 +61,30 @@ streams_legacy_stream(const char *session)
 	return (f.found);
 }
 
+/*
+ * A routed message onto a legacy stream: one JSON-RPC message, or an
+ * array of them that must arrive in that order (a call's notifications,
+ * then its answer), each its own event.
+ */
+static void
+streams_send(struct sse_stream *s, const char *text)
+{
+	json_t	*all, *m;
+	size_t	 i;
+	char	*one;
+
+	if (text[0] != '[' || (all = json_loads(text, 0, NULL)) == NULL) {
+		sse_send_event(s, "message", text);
+		return;
+	}
+	json_array_foreach(all, i, m) {
+		if ((one = json_dumps(m, JSON_COMPACT)) != NULL)
+			sse_send_event(s, "message", one);
+		free(one);
+	}
+	json_decref(all);
+}
+
 static void
 streams_outbox_rows(PGresult *res, void *arg)
 {
@@ -69,7 +93,7 @@ streams_outbox_rows(PGresult *res, void *arg)
 
 	if (res != NULL && PQntuples(res) == 1 &&
 	    (s = streams_legacy_stream(o->session)) != NULL)
-		sse_send_event(s, "message", PQgetvalue(res, 0, 0));
+		streams_send(s, PQgetvalue(res, 0, 0));
 	kore_free(o);
 }
 
@@ -100,7 +124,7 @@ streams_on_message(const char *payload)
 		if ((m = json_object_get(p, "m")) != NULL) {
 			text = json_dumps(m, JSON_COMPACT);
 			if (text != NULL)
-				sse_send_event(s, "message", text);
+				streams_send(s, text);
 			free(text);
 		} else if (json_is_integer(json_object_get(p, "ref"))) {
 			(void)snprintf(id, sizeof(id), "%lld", (long long)

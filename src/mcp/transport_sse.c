@@ -84,36 +84,48 @@ mcp_sse_open(struct http_request *req)
 	return (KORE_RESULT_RETRY);
 }
 
-/* One message for the session's stream, wherever it is held. */
-static void
-legacy_send(struct legacy *l, json_t *msg)
-{
-	char	*text;
-
-	if ((text = json_dumps(msg, JSON_COMPACT)) == NULL)
-		return;
-	if (!mcp_deliver_local(l->session, text))
-		mcp_route_message(l->session, text);
-	free(text);
-}
-
-/* Notifications the running call sent go ahead of its answer. */
+/*
+ * Notifications the running call sent, while it runs, when this worker
+ * holds the session's stream; otherwise they wait for the answer and go
+ * with it in one routed message, as separate statements could overtake
+ * each other.
+ */
 static void
 legacy_deliver_notes(struct legacy *l)
 {
-	json_t	*n;
-	size_t	 i;
+	char	*text;
 
-	json_array_foreach(l->ex.notes, i, n)
-		legacy_send(l, n);
-	json_array_clear(l->ex.notes);
+	while (json_array_size(l->ex.notes) > 0) {
+		if ((text = json_dumps(json_array_get(l->ex.notes, 0),
+		    JSON_COMPACT)) == NULL)
+			return;
+		if (!mcp_deliver_local(l->session, text)) {
+			free(text);
+			return;
+		}
+		free(text);
+		json_array_remove(l->ex.notes, 0);
+	}
 }
 
+/* The answer, after what notifications are left, wherever the stream is. */
 static void
 legacy_deliver(struct legacy *l)
 {
+	char	*text;
+
 	legacy_deliver_notes(l);
-	legacy_send(l, l->ex.response);
+	if (json_array_size(l->ex.notes) == 0) {
+		text = json_dumps(l->ex.response, JSON_COMPACT);
+		if (text != NULL && !mcp_deliver_local(l->session, text))
+			mcp_route_message(l->session, text);
+		free(text);
+		return;
+	}
+	json_array_append(l->ex.notes, l->ex.response);
+	if ((text = json_dumps(l->ex.notes, JSON_COMPACT)) != NULL)
+		mcp_route_message(l->session, text);
+	free(text);
 }
 
 int

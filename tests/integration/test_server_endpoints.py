@@ -276,6 +276,27 @@ class ServerEndpointTest(unittest.TestCase):
         self.assertEqual(json.loads(data)["result"]["content"][0]["text"],
                          "done")
 
+    def test_11_notifications_with_the_sdk_on_both_transports(self):
+        for url, transport in (("/mcp/gamma", "streamable"),
+                               ("/sse/gamma", "sse")):
+            rc, out, err = Probe(self.base + url, transport=transport).run(
+                "call-notes", "chatty")
+            self.assertEqual(rc, 0, (out, err))
+            self.assertEqual(out["result"]["content"][0]["text"], "done")
+            notes = out["notifications"]
+            self.assertEqual(notes[0]["method"], "notifications/message")
+            self.assertEqual(notes[0]["params"]["data"],
+                             {"key": "[REDACTED]", "n": 1})
+            # The SDK handles notifications a tick after they arrive and a
+            # response at once: over legacy SSE a progress notification in
+            # the same read as the answer finds its handler gone (the raw
+            # stream order is checked in test_10 and by the suite).
+            if transport == "streamable":
+                self.assertEqual([n["method"] for n in notes],
+                                 ["notifications/message",
+                                  "notifications/progress"], notes)
+                self.assertEqual(notes[1]["params"]["progress"], 1)
+
     def test_09_conformance_tool_scenarios(self):
         """The fixtures made as an LLM and an admin would, then the official
         suite's scenarios for tools and content on /mcp/conformance."""

@@ -3,6 +3,7 @@
 //
 //   node probe.mjs [--url URL] [--transport streamable|sse] [--header "Name: value"]...
 //                  info | list | ping | call NAME [ARGS_JSON] | watch SECONDS
+//                  | call-notes NAME [ARGS_JSON]
 //
 // info   the server's name, version, capabilities and protocol version
 // list   every tool, across pages
@@ -82,6 +83,18 @@ async function main() {
       const result = await client.callTool({ name, arguments: json ? JSON.parse(json) : {} },
         undefined, { timeout: 120000 });
       print(result);
+      status = result.isError ? 2 : 0;
+      break;
+    }
+    case "call-notes": {
+      // A call with a progress token; what came before the result too.
+      const [name, json] = args;
+      const notifications = [];
+      client.fallbackNotificationHandler = async (n) => { notifications.push(n); };
+      const result = await client.callTool({ name, arguments: json ? JSON.parse(json) : {} },
+        undefined, { timeout: 120000,
+          onprogress: (p) => notifications.push({ method: "notifications/progress", params: p }) });
+      print({ notifications, result });
       status = result.isError ? 2 : 0;
       break;
     }
