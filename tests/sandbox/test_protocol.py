@@ -82,6 +82,32 @@ def run(binary):
         check("execute", r["ok"] and r["result"] == 42 and "duration_ms" in r, r)
         r = c.execute("class C:\n    pass\ndef main():\n    return C()\n")
         check("non-JSON result -> str()", r["ok"] and "C object" in r["result"], r)
+
+        # notifications while a call runs: ahead of the answer, redacted,
+        # capped, and nothing the tool makes up gets through
+        r = c.execute('def main():\n'
+                      '    mcp.log("warning", {"k": secrets["K"]}, logger="l")\n'
+                      '    mcp.progress(1, 4, message="at " + secrets["K"])\n'
+                      '    return 1\n', secrets={"K": "notify-secret"})
+        check("notifications before the answer", r["ok"] and
+              [n["kind"] for n in c.notes] == ["log", "progress"], (r, c.notes))
+        check("notifications redacted", "notify-secret" not in json.dumps(c.notes)
+              and c.notes[0]["data"] == {"k": "[REDACTED]"}, c.notes)
+        check("notifications carry the call's id",
+              all(n["id"] == r["id"] and n["op"] == "notify" for n in c.notes), c.notes)
+        r = c.execute('def main():\n'
+                      '    for i in range(500):\n'
+                      '        mcp.log("info", i)\n'
+                      '    return 2\n')
+        check("at most 100 notifications a call", r["ok"] and len(c.notes) == 100,
+              (r, len(c.notes)))
+        r = c.execute('def main():\n'
+                      '    mcp.log("info", "x" * 20000)\n'
+                      '    mcp.progress(True)\n'
+                      '    return 3\n')
+        check("oversized or malformed notifications dropped or refused",
+              c.notes == [] and r.get("error", {}).get("type") == "ToolError",
+              (r, c.notes))
         r = c.execute("def main(a):\n    return a\n", {"b": 1})
         check("bad args -> ValidationError", r["error"]["type"] == "ValidationError", r)
         r = c.execute("x = 1\n")
