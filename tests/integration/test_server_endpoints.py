@@ -306,6 +306,12 @@ class ServerEndpointTest(unittest.TestCase):
                            capture_output=True, text=True, timeout=300)
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         self.assertIn("9 tools approved", p.stdout)
+        # A tool with an explicit 2020-12 schema is called like any other.
+        probe = Probe(self.base + "/mcp/conformance")
+        rc, res, err = probe.call("json_schema_2020_12_tool", {
+            "name": "a", "address": {"city": "Oslo"}})
+        self.assertEqual(rc, 0, (res, err))
+        self.assertEqual(res["structuredContent"]["address"], {"city": "Oslo"})
         # Again: nothing is made twice.
         p = subprocess.run([fixtures, self.base,
                             self.auth["Authorization"][7:]],
