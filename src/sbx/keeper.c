@@ -40,6 +40,18 @@ keeper_signal(int sig)
 }
 
 /*
+ * Nothing to do but interrupt: the package poll between waitpid checks
+ * returns at once when the supervisor dies, so the workers learn it is
+ * restarting before their lost calls could open the breaker (the poll
+ * used to sleep up to 200 ms first).
+ */
+static void
+keeper_child(int sig)
+{
+	(void)sig;
+}
+
+/*
  * The supervisor's whole environment; it needs nothing else (its settings
  * come as arguments, nothing secret among them).
  */
@@ -145,6 +157,9 @@ keeper_main(const char *bin, const char *sock, int concurrency, pid_t parent)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = keeper_signal;
 	(void)sigaction(SIGTERM, &sa, NULL);
+	/* No SA_RESTART: SIGCHLD must cut the poll short. */
+	sa.sa_handler = keeper_child;
+	(void)sigaction(SIGCHLD, &sa, NULL);
 	(void)signal(SIGINT, SIG_IGN);
 	(void)signal(SIGHUP, SIG_IGN);
 	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
