@@ -160,6 +160,7 @@ uint64_t	hash_str(uint64_t, const char *);
  * the management tools say the same thing.
  */
 #define MODULE_NAME_MAX	128
+#define IDENT_MAX	64	/* a server's or a tool's name */
 #define IDENT_RULE	"lower-case letters, digits and single _, starting " \
 			"with a letter and not ending with _ (at most 64)"
 #define SECRET_KEY_RULE	"UPPER_SNAKE_CASE: upper-case letters, digits " \

@@ -18,8 +18,8 @@ ident_valid(const char *s)
 	size_t	i, n;
 
 	n = strlen(s);
-	if (n == 0 || n > 64 || s[0] < 'a' || s[0] > 'z' || s[n - 1] == '_' ||
-	    strstr(s, "__") != NULL)
+	if (n == 0 || n > IDENT_MAX || s[0] < 'a' || s[0] > 'z' ||
+	    s[n - 1] == '_' || strstr(s, "__") != NULL)
 		return (0);
 	for (i = 1; i < n; i++) {
 		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' &&

@@ -62,6 +62,8 @@ const char	*hx_request_id(struct http_request *);
 #define HX_DOOR_LOCAL	"default"
 #define HX_DOOR_PUBLIC	"public"
 int		 hx_public_door(struct http_request *);
+int		 hx_path_server(const char *path, const char *prefix,
+		    char *out, size_t outlen);
 
 /* origin.c: Host and Origin on the local door (DNS rebinding). */
 int		 hx_host_normal(const char *, size_t, char *, size_t);

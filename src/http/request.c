@@ -37,6 +37,30 @@ hx_method_name(int m)
 	}
 }
 
+/*
+ * The server a path names after `prefix` ("/mcp/{server}"): 1 with its
+ * name in out, 0 for the prefix alone (out ""), -1 when anything else
+ * follows, such as what is not a server name as core/names.c allows it.
+ * The routes in conf/ let only names through; this keeps it so.
+ */
+int
+hx_path_server(const char *path, const char *prefix, char *out,
+    size_t outlen)
+{
+	size_t	n = strlen(prefix);
+
+	out[0] = '\0';
+	if (path == NULL || strncmp(path, prefix, n) != 0)
+		return (-1);
+	if (path[n] == '\0')
+		return (0);
+	if (path[n] != '/' || strlen(path + n + 1) >= outlen ||
+	    !ident_valid(path + n + 1))
+		return (-1);
+	(void)snprintf(out, outlen, "%s", path + n + 1);
+	return (1);
+}
+
 int
 hx_public_door(struct http_request *req)
 {

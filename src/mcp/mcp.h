@@ -19,7 +19,7 @@ struct ext_job;
 
 #define MCP_BODY_MAX		(1024 * 1024)
 #define MCP_SESSION_LEN		32
-#define MCP_SCOPE_MAX		64	/* a server name (ident_valid) */
+#define MCP_SCOPE_MAX		IDENT_MAX	/* a server's name */
 
 /* JSON-RPC 2.0 error codes. */
 #define RPC_PARSE_ERROR		-32700
@@ -195,8 +195,6 @@ void		mcp_route_message(const char *session, const char *text);
 /* transport_common.c */
 int		mcp_http_error(struct http_request *, int, int, const char *);
 enum hx_turn	mcp_gate(struct http_request *, int *remote);
-int		mcp_path_scope(struct http_request *, const char *prefix,
-		    char out[MCP_SCOPE_MAX + 1]);
 enum hx_turn	mcp_read_message(struct http_request *, json_t **,
 		    enum rpc_kind *);
 void		mcp_cancel_request(struct http_request *, const char *,

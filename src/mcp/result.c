@@ -7,6 +7,7 @@
  * with isError, never protocol errors, so the model sees the message and
  * can act on it.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "mcp/mcp.h"
@@ -31,14 +32,14 @@ result_copy_str(json_t *to, json_t *from, const char *key, int required)
 static int
 result_base64_ok(json_t *v)
 {
-	const char	*s = json_string_value(v);
-	size_t		 n;
+	uint8_t	*bytes;
+	size_t	 n;
 
-	if (s == NULL || (n = strlen(s)) % 4 != 0)
+	if (!json_is_string(v) ||
+	    b64_decode(json_string_value(v), &bytes, &n) == -1)
 		return (0);
-	return (strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-	    "0123456789+/=") == n && (strchr(s, '=') == NULL ||
-	    strspn(strchr(s, '='), "=") == strlen(strchr(s, '='))));
+	free(bytes);
+	return (1);
 }
 
 /*

@@ -73,29 +73,6 @@ mcp_gate(struct http_request *req, int *remote)
 }
 
 /*
- * The server a path names after `prefix` ("/mcp/{server}"), into out; ""
- * for the prefix alone. -1 when what follows is not a server name (the
- * routes in conf/ let only names through; this keeps it so).
- */
-int
-mcp_path_scope(struct http_request *req, const char *prefix,
-    char out[MCP_SCOPE_MAX + 1])
-{
-	size_t	n = strlen(prefix);
-
-	out[0] = '\0';
-	if (strncmp(req->path, prefix, n) != 0)
-		return (-1);
-	if (req->path[n] == '\0')
-		return (0);
-	if (req->path[n] != '/' || strlen(req->path + n + 1) > MCP_SCOPE_MAX ||
-	    !ident_valid(req->path + n + 1))
-		return (-1);
-	(void)snprintf(out, MCP_SCOPE_MAX + 1, "%s", req->path + n + 1);
-	return (0);
-}
-
-/*
  * Read one JSON-RPC message from a POST body: HX_GO_ON with *out and its
  * *kind set, or HX_ANSWERED after sending the error.
  */

@@ -248,7 +248,8 @@ mcp_http(struct http_request *req)
 		p->gated = 1;
 		if (mcp_gate(req, &p->remote) == HX_ANSWERED)
 			return (KORE_RESULT_OK);
-		if (mcp_path_scope(req, "/mcp", p->scope) == -1)
+		if (hx_path_server(req->path, "/mcp", p->scope,
+		    sizeof(p->scope)) == -1)
 			return (mcp_http_error(req, 404, RPC_INVALID_REQUEST,
 			    "no such endpoint"));
 	}

@@ -52,7 +52,8 @@ mcp_sse_open(struct http_request *req)
 			return (KORE_RESULT_OK);
 		if (req->method != HTTP_METHOD_GET)
 			return (hx_method_not_allowed(req, "GET"));
-		if (mcp_path_scope(req, "/sse", l->scope) == -1)
+		if (hx_path_server(req->path, "/sse", l->scope,
+		    sizeof(l->scope)) == -1)
 			return (mcp_http_error(req, 404, RPC_INVALID_REQUEST,
 			    "no such endpoint"));
 		mcp_session_new(l->session);
@@ -143,7 +144,8 @@ mcp_sse_message(struct http_request *req)
 			return (KORE_RESULT_OK);
 		if (req->method != HTTP_METHOD_POST)
 			return (hx_method_not_allowed(req, "POST"));
-		if (mcp_path_scope(req, "/messages", l->scope) == -1)
+		if (hx_path_server(req->path, "/messages", l->scope,
+		    sizeof(l->scope)) == -1)
 			return (mcp_http_error(req, 404, RPC_INVALID_REQUEST,
 			    "no such endpoint"));
 		if (!hx_query(req, "session_id", l->session,

@@ -66,17 +66,18 @@ oauth_resource(char *out, size_t len)
 void
 oauth_resource_of(const char *path, char *out, size_t len)
 {
-	static const char *const prefixes[] = { "/mcp/", "/sse/",
-	    "/messages/", "/.well-known/oauth-protected-resource/mcp/", NULL };
-	size_t	i, n;
+	static const char *const prefixes[] = { "/mcp", "/sse", "/messages",
+	    "/.well-known/oauth-protected-resource/mcp", NULL };
+	char	server[IDENT_MAX + 1];
+	size_t	i;
 
 	oauth_resource(out, len);
-	for (i = 0; path != NULL && prefixes[i] != NULL; i++) {
-		n = strlen(prefixes[i]);
-		if (strncmp(path, prefixes[i], n) == 0 && ident_valid(path + n)) {
+	for (i = 0; prefixes[i] != NULL; i++) {
+		if (hx_path_server(path, prefixes[i], server,
+		    sizeof(server)) == 1) {
 			(void)snprintf(out, len, "%s/mcp/%s",
 			    mcpbox_cfg.public_url != NULL ?
-			    mcpbox_cfg.public_url : "", path + n);
+			    mcpbox_cfg.public_url : "", server);
 			return;
 		}
 	}
