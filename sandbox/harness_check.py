@@ -19,6 +19,15 @@ import string as _string_mod
 import _string
 import _sbx
 
+class FrozenEncoder(json.JSONEncoder):
+    """The JSONEncoder the harness writes frames with, its methods copied
+    when the harness loads: a tool may patch json.JSONEncoder in its own
+    child (assignment syntax never reaches a guard), and that must not
+    change how a frame is written."""
+    encode = json.JSONEncoder.encode
+    iterencode = json.JSONEncoder.iterencode
+
+
 # ---------------------------------------------------------------- policy
 # What the sandbox imports and offers. A new installation's allow-list
 # (migration 0003) starts as the same set; test_supply_chain keeps them so.

@@ -1,29 +1,24 @@
 # harness_content.py -- the `mcp` object tool code gets beside `http` and
 # `secrets`: MCP content a tool can return besides plain values.
 #
-# Compiled into the binary as the module sbx_harness_content, loaded before
-# sbx_harness (harness_run.py), which injects MCP into every call and turns
+# Compiled into the binary as the module sbx_harness_content, loaded after
+# sbx_harness_check and before sbx_harness (harness_run.py), which injects MCP into every call and turns
 # what main() returns into the result frame with content_result().  Nothing
 # here is trusted by the worker: it checks every item again
 # (src/mcp/result.c), since tool code can change any byte of its process.
 import base64 as _b64
 import binascii as _binascii
-import json as _json
 import math as _math
 import _sbx
+
+from sbx_harness_check import FrozenEncoder
 
 # Marks a content result in the result frame; a plain dict may not use it.
 MARK = "$mcp"
 # RFC 5424 severities, as MCP logging names them (least severe first).
 LEVELS = ("debug", "info", "notice", "warning", "error", "critical", "alert",
           "emergency")
-# A private copy of the encoder: the tool may patch json in its child.
-class _Enc(_json.JSONEncoder):
-    encode = _json.JSONEncoder.encode
-    iterencode = _json.JSONEncoder.iterencode
-
-
-_ENC = _Enc(allow_nan=False, ensure_ascii=True, separators=(",", ":"))
+_ENC = FrozenEncoder(allow_nan=False, ensure_ascii=True, separators=(",", ":"))
 
 
 def _notify(frame):

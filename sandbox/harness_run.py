@@ -13,9 +13,10 @@ import _string
 import _sbx
 
 from sbx_harness_check import (
-    AVAILABLE, DEFAULT_MODULES, OutputLimit, RESULT_CAP, STDOUT_CAP,
-    ValidationError, _bad_attr, _public_attrs, _standins_for, check,
-    compile_checked, compile_tool, find_main, input_schema, set_code_max)
+    AVAILABLE, DEFAULT_MODULES, FrozenEncoder, OutputLimit, RESULT_CAP,
+    STDOUT_CAP, ValidationError, _bad_attr, _public_attrs, _standins_for,
+    check, compile_checked, compile_tool, find_main, input_schema,
+    set_code_max)
 from sbx_harness_content import MCP, content_result
 
 
@@ -252,11 +253,7 @@ def _str_default(o):
     return str(o)
 
 
-class _Enc(json.JSONEncoder):
-    # Copies of the methods, so a tool that patches json.JSONEncoder in
-    # its own child cannot change how the harness encodes the answer.
-    encode = json.JSONEncoder.encode
-    iterencode = json.JSONEncoder.iterencode
+class _Enc(FrozenEncoder):
     default = staticmethod(_str_default)
 
 
