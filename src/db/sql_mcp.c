@@ -1,15 +1,18 @@
 /* Statements of the MCP gateway (mcp/). */
 #include "db/sql.h"
 
-/* $1 id, $2 protocol version, $3 client info json, $4 source */
+/* $1 id, $2 protocol version, $3 client info json, $4 source, $5 scope,
+ * $6 client capabilities json */
 const char SQL_MCP_SESSION_UPSERT[] =
     "INSERT INTO mcp_sessions (id, protocol_version, client_info, source, "
-    "  scope) SELECT $1::text, $2::text, $3::jsonb, $4::text, $5::text "
+    "  scope, client_capabilities) SELECT $1::text, $2::text, $3::jsonb, "
+    "  $4::text, $5::text, $6::jsonb "
     "  WHERE $5::text IS NULL OR "
     "  EXISTS (SELECT 1 FROM servers WHERE name = $5) "
     "ON CONFLICT (id) DO UPDATE SET "
     "protocol_version = EXCLUDED.protocol_version, client_info = "
-    "EXCLUDED.client_info, last_seen_at = now() RETURNING id";
+    "EXCLUDED.client_info, client_capabilities = "
+    "EXCLUDED.client_capabilities, last_seen_at = now() RETURNING id";
 
 /*
  * $1 id -> protocol_version, source. Touches last_seen_at at most once a

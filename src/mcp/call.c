@@ -90,6 +90,7 @@ struct tool_row {
 	const char	*timeout_ms, *approval_status, *enabled, *server_status;
 	const char	*modules, *hosts, *secrets, *tool_type;
 	const char	*full_name, *approval_mode, *log_level;
+	const char	*client_capabilities;
 };
 
 static void
@@ -113,6 +114,7 @@ call_tool_row_read(const struct db_call *db, struct tool_row *r)
 	TOOL_FIELD(full_name);
 	TOOL_FIELD(approval_mode);
 	TOOL_FIELD(log_level);
+	TOOL_FIELD(client_capabilities);
 #undef TOOL_FIELD
 	/* Text columns never SQL NULL in a found row, but be safe. */
 	if (r->session_ok == NULL)
@@ -170,6 +172,8 @@ call_load(struct http_request *req, struct mcp_ex *ex)
 	if (row.log_level != NULL && mcp_log_level_rank(row.log_level) >= 0)
 		(void)snprintf(ex->log_level, sizeof(ex->log_level), "%s",
 		    row.log_level);
+	if (row.client_capabilities != NULL && ex->client_caps == NULL)
+		ex->client_caps = json_loads(row.client_capabilities, 0, NULL);
 	/* The session was checked in the same statement. */
 	if (db_ntuples(&ex->db) == 1 && strcmp(row.session_ok, "t") != 0) {
 		ex->session_gone = 1;

@@ -92,8 +92,9 @@ mcp_ex_clear(struct mcp_ex *ex)
 	json_decref(ex->out);
 	json_decref(ex->response);
 	json_decref(ex->notes);
+	json_decref(ex->client_caps);
 	ex->msg = ex->args = ex->tool = ex->out = ex->response = NULL;
-	ex->notes = NULL;
+	ex->notes = ex->client_caps = NULL;
 }
 
 /* notifications/cancelled for a call this worker runs. */
@@ -137,12 +138,20 @@ ex_unknown_server(struct mcp_ex *ex)
 	return (ex_error(ex, RPC_INVALID_REQUEST, msg));
 }
 
+/* An object the client sent, as text for a jsonb column; NULL if it
+ * sent none (the caller stores {}). */
+static char *
+ex_object_text(json_t *v)
+{
+	return (json_is_object(v) ? json_dumps(v, JSON_COMPACT) : NULL);
+}
+
 static enum hx_turn
 ex_initialize(struct http_request *req, struct mcp_ex *ex)
 {
-	const char	*p[5], *asked;
-	json_t		*info, *res;
-	char		*info_text;
+	const char	*p[6], *asked;
+	json_t		*info, *caps, *res;
+	char		*info_text, *caps_text;
 	enum db_status	st;
 
 	if (ex->method_step == INIT_PICK) {
@@ -158,15 +167,18 @@ ex_initialize(struct http_request *req, struct mcp_ex *ex)
 		ex->method_step = INIT_STORE;
 	}
 	info = json_object_get(ex->params, "clientInfo");
-	info_text = json_dumps(json_is_object(info) ? info : json_object(),
-	    JSON_COMPACT);
+	caps = json_object_get(ex->params, "capabilities");
+	info_text = ex_object_text(info);
 	p[0] = ex->session;
 	p[1] = ex->version;
 	p[2] = info_text != NULL ? info_text : "{}";
 	p[3] = ex->remote ? "remote" : "local";
 	p[4] = ex->scope[0] != '\0' ? ex->scope : NULL;
-	st = db_call_run(&ex->db, req, SQL_MCP_SESSION_UPSERT, 5, p);
+	caps_text = ex_object_text(caps);
+	p[5] = caps_text != NULL ? caps_text : "{}";
+	st = db_call_run(&ex->db, req, SQL_MCP_SESSION_UPSERT, 6, p);
 	free(info_text);
+	free(caps_text);
 	if (st == DB_PENDING)
 		return (HX_WAIT);
 	if (st == DB_FAILED)

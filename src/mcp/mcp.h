@@ -102,6 +102,7 @@ struct mcp_ex {
 	/* Notifications for the client that came while the call ran. */
 	json_t			*notes;
 	char			log_level[16];	/* the session's (setLevel) */
+	json_t			*client_caps;	/* declared at initialize */
 	TAILQ_ENTRY(mcp_ex)	list;
 };
 

@@ -40,7 +40,7 @@ int
 mcp_sse_open(struct http_request *req)
 {
 	struct legacy	*l;
-	const char	*p[5];
+	const char	*p[6];
 	enum db_status	st;
 	char		ev[256];
 
@@ -64,7 +64,8 @@ mcp_sse_open(struct http_request *req)
 		p[2] = "{}";
 		p[3] = l->remote ? "remote" : "local";
 		p[4] = l->scope[0] != '\0' ? l->scope : NULL;
-		st = db_call_run(&l->db, req, SQL_MCP_SESSION_UPSERT, 5, p);
+		p[5] = "{}";	/* initialize, on /messages, says */
+		st = db_call_run(&l->db, req, SQL_MCP_SESSION_UPSERT, 6, p);
 		if (st == DB_PENDING)
 			return (KORE_RESULT_RETRY);
 		if (st == DB_FAILED)
