@@ -150,6 +150,25 @@ export async function render(root, params) {
 
   const hostText = (x) => `${x.host}:${x.port}${x.port === 443 ? " (https)" : ""}`;
 
+  // Behaviour hints as a client would read them; every one is a claim the
+  // reviewer vouches for ("read-only" lets a client skip its confirmation).
+  const hintText = (a) => {
+    const on = Object.entries(a || {}).map(([k, v]) => `${k}: ${v}`);
+    return on.length ? on.join(", ") : "(none)";
+  };
+
+  // What clients are shown besides the name: title, hints, icons (as
+  // text: the panel never loads an author's image) and the result schema.
+  function presentation(t) {
+    if (t.tool_type === "mcp_passthrough") return [];
+    return [
+      ["title", t.title ? h("span", { dataset: { testid: "review-title" } }, t.title) : "none"],
+      ["hints", h("span", { dataset: { testid: "review-hints" } }, hintText(t.annotations))],
+      t.icons && t.icons.length ? ["icons", h("span", null, t.icons.map((i) => h("code", { class: "tag", title: i.src }, i.src.startsWith("data:") ? `data: (${i.src.length} chars)` : i.src)))] : null,
+      ["output schema", t.output_schema ? h("details", null, h("summary", null, "results must match"), h("pre", { class: "small" }, pretty(t.output_schema))) : "none (results are not checked)"],
+    ];
+  }
+
   // The reviewed fields that differ from the version last approved.
   function changes(t) {
     const a = t.approved;
@@ -160,6 +179,10 @@ export async function render(root, params) {
     if (a.description !== t.description) rows.push(["description", h("div", null, h("del", null, a.description || "(empty)"), h("br"), h("ins", null, t.description || "(empty)"))]);
     if (!same(a.input_schema, t.input_schema)) rows.push(["input schema", diffView(pretty(a.input_schema), pretty(t.input_schema), { oldLabel: `approved v${a.version}`, newLabel: `v${t.current_version}` })]);
     if (!same(a.timeout_ms, t.timeout_ms)) rows.push(["timeout", `${a.timeout_ms ?? "server default"} → ${t.timeout_ms ?? "server default"}`]);
+    if (!same(a.title, t.title)) rows.push(["title", h("div", { dataset: { testid: "changed-title" } }, h("del", null, a.title || "(none)"), h("br"), h("ins", null, t.title || "(none)"))]);
+    if (!same(a.annotations, t.annotations)) rows.push(["hints", h("div", { dataset: { testid: "changed-hints" } }, h("del", null, hintText(a.annotations)), h("br"), h("ins", null, hintText(t.annotations)))]);
+    if (!same(a.icons, t.icons)) rows.push(["icons", diffView(pretty(a.icons ?? null), pretty(t.icons ?? null), { oldLabel: `approved v${a.version}`, newLabel: `v${t.current_version}` })]);
+    if (!same(a.output_schema, t.output_schema)) rows.push(["output schema", diffView(pretty(a.output_schema ?? null), pretty(t.output_schema ?? null), { oldLabel: `approved v${a.version}`, newLabel: `v${t.current_version}` })]);
     if ((a.python_code ?? null) !== (t.python_code ?? null)) rows.push(["code", "changed (see below)"]);
     return h("div", { class: "changes", dataset: { testid: "changes" } },
       h("h3", null, `Changed since approved v${a.version}`),
@@ -191,6 +214,7 @@ export async function render(root, params) {
       ["hosts", hosts.length ? h("span", { dataset: { testid: "review-hosts" } }, hosts.map((x) => h("span", { class: "tag" }, h("code", null, hostText(x)),
         x.scope === "server" ? " (whole server)" : "", " ", badge(x.status)))) : "none"],
       t.tool_type !== "mcp_passthrough" ? ["secrets", (t.secret_names || []).length ? h("span", null, "the code can read ", t.secret_names.map((k) => h("code", { class: "tag" }, k))) : "none on this server"] : null,
+      ...presentation(t),
     ]);
   }
 

@@ -7,6 +7,17 @@ import { codeView } from "./highlight.js";
 import { diffView } from "./diff.js";
 import { logTable } from "./servers.js";
 
+// Besides the code, what a version says to clients: one line a changed
+// field, so a diff shows a changed hint or title as plainly as code.
+function fieldChanges(old, cur) {
+  const rows = [];
+  for (const [k, label] of [["title", "Title"], ["annotations", "Hints"], ["icons", "Icons"], ["output_schema", "Output schema"], ["input_schema", "Input schema"]]) {
+    const a = JSON.stringify(old[k] ?? null), b = JSON.stringify(cur[k] ?? null);
+    if (a !== b) rows.push([label, h("div", null, h("del", null, a), h("br"), h("ins", null, b))]);
+  }
+  return rows.length ? h("div", { class: "changes", dataset: { testid: "version-changes" } }, kv(rows)) : "";
+}
+
 export async function render(root, params) {
   const top = root.appendChild(loading());
   let t, versions;
@@ -58,9 +69,13 @@ export async function render(root, params) {
     t.approved_by ? ["Approved", `by ${t.approved_by}, ${fmtTime(t.approved_at)}`] : null,
     t.rejection_reason ? ["Rejected because", t.rejection_reason] : null,
     ["MCP name", h("code", null, `${t.server_name}__${t.name}`)],
+    t.title ? ["Title", t.title] : null,
+    t.annotations ? ["Hints", Object.entries(t.annotations).map(([k, v]) => `${k}: ${v}`).join(", ") || "none"] : null,
+    t.icons && t.icons.length ? ["Icons", `${t.icons.length}`] : null,
   ])));
   root.append(h("section", { class: "panel" }, h("h2", null, "Code"), codeView(t.python_code, { testid: "tool-code" }),
-    h("details", { class: "schema" }, h("summary", null, "Input schema"), h("pre", { class: "code small" }, pretty(t.input_schema)))));
+    h("details", { class: "schema" }, h("summary", null, "Input schema"), h("pre", { class: "code small" }, pretty(t.input_schema))),
+    t.output_schema ? h("details", { class: "schema" }, h("summary", null, "Output schema"), h("pre", { class: "code small" }, pretty(t.output_schema))) : null));
 
   const diffBox = h("div", { class: "diff-box" });
   const vt = h("table", { class: "table" },
@@ -72,7 +87,7 @@ export async function render(root, params) {
         clear(diffBox).append(loading());
         try {
           const old = await api.get(`/api/tools/${t.id}/versions/${v.version}`);
-          clear(diffBox).append(diffView(old.python_code, t.python_code, { oldLabel: `v${v.version}`, newLabel: `v${t.current_version} (current)` }));
+          clear(diffBox).append(fieldChanges(old, t), diffView(old.python_code, t.python_code, { oldLabel: `v${v.version}`, newLabel: `v${t.current_version} (current)` }));
         } catch (e) {
           clear(diffBox).append(errorBox(e));
         }

@@ -460,6 +460,104 @@ def input_schema(fn):
     return schema
 
 
+# The result's schema, from main's return annotation. MCP requires an
+# outputSchema of type "object", so only shapes that are objects give one:
+# a TypedDict or a dataclass defined at the top of the tool, dict[str, X]
+# and dict. Everything is read from the source; nothing is evaluated.
+def _class_kind(cls):
+    """'typeddict', 'dataclass' or None for a top-level class."""
+    for b in cls.bases:
+        if _ann_name(b) == "TypedDict":
+            return "typeddict"
+    for d in cls.decorator_list:
+        if _ann_name(d.func if isinstance(d, ast.Call) else d) == "dataclass":
+            return "dataclass"
+    return None
+
+
+def _total(cls):
+    for k in cls.keywords:
+        if k.arg == "total" and isinstance(k.value, ast.Constant):
+            return k.value.value is not False
+    return True
+
+
+def _class_schema(cls, classes, depth):
+    kind = _class_kind(cls)
+    props, required = {}, []
+    total = _total(cls) if kind == "typeddict" else True
+    for st in cls.body:
+        if not (isinstance(st, ast.AnnAssign) and isinstance(st.target, ast.Name)):
+            continue
+        ann, need = st.annotation, total
+        if kind == "dataclass":
+            need = st.value is None
+            if _ann_name(ann) == "ClassVar" or (isinstance(ann, ast.Subscript)
+                                                and _ann_name(ann.value) == "ClassVar"):
+                continue
+        if isinstance(ann, ast.Subscript) and _ann_name(ann.value) in ("Required", "NotRequired"):
+            need = _ann_name(ann.value) == "Required"
+            ann = ann.slice
+        s, nullable = _out_schema(ann, classes, depth + 1)
+        if nullable and "type" in s:
+            s = dict(s, type=[s["type"], "null"])
+        props[st.target.id] = s
+        if need:
+            required.append(st.target.id)
+    return {"type": "object", "properties": props, "required": required,
+            "additionalProperties": False}
+
+
+def _out_schema(node, classes, depth=0):
+    """_schema_of, with the tool's own TypedDicts and dataclasses; a name
+    it does not know says nothing ({}), where an argument would be text."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        try:
+            node = ast.parse(node.value, mode="eval").body
+        except SyntaxError:
+            return {}, False
+    name = _ann_name(node) if isinstance(node, (ast.Name, ast.Attribute)) else None
+    if name is not None:
+        if name in classes and depth < 8:
+            return _class_schema(classes[name], classes, depth), False
+        if name not in _SIMPLE:
+            return {}, False
+    parts, nullable = None, False
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        parts = [node.left, node.right]
+    elif isinstance(node, ast.Subscript) and _ann_name(node.value) in ("Optional", "Union"):
+        parts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        nullable = _ann_name(node.value) == "Optional"
+    if parts is not None:
+        rest = [p for p in parts if not _is_none(p)]
+        nullable = nullable or len(rest) != len(parts)
+        if len(rest) != 1:
+            return {}, nullable
+        s, n = _out_schema(rest[0], classes, depth + 1)
+        return s, nullable or n
+    if isinstance(node, ast.Subscript) and _SIMPLE.get(_ann_name(node.value)) in ("array", "object"):
+        s, _ = _schema_of(node)
+        args = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        if "items" in s:
+            s["items"] = _out_schema(args[0], classes, depth + 1)[0]
+        if "additionalProperties" in s:
+            s["additionalProperties"] = _out_schema(args[1], classes, depth + 1)[0]
+        return s, False
+    return _schema_of(node)
+
+
+def output_schema(tree, fn):
+    """The outputSchema main's return annotation gives, or None."""
+    if fn.returns is None:
+        return None
+    classes = {n.name: n for n in tree.body
+               if isinstance(n, ast.ClassDef) and _class_kind(n)}
+    s, nullable = _out_schema(fn.returns, classes)
+    if nullable or s.get("type") != "object":
+        return None
+    return s
+
+
 def find_main(tree):
     main = None
     for node in tree.body:

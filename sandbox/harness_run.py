@@ -16,7 +16,7 @@ from sbx_harness_check import (
     AVAILABLE, DEFAULT_MODULES, FrozenEncoder, OutputLimit, RESULT_CAP,
     STDOUT_CAP, ValidationError, _bad_attr, _public_attrs, _standins_for,
     check, compile_checked, compile_tool, find_main, input_schema,
-    set_code_max)
+    output_schema, set_code_max)
 from sbx_harness_content import MCP, content_result
 
 
@@ -407,7 +407,7 @@ def _validate(req):
     modules = _modules_of(req)
     src = req.get("code")
     tree, errors = check(src, modules)
-    has_main, schema = False, None
+    has_main, schema, out_schema = False, None, None
     if tree is not None and not errors:
         try:
             compile_tool(src, modules)
@@ -419,10 +419,12 @@ def _validate(req):
         fn = find_main(tree)
         if fn is not None:
             has_main, schema = True, input_schema(fn)
+            out_schema = output_schema(tree, fn)
     return {"ok": True, "valid": not errors,
             "errors": [{"line": l, "col": c, "message": sanitize(m)}
                        for l, c, m in errors],
-            "has_main": has_main, "input_schema": schema}
+            "has_main": has_main, "input_schema": schema,
+            "output_schema": out_schema}
 
 
 def run(req_bytes):

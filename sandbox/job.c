@@ -254,12 +254,15 @@ job_done_frame(struct job *j, json_t *d)
 			    msg ? msg : "validation failed");
 			return;
 		}
-		r = json_pack("{s:b,s:O,s:O,s:b,s:O}", "ok", 1, "valid",
+		r = json_pack("{s:b,s:O,s:O,s:b,s:O,s:O}", "ok", 1, "valid",
 		    json_object_get(d, "valid"), "errors",
 		    json_object_get(d, "errors"), "has_main",
 		    json_is_true(json_object_get(d, "has_main")),
 		    "input_schema", json_object_get(d, "input_schema") ?
-		    json_object_get(d, "input_schema") : json_null());
+		    json_object_get(d, "input_schema") : json_null(),
+		    "output_schema", json_is_object(json_object_get(d,
+		    "output_schema")) ? json_object_get(d, "output_schema") :
+		    json_null());
 		job_answer(j, r);
 		return;
 	}

@@ -29,6 +29,36 @@ tools_schema_check(json_t *body, json_t *fields, char **out)
 	return (0);
 }
 
+/* Title, annotations, icons, output_schema: core/tooldef.c's rules. */
+static void
+tools_presentation_check(json_t *body, json_t *fields)
+{
+	const char	*bad;
+	char		 why[256];
+
+	if (tooldef_check(body, &bad, why, sizeof(why)) == -1)
+		json_object_set_new(fields, bad, json_string(why));
+}
+
+/* The four as parameters p[0..3] of a statement; tools_params_free. */
+static void
+tools_params(json_t *body, const char **p)
+{
+	p[0] = tooldef_param(body, "title");
+	p[1] = tooldef_param(body, "annotations");
+	p[2] = tooldef_param(body, "icons");
+	p[3] = tooldef_param(body, "output_schema");
+}
+
+static void
+tools_params_free(const char **p)
+{
+	int	i;
+
+	for (i = 0; i < 4; i++)
+		free((char *)p[i]);
+}
+
 int
 api_tools_list(struct http_request *req, struct api_ctx *c)
 {
@@ -50,7 +80,8 @@ api_tools_list(struct http_request *req, struct api_ctx *c)
 
 /*
  * What creating and updating a tool check alike, into `fields`: name,
- * description, code (required when creating), timeout and schema. What
+ * description, code (required when creating), timeout, schema, title,
+ * annotations, icons and output schema. What
  * the statement takes beyond the body goes to c->scratch: the schema as
  * text and the timeout ("null" clears it on an update).
  */
@@ -73,6 +104,7 @@ tools_check_common(struct api_ctx *c, int create, json_t *fields)
 		api_field_int(c->body, "timeout_ms", 0, SBX_TIMEOUT_MIN_MS,
 		    SBX_TIMEOUT_MAX_MS, &timeout, &has_timeout, fields);
 	tools_schema_check(c->body, fields, &schema);
+	tools_presentation_check(c->body, fields);
 	if (name != NULL && !ident_valid(name))
 		json_object_set_new(fields, "name", json_string(IDENT_RULE));
 	if (code != NULL && *code == '\0')
@@ -93,9 +125,11 @@ int
 api_tools_create(struct http_request *req, struct api_ctx *c)
 {
 	static const char *const allowed[] = { "name", "description",
-	    "python_code", "input_schema", "timeout_ms", NULL };
-	const char	*desc, *p[10];
+	    "python_code", "input_schema", "timeout_ms", "title",
+	    "annotations", "icons", "output_schema", NULL };
+	const char	*desc, *p[14];
 	json_t		*fields;
+	int		 rc;
 
 	if (c->step == API_CHECK) {
 		if (api_body(req, c) == HX_ANSWERED)
@@ -119,7 +153,10 @@ api_tools_create(struct http_request *req, struct api_ctx *c)
 	p[7] = hx_request_id(req);
 	p[8] = "admin";
 	p[9] = "manual";
-	return (api_sql_respond(req, c, SQL_TOOLS_CREATE_RESPOND, 10, p));
+	tools_params(c->body, &p[10]);
+	rc = api_sql_respond(req, c, SQL_TOOLS_CREATE_RESPOND, 14, p);
+	tools_params_free(&p[10]);
+	return (rc);
 }
 
 int
@@ -133,10 +170,11 @@ api_tools_update(struct http_request *req, struct api_ctx *c)
 {
 	static const char *const allowed[] = { "name", "description",
 	    "python_code", "input_schema", "timeout_ms", "enabled",
-	    "change_summary", NULL };
-	const char	*sum, *p[11];
+	    "change_summary", "title", "annotations", "icons",
+	    "output_schema", NULL };
+	const char	*sum, *p[15];
 	json_t		*fields;
-	int		enabled, has_enabled;
+	int		enabled, has_enabled, rc;
 
 	if (c->step == API_CHECK) {
 		if (api_body(req, c) == HX_ANSWERED)
@@ -166,7 +204,10 @@ api_tools_update(struct http_request *req, struct api_ctx *c)
 	p[8] = hx_request_id(req);
 	p[9] = "manual";
 	p[10] = json_string_value(json_object_get(c->body, "change_summary"));
-	return (api_sql_respond(req, c, SQL_TOOLS_UPDATE_RESPOND, 11, p));
+	tools_params(c->body, &p[11]);
+	rc = api_sql_respond(req, c, SQL_TOOLS_UPDATE_RESPOND, 15, p);
+	tools_params_free(&p[11]);
+	return (rc);
 }
 
 int

@@ -182,6 +182,19 @@ int	host_normalize(const char *, char *, size_t);
  */
 int	json_schema_check(const json_t *schema, const json_t *instance,
 	    char *why, size_t whylen);
+/* 0 when json_schema_check can evaluate `schema` at all; else -1, why. */
+int	json_schema_usable(const json_t *schema, char *why, size_t whylen);
+
+/*
+ * A tool's title, annotations, icons and output_schema as an author
+ * gives them (tooldef.c): 0 when every one present in `obj` is
+ * acceptable, else -1 with the field in *bad and the reason in why.
+ * tooldef_param: one as a statement parameter (NULL absent, "" clear).
+ */
+#define TOOLDEF_TITLE_MAX	200
+int	tooldef_check(const json_t *obj, const char **bad, char *why,
+	    size_t whylen);
+char	*tooldef_param(const json_t *obj, const char *key);
 
 /* Monotonic and wall clocks. */
 uint64_t	clock_ms(void);

@@ -498,18 +498,34 @@ js_check(struct js *c, const json_t *s, const json_t *v)
 	return (r);
 }
 
+static void
+js_init(struct js *c, const json_t *schema, char *why, size_t whylen)
+{
+	memset(c, 0, sizeof(*c));
+	c->root = schema;
+	c->why = why;
+	c->whylen = why != NULL ? whylen : 0;
+	if (why != NULL && whylen > 0)
+		why[0] = '\0';
+}
+
+/* A schema checked once when it is stored (an outputSchema): no instance. */
+int
+json_schema_usable(const json_t *schema, char *why, size_t whylen)
+{
+	struct js	c;
+
+	js_init(&c, schema, why, whylen);
+	return (js_scan(&c, schema, 0) == V_OK ? 0 : -1);
+}
+
 int
 json_schema_check(const json_t *schema, const json_t *instance, char *why,
     size_t whylen)
 {
 	struct js	c;
 
-	memset(&c, 0, sizeof(c));
-	c.root = schema;
-	c.why = why;
-	c.whylen = why != NULL ? whylen : 0;
-	if (why != NULL && whylen > 0)
-		why[0] = '\0';
+	js_init(&c, schema, why, whylen);
 	if (schema == NULL || instance == NULL) {
 		(void)js_err(&c, "no schema or no arguments");
 		return (-1);

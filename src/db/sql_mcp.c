@@ -32,15 +32,18 @@ const char SQL_MCP_SESSION_DELETE[] =
 const char SQL_MCP_SESSION_LEVEL[] =
     "UPDATE mcp_sessions SET log_level = $2 WHERE id = $1 RETURNING id";
 
-/* Callable user tools and whether remote callers may edit. */
+/*
+ * Callable user tools and whether remote callers may edit. Each tool as
+ * its approved version defines it (tool_mcp_json, migration 0052).
+ */
 const char SQL_MCP_TOOLS_LIST[] =
-    "SELECT coalesce(json_agg(json_build_object('name', s.name || '__' || "
-    "  t.name, 'description', t.description, 'inputSchema', t.input_schema) "
-    "  ORDER BY s.name, t.name), '[]'), "
+    "SELECT coalesce(jsonb_agg(j ORDER BY sname, tname), '[]'), "
     "  coalesce(policy('remote_tool_editing'), 'disabled') "
-    "FROM tools t JOIN servers s ON s.id = t.server_id "
-    "WHERE t.approval_status = 'approved' AND t.enabled AND "
-    "  s.status = 'running'";
+    "FROM (SELECT s.name AS sname, t.name AS tname, tool_mcp_json(t, "
+    "  s.name || '__' || t.name) AS j "
+    "  FROM tools t JOIN servers s ON s.id = t.server_id "
+    "  WHERE t.approval_status = 'approved' AND t.enabled AND "
+    "  s.status = 'running') x WHERE j IS NOT NULL";
 
 /*
  * One server's endpoint: the server's status and its callable tools under
@@ -48,10 +51,10 @@ const char SQL_MCP_TOOLS_LIST[] =
  * $1 server name -> status, tools json
  */
 const char SQL_MCP_SERVER_TOOLS_LIST[] =
-    "SELECT s.status, coalesce((SELECT json_agg(json_build_object('name', "
-    "  t.name, 'description', t.description, 'inputSchema', "
-    "  t.input_schema) ORDER BY t.name) FROM tools t WHERE t.server_id = "
-    "  s.id AND t.approval_status = 'approved' AND t.enabled), '[]') "
+    "SELECT s.status, coalesce((SELECT jsonb_agg(j ORDER BY tname) FROM "
+    "  (SELECT t.name AS tname, tool_mcp_json(t, t.name) AS j FROM tools t "
+    "  WHERE t.server_id = s.id AND t.approval_status = 'approved' AND "
+    "  t.enabled) x WHERE j IS NOT NULL), '[]') "
     "FROM servers s WHERE s.name = $1";
 
 /*
@@ -60,7 +63,9 @@ const char SQL_MCP_SERVER_TOOLS_LIST[] =
  * $1 session, $2 server name, $3 tool name -> session_ok, tool_id,
  * server_id, python_code, timeout_ms, approval_status, enabled,
  * server_status, modules, hosts, secrets [{key, ct, nonce}] (hex),
- * tool_type (migration 0049); read by name (mcp/call.c).
+ * tool_type (migration 0049), log_level, client_capabilities,
+ * output_schema of the approved version (0052); read by name
+ * (mcp/call.c).
  */
 const char SQL_MCP_TOOL_FOR_CALL[] =
     "SELECT * FROM mcp_tool_for_call($1, $2, $3)";

@@ -207,7 +207,8 @@ const char SQL_MGMT_SECRETS_LIST_RESPOND[] =
     "  ELSE api_error('not_found', 'no such server') END";
 
 /* $1 tool id -> the columns of SQL_MCP_TOOL_FOR_CALL, by the same names,
- * plus full_name and approval_mode */
+ * plus full_name and approval_mode; a test runs the current code, so its
+ * result is checked against the current output_schema */
 const char SQL_MGMT_TOOL_FOR_TEST[] =
     "SELECT true AS session_ok, t.id AS tool_id, s.id AS server_id, "
     "  t.python_code, coalesce(t.timeout_ms, s.default_timeout_ms) AS "
@@ -219,7 +220,7 @@ const char SQL_MGMT_TOOL_FOR_TEST[] =
     "  value_ciphertext IS NOT NULL), '[]') AS secrets, t.tool_type, "
     "  s.name || '__' || t.name AS full_name, "
     "  coalesce(policy('tool_approval_mode'), 'require_approval') AS "
-    "  approval_mode "
+    "  approval_mode, t.output_schema "
     "FROM tools t JOIN servers s ON s.id = t.server_id WHERE t.id = $1::uuid";
 
 /* The LLM adds a source; it waits for review (EXT_SOURCE_ADD). */

@@ -15,18 +15,25 @@ const char SQL_TOOLS_LIST_RESPOND[] =
 
 /*
  * $1 server id, $2 name, $3 description, $4 code, $5 schema|NULL,
- * $6 timeout|NULL, $7 actor, $8 request id, $9 created_by, $10 source
+ * $6 timeout|NULL, $7 actor, $8 request id, $9 created_by, $10 source,
+ * $11 title, $12 annotations, $13 icons, $14 output schema (NULL or ""
+ * for none; core/tooldef.c checked them)
  */
 const char SQL_TOOLS_CREATE_RESPOND[] =
     "WITH s AS (SELECT id FROM servers WHERE id = $1::uuid), "
     "ins AS (INSERT INTO tools (server_id, name, description, python_code, "
-    "  input_schema, timeout_ms, created_by) SELECT s.id, $2, $3, $4, "
+    "  input_schema, timeout_ms, created_by, title, annotations, icons, "
+    "  output_schema) SELECT s.id, $2, $3, $4, "
     "  coalesce($5::jsonb, '{\"type\":\"object\",\"properties\":{}}'), "
-    "  $6::int, $9 FROM s RETURNING tools.*), "
+    "  $6::int, $9, nullif($11, ''), nullif($12, '')::jsonb, "
+    "  nullif($13, '')::jsonb, nullif($14, '')::jsonb FROM s "
+    "  RETURNING tools.*), "
     "v AS (INSERT INTO tool_versions (tool_id, version, name, description, "
     "  python_code, input_schema, enabled, timeout_ms, change_summary, "
-    "  change_source) SELECT id, 1, name, description, python_code, "
-    "  input_schema, enabled, timeout_ms, 'created', $10 FROM ins), "
+    "  change_source, title, annotations, icons, output_schema) "
+    "  SELECT id, 1, name, description, python_code, input_schema, "
+    "  enabled, timeout_ms, 'created', $10, title, annotations, icons, "
+    "  output_schema FROM ins), "
     "a AS (SELECT audit($7, 'tool.create', 'tool created', "
     "  jsonb_build_object('tool', name, 'tool_id', id), $8, server_id) "
     "  FROM ins) "
@@ -41,13 +48,16 @@ const char SQL_TOOLS_GET_RESPOND[] =
 
 /*
  * A real change bumps the version and snapshots it. A change of a
- * reviewed field (name, description, code, schema, timeout) sends an
- * approved tool back to review (SEC-001): what was approved is no longer
- * what callers see or what would run. `enabled` is not reviewed: it is the
- * admin's switch (the MCP management tool refuses it).
+ * reviewed field (name, description, code, schema, timeout, title,
+ * annotations, icons, output schema) sends an approved tool back to
+ * review (SEC-001): what was approved is no longer what callers see or
+ * what would run; a "read-only" hint is a claim a client acts on, so it
+ * is reviewed like the code it describes. `enabled` is not reviewed: it
+ * is the admin's switch (the MCP management tool refuses it).
  * $1 id, $2 name, $3 description, $4 code, $5 schema, $6 enabled,
  * $7 timeout, $8 actor, $9 request id, $10 source ('manual'|'llm'),
- * $11 change summary
+ * $11 change summary, $12 title, $13 annotations, $14 icons, $15 output
+ * schema (each NULL to keep, "" to clear)
  */
 const char SQL_TOOLS_UPDATE_RESPOND[] =
     "WITH old AS (SELECT * FROM tools WHERE id = $1::uuid FOR UPDATE), "
@@ -57,23 +67,36 @@ const char SQL_TOOLS_UPDATE_RESPOND[] =
     "  coalesce($5::jsonb, old.input_schema) AS input_schema, "
     "  coalesce($6::boolean, old.enabled) AS enabled, "
     "  CASE WHEN $7 = 'null' THEN NULL ELSE coalesce($7::int, "
-    "  old.timeout_ms) END AS timeout_ms FROM old), "
+    "  old.timeout_ms) END AS timeout_ms, "
+    "  CASE WHEN $12::text IS NULL THEN old.title ELSE nullif($12, '') "
+    "  END AS title, CASE WHEN $13::text IS NULL THEN old.annotations "
+    "  ELSE nullif($13, '')::jsonb END AS annotations, "
+    "  CASE WHEN $14::text IS NULL THEN old.icons "
+    "  ELSE nullif($14, '')::jsonb END AS icons, "
+    "  CASE WHEN $15::text IS NULL THEN old.output_schema "
+    "  ELSE nullif($15, '')::jsonb END AS output_schema FROM old), "
     /*
      * The reviewed fields, defined once: what a caller sees and what runs.
      * Changing any of them sends an approved tool back to review.
      */
     "d AS (SELECT new.*, (new.name, new.description, new.python_code, "
-    "  new.input_schema, new.timeout_ms) IS DISTINCT FROM (old.name, "
-    "  old.description, old.python_code, old.input_schema, old.timeout_ms) "
+    "  new.input_schema, new.timeout_ms, new.title, new.annotations, "
+    "  new.icons, new.output_schema) IS DISTINCT FROM (old.name, "
+    "  old.description, old.python_code, old.input_schema, old.timeout_ms, "
+    "  old.title, old.annotations, old.icons, old.output_schema) "
     "  AS code_changed, "
     "  (new.name, new.description, new.python_code, new.input_schema, "
-    "  new.enabled, new.timeout_ms) IS DISTINCT FROM (old.name, "
+    "  new.enabled, new.timeout_ms, new.title, new.annotations, "
+    "  new.icons, new.output_schema) IS DISTINCT FROM (old.name, "
     "  old.description, old.python_code, old.input_schema, old.enabled, "
-    "  old.timeout_ms) AS changed, old.approval_status AS old_status, "
+    "  old.timeout_ms, old.title, old.annotations, old.icons, "
+    "  old.output_schema) AS changed, old.approval_status AS old_status, "
     "  old.server_id FROM new, old), "
     "up AS (UPDATE tools t SET name = d.name, description = d.description, "
     "  python_code = d.python_code, input_schema = d.input_schema, "
-    "  enabled = d.enabled, timeout_ms = d.timeout_ms, "
+    "  enabled = d.enabled, timeout_ms = d.timeout_ms, title = d.title, "
+    "  annotations = d.annotations, icons = d.icons, output_schema = "
+    "  d.output_schema, "
     "  current_version = t.current_version + 1, updated_at = now(), "
     "  approval_status = CASE WHEN d.code_changed AND t.approval_status = "
     "  'approved' THEN 'pending_review' ELSE t.approval_status END, "
@@ -83,9 +106,10 @@ const char SQL_TOOLS_UPDATE_RESPOND[] =
     "  FROM d WHERE t.id = d.id AND d.changed RETURNING t.*), "
     "v AS (INSERT INTO tool_versions (tool_id, version, name, description, "
     "  python_code, input_schema, enabled, timeout_ms, change_summary, "
-    "  change_source) SELECT id, current_version, name, description, "
-    "  python_code, input_schema, enabled, timeout_ms, left(coalesce($11, "
-    "  'updated'), 500), $10 FROM up), "
+    "  change_source, title, annotations, icons, output_schema) "
+    "  SELECT id, current_version, name, description, python_code, "
+    "  input_schema, enabled, timeout_ms, left(coalesce($11, 'updated'), "
+    "  500), $10, title, annotations, icons, output_schema FROM up), "
     "a AS (SELECT audit($8, 'tool.update', 'tool updated', "
     "  jsonb_build_object('tool', up.name, 'tool_id', up.id, "
     "  'version', up.current_version, 'code_changed', d.code_changed, "
@@ -120,7 +144,8 @@ const char SQL_TOOLS_VERSIONS_RESPOND[] =
     "  CASE WHEN EXISTS (SELECT 1 FROM tools WHERE id = $1::uuid) THEN "
     "  json_build_object('items', coalesce((SELECT json_agg("
     "  json_build_object('version', version, 'name', name, 'description', "
-    "  description, 'enabled', enabled, 'timeout_ms', timeout_ms, "
+    "  description, 'title', title, 'enabled', enabled, 'timeout_ms', "
+    "  timeout_ms, "
     "  'change_summary', change_summary, 'change_source', change_source, "
     "  'created_at', created_at) ORDER BY version DESC) FROM tool_versions "
     "  WHERE tool_id = $1::uuid), '[]')) "
@@ -130,7 +155,9 @@ const char SQL_TOOLS_VERSIONS_RESPOND[] =
 const char SQL_TOOLS_VERSION_GET_RESPOND[] =
     "SELECT 200, json_build_object('version', version, 'name', name, "
     "  'description', description, 'python_code', python_code, "
-    "  'input_schema', input_schema, 'enabled', enabled, 'timeout_ms', "
+    "  'input_schema', input_schema, 'title', title, 'annotations', "
+    "  annotations, 'icons', icons, 'output_schema', output_schema, "
+    "  'enabled', enabled, 'timeout_ms', "
     "  timeout_ms, 'change_summary', change_summary, 'change_source', "
     "  change_source, 'created_at', created_at) FROM tool_versions "
     "  WHERE tool_id = $1::uuid AND version = $2::int";
@@ -147,15 +174,18 @@ const char SQL_TOOLS_ROLLBACK_RESPOND[] =
     "up AS (UPDATE tools t SET name = snap.name, description = "
     "  snap.description, python_code = snap.python_code, input_schema = "
     "  snap.input_schema, enabled = snap.enabled, timeout_ms = "
-    "  snap.timeout_ms, current_version = t.current_version + 1, "
+    "  snap.timeout_ms, title = snap.title, annotations = "
+    "  snap.annotations, icons = snap.icons, output_schema = "
+    "  snap.output_schema, current_version = t.current_version + 1, "
     "  approval_status = 'pending_review', approval_requested_at = now(), "
     "  approved_at = NULL, approved_by = NULL, updated_at = now() "
     "  FROM snap WHERE t.id = snap.tool_id RETURNING t.*), "
     "v AS (INSERT INTO tool_versions (tool_id, version, name, description, "
     "  python_code, input_schema, enabled, timeout_ms, change_summary, "
-    "  change_source) SELECT id, current_version, name, description, "
-    "  python_code, input_schema, enabled, timeout_ms, 'rollback to v' || "
-    "  $2::int, 'rollback' FROM up), "
+    "  change_source, title, annotations, icons, output_schema) "
+    "  SELECT id, current_version, name, description, python_code, "
+    "  input_schema, enabled, timeout_ms, 'rollback to v' || $2::int, "
+    "  'rollback', title, annotations, icons, output_schema FROM up), "
     "a AS (SELECT audit($3, 'tool.rollback', 'tool rolled back', "
     "  jsonb_build_object('tool', name, 'tool_id', id, 'to_version', "
     "  $2::int, 'source', $5::text), $4, server_id) FROM up), "

@@ -91,6 +91,7 @@ struct tool_row {
 	const char	*modules, *hosts, *secrets, *tool_type;
 	const char	*full_name, *approval_mode, *log_level;
 	const char	*client_capabilities;
+	const char	*output_schema;	/* the approved version's (0052) */
 };
 
 static void
@@ -115,6 +116,7 @@ call_tool_row_read(const struct db_call *db, struct tool_row *r)
 	TOOL_FIELD(approval_mode);
 	TOOL_FIELD(log_level);
 	TOOL_FIELD(client_capabilities);
+	TOOL_FIELD(output_schema);
 #undef TOOL_FIELD
 	/* Text columns never SQL NULL in a found row, but be safe. */
 	if (r->session_ok == NULL)
@@ -206,6 +208,9 @@ call_load(struct http_request *req, struct mcp_ex *ex)
 	json_object_set_new(t, "timeout_ms", json_integer(atol(row.timeout_ms)));
 	json_object_set_new(t, "modules", json_loads(row.modules, 0, NULL));
 	json_object_set_new(t, "hosts", json_loads(row.hosts, 0, NULL));
+	if (row.output_schema != NULL)
+		json_object_set_new(t, "output_schema",
+		    json_loads(row.output_schema, 0, NULL));
 	rows = json_loads(row.secrets, JSON_DECODE_ANY, NULL);
 	secrets = secretbox_open_server_secrets(row.server_id, rows);
 	json_decref(rows);
@@ -271,9 +276,9 @@ call_finish(struct mcp_ex *ex)
 		text = mcp_redact_text(text, secrets);
 		ex->out = json_pack("{s:b, s:s?, s:s}", "success", 1,
 		    "result", text, "error", "");
-		ex->response = mcp_rpc_result(ex->id, mcp_tool_ok(
+		ex->response = mcp_rpc_result(ex->id, mcp_tool_ok_schema(
 		    text != NULL ? json_loads(text, JSON_DECODE_ANY, NULL) :
-		    NULL));
+		    NULL, json_object_get(ex->tool, "output_schema"), ex->out));
 	} else {
 		err = json_object_get(reply, "error");
 		type = json_string_value(json_object_get(err, "type"));

@@ -130,6 +130,10 @@ void		mcp_ex_cancel_local(const char *session, json_t *request_id);
 enum hx_turn	mcp_call_user_tool(struct http_request *, struct mcp_ex *);
 void		mcp_call_log(struct mcp_ex *);
 json_t		*mcp_tool_ok(json_t *structured_or_text);
+/* The same held to the tool's outputSchema (NULL: none); a mismatch is
+ * an error result, and `log` (the call's log entry) says it failed. */
+json_t		*mcp_tool_ok_schema(json_t *structured_or_text,
+		    const json_t *output_schema, json_t *log);
 json_t		*mcp_tool_error(const char *message);
 enum hx_turn	mgmt_done(struct mcp_ex *, json_t *result);
 enum hx_turn	mgmt_fail(struct mcp_ex *, const char *message);

@@ -13,6 +13,33 @@
 #include "mcp/mcp.h"
 
 #define S_ID(n)	"\"" n "\":{\"type\":\"string\",\"format\":\"uuid\"}"
+/*
+ * What an author may say of a tool besides its code: title, behaviour
+ * hints, icons and the result's schema (checked in core/tooldef.c).
+ */
+#define S_PRESENTATION \
+    ",\"title\":{\"type\":[\"string\",\"null\"],\"maxLength\":200}," \
+    "\"annotations\":{\"type\":[\"object\",\"null\"],\"properties\":{" \
+    "\"readOnlyHint\":{\"type\":\"boolean\"},\"destructiveHint\":{\"type\":" \
+    "\"boolean\"},\"idempotentHint\":{\"type\":\"boolean\"}," \
+    "\"openWorldHint\":{\"type\":\"boolean\"}},\"additionalProperties\":" \
+    "false},\"icons\":{\"type\":[\"array\",\"null\"],\"maxItems\":8," \
+    "\"items\":{\"type\":\"object\",\"properties\":{\"src\":{\"type\":" \
+    "\"string\"},\"mimeType\":{\"type\":\"string\"},\"sizes\":{\"type\":" \
+    "\"array\",\"items\":{\"type\":\"string\"}},\"theme\":{\"enum\":[" \
+    "\"light\",\"dark\"]}},\"required\":[\"src\"]}},\"output_schema\":{" \
+    "\"type\":[\"object\",\"null\"]}"
+/* How the descriptions of create and update say it. */
+#define D_PRESENTATION \
+    " title is the human-readable name clients show; annotations holds " \
+    "hints for clients (readOnlyHint, destructiveHint, idempotentHint, " \
+    "openWorldHint: booleans, nothing else); icons are {src: https: URL " \
+    "or data:image/...;base64 URI, mimeType, sizes: [\"48x48\"]}; " \
+    "output_schema is the JSON Schema (type object) of the result's " \
+    "structuredContent, kept verbatim; without it one is derived from " \
+    "main's return annotation (a TypedDict, a dataclass, dict[str, X]). " \
+    "With an output schema every result must be a dict matching it, or " \
+    "the call fails. An admin reviews all of these like the code."
 #define SCHEMA(props, req) \
     "{\"type\":\"object\",\"properties\":{" props "},\"required\":[" req \
     "],\"additionalProperties\":false}"
@@ -42,8 +69,8 @@ const struct mgmt_tool mgmt_tools[] = {
 	    "import.", SCHEMA("", ""), 0, mgmt_get_server_modules },
 	{ "mcpbox_list_tools", "List the tools of a server.",
 	    SCHEMA(S_ID("server_id"), "\"server_id\""), 0, mgmt_list_tools },
-	{ "mcpbox_get_tool", "Get a tool, including its code and approval "
-	    "state.", SCHEMA(S_ID("tool_id"), "\"tool_id\""), 0, mgmt_get_tool },
+	{ "mcpbox_get_tool", "Get a tool, including its code, title, "
+	    "annotations, icons, schemas and approval state.", SCHEMA(S_ID("tool_id"), "\"tool_id\""), 0, mgmt_get_tool },
 	{ "mcpbox_create_tool", "Create a Python tool (a draft). The code must "
 	    "define `def main(...)` or `async def main(...)`; its signature "
 	    "becomes the input schema. A str, dict or list return value is "
@@ -53,25 +80,32 @@ const struct mgmt_tool mgmt_tools[] = {
 	    "mcp.resource(uri, text= or blob=), mcp.resource_link(uri, name), "
 	    "a list of them or mcp.content(*items, structured=dict). While it "
 	    "runs, mcp.log(level, data) and mcp.progress(n, total) reach the "
-	    "client. "
+	    "client, and mcp.sample(prompt, max_tokens=...) and "
+	    "mcp.elicit(message, schema) ask the client's model and its user "
+	    "and wait for the answer (mcp.AskError if the client cannot or "
+	    "will not; give such tools a timeout_ms that allows for it). "
 	    "input_schema, when given, is the arguments' JSON Schema as the "
-	    "client sees it, kept verbatim (2020-12 keywords included).",
+	    "client sees it, kept verbatim (2020-12 keywords included)."
+	    D_PRESENTATION,
 	    SCHEMA(S_ID("server_id") ","
 	    "\"name\":{\"type\":\"string\",\"pattern\":\"^[a-z][a-z0-9_]*$\","
 	    "\"maxLength\":64},\"python_code\":{\"type\":\"string\"},"
 	    "\"description\":{\"type\":\"string\",\"maxLength\":2000},"
-	    "\"input_schema\":{\"type\":\"object\"}",
+	    "\"input_schema\":{\"type\":\"object\"}" S_PRESENTATION,
 	    "\"server_id\",\"name\",\"python_code\""), MGMT_LOCAL,
 	    mgmt_create_tool },
 	{ "mcpbox_update_tool", "Update a tool. Changing its name, description, "
-	    "code or timeout sends an approved tool back to review; enabling and "
-	    "disabling is the admin's.", SCHEMA(S_ID("tool_id") ",\"name\":{"
+	    "code, timeout, title, annotations, icons or output schema sends an "
+	    "approved tool back to review; enabling and disabling is the "
+	    "admin's. A null title, annotations, icons or output_schema clears "
+	    "it; new code without output_schema derives it again."
+	    D_PRESENTATION, SCHEMA(S_ID("tool_id") ",\"name\":{"
 	    "\"type\":\"string\",\"pattern\":\"^[a-z][a-z0-9_]*$\","
 	    "\"maxLength\":64},"
 	    "\"description\":{\"type\":\"string\",\"maxLength\":2000},"
 	    "\"python_code\":{\"type\":\"string\"},\"timeout_ms\":{\"type\":"
 	    "\"integer\",\"minimum\":" SBX_STR(SBX_TIMEOUT_MIN_MS) ",\"maximum\":"
-	    SBX_STR(SBX_TIMEOUT_MAX_MS) "}", "\"tool_id\""),
+	    SBX_STR(SBX_TIMEOUT_MAX_MS) "}" S_PRESENTATION, "\"tool_id\""),
 	    MGMT_LOCAL | MGMT_DESTRUCTIVE, mgmt_update_tool },
 	{ "mcpbox_delete_tool", "Delete a tool.", SCHEMA(S_ID("tool_id"),
 	    "\"tool_id\""), MGMT_LOCAL | MGMT_DESTRUCTIVE, mgmt_delete_tool },
@@ -82,7 +116,7 @@ const struct mgmt_tool mgmt_tools[] = {
 	    "{\"type\":\"integer\",\"minimum\":1}", "\"tool_id\",\"version\""),
 	    MGMT_LOCAL | MGMT_DESTRUCTIVE, mgmt_rollback_tool },
 	{ "mcpbox_validate_code", "Check Python tool code: syntax, sandbox "
-	    "rules, main(), and the input schema it yields.",
+	    "rules, main(), and the input and output schemas it yields.",
 	    SCHEMA("\"code\":{\"type\":\"string\"}", "\"code\""), 0,
 	    mgmt_validate_code },
 	{ "mcpbox_test_code", "Run a saved tool once with arguments (only "

@@ -3,7 +3,8 @@
  * approval requests an LLM may make (never the approval itself).
  *
  * Code from an LLM is validated by the sandbox (in a locked-down child)
- * before it is stored, and the input schema comes from main's signature.
+ * before it is stored, and the input schema comes from main's signature;
+ * the output schema from main's return annotation unless given.
  */
 #include <string.h>
 
@@ -21,6 +22,76 @@ mgmt_by_tool(struct http_request *req, struct mcp_ex *ex, const char *sql)
 	if (mgmt_arg_uuid(ex, "tool_id", &p[0]) == HX_ANSWERED)
 		return (HX_ANSWERED);
 	return (mgmt_sql(req, ex, sql, 1, p));
+}
+
+/*
+ * The output schema the sandbox derived, or JSON null. The sandbox's word
+ * is held to the rules an author's schema meets (core/tooldef.c): one the
+ * result check could not evaluate would fail every call.
+ */
+static json_t *
+mgmt_output_schema_of(json_t *reply)
+{
+	json_t		*o, *s;
+	const char	*bad;
+	char		 why[64];
+
+	s = json_object_get(reply, "output_schema");
+	if (!json_is_object(s))
+		return (json_null());
+	o = json_pack("{s:O}", "output_schema", s);
+	if (tooldef_check(o, &bad, why, sizeof(why)) == -1)
+		s = json_null();
+	json_decref(o);
+	return (s);
+}
+
+/*
+ * The authored presentation fields (title, annotations, icons, output
+ * schema), checked before the code goes to the sandbox: -1 after failing
+ * the call.
+ */
+static int
+mgmt_presentation_ok(struct mcp_ex *ex)
+{
+	const char	*bad;
+	char		 why[256], msg[320];
+
+	if (tooldef_check(ex->args, &bad, why, sizeof(why)) == -1) {
+		(void)snprintf(msg, sizeof(msg), "%s: %s", bad, why);
+		mgmt_fail(ex, msg);
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * Those fields as parameters p[0..3], NULL each when absent. The output
+ * schema derived by validation (ex->out) stands in when the author gave
+ * none: explicit beats derived.
+ */
+static void
+mgmt_presentation(struct mcp_ex *ex, const char **p)
+{
+	json_t	*d;
+
+	p[0] = tooldef_param(ex->args, "title");
+	p[1] = tooldef_param(ex->args, "annotations");
+	p[2] = tooldef_param(ex->args, "icons");
+	p[3] = tooldef_param(ex->args, "output_schema");
+	if (p[3] == NULL && ex->out != NULL &&
+	    (d = json_object_get(ex->out, "output_schema")) != NULL)
+		p[3] = json_is_null(d) ? strdup("") : json_dumps(d,
+		    JSON_COMPACT);
+}
+
+static void
+mgmt_presentation_free(const char **p)
+{
+	int	i;
+
+	for (i = 0; i < 4; i++)
+		free((char *)p[i]);
 }
 
 /*
@@ -60,8 +131,9 @@ mgmt_validate_reply(struct http_request *req, struct mcp_ex *ex,
 
 /*
  * Code that is to be stored: HX_GO_ON when valid, with the schema derived
- * from main's signature in ex->out (as "schema"); else the exchange is
- * answered with what is wrong.
+ * from main's signature in ex->out (as "schema") and the one from its
+ * return annotation (as "output_schema", null for none); else the
+ * exchange is answered with what is wrong.
  */
 static enum hx_turn
 mgmt_validate(struct http_request *req, struct mcp_ex *ex, const char *code,
@@ -91,8 +163,9 @@ mgmt_validate(struct http_request *req, struct mcp_ex *ex, const char *code,
 	if (need_main && !json_is_true(json_object_get(r, "has_main")))
 		return (mgmt_fail(ex, "the code must define def main(...) or "
 		    "async def main(...)"));
-	ex->out = json_pack("{s:O}", "schema",
-	    json_object_get(r, "input_schema"));
+	ex->out = json_pack("{s:O, s:O}", "schema",
+	    json_object_get(r, "input_schema"), "output_schema",
+	    mgmt_output_schema_of(r));
 	return (HX_GO_ON);
 }
 
@@ -108,11 +181,12 @@ mgmt_validate_code(struct http_request *req, struct mcp_ex *ex)
 		return (mgmt_fail(ex, "code is required"));
 	if ((turn = mgmt_validate_reply(req, ex, code, &r)) != HX_GO_ON)
 		return (turn);
-	return (mgmt_done(ex, json_pack("{s:O, s:O, s:O, s:O}",
+	return (mgmt_done(ex, json_pack("{s:O, s:O, s:O, s:O, s:O}",
 	    "valid", json_object_get(r, "valid"),
 	    "has_main", json_object_get(r, "has_main"),
 	    "errors", json_object_get(r, "errors"),
-	    "input_schema", json_object_get(r, "input_schema"))));
+	    "input_schema", json_object_get(r, "input_schema"),
+	    "output_schema", mgmt_output_schema_of(r))));
 }
 
 enum hx_turn
@@ -138,7 +212,7 @@ mgmt_get_tool(struct http_request *req, struct mcp_ex *ex)
 enum hx_turn
 mgmt_create_tool(struct http_request *req, struct mcp_ex *ex)
 {
-	const char	*p[10], *sid, *name, *code, *desc;
+	const char	*p[14], *sid, *name, *code, *desc;
 	char		*schema;
 	json_t		*given;
 	enum hx_turn	rc;
@@ -159,9 +233,12 @@ mgmt_create_tool(struct http_request *req, struct mcp_ex *ex)
 	    "object") != 0))
 		return (mgmt_fail(ex, "input_schema must be a JSON Schema "
 		    "object with \"type\": \"object\""));
+	if (ex->out == NULL && mgmt_presentation_ok(ex) == -1)
+		return (HX_ANSWERED);
 	if (ex->out == NULL && (rc = mgmt_validate(req, ex, code,
 	    1)) != HX_GO_ON)
 		return (rc);
+	mgmt_presentation(ex, &p[10]);
 	/* An explicit schema is what the author means: kept verbatim. */
 	schema = json_dumps(given != NULL ? given : json_object_get(ex->out,
 	    "schema"), JSON_COMPACT);
@@ -175,15 +252,16 @@ mgmt_create_tool(struct http_request *req, struct mcp_ex *ex)
 	p[7] = ex->request_id;
 	p[8] = LLM;
 	p[9] = LLM;
-	rc = mgmt_sql(req, ex, SQL_TOOLS_CREATE_RESPOND, 10, p);
+	rc = mgmt_sql(req, ex, SQL_TOOLS_CREATE_RESPOND, 14, p);
 	free(schema);
+	mgmt_presentation_free(&p[10]);
 	return (rc);
 }
 
 enum hx_turn
 mgmt_update_tool(struct http_request *req, struct mcp_ex *ex)
 {
-	const char	*p[11], *tid, *name, *code;
+	const char	*p[15], *tid, *name, *code;
 	char		*schema, timeout[16];
 	json_t		*en, *to;
 	enum hx_turn	rc;
@@ -204,6 +282,8 @@ mgmt_update_tool(struct http_request *req, struct mcp_ex *ex)
 	    SBX_TIMEOUT_MIN_MS || json_integer_value(to) > SBX_TIMEOUT_MAX_MS))
 		return (mgmt_fail(ex, "timeout_ms must be "
 		    SBX_STR(SBX_TIMEOUT_MIN_MS) "-" SBX_STR(SBX_TIMEOUT_MAX_MS)));
+	if (ex->out == NULL && mgmt_presentation_ok(ex) == -1)
+		return (HX_ANSWERED);
 	schema = NULL;
 	if (code != NULL) {
 		if (ex->out == NULL &&
@@ -227,8 +307,10 @@ mgmt_update_tool(struct http_request *req, struct mcp_ex *ex)
 	p[8] = ex->request_id;
 	p[9] = LLM;
 	p[10] = NULL;
-	rc = mgmt_sql(req, ex, SQL_TOOLS_UPDATE_RESPOND, 11, p);
+	mgmt_presentation(ex, &p[11]);
+	rc = mgmt_sql(req, ex, SQL_TOOLS_UPDATE_RESPOND, 15, p);
 	free(schema);
+	mgmt_presentation_free(&p[11]);
 	return (rc);
 }
 

@@ -3,7 +3,8 @@
  * JSON text plus structuredContent; list → JSON text plus structuredContent
  * {"result": [...]} (structuredContent must be an object); None → empty
  * text; content made with the tool's `mcp` object (a {"$mcp": "content"}
- * result, sandbox/harness_content.py) → those items. Failures are results
+ * result, sandbox/harness_content.py) → those items; a tool with an
+ * outputSchema has its structuredContent checked. Failures are results
  * with isError, never protocol errors, so the model sees the message and
  * can act on it.
  */
@@ -154,6 +155,39 @@ mcp_tool_ok(json_t *v)
 	else
 		json_decref(v);
 	return (res);
+}
+
+/*
+ * A tool that declares an outputSchema promises structuredContent that
+ * fits it (MCP 2025-06-18): a result that breaks the promise is the
+ * tool's error, told to the model with the first failure, never passed
+ * on for a client to trust. Checked after redaction, so the reason can
+ * hold no secret.
+ */
+json_t *
+mcp_tool_ok_schema(json_t *v, const json_t *output_schema, json_t *log)
+{
+	json_t	*res, *st;
+	char	 why[400], msg[512];
+
+	res = mcp_tool_ok(v);
+	if (output_schema == NULL || json_is_true(json_object_get(res,
+	    "isError")))
+		return (res);
+	st = json_object_get(res, "structuredContent");
+	if (st == NULL)
+		(void)snprintf(why, sizeof(why), "the tool returned no "
+		    "structured content (return a dict)");
+	else if (json_schema_check(output_schema, st, why, sizeof(why)) == 0)
+		return (res);
+	(void)snprintf(msg, sizeof(msg), "the result does not match the "
+	    "tool's outputSchema: %s", why);
+	json_decref(res);
+	if (log != NULL) {
+		json_object_set_new(log, "success", json_false());
+		json_object_set_new(log, "error", json_string(msg));
+	}
+	return (mcp_tool_error(msg));
 }
 
 json_t *

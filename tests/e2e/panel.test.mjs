@@ -291,10 +291,30 @@ async function main() {
     await toastSays(page, "Done");
     log("re-approved in bulk after a diff review");
 
+    // ---- a changed title or hint alone is reviewed like code
+    step = "hints";
+    const hinted = await mcpCall(client, "mcpbox_update_tool", { tool_id: tool.id, title: "Weather forecast",
+      annotations: { readOnlyHint: true, openWorldHint: true } });
+    assert.equal(hinted.approval_status, "pending_review");
+    await go(page, "#/approvals/tools", "approvals-hints");
+    const card3 = page.locator("article[data-tool=forecast]");
+    await card3.locator("[data-testid=changed-title] ins", { hasText: "Weather forecast" }).waitFor();
+    assert.match(await card3.locator("[data-testid=changed-hints] ins").textContent(), /readOnlyHint: true, openWorldHint: true/);
+    assert.equal((await card3.locator("[data-testid=changed-hints] del").textContent()).trim(), "(none)");
+    assert.equal((await card3.locator("[data-testid=review-title]").textContent()).trim(), "Weather forecast");
+    await shot(page, "approvals-hints");
+    await card3.locator("[data-action=approve]").click();
+    await toastSays(page, "approved");
+    log("a changed title and hints shown against the approved version, then approved");
+
     step = "tool";
     await go(page, `#/servers/${srv.id}/tools/${tool.id}`, "tool");
     assert.equal(await page.getAttribute(".tool-status", "data-status"), "approved");
-    await page.click("button:not([disabled]):text-is(\"Diff\")");
+    // The version before holds the same code: only its hints changed.
+    const diffs = page.locator("button:not([disabled]):text-is(\"Diff\")");
+    await diffs.first().click();
+    await page.locator(".diff-box [data-testid=version-changes] ins", { hasText: "readOnlyHint" }).waitFor();
+    await diffs.nth(1).click();
     await page.waitForSelector(".diff-box [data-testid=diff] .diff-add");
     await shot(page, "tool-detail");
 

@@ -145,6 +145,29 @@ def run(binary):
               and r["errors"][0]["line"] == 2 and r["errors"][0]["col"] >= 1 and len(r["errors"]) == 2, r)
         r = c.call({"op": "validate", "code": "x = 1\n"})
         check("validate without main", r["ok"] and r["valid"] and not r["has_main"] and r["input_schema"] is None, r)
+        # outputSchema from main's return annotation: objects only (MCP).
+        td = ("class Weather(TypedDict):\n    city: str\n    temp: float\n    note: NotRequired[str]\n"
+              "def main(city: str) -> Weather:\n    return {'city': city, 'temp': 1.5}\n")
+        r = c.call({"op": "validate", "code": td})
+        check("output schema from a TypedDict", r["ok"] and r["valid"] and r["output_schema"] == {
+            "type": "object", "additionalProperties": False, "required": ["city", "temp"],
+            "properties": {"city": {"type": "string"}, "temp": {"type": "number"}, "note": {"type": "string"}}}, r)
+        dc = ("@dataclass\nclass Point:\n    x: int\n    tags: list[str]\n    label: str | None = None\n"
+              "def main() -> 'Point':\n    return Point(1, [])\n")
+        r = c.call({"op": "validate", "code": dc})
+        check("output schema from a dataclass", r["ok"] and r["output_schema"] == {
+            "type": "object", "additionalProperties": False, "required": ["x", "tags"],
+            "properties": {"x": {"type": "integer"}, "tags": {"type": "array", "items": {"type": "string"}},
+                           "label": {"type": ["string", "null"]}}}, r)
+        r = c.call({"op": "validate", "code": "def main() -> dict[str, int]:\n    return {}\n"})
+        check("output schema from dict[str, X]", r["output_schema"] == {
+            "type": "object", "additionalProperties": {"type": "integer"}}, r)
+        outs = [c.call({"op": "validate", "code": f"def main() -> {a}:\n    return None\n"})["output_schema"]
+                for a in ("int", "str", "list[int]", "dict | None")]
+        r = c.call({"op": "validate", "code": "def main():\n    return 1\n"})
+        check("no output schema for non-objects or no annotation", outs == [None] * 4
+              and r["output_schema"] is None, (outs, r))
+
 
         # secrets: only in the child, read-only, redacted everywhere
         secret = "sk-very-secret-value-123"
