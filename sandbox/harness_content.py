@@ -8,6 +8,7 @@
 # (src/mcp/result.c), since tool code can change any byte of its process.
 import base64 as _b64
 import binascii as _binascii
+import json as _json
 import math as _math
 import _sbx
 
@@ -19,10 +20,48 @@ MARK = "$mcp"
 LEVELS = ("debug", "info", "notice", "warning", "error", "critical", "alert",
           "emergency")
 _ENC = FrozenEncoder(allow_nan=False, ensure_ascii=True, separators=(",", ":"))
+_DEC = _json.JSONDecoder()
 
 
 def _notify(frame):
     _sbx.notify(_ENC.encode(frame).encode("ascii"))
+
+
+class AskError(Exception):
+    """The client did not answer mcp.sample() or mcp.elicit(): it cannot
+    (no such capability), it refused, or nobody answered in time."""
+
+
+def _ask(kind, params):
+    """A question for the client; the call waits here for its answer."""
+    try:
+        data = _ENC.encode({"op": "ask", "kind": kind, "params": params})
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"the question must be JSON: {e}") from None
+    r = _DEC.decode(_sbx.roundtrip(data.encode("ascii")).decode(
+        "utf-8", "replace"))
+    if type(r) is not dict or "error" in r or type(r.get("result")) is not dict:
+        raise AskError(str(r.get("error", "no answer")) if type(r) is dict
+                       else "no answer")
+    return r["result"]
+
+
+def _message(m):
+    """A sampling message: a str or content item is the user's."""
+    if type(m) is str or type(m) is ContentItem:
+        m = {"role": "user", "content": m}
+    if type(m) is not dict or m.get("role") not in ("user", "assistant"):
+        raise TypeError("a message is a str, a content item or a dict "
+                        "{'role': 'user' | 'assistant', 'content': ...}")
+    c = m.get("content")
+    if type(c) is str:
+        c = {"type": "text", "text": _text(c, "content")}
+    elif type(c) is ContentItem:
+        c = c.item
+    if type(c) is not dict or c.get("type") not in ("text", "image", "audio"):
+        raise TypeError("a message's content is a str or an mcp.text(), "
+                        "mcp.image() or mcp.audio() item")
+    return {"role": m["role"], "content": c}
 
 
 class ContentItem:
@@ -145,6 +184,51 @@ class Mcp:
         if message is not None:
             frame["message"] = _text(message, "message")
         _notify(frame)
+
+    AskError = AskError
+
+    def sample(self, messages, max_tokens=1000, system_prompt=None,
+               temperature=None, stop_sequences=None, model_hints=None):
+        """Ask the client's model (sampling/createMessage) and wait for
+        its answer: {"role", "content", "model", "stopReason"}. messages:
+        a str (the user's), or a list of str, content items and
+        {"role", "content"} dicts. Raises mcp.AskError if the client has
+        no sampling capability, refuses, or does not answer in time."""
+        if type(messages) is not list:
+            messages = [messages]
+        if not messages:
+            raise ValueError("sample needs at least one message")
+        if type(max_tokens) is not int or max_tokens < 1:
+            raise ValueError("max_tokens must be a positive int")
+        p = {"messages": [_message(m) for m in messages],
+             "maxTokens": max_tokens}
+        _opt(p, "systemPrompt", system_prompt, "system_prompt")
+        if temperature is not None:
+            if type(temperature) not in (int, float) or \
+                    not _math.isfinite(temperature):
+                raise TypeError("temperature must be a finite number")
+            p["temperature"] = temperature
+        if stop_sequences is not None:
+            p["stopSequences"] = [_text(s, "a stop sequence")
+                                  for s in stop_sequences]
+        if model_hints is not None:
+            p["modelPreferences"] = {"hints": [
+                {"name": _text(h, "a model hint")} for h in model_hints]}
+        return _ask("sampling", p)
+
+    def elicit(self, message, schema):
+        """Ask the user (elicitation/create, form mode) and wait for the
+        answer: {"action": "accept" | "decline" | "cancel", "content":
+        {...}} (content with accept only). schema: {"type": "object",
+        "properties": {...}, "required": [...]}, flat properties of type
+        string, number, integer or boolean (enum, oneOf, default, ...
+        as MCP allows). Raises mcp.AskError as sample() does."""
+        if type(schema) is not dict or schema.get("type") != "object" or \
+                type(schema.get("properties")) is not dict:
+            raise TypeError("schema must be a dict {'type': 'object', "
+                            "'properties': {...}}")
+        return _ask("elicitation", {"message": _text(message, "message"),
+                                    "requestedSchema": schema})
 
     def content(self, *items, structured=None):
         if not items or not all(type(i) is ContentItem for i in items):

@@ -327,6 +327,9 @@ job_child_readable(struct job *j)
 			else if (d != NULL && op && strcmp(op, "notify") == 0 &&
 			    j->kind == JOB_EXEC)
 				job_notify_frame(j, d);
+			else if (d != NULL && op && strcmp(op, "ask") == 0 &&
+			    j->kind == JOB_EXEC)
+				job_ask_frame(j, d);
 			else if (d != NULL && op && strcmp(op, "done") == 0) {
 				job_done_frame(j, d);
 				job_stop_processes(j);
@@ -457,8 +460,14 @@ void
 job_check_deadlines(double now)
 {
 	struct job	*j;
+	char		 late[64];
 
+	(void)snprintf(late, sizeof(late), "the client did not answer within "
+	    "%d s", SBX_ASK_WAIT_S);
 	for (j = S.jobs; j; j = j->next) {
+		if (j->state == J_RUNNING && j->asking &&
+		    now >= j->ask_deadline && now < j->deadline)
+			(void)job_ask_answer(j, j->asking, NULL, late);
 		if (j->state != J_RUNNING || j->answered ||
 		    j->kind == JOB_INSTALL || now < j->deadline)
 			continue;
@@ -479,6 +488,8 @@ job_next_deadline(double now)
 			continue;
 		if (best < 0 || j->deadline < best)
 			best = j->deadline;
+		if (j->asking && j->ask_deadline < best)
+			best = j->ask_deadline;
 	}
 	if (best < 0)
 		return (-1);

@@ -1,8 +1,9 @@
 /*
  * job_frames.c -- what a running child sends besides its answer: HTTP
- * requests for the broker (and the broker's reply), and notifications for
- * the client while it runs.  Like the answer, each is checked here and
- * redacted before it leaves the supervisor.
+ * requests for the broker (and the broker's reply), notifications for the
+ * client while it runs, and questions for the client (and its answer).
+ * Like the answer, each is checked here and redacted before it leaves the
+ * supervisor.
  */
 #include <errno.h>
 #include <signal.h>
@@ -22,7 +23,7 @@ job_http_frame(struct job *j, json_t *d)
 	double	 left = j->deadline - sbx_now_ms();
 	json_t	*refusal;
 
-	if (j->broker_pid > 0) {
+	if (j->broker_pid > 0 || j->asking) {
 		job_fail(j, SBX_ERR_SANDBOX, "the tool broke the broker protocol");
 		job_stop_processes(j);
 		return;
@@ -97,6 +98,83 @@ job_notify_frame(struct job *j, json_t *d)
 			    "message"))));
 	}
 	conn_send(j->conn, out);
+}
+
+/* What the child reads back for an ask (r stolen). */
+static void
+job_ask_reply(struct job *j, json_t *r)
+{
+	if (r == NULL || sbx_frame_put_json(&j->req, r) == -1) {
+		job_fail(j, SBX_ERR_SANDBOX, "out of memory");
+		job_stop_processes(j);
+	} else
+		job_child_writable(j);
+	json_decref(r);
+}
+
+/*
+ * A question for the client (sampling, elicitation): forwarded with the
+ * call's id and a number, strings redacted; the child waits on its reply
+ * pipe as for the broker.  What cannot be asked is answered at once with
+ * an error the tool sees as an exception.
+ */
+void
+job_ask_frame(struct job *j, json_t *d)
+{
+	const char	*kind = json_string_value(json_object_get(d, "kind"));
+	json_t		*params = json_object_get(d, "params");
+	const char	*why = NULL;
+	char		*text, most[64];
+
+	if (j->broker_pid > 0 || j->asking) {
+		job_fail(j, SBX_ERR_SANDBOX, "the tool broke the ask protocol");
+		job_stop_processes(j);
+		return;
+	}
+	if (kind == NULL || (strcmp(kind, "sampling") != 0 &&
+	    strcmp(kind, "elicitation") != 0) || !json_is_object(params))
+		why = "a malformed question for the client";
+	else if (j->conn == NULL)
+		why = "the caller has gone";
+	else if (j->asks >= SBX_ASK_MAX) {
+		(void)snprintf(most, sizeof(most), "a call may ask the client "
+		    "at most %d times", SBX_ASK_MAX);
+		why = most;
+	}
+	else if ((text = json_dumps(params, JSON_COMPACT)) == NULL ||
+	    strlen(text) > SBX_ASK_BYTES) {
+		free(text);
+		why = "a question for the client may be at most 256 KiB";
+	} else
+		free(text);
+	if (why != NULL) {
+		job_ask_reply(j, json_pack("{s:s}", "error", why));
+		return;
+	}
+	j->asking = ++j->asks;
+	j->ask_deadline = sbx_now_ms() + SBX_ASK_WAIT_MS;
+	conn_send(j->conn, json_pack("{s:O, s:s, s:i, s:s, s:o}", "id", j->id,
+	    "op", SBX_OP_ASK, "ask", j->asking, "kind", kind, "params",
+	    sbx_redact_json(&j->secrets, json_deep_copy(params))));
+}
+
+/*
+ * The answer to the open ask `ask` (the worker's SBX_OP_ANSWER, or the
+ * wait's end): 1 if it went to the child.  A late or repeated answer
+ * finds the ask closed and is dropped.
+ */
+int
+job_ask_answer(struct job *j, int ask, json_t *result, const char *error)
+{
+	if (j->answered || j->asking == 0 || ask != j->asking)
+		return (0);
+	j->asking = 0;
+	if (error != NULL || !json_is_object(result))
+		job_ask_reply(j, json_pack("{s:s}", "error", error != NULL ?
+		    error : "the client's answer was malformed"));
+	else
+		job_ask_reply(j, json_pack("{s:O}", "result", result));
+	return (1);
 }
 
 void

@@ -252,6 +252,27 @@ req_op_cancel(struct conn *c, json_t *id, json_t *req)
 	    "cancelled", hit));
 }
 
+/* The client's answer to a call's question (job_ask_frame). */
+static void
+req_op_answer(struct conn *c, json_t *id, json_t *req)
+{
+	json_t		*target = json_object_get(req, "target");
+	json_t		*ask = json_object_get(req, "ask");
+	struct job	*j;
+	int		 hit = 0;
+
+	for (j = S.jobs; target && json_is_integer(ask) && j; j = j->next) {
+		if (j->conn != c || j->kind != JOB_EXEC ||
+		    !json_equal(j->id, target))
+			continue;
+		hit |= job_ask_answer(j, (int)json_integer_value(ask),
+		    json_object_get(req, "result"), json_string_value(
+		    json_object_get(req, "error")));
+	}
+	conn_send(c, json_pack("{s:O,s:b,s:b}", "id", id, "ok", 1,
+	    "delivered", hit));
+}
+
 /* install, or resolve (which version an install would take). */
 static void
 req_op_install(struct conn *c, json_t *id, json_t *req, int resolve)
@@ -347,6 +368,8 @@ job_request(struct conn *c, json_t *req)
 		req_op_health(c, id);
 	else if (strcmp(op, SBX_OP_CANCEL) == 0)
 		req_op_cancel(c, id, req);
+	else if (strcmp(op, SBX_OP_ANSWER) == 0)
+		req_op_answer(c, id, req);
 	else if (strcmp(op, SBX_OP_INSTALL) == 0)
 		req_op_install(c, id, req, 0);
 	else if (strcmp(op, SBX_OP_RESOLVE) == 0)

@@ -55,6 +55,9 @@ struct job {
 	int			 broker_fd;
 	struct sbx_buf		 bin;
 	int			 notified;	/* notifications forwarded */
+	int			 asks;		/* questions to the client */
+	int			 asking;	/* the open one's number, or 0 */
+	double			 ask_deadline;
 	char			 checked_key[65];
 	char			 target[PATH_MAX];
 };
@@ -89,10 +92,12 @@ void	 job_start(struct job *);
 void	 job_stop_processes(struct job *);
 void	 job_request(struct conn *, json_t *);
 void	 job_child_readable(struct job *);
+int	 job_ask_answer(struct job *, int, json_t *, const char *);
 void	 job_child_writable(struct job *);
 void	 job_broker_readable(struct job *);
 void	 job_http_frame(struct job *, json_t *);
 void	 job_notify_frame(struct job *, json_t *);
+void	 job_ask_frame(struct job *, json_t *);
 void	 job_install_readable(struct job *);
 void	 job_reaped(struct job *, int);
 void	 job_child_exited(uint32_t, int);

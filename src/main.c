@@ -349,6 +349,7 @@ kore_worker_configure(void)
 	sbx_client_init(sock);
 	spread_worker_init();
 	mcp_streams_init();
+	mcp_ask_init();
 	mcp_session_cache_init();
 	oauth_worker_init();
 	api_activity_init();

@@ -49,6 +49,22 @@
 #define SBX_OP_NOTIFY		"notify"
 #define SBX_NOTIFY_MAX		100
 #define SBX_NOTIFY_BYTES	16384
+/*
+ * Sent by the sandbox while a call runs, with the call's id: the tool asks
+ * the client (kind "sampling": sampling/createMessage, "elicitation":
+ * elicitation/create) and waits. The worker answers with SBX_OP_ANSWER
+ * {target: the call's id, ask: the ask's number, result | error}. One ask
+ * at a time, at most SBX_ASK_MAX a call, each at most SBX_ASK_BYTES either
+ * way. An ask with no answer after SBX_ASK_WAIT_MS fails in the tool (a
+ * human may be slow, not forever); the call's own time limit keeps running
+ * meanwhile, so asking never stretches it.
+ */
+#define SBX_OP_ASK		"ask"
+#define SBX_OP_ANSWER		"answer"
+#define SBX_ASK_MAX		10
+#define SBX_ASK_BYTES		(256u << 10)
+#define SBX_ASK_WAIT_S		120
+#define SBX_ASK_WAIT_MS		(SBX_ASK_WAIT_S * 1000)
 
 /* Error types of a failed answer. */
 #define SBX_ERR_SANDBOX		"SandboxError"	/* the sandbox could not run it */

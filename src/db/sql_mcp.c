@@ -108,6 +108,19 @@ const char SQL_MCP_NOTIFY_MESSAGE[] =
 const char SQL_MCP_OUTBOX_TAKE[] =
     "DELETE FROM mcp_outbox WHERE id = $1::bigint RETURNING body";
 
+/* A client's answer to a tool's question, for the worker that asked:
+ * $1 session, $2 our request id, $3 the response message json. */
+const char SQL_MCP_NOTIFY_ANSWER[] =
+    "SELECT pg_notify('mcpbox_mcp_answer', json_build_object('s', "
+    "  $1::text, 'r', $2::text, 'm', $3::json)::text)";
+
+/* The same, too large for a NOTIFY: parked in the outbox. */
+const char SQL_MCP_ANSWER_PUT[] =
+    "WITH o AS (INSERT INTO mcp_outbox (session_id, body) VALUES ($1, $3) "
+    "  RETURNING id) "
+    "SELECT pg_notify('mcpbox_mcp_answer', json_build_object('s', $1::text, "
+    "  'r', $2::text, 'ref', o.id)::text) FROM o";
+
 /* $1 session, $2 request id json */
 const char SQL_MCP_NOTIFY_CANCEL[] =
     "SELECT pg_notify('mcpbox_mcp_cancel', json_build_object('s', $1::text, "

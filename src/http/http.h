@@ -109,13 +109,22 @@ struct sse_stream {
 	struct kore_timer	*timer;
 	char			ip[64];		/* the client's, for its share */
 	int			backlog;	/* keep-alives that found unsent data */
+	/* Event ids (sse_prime): the stream's random part, then a count. */
+	char			eid[17];
+	uint64_t		seq;
 	TAILQ_ENTRY(sse_stream)	list;
 };
+
+/* How long a client waits before it reconnects a stream (SSE retry:). */
+#define SSE_RETRY_MS	2000
+/* An event id of ours: 16 hex, '-', a count. */
+int	sse_event_id_valid(const char *);
 
 struct sse_stream	*sse_open(struct http_request *, int kind);
 struct sse_stream	*sse_open_response(struct http_request *);
 void	sse_end(struct sse_stream *);
 void	sse_send_raw(struct sse_stream *, const char *, size_t);
+void	sse_prime(struct sse_stream *);
 int	sse_gone(struct sse_stream *);
 void	sse_send_event(struct sse_stream *, const char *event,
 	    const char *data);
@@ -137,6 +146,7 @@ void	spread_closed(void);
 #define EVENT_ACTIVITY		"mcpbox_activity"
 #define EVENT_MCP_MESSAGE	"mcpbox_mcp_message"
 #define EVENT_MCP_CANCEL	"mcpbox_mcp_cancel"
+#define EVENT_MCP_ANSWER	"mcpbox_mcp_answer"
 #define EVENT_SESSION_ENDED	"mcpbox_session_ended"
 #define EVENT_ADMIN_CHANGED	"mcpbox_admin_changed"
 #define EVENT_POLICY_CHANGED	"mcpbox_policy_changed"

@@ -207,12 +207,53 @@ sse_send_event(struct sse_stream *s, const char *event, const char *data)
 {
 	struct kore_buf	b;
 
-	kore_buf_init(&b, strlen(data) + 64);
+	kore_buf_init(&b, strlen(data) + 96);
+	if (s->eid[0] != '\0')
+		kore_buf_appendf(&b, "id: %s-%llu\n", s->eid,
+		    (unsigned long long)++s->seq);
 	if (event != NULL)
 		kore_buf_appendf(&b, "event: %s\n", event);
 	kore_buf_appendf(&b, "data: %s\n\n", data);
 	sse_send_raw(s, (const char *)b.data, b.offset);
 	kore_buf_cleanup(&b);
+}
+
+/*
+ * From now on every event carries an id (the stream's random part and a
+ * count), starting with this one: an id, the reconnection delay and no
+ * data, so a client knows where it is before anything else comes (MCP
+ * 2025-11-25, "resumability"). Ids name a stream without saying whose.
+ */
+void
+sse_prime(struct sse_stream *s)
+{
+	uint8_t		r[8];
+	char		buf[96];
+	int		n;
+
+	if (crypto_random(r, sizeof(r)) == -1)
+		memset(r, 0, sizeof(r));
+	hex_encode(r, sizeof(r), s->eid);
+	n = snprintf(buf, sizeof(buf), "id: %s-0\nretry: %d\ndata: \n\n",
+	    s->eid, SSE_RETRY_MS);
+	sse_send_raw(s, buf, (size_t)n);
+}
+
+int
+sse_event_id_valid(const char *id)
+{
+	size_t	i;
+
+	for (i = 0; i < 16; i++)
+		if (!((id[i] >= '0' && id[i] <= '9') ||
+		    (id[i] >= 'a' && id[i] <= 'f')))
+			return (0);
+	if (id[16] != '-' || id[17] == '\0' || strlen(id) > 17 + 20)
+		return (0);
+	for (i = 17; id[i] != '\0'; i++)
+		if (id[i] < '0' || id[i] > '9')
+			return (0);
+	return (1);
 }
 
 /* Called from the request's free path: unlink, release the slot. */

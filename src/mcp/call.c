@@ -351,6 +351,11 @@ call_notes(struct mcp_ex *ex)
 	tok = json_object_get(json_object_get(ex->params, "_meta"),
 	    "progressToken");
 	json_array_foreach(notes, i, n) {
+		if (strcmp(json_string_value(json_object_get(n, "op")),
+		    SBX_OP_ASK) == 0) {
+			mcp_ask_forward(ex, n);
+			continue;
+		}
 		kind = json_string_value(json_object_get(n, "kind"));
 		level = json_string_value(json_object_get(n, "level"));
 		if (kind != NULL && strcmp(kind, "log") == 0 &&

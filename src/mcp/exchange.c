@@ -112,6 +112,33 @@ mcp_ex_cancel_local(const char *session, json_t *request_id)
 	}
 }
 
+/* A client's response to a question a call on this worker asked. */
+int
+mcp_ex_answer_local(const char *session, json_t *msg)
+{
+	struct mcp_ex	*ex;
+
+	TAILQ_FOREACH(ex, &inflight, list) {
+		if (mcp_ask_take(ex, session, msg))
+			return (1);
+	}
+	return (0);
+}
+
+/* Does a call on this worker wait for the answer to question ask_id? */
+int
+mcp_ex_asking(const char *session, const char *ask_id)
+{
+	struct mcp_ex	*ex;
+
+	TAILQ_FOREACH(ex, &inflight, list) {
+		if (strcmp(ex->session, session) == 0 &&
+		    strcmp(ex->ask_rpc, ask_id) == 0)
+			return (1);
+	}
+	return (0);
+}
+
 static enum hx_turn
 ex_error(struct mcp_ex *ex, int code, const char *message)
 {

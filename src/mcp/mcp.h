@@ -19,6 +19,10 @@ struct ext_job;
 
 #define MCP_BODY_MAX		(1024 * 1024)
 #define MCP_SESSION_LEN		32
+#define MCP_LIST_CHANGED \
+    "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/tools/list_changed\"}"
+/* The id of a question to the client (ask.c): a prefix, 32 hex. */
+#define MCP_ASK_ID_LEN		43
 #define MCP_SCOPE_MAX		IDENT_MAX	/* a server's name */
 
 /* JSON-RPC 2.0 error codes. */
@@ -103,6 +107,12 @@ struct mcp_ex {
 	json_t			*notes;
 	char			log_level[16];	/* the session's (setLevel) */
 	json_t			*client_caps;	/* declared at initialize */
+	/* The transport can stream to the client while the call runs. */
+	int			can_stream;
+	/* The question to the client that waits for its answer (ask.c). */
+	char			ask_rpc[MCP_ASK_ID_LEN + 1];
+	char			ask_kind[16];
+	json_int_t		ask_n;
 	TAILQ_ENTRY(mcp_ex)	list;
 };
 
@@ -125,6 +135,14 @@ void		mcp_ex_init(struct mcp_ex *, json_t *msg, const char *session,
 enum hx_turn	mcp_ex_run(struct http_request *, struct mcp_ex *);
 void		mcp_ex_clear(struct mcp_ex *);
 void		mcp_ex_cancel_local(const char *session, json_t *request_id);
+int		mcp_ex_answer_local(const char *session, json_t *msg);
+int		mcp_ex_asking(const char *session, const char *ask_id);
+
+/* ask.c: a running tool's questions to the client */
+void		mcp_ask_init(void);
+void		mcp_ask_forward(struct mcp_ex *, json_t *frame);
+int		mcp_ask_take(struct mcp_ex *, const char *session, json_t *);
+void		mcp_ask_response(const char *session, json_t *msg);
 
 /* tools: user tools (call.c), results (result.c) */
 enum hx_turn	mcp_call_user_tool(struct http_request *, struct mcp_ex *);
@@ -149,6 +167,7 @@ int		mcp_policy_remote_editing(void);
 
 /* redact.c */
 json_t		*mcp_redact(json_t *, json_t *secrets);
+json_t		*mcp_redact_values(json_t *, json_t *secrets);
 char		*mcp_redact_text(char *, json_t *secrets);
 
 /* The management tools (mgmt_*.c). */

@@ -44,9 +44,8 @@ redact_has_secret(const char *s, json_t *secrets)
 	return (0);
 }
 
-/* A redacted deep copy of `v`; `secrets` maps names to plaintext values. */
-json_t *
-mcp_redact(json_t *v, json_t *secrets)
+static json_t *
+redact_walk(json_t *v, json_t *secrets, int keys)
 {
 	const char	*k;
 	json_t		*out, *e;
@@ -55,21 +54,40 @@ mcp_redact(json_t *v, json_t *secrets)
 	if (json_is_object(v)) {
 		out = json_object();
 		json_object_foreach(v, k, e) {
-			json_object_set_new(out, k, redact_key_sensitive(k) ?
-			    json_string("[REDACTED]") : mcp_redact(e, secrets));
+			json_object_set_new(out, k, keys &&
+			    redact_key_sensitive(k) ? json_string("[REDACTED]") :
+			    redact_walk(e, secrets, keys));
 		}
 		return (out);
 	}
 	if (json_is_array(v)) {
 		out = json_array();
 		json_array_foreach(v, i, e)
-			json_array_append_new(out, mcp_redact(e, secrets));
+			json_array_append_new(out, redact_walk(e, secrets,
+			    keys));
 		return (out);
 	}
 	if (json_is_string(v) && secrets != NULL &&
 	    redact_has_secret(json_string_value(v), secrets))
 		return (json_string("[REDACTED]"));
 	return (json_deep_copy(v));
+}
+
+/* A redacted deep copy of `v`; `secrets` maps names to plaintext values. */
+json_t *
+mcp_redact(json_t *v, json_t *secrets)
+{
+	return (redact_walk(v, secrets, 1));
+}
+
+/*
+ * The same with the secret values masked only: for what MCP defines
+ * (a question for the client has maxTokens, which is no credential).
+ */
+json_t *
+mcp_redact_values(json_t *v, json_t *secrets)
+{
+	return (redact_walk(v, secrets, 0));
 }
 
 /* Replace every secret value in `text` (owned, may be reallocated). */

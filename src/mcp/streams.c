@@ -13,8 +13,6 @@
 
 #define NOTIFY_MAX	7000
 
-static const char	list_changed[] =
-    "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/tools/list_changed\"}";
 
 /* Who asked for an outbox row: the stream is looked up again when the
  * row arrives, since it may have gone meanwhile. */
@@ -25,7 +23,7 @@ struct streams_outbox_fetch {
 static void
 streams_push_changed(struct sse_stream *s, void *arg)
 {
-	sse_send_event(s, "message", list_changed);
+	sse_send_event(s, "message", MCP_LIST_CHANGED);
 }
 
 static void

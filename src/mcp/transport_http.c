@@ -20,6 +20,7 @@ struct http_mcp_post {
 	int			gated;
 	int			started;
 	int			remote;
+	int			resumed;	/* GET with Last-Event-ID */
 	struct sse_stream	*stream;
 	char			*owner;
 	struct db_call		db;
@@ -75,8 +76,10 @@ http_stream_notes(struct http_request *req, struct http_mcp_post *p)
 
 	if (json_array_size(p->ex.notes) == 0)
 		return;
-	if (p->stream == NULL && http_accepts(req, "text/event-stream"))
+	if (p->stream == NULL && http_accepts(req, "text/event-stream")) {
 		p->stream = sse_open_response(req);
+		sse_prime(p->stream);
+	}
 	json_array_foreach(p->ex.notes, i, n) {
 		if (p->stream != NULL &&
 		    (text = json_dumps(n, JSON_COMPACT)) != NULL) {
@@ -157,12 +160,15 @@ http_mcp_post(struct http_request *req, struct http_mcp_post *p)
 			    strcmp(json_string_value(json_object_get(msg,
 			    "method")), "notifications/cancelled") == 0)
 				mcp_cancel_request(req, session, msg);
+			else if (p->kind == RPC_RESPONSE)
+				mcp_ask_response(session, msg);
 			json_decref(msg);
 			hx_security_headers(req, 0);
 			http_response(req, 202, NULL, 0);
 			return (KORE_RESULT_OK);
 		}
 		mcp_ex_init(&p->ex, msg, session, p->scope, p->remote, req);
+		p->ex.can_stream = http_accepts(req, "text/event-stream");
 	}
 	if (mcp_ex_run(req, &p->ex) == HX_WAIT) {
 		http_stream_notes(req, p);
@@ -175,7 +181,7 @@ http_mcp_post(struct http_request *req, struct http_mcp_post *p)
 static int
 http_mcp_get(struct http_request *req, struct http_mcp_post *p)
 {
-	const char	*session, *params[1];
+	const char	*session, *last, *params[1];
 	enum db_status	st;
 
 	if (!p->started) {
@@ -185,6 +191,13 @@ http_mcp_get(struct http_request *req, struct http_mcp_post *p)
 			    "Accept must allow text/event-stream"));
 		if (!http_session_header(req, &session))
 			return (KORE_RESULT_OK);
+		if (http_request_header(req, "last-event-id", &last)) {
+			if (!sse_event_id_valid(last))
+				return (mcp_http_error(req, 400,
+				    RPC_INVALID_REQUEST, "Last-Event-ID is not "
+				    "an event id of this server"));
+			p->resumed = 1;
+		}
 		p->owner = strdup(session);
 	}
 	if (p->stream == NULL) {
@@ -202,7 +215,15 @@ http_mcp_get(struct http_request *req, struct http_mcp_post *p)
 		if ((p->stream = sse_open(req, SSE_MCP)) == NULL)
 			return (KORE_RESULT_OK);
 		p->stream->owner = p->owner;
-		sse_send_raw(p->stream, ": stream open\n\n", 15);
+		sse_prime(p->stream);
+		/*
+		 * What this stream carries is "tools changed": rather than
+		 * replay each change a reconnecting client missed, one says
+		 * to list again (the call streams are not resumed: a call
+		 * ends with its POST's connection).
+		 */
+		if (p->resumed)
+			sse_send_event(p->stream, "message", MCP_LIST_CHANGED);
 	}
 	/* Sleep until the client leaves; pushes don't need us awake. */
 	http_request_sleep(req);

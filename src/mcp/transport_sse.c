@@ -90,12 +90,15 @@ mcp_sse_open(struct http_request *req)
  * Notifications the running call sent, while it runs, when this worker
  * holds the session's stream; otherwise they wait for the answer and go
  * with it in one routed message, as separate statements could overtake
- * each other.
+ * each other. A question for the client cannot wait, since the answer
+ * waits for it: what is there goes at once, in one message, and nothing
+ * can overtake it (the tool sends nothing until it is answered).
  */
 static void
 legacy_deliver_notes(struct legacy *l)
 {
 	char	*text;
+	json_t	*last;
 
 	while (json_array_size(l->ex.notes) > 0) {
 		if ((text = json_dumps(json_array_get(l->ex.notes, 0),
@@ -103,6 +106,15 @@ legacy_deliver_notes(struct legacy *l)
 			return;
 		if (!mcp_deliver_local(l->session, text)) {
 			free(text);
+			last = json_array_get(l->ex.notes,
+			    json_array_size(l->ex.notes) - 1);
+			if (json_object_get(last, "id") == NULL)
+				return;
+			if ((text = json_dumps(l->ex.notes, JSON_COMPACT)) !=
+			    NULL)
+				mcp_route_message(l->session, text);
+			free(text);
+			json_array_clear(l->ex.notes);
 			return;
 		}
 		free(text);
@@ -160,12 +172,15 @@ mcp_sse_message(struct http_request *req)
 			    strcmp(json_string_value(json_object_get(msg,
 			    "method")), "notifications/cancelled") == 0)
 				mcp_cancel_request(req, l->session, msg);
+			else if (kind == RPC_RESPONSE)
+				mcp_ask_response(l->session, msg);
 			json_decref(msg);
 			hx_security_headers(req, 0);
 			http_response(req, 202, NULL, 0);
 			return (KORE_RESULT_OK);
 		}
 		mcp_ex_init(&l->ex, msg, l->session, l->scope, l->remote, req);
+		l->ex.can_stream = 1;
 		/* The session exists already: initialize must not make one. */
 		l->started = 1;
 	}

@@ -165,19 +165,33 @@ circuit_sandbox_down(void)
 	atomic_store(&cshm->last_down_ms, now == 0 ? 1 : now);
 }
 
-/* When the last supervisor died (0: never): links opened after it are to
- * its successor. */
-uint64_t
-circuit_last_down(void)
+/*
+ * Is a worker's link, opened at connect_ms to the supervisor of
+ * *link_generation, to one that has died, though its end may not have
+ * been read yet? Yes if the keeper marked the sandbox down after the link
+ * was opened, or if a new supervisor was started since and the link is
+ * older than the last death (the keeper tells the new generation a little
+ * after it listens, so a link opened after the last death is to the new
+ * one: it is kept, and *link_generation moves on).
+ */
+int
+circuit_link_stale(uint64_t connect_ms, uint64_t *link_generation,
+    uint64_t generation)
 {
-	return (cshm != NULL ? atomic_load(&cshm->last_down_ms) : 0);
-}
+	uint64_t	down, last_down;
 
-/* Since when the keeper restarts the supervisor (0: it is up). */
-uint64_t
-circuit_down_since(void)
-{
-	return (cshm != NULL ? atomic_load(&cshm->down_ms) : 0);
+	if (cshm == NULL)
+		return (0);
+	down = atomic_load(&cshm->down_ms);
+	last_down = atomic_load(&cshm->last_down_ms);
+	if (down != 0 && connect_ms <= down)
+		return (1);
+	if (*link_generation != generation) {
+		if (connect_ms <= last_down)
+			return (1);
+		*link_generation = generation;
+	}
+	return (0);
 }
 
 /* The keeper: a new supervisor listens. Workers reconnect to it. */

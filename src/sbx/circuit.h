@@ -36,8 +36,8 @@ void		circuit_record(enum circuit_role, json_t *reply,
 void		circuit_sandbox_down(void);
 void		circuit_sandbox_up(void);
 uint64_t	circuit_generation(void);
-uint64_t	circuit_last_down(void);
-uint64_t	circuit_down_since(void);
+int		circuit_link_stale(uint64_t connect_ms,
+		    uint64_t *link_generation, uint64_t generation);
 void		circuit_reset(const char *actor);
 enum circuit_state	circuit_state(uint64_t now_ms);
 json_t		*circuit_json(uint64_t now_ms);

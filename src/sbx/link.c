@@ -189,6 +189,7 @@ link_frame(const uint8_t *data, size_t len)
 	json_error_t	e;
 	json_t		*msg, *id;
 	struct sbx_call	*c;
+	const char	*op;
 
 	msg = json_loadb((const char *)data, len, 0, &e);
 	if (msg == NULL) {
@@ -201,10 +202,11 @@ link_frame(const uint8_t *data, size_t len)
 		json_decref(msg);
 		return;
 	}
-	/* A notification of a running call: kept for it, the call goes on. */
-	if (json_is_string(json_object_get(msg, "op")) &&
-	    strcmp(json_string_value(json_object_get(msg, "op")),
-	    SBX_OP_NOTIFY) == 0) {
+	/* A notification or question of a running call: kept for it, in
+	 * order, and the call goes on. */
+	op = json_string_value(json_object_get(msg, "op"));
+	if (op != NULL && (strcmp(op, SBX_OP_NOTIFY) == 0 ||
+	    strcmp(op, SBX_OP_ASK) == 0)) {
 		if (c->detached || c->req == NULL) {
 			json_decref(msg);
 			return;
@@ -351,20 +353,33 @@ link_send(json_t *msg)
 	link_flush();
 }
 
+/* An op about a running call (cancel, answer); `extra` (stolen, may be
+ * NULL) is merged in. */
+static void
+link_call_op(struct sbx_call *c, const char *op, json_t *extra)
+{
+	json_t	*m;
+
+	if (!c->done && link_.fd != -1) {
+		m = json_pack("{s:s, s:I, s:I}", "op", op, "id",
+		    (json_int_t)++link_.next_id, "target", (json_int_t)c->id);
+		if (extra != NULL)
+			json_object_update(m, extra);
+		link_send(m);
+		json_decref(m);
+	}
+	json_decref(extra);
+}
+
 static void
 link_call_timeout(void *arg, u_int64_t now)
 {
 	struct sbx_call	*c = arg;
-	json_t		*cancel;
 
 	c->timer = NULL;
 	if (c->done)
 		return;
-	cancel = json_pack("{s:s, s:I, s:I}", "op", SBX_OP_CANCEL, "id",
-	    (json_int_t)++link_.next_id, "target", (json_int_t)c->id);
-	if (link_.fd != -1)
-		link_send(cancel);
-	json_decref(cancel);
+	link_call_op(c, SBX_OP_CANCEL, NULL);
 	link_call_finish(c, link_error_reply(c->id, SBX_ERR_TIMEOUT,
 	    "the tool call exceeded its time limit"));
 }
@@ -441,30 +456,6 @@ link_call_wait(struct sbx_call *c)
 	    KORE_TIMER_ONESHOT);
 }
 
-/*
- * A link to a supervisor that has died, though its end may not have been
- * read yet: the keeper marked the sandbox down after the link was opened,
- * or a new supervisor was started since (the keeper tells the new
- * generation a little after it listens, so a link opened after the last
- * death is to the new one and is kept).
- */
-static int
-link_is_stale(uint64_t generation)
-{
-	uint64_t	down = circuit_down_since();
-
-	if (link_.fd == -1)
-		return (0);
-	if (down != 0 && link_.connect_ms <= down)
-		return (1);
-	if (link_.generation != generation) {
-		if (link_.connect_ms <= circuit_last_down())
-			return (1);
-		link_.generation = generation;
-	}
-	return (0);
-}
-
 static struct sbx_call	*link_call_start(json_t *, int, struct http_request *,
 			    sbx_cb, void *, int);
 
@@ -485,8 +476,7 @@ sbx_health_start(int timeout_ms, struct http_request *req, sbx_cb cb,
     void *arg)
 {
 	return (link_call_start(json_pack("{s:s}", "op", SBX_OP_HEALTH),
-	    timeout_ms,
-	    req, cb, arg, 1));
+	    timeout_ms, req, cb, arg, 1));
 }
 
 static struct sbx_call *
@@ -501,7 +491,8 @@ link_call_start(json_t *msg, int timeout_ms, struct http_request *req,
 	c->cb = cb;
 	c->arg = arg;
 	c->generation = circuit_generation();
-	if (link_is_stale(c->generation))
+	if (link_.fd != -1 && circuit_link_stale(link_.connect_ms,
+	    &link_.generation, c->generation))
 		link_fail_all("the sandbox supervisor died");
 	TAILQ_INSERT_TAIL(&link_.calls, c, list);
 	if (health)
@@ -544,14 +535,18 @@ sbx_call_reply(const struct sbx_call *c)
 void
 sbx_call_cancel(struct sbx_call *c)
 {
-	json_t	*cancel;
+	link_call_op(c, SBX_OP_CANCEL, NULL);
+}
 
-	if (c->done || link_.fd == -1)
-		return;
-	cancel = json_pack("{s:s, s:I, s:I}", "op", SBX_OP_CANCEL, "id",
-	    (json_int_t)++link_.next_id, "target", (json_int_t)c->id);
-	link_send(cancel);
-	json_decref(cancel);
+/* The answer to the call's question `ask` (SBX_OP_ASK): a result
+ * object, or an error message. */
+void
+sbx_call_answer(struct sbx_call *c, json_int_t ask, json_t *result,
+    const char *error)
+{
+	link_call_op(c, SBX_OP_ANSWER, error != NULL ? json_pack("{s:I, s:s}",
+	    "ask", ask, "error", error) : json_pack("{s:I, s:O}", "ask", ask,
+	    "result", result));
 }
 
 /*

@@ -35,8 +35,12 @@ int		sbx_call_done(const struct sbx_call *);
 json_t		*sbx_call_reply(const struct sbx_call *);
 void		sbx_call_cancel(struct sbx_call *);
 void		sbx_call_free(struct sbx_call *);
-/* SBX_OP_NOTIFY frames of a running call, oldest first (caller owns). */
+/* SBX_OP_NOTIFY and SBX_OP_ASK frames of a running call, oldest first
+ * (caller owns). */
 json_t		*sbx_call_take_notes(struct sbx_call *);
+/* Answer the call's SBX_OP_ASK number `ask`: result, or error if set. */
+void		sbx_call_answer(struct sbx_call *, json_int_t ask,
+		    json_t *result, const char *error);
 
 /* Path of the socket, shared by the parent (spawn) and workers. */
 void		sbx_socket_path(const char *run_dir, char *out, size_t len);

@@ -223,6 +223,25 @@ class Server:
                 pass
             return out
 
+    def twin(self, workers=1, name="twin", env=None):
+        """Another instance on the same database with the same key (a
+        second machine), not started yet."""
+        pg_url = self.env["MCPBOX_DATABASE_URL"]
+        t = Server(pg_url, workers=workers, env=env, name=name)
+        t.key = self.key
+        t.env["MCPBOX_ENCRYPTION_KEY"] = self.key
+        return t
+
+    def admin(self, password):
+        """Set up the admin account and log in: the auth header."""
+        st, _, _ = self.json("POST", "/api/auth/setup",
+                             {"username": "admin", "password": password})
+        assert st == 201, st
+        st, _, body = self.json("POST", "/api/auth/login",
+                                {"username": "admin", "password": password})
+        assert st == 200, body
+        return {"Authorization": "Bearer " + body["access_token"]}
+
     def json(self, method, path, body=None, headers=None, door="local"):
         st, h, data = self.request(method, path, body, headers, door=door)
         return st, h, (json.loads(data) if data else None)

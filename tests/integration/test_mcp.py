@@ -53,10 +53,7 @@ class McpTest(unittest.TestCase):
         cls.a = harness.Server(url, workers=2, env=env, name="mcp-a").start()
         cls.addClassCleanup(cls.a.stop)
         # Instance B shares the database and the key: a second machine.
-        cls.b = harness.Server(url, workers=1, env=env, name="mcp-b")
-        cls.b.key = cls.a.key
-        cls.b.env["MCPBOX_ENCRYPTION_KEY"] = cls.a.key
-        cls.b.start()
+        cls.b = cls.a.twin(env=env, name="mcp-b").start()
         cls.addClassCleanup(cls.b.stop)
         st, _, _ = cls.a.json("POST", "/api/auth/setup",
                               {"username": "admin", "password": PASSWORD})

@@ -2,6 +2,7 @@
 /sse/{server} (legacy) serve that server's approved tools under their own
 names and nothing else, driven by the official SDK client (tests/mcpclient)
 and by hand where the client would hide the status line."""
+import http.client
 import json
 import os
 import subprocess
@@ -224,8 +225,9 @@ class ServerEndpointTest(unittest.TestCase):
         self.assertIn("reserved", res["content"][0]["text"])
 
     def sse_messages(self, data):
+        # The priming event has no data.
         return [json.loads(line[6:]) for line in data.decode().splitlines()
-                if line.startswith("data: ")]
+                if line.startswith("data: ") and line[6:].strip()]
 
     def test_10_notifications_before_the_result(self):
         sid, _ = self.session("/mcp/gamma")
@@ -305,7 +307,7 @@ class ServerEndpointTest(unittest.TestCase):
                             self.auth["Authorization"][7:]],
                            capture_output=True, text=True, timeout=300)
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
-        self.assertIn("9 tools approved", p.stdout)
+        self.assertIn("14 tools approved", p.stdout)
         # A tool with an explicit 2020-12 schema is called like any other.
         probe = Probe(self.base + "/mcp/conformance")
         rc, res, err = probe.call("json_schema_2020_12_tool", {
@@ -325,12 +327,73 @@ class ServerEndpointTest(unittest.TestCase):
                      "tools-call-with-logging", "tools-call-with-progress",
                      "json-schema-2020-12", "logging-set-level",
                      "server-sse-multiple-streams",
-                     "dns-rebinding-protection"]
+                     "dns-rebinding-protection", "tools-call-sampling",
+                     "tools-call-elicitation", "elicitation-sep1034-defaults",
+                     "elicitation-sep1330-enums", "server-sse-polling"]
         p = subprocess.run([run, self.base + "/mcp/conformance", *scenarios],
                            capture_output=True, text=True, timeout=900)
         print(p.stdout)
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         self.assertIn(f"{len(scenarios)} passed, 0 failed", p.stdout)
+
+    def sse_lines(self, method, path, session, body=None, extra=None):
+        conn = http.client.HTTPConnection("localhost", self.s.port,
+                                          timeout=20)
+        h = {"Accept": "application/json, text/event-stream",
+             "Content-Type": "application/json", "Mcp-Session-Id": session}
+        h.update(extra or {})
+        conn.request(method, path, json.dumps(body) if body else None, h)
+        return conn, conn.getresponse()
+
+    def events(self, resp, n):
+        out, ev = [], {}
+        while len(out) < n:
+            line = resp.readline().decode().rstrip("\r\n")
+            if line == "":
+                if ev:
+                    out.append(ev)
+                ev = {}
+            elif not line.startswith(":"):
+                k, _, v = line.partition(":")
+                ev[k] = ev.get(k, "") + v.strip()
+        return out
+
+    def test_12_event_ids_priming_and_resumed_get(self):
+        """Streamable HTTP event streams start with a priming event (an id,
+        retry, no data) and number every event; a GET that resumes with
+        Last-Event-ID is told to list again, a malformed id gets 400."""
+        sid, _ = self.session("/mcp/gamma")
+        conn, resp = self.sse_lines("POST", "/mcp/gamma", sid, {
+            "jsonrpc": "2.0", "id": 3, "method": "tools/call",
+            "params": {"name": "chatty", "arguments": {}}})
+        try:
+            evs = self.events(resp, 3)
+        finally:
+            conn.close()
+        self.assertRegex(evs[0]["id"], r"^[0-9a-f]{16}-0$")
+        self.assertEqual(evs[0]["retry"], "2000")
+        self.assertEqual(evs[0].get("data", ""), "")
+        stream = evs[0]["id"][:16]
+        self.assertEqual([e["id"] for e in evs[1:]],
+                         [stream + "-1", stream + "-2"])
+        self.assertEqual(json.loads(evs[-1]["data"])["id"], 3)
+        conn, resp = self.sse_lines("GET", "/mcp/gamma", sid,
+                                    extra={"Last-Event-ID": "nope"})
+        self.assertEqual(resp.status, 400)
+        self.assertIn("Last-Event-ID", json.loads(resp.read())["error"][
+            "message"])
+        conn.close()
+        conn, resp = self.sse_lines("GET", "/mcp/gamma", sid,
+                                    extra={"Last-Event-ID": evs[1]["id"]})
+        try:
+            self.assertEqual(resp.status, 200)
+            prime, changed = self.events(resp, 2)
+        finally:
+            conn.close()
+        self.assertRegex(prime["id"], r"^[0-9a-f]{16}-0$")
+        self.assertNotEqual(prime["id"][:16], stream)
+        self.assertEqual(json.loads(changed["data"])["method"],
+                         "notifications/tools/list_changed")
 
 
 if __name__ == "__main__":

@@ -4,11 +4,16 @@
 //   node probe.mjs [--url URL] [--transport streamable|sse] [--header "Name: value"]...
 //                  info | list | ping | call NAME [ARGS_JSON] | watch SECONDS
 //                  | call-notes NAME [ARGS_JSON]
+//                  | call-asks NAME ARGS_JSON ANSWERS_JSON
+//        [--capabilities JSON]  what the client declares (default {})
 //
 // info   the server's name, version, capabilities and protocol version
 // list   every tool, across pages
 // ping   a ping round trip
 // call   one tools/call; exit status 2 when the result has isError
+// call-asks  a call whose tool asks the client: sampling/createMessage and
+//        elicitation/create are answered with ANSWERS_JSON's "sampling" and
+//        "elicitation" results; prints the requests seen and the result
 // watch  stay connected and print each notification as one JSON line
 //
 // Any transport or protocol failure prints "probe: <message>" on stderr
@@ -16,13 +21,16 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { CreateMessageRequestSchema, ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 
 function parseArgs(args) {
-  const o = { url: "http://127.0.0.1:8000/mcp", transport: "streamable", headers: {}, rest: [] };
+  const o = { url: "http://127.0.0.1:8000/mcp", transport: "streamable", headers: {}, rest: [],
+    capabilities: {} };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === "--url") o.url = args[++i];
     else if (a === "--transport") o.transport = args[++i];
+    else if (a === "--capabilities") o.capabilities = JSON.parse(args[++i]);
     else if (a === "--header") {
       const h = args[++i];
       const colon = h.indexOf(":");
@@ -50,7 +58,7 @@ function transportFor(o) {
 async function main() {
   const o = parseArgs(process.argv.slice(2));
   const [cmd = "info", ...args] = o.rest;
-  const client = new Client({ name: "mcpbox-test-client", version: "1.0.0" }, { capabilities: {} });
+  const client = new Client({ name: "mcpbox-test-client", version: "1.0.0" }, { capabilities: o.capabilities });
   client.fallbackNotificationHandler = async (n) => {
     if (cmd === "watch") console.log(JSON.stringify(n));
   };
@@ -95,6 +103,26 @@ async function main() {
         undefined, { timeout: 120000,
           onprogress: (p) => notifications.push({ method: "notifications/progress", params: p }) });
       print({ notifications, result });
+      status = result.isError ? 2 : 0;
+      break;
+    }
+    case "call-asks": {
+      const [name, json, answers] = args;
+      const want = JSON.parse(answers);
+      const requests = [];
+      if (o.capabilities.sampling)
+        client.setRequestHandler(CreateMessageRequestSchema, async (r) => {
+          requests.push({ method: r.method, params: r.params });
+          return want.sampling;
+        });
+      if (o.capabilities.elicitation)
+        client.setRequestHandler(ElicitRequestSchema, async (r) => {
+          requests.push({ method: r.method, params: r.params });
+          return want.elicitation;
+        });
+      const result = await client.callTool({ name, arguments: JSON.parse(json) },
+        undefined, { timeout: 120000 });
+      print({ requests, result });
       status = result.isError ? 2 : 0;
       break;
     }

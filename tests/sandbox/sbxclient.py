@@ -121,21 +121,36 @@ class Client:
                 raise EOFError("supervisor closed the connection")
             self.buf += chunk
 
-    def call(self, req, timeout=30):
+    def call(self, req, timeout=30, on_ask=None):
         """The answer to `req`; notifications the call sent on the way
-        (op "notify") are kept in self.notes."""
+        (op "notify") are kept in self.notes, its questions (op "ask") in
+        self.asks, each answered with what on_ask(question) returns (a
+        dict with "result" or "error" and optionally "ask"; None: no
+        answer). The supervisor's acknowledgements go to self.acks."""
         req = dict(req)
         req.setdefault("id", next(self._ids))
         self.send(req)
-        self.notes = []
+        self.notes, self.asks, self.acks, acks = [], [], [], set()
         while True:
             r = self.recv(timeout)
+            if r.get("id") in acks:
+                self.acks.append(r)
+                continue
             assert r.get("id") == req["id"], (r, req["id"])
+            if r.get("op") == "ask":
+                self.asks.append(r)
+                a = on_ask(r) if on_ask else None
+                if a is not None:
+                    a = {"op": "answer", "id": next(self._ids),
+                         "target": req["id"], "ask": r["ask"], **a}
+                    acks.add(a["id"])
+                    self.send(a)
+                continue
             if r.get("op") != "notify":
                 return r
             self.notes.append(r)
 
-    def execute(self, code, args=None, timeout=30, **kw):
+    def execute(self, code, args=None, timeout=30, on_ask=None, **kw):
         req = {"op": "execute", "code": code, "args": args or {}}
         req.update(kw)
-        return self.call(req, timeout=timeout)
+        return self.call(req, timeout=timeout, on_ask=on_ask)

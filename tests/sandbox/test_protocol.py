@@ -101,6 +101,53 @@ def run(binary):
                       '    return 2\n')
         check("at most 100 notifications a call", r["ok"] and len(c.notes) == 100,
               (r, len(c.notes)))
+        # questions for the client: forwarded redacted with a number, the
+        # answer reaches the tool, a wrong number or a late answer does not
+        r = c.execute('def main():\n'
+                      '    a = mcp.sample("hi " + secrets["K"], max_tokens=9)\n'
+                      '    b = mcp.elicit("name?", {"type": "object",\n'
+                      '                   "properties": {"n": {"type": "string"}}})\n'
+                      '    return [a["content"]["text"], b["content"]["n"]]\n',
+                      secrets={"K": "ask-secret"}, on_ask=lambda q: (
+                          {"result": {"role": "assistant", "content": {
+                              "type": "text", "text": "model says"}}}
+                          if q["kind"] == "sampling" else
+                          {"result": {"action": "accept",
+                                      "content": {"n": "ann"}}}))
+        check("asks answered in order", r.get("ok") and
+              r["result"] == ["model says", "ann"] and
+              [(q["kind"], q["ask"]) for q in c.asks] ==
+              [("sampling", 1), ("elicitation", 2)], (r, c.asks))
+        check("asks redacted", "ask-secret" not in json.dumps(c.asks) and
+              c.asks[0]["params"]["maxTokens"] == 9, c.asks)
+        check("answers acknowledged", [a["delivered"] for a in c.acks] ==
+              [True, True], c.acks)
+        r = c.execute('def main():\n'
+                      '    try:\n'
+                      '        mcp.sample("x")\n'
+                      '    except mcp.AskError as e:\n'
+                      '        return str(e)\n',
+                      on_ask=lambda q: {"error": "no thanks"})
+        check("an error answer is mcp.AskError", r.get("result") == "no thanks", r)
+        r = c.execute('def main():\n    return mcp.sample("x")\n',
+                      timeout_ms=500,
+                      on_ask=lambda q: {"ask": q["ask"] + 1, "result": {}})
+        check("an answer to another ask is not delivered",
+              r.get("error", {}).get("type") == "Timeout" and
+              [a["delivered"] for a in c.acks] == [False], (r, c.acks))
+        r = c.execute('def main():\n'
+                      '    n = 0\n'
+                      '    for i in range(12):\n'
+                      '        try:\n'
+                      '            mcp.elicit("q", {"type": "object", "properties": {}})\n'
+                      '            n += 1\n'
+                      '        except mcp.AskError as e:\n'
+                      '            last = str(e)\n'
+                      '    return [n, last]\n',
+                      on_ask=lambda q: {"result": {"action": "decline"}})
+        check("at most 10 asks a call", r.get("result", [0])[0] == 10 and
+              "at most 10" in r["result"][1] and len(c.asks) == 10, (r, len(c.asks)))
+
         r = c.execute('def main():\n'
                       '    mcp.log("info", "x" * 20000)\n'
                       '    mcp.progress(True)\n'
@@ -167,7 +214,6 @@ def run(binary):
         r = c.call({"op": "validate", "code": "def main():\n    return 1\n"})
         check("no output schema for non-objects or no annotation", outs == [None] * 4
               and r["output_schema"] is None, (outs, r))
-
 
         # secrets: only in the child, read-only, redacted everywhere
         secret = "sk-very-secret-value-123"
