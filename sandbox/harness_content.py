@@ -187,6 +187,13 @@ class Mcp:
 
     AskError = AskError
 
+    def close_stream(self):
+        """Close this call's event stream now; the call goes on. A client
+        that resumes streams (MCP 2025-11-25: a GET with Last-Event-ID)
+        reconnects and gets the rest, so no connection is held through a
+        long wait. Clients that do not resume lose the result."""
+        _notify({"op": "notify", "kind": "close_stream"})
+
     def sample(self, messages, max_tokens=1000, system_prompt=None,
                temperature=None, stop_sequences=None, model_hints=None):
         """Ask the client's model (sampling/createMessage) and wait for

@@ -61,7 +61,8 @@ job_notify_frame(struct job *j, json_t *d)
 	size_t		 len;
 
 	if (j->conn == NULL || j->notified >= SBX_NOTIFY_MAX || kind == NULL ||
-	    (strcmp(kind, "log") != 0 && strcmp(kind, "progress") != 0))
+	    (strcmp(kind, "log") != 0 && strcmp(kind, "progress") != 0 &&
+	    strcmp(kind, "close_stream") != 0))
 		return;
 	if ((text = json_dumps(d, JSON_COMPACT)) == NULL)
 		return;
@@ -72,7 +73,9 @@ job_notify_frame(struct job *j, json_t *d)
 	j->notified++;
 	out = json_pack("{s:O, s:s, s:s}", "id", j->id, "op", SBX_OP_NOTIFY,
 	    "kind", kind);
-	if (strcmp(kind, "log") == 0) {
+	if (strcmp(kind, "close_stream") == 0)
+		;	/* nothing but its kind */
+	else if (strcmp(kind, "log") == 0) {
 		v = json_object_get(d, "level");
 		json_object_set_new(out, "level", json_string(
 		    json_is_string(v) ? json_string_value(v) : "info"));

@@ -350,6 +350,7 @@ kore_worker_configure(void)
 	spread_worker_init();
 	mcp_streams_init();
 	mcp_ask_init();
+	mcp_resume_init();
 	mcp_session_cache_init();
 	oauth_worker_init();
 	api_activity_init();

@@ -57,6 +57,8 @@ extern const char	SQL_MCP_NOTIFY_MESSAGE[];
 extern const char	SQL_MCP_OUTBOX_TAKE[];
 extern const char	SQL_MCP_NOTIFY_CANCEL[];
 extern const char	SQL_MCP_NOTIFY_ANSWER[];
+extern const char	SQL_MCP_STREAM_PUT[];
+extern const char	SQL_MCP_STREAM_AFTER[];
 extern const char	SQL_MCP_ANSWER_PUT[];
 extern const char	SQL_MCP_POLICY[];
 

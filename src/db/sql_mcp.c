@@ -121,6 +121,22 @@ const char SQL_MCP_ANSWER_PUT[] =
     "SELECT pg_notify('mcpbox_mcp_answer', json_build_object('s', $1::text, "
     "  'r', $2::text, 'ref', o.id)::text) FROM o";
 
+/* One event of a call whose stream was closed (migration 0053):
+ * $1 stream, $2 seq, $3 session, $4 body, $5 last */
+const char SQL_MCP_STREAM_PUT[] =
+    "WITH d AS (DELETE FROM mcp_stream_events WHERE created_at < now() - "
+    "  interval '15 minutes') "
+    "INSERT INTO mcp_stream_events (stream, seq, session_id, body, last) "
+    "VALUES ($1, $2::bigint, $3, $4, $5::boolean) "
+    "RETURNING pg_notify('mcpbox_stream_event', json_build_object('s', "
+    "  $1::text, 'q', $2::bigint)::text)";
+
+/* A stream's events after $3 for session $2, and its row 0 (which says
+ * the stream is a closed call's): $1 stream -> seq, body, last */
+const char SQL_MCP_STREAM_AFTER[] =
+    "SELECT seq, body, last FROM mcp_stream_events WHERE stream = $1 AND "
+    "  session_id = $2 AND (seq > $3::bigint OR seq = 0) ORDER BY seq";
+
 /* $1 session, $2 request id json */
 const char SQL_MCP_NOTIFY_CANCEL[] =
     "SELECT pg_notify('mcpbox_mcp_cancel', json_build_object('s', $1::text, "

@@ -99,6 +99,7 @@ enum sse_kind {
 	SSE_LEGACY,		/* GET /sse */
 	SSE_ACTIVITY,		/* GET /api/activity/stream */
 	SSE_RESPONSE,		/* one POST's answer: its notifications first */
+	SSE_RESUMED,		/* GET /mcp resuming a closed call's stream */
 };
 
 struct sse_stream {
@@ -147,6 +148,7 @@ void	spread_closed(void);
 #define EVENT_MCP_MESSAGE	"mcpbox_mcp_message"
 #define EVENT_MCP_CANCEL	"mcpbox_mcp_cancel"
 #define EVENT_MCP_ANSWER	"mcpbox_mcp_answer"
+#define EVENT_STREAM_EVENT	"mcpbox_stream_event"
 #define EVENT_SESSION_ENDED	"mcpbox_session_ended"
 #define EVENT_ADMIN_CHANGED	"mcpbox_admin_changed"
 #define EVENT_POLICY_CHANGED	"mcpbox_policy_changed"

@@ -346,7 +346,15 @@ call_notes(struct mcp_ex *ex)
 	const char	*kind, *method, *level;
 	size_t		 i;
 
-	if ((notes = sbx_call_take_notes(ex->sbx)) == NULL)
+	notes = sbx_call_take_notes(ex->sbx);
+	if (ex->later != NULL) {
+		if (notes != NULL)
+			json_array_extend(ex->later, notes);
+		json_decref(notes);
+		notes = ex->later;
+		ex->later = NULL;
+	}
+	if (notes == NULL)
 		return;
 	tok = json_object_get(json_object_get(ex->params, "_meta"),
 	    "progressToken");
@@ -358,6 +366,21 @@ call_notes(struct mcp_ex *ex)
 		}
 		kind = json_string_value(json_object_get(n, "kind"));
 		level = json_string_value(json_object_get(n, "level"));
+		/*
+		 * What came after it waits for the stream's close: it goes
+		 * to the resumed stream. Unless the call is over already:
+		 * then it all goes out on this one, with the answer.
+		 */
+		if (kind != NULL && strcmp(kind, "close_stream") == 0) {
+			if (ex->stream_closed || sbx_call_done(ex->sbx))
+				continue;
+			ex->close_stream = 1;
+			ex->later = json_array();
+			while (++i < json_array_size(notes))
+				json_array_append(ex->later,
+				    json_array_get(notes, i));
+			break;
+		}
 		if (kind != NULL && strcmp(kind, "log") == 0 &&
 		    mcp_log_level_rank(level) >= 0 &&
 		    mcp_log_level_rank(level) >= mcp_log_level_rank(
@@ -391,6 +414,23 @@ call_notes(struct mcp_ex *ex)
 	json_decref(notes);
 }
 
+/*
+ * A running call's turn, with or without its request (mcp/resume.c runs
+ * calls whose stream was closed): what came is taken, and 1 once the
+ * answer is in ex->response.
+ */
+int
+mcp_call_poll(struct mcp_ex *ex)
+{
+	call_notes(ex);
+	if (!sbx_call_done(ex->sbx))
+		return (0);
+	call_finish(ex);
+	ex->log_pending = 1;
+	ex->method_step = CALL_DONE;
+	return (1);
+}
+
 enum hx_turn
 mcp_call_user_tool(struct http_request *req, struct mcp_ex *ex)
 {
@@ -409,14 +449,10 @@ mcp_call_user_tool(struct http_request *req, struct mcp_ex *ex)
 		ex->method_step = CALL_RUN;
 		/* FALLTHROUGH */
 	case CALL_RUN:
-		call_notes(ex);
-		if (!sbx_call_done(ex->sbx)) {
+		if (!mcp_call_poll(ex)) {
 			http_request_sleep(req);
 			return (HX_WAIT);
 		}
-		call_finish(ex);
-		ex->log_pending = 1;
-		ex->method_step = CALL_DONE;
 		return (HX_ANSWERED);
 	case CALL_EXT:
 		if ((rc = mcp_call_external(req, ex)) != HX_ANSWERED)

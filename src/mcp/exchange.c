@@ -93,6 +93,8 @@ mcp_ex_clear(struct mcp_ex *ex)
 	json_decref(ex->response);
 	json_decref(ex->notes);
 	json_decref(ex->client_caps);
+	json_decref(ex->later);
+	ex->later = NULL;
 	ex->msg = ex->args = ex->tool = ex->out = ex->response = NULL;
 	ex->notes = ex->client_caps = NULL;
 }
@@ -110,6 +112,23 @@ mcp_ex_cancel_local(const char *session, json_t *request_id)
 			sbx_call_cancel(ex->sbx);
 		}
 	}
+}
+
+/*
+ * The exchange moves to memory of its own (a call that outlives its
+ * request, mcp/resume.c): the in-flight list follows it, and `src` is
+ * left empty, so clearing it is a no-op. Its database call is done.
+ */
+void
+mcp_ex_move(struct mcp_ex *dst, struct mcp_ex *src)
+{
+	db_call_clear(&src->db);
+	if (src->list.tqe_prev != NULL)
+		TAILQ_REMOVE(&inflight, src, list);
+	memcpy(dst, src, sizeof(*dst));
+	memset(src, 0, sizeof(*src));
+	if (dst->list.tqe_prev != NULL)
+		TAILQ_INSERT_TAIL(&inflight, dst, list);
 }
 
 /* A client's response to a question a call on this worker asked. */

@@ -113,6 +113,11 @@ struct mcp_ex {
 	char			ask_rpc[MCP_ASK_ID_LEN + 1];
 	char			ask_kind[16];
 	json_int_t		ask_n;
+	/* The tool asked to close its stream (mcp.close_stream()); what it
+	 * sent after that waits in `later` for the close. */
+	int			close_stream;
+	int			stream_closed;
+	json_t			*later;
 	TAILQ_ENTRY(mcp_ex)	list;
 };
 
@@ -136,6 +141,7 @@ enum hx_turn	mcp_ex_run(struct http_request *, struct mcp_ex *);
 void		mcp_ex_clear(struct mcp_ex *);
 void		mcp_ex_cancel_local(const char *session, json_t *request_id);
 int		mcp_ex_answer_local(const char *session, json_t *msg);
+void		mcp_ex_move(struct mcp_ex *dst, struct mcp_ex *src);
 int		mcp_ex_asking(const char *session, const char *ask_id);
 
 /* ask.c: a running tool's questions to the client */
@@ -146,6 +152,7 @@ void		mcp_ask_response(const char *session, json_t *msg);
 
 /* tools: user tools (call.c), results (result.c) */
 enum hx_turn	mcp_call_user_tool(struct http_request *, struct mcp_ex *);
+int		mcp_call_poll(struct mcp_ex *);
 void		mcp_call_log(struct mcp_ex *);
 json_t		*mcp_tool_ok(json_t *structured_or_text);
 /* The same held to the tool's outputSchema (NULL: none); a mismatch is
@@ -209,6 +216,14 @@ int		mcp_session_cached(const char *id, char *version, size_t len);
 void		mcp_session_remember(const char *id, const char *version,
 		    uint64_t generation);
 void		mcp_session_forget(const char *id);
+
+/* resume.c: calls whose stream was closed, and GETs that resume them */
+void		mcp_resume_init(void);
+void		mcp_resume_detach(struct mcp_ex *, const struct sse_stream *);
+int		mcp_resume_known(PGresult *);
+size_t		mcp_resume_state_size(void);
+void		mcp_resume_start(struct sse_stream *, void *state,
+		    const char *session, const char *last, PGresult *rows);
 
 /* streams.c */
 void		mcp_streams_init(void);

@@ -83,7 +83,9 @@ const struct mgmt_tool mgmt_tools[] = {
 	    "client, and mcp.sample(prompt, max_tokens=...) and "
 	    "mcp.elicit(message, schema) ask the client's model and its user "
 	    "and wait for the answer (mcp.AskError if the client cannot or "
-	    "will not; give such tools a timeout_ms that allows for it). "
+	    "will not; give such tools a timeout_ms that allows for it); "
+	    "mcp.close_stream() ends the call's stream for a client that "
+	    "resumes streams, so a long wait holds no connection. "
 	    "input_schema, when given, is the arguments' JSON Schema as the "
 	    "client sees it, kept verbatim (2020-12 keywords included)."
 	    D_PRESENTATION,

@@ -20,7 +20,10 @@ struct http_mcp_post {
 	int			gated;
 	int			started;
 	int			remote;
-	int			resumed;	/* GET with Last-Event-ID */
+	char			*last;		/* GET: its Last-Event-ID */
+	int			session_ok;
+	int			closing;	/* storing the stream's row 0 */
+	void			*resume;	/* GET resuming a call */
 	struct sse_stream	*stream;
 	char			*owner;
 	struct db_call		db;
@@ -35,6 +38,8 @@ http_post_free(void *arg)
 	db_call_clear(&p->db);
 	sse_close(p->stream);
 	free(p->owner);
+	free(p->last);
+	kore_free(p->resume);
 	kore_free(p);
 }
 
@@ -90,6 +95,50 @@ http_stream_notes(struct http_request *req, struct http_mcp_post *p)
 	json_array_clear(p->ex.notes);
 }
 
+/*
+ * The tool asked to close its stream: the call goes on without this
+ * request (mcp/resume.c) and the client resumes with a GET. The stream's
+ * row 0 is stored before the close, so a GET right after finds it. 1 when
+ * closed, -1 while storing, 0 to go on streaming (a client that takes no
+ * event stream could not resume; a store that failed cannot resume).
+ */
+static int
+http_close_stream(struct http_request *req, struct http_mcp_post *p)
+{
+	const char	*params[5];
+	char		 sent[24];
+	enum db_status	 st;
+
+	if (!p->closing) {
+		p->ex.close_stream = 0;
+		if (!http_accepts(req, "text/event-stream"))
+			return (0);
+		if (p->stream == NULL) {
+			p->stream = sse_open_response(req);
+			sse_prime(p->stream);
+		}
+		p->closing = 1;
+	}
+	params[0] = p->stream->eid;
+	params[1] = "0";
+	params[2] = p->ex.session;
+	/* Row 0 holds how many events the closed stream carried. */
+	(void)snprintf(sent, sizeof(sent), "%llu",
+	    (unsigned long long)p->stream->seq);
+	params[3] = sent;
+	params[4] = "f";
+	st = db_call_run(&p->db, req, SQL_MCP_STREAM_PUT, 5, params);
+	if (st == DB_PENDING)
+		return (-1);
+	db_call_clear(&p->db);
+	p->closing = 0;
+	if (st == DB_FAILED)
+		return (0);
+	mcp_resume_detach(&p->ex, p->stream);
+	sse_end(p->stream);
+	return (1);
+}
+
 static int
 http_send_response(struct http_request *req, struct http_mcp_post *p)
 {
@@ -130,6 +179,8 @@ http_mcp_post(struct http_request *req, struct http_mcp_post *p)
 {
 	const char	*session, *pv;
 	json_t		*msg;
+	enum hx_turn	 turn;
+	int		 r;
 
 	if (!p->started) {
 		p->started = 1;
@@ -170,12 +221,50 @@ http_mcp_post(struct http_request *req, struct http_mcp_post *p)
 		mcp_ex_init(&p->ex, msg, session, p->scope, p->remote, req);
 		p->ex.can_stream = http_accepts(req, "text/event-stream");
 	}
-	if (mcp_ex_run(req, &p->ex) == HX_WAIT) {
-		http_stream_notes(req, p);
-		return (KORE_RESULT_RETRY);
-	}
+	/* While row 0 is stored, the call has not been given away yet. */
+	turn = p->closing ? HX_WAIT : mcp_ex_run(req, &p->ex);
 	http_stream_notes(req, p);
-	return (http_send_response(req, p));
+	if (turn != HX_WAIT)
+		return (http_send_response(req, p));
+	if ((p->closing || p->ex.close_stream) &&
+	    (r = http_close_stream(req, p)) != 0)
+		return (r == 1 ? KORE_RESULT_OK : KORE_RESULT_RETRY);
+	return (KORE_RESULT_RETRY);
+}
+
+/*
+ * A GET that resumes a closed call's stream (mcp/resume.c): 1 when it
+ * does (the stream is open, or an error was sent), 0 when Last-Event-ID
+ * names no such stream of this session, and -1 while the lookup runs.
+ */
+static int
+http_resume_call(struct http_request *req, struct http_mcp_post *p)
+{
+	const char	*params[3];
+	char		 stream[17];
+	enum db_status	st;
+
+	(void)snprintf(stream, sizeof(stream), "%.16s", p->last);
+	params[0] = stream;
+	params[1] = p->owner;
+	params[2] = p->last + 17;
+	st = db_call_run(&p->db, req, SQL_MCP_STREAM_AFTER, 3, params);
+	if (st == DB_PENDING)
+		return (-1);
+	if (st == DB_FAILED)
+		return (mcp_http_error(req, 503, RPC_INTERNAL_ERROR,
+		    "the session store is unavailable; retry"), 1);
+	if (!mcp_resume_known(p->db.res)) {
+		db_call_clear(&p->db);
+		return (0);
+	}
+	if ((p->stream = sse_open(req, SSE_RESUMED)) != NULL) {
+		p->resume = kore_calloc(1, mcp_resume_state_size());
+		mcp_resume_start(p->stream, p->resume, p->owner, p->last,
+		    p->db.res);
+	}
+	db_call_clear(&p->db);
+	return (1);
 }
 
 static int
@@ -183,6 +272,7 @@ http_mcp_get(struct http_request *req, struct http_mcp_post *p)
 {
 	const char	*session, *last, *params[1];
 	enum db_status	st;
+	int		 r;
 
 	if (!p->started) {
 		p->started = 1;
@@ -196,11 +286,11 @@ http_mcp_get(struct http_request *req, struct http_mcp_post *p)
 				return (mcp_http_error(req, 400,
 				    RPC_INVALID_REQUEST, "Last-Event-ID is not "
 				    "an event id of this server"));
-			p->resumed = 1;
+			p->last = strdup(last);
 		}
 		p->owner = strdup(session);
 	}
-	if (p->stream == NULL) {
+	if (p->stream == NULL && !p->session_ok) {
 		params[0] = p->owner;
 		st = db_call_run(&p->db, req, SQL_MCP_SESSION_GET, 1, params);
 		if (st == DB_PENDING)
@@ -212,6 +302,19 @@ http_mcp_get(struct http_request *req, struct http_mcp_post *p)
 			return (mcp_http_error(req, 404, RPC_INVALID_REQUEST,
 			    "unknown session; initialize again"));
 		db_call_clear(&p->db);
+		p->session_ok = 1;
+	}
+	if (p->stream == NULL && p->last != NULL) {
+		if ((r = http_resume_call(req, p)) == -1)
+			return (KORE_RESULT_RETRY);
+		if (r == 1) {
+			if (p->stream == NULL)
+				return (KORE_RESULT_OK);
+			http_request_sleep(req);
+			return (KORE_RESULT_RETRY);
+		}
+	}
+	if (p->stream == NULL) {
 		if ((p->stream = sse_open(req, SSE_MCP)) == NULL)
 			return (KORE_RESULT_OK);
 		p->stream->owner = p->owner;
@@ -219,10 +322,9 @@ http_mcp_get(struct http_request *req, struct http_mcp_post *p)
 		/*
 		 * What this stream carries is "tools changed": rather than
 		 * replay each change a reconnecting client missed, one says
-		 * to list again (the call streams are not resumed: a call
-		 * ends with its POST's connection).
+		 * to list again.
 		 */
-		if (p->resumed)
+		if (p->last != NULL)
 			sse_send_event(p->stream, "message", MCP_LIST_CHANGED);
 	}
 	/* Sleep until the client leaves; pushes don't need us awake. */

@@ -207,14 +207,17 @@ link_frame(const uint8_t *data, size_t len)
 	op = json_string_value(json_object_get(msg, "op"));
 	if (op != NULL && (strcmp(op, SBX_OP_NOTIFY) == 0 ||
 	    strcmp(op, SBX_OP_ASK) == 0)) {
-		if (c->detached || c->req == NULL) {
+		if (c->detached || (c->req == NULL && c->cb == NULL)) {
 			json_decref(msg);
 			return;
 		}
 		if (c->notes == NULL)
 			c->notes = json_array();
 		json_array_append_new(c->notes, msg);
-		http_request_wakeup(c->req);
+		if (c->req != NULL)
+			http_request_wakeup(c->req);
+		else
+			c->cb(c, c->arg);
 		return;
 	}
 	link_call_finish(c, msg);
@@ -456,29 +459,6 @@ link_call_wait(struct sbx_call *c)
 	    KORE_TIMER_ONESHOT);
 }
 
-static struct sbx_call	*link_call_start(json_t *, int, struct http_request *,
-			    sbx_cb, void *, int);
-
-struct sbx_call *
-sbx_call_start(json_t *msg, int timeout_ms, struct http_request *req,
-    sbx_cb cb, void *arg)
-{
-	return (link_call_start(msg, timeout_ms, req, cb, arg, 0));
-}
-
-/*
- * Readiness and metrics ask the sandbox itself, past the breaker: they
- * must say the truth the moment the sandbox is back, not after the
- * breaker's reset time. A health check never waits for a supervisor.
- */
-struct sbx_call *
-sbx_health_start(int timeout_ms, struct http_request *req, sbx_cb cb,
-    void *arg)
-{
-	return (link_call_start(json_pack("{s:s}", "op", SBX_OP_HEALTH),
-	    timeout_ms, req, cb, arg, 1));
-}
-
 static struct sbx_call *
 link_call_start(json_t *msg, int timeout_ms, struct http_request *req,
     sbx_cb cb, void *arg, int health)
@@ -517,6 +497,26 @@ link_call_start(json_t *msg, int timeout_ms, struct http_request *req,
 	}
 	link_call_send(c);
 	return (c);
+}
+
+struct sbx_call *
+sbx_call_start(json_t *msg, int timeout_ms, struct http_request *req,
+    sbx_cb cb, void *arg)
+{
+	return (link_call_start(msg, timeout_ms, req, cb, arg, 0));
+}
+
+/*
+ * Readiness and metrics ask the sandbox itself, past the breaker: they
+ * must say the truth the moment the sandbox is back, not after the
+ * breaker's reset time. A health check never waits for a supervisor.
+ */
+struct sbx_call *
+sbx_health_start(int timeout_ms, struct http_request *req, sbx_cb cb,
+    void *arg)
+{
+	return (link_call_start(json_pack("{s:s}", "op", SBX_OP_HEALTH),
+	    timeout_ms, req, cb, arg, 1));
 }
 
 int
@@ -575,6 +575,15 @@ sbx_call_free(struct sbx_call *c)
 	json_decref(c->reply);
 	json_decref(c->notes);
 	kore_free(c);
+}
+
+/* A new owner: a callback, run for each notification and the answer. */
+void
+sbx_call_rebind(struct sbx_call *c, sbx_cb cb, void *arg)
+{
+	c->req = NULL;
+	c->cb = cb;
+	c->arg = arg;
 }
 
 /* The notifications that came since the last take (an array), or NULL. */

@@ -35,6 +35,7 @@ int		sbx_call_done(const struct sbx_call *);
 json_t		*sbx_call_reply(const struct sbx_call *);
 void		sbx_call_cancel(struct sbx_call *);
 void		sbx_call_free(struct sbx_call *);
+void		sbx_call_rebind(struct sbx_call *, sbx_cb, void *);
 /* SBX_OP_NOTIFY and SBX_OP_ASK frames of a running call, oldest first
  * (caller owns). */
 json_t		*sbx_call_take_notes(struct sbx_call *);

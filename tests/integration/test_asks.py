@@ -1,8 +1,9 @@
-"""A running tool asks the client: mcp.sample() (sampling/createMessage)
-and mcp.elicit() (elicitation/create), with the official SDK client on
-both transports, and by hand against two instances sharing one
-PostgreSQL, where the client's answer reaches another instance than the
-one running the call."""
+"""A running tool talks to the client across instances: it asks with
+mcp.sample() (sampling/createMessage) and mcp.elicit() (elicitation/create),
+with the official SDK client on both transports and by hand against two
+instances sharing one PostgreSQL, where the client's answer reaches
+another instance than the one running the call; and it closes its stream
+(mcp.close_stream()), which the client resumes on the other instance."""
 import http.client
 import json
 import time
@@ -28,6 +29,13 @@ ASK_SOFT = ('def main():\n'
             '        return mcp.sample("hi", max_tokens=5)\n'
             '    except mcp.AskError as e:\n'
             '        return "no model: " + str(e)\n')
+CLOSER = ('import time\n'
+          'def main():\n'
+          '    mcp.log("info", "before")\n'
+          '    mcp.close_stream()\n'
+          '    mcp.log("info", "after")\n'
+          '    time.sleep(0.3)\n'
+          '    return "finished"\n')
 CAPS = {"sampling": {}, "elicitation": {}}
 MODEL_ANSWER = {"role": "assistant", "content": {"type": "text",
                 "text": "hello back"}, "model": "test-model",
@@ -38,23 +46,28 @@ USER_ANSWER = {"action": "accept", "content": {"name": "bo"}}
 class SseReader:
     """A POST whose answer is an event stream, read event by event."""
 
-    def __init__(self, port, path, msg, session):
+    def __init__(self, port, path, msg, session, method="POST", headers=()):
         self.conn = http.client.HTTPConnection("localhost", port, timeout=30)
-        self.conn.request("POST", path, json.dumps(msg), {
-            "Content-Type": "application/json",
-            "Accept": "application/json, text/event-stream",
-            "Mcp-Session-Id": session})
+        self.conn.request(method, path, json.dumps(msg) if msg else None,
+                          dict({"Content-Type": "application/json",
+                                "Accept": "application/json, "
+                                          "text/event-stream",
+                                "Mcp-Session-Id": session}, **dict(headers)))
         self.resp = self.conn.getresponse()
+        self.last_id = None
 
     def event(self):
-        """The next event's data as JSON (None at the end)."""
+        """The next event's data as JSON (None at the end); the last id
+        seen is in last_id."""
         data = []
         while True:
             line = self.resp.readline()
             if not line:
                 return None
             line = line.decode().rstrip("\r\n")
-            if line.startswith("data:"):
+            if line.startswith("id:"):
+                self.last_id = line[3:].strip()
+            elif line.startswith("data:"):
                 data.append(line[5:].strip())
             elif line == "" and "".join(data):
                 return json.loads("\n".join(data))
@@ -85,7 +98,7 @@ class AskTest(unittest.TestCase):
                                {"key": "K", "value": SECRET})
         assert st == 201, body
         for name, code in (("ask_model", ASK_MODEL), ("ask_user", ASK_USER),
-                           ("ask_soft", ASK_SOFT)):
+                           ("ask_soft", ASK_SOFT), ("closer", CLOSER)):
             st, _, body = cls.rest("POST", f"/api/servers/{sid}/tools",
                                    {"name": name, "python_code": code})
             assert st == 201, body
@@ -269,6 +282,50 @@ class AskTest(unittest.TestCase):
         res = json.loads(body)["result"]
         self.assertTrue(res["isError"])
         self.assertIn("takes only JSON", res["content"][0]["text"])
+
+    def test_09_closed_stream_resumes_on_another_instance(self):
+        """mcp.close_stream(): the POST's stream ends after what came
+        before it, the call goes on, and a GET with Last-Event-ID on
+        instance B gets the rest, numbered on, then ends. Another session
+        with the same id gets none of it."""
+        sid = self.session(self.a)
+        call = SseReader(self.a.port, "/mcp/asks", {
+            "jsonrpc": "2.0", "id": 12, "method": "tools/call",
+            "params": {"name": "closer", "arguments": {}}}, sid)
+        self.addCleanup(call.close)
+        self.assertEqual(call.event()["params"]["data"], "before")
+        self.assertIsNone(call.event())
+        stream, n = call.last_id.split("-")
+        self.assertEqual(n, "1")
+        other = self.session(self.b)
+        snoop = SseReader(self.b.port, "/mcp/asks", None, other, "GET",
+                          {"Last-Event-ID": call.last_id})
+        self.addCleanup(snoop.close)
+        self.assertEqual(snoop.event()["method"],
+                         "notifications/tools/list_changed")
+        # Resuming from the priming event: what the closed stream carried
+        # is not kept, the rest comes.
+        for last in (call.last_id, stream + "-0"):
+            with self.subTest(last=last):
+                back = SseReader(self.b.port, "/mcp/asks", None, sid, "GET",
+                                 {"Last-Event-ID": last})
+                self.addCleanup(back.close)
+                self.assertEqual(back.resp.status, 200)
+                self.assertEqual(back.event()["params"]["data"], "after")
+                self.assertEqual(back.last_id, stream + "-2")
+                res = back.event()
+                self.assertEqual(res["id"], 12)
+                self.assertEqual(res["result"]["content"][0]["text"],
+                                 "finished")
+                self.assertEqual(back.last_id, stream + "-3")
+                self.assertIsNone(back.event())
+
+    def test_10_the_sdk_client_resumes_a_closed_stream(self):
+        rc, out, err = Probe(self.url).run("call-notes", "closer")
+        self.assertEqual(rc, 0, (out, err))
+        self.assertEqual(out["result"]["content"][0]["text"], "finished")
+        self.assertEqual([n["params"]["data"] for n in out["notifications"]],
+                         ["before", "after"])
 
 
 if __name__ == "__main__":
