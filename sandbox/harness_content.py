@@ -13,6 +13,7 @@ import math as _math
 import _sbx
 
 from sbx_harness_check import FrozenEncoder
+from sbx_harness_types import plain
 
 # Marks a content result in the result frame; a plain dict may not use it.
 MARK = "$mcp"
@@ -252,7 +253,8 @@ MCP = Mcp()
 def content_result(result):
     """What main() returned, as the result frame carries it: content (an
     item, a list of items, mcp.content()) becomes a marked object; plain
-    values stay as they are."""
+    values stay as they are (dataclasses and TypedDicts made plain)."""
+    result = plain(result)
     if type(result) is ContentItem:
         return {MARK: "content", "content": [result.item]}
     if type(result) is Content:

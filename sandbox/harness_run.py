@@ -18,6 +18,10 @@ from sbx_harness_check import (
     check, compile_checked, compile_tool, find_main, input_schema,
     output_schema, set_code_max)
 from sbx_harness_content import MCP, content_result
+from sbx_harness_types import MODULES as TYPE_MODULES
+
+# Importable whatever the server allows (sbx_harness_types).
+_ALWAYS = frozenset(TYPE_MODULES)
 
 
 # ------------------------------------------------------- runtime helpers
@@ -326,7 +330,7 @@ def _modules_of(req):
     for m in mods:
         if type(m) is not str or m not in AVAILABLE:
             raise ValidationError(f"module '{m}' is not available in this sandbox")
-    return frozenset(mods)
+    return frozenset(mods) | _ALWAYS
 
 
 def _drive(coro):
@@ -519,8 +523,10 @@ def init(testing, code_max):
     for m in DEFAULT_MODULES:
         __import__(m)
         AVAILABLE[m] = _public_attrs(m)
+    AVAILABLE.update(TYPE_MODULES)
     _warm()
-    _standins_for(frozenset(m for m in DEFAULT_MODULES if m in AVAILABLE))
+    _standins_for(frozenset(m for m in DEFAULT_MODULES if m in AVAILABLE) |
+                  _ALWAYS)
     _freeze()
     return sorted(AVAILABLE)
 

@@ -23,6 +23,8 @@
 
 extern const unsigned char	sbx_harness_check_py[];
 extern const unsigned int	sbx_harness_check_py_len;
+extern const unsigned char	sbx_harness_types_py[];
+extern const unsigned int	sbx_harness_types_py_len;
 extern const unsigned char	sbx_harness_content_py[];
 extern const unsigned int	sbx_harness_content_py_len;
 extern const unsigned char	sbx_harness_run_py[];
@@ -262,7 +264,8 @@ host_module_load(const char *name, const unsigned char *text,
 	return (mod);
 }
 
-/* The checker and the content API first: the runner imports them. */
+/* The checker, the types and the content API first: the runner imports
+ * them. */
 static PyObject *
 host_harness_load(void)
 {
@@ -272,6 +275,10 @@ host_harness_load(void)
 	    sbx_harness_check_py_len)) == NULL)
 		return (NULL);
 	Py_DECREF(m);	/* sys.modules keeps it */
+	if ((m = host_module_load("sbx_harness_types", sbx_harness_types_py,
+	    sbx_harness_types_py_len)) == NULL)
+		return (NULL);
+	Py_DECREF(m);
 	if ((m = host_module_load("sbx_harness_content",
 	    sbx_harness_content_py, sbx_harness_content_py_len)) == NULL)
 		return (NULL);

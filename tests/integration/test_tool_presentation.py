@@ -15,11 +15,13 @@ ICON = {"src": "https://example.com/icon.png", "mimeType": "image/png",
 DATA_ICON = {"src": "data:image/png;base64,iVBORw0KGgo="}
 COUNT_SCHEMA = {"type": "object", "properties": {"n": {"type": "integer"}},
                 "required": ["n"], "additionalProperties": False}
-WEATHER = ("class Weather(TypedDict):\n    city: str\n    temp: float\n"
+WEATHER = ("from typing import TypedDict\n"
+           "class Weather(TypedDict):\n    city: str\n    temp: float\n"
            "def main(city: str) -> Weather:\n"
-           "    return {'city': city, 'temp': 21.5}\n")
-POINT = ("@dataclass\nclass Point:\n    x: int\n    label: str = ''\n"
-         "def main() -> Point:\n    return {'x': 1}\n")
+           "    return Weather(city=city, temp=21.5)\n")
+POINT = ("from dataclasses import dataclass\n"
+         "@dataclass\nclass Point:\n    x: int\n    label: str = ''\n"
+         "def main() -> Point:\n    return Point(1)\n")
 
 
 class ToolPresentationTest(unittest.TestCase):
@@ -211,6 +213,12 @@ class ToolPresentationTest(unittest.TestCase):
             "type": "object", "additionalProperties": False,
             "required": ["x"], "properties": {
                 "x": {"type": "integer"}, "label": {"type": "string"}}})
+        # Created through MCP as an LLM would, approved, and run: the
+        # instance returned is the structured result its schema describes.
+        self.approve(t["id"])
+        r = self.call(t["name"])
+        self.assertFalse(r["isError"], r)
+        self.assertEqual(r["structuredContent"], {"x": 1, "label": ""})
         # mcpbox_get_tool shows it; new code without one derives again.
         err, g = self.mgmt("mcpbox_get_tool", {"tool_id": t["id"]})
         self.assertEqual(g["output_schema"]["required"], ["x"])

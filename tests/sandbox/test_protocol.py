@@ -101,6 +101,31 @@ def run(binary):
                       '    return 2\n')
         check("at most 100 notifications a call", r["ok"] and len(c.notes) == 100,
               (r, len(c.notes)))
+        # typing and dataclasses for tool code: stand-ins, whatever the
+        # server allows, and nothing of the real modules that evaluates
+        # strings
+        r = c.execute('from typing import TypedDict, Optional\n'
+                      'from dataclasses import dataclass, field\n'
+                      'class P(TypedDict):\n    x: int\n'
+                      '@dataclass(frozen=True)\n'
+                      'class D:\n    p: P\n    tags: list = field(default_factory=list)\n'
+                      '    note: Optional[str] = None\n'
+                      'def main() -> D:\n'
+                      '    d = D(P(x=1))\n'
+                      '    try:\n        d.note = "x"\n'
+                      '    except AttributeError:\n        d = D(P(x=2), ["frozen"])\n'
+                      '    return d\n', allowed_modules=[])
+        check("TypedDict and dataclass results are plain JSON",
+              r.get("result") == {"p": {"x": 2}, "tags": ["frozen"], "note": None}, r)
+        r = c.execute("from typing import get_type_hints\n"
+                      "def main():\n    return 1\n")
+        check("no typing.get_type_hints", r.get("error", {}).get("type") ==
+              "ValidationError", r)
+        r = c.execute("import dataclasses\ndef main():\n"
+                      "    return dataclasses.make_dataclass('X', ['a'])\n")
+        check("no dataclasses.make_dataclass (it compiles source)",
+              not r.get("ok") and "make_dataclass" in json.dumps(r), r)
+
         # questions for the client: forwarded redacted with a number, the
         # answer reaches the tool, a wrong number or a late answer does not
         r = c.execute('def main():\n'
