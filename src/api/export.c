@@ -6,7 +6,8 @@
  *   {"format": "mcpbox-export", "version": 1, "exported_at": "...Z",
  *    "servers": [{"name", "description", "default_timeout_ms",
  *      "tools": [{"name", "description", "python_code", "input_schema",
- *                 "timeout_ms", "enabled"}],
+ *                 "timeout_ms", "enabled", "title", "annotations",
+ *                 "icons", "output_schema"}],
  *      "secrets": [{"key", "description"}],
  *      "allowed_hosts": [{"host", "port"}]}],
  *    "signature": "<64 hex>"}
@@ -145,7 +146,8 @@ static void
 export_check_tools(json_t *tools, size_t si, json_t *fields)
 {
 	json_t		*t, *v, *seen;
-	const char	*name;
+	const char	*name, *bad;
+	char		 why[256];
 	size_t		i;
 
 	if (tools == NULL)
@@ -196,6 +198,9 @@ export_check_tools(json_t *tools, size_t si, json_t *fields)
 			export_bad(fields,
 			    "a JSON Schema with \"type\": \"object\"",
 			    "servers[%zu].tools[%zu].input_schema", si, i);
+		if (tooldef_check(t, &bad, why, sizeof(why)) == -1)
+			export_bad(fields, why, "servers[%zu].tools[%zu].%s",
+			    si, i, bad);
 	}
 	json_decref(seen);
 }

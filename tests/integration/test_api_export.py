@@ -33,6 +33,14 @@ def sign(doc, key_hex):
     return out
 
 
+# A tool's authored fields, which travel with it.
+PRESENTED = {"title": "Shown tool", "annotations": {"readOnlyHint": True},
+             "icons": [{"src": "https://example.com/i.png",
+                        "mimeType": "image/png"}],
+             "output_schema": {"type": "object", "properties": {
+                 "n": {"type": "integer"}}}}
+
+
 class ExportImportTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -44,6 +52,10 @@ class ExportImportTest(unittest.TestCase):
         c.post(f"/api/approvals/tools/{cls.tool['id']}/action",
                {"action": "approve", "version": harness.reviewed_version(
                    c.get, cls.tool["id"])})
+        st, _, cls.shown = c.post(f"/api/servers/{sid}/tools", dict(
+            PRESENTED, name="zz_shown",
+            python_code="def main():\n    return {'n': 1}\n"))
+        assert st == 201, cls.shown
         c.post(f"/api/servers/{sid}/secrets",
                {"key": "EXPORTED", "value": apiclient.SECRET_VALUE})
         c.post(f"/api/servers/{sid}/allowed-hosts", {"host": "api.example.net",
@@ -97,6 +109,10 @@ class ExportImportTest(unittest.TestCase):
         self.assertEqual(q["items"][0]["host"], "api.example.net")
         st, _, v = oc.get(f"/api/tools/{srv['tools'][0]['id']}/versions")
         self.assertEqual(v["items"][0]["change_source"], "import")
+        # Title, annotations, icons and outputSchema arrive, to review.
+        shown = [t for t in srv["tools"] if t["name"] == "zz_shown"][0]
+        st, _, t = oc.get(f"/api/tools/{shown['id']}")
+        self.assertEqual({k: t[k] for k in PRESENTED}, PRESENTED)
         # Again: everything exists now, nothing is renamed.
         st, _, r = oc.post("/api/import", self.doc)
         self.assertEqual(r["imported"], [])
@@ -130,13 +146,15 @@ class ExportImportTest(unittest.TestCase):
 
     def test_signed_but_invalid_is_422(self):
         doc = {"format": "mcpbox-export", "version": 1, "servers": [
-            {"name": "Bad Name", "tools": [{"name": "t", "python_code": ""}],
+            {"name": "Bad Name", "tools": [{"name": "t", "python_code": "",
+                                            "annotations": {"safe": True}}],
              "secrets": [{"key": "lower"}],
              "allowed_hosts": [{"host": "bad host"}]}]}
         st, _, b = self.oc.post("/api/import", sign(doc, self.key))
         self.assertEqual(st, 422)
         f = b["error"]["fields"]
         for k in ("servers[0].name", "servers[0].tools[0].python_code",
+                  "servers[0].tools[0].annotations",
                   "servers[0].secrets[0].key",
                   "servers[0].allowed_hosts[0].host"):
             self.assertIn(k, f)
