@@ -16,11 +16,37 @@
 /*
  * The definition an imported tool pins, from one entry of the source's
  * tools/list: what a reviewer sees and what calls are checked against.
+ * Title, annotations and outputSchema are pinned when the source gives
+ * them (a definition pinned without them stays equal if it still has
+ * none); icons are not taken, as the panel never loads a source's URLs.
  */
 #define UPSTREAM_DEF(x) \
-    "jsonb_build_object('name', " x " ->> 'name', 'description', " \
+    "(jsonb_build_object('name', " x " ->> 'name', 'description', " \
     "coalesce(" x " ->> 'description', ''), 'inputSchema', " x \
-    " -> 'inputSchema')"
+    " -> 'inputSchema') || CASE WHEN " x " ? 'title' THEN " \
+    "jsonb_build_object('title', " x " -> 'title') ELSE '{}' END || " \
+    "CASE WHEN " x " ? 'annotations' THEN jsonb_build_object(" \
+    "'annotations', " x " -> 'annotations') ELSE '{}' END || CASE WHEN " \
+    x " ? 'outputSchema' THEN jsonb_build_object('outputSchema', " x \
+    " -> 'outputSchema') ELSE '{}' END)"
+/*
+ * The tool's own columns from a pinned definition, as core/tooldef.c
+ * would take them: a title of at most 200, the four boolean hints, an
+ * object outputSchema of at most 64 KiB; anything else is left out.
+ */
+#define UPSTREAM_TITLE(d) \
+    "CASE WHEN jsonb_typeof((" d ") -> 'title') = 'string' THEN " \
+    "left((" d ") ->> 'title', 200) END"
+#define UPSTREAM_ANNOTATIONS(d) \
+    "(SELECT jsonb_object_agg(k, v) FROM jsonb_each(CASE WHEN " \
+    "jsonb_typeof((" d ") -> 'annotations') = 'object' THEN (" d ") -> " \
+    "'annotations' ELSE '{}' END) h(k, v) WHERE k IN ('readOnlyHint', " \
+    "'destructiveHint', 'idempotentHint', 'openWorldHint') AND " \
+    "jsonb_typeof(v) = 'boolean')"
+#define UPSTREAM_OUTPUT(d) \
+    "CASE WHEN jsonb_typeof((" d ") -> 'outputSchema') = 'object' AND " \
+    "(" d ") -> 'outputSchema' ->> 'type' = 'object' AND length((" d ") " \
+    "->> 'outputSchema') <= 65536 THEN (" d ") -> 'outputSchema' END"
 /* Its input schema as the tool's own (an object schema, or an empty one). */
 #define UPSTREAM_SCHEMA(d) \
     "CASE WHEN jsonb_typeof((" d ") -> 'inputSchema') = 'object' THEN " \
@@ -84,6 +110,9 @@ const char SQL_EXT_DISCOVER_SAVE_RESPOND[] =
     "chg AS (UPDATE tools t SET upstream_definition = defs.new, "
     "  description = left(defs.new ->> 'description', 2000), "
     "  input_schema = " UPSTREAM_SCHEMA("defs.new") ", "
+    "  title = " UPSTREAM_TITLE("defs.new") ", "
+    "  annotations = " UPSTREAM_ANNOTATIONS("defs.new") ", "
+    "  output_schema = " UPSTREAM_OUTPUT("defs.new") ", "
     "  current_version = t.current_version + 1, updated_at = now(), "
     "  approval_status = CASE WHEN t.approval_status = 'approved' THEN "
     "  'pending_review' ELSE t.approval_status END, "
@@ -94,9 +123,11 @@ const char SQL_EXT_DISCOVER_SAVE_RESPOND[] =
     "  o.approval_status AS was), "
     "v AS (INSERT INTO tool_versions (tool_id, version, name, description, "
     "  python_code, input_schema, enabled, timeout_ms, change_summary, "
-    "  change_source) SELECT id, current_version, name, description, NULL, "
-    "  input_schema, enabled, timeout_ms, 'the source changed this "
-    "tool''s definition', 'upstream' FROM chg RETURNING 1), "
+    "  change_source, title, annotations, icons, output_schema) SELECT id, "
+    "  current_version, name, description, NULL, input_schema, enabled, "
+    "  timeout_ms, 'the source changed this tool''s definition', "
+    "  'upstream', title, annotations, icons, output_schema FROM chg "
+    "  RETURNING 1), "
     "ca AS (SELECT audit($3, 'tool.upstream_changed', 'the external "
     "source changed a tool''s definition: back to review', "
     "  jsonb_build_object('tool', chg.name, 'tool_id', chg.id, 'version', "
@@ -150,17 +181,20 @@ const char SQL_EXT_IMPORT_RESPOND[] =
     "  '[]')) x WHERE x ->> 'name' = want.name LIMIT 1) d), "
     "ins AS (INSERT INTO tools (server_id, name, description, tool_type, "
     "  input_schema, external_source_id, external_tool_name, created_by, "
-    "  upstream_definition) SELECT e.server_id, f.local, "
-    "  left(" UPSTREAM_DEF("f.def") " ->> 'description', 2000), "
-    "  'mcp_passthrough', " UPSTREAM_SCHEMA(UPSTREAM_DEF("f.def")) ", "
-    "  e.id, f.name, $3, " UPSTREAM_DEF("f.def") " "
-    "  FROM found f JOIN e ON true "
+    "  upstream_definition, title, annotations, output_schema) SELECT "
+    "  e.server_id, f.local, left(f.pin ->> 'description', 2000), "
+    "  'mcp_passthrough', " UPSTREAM_SCHEMA("f.pin") ", e.id, f.name, $3, "
+    "  f.pin, " UPSTREAM_TITLE("f.pin") ", " UPSTREAM_ANNOTATIONS("f.pin")
+    ", " UPSTREAM_OUTPUT("f.pin") " "
+    "  FROM (SELECT found.*, " UPSTREAM_DEF("found.def") " AS pin FROM "
+    "  found) f JOIN e ON true "
     "  ON CONFLICT (server_id, name) DO NOTHING RETURNING tools.*), "
     "v AS (INSERT INTO tool_versions (tool_id, version, name, description, "
     "  python_code, input_schema, enabled, timeout_ms, change_summary, "
-    "  change_source) SELECT id, 1, name, description, NULL, input_schema, "
-    "  enabled, timeout_ms, 'imported from ' || (SELECT name FROM e), "
-    "  'import' FROM ins), "
+    "  change_source, title, annotations, icons, output_schema) SELECT id, "
+    "  1, name, description, NULL, input_schema, enabled, timeout_ms, "
+    "  'imported from ' || (SELECT name FROM e), 'import', title, "
+    "  annotations, icons, output_schema FROM ins), "
     "a AS (SELECT audit($3, 'external_source.import', 'external tools "
     "imported', jsonb_build_object('source', e.name, 'tools', "
     "  (SELECT jsonb_agg(name) FROM ins)), $4, e.server_id) FROM e "

@@ -451,6 +451,37 @@ class ExternalSourcesTest(unittest.TestCase):
         self.approve_and_start(s, tool["tool_id"])
         return s, src, tool
 
+    def test_12_upstream_title_hints_and_output_schema(self):
+        """A source's title, behaviour hints and outputSchema are pinned
+        with the definition, served once approved (hints MCP does not
+        define left out), and a change of them goes back to review."""
+        saved = BearerMcp.WHOAMI
+        try:
+            BearerMcp.WHOAMI = dict(saved, title="Who am I", annotations={
+                "readOnlyHint": True, "trustMeHint": True,
+                "destructiveHint": "no"}, outputSchema={
+                "type": "object", "properties": {"x": {"type": "string"}}})
+            s, src, tool = self.imported_whoami()
+            probe = type(self.probe)(
+                f"http://localhost:{self.c.server.port}/mcp/{s['name']}")
+            rc, tools, err = probe.run("list")
+            self.assertEqual(rc, 0, err)
+            [t] = tools
+            self.assertEqual((t["title"], t["annotations"]),
+                             ("Who am I", {"readOnlyHint": True}), t)
+            self.assertEqual(t["outputSchema"]["properties"],
+                             {"x": {"type": "string"}})
+            BearerMcp.WHOAMI = dict(BearerMcp.WHOAMI, annotations={
+                "readOnlyHint": False, "destructiveHint": True})
+            st, _, body = self.c.post(
+                f"/api/external-sources/{src['id']}/discover")
+            self.assertEqual([c["name"] for c in body["changed"]],
+                             ["whoami"], body)
+            rc, tools, err = probe.run("list")
+            self.assertEqual((rc, tools), (0, []), err)
+        finally:
+            BearerMcp.WHOAMI = saved
+
     def test_10_upstream_change_sends_the_tool_back_to_review(self):
         """The source changed whoami's description and schema after
         approval: the change used to be forwarded unreviewed."""
