@@ -159,13 +159,15 @@ export async function render(root, params) {
 
   // What clients are shown besides the name: title, hints, icons (as
   // text: the panel never loads an author's image) and the result schema.
+  // What clients are told of the tool; a passthrough's comes from its
+  // source's pinned definition, and its results are the source's.
   function presentation(t) {
-    if (t.tool_type === "mcp_passthrough") return [];
+    const pass = t.tool_type === "mcp_passthrough";
     return [
       ["title", t.title ? h("span", { dataset: { testid: "review-title" } }, t.title) : "none"],
       ["hints", h("span", { dataset: { testid: "review-hints" } }, hintText(t.annotations))],
       t.icons && t.icons.length ? ["icons", h("span", null, t.icons.map((i) => h("code", { class: "tag", title: i.src }, i.src.startsWith("data:") ? `data: (${i.src.length} chars)` : i.src)))] : null,
-      ["output schema", t.output_schema ? h("details", null, h("summary", null, "results must match"), h("pre", { class: "small" }, pretty(t.output_schema))) : "none (results are not checked)"],
+      ["output schema", t.output_schema ? h("details", null, h("summary", null, pass ? "as the source declares it" : "results must match"), h("pre", { class: "small" }, pretty(t.output_schema))) : pass ? "none" : "none (results are not checked)"],
     ];
   }
 

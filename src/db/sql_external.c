@@ -70,6 +70,16 @@
     "  floor(extract(epoch FROM e.oauth_expires_at))::bigint) END, " \
     "  e.approval_status "
 
+/*
+ * A source's tool name made into an MCPbox identifier (core/names.c's
+ * rule): lower case, other characters as '_', no '__' (which separates
+ * server and tool), none at the end, a letter first, at most 64.
+ */
+#define LOCAL_NAME(n) \
+    "rtrim(left((SELECT CASE WHEN s ~ '^[a-z]' THEN s ELSE 't_' || " \
+    "ltrim(s, '_') END FROM (SELECT regexp_replace(regexp_replace(lower(" \
+    n "), '[^a-z0-9_]', '_', 'g'), '_{2,}', '_', 'g') AS s) l), 64), '_')"
+
 /* $1 source id */
 const char SQL_EXT_SOURCE_LOAD[] =
     EXT_SOURCE_COLUMNS
@@ -172,11 +182,8 @@ const char SQL_EXT_IMPORT_RESPOND[] =
     "WITH e AS (SELECT * FROM external_mcp_sources WHERE id = $1::uuid), "
     "want AS (SELECT DISTINCT w AS name FROM "
     "  jsonb_array_elements_text($2::jsonb) w), "
-    "found AS (SELECT want.name, x AS def, left(CASE WHEN lower("
-    "  regexp_replace(want.name, '[^A-Za-z0-9_]', '_', 'g')) ~ '^[a-z]' "
-    "  THEN lower(regexp_replace(want.name, '[^A-Za-z0-9_]', '_', 'g')) "
-    "  ELSE 't_' || lower(regexp_replace(want.name, '[^A-Za-z0-9_]', '_', "
-    "  'g')) END, 64) AS local FROM want JOIN e ON true CROSS JOIN LATERAL "
+    "found AS (SELECT want.name, x AS def, " LOCAL_NAME("want.name")
+    "  AS local FROM want JOIN e ON true CROSS JOIN LATERAL "
     "  (SELECT x FROM jsonb_array_elements(coalesce(e.discovered_tools, "
     "  '[]')) x WHERE x ->> 'name' = want.name LIMIT 1) d), "
     "ins AS (INSERT INTO tools (server_id, name, description, tool_type, "

@@ -482,6 +482,34 @@ class ExternalSourcesTest(unittest.TestCase):
         finally:
             BearerMcp.WHOAMI = saved
 
+    def test_13_imported_names_follow_the_name_rule(self):
+        """A source's tool names become MCPbox names without '__' (the
+        server/tool separator) or a trailing '_': "Prod__Who-" used to be
+        imported as prod__who_."""
+        saved = BearerMcp.WHOAMI
+        try:
+            BearerMcp.WHOAMI = dict(saved, name="Prod__Who-")
+            s, url = self.bearer_server()
+            st, _, src = self.c.post(
+                f"/api/servers/{s['id']}/external-sources", {
+                    "name": "src", "url": url, "auth_type": "bearer",
+                    "auth_secret_name": "SRC_TOKEN"})
+            self.assertEqual(st, 201, src)
+            self.review_source(src["id"])
+            st, _, body = self.c.post(
+                f"/api/external-sources/{src['id']}/discover")
+            self.assertEqual(st, 200, body)
+            st, _, body = self.c.post(
+                f"/api/external-sources/{src['id']}/import",
+                {"tool_names": ["Prod__Who-", "Fail-Always"]})
+            self.assertEqual(st, 200, body)
+            self.assertEqual(sorted((t["name"], t["external_tool_name"])
+                                    for t in body["imported"]),
+                             [("fail_always", "Fail-Always"),
+                              ("prod_who", "Prod__Who-")])
+        finally:
+            BearerMcp.WHOAMI = saved
+
     def test_10_upstream_change_sends_the_tool_back_to_review(self):
         """The source changed whoami's description and schema after
         approval: the change used to be forwarded unreviewed."""
