@@ -182,8 +182,10 @@ FUZZ_SRC_fuzz_frame		:= src/core/frame.c
 FUZZ_SRC_fuzz_core		:= $(CORE_SRC)
 
 .PHONY: fuzz fuzz-build fuzz-deps
+# The targets link the build's libraries (jansson, OpenSSL, libjwt,
+# argon2, the PostgreSQL headers) besides clang.
 fuzz-deps:
-	@scripts/install-deps dev
+	@scripts/install-deps build dev
 
 .SECONDEXPANSION:
 $(BUILD)/fuzz/%: fuzz/%.c $$(FUZZ_SRC_$$*) src/core/core.h

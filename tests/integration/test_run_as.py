@@ -4,6 +4,7 @@ PostgreSQL and state directory, then a tool call through /mcp. It used to
 start "healthy" while every MCP call failed: the workers could reach
 neither the cluster's socket nor the sandbox's."""
 import os
+import pwd
 import signal
 import subprocess
 import tempfile
@@ -92,7 +93,33 @@ class RunAsTest(unittest.TestCase):
             log = f.read()
         self.assertIn(b"workers run as nobody (uid 65534); sandboxed calls as uid 65533", log)
         self.assertNotIn(b"will not change user", log)
+        self.assertNotIn(b"will not chroot", log)
         self.assertNotIn(b"cannot reach", log)
+
+
+@unittest.skipIf(os.getuid() != 0, "the privilege drop needs root")
+class DefaultDropTest(unittest.TestCase):
+    def test_started_as_root_without_runas_the_workers_drop(self):
+        """No MCPBOX_RUNAS at all: the binary itself drops the workers,
+        to the system user mcpbox when there is one, else nobody, and
+        Kore's "will not change user / chroot" lines are not in its log."""
+        s = harness.Server(harness.SHARED["url"], workers=1, name="default")
+        del s.env["MCPBOX_RUNAS"]
+        self.addCleanup(s.stop)
+        s.start()
+        try:
+            want = str(pwd.getpwnam("mcpbox").pw_uid)
+        except KeyError:
+            want = "65534"
+        uids = set()
+        for pid in opshelp.worker_pids(s):
+            with open(f"/proc/{pid}/status") as f:
+                uids.add([l.split()[1] for l in f
+                          if l.startswith("Uid:")][0])
+        self.assertEqual(uids, {want})
+        log = open(s.log_path, "rb").read()
+        self.assertNotIn(b"will not change user", log)
+        self.assertNotIn(b"will not chroot", log)
 
 
 @unittest.skipIf(os.getuid() != 0, "the privilege drop needs root")
