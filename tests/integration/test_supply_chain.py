@@ -55,10 +55,15 @@ class SupplyChainTest(unittest.TestCase):
             ci = yaml.safe_load(f)
         runs = " ".join(s.get("run", "") for job in ci["jobs"].values()
                         for s in job["steps"])
-        for cmd in ("make test", "scripts/lint", "scripts/npm-audit",
+        for cmd in (".ci/run", "scripts/lint", "scripts/npm-audit",
                     "scripts/docker-build-steps",
                     "scripts/record-deb-versions"):
             self.assertIn(cmd, runs)
+        # CI runs the suite as a stranger would: .ci/run, an empty HOME.
+        with open(os.path.join(ROOT, ".ci", "run")) as f:
+            script = f.read()
+        self.assertIn("make test", script)
+        self.assertIn('export HOME="$home"', script)
         image = ci["jobs"]["test"]["container"]["image"]
         self.assertRegex(image, r"^debian:12-slim@sha256:[0-9a-f]{64}$")
 
