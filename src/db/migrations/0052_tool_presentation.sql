@@ -134,8 +134,13 @@ BEGIN
 END
 $$;
 
--- A call checks its result against the approved version's outputSchema;
--- the result gains a column, so the function is made anew.
+-- What a call learns in the statement that checks its session and loads
+-- its tool gains three columns, so the function is made anew once for
+-- all of them: the session's logging level (log messages below it are
+-- not forwarded) and its client's capabilities (0051; a tool asks only
+-- what the client can answer), and the approved version's outputSchema
+-- (the result is checked against it). A session of a server's own
+-- endpoint (0050's scope) reaches only that server's tools.
 DROP FUNCTION mcp_tool_for_call(text, text, text);
 
 CREATE FUNCTION mcp_tool_for_call(p_session text, p_server text,
