@@ -461,13 +461,13 @@ job_check_deadlines(double now)
 {
 	struct job	*j;
 	char		 late[64];
-
-	(void)snprintf(late, sizeof(late), "the client did not answer within "
-	    "%d s", SBX_ASK_WAIT_S);
 	for (j = S.jobs; j; j = j->next) {
 		if (j->state == J_RUNNING && j->asking &&
-		    now >= j->ask_deadline && now < j->deadline)
+		    now >= j->ask_deadline && now < j->deadline) {
+			(void)snprintf(late, sizeof(late), "the client did not "
+			    "answer within %d s", SBX_ASK_WAIT_S);
 			(void)job_ask_answer(j, j->asking, NULL, late);
+		}
 		if (j->state != J_RUNNING || j->answered ||
 		    j->kind == JOB_INSTALL || now < j->deadline)
 			continue;

@@ -24,11 +24,10 @@
  * random bytes, so an id is unguessable across sessions and instances. */
 #define ASK_PREFIX	"mcpbox-ask-"
 
-/* Answers from another worker: which session, which ask; the message is
- * fetched from the outbox when it did not fit the NOTIFY. */
+/* An answer from another worker too large for its NOTIFY: the session
+ * it is for, while its outbox row is fetched. */
 struct ask_fetch {
 	char	session[MCP_SESSION_LEN + 1];
-	char	rpc[MCP_ASK_ID_LEN + 1];
 };
 
 static void
@@ -207,16 +206,17 @@ ask_on_answer(const char *payload)
 	session = json_string_value(json_object_get(p, "s"));
 	rpc = json_string_value(json_object_get(p, "r"));
 	m = json_object_get(p, "m");
-	if (session == NULL || rpc == NULL || !mcp_ex_asking(session, rpc)) {
+	if (session == NULL || rpc == NULL) {
 		json_decref(p);
 		return;
 	}
 	if (m != NULL)
 		(void)mcp_ex_answer_local(session, m);
-	else if (json_is_integer(json_object_get(p, "ref"))) {
+	/* The row is taken (deleted) only by the worker that asked. */
+	else if (json_is_integer(json_object_get(p, "ref")) &&
+	    mcp_ex_asking(session, rpc)) {
 		f = kore_calloc(1, sizeof(*f));
 		(void)snprintf(f->session, sizeof(f->session), "%s", session);
-		(void)snprintf(f->rpc, sizeof(f->rpc), "%s", rpc);
 		(void)snprintf(ref, sizeof(ref), "%lld", (long long)
 		    json_integer_value(json_object_get(p, "ref")));
 		params[0] = ref;

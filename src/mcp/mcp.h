@@ -221,9 +221,8 @@ void		mcp_session_forget(const char *id);
 void		mcp_resume_init(void);
 void		mcp_resume_detach(struct mcp_ex *, const struct sse_stream *);
 int		mcp_resume_known(PGresult *);
-size_t		mcp_resume_state_size(void);
-void		mcp_resume_start(struct sse_stream *, void *state,
-		    const char *session, const char *last, PGresult *rows);
+void		*mcp_resume_start(struct sse_stream *, const char *session,
+		    const char *last, PGresult *rows);
 
 /* streams.c */
 void		mcp_streams_init(void);

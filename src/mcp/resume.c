@@ -196,24 +196,19 @@ mcp_resume_known(PGresult *rows)
 	    strcmp(PQgetvalue(rows, 0, 0), "0") == 0);
 }
 
-size_t
-mcp_resume_state_size(void)
-{
-	return (sizeof(struct resume_get));
-}
-
 /*
  * The GET stream `s` resumes the closed call's stream that `last` (its
  * Last-Event-ID, checked by sse_event_id_valid) names: `rows` come first,
- * then what the call writes. `state` is zeroed memory of
- * mcp_resume_state_size() bytes that lives as long as the stream.
+ * then what the call writes. The answer is the stream's state, which its
+ * request frees (kore_free) with the stream.
  */
-void
-mcp_resume_start(struct sse_stream *s, void *state, const char *session,
+void *
+mcp_resume_start(struct sse_stream *s, const char *session,
     const char *last, PGresult *rows)
 {
-	struct resume_get	*g = state;
+	struct resume_get	*g;
 
+	g = kore_calloc(1, sizeof(*g));
 	(void)snprintf(g->session, sizeof(g->session), "%s", session);
 	(void)snprintf(g->stream, sizeof(g->stream), "%.16s", last);
 	g->sent = strtoull(last + 17, NULL, 10);
@@ -221,6 +216,7 @@ mcp_resume_start(struct sse_stream *s, void *state, const char *session,
 	s->owner = g;
 	(void)snprintf(s->eid, sizeof(s->eid), "%s", g->stream);
 	resume_send(s, rows);
+	return (g);
 }
 
 static void

@@ -67,6 +67,16 @@ http_session_header(struct http_request *req, const char **out)
 	return (HX_GO_ON);
 }
 
+/* The POST's answer becomes an event stream, primed, if not yet one. */
+static void
+http_open_stream(struct http_request *req, struct http_mcp_post *p)
+{
+	if (p->stream == NULL) {
+		p->stream = sse_open_response(req);
+		sse_prime(p->stream);
+	}
+}
+
 /*
  * Notifications the running call sent: the POST's answer becomes an
  * event stream (when the client takes one) that carries them as they
@@ -81,10 +91,8 @@ http_stream_notes(struct http_request *req, struct http_mcp_post *p)
 
 	if (json_array_size(p->ex.notes) == 0)
 		return;
-	if (p->stream == NULL && http_accepts(req, "text/event-stream")) {
-		p->stream = sse_open_response(req);
-		sse_prime(p->stream);
-	}
+	if (p->ex.can_stream)
+		http_open_stream(req, p);
 	json_array_foreach(p->ex.notes, i, n) {
 		if (p->stream != NULL &&
 		    (text = json_dumps(n, JSON_COMPACT)) != NULL) {
@@ -111,12 +119,9 @@ http_close_stream(struct http_request *req, struct http_mcp_post *p)
 
 	if (!p->closing) {
 		p->ex.close_stream = 0;
-		if (!http_accepts(req, "text/event-stream"))
+		if (!p->ex.can_stream)
 			return (0);
-		if (p->stream == NULL) {
-			p->stream = sse_open_response(req);
-			sse_prime(p->stream);
-		}
+		http_open_stream(req, p);
 		p->closing = 1;
 	}
 	params[0] = p->stream->eid;
@@ -258,11 +263,9 @@ http_resume_call(struct http_request *req, struct http_mcp_post *p)
 		db_call_clear(&p->db);
 		return (0);
 	}
-	if ((p->stream = sse_open(req, SSE_RESUMED)) != NULL) {
-		p->resume = kore_calloc(1, mcp_resume_state_size());
-		mcp_resume_start(p->stream, p->resume, p->owner, p->last,
+	if ((p->stream = sse_open(req, SSE_RESUMED)) != NULL)
+		p->resume = mcp_resume_start(p->stream, p->owner, p->last,
 		    p->db.res);
-	}
 	db_call_clear(&p->db);
 	return (1);
 }

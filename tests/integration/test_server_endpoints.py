@@ -49,12 +49,7 @@ class ServerEndpointTest(unittest.TestCase):
         cls.s = harness.Server(cls.pg.start(), workers=2,
                                name="endpoints").start()
         cls.addClassCleanup(cls.s.stop)
-        st, _, _ = cls.s.json("POST", "/api/auth/setup",
-                              {"username": "admin", "password": PASSWORD})
-        assert st == 201, st
-        st, _, body = cls.s.json("POST", "/api/auth/login",
-                                 {"username": "admin", "password": PASSWORD})
-        cls.auth = {"Authorization": "Bearer " + body["access_token"]}
+        cls.auth = cls.s.admin(PASSWORD)
         cls.alpha = cls.server("alpha")
         cls.beta = cls.server("beta")
         cls.tool(cls.alpha, "greet", GREET, approve=True)
