@@ -127,10 +127,11 @@ sbx_broker_spawn(const json_t *req, const struct sbx_hostrule *hosts,
 	setrlimit(RLIMIT_CPU, &rl);
 	rl.rlim_cur = rl.rlim_max = 0;
 	setrlimit(RLIMIT_CORE, &rl);
-	if (geteuid() == 0 && (setgroups(0, NULL) == -1 ||
+	if (sbx_started_as_root() && (setgroups(0, NULL) == -1 ||
 	    setresgid(sbx_child_uid, sbx_child_uid, sbx_child_uid) == -1 ||
 	    setresuid(sbx_child_uid, sbx_child_uid, sbx_child_uid) == -1))
 		_exit(1);
+	sbx_helper_caps_clear();
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 	syscall(SYS_execveat, 5, "", (char *const *)(uintptr_t)argv, envp,

@@ -31,7 +31,7 @@
 #define MAX_MEMORY_MB	4096
 #define MAX_CPU_S	601
 
-uid_t		sbx_child_uid = SBX_NOBODY_UID;
+uid_t		sbx_child_uid = SBX_CALL_UID;
 static size_t	base_vsize;
 
 static void __attribute__((noreturn))

@@ -20,12 +20,11 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -34,6 +33,154 @@
 
 #define PIP_PYTHON	"/usr/bin/python3.11"
 #define MAX_PACKAGES	32
+static int	pkg_fd = -1;
+static char	pkg_path[PATH_MAX];
+
+/*
+ * At start, before the drop: the packages directory is held open (its
+ * path may be out of the supervisor uid's reach) and, started as root,
+ * made the supervisor's, so installs land there as that uid and nothing a
+ * call runs as can change an installed package.
+ */
+int
+sbx_install_open_dir(const char *pkgdir)
+{
+	uid_t	u = sbx_supervisor_uid;
+
+	if (pkgdir == NULL)
+		return (0);
+	(void)snprintf(pkg_path, sizeof(pkg_path), "%s", pkgdir);
+	if ((pkg_fd = open(pkgdir, O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	    (sbx_started_as_root() && fchownat(pkg_fd, "", u, u,
+	    AT_EMPTY_PATH) == -1)) {
+		sbx_log("error", "start", json_pack("{s:s,s:s}", "message",
+		    "cannot open the packages directory", "reason",
+		    strerror(errno)));
+		return (-1);
+	}
+	return (0);
+}
+
+static const char *
+install_name(const char *path)
+{
+	const char	*slash = strrchr(path, '/');
+
+	return (slash != NULL ? slash + 1 : path);
+}
+
+/* rm -r, through fds: nothing in there is followed. */
+static void
+install_rm_tree(int dfd, const char *name, int depth)
+{
+	DIR		*d;
+	struct dirent	*de;
+	int		 fd;
+
+	if (unlinkat(dfd, name, 0) == 0 || errno != EISDIR || depth > 32)
+		return;
+	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (fd == -1)
+		return;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return;
+	}
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 &&
+		    strcmp(de->d_name, "..") != 0)
+			install_rm_tree(dirfd(d), de->d_name, depth + 1);
+	closedir(d);
+	(void)unlinkat(dfd, name, AT_REMOVEDIR);
+}
+
+static int
+install_copy_file(int sdir, const char *sname, int ddir, const char *name,
+    mode_t mode)
+{
+	char	buf[65536];
+	ssize_t	n = 0;
+	int	s, d, rc = 0;
+
+	s = openat(sdir, sname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	d = openat(ddir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, mode & 0755);
+	while (s != -1 && d != -1 && (n = read(s, buf, sizeof(buf))) > 0)
+		if (write(d, buf, (size_t)n) != n) {
+			rc = -1;
+			break;
+		}
+	if (s == -1 || d == -1 || n == -1)
+		rc = -1;
+	if (s != -1)
+		close(s);
+	if (d != -1)
+		close(d);
+	return (rc);
+}
+
+/* cp -r of what pip left: directories and regular files only. */
+static int
+install_copy_tree(int sdir, const char *sname, int ddir, const char *name,
+    int depth)
+{
+	struct stat	 st;
+	struct dirent	*de;
+	DIR		*dp;
+	int		 s, d, rc = 0;
+
+	if (depth > 32 || fstatat(sdir, sname, &st, AT_SYMLINK_NOFOLLOW) == -1)
+		return (-1);
+	if (S_ISREG(st.st_mode))
+		return (install_copy_file(sdir, sname, ddir, name, st.st_mode));
+	if (!S_ISDIR(st.st_mode) || mkdirat(ddir, name, 0755) == -1)
+		return (-1);
+	s = openat(sdir, sname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	d = openat(ddir, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (s == -1 || d == -1 || (dp = fdopendir(s)) == NULL) {
+		if (s != -1)
+			close(s);
+		if (d != -1)
+			close(d);
+		return (-1);
+	}
+	while (rc == 0 && (de = readdir(dp)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 &&
+		    strcmp(de->d_name, "..") != 0)
+			rc = install_copy_tree(dirfd(dp), de->d_name, d,
+			    de->d_name, depth + 1);
+	closedir(dp);
+	close(d);
+	return (rc);
+}
+
+/*
+ * pip works in a scratch directory of its own: in the packages directory
+ * when the supervisor uid can reach it by its path, else under /tmp (pip
+ * resolves every path it is given, and after the drop the real path may
+ * run through directories that uid cannot enter).  A finished install is
+ * renamed in through the fd held since start (copied when /tmp is another
+ * file system), and the scratch directory goes.
+ */
+static int
+install_move_in(const char *scratch, char *final, size_t flen)
+{
+	const char	*name = install_name(scratch);
+	int		 rc;
+
+	if ((size_t)snprintf(final, flen, "%s/%s", pkg_path, name) >= flen)
+		return (-1);
+	if (renameat(AT_FDCWD, scratch, pkg_fd, name) == 0)
+		return (0);
+	if (errno != EXDEV)
+		return (-1);
+	if ((rc = install_copy_tree(AT_FDCWD, scratch, pkg_fd, name, 0)) == -1)
+		install_rm_tree(pkg_fd, name, 0);
+	install_rm_tree(AT_FDCWD, scratch, 0);
+	return (rc);
+}
 
 /*
  * Validate the request and start pip.  On success returns the pid, fills
@@ -41,7 +188,7 @@
  * bad request returns 0 and fills err.
  */
 pid_t
-sbx_install_spawn(const char *pkgdir, const json_t *req, int resolve,
+sbx_install_spawn(const json_t *req, int resolve,
     char *target, size_t tlen, int *fd, char *err, size_t errlen)
 {
 	const char	*argv[32 + MAX_PACKAGES], *idx, *fl;
@@ -52,7 +199,6 @@ sbx_install_spawn(const char *pkgdir, const json_t *req, int resolve,
 	size_t		 i, a = 0;
 	pid_t		 pid;
 	int		 p[2], nul;
-	unsigned	 rnd;
 
 	pk = json_object_get(req, "packages");
 	if (!json_is_array(pk) || json_array_size(pk) == 0 ||
@@ -79,11 +225,12 @@ sbx_install_spawn(const char *pkgdir, const json_t *req, int resolve,
 		    "find_links an https URL or an absolute directory");
 		return (0);
 	}
-	if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
-		rnd = (unsigned)getpid();
-	snprintf(target, tlen, "%s/%s%lld-%08x", pkgdir, resolve ?
-	    ".resolve-" : "", (long long)time(NULL), rnd);
-	if (mkdir(target, 0755) == -1) {
+	(void)snprintf(target, tlen, "%s/mcpbox-%s-XXXXXX",
+	    access(pkg_path, W_OK | X_OK) == 0 ? pkg_path : "/tmp",
+	    resolve ? "resolve" : "install");
+	/* Readable by the zygote once moved in; mkdtemp makes it 0700. */
+	if (pkg_fd == -1 || mkdtemp(target) == NULL ||
+	    chmod(target, 0755) == -1) {
 		snprintf(err, errlen, "cannot create the install directory");
 		return (0);
 	}
@@ -145,6 +292,7 @@ sbx_install_spawn(const char *pkgdir, const json_t *req, int resolve,
 		    dup2(p[1], 2) == -1)
 			_exit(127);
 		close_range(3, ~0U, 0);
+		sbx_helper_caps_clear();
 		if (chdir(target) == -1)
 			_exit(127);
 		execve(PIP_PYTHON, (char *const *)argv, envp);
@@ -154,16 +302,6 @@ sbx_install_spawn(const char *pkgdir, const json_t *req, int resolve,
 	fcntl(p[0], F_SETFL, O_NONBLOCK);
 	*fd = p[0];
 	return (pid);
-}
-
-static int
-install_rm_entry(const char *path, const struct stat *st, int flag,
-    struct FTW *f)
-{
-	(void)st;
-	(void)flag;
-	(void)f;
-	return (remove(path) == -1 ? 0 : 0);
 }
 
 /* pip's own reason: its ERROR lines, trimmed; else the output's tail. */
@@ -241,12 +379,12 @@ sbx_install_finish(const char *target, int st, const char *out, size_t n,
 	DIR		*d;
 	struct dirent	*de;
 	json_t		*names, *r;
-	char		*reason, *msg;
+	char		*reason, *msg, final[PATH_MAX];
 	size_t		 l;
 
 	if (resolve && st == 0 &&
 	    (names = install_wheel_names(target)) != NULL) {
-		nftw(target, install_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+		install_rm_tree(AT_FDCWD, target, 0);
 		if (json_array_size(names) > 0)
 			return (json_pack("{s:b,s:o}", "ok", 1, "resolved",
 			    names));
@@ -264,12 +402,21 @@ sbx_install_finish(const char *target, int st, const char *out, size_t n,
 				    json_stringn(de->d_name, l - 10));
 		}
 		closedir(d);
-		if (json_array_size(names) > 0)
+		if (json_array_size(names) > 0 &&
+		    install_move_in(target, final, sizeof(final)) == 0)
 			return (json_pack("{s:b,s:o,s:s}", "ok", 1,
-			    "installed", names, "target", target));
+			    "installed", names, "target", final));
+		l = json_array_size(names);
 		json_decref(names);
+		if (l > 0) {
+			install_rm_tree(AT_FDCWD, target, 0);
+			return (json_pack("{s:b,s:{s:s,s:s}}", "ok", 0,
+			    "error", "type", SBX_ERR_INSTALL, "message",
+			    "cannot move the install into the packages "
+			    "directory"));
+		}
 	}
-	nftw(target, install_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	install_rm_tree(AT_FDCWD, target, 0);
 	reason = install_pip_reason(out, n);
 	if (asprintf(&msg, "pip failed: %s%s", reason ? reason : "",
 	    reason && strstr(reason, "satisfies the requirement") ?

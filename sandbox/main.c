@@ -84,7 +84,8 @@ main_usage(const char *msg)
 		sbx_log("error", "usage", json_pack("{s:s}", "message", msg));
 	fprintf(stderr, "usage: mcpbox-sandbox --socket PATH [--allow-uid UID]... "
 	    "[--concurrency N] [--queue N] [--packages-dir DIR] "
-	    "[--run-as-uid UID] [--python-path DIR]... [--module NAME]..."
+	    "[--run-as-uid UID] [--supervisor-uid UID] [--python-path DIR]... "
+	    "[--module NAME]..."
 #ifdef SBX_TESTING
 	    " [--test-loopback-port PORT] [--test-cafile FILE]"
 #endif
@@ -160,6 +161,9 @@ main(int argc, char **argv)
 		else if (strcmp(a, "--run-as-uid") == 0)
 			sbx_child_uid = (uid_t)main_num(v, 1, 2147483647,
 			    "--run-as-uid must not be 0");
+		else if (strcmp(a, "--supervisor-uid") == 0)
+			sbx_supervisor_uid = (uid_t)main_num(v, 1, 2147483647,
+			    "--supervisor-uid must not be 0");
 		else if (strcmp(a, "--python-path") == 0 &&
 		    pc.n_extra_paths < 16 && v[0] == '/')
 			paths[pc.n_extra_paths++] = v;
@@ -179,6 +183,15 @@ main(int argc, char **argv)
 	}
 	if (cfg.socket_path == NULL)
 		main_usage("--socket is required");
+	/* Three uids that must differ: a call's, ours, a client's. */
+	for (i = 0; i < (int)cfg.n_allow_uid; i++)
+		if (cfg.allow_uid[i] == sbx_supervisor_uid ||
+		    cfg.allow_uid[i] == sbx_child_uid)
+			main_usage("--allow-uid must differ from --run-as-uid "
+			    "and --supervisor-uid");
+	if (sbx_supervisor_uid == sbx_child_uid)
+		main_usage("--supervisor-uid must differ from --run-as-uid");
+	(void)sbx_started_as_root();
 	if (cfg.packages_dir != NULL && cfg.packages_dir[0] != '/')
 		main_usage("--packages-dir must be absolute");
 	if (sbx_zygote_start(&pc) == -1) {

@@ -297,7 +297,7 @@ req_op_install(struct conn *c, json_t *id, json_t *req, int resolve)
 		return;
 	}
 	j->resolve = resolve;
-	pid = sbx_install_spawn(S.cfg->packages_dir, req, resolve, j->target,
+	pid = sbx_install_spawn(req, resolve, j->target,
 	    sizeof(j->target), &j->child.from_fd, err, sizeof(err));
 	if (pid <= 0) {
 		job_answer(j, json_pack("{s:b,s:{s:s,s:s}}", "ok", 0, "error",

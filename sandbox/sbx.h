@@ -9,7 +9,8 @@
  * the child may not do itself (HTTP, installs) runs in short-lived helper
  * processes the supervisor execs.  Files are split by job: framing, policy
  * tables, redaction, seccomp, the embedded interpreter, children, the HTTP
- * broker, the installer, requests/jobs and the event loop.
+ * broker, the installer, requests/jobs, the listening socket, the
+ * supervisor's own privileges and the event loop.
  */
 #ifndef SBX_H
 #define SBX_H
@@ -27,7 +28,6 @@
 #define SBX_HTTP_HOPS		3
 #define SBX_HTTP_TIMEOUT_MS	10000
 #define SBX_MAX_HOSTS		64
-#define SBX_NOBODY_UID		65534
 
 /* ---- frame.c (src/core, shared with the server): framing ---- */
 #include "frame.h"
@@ -69,6 +69,7 @@ json_t	*sbx_redact_json(const struct sbx_secrets *, json_t *);
 int	 sbx_seccomp_build(void);
 int	 sbx_seccomp_apply(void);
 int	 sbx_seccomp_apply_zygote(void);
+int	 sbx_seccomp_apply_supervisor(uid_t);
 unsigned sbx_seccomp_len(void);
 
 /* ---- pyhost.c: the embedded interpreter ---- */
@@ -142,9 +143,10 @@ pid_t	 sbx_broker_spawn(const json_t *, const struct sbx_hostrule *,
 	    size_t, long, int *);
 
 /* ---- install.c: pip into a per-install directory ---- */
-pid_t	 sbx_install_spawn(const char *, const json_t *, int, char *, size_t,
+pid_t	 sbx_install_spawn(const json_t *, int, char *, size_t,
 	    int *, char *, size_t);
 json_t	*sbx_install_finish(const char *, int, const char *, size_t, int);
+int	 sbx_install_open_dir(const char *);
 
 /* ---- server.c / job.c: the supervisor ---- */
 struct sbx_config {
@@ -158,5 +160,16 @@ struct sbx_config {
 
 double	 sbx_now_ms(void);
 int	 sbx_server_run(const struct sbx_config *);
+
+/* ---- listen.c: the socket and its peers ---- */
+int	 sbx_listen_open(const struct sbx_config *);
+int	 sbx_listen_peer_allowed(uid_t);
+void	 sbx_listen_unlink(void);
+
+/* ---- privdrop.c: the supervisor's own uid and capabilities ---- */
+extern uid_t	sbx_supervisor_uid;
+int	 sbx_started_as_root(void);
+int	 sbx_supervisor_drop(void);
+void	 sbx_helper_caps_clear(void);
 
 #endif

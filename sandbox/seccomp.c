@@ -245,6 +245,48 @@ sbx_seccomp_len(void)
 	return (prog.len);
 }
 
+/*
+ * The supervisor's own filter, loaded once it has dropped root: default
+ * allow, but its CAP_SETUID and CAP_SETGID may only ever make a process
+ * the call uid (a broker helper before exec), and no process of ours may
+ * take a supplementary group.  So a hijacked supervisor cannot use them to
+ * become root or anyone else.
+ */
+int
+sbx_seccomp_apply_supervisor(uid_t call_uid)
+{
+	static const char	*const ids[] = { "setresuid", "setresgid" };
+	static const char	*const never[] = { "setuid", "setgid",
+	    "setreuid", "setregid", "setfsuid", "setfsgid", NULL };
+	scmp_filter_ctx		 ctx;
+	struct scmp_arg_cmp	 other;
+	const char		*const *p;
+	size_t			 i;
+	unsigned		 a;
+	int			 rc = -1;
+
+	if ((ctx = seccomp_init(SCMP_ACT_ALLOW)) == NULL)
+		return (-1);
+	for (p = never; *p; p++)
+		if (sc_add(ctx, SCMP_ACT_ERRNO(EPERM), *p, 0, NULL) < 0)
+			goto out;
+	for (i = 0; i < 2; i++)
+		for (a = 0; a < 3; a++) {
+			other = (struct scmp_arg_cmp){ a, SCMP_CMP_NE,
+			    (scmp_datum_t)call_uid, 0 };
+			if (sc_add(ctx, SCMP_ACT_ERRNO(EPERM), ids[i], 1,
+			    &other) < 0)
+				goto out;
+		}
+	other = SCMP_A0(SCMP_CMP_NE, 0);
+	if (sc_add(ctx, SCMP_ACT_ERRNO(EPERM), "setgroups", 1, &other) < 0)
+		goto out;
+	rc = seccomp_load(ctx) < 0 ? -1 : 0;
+out:
+	seccomp_release(ctx);
+	return (rc);
+}
+
 /* The zygote, after NO_NEW_PRIVS and before it imports any package. */
 int
 sbx_seccomp_apply_zygote(void)

@@ -10,21 +10,17 @@
  * the requests it holds reaches another process's memory.  Nothing in the loop blocks on another
  * process: children and helpers are only ever read and written without
  * blocking, and the only synchronous work is parsing frames and forking.
- * The socket lives in a directory that must already exist with mode
- * 0700, and every peer's uid (SO_PEERCRED) must be ours or one allowed
- * explicitly.
+ * Started as root, it drops to its own uid once the socket, the zygote
+ * and the packages directory are set up (privdrop.c).
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -107,19 +103,6 @@ srv_conn_close(struct conn *c)
 	S.nconns--;
 }
 
-static int
-srv_peer_allowed(uid_t uid)
-{
-	size_t	i;
-
-	if (uid == geteuid())
-		return (1);
-	for (i = 0; i < S.cfg->n_allow_uid; i++)
-		if (S.cfg->allow_uid[i] == uid)
-			return (1);
-	return (0);
-}
-
 static void
 srv_accept_conns(void)
 {
@@ -132,7 +115,7 @@ srv_accept_conns(void)
 	    SOCK_CLOEXEC)) != -1) {
 		len = sizeof(cred);
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1 ||
-		    !srv_peer_allowed(cred.uid)) {
+		    !sbx_listen_peer_allowed(cred.uid)) {
 			sbx_log("warning", "peer_refused", json_pack("{s:i}",
 			    "uid", (int)cred.uid));
 			close(fd);
@@ -317,76 +300,6 @@ srv_pool_warm(void)
 		sbx_child_warm(&S.pool[i]);
 }
 
-static int
-srv_socket_open(const char *path)
-{
-	struct sockaddr_un	 sa;
-	struct stat		 st;
-	char			*dup, *dir, tmp[sizeof(sa.sun_path)];
-	int			 fd, ok;
-
-	if (strlen(path) + sizeof(".new") > sizeof(sa.sun_path)) {
-		srv_log_msg("error", "socket", "socket path too long");
-		return (-1);
-	}
-	if ((dup = strdup(path)) == NULL)
-		return (-1);
-	dir = dirname(dup);
-	ok = stat(dir, &st) == 0 && S_ISDIR(st.st_mode) &&
-	    (st.st_mode & 07777) == 0700 &&
-	    (st.st_uid == geteuid() || srv_peer_allowed(st.st_uid));
-	free(dup);
-	if (!ok) {
-		srv_log_msg("error", "socket",
-		    "the socket's directory must exist, "
-		    "be mode 0700 and belong to us or an allowed uid");
-		return (-1);
-	}
-	if (lstat(path, &st) == 0) {
-		if (!S_ISSOCK(st.st_mode) || unlink(path) == -1) {
-			srv_log_msg("error", "socket",
-			    "socket path exists and is "
-			    "not a stale socket");
-			return (-1);
-		}
-	}
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0)) == -1)
-		return (-1);
-	/*
-	 * Bound, owned and listening under a temporary name, then renamed:
-	 * a client that sees the path can connect (a path that appeared at
-	 * bind time refused connections until listen).
-	 */
-	(void)snprintf(tmp, sizeof(tmp), "%s.new", path);
-	(void)unlink(tmp);
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	memcpy(sa.sun_path, tmp, strlen(tmp) + 1);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1 ||
-	    chmod(tmp, 0600) == -1 || listen(fd, 128) == -1) {
-		srv_log_msg("error", "socket", strerror(errno));
-		(void)unlink(tmp);
-		close(fd);
-		return (-1);
-	}
-	/* Root serving a worker's directory: the worker owns the socket. */
-	if ((dup = strdup(path)) != NULL) {
-		if (stat(dirname(dup), &st) == 0 && st.st_uid != geteuid() &&
-		    chown(tmp, st.st_uid, st.st_gid) == -1)
-			srv_log_msg("warning", "socket",
-			    "cannot chown the socket");
-		free(dup);
-	}
-	if (rename(tmp, path) == -1) {
-		srv_log_msg("error", "socket", strerror(errno));
-		(void)unlink(tmp);
-		close(fd);
-		return (-1);
-	}
-	return (fd);
-}
-
 static struct pollfd	*pfd;
 static struct slot	*slots;
 static size_t		 pcap;
@@ -527,7 +440,7 @@ srv_shutdown_all(void)
 	sbx_zygote_stop();
 	while (sbx_now_ms() < until && waitpid(-1, NULL, WNOHANG) >= 0)
 		usleep(1000);
-	unlink(S.cfg->socket_path);
+	sbx_listen_unlink();
 	srv_log_msg("info", "stopped", "supervisor stopped");
 }
 
@@ -548,7 +461,9 @@ sbx_server_run(const struct sbx_config *cfg)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	if ((S.sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
 		return (-1);
-	if ((S.lfd = srv_socket_open(cfg->socket_path)) == -1)
+	if ((S.lfd = sbx_listen_open(cfg)) == -1 ||
+	    sbx_install_open_dir(cfg->packages_dir) == -1 ||
+	    sbx_supervisor_drop() == -1)
 		return (-1);
 	sbx_log("info", "listening", json_pack("{s:s,s:i,s:i,s:s,s:b}",
 	    "socket", cfg->socket_path, "concurrency", cfg->concurrency,

@@ -34,6 +34,13 @@
 #define SBX_STR_(x)		#x
 #define SBX_STR(x)		SBX_STR_(x)
 
+/*
+ * Started as root: calls run as nobody, the supervisor as a uid of its own
+ * once set up (the server picks others when its workers have one of them).
+ */
+#define SBX_CALL_UID		65534
+#define SBX_SUPERVISOR_UID	65532
+
 /* Ops. */
 #define SBX_OP_EXECUTE		"execute"
 #define SBX_OP_VALIDATE		"validate"

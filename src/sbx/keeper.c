@@ -62,8 +62,9 @@ static const char *const sandbox_envp[] = {
 /*
  * Started as root, the workers run as an unprivileged user (main.c): the
  * run directory and the socket's are theirs, the supervisor lets that uid
- * connect, and calls run under another uid still, so a call never shares
- * a uid with a worker. -1: not started as root, everything is one uid.
+ * connect, becomes a third uid itself once set up, and calls run under
+ * another uid still, so no two of them share a uid. -1: not started as
+ * root, everything is one uid.
  */
 static long	worker_uid = -1;
 static long	worker_gid = -1;
@@ -82,11 +83,19 @@ sbx_keeper_call_uid(void)
 	return (worker_uid == SBX_CALL_UID ? SBX_CALL_UID - 1 : SBX_CALL_UID);
 }
 
+/* The supervisor's, once it has set up: the workers' is never it. */
+long
+sbx_keeper_supervisor_uid(void)
+{
+	return (worker_uid == SBX_SUPERVISOR_UID ? SBX_SUPERVISOR_UID - 1 :
+	    SBX_SUPERVISOR_UID);
+}
+
 static pid_t
 keeper_spawn(const char *bin, const char *sock, int concurrency, int bare)
 {
 	const char	*argv[160];
-	char		 conc[16], allow[24], callas[24];
+	char		 conc[16], allow[24], callas[24], self[24];
 	pid_t		 pid;
 	int		 fd, n;
 
@@ -105,6 +114,10 @@ keeper_spawn(const char *bin, const char *sock, int concurrency, int bare)
 		argv[n++] = allow;
 		argv[n++] = "--run-as-uid";
 		argv[n++] = callas;
+		(void)snprintf(self, sizeof(self), "%ld",
+		    sbx_keeper_supervisor_uid());
+		argv[n++] = "--supervisor-uid";
+		argv[n++] = self;
 	}
 	/* Installed packages: --packages-dir and their activations. */
 	n = sbx_pkg_args(argv, n, 159, bare);

@@ -7,10 +7,9 @@
 
 #include <sys/types.h>
 
-/* uid nobody: what sandboxed calls run as when started as root. */
-#define SBX_CALL_UID	65534
 void		sbx_keeper_set_worker_user(uid_t, gid_t);
 long		sbx_keeper_call_uid(void);
+long		sbx_keeper_supervisor_uid(void);
 int		sbx_keeper_start(const char *bin, const char *run_dir,
 		    int concurrency);
 void		sbx_keeper_stop(void);

@@ -3,6 +3,7 @@ works end to end: scripts/run with MCPBOX_RUNAS=nobody, its own local
 PostgreSQL and state directory, then a tool call through /mcp. It used to
 start "healthy" while every MCP call failed: the workers could reach
 neither the cluster's socket nor the sandbox's."""
+import json
 import os
 import pwd
 import signal
@@ -95,6 +96,7 @@ class RunAsTest(unittest.TestCase):
         self.assertNotIn(b"will not change user", log)
         self.assertNotIn(b"will not chroot", log)
         self.assertNotIn(b"cannot reach", log)
+        _assert_supervisor_dropped(self, self.script, log, "65534")
 
 
 @unittest.skipIf(os.getuid() != 0, "the privilege drop needs root")
@@ -120,6 +122,29 @@ class DefaultDropTest(unittest.TestCase):
         log = open(s.log_path, "rb").read()
         self.assertNotIn(b"will not change user", log)
         self.assertNotIn(b"will not chroot", log)
+        _assert_supervisor_dropped(self, s, log, want)
+
+
+def _status(pid):
+    with open(f"/proc/{pid}/status") as f:
+        return dict(l.rstrip("\n").split(":\t", 1) for l in f if ":\t" in l)
+
+
+def _assert_supervisor_dropped(test, server, log, worker_uid):
+    """The sandbox supervisor is neither root nor the workers' uid, and
+    keeps only the capabilities it forks broker helpers with (it stayed
+    root before: Uid 0 and every capability)."""
+    sup, _ = opshelp.supervisor_and_keeper(server)
+    st = _status(sup)
+    test.assertEqual(st["Uid"].split(), ["65532"] * 4)
+    test.assertNotEqual("65532", worker_uid)
+    test.assertEqual(st["Groups"].strip(), "")
+    kept = (1 << 5) | (1 << 6) | (1 << 7)     # KILL, SETGID, SETUID
+    test.assertEqual(int(st["CapEff"], 16), kept)
+    test.assertEqual(int(st["CapPrm"], 16), kept)
+    test.assertEqual(int(st["CapBnd"], 16), kept)
+    test.assertEqual(st["NoNewPrivs"], "1")
+    test.assertIn(b'"event":"privileges"', log)
 
 
 @unittest.skipIf(os.getuid() != 0, "the privilege drop needs root")

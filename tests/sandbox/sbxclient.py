@@ -33,10 +33,17 @@ def process_tree(root):
     return {p: procs[p] for p in under if p in procs}
 
 
+SUPERVISOR_UID = 65532
+
+
 class Supervisor:
     def __init__(self, binary, args=(), env=None):
         self.dir = tempfile.mkdtemp(prefix="sbx-test-")
         os.chmod(self.dir, 0o700)
+        # Started as root the supervisor becomes its own uid: its socket's
+        # directory is then its own, as the keeper arranges it.
+        if os.geteuid() == 0:
+            os.chown(self.dir, SUPERVISOR_UID, SUPERVISOR_UID)
         self.sock = os.path.join(self.dir, "sandbox.sock")
         self.log = open(os.path.join(self.dir, "stderr.log"), "w+")
         e = dict(os.environ)

@@ -5,7 +5,7 @@ leaves nothing behind (its setup.py never runs); bad names and sources are
 refused before pip starts.  Never touches PyPI."""
 import argparse, os, shutil, sys, tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from sbxclient import FAILS, Supervisor, check
+from sbxclient import FAILS, SUPERVISOR_UID, Supervisor, check
 from wheels import PROOF_INIT, build_sdist, build_wheel
 
 
@@ -39,6 +39,13 @@ def main():
             target = r.get("target", "")
             check("no bytecode written (--no-compile)",
                   not any("__pycache__" in dp for dp, _, _ in os.walk(target)))
+            if os.geteuid() == 0:
+                # pip ran as the supervisor's uid, never as root (its files
+                # were root's before the supervisor dropped privileges).
+                owners = {os.stat(os.path.join(dp, f)).st_uid
+                          for dp, _, fs in os.walk(target) for f in fs}
+                check("pip ran as the supervisor uid, not root",
+                      owners == {SUPERVISOR_UID}, owners)
             before = set(os.listdir(pkgs))
             r = c.call({"op": "install", "packages": ["evilpkg"], "find_links": wheels}, timeout=120)
             check("sdist-only package refused", not r["ok"] and r["error"]["type"] == "InstallError"
@@ -70,6 +77,23 @@ def main():
             check("installing runs no package code",
                   not os.path.exists(os.path.join(proofdir, "proof.txt")))
             check("alive", sup.alive())
+        # A packages directory behind a root-only parent, on another file
+        # system than /tmp, where pip works: moved in by fd, then copied.
+        private = tempfile.mkdtemp(prefix="sbx-install-", dir="/dev/shm")
+        try:
+            shm_pkgs = os.path.join(private, "packages")
+            os.makedirs(shm_pkgs)
+            scratch = lambda: {n for n in os.listdir("/tmp") if n.startswith("mcpbox-install-")}
+            before = scratch()
+            with Supervisor(a.binary, ["--packages-dir", shm_pkgs]) as sup:
+                r = sup.client().call({"op": "install", "packages": ["mcpboxdemo==1.0"],
+                                       "find_links": wheels}, timeout=120)
+            check("install across file systems, behind a private parent", r.get("ok") and
+                  r["target"].startswith(shm_pkgs + "/") and
+                  os.path.isfile(os.path.join(r["target"], "mcpboxdemo", "__init__.py")), r)
+            check("pip's scratch directory is gone", scratch() == before, scratch() - before)
+        finally:
+            shutil.rmtree(private, ignore_errors=True)
         # package code runs in the zygote only after it dropped privileges
         with Supervisor(a.binary, ["--python-path", proof_target, "--module", "mcpboxproof"]) as sup:
             r = sup.client().execute("import mcpboxproof\ndef main():\n    return mcpboxproof.ping()\n",
