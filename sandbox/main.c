@@ -176,6 +176,8 @@ main(int argc, char **argv)
 			    "bad --test-loopback-port");
 		else if (strcmp(a, "--test-cafile") == 0)
 			sbx_broker_test_cafile = v;
+		else if (strcmp(a, "--test-no-uid-filter") == 0)
+			sbx_test_no_uid_filter = atoi(v);
 #endif
 		else
 			main_usage("unknown option");

@@ -24,12 +24,17 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "sbx.h"
 
 uid_t		sbx_supervisor_uid = SBX_SUPERVISOR_UID;
 static int	started_root = -1;
+#ifdef SBX_TESTING
+/* Test builds: leave the filter out, to see the verification refuse. */
+int		sbx_test_no_uid_filter;
+#endif
 
 #define KEPT_CAPS	((1u << CAP_SETUID) | (1u << CAP_SETGID) | \
 			 (1u << CAP_KILL))
@@ -79,14 +84,23 @@ static int
 privdrop_verify(void)
 {
 	uid_t	r, e, s;
+	pid_t	pid;
+	int	st;
 
 	if (getresuid(&r, &e, &s) == -1 || r != sbx_supervisor_uid ||
 	    e != sbx_supervisor_uid || s != sbx_supervisor_uid)
 		return (-1);
-	if (setresuid(0, 0, 0) == 0 || setresuid(1, 1, 1) == 0 ||
-	    setresgid(0, 0, 0) == 0 || setgroups(1, &(gid_t){ 0 }) == 0)
+	/* Tried in a child, so a success changes nothing of ours. */
+	if ((pid = fork()) == -1)
 		return (-1);
-	return (0);
+	if (pid == 0)
+		_exit(setresuid(0, 0, 0) == 0 || setresuid(1, 1, 1) == 0 ||
+		    setresgid(0, 0, 0) == 0 || setgroups(1, &(gid_t){ 0 }) ==
+		    0 ? 1 : 0);
+	while (waitpid(pid, &st, 0) == -1)
+		if (errno != EINTR)
+			return (-1);
+	return (WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1);
 }
 
 int
@@ -117,6 +131,9 @@ sbx_supervisor_drop(void)
 		return (privdrop_fail("cannot become the supervisor's uid"),
 		    -1);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+#ifdef SBX_TESTING
+	if (!sbx_test_no_uid_filter)
+#endif
 	if (sbx_seccomp_apply_supervisor(sbx_child_uid) == -1)
 		return (privdrop_fail("cannot bound the uid changes"), -1);
 	errno = 0;

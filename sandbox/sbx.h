@@ -168,6 +168,9 @@ void	 sbx_listen_unlink(void);
 
 /* ---- privdrop.c: the supervisor's own uid and capabilities ---- */
 extern uid_t	sbx_supervisor_uid;
+#ifdef SBX_TESTING
+extern int	sbx_test_no_uid_filter;
+#endif
 int	 sbx_started_as_root(void);
 int	 sbx_supervisor_drop(void);
 void	 sbx_helper_caps_clear(void);

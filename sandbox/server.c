@@ -461,10 +461,13 @@ sbx_server_run(const struct sbx_config *cfg)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	if ((S.sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
 		return (-1);
-	if ((S.lfd = sbx_listen_open(cfg)) == -1 ||
-	    sbx_install_open_dir(cfg->packages_dir) == -1 ||
-	    sbx_supervisor_drop() == -1)
+	if ((S.lfd = sbx_listen_open(cfg)) == -1)
 		return (-1);
+	if (sbx_install_open_dir(cfg->packages_dir) == -1 ||
+	    sbx_supervisor_drop() == -1) {
+		sbx_listen_unlink();
+		return (-1);
+	}
 	sbx_log("info", "listening", json_pack("{s:s,s:i,s:i,s:s,s:b}",
 	    "socket", cfg->socket_path, "concurrency", cfg->concurrency,
 	    "queue", cfg->queue, "python", sbx_zygote_python(), "namespaces",

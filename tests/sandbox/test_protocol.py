@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Protocol, limits, secrets and lifecycle of mcpbox-sandbox over its socket."""
-import argparse, json, os, socket, struct, subprocess, sys, tempfile, threading, time
+import argparse, json, os, shutil, socket, struct, subprocess, sys, tempfile, threading, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from sbxclient import FAILS, Client, Supervisor, check
+from sbxclient import SUPERVISOR_UID, FAILS, Client, Supervisor, check
 
 
 def frame(b):
@@ -365,8 +365,48 @@ def run(binary):
         check("alive after refused peer", sup.alive())
 
 
+def proc_status(pid):
+    with open(f"/proc/{pid}/status") as f:
+        return dict(l.rstrip("\n").split(":\t", 1) for l in f if ":\t" in l)
+
+
+def privileges(binary, test_binary):
+    """Started as root, the supervisor keeps no root: its own uid, three
+    capabilities, and a filter that keeps CAP_SETUID from the way back.
+    (Before, it ran as uid 0 with every capability.)"""
+    if os.geteuid() != 0:
+        return
+    with Supervisor(binary) as sup:
+        st = proc_status(sup.proc.pid)
+        kept = (1 << 5) | (1 << 6) | (1 << 7)     # KILL, SETGID, SETUID
+        check("root start: the supervisor becomes its own uid",
+              st["Uid"].split() == [str(SUPERVISOR_UID)] * 4 and
+              st["Gid"].split() == [str(SUPERVISOR_UID)] * 4, st["Uid"])
+        check("and keeps only setuid, setgid and kill",
+              int(st["CapEff"], 16) == kept and int(st["CapPrm"], 16) == kept and
+              int(st["CapBnd"], 16) == kept and st["CapAmb"].strip("0") == "", st)
+        check("no new privileges, its own seccomp filter",
+              st["NoNewPrivs"] == "1" and st["Seccomp"] == "2", st)
+        check("still serves its root starter", sup.alive())
+        r = sup.client().execute("def main():\n    return 1\n")
+        check("calls still run", r.get("result") == 1, r)
+    # Without the uid filter CAP_SETUID is a way back to root: the drop's
+    # own verification sees it and the supervisor refuses to start.
+    d = tempfile.mkdtemp()
+    os.chown(d, SUPERVISOR_UID, SUPERVISOR_UID)
+    p = subprocess.run([test_binary, "--socket", os.path.join(d, "s"),
+                        "--test-no-uid-filter", "1"], capture_output=True, text=True, timeout=60)
+    check("a supervisor that could become root again refuses to start",
+          p.returncode != 0 and "could still change to another uid" in p.stderr, p.stderr[-300:])
+    check("and leaves no socket behind", os.listdir(d) == [], os.listdir(d))
+    shutil.rmtree(d, ignore_errors=True)
+
+
 ap = argparse.ArgumentParser()
 ap.add_argument("--binary", required=True)
-run(ap.parse_args().binary)
+ap.add_argument("--test-binary", required=True)
+args = ap.parse_args()
+run(args.binary)
+privileges(args.binary, args.test_binary)
 print(f"PROTOCOL {'FAILED ' + str(len(FAILS)) if FAILS else 'all passed'}")
 sys.exit(1 if FAILS else 0)
