@@ -262,9 +262,13 @@ def content_result(result):
         if result.structured is not None:
             r["structuredContent"] = result.structured
         return r
+    # A list of items, where a plain string is a text item among them.
     if type(result) is list and result and \
-            all(type(i) is ContentItem for i in result):
-        return {MARK: "content", "content": [i.item for i in result]}
+            any(type(i) is ContentItem for i in result) and \
+            all(type(i) in (ContentItem, str) for i in result):
+        return {MARK: "content", "content": [
+            i.item if type(i) is ContentItem else {"type": "text", "text": i}
+            for i in result]}
     if type(result) is dict and MARK in result:
         raise ValueError(f"the key '{MARK}' is reserved in a result dict")
     return result

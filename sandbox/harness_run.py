@@ -370,15 +370,16 @@ def _execute(req):
     secrets = req.get("secrets") or {}
     g["secrets"] = types.MappingProxyType(dict(secrets))
     exec(code, g)
-    main = g.get("main")
+    entry = "read" if req.get("entry") == "read" else "main"
+    main = g.get(entry)
     if not callable(main):
-        raise ValidationError("the tool must define a main() function")
+        raise ValidationError(f"the code must define a {entry}() function")
     args = req.get("args") or {}
     try:
         result = main(**args)
     except TypeError as e:
         if e.__traceback__ is not None and e.__traceback__.tb_next is None:
-            raise ValidationError(f"arguments do not match main(): {e}")
+            raise ValidationError(f"arguments do not match {entry}(): {e}")
         raise
     if isinstance(result, types.CoroutineType):
         result = _drive(result)

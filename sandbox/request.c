@@ -116,7 +116,7 @@ static int
 req_parse_call(struct job *j, const json_t *req, char *err, size_t errlen)
 {
 	json_t		*code, *args, *sec, *mods, *m, *creq, *v;
-	const char	*k;
+	const char	*k, *entry;
 	size_t		 i;
 	int		 mem, rewrite;
 
@@ -192,6 +192,11 @@ req_parse_call(struct job *j, const json_t *req, char *err, size_t errlen)
 	}
 	json_object_set_new(creq, "args", args && json_is_object(args) ?
 	    json_incref(args) : json_object());
+	/* Which function the call runs: a tool's or prompt's main, a
+	 * resource's read; nothing else can be named. */
+	entry = json_string_value(json_object_get(req, "entry"));
+	if (entry != NULL && strcmp(entry, SBX_ENTRY_READ) == 0)
+		json_object_set_new(creq, "entry", json_string(entry));
 	if (j->kind == JOB_EXEC && sec != NULL && json_is_object(sec))
 		json_object_set(creq, "secrets", sec);
 	if (mods != NULL)

@@ -59,6 +59,59 @@ tools_params_free(const char **p)
 		free((char *)p[i]);
 }
 
+/* The kind a create names ("resource", "prompt"); NULL for a tool. */
+static const char *
+tools_kind(const json_t *body)
+{
+	const char	*k = json_string_value(json_object_get(body, "kind"));
+
+	return (k != NULL && strcmp(k, "tool") != 0 ? k : NULL);
+}
+
+/*
+ * A resource's or prompt's definition (core/itemdef.c), into the scratch
+ * as text. An update does not know the kind, so it takes a definition
+ * either kind accepts; the statement keeps a tool's NULL (0054).
+ */
+static void
+tools_definition_check(struct api_ctx *c, int create, json_t *fields)
+{
+	const char	*kind = tools_kind(c->body);
+	json_t		*def = json_object_get(c->body, "definition");
+	int		 code = json_is_string(json_object_get(c->body,
+	    "python_code"));
+	char		 why[256], why2[256];
+	char		*text;
+
+	if (json_object_get(c->body, "kind") != NULL &&
+	    (!create || !itemdef_kind_valid(json_string_value(
+	    json_object_get(c->body, "kind"))))) {
+		json_object_set_new(fields, "kind", json_string(create ?
+		    "one of tool, resource, prompt" : "cannot change"));
+		return;
+	}
+	if (def == NULL) {
+		if (create && kind != NULL)
+			json_object_set_new(fields, "definition", json_string(
+			    "required for a resource or prompt"));
+		return;
+	}
+	if (create && kind == NULL) {
+		json_object_set_new(fields, "definition",
+		    json_string("a tool has no definition"));
+		return;
+	}
+	if (create ? itemdef_check(kind, def, code, why, sizeof(why)) == -1 :
+	    (itemdef_check("resource", def, code, why, sizeof(why)) == -1 &&
+	    itemdef_check("prompt", def, code, why2, sizeof(why2)) == -1)) {
+		json_object_set_new(fields, "definition", json_string(why));
+		return;
+	}
+	text = json_dumps(def, JSON_COMPACT);
+	json_object_set_new(c->scratch, "definition", json_string(text));
+	free(text);
+}
+
 int
 api_tools_list(struct http_request *req, struct api_ctx *c)
 {
@@ -96,8 +149,8 @@ tools_check_common(struct api_ctx *c, int create, json_t *fields)
 
 	api_field_str(c->body, "name", create, 64, &name, fields);
 	api_field_str(c->body, "description", 0, 2000, &desc, fields);
-	api_field_str(c->body, "python_code", create, SBX_CODE_MAX, &code,
-	    fields);
+	api_field_str(c->body, "python_code", create && tools_kind(c->body) ==
+	    NULL, SBX_CODE_MAX, &code, fields);
 	t = json_object_get(c->body, "timeout_ms");
 	has_timeout = 0;
 	if (t != NULL && !json_is_null(t))
@@ -111,6 +164,7 @@ tools_check_common(struct api_ctx *c, int create, json_t *fields)
 		json_object_set_new(fields, "python_code",
 		    json_string("must not be empty"));
 	c->scratch = json_object();
+	tools_definition_check(c, create, fields);
 	if (schema != NULL)
 		json_object_set_new(c->scratch, "schema", json_string(schema));
 	free(schema);
@@ -126,8 +180,9 @@ api_tools_create(struct http_request *req, struct api_ctx *c)
 {
 	static const char *const allowed[] = { "name", "description",
 	    "python_code", "input_schema", "timeout_ms", "title",
-	    "annotations", "icons", "output_schema", NULL };
-	const char	*desc, *p[14];
+	    "annotations", "icons", "output_schema", "kind", "definition",
+	    NULL };
+	const char	*desc, *p[16];
 	json_t		*fields;
 	int		 rc;
 
@@ -154,7 +209,9 @@ api_tools_create(struct http_request *req, struct api_ctx *c)
 	p[8] = "admin";
 	p[9] = "manual";
 	tools_params(c->body, &p[10]);
-	rc = api_sql_respond(req, c, SQL_TOOLS_CREATE_RESPOND, 14, p);
+	p[14] = tools_kind(c->body);
+	p[15] = json_string_value(json_object_get(c->scratch, "definition"));
+	rc = api_sql_respond(req, c, SQL_TOOLS_CREATE_RESPOND, 16, p);
 	tools_params_free(&p[10]);
 	return (rc);
 }
@@ -171,8 +228,8 @@ api_tools_update(struct http_request *req, struct api_ctx *c)
 	static const char *const allowed[] = { "name", "description",
 	    "python_code", "input_schema", "timeout_ms", "enabled",
 	    "change_summary", "title", "annotations", "icons",
-	    "output_schema", NULL };
-	const char	*sum, *p[15];
+	    "output_schema", "definition", NULL };
+	const char	*sum, *p[17];
 	json_t		*fields;
 	int		enabled, has_enabled, rc;
 
@@ -205,7 +262,9 @@ api_tools_update(struct http_request *req, struct api_ctx *c)
 	p[9] = "manual";
 	p[10] = json_string_value(json_object_get(c->body, "change_summary"));
 	tools_params(c->body, &p[11]);
-	rc = api_sql_respond(req, c, SQL_TOOLS_UPDATE_RESPOND, 15, p);
+	p[15] = json_string_value(json_object_get(c->scratch, "definition"));
+	p[16] = NULL;
+	rc = api_sql_respond(req, c, SQL_TOOLS_UPDATE_RESPOND, 17, p);
 	tools_params_free(&p[11]);
 	return (rc);
 }

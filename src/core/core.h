@@ -196,6 +196,24 @@ int	tooldef_check(const json_t *obj, const char **bad, char *why,
 	    size_t whylen);
 char	*tooldef_param(const json_t *obj, const char *key);
 
+/*
+ * A resource's or prompt's definition (itemdef.c): 0 when `def` is one of
+ * `kind` ("resource", "prompt"), with or without python_code; else -1 and
+ * the member and reason in why.
+ */
+int	itemdef_kind_valid(const char *kind);
+int	itemdef_check(const char *kind, const json_t *def, int has_code,
+	    char *why, size_t whylen);
+
+/*
+ * Resource URIs and RFC 6570 level 1-2 templates (uritemplate.c): check
+ * one (0 good), and match a URI against a template, *vars the values.
+ */
+#define URITEMPLATE_URI_MAX	1024
+int	uritemplate_is_template(const char *);
+int	uritemplate_check(const char *);
+int	uritemplate_match(const char *tmpl, const char *uri, json_t **vars);
+
 /* Monotonic and wall clocks. */
 uint64_t	clock_ms(void);
 double		clock_ms_precise(void);

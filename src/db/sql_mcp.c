@@ -42,8 +42,8 @@ const char SQL_MCP_TOOLS_LIST[] =
     "FROM (SELECT s.name AS sname, t.name AS tname, tool_mcp_json(t, "
     "  s.name || '__' || t.name) AS j "
     "  FROM tools t JOIN servers s ON s.id = t.server_id "
-    "  WHERE t.approval_status = 'approved' AND t.enabled AND "
-    "  s.status = 'running') x WHERE j IS NOT NULL";
+    "  WHERE t.kind = 'tool' AND t.approval_status = 'approved' AND "
+    "  t.enabled AND s.status = 'running') x WHERE j IS NOT NULL";
 
 /*
  * One server's endpoint: the server's status and its callable tools under
@@ -53,8 +53,9 @@ const char SQL_MCP_TOOLS_LIST[] =
 const char SQL_MCP_SERVER_TOOLS_LIST[] =
     "SELECT s.status, coalesce((SELECT jsonb_agg(j ORDER BY tname) FROM "
     "  (SELECT t.name AS tname, tool_mcp_json(t, t.name) AS j FROM tools t "
-    "  WHERE t.server_id = s.id AND t.approval_status = 'approved' AND "
-    "  t.enabled) x WHERE j IS NOT NULL), '[]') "
+    "  WHERE t.server_id = s.id AND t.kind = 'tool' AND "
+    "  t.approval_status = 'approved' AND t.enabled) x "
+    "  WHERE j IS NOT NULL), '[]') "
     "FROM servers s WHERE s.name = $1";
 
 /*

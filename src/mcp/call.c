@@ -21,8 +21,8 @@ enum call_step {
 };
 
 /* Split "server__tool"; both parts non-empty. */
-static int
-call_split_name(const char *name, char *server, size_t slen, char *tool,
+int
+mcp_split_name(const char *name, char *server, size_t slen, char *tool,
     size_t tlen)
 {
 	const char	*sep;
@@ -92,7 +92,15 @@ struct tool_row {
 	const char	*full_name, *approval_mode, *log_level;
 	const char	*client_capabilities;
 	const char	*output_schema;	/* the approved version's (0052) */
+	const char	*kind;		/* tool, prompt, resource (0054) */
 };
+
+static const char *
+call_kind(const struct mcp_ex *ex)
+{
+	return (ex->item == ITEM_PROMPT ? "prompt" : ex->item ==
+	    ITEM_RESOURCE ? "resource" : "tool");
+}
 
 static void
 call_tool_row_read(const struct db_call *db, struct tool_row *r)
@@ -117,6 +125,7 @@ call_tool_row_read(const struct db_call *db, struct tool_row *r)
 	TOOL_FIELD(log_level);
 	TOOL_FIELD(client_capabilities);
 	TOOL_FIELD(output_schema);
+	TOOL_FIELD(kind);
 #undef TOOL_FIELD
 	/* Text columns never SQL NULL in a found row, but be safe. */
 	if (r->session_ok == NULL)
@@ -152,7 +161,7 @@ call_load(struct http_request *req, struct mcp_ex *ex)
 			(void)snprintf(full, sizeof(full), "%s__%s", server,
 			    tool);
 			name = full;
-		} else if (ex->scope[0] != '\0' || call_split_name(name,
+		} else if (ex->scope[0] != '\0' || mcp_split_name(name,
 		    server, sizeof(server), tool, sizeof(tool)) == -1) {
 			ex->response = mcp_rpc_error(ex->id, RPC_INVALID_PARAMS,
 			    "unknown tool");
@@ -183,11 +192,13 @@ call_load(struct http_request *req, struct mcp_ex *ex)
 		    "unknown or expired session; initialize again");
 		return (HX_ANSWERED);
 	}
-	if (db_ntuples(&ex->db) != 1 || row.tool_id == NULL) {
+	/* tools/call reaches tools only, prompts/get prompts only, ... */
+	if (db_ntuples(&ex->db) != 1 || row.tool_id == NULL || (!test &&
+	    (row.kind == NULL || strcmp(row.kind, call_kind(ex)) != 0))) {
 		if (test)
 			return (mgmt_fail(ex, "no such tool"));
 		ex->response = mcp_rpc_error(ex->id, RPC_INVALID_PARAMS,
-		    "unknown tool");
+		    ex->item == ITEM_TOOL ? "unknown tool" : "unknown item");
 		return (HX_ANSWERED);
 	}
 	if (test && row.full_name != NULL)
@@ -254,7 +265,35 @@ call_start(struct http_request *req, struct mcp_ex *ex)
 	    "memory_mb", (json_int_t)mcpbox_cfg.sandbox_memory_mb);
 	if (args == NULL)
 		json_decref(empty);
+	if (ex->item == ITEM_RESOURCE)
+		json_object_set_new(msg, "entry", json_string(SBX_ENTRY_READ));
 	ex->sbx = sbx_call_start(msg, (int)timeout, req, NULL, NULL);
+}
+
+/* A computed prompt's or resource's result as prompts/get or
+ * resources/read answers it; takes `v` (already redacted). */
+static json_t *
+call_item_result(struct mcp_ex *ex, json_t *v)
+{
+	json_t	*shaped;
+
+	if (ex->item == ITEM_PROMPT)
+		shaped = mcp_prompt_messages(v);
+	else
+		shaped = mcp_resource_contents(v, ex->item_uri,
+		    json_string_value(json_object_get(ex->item_def,
+		    "mime_type")));
+	if (shaped == NULL) {
+		json_object_set_new(ex->out, "success", json_false());
+		json_object_set_new(ex->out, "error", json_string(
+		    "the code returned no valid messages or contents"));
+		return (mcp_rpc_error(ex->id, RPC_INTERNAL_ERROR, ex->item ==
+		    ITEM_PROMPT ? "the prompt's code returned no valid "
+		    "messages" : "the resource's code returned no valid "
+		    "contents"));
+	}
+	return (mcp_rpc_result(ex->id, json_pack("{s:o}", ex->item ==
+	    ITEM_PROMPT ? "messages" : "contents", shaped)));
 }
 
 /* The sandbox's answer as an MCP result plus what goes to the log. */
@@ -276,9 +315,14 @@ call_finish(struct mcp_ex *ex)
 		text = mcp_redact_text(text, secrets);
 		ex->out = json_pack("{s:b, s:s?, s:s}", "success", 1,
 		    "result", text, "error", "");
-		ex->response = mcp_rpc_result(ex->id, mcp_tool_ok_schema(
-		    text != NULL ? json_loads(text, JSON_DECODE_ANY, NULL) :
-		    NULL, json_object_get(ex->tool, "output_schema"), ex->out));
+		if (ex->item != ITEM_TOOL)
+			ex->response = call_item_result(ex, text != NULL ?
+			    json_loads(text, JSON_DECODE_ANY, NULL) : NULL);
+		else
+			ex->response = mcp_rpc_result(ex->id,
+			    mcp_tool_ok_schema(text != NULL ? json_loads(text,
+			    JSON_DECODE_ANY, NULL) : NULL, json_object_get(
+			    ex->tool, "output_schema"), ex->out));
 	} else {
 		err = json_object_get(reply, "error");
 		type = json_string_value(json_object_get(err, "type"));
@@ -289,7 +333,10 @@ call_finish(struct mcp_ex *ex)
 		text = mcp_redact_text(strdup(buf), secrets);
 		ex->out = json_pack("{s:b, s:s, s:s}", "success", 0, "result",
 		    "", "error", text);
-		ex->response = mcp_rpc_result(ex->id, mcp_tool_error(text));
+		/* A prompt or resource has no error result: an RPC error. */
+		ex->response = ex->item != ITEM_TOOL ? mcp_rpc_error(ex->id,
+		    RPC_INTERNAL_ERROR, text) : mcp_rpc_result(ex->id,
+		    mcp_tool_error(text));
 	}
 	free(text);
 	text = mcp_redact_text(strdup(json_string_value(json_object_get(reply,

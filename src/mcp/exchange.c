@@ -95,6 +95,11 @@ mcp_ex_clear(struct mcp_ex *ex)
 	json_decref(ex->client_caps);
 	json_decref(ex->later);
 	ex->later = NULL;
+	json_decref(ex->item_def);
+	ex->item_def = NULL;
+	if (ex->item_uri != NULL)
+		kore_free(ex->item_uri);
+	ex->item_uri = NULL;
 	ex->msg = ex->args = ex->tool = ex->out = ex->response = NULL;
 	ex->notes = ex->client_caps = NULL;
 }
@@ -158,30 +163,30 @@ mcp_ex_asking(const char *session, const char *ask_id)
 	return (0);
 }
 
-static enum hx_turn
-ex_error(struct mcp_ex *ex, int code, const char *message)
+enum hx_turn
+mcp_ex_error(struct mcp_ex *ex, int code, const char *message)
 {
 	ex->response = mcp_rpc_error(ex->id, code, message);
 	return (HX_ANSWERED);
 }
 
-static enum hx_turn
-ex_result(struct mcp_ex *ex, json_t *result)
+enum hx_turn
+mcp_ex_result(struct mcp_ex *ex, json_t *result)
 {
 	ex->response = mcp_rpc_result(ex->id, result);
 	return (HX_ANSWERED);
 }
 
 /* A server's endpoint names a server there is not: 404, as for a path. */
-static enum hx_turn
-ex_unknown_server(struct mcp_ex *ex)
+enum hx_turn
+mcp_ex_unknown_server(struct mcp_ex *ex)
 {
 	char	msg[128];
 
 	ex->unknown_server = 1;
 	(void)snprintf(msg, sizeof(msg), "MCPbox has no server named %s",
 	    ex->scope);
-	return (ex_error(ex, RPC_INVALID_REQUEST, msg));
+	return (mcp_ex_error(ex, RPC_INVALID_REQUEST, msg));
 }
 
 /* An object the client sent, as text for a jsonb column; NULL if it
@@ -204,7 +209,7 @@ ex_initialize(struct http_request *req, struct mcp_ex *ex)
 		asked = json_string_value(json_object_get(ex->params,
 		    "protocolVersion"));
 		if (ex->params == NULL || asked == NULL)
-			return (ex_error(ex, RPC_INVALID_PARAMS,
+			return (mcp_ex_error(ex, RPC_INVALID_PARAMS,
 			    "initialize needs params.protocolVersion"));
 		(void)snprintf(ex->version, sizeof(ex->version), "%s",
 		    mcp_version_pick(asked));
@@ -228,13 +233,16 @@ ex_initialize(struct http_request *req, struct mcp_ex *ex)
 	if (st == DB_PENDING)
 		return (HX_WAIT);
 	if (st == DB_FAILED)
-		return (ex_error(ex, RPC_INTERNAL_ERROR,
+		return (mcp_ex_error(ex, RPC_INTERNAL_ERROR,
 		    "the session store is unavailable; retry"));
 	if (db_ntuples(&ex->db) != 1)
-		return (ex_unknown_server(ex));
-	res = json_pack("{s:s, s:{s:{s:b}, s:{}}, s:{s:s, s:s, s:s}}",
+		return (mcp_ex_unknown_server(ex));
+	res = json_pack("{s:s, s:{s:{s:b}, s:{}, s:{s:b, s:b}, s:{s:b}, "
+	    "s:{}}, s:{s:s, s:s, s:s}}",
 	    "protocolVersion", ex->version,
 	    "capabilities", "tools", "listChanged", 1, "logging",
+	    "resources", "subscribe", 1, "listChanged", 1,
+	    "prompts", "listChanged", 1, "completions",
 	    "serverInfo", "name", "mcpbox", "title", "MCPbox", "version",
 	    MCPBOX_VERSION);
 	if (ex->scope[0] != '\0')
@@ -248,7 +256,7 @@ ex_initialize(struct http_request *req, struct mcp_ex *ex)
 		    "mcpbox_request_publish; an admin approves them in the "
 		    "MCPbox panel. Approved tools appear as {server}__{tool}, "
 		    "and each server's alone at /mcp/{server}."));
-	return (ex_result(ex, res));
+	return (mcp_ex_result(ex, res));
 }
 
 static int
@@ -274,48 +282,70 @@ ex_server_tools_list(struct http_request *req, struct mcp_ex *ex)
 	if (st == DB_PENDING)
 		return (HX_WAIT);
 	if (st == DB_FAILED)
-		return (ex_error(ex, RPC_INTERNAL_ERROR,
+		return (mcp_ex_error(ex, RPC_INTERNAL_ERROR,
 		    "the tool list is unavailable; retry"));
 	if (db_ntuples(&ex->db) != 1)
-		return (ex_unknown_server(ex));
+		return (mcp_ex_unknown_server(ex));
 	if (strcmp(db_value(&ex->db, 0, 0), "running") != 0) {
 		(void)snprintf(msg, sizeof(msg), "the MCPbox server %s is "
 		    "stopped; an admin starts it in the panel", ex->scope);
-		return (ex_error(ex, RPC_INVALID_REQUEST, msg));
+		return (mcp_ex_error(ex, RPC_INVALID_REQUEST, msg));
 	}
-	return (ex_result(ex, json_pack("{s:o}", "tools",
+	return (mcp_ex_result(ex, json_pack("{s:o}", "tools",
 	    json_loads(db_value(&ex->db, 0, 1), 0, NULL))));
+}
+
+/* Lists are paged by offset: "o:N" in base64url, opaque to the client. */
+json_t *
+mcp_list_page(struct mcp_ex *ex, json_t *all, const char *key)
+{
+	json_t		*page, *res;
+	const char	*cursor;
+	size_t		 i, off, n, declen;
+	uint8_t		*dec;
+	char		*next, c[32];
+
+	off = 0;
+	cursor = json_string_value(json_object_get(ex->params, "cursor"));
+	if (cursor != NULL) {
+		if (b64url_decode(cursor, &dec, &declen) == -1)
+			return (NULL);
+		if (declen < 3 || strncmp((char *)dec, "o:", 2) != 0) {
+			free(dec);
+			return (NULL);
+		}
+		off = (size_t)strtoul((char *)dec + 2, NULL, 10);
+		free(dec);
+	}
+	n = json_array_size(all);
+	page = json_array();
+	for (i = off; i < n && i < off + TOOLS_PAGE; i++)
+		json_array_append(page, json_array_get(all, i));
+	res = json_pack("{s:o}", key, page);
+	if (off + TOOLS_PAGE < n) {
+		(void)snprintf(c, sizeof(c), "o:%zu", off + TOOLS_PAGE);
+		next = b64url_encode((uint8_t *)c, strlen(c));
+		json_object_set_new(res, "nextCursor", json_string(next));
+		free(next);
+	}
+	return (res);
 }
 
 static enum hx_turn
 ex_tools_list(struct http_request *req, struct mcp_ex *ex)
 {
 	enum db_status	st;
-	json_t		*user, *all, *page, *t, *res;
-	const char	*cursor;
-	size_t		i, off, n;
-	uint8_t		*dec;
-	size_t		declen;
+	json_t		*user, *all, *t, *res;
+	size_t		i;
 	int		editing;
-	char		*next;
 
 	if (ex->scope[0] != '\0')
 		return (ex_server_tools_list(req, ex));
-	off = 0;
-	cursor = json_string_value(json_object_get(ex->params, "cursor"));
-	if (cursor != NULL) {
-		if (b64url_decode(cursor, &dec, &declen) == -1 || declen < 3 ||
-		    strncmp((char *)dec, "o:", 2) != 0)
-			return (ex_error(ex, RPC_INVALID_PARAMS,
-			    "invalid cursor"));
-		off = (size_t)strtoul((char *)dec + 2, NULL, 10);
-		free(dec);
-	}
 	st = db_call_run(&ex->db, req, SQL_MCP_TOOLS_LIST, 0, NULL);
 	if (st == DB_PENDING)
 		return (HX_WAIT);
 	if (st == DB_FAILED)
-		return (ex_error(ex, RPC_INTERNAL_ERROR,
+		return (mcp_ex_error(ex, RPC_INTERNAL_ERROR,
 		    "the tool list is unavailable; retry"));
 	user = json_loads(db_value(&ex->db, 0, 0), 0, NULL);
 	editing = strcmp(db_value(&ex->db, 0, 1), "enabled") == 0;
@@ -333,21 +363,11 @@ ex_tools_list(struct http_request *req, struct mcp_ex *ex)
 	}
 	json_array_extend(all, user);
 	json_decref(user);
-	n = json_array_size(all);
-	page = json_array();
-	for (i = off; i < n && i < off + TOOLS_PAGE; i++)
-		json_array_append(page, json_array_get(all, i));
-	res = json_pack("{s:o}", "tools", page);
-	if (off + TOOLS_PAGE < n) {
-		char	c[32];
-
-		(void)snprintf(c, sizeof(c), "o:%zu", off + TOOLS_PAGE);
-		next = b64url_encode((uint8_t *)c, strlen(c));
-		json_object_set_new(res, "nextCursor", json_string(next));
-		free(next);
-	}
+	res = mcp_list_page(ex, all, "tools");
 	json_decref(all);
-	return (ex_result(ex, res));
+	if (res == NULL)
+		return (mcp_ex_error(ex, RPC_INVALID_PARAMS, "invalid cursor"));
+	return (mcp_ex_result(ex, res));
 }
 
 static enum hx_turn
@@ -358,7 +378,7 @@ ex_set_level(struct http_request *req, struct mcp_ex *ex)
 
 	level = json_string_value(json_object_get(ex->params, "level"));
 	if (mcp_log_level_rank(level) == -1)
-		return (ex_error(ex, RPC_INVALID_PARAMS,
+		return (mcp_ex_error(ex, RPC_INVALID_PARAMS,
 		    "level must be one of debug, info, notice, warning, "
 		    "error, critical, alert, emergency"));
 	p[0] = ex->session;
@@ -367,9 +387,9 @@ ex_set_level(struct http_request *req, struct mcp_ex *ex)
 	if (st == DB_PENDING)
 		return (HX_WAIT);
 	if (st == DB_FAILED)
-		return (ex_error(ex, RPC_INTERNAL_ERROR,
+		return (mcp_ex_error(ex, RPC_INTERNAL_ERROR,
 		    "the session store is unavailable; retry"));
-	return (ex_result(ex, json_object()));
+	return (mcp_ex_result(ex, json_object()));
 }
 
 static enum hx_turn
@@ -382,11 +402,11 @@ ex_tools_call(struct http_request *req, struct mcp_ex *ex)
 	if (ex->args == NULL) {
 		name = json_string_value(json_object_get(ex->params, "name"));
 		if (name == NULL)
-			return (ex_error(ex, RPC_INVALID_PARAMS,
+			return (mcp_ex_error(ex, RPC_INVALID_PARAMS,
 			    "tools/call needs params.name"));
 		args = json_object_get(ex->params, "arguments");
 		if (args != NULL && !json_is_object(args) && !json_is_null(args))
-			return (ex_error(ex, RPC_INVALID_PARAMS,
+			return (mcp_ex_error(ex, RPC_INVALID_PARAMS,
 			    "arguments must be an object"));
 		ex->args = json_is_object(args) ? json_incref(args) :
 		    json_object();
@@ -441,7 +461,7 @@ mcp_ex_run(struct http_request *req, struct mcp_ex *ex)
 		return (ex_initialize(req, ex));
 	/* Remote callers without a verified user may only initialize. */
 	if (ex->remote && !ex->has_email)
-		return (ex_error(ex, RPC_INVALID_REQUEST, "remote calls need a "
+		return (mcp_ex_error(ex, RPC_INVALID_REQUEST, "remote calls need a "
 		    "verified user (X-MCPbox-User-Email from the front door)"));
 	if (ex->step == EX_SESSION && ex_user_tool_call(ex)) {
 		/* mcp_call_user_tool checks the session with the tool. */
@@ -459,11 +479,11 @@ mcp_ex_run(struct http_request *req, struct mcp_ex *ex)
 		if (st == DB_PENDING)
 			return (HX_WAIT);
 		if (st == DB_FAILED)
-			return (ex_error(ex, RPC_INTERNAL_ERROR,
+			return (mcp_ex_error(ex, RPC_INTERNAL_ERROR,
 			    "the session store is unavailable; retry"));
 		if (db_ntuples(&ex->db) != 1) {
 			ex->session_gone = 1;
-			return (ex_error(ex, RPC_INVALID_REQUEST,
+			return (mcp_ex_error(ex, RPC_INVALID_REQUEST,
 			    "unknown or expired session; initialize again"));
 		}
 		(void)snprintf(ex->version, sizeof(ex->version), "%s",
@@ -476,12 +496,14 @@ mcp_ex_run(struct http_request *req, struct mcp_ex *ex)
 		ex->step = EX_METHOD;
 	}
 	if (strcmp(ex->method, "ping") == 0)
-		return (ex_result(ex, json_object()));
+		return (mcp_ex_result(ex, json_object()));
 	if (strcmp(ex->method, "tools/list") == 0)
 		return (ex_tools_list(req, ex));
 	if (strcmp(ex->method, "tools/call") == 0)
 		return (ex_tools_call(req, ex));
 	if (strcmp(ex->method, "logging/setLevel") == 0)
 		return (ex_set_level(req, ex));
-	return (ex_error(ex, RPC_METHOD_NOT_FOUND, "method not found"));
+	if (mcp_items_method(ex->method))
+		return (mcp_items_run(req, ex));
+	return (mcp_ex_error(ex, RPC_METHOD_NOT_FOUND, "method not found"));
 }

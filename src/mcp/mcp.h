@@ -31,6 +31,15 @@ struct ext_job;
 #define RPC_METHOD_NOT_FOUND	-32601
 #define RPC_INVALID_PARAMS	-32602
 #define RPC_INTERNAL_ERROR	-32603
+/* The key that marks a content result in what the sandbox returns. */
+#define CONTENT_MARK		"$mcp"
+
+/* MCP's own: resources/read of a URI no resource has. */
+#define RPC_RESOURCE_NOT_FOUND	-32002
+
+/* What a call runs for (mcp_ex.item): a tool, or a computed prompt or
+ * resource, whose result is shaped as prompts/get or resources/read. */
+enum mcp_item { ITEM_TOOL = 0, ITEM_PROMPT, ITEM_RESOURCE };
 
 /* What a message from the client is (mcp_rpc_validate). */
 enum rpc_kind {
@@ -118,6 +127,10 @@ struct mcp_ex {
 	int			close_stream;
 	int			stream_closed;
 	json_t			*later;
+	/* prompts/get and resources/read of a computed item (items.c). */
+	enum mcp_item		 item;
+	json_t			*item_def;	/* approved definition */
+	char			*item_uri;	/* the URI the client read */
 	TAILQ_ENTRY(mcp_ex)	list;
 };
 
@@ -143,6 +156,12 @@ void		mcp_ex_cancel_local(const char *session, json_t *request_id);
 int		mcp_ex_answer_local(const char *session, json_t *msg);
 void		mcp_ex_move(struct mcp_ex *dst, struct mcp_ex *src);
 int		mcp_ex_asking(const char *session, const char *ask_id);
+enum hx_turn	mcp_ex_error(struct mcp_ex *, int code, const char *message);
+enum hx_turn	mcp_ex_result(struct mcp_ex *, json_t *result);
+enum hx_turn	mcp_ex_unknown_server(struct mcp_ex *);
+/* One page of `all` under `key` from the request's cursor; NULL when the
+ * cursor is bad. */
+json_t		*mcp_list_page(struct mcp_ex *, json_t *all, const char *key);
 
 /* ask.c: a running tool's questions to the client */
 void		mcp_ask_init(void);
@@ -152,6 +171,8 @@ void		mcp_ask_response(const char *session, json_t *msg);
 
 /* tools: user tools (call.c), results (result.c) */
 enum hx_turn	mcp_call_user_tool(struct http_request *, struct mcp_ex *);
+int		mcp_split_name(const char *name, char *server, size_t slen,
+		    char *item, size_t ilen);
 int		mcp_call_poll(struct mcp_ex *);
 void		mcp_call_log(struct mcp_ex *);
 json_t		*mcp_tool_ok(json_t *structured_or_text);
@@ -160,12 +181,27 @@ json_t		*mcp_tool_ok(json_t *structured_or_text);
 json_t		*mcp_tool_ok_schema(json_t *structured_or_text,
 		    const json_t *output_schema, json_t *log);
 json_t		*mcp_tool_error(const char *message);
+/* One content item rebuilt from its known members; NULL: not one. */
+json_t		*mcp_content_item(json_t *);
+
+/* items.c: resources, prompts, completion; item_result.c: their results */
+int		mcp_items_method(const char *method);
+enum hx_turn	mcp_items_run(struct http_request *, struct mcp_ex *);
+json_t		*mcp_prompt_fill(const json_t *messages, const json_t *args);
+char		*mcp_text_fill(const char *text, const json_t *args);
+json_t		*mcp_prompt_messages(json_t *result);
+json_t		*mcp_resource_contents(json_t *result, const char *uri,
+		    const char *mime);
 enum hx_turn	mgmt_done(struct mcp_ex *, json_t *result);
 enum hx_turn	mgmt_fail(struct mcp_ex *, const char *message);
 enum hx_turn	mgmt_sql(struct http_request *, struct mcp_ex *,
 		    const char *sql, int n, const char **params);
 const char	*mgmt_arg_str(struct mcp_ex *, const char *);
 enum hx_turn	mgmt_arg_uuid(struct mcp_ex *, const char *, const char **);
+/* Code to be stored, checked by the sandbox (mgmt_tools.c): HX_GO_ON
+ * when valid, the derived schemas in ex->out. */
+enum hx_turn	mgmt_validate(struct http_request *, struct mcp_ex *,
+		    const char *code, int need_main);
 
 /* policy.c */
 void		mcp_policy_init(void);
@@ -189,6 +225,8 @@ mgmt_handler	mgmt_list_tools;
 mgmt_handler	mgmt_get_tool;
 mgmt_handler	mgmt_create_tool;
 mgmt_handler	mgmt_update_tool;
+mgmt_handler	mgmt_create_item;
+mgmt_handler	mgmt_update_item;
 mgmt_handler	mgmt_delete_tool;
 mgmt_handler	mgmt_list_tool_versions;
 mgmt_handler	mgmt_rollback_tool;

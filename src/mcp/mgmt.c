@@ -40,6 +40,29 @@
     "main's return annotation (a TypedDict, a dataclass, dict[str, X]). " \
     "With an output schema every result must be a dict matching it, or " \
     "the call fails. An admin reviews all of these like the code."
+/* What resources and prompts are made of (core/itemdef.c checks it). */
+#define S_ITEM_COMMON \
+    "\"name\":{\"type\":\"string\",\"pattern\":\"^[a-z][a-z0-9_]*$\"," \
+    "\"maxLength\":64},\"description\":{\"type\":\"string\"," \
+    "\"maxLength\":2000},\"title\":{\"type\":[\"string\",\"null\"]," \
+    "\"maxLength\":200},\"python_code\":{\"type\":\"string\"}"
+#define S_RESOURCE \
+    "\"uri\":{\"type\":\"string\",\"maxLength\":1024}," \
+    "\"mime_type\":{\"type\":\"string\"},\"text\":{\"type\":" \
+    "\"string\"},\"blob\":{\"type\":\"string\"},\"variables\":{" \
+    "\"type\":\"object\",\"additionalProperties\":{\"type\":\"object\"," \
+    "\"properties\":{\"description\":{\"type\":\"string\"},\"values\":" \
+    "{\"type\":\"array\",\"items\":{\"type\":\"string\"}}}}}"
+#define S_PROMPT \
+    "\"arguments\":{\"type\":\"array\",\"maxItems\":32,\"items\":{" \
+    "\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\"}," \
+    "\"description\":{\"type\":\"string\"},\"required\":{\"type\":" \
+    "\"boolean\"},\"values\":{\"type\":\"array\",\"items\":{\"type\":" \
+    "\"string\"}}},\"required\":[\"name\"]}},\"messages\":{\"type\":" \
+    "\"array\",\"maxItems\":32,\"items\":{\"type\":\"object\"," \
+    "\"properties\":{\"role\":{\"enum\":[\"user\",\"assistant\"]}," \
+    "\"content\":{\"type\":\"object\"}},\"required\":[\"role\"," \
+    "\"content\"]}}"
 #define SCHEMA(props, req) \
     "{\"type\":\"object\",\"properties\":{" props "},\"required\":[" req \
     "],\"additionalProperties\":false}"
@@ -109,6 +132,48 @@ const struct mgmt_tool mgmt_tools[] = {
 	    "\"integer\",\"minimum\":" SBX_STR(SBX_TIMEOUT_MIN_MS) ",\"maximum\":"
 	    SBX_STR(SBX_TIMEOUT_MAX_MS) "}" S_PRESENTATION, "\"tool_id\""),
 	    MGMT_LOCAL | MGMT_DESTRUCTIVE, mgmt_update_tool },
+	{ "mcpbox_create_resource", "Create a resource (a draft) on a server: "
+	    "data a client reads by URI. uri has a scheme (\"notes://today\"); "
+	    "with {name} ({+path}, {#frag}) parts it is a template whose values "
+	    "a client fills in. Static: give text (or blob, base64) and "
+	    "mime_type; {name} parts of text are replaced by the template's "
+	    "values. Computed: give python_code defining def read(**params) "
+	    "(params: the template's values) returning a str, or "
+	    "mcp.text()/mcp.image()/mcp.resource() items; it runs in the "
+	    "sandbox like a tool, with the server's secrets and allowed hosts. "
+	    "variables {name: {description, values: [..]}} offer completions "
+	    "for a template's values. An admin reviews it like a tool "
+	    "(mcpbox_request_publish); get, list, delete, versions and "
+	    "rollback are the *_tool management tools. On /mcp its URI is "
+	    "mcpbox://{server}/{uri}; on /mcp/{server} as given.",
+	    SCHEMA(S_ID("server_id") "," S_ITEM_COMMON "," S_RESOURCE,
+	    "\"server_id\",\"name\",\"description\",\"uri\""), MGMT_LOCAL,
+	    mgmt_create_item },
+	{ "mcpbox_update_resource", "Update a resource. Giving any of uri, "
+	    "mime_type, text, blob, variables replaces the whole definition "
+	    "(give them all again). An approved resource goes back to review.",
+	    SCHEMA(S_ID("resource_id") "," S_ITEM_COMMON "," S_RESOURCE
+	    ",\"change_summary\":{\"type\":\"string\",\"maxLength\":500}",
+	    "\"resource_id\""), MGMT_LOCAL | MGMT_DESTRUCTIVE, mgmt_update_item },
+	{ "mcpbox_create_prompt", "Create a prompt (a draft) on a server: a "
+	    "message template a user picks in the client. arguments: "
+	    "[{name, description, required, values: [..] for completion}]. "
+	    "Static: messages [{role: user|assistant, content: {type: text, "
+	    "text} | {type: image|audio, data: base64, mimeType} | {type: "
+	    "resource, resource: {uri, mimeType, text}}}], where {name} in "
+	    "text and uri is replaced by the argument. Computed: python_code "
+	    "defining def main(**arguments) returning a str, a list of str / "
+	    "mcp items / {role, content}. An admin reviews it like a tool; on "
+	    "/mcp its name is {server}__{name}.",
+	    SCHEMA(S_ID("server_id") "," S_ITEM_COMMON "," S_PROMPT,
+	    "\"server_id\",\"name\",\"description\""), MGMT_LOCAL,
+	    mgmt_create_item },
+	{ "mcpbox_update_prompt", "Update a prompt. Giving arguments or "
+	    "messages replaces the whole definition (give both again). An "
+	    "approved prompt goes back to review.",
+	    SCHEMA(S_ID("prompt_id") "," S_ITEM_COMMON "," S_PROMPT
+	    ",\"change_summary\":{\"type\":\"string\",\"maxLength\":500}",
+	    "\"prompt_id\""), MGMT_LOCAL | MGMT_DESTRUCTIVE, mgmt_update_item },
 	{ "mcpbox_delete_tool", "Delete a tool.", SCHEMA(S_ID("tool_id"),
 	    "\"tool_id\""), MGMT_LOCAL | MGMT_DESTRUCTIVE, mgmt_delete_tool },
 	{ "mcpbox_list_tool_versions", "List a tool's versions.",

@@ -135,7 +135,7 @@ mgmt_validate_reply(struct http_request *req, struct mcp_ex *ex,
  * return annotation (as "output_schema", null for none); else the
  * exchange is answered with what is wrong.
  */
-static enum hx_turn
+enum hx_turn
 mgmt_validate(struct http_request *req, struct mcp_ex *ex, const char *code,
     int need_main)
 {
@@ -212,7 +212,7 @@ mgmt_get_tool(struct http_request *req, struct mcp_ex *ex)
 enum hx_turn
 mgmt_create_tool(struct http_request *req, struct mcp_ex *ex)
 {
-	const char	*p[14], *sid, *name, *code, *desc;
+	const char	*p[16], *sid, *name, *code, *desc;
 	char		*schema;
 	json_t		*given;
 	enum hx_turn	rc;
@@ -252,7 +252,9 @@ mgmt_create_tool(struct http_request *req, struct mcp_ex *ex)
 	p[7] = ex->request_id;
 	p[8] = LLM;
 	p[9] = LLM;
-	rc = mgmt_sql(req, ex, SQL_TOOLS_CREATE_RESPOND, 14, p);
+	p[14] = NULL;		/* a tool */
+	p[15] = NULL;
+	rc = mgmt_sql(req, ex, SQL_TOOLS_CREATE_RESPOND, 16, p);
 	free(schema);
 	mgmt_presentation_free(&p[10]);
 	return (rc);
@@ -261,7 +263,7 @@ mgmt_create_tool(struct http_request *req, struct mcp_ex *ex)
 enum hx_turn
 mgmt_update_tool(struct http_request *req, struct mcp_ex *ex)
 {
-	const char	*p[15], *tid, *name, *code;
+	const char	*p[17], *tid, *name, *code;
 	char		*schema, timeout[16];
 	json_t		*en, *to;
 	enum hx_turn	rc;
@@ -308,7 +310,9 @@ mgmt_update_tool(struct http_request *req, struct mcp_ex *ex)
 	p[9] = LLM;
 	p[10] = NULL;
 	mgmt_presentation(ex, &p[11]);
-	rc = mgmt_sql(req, ex, SQL_TOOLS_UPDATE_RESPOND, 15, p);
+	p[15] = NULL;
+	p[16] = "tool";
+	rc = mgmt_sql(req, ex, SQL_TOOLS_UPDATE_RESPOND, 17, p);
 	free(schema);
 	mgmt_presentation_free(&p[11]);
 	return (rc);

@@ -13,7 +13,6 @@
 
 #include "mcp/mcp.h"
 
-#define CONTENT_MARK	"$mcp"
 
 /* A string member `key` of `from` copied to `to`; 0 when absent. */
 static int
@@ -48,8 +47,8 @@ result_base64_ok(json_t *v)
  * NULL when it is not one. The child said what it is: tool code can write
  * any byte of its process, so nothing of it is taken on trust.
  */
-static json_t *
-result_item(json_t *it)
+json_t *
+mcp_content_item(json_t *it)
 {
 	const char	*type = json_string_value(json_object_get(it, "type"));
 	json_t		*o, *r, *src;
@@ -109,7 +108,7 @@ result_content(json_t *v)
 		return (mcp_tool_error("the tool returned malformed content"));
 	}
 	json_array_foreach(items, i, it) {
-		if ((one = result_item(it)) == NULL) {
+		if ((one = mcp_content_item(it)) == NULL) {
 			json_decref(v);
 			json_decref(res);
 			return (mcp_tool_error("the tool returned malformed "

@@ -294,15 +294,16 @@ class ServerEndpointTest(unittest.TestCase):
                                   "notifications/progress"], notes)
                 self.assertEqual(notes[1]["params"]["progress"], 1)
 
-    def test_09_conformance_tool_scenarios(self):
-        """The fixtures made as an LLM and an admin would, then the official
-        suite's scenarios for tools and content on /mcp/conformance."""
+    def test_09_conformance_scenarios(self):
+        """The fixtures made as an LLM and an admin would, then all 32 of
+        the official suite's server scenarios on /mcp/conformance: tools
+        and content, resources, prompts and completion."""
         fixtures = os.path.join(harness.ROOT, "scripts", "conformance-fixtures")
         p = subprocess.run([fixtures, self.base,
                             self.auth["Authorization"][7:]],
                            capture_output=True, text=True, timeout=300)
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
-        self.assertIn("14 tools approved", p.stdout)
+        self.assertIn("14 tools, 8 resources and prompts approved", p.stdout)
         # A tool with an explicit 2020-12 schema is called like any other.
         probe = Probe(self.base + "/mcp/conformance")
         rc, res, err = probe.call("json_schema_2020_12_tool", {
@@ -324,7 +325,13 @@ class ServerEndpointTest(unittest.TestCase):
                      "server-sse-multiple-streams",
                      "dns-rebinding-protection", "tools-call-sampling",
                      "tools-call-elicitation", "elicitation-sep1034-defaults",
-                     "elicitation-sep1330-enums", "server-sse-polling"]
+                     "elicitation-sep1330-enums", "server-sse-polling",
+                     "resources-list", "resources-read-text",
+                     "resources-read-binary", "resources-templates-read",
+                     "resources-subscribe", "resources-unsubscribe",
+                     "prompts-list", "prompts-get-simple",
+                     "prompts-get-with-args", "prompts-get-embedded-resource",
+                     "prompts-get-with-image", "completion-complete"]
         p = subprocess.run([run, self.base + "/mcp/conformance", *scenarios],
                            capture_output=True, text=True, timeout=900)
         print(p.stdout)

@@ -1,0 +1,65 @@
+/*
+ * Statements for serving resources and prompts over MCP (mcp/items.c).
+ * Everything is read from the approved version's snapshot and only for
+ * approved, enabled items of running servers, at the time of the request.
+ * $1 is the endpoint's server name, or '' on /mcp, where prompt names
+ * carry the server ("{server}__{name}") and resource URIs its scheme
+ * ("mcpbox://{server}/{uri}").
+ */
+#include "db/sql.h"
+
+/* The items of one kind a client may see, with the part that says so. */
+#define ITEMS_VISIBLE(kind) \
+    "  FROM tools t JOIN servers s ON s.id = t.server_id " \
+    "  JOIN tool_versions v ON v.tool_id = t.id AND " \
+    "  v.version = t.approved_version " \
+    "  WHERE t.kind = '" kind "' AND t.approval_status = 'approved' AND " \
+    "  t.enabled AND s.status = 'running' AND ($1 = '' OR s.name = $1) "
+
+/*
+ * $1 scope, $2 'uri' (direct resources) or 'uriTemplate' -> the scoped
+ * server's status (NULL: no such server; 'running' on /mcp), the list
+ */
+const char SQL_MCP_RESOURCES_LIST[] =
+    "SELECT CASE WHEN $1 = '' THEN 'running' ELSE (SELECT status FROM "
+    "  servers WHERE name = $1) END, coalesce((SELECT jsonb_agg(j ORDER BY "
+    "  sname, tname) FROM (SELECT s.name AS sname, t.name AS tname, "
+    "  resource_mcp_json(t, CASE WHEN $1 = '' THEN 'mcpbox://' || s.name || "
+    "  '/' ELSE '' END) AS j " ITEMS_VISIBLE("resource") ") x "
+    "  WHERE j ? $2), '[]')";
+
+/* $1 scope -> status as above, the prompts */
+const char SQL_MCP_PROMPTS_LIST[] =
+    "SELECT CASE WHEN $1 = '' THEN 'running' ELSE (SELECT status FROM "
+    "  servers WHERE name = $1) END, coalesce((SELECT jsonb_agg(j ORDER BY "
+    "  sname, tname) FROM (SELECT s.name AS sname, t.name AS tname, "
+    "  prompt_mcp_json(t, CASE WHEN $1 = '' THEN s.name || '__' || t.name "
+    "  ELSE t.name END) AS j " ITEMS_VISIBLE("prompt") ") x "
+    "  WHERE j IS NOT NULL), '[]')";
+
+/*
+ * The resources of one server a URI may name, fixed URIs first (a fixed
+ * URI wins over a template that also matches it).
+ * $1 server name -> name, approved definition, has code
+ */
+const char SQL_MCP_RESOURCE_CANDIDATES[] =
+    "SELECT t.name, v.definition, v.python_code IS NOT NULL "
+    ITEMS_VISIBLE("resource")
+    "  AND v.kind = 'resource' "
+    "ORDER BY position('{' IN v.definition ->> 'uri') > 0, t.name";
+
+/* $1 server name, $2 prompt name -> definition, has code, description */
+const char SQL_MCP_PROMPT_GET[] =
+    "SELECT v.definition, v.python_code IS NOT NULL, v.description "
+    ITEMS_VISIBLE("prompt")
+    "  AND v.kind = 'prompt' AND t.name = $2";
+
+/* $1 session, $2 uri: what the session wants to hear of (items.c). */
+const char SQL_MCP_SUBSCRIBE[] =
+    "INSERT INTO mcp_resource_subscriptions (session_id, uri) "
+    "  SELECT $1, $2 WHERE EXISTS (SELECT 1 FROM mcp_sessions "
+    "  WHERE id = $1) ON CONFLICT DO NOTHING";
+
+const char SQL_MCP_UNSUBSCRIBE[] =
+    "DELETE FROM mcp_resource_subscriptions WHERE session_id = $1 AND "
+    "  uri = $2";
