@@ -142,6 +142,42 @@ export_opt_int(json_t *o, const char *k, long min, long max)
 	    json_integer_value(v) >= min && json_integer_value(v) <= max));
 }
 
+/*
+ * What a tool, resource or prompt needs besides its name: code for a
+ * tool (and for a computed item), a definition the kind accepts for the
+ * others (core/itemdef.c), as their authors were held to.
+ */
+static void
+export_check_item(json_t *t, size_t si, size_t i, json_t *fields)
+{
+	json_t		*v = json_object_get(t, "python_code");
+	json_t		*k = json_object_get(t, "kind");
+	const char	*kind = json_string_value(k);
+	char		 why[256];
+	int		 code = v != NULL && !json_is_null(v);
+
+	if (k != NULL && !itemdef_kind_valid(kind)) {
+		export_bad(fields, "one of tool, resource, prompt",
+		    "servers[%zu].tools[%zu].kind", si, i);
+		return;
+	}
+	if ((code || kind == NULL || strcmp(kind, "tool") == 0) &&
+	    (!json_is_string(v) || json_string_length(v) == 0 ||
+	    json_string_length(v) > SBX_CODE_MAX ||
+	    strlen(json_string_value(v)) != json_string_length(v)))
+		export_bad(fields, "code of 1 to 102400 bytes",
+		    "servers[%zu].tools[%zu].python_code", si, i);
+	if (kind == NULL || strcmp(kind, "tool") == 0) {
+		v = json_object_get(t, "definition");
+		if (v != NULL && !json_is_null(v))
+			export_bad(fields, "a tool has no definition",
+			    "servers[%zu].tools[%zu].definition", si, i);
+	} else if (itemdef_check(kind, json_object_get(t, "definition"), code,
+	    why, sizeof(why)) == -1)
+		export_bad(fields, why, "servers[%zu].tools[%zu].definition",
+		    si, i);
+}
+
 static void
 export_check_tools(json_t *tools, size_t si, json_t *fields)
 {
@@ -172,12 +208,7 @@ export_check_tools(json_t *tools, size_t si, json_t *fields)
 			json_object_set_new(seen, name, json_true());
 		if (!json_is_object(t))
 			continue;
-		v = json_object_get(t, "python_code");
-		if (!json_is_string(v) || json_string_length(v) == 0 ||
-		    json_string_length(v) > SBX_CODE_MAX ||
-		    strlen(json_string_value(v)) != json_string_length(v))
-			export_bad(fields, "code of 1 to 102400 bytes",
-			    "servers[%zu].tools[%zu].python_code", si, i);
+		export_check_item(t, si, i, fields);
 		if (!export_opt_string(t, "description", 2000))
 			export_bad(fields, "a string of at most 2000",
 			    "servers[%zu].tools[%zu].description", si, i);

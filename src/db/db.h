@@ -16,7 +16,7 @@
 #include "db/migrate.h"
 
 #define DB_NAME		"db"
-#define DB_PARAMS_MAX	16
+#define DB_PARAMS_MAX	24
 
 enum db_status {
 	DB_PENDING = 0,

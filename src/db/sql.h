@@ -55,6 +55,7 @@ extern const char	SQL_MCP_RESOURCE_CANDIDATES[];
 extern const char	SQL_MCP_PROMPT_GET[];
 extern const char	SQL_MCP_SUBSCRIBE[];
 extern const char	SQL_MCP_UNSUBSCRIBE[];
+extern const char	SQL_MCP_SUBSCRIPTIONS_CHANGED[];
 extern const char	SQL_MCP_SERVER_TOOLS_LIST[];
 extern const char	SQL_MCP_TOOL_FOR_CALL[];
 extern const char	SQL_MCP_EXEC_LOG[];

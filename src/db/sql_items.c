@@ -54,11 +54,26 @@ const char SQL_MCP_PROMPT_GET[] =
     ITEMS_VISIBLE("prompt")
     "  AND v.kind = 'prompt' AND t.name = $2";
 
-/* $1 session, $2 uri: what the session wants to hear of (items.c). */
+/* $1 session, $2 uri, $3 its server: what the session wants to hear of. */
 const char SQL_MCP_SUBSCRIBE[] =
-    "INSERT INTO mcp_resource_subscriptions (session_id, uri) "
-    "  SELECT $1, $2 WHERE EXISTS (SELECT 1 FROM mcp_sessions "
-    "  WHERE id = $1) ON CONFLICT DO NOTHING";
+    "INSERT INTO mcp_resource_subscriptions (session_id, uri, server, fp) "
+    "  SELECT $1, $2, $3, resource_fingerprint($3) WHERE EXISTS (SELECT 1 "
+    "  FROM mcp_sessions WHERE id = $1) ON CONFLICT DO NOTHING";
+
+/*
+ * After a change of items: the subscriptions of these sessions (the ones
+ * whose streams this worker holds) whose server's resources now differ
+ * from what they last heard of, marked as heard (mcp/streams.c).
+ * $1 text[] of sessions -> session, uri
+ */
+const char SQL_MCP_SUBSCRIPTIONS_CHANGED[] =
+    "WITH cur AS (SELECT m.session_id, m.uri, m.fp AS old, "
+    "  resource_fingerprint(m.server) AS fp FROM mcp_resource_subscriptions m "
+    "  WHERE m.session_id = ANY($1::text[])), "
+    "ch AS (UPDATE mcp_resource_subscriptions m SET fp = cur.fp FROM cur "
+    "  WHERE m.session_id = cur.session_id AND m.uri = cur.uri AND "
+    "  cur.fp IS DISTINCT FROM cur.old RETURNING m.session_id, m.uri) "
+    "SELECT session_id, uri FROM ch";
 
 const char SQL_MCP_UNSUBSCRIBE[] =
     "DELETE FROM mcp_resource_subscriptions WHERE session_id = $1 AND "

@@ -361,10 +361,15 @@ item_complete(struct http_request *req, struct mcp_ex *ex)
 	return (mcp_ex_result(ex, res));
 }
 
+/*
+ * A subscription is to a URI of one server: the updates it hears of are
+ * the changes of that server's resources (mcp/streams.c).
+ */
 static enum hx_turn
 item_subscription(struct http_request *req, struct mcp_ex *ex, int on)
 {
-	const char	*p[2];
+	const char	*p[3], *rest;
+	char		 server[80];
 	enum db_status	 st;
 
 	p[0] = ex->session;
@@ -372,11 +377,15 @@ item_subscription(struct http_request *req, struct mcp_ex *ex, int on)
 	if (p[1] == NULL || strlen(p[1]) > URITEMPLATE_URI_MAX + 100)
 		return (mcp_ex_error(ex, RPC_INVALID_PARAMS,
 		    "resources/subscribe needs params.uri"));
+	if (item_locate(ex, p[1], 1, server, sizeof(server), &rest) == -1)
+		return (mcp_ex_error(ex, RPC_INVALID_PARAMS, "on /mcp a "
+		    "resource URI starts with mcpbox://{server}/"));
+	p[2] = server;
 	if (ex->session[0] == '\0')
 		return (mcp_ex_error(ex, RPC_INVALID_REQUEST,
 		    "subscriptions need a session; initialize first"));
 	st = db_call_run(&ex->db, req, on ? SQL_MCP_SUBSCRIBE :
-	    SQL_MCP_UNSUBSCRIBE, 2, p);
+	    SQL_MCP_UNSUBSCRIBE, on ? 3 : 2, p);
 	if (st == DB_PENDING)
 		return (HX_WAIT);
 	if (st == DB_FAILED)

@@ -21,6 +21,11 @@ struct ext_job;
 #define MCP_SESSION_LEN		32
 #define MCP_LIST_CHANGED \
     "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/tools/list_changed\"}"
+#define MCP_RESOURCES_LIST_CHANGED \
+    "{\"jsonrpc\":\"2.0\",\"method\":" \
+    "\"notifications/resources/list_changed\"}"
+#define MCP_PROMPTS_LIST_CHANGED \
+    "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/prompts/list_changed\"}"
 /* The id of a question to the client (ask.c): a prefix, 32 hex. */
 #define MCP_ASK_ID_LEN		43
 #define MCP_SCOPE_MAX		IDENT_MAX	/* a server's name */
@@ -264,6 +269,7 @@ void		*mcp_resume_start(struct sse_stream *, const char *session,
 
 /* streams.c */
 void		mcp_streams_init(void);
+void		mcp_send_list_changed(struct sse_stream *);
 int		mcp_deliver_local(const char *session, const char *text);
 int		mcp_notify_size_ok(size_t);
 void		mcp_route_message(const char *session, const char *text);

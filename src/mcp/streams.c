@@ -1,6 +1,7 @@
 /*
  * What the gateway pushes to open streams, whichever worker or instance
- * caused it: tools/list_changed to every GET /mcp and /sse stream, and, on
+ * caused it: tools/, resources/ and prompts/list_changed to every GET /mcp
+ * and /sse stream, resources/updated to the sessions that subscribed, and, on
  * the legacy transport, the response to a POST /messages to the one worker
  * that holds that session's stream. All of it arrives as NOTIFY
  * (http/events.c); a response too large for a NOTIFY payload is parked in
@@ -20,17 +21,103 @@ struct streams_outbox_fetch {
 	char	session[MCP_SESSION_LEN + 1];
 };
 
-static void
-streams_push_changed(struct sse_stream *s, void *arg)
+/* Tools, resources and prompts are one table: any change, all three. */
+void
+mcp_send_list_changed(struct sse_stream *s)
 {
 	sse_send_event(s, "message", MCP_LIST_CHANGED);
+	sse_send_event(s, "message", MCP_RESOURCES_LIST_CHANGED);
+	sse_send_event(s, "message", MCP_PROMPTS_LIST_CHANGED);
 }
 
 static void
+streams_push_changed(struct sse_stream *s, void *arg)
+{
+	(void)arg;
+	mcp_send_list_changed(s);
+}
+
+/* The sessions whose streams this worker holds, as a text[] literal. */
+static void
+streams_collect(struct sse_stream *s, void *arg)
+{
+	struct kore_buf	*b = arg;
+
+	const char	*owner = s->owner;
+
+	if (owner == NULL || !mcp_session_valid(owner))
+		return;
+	if (b->offset > 1)
+		kore_buf_append(b, ",", 1);
+	kore_buf_append(b, owner, strlen(owner));
+}
+
+struct updated_arg {
+	const char	*session;
+	const char	*text;
+};
+
+static void
+streams_push_updated(struct sse_stream *s, void *arg)
+{
+	struct updated_arg	*u = arg;
+
+	if (s->owner != NULL && strcmp((const char *)s->owner,
+	    u->session) == 0)
+		sse_send_event(s, "message", u->text);
+}
+
+static void
+streams_updated_rows(PGresult *res, void *arg)
+{
+	struct updated_arg	 u;
+	json_t			*msg;
+	char			*text;
+	int			 i;
+
+	(void)arg;
+	for (i = 0; res != NULL && i < PQntuples(res); i++) {
+		msg = json_pack("{s:s, s:s, s:{s:s}}", "jsonrpc", "2.0",
+		    "method", "notifications/resources/updated", "params",
+		    "uri", PQgetvalue(res, i, 1));
+		text = json_dumps(msg, JSON_COMPACT);
+		json_decref(msg);
+		u.session = PQgetvalue(res, i, 0);
+		u.text = text;
+		if (text != NULL) {
+			sse_foreach(SSE_MCP, streams_push_updated, &u);
+			sse_foreach(SSE_LEGACY, streams_push_updated, &u);
+		}
+		free(text);
+	}
+}
+
+/*
+ * Every stream hears that the lists changed; the sessions among them
+ * that subscribed to resources whose server's resources changed hear
+ * notifications/resources/updated, asked of the database by this worker
+ * for its own streams only.
+ */
+static void
 streams_on_tools_changed(const char *payload)
 {
+	struct kore_buf	 b;
+	const char	*p[1];
+
+	(void)payload;
 	sse_foreach(SSE_MCP, streams_push_changed, NULL);
 	sse_foreach(SSE_LEGACY, streams_push_changed, NULL);
+	kore_buf_init(&b, 256);
+	kore_buf_append(&b, "{", 1);
+	sse_foreach(SSE_MCP, streams_collect, &b);
+	sse_foreach(SSE_LEGACY, streams_collect, &b);
+	kore_buf_append(&b, "}", 1);
+	if (b.offset > 2) {
+		p[0] = kore_buf_stringify(&b, NULL);
+		db_query_bg(SQL_MCP_SUBSCRIPTIONS_CHANGED, 1, p,
+		    streams_updated_rows, NULL);
+	}
+	kore_buf_cleanup(&b);
 }
 
 struct find_arg {

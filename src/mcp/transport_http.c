@@ -328,7 +328,7 @@ http_mcp_get(struct http_request *req, struct http_mcp_post *p)
 		 * to list again.
 		 */
 		if (p->last != NULL)
-			sse_send_event(p->stream, "message", MCP_LIST_CHANGED);
+			mcp_send_list_changed(p->stream);
 	}
 	/* Sleep until the client leaves; pushes don't need us awake. */
 	http_request_sleep(req);

@@ -208,7 +208,10 @@ class McpTest(unittest.TestCase):
         self.assertEqual(rc, 0, err)
         names = {t["name"] for t in tools}
         mgmt = {n for n in names if n.startswith("mcpbox_")}
-        self.assertEqual(len(mgmt), 28, sorted(mgmt))
+        self.assertEqual(len(mgmt), 32, sorted(mgmt))
+        for kind in ("resource", "prompt"):
+            self.assertIn(f"mcpbox_create_{kind}", mgmt)
+            self.assertIn(f"mcpbox_update_{kind}", mgmt)
         for t in tools:
             self.assertEqual(t["inputSchema"]["type"], "object")
 

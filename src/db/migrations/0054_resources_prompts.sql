@@ -202,13 +202,30 @@ BEGIN
 END
 $$;
 
--- Resources a session subscribed to (resources/subscribe), per session:
--- any worker of any instance may take the subscribe, and the worker
--- holding the session's stream sends the updates.
+-- What a reader of a server's resources would find changed: its status
+-- and each resource's approved version, state and switch.
+CREATE FUNCTION resource_fingerprint(p_server text) RETURNS text
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+	RETURN md5(coalesce((SELECT s.status FROM servers s WHERE
+	    s.name = p_server), '') || ':' || coalesce((SELECT string_agg(
+	    t.id::text || '/' || coalesce(t.approved_version, 0) || '/' ||
+	    t.approval_status || '/' || t.enabled, ',' ORDER BY t.id)
+	    FROM tools t JOIN servers s ON s.id = t.server_id
+	    WHERE s.name = p_server AND t.kind = 'resource'), ''));
+END
+$$;
+
+-- Resources a session subscribed to (resources/subscribe): any worker of
+-- any instance may take the subscribe; on every change of items, the
+-- worker holding the session's stream compares the server's fingerprint
+-- with the one seen last and sends notifications/resources/updated.
 CREATE TABLE mcp_resource_subscriptions (
 	session_id	text NOT NULL REFERENCES mcp_sessions (id)
 			ON DELETE CASCADE,
 	uri		text NOT NULL CHECK (length(uri) <= 2048),
+	server		text NOT NULL,
+	fp		text,
 	created_at	timestamptz NOT NULL DEFAULT now(),
 	PRIMARY KEY (session_id, uri)
 );
