@@ -370,7 +370,8 @@ def _execute(req):
     secrets = req.get("secrets") or {}
     g["secrets"] = types.MappingProxyType(dict(secrets))
     exec(code, g)
-    entry = "read" if req.get("entry") == "read" else "main"
+    entry = req.get("entry") if req.get("entry") in ("read", "complete") \
+        else "main"
     main = g.get(entry)
     if not callable(main):
         raise ValidationError(f"the code must define a {entry}() function")

@@ -195,7 +195,8 @@ req_parse_call(struct job *j, const json_t *req, char *err, size_t errlen)
 	/* Which function the call runs: a tool's or prompt's main, a
 	 * resource's read; nothing else can be named. */
 	entry = json_string_value(json_object_get(req, "entry"));
-	if (entry != NULL && strcmp(entry, SBX_ENTRY_READ) == 0)
+	if (entry != NULL && (strcmp(entry, SBX_ENTRY_READ) == 0 ||
+	    strcmp(entry, SBX_ENTRY_COMPLETE) == 0))
 		json_object_set_new(creq, "entry", json_string(entry));
 	if (j->kind == JOB_EXEC && sec != NULL && json_is_object(sec))
 		json_object_set(creq, "secrets", sec);

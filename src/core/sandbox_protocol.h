@@ -66,8 +66,10 @@
  * human may be slow, not forever); the call's own time limit keeps running
  * meanwhile, so asking never stretches it.
  */
-/* execute's "entry": the function a resource read runs instead of main. */
+/* execute's "entry": the function a call runs instead of main -- a
+ * resource's read(**params), an item's complete(argument, value). */
 #define SBX_ENTRY_READ		"read"
+#define SBX_ENTRY_COMPLETE	"complete"
 #define SBX_OP_ASK		"ask"
 #define SBX_OP_ANSWER		"answer"
 #define SBX_ASK_MAX		10

@@ -303,6 +303,26 @@ def run(binary):
         rc = sup.stop()
         check("SIGTERM exits cleanly and unlinks the socket", rc == 0 and not os.path.exists(sock), rc)
 
+    # entry: a resource's read() or an item's complete() instead of main;
+    # any other name still means main, so a request cannot pick a function
+    with Supervisor(binary) as sup:
+        c = sup.client()
+        code = ("def main(**kw):\n    return 'main'\n"
+                "def read(id):\n    return 'read ' + id\n"
+                "def complete(argument, value):\n    return [value + 'x']\n"
+                "def other():\n    return 'other'\n")
+        r = c.call({"op": "execute", "code": code, "args": {"id": "7"}, "entry": "read"})
+        check("entry read runs read()", r.get("result") == "read 7", r)
+        r = c.call({"op": "execute", "code": code, "entry": "complete",
+                    "args": {"argument": "a", "value": "p"}})
+        check("entry complete runs complete()", r.get("result") == ["px"], r)
+        r = c.call({"op": "execute", "code": code, "args": {}, "entry": "other"})
+        check("any other entry runs main()", r.get("result") == "main", r)
+        r = c.call({"op": "execute", "code": "def main():\n    return 1\n", "args": {},
+                    "entry": "read"})
+        check("code without read() says so", r["error"]["type"] == "ValidationError" and
+              "read()" in r["error"]["message"], r)
+
     # the socket directory must be 0700
     d = tempfile.mkdtemp()
     os.chmod(d, 0o755)
