@@ -1,16 +1,19 @@
 // Approvals: the review queues. Tools show everything that was reviewed
 // -- code, or for a passthrough its source, secret and pinned upstream
 // definition; modules, hosts, the server's secrets -- and what changed
-// since the version last approved. Sources show where MCPbox would
-// connect and what it would send. Modules and hosts show what was asked
-// for and why. Approve, reject (a reason is required: it is what the
-// author reads next), revoke, and the same in bulk. A card follows its
-// object live: a change while it is open redraws it before it can be
-// approved, and approving always names the version shown.
+// since the version last approved. Resources and prompts wait in the
+// same queue, marked by their kind, with their definition (URI, content,
+// arguments, messages) shown and diffed like code. Sources show where
+// MCPbox would connect and what it would send. Modules and hosts show
+// what was asked for and why. Approve, reject (a reason is required: it
+// is what the author reads next), revoke, and the same in bulk. A card
+// follows its object live: a change while it is open redraws it before
+// it can be approved, and approving always names the version shown.
 import { api, qs } from "./api.js";
 import { h, clear, loading, errorBox, empty, badge, tabs, toast, confirmDialog, pager, ago, fmtTime, connectHelp, kv, pretty } from "./ui.js";
 import { codeView } from "./highlight.js";
 import { diffView } from "./diff.js";
+import { kindOf, kindBadge, definitionView, definitionText, isComputed } from "./items.js";
 
 const KINDS = {
   tools: { path: "tools", statuses: ["pending_review", "draft", "approved", "rejected", "all"], def: "pending_review", noun: "tool", versioned: true },
@@ -160,14 +163,16 @@ export async function render(root, params) {
   // What clients are shown besides the name: title, hints, icons (as
   // text: the panel never loads an author's image) and the result schema.
   // What clients are told of the tool; a passthrough's comes from its
-  // source's pinned definition, and its results are the source's.
+  // source's pinned definition, and its results are the source's. Hints
+  // and a result schema are a tool's alone.
   function presentation(t) {
     const pass = t.tool_type === "mcp_passthrough";
+    const tool = kindOf(t) === "tool";
     return [
       ["title", t.title ? h("span", { dataset: { testid: "review-title" } }, t.title) : "none"],
-      ["hints", h("span", { dataset: { testid: "review-hints" } }, hintText(t.annotations))],
+      tool || t.annotations ? ["hints", h("span", { dataset: { testid: "review-hints" } }, hintText(t.annotations))] : null,
       t.icons && t.icons.length ? ["icons", h("span", null, t.icons.map((i) => h("code", { class: "tag", title: i.src }, i.src.startsWith("data:") ? `data: (${i.src.length} chars)` : i.src)))] : null,
-      ["output schema", t.output_schema ? h("details", null, h("summary", null, pass ? "as the source declares it" : "results must match"), h("pre", { class: "small" }, pretty(t.output_schema))) : pass ? "none" : "none (results are not checked)"],
+      tool ? ["output schema", t.output_schema ? h("details", null, h("summary", null, pass ? "as the source declares it" : "results must match"), h("pre", { class: "small" }, pretty(t.output_schema))) : pass ? "none" : "none (results are not checked)"] : null,
     ];
   }
 
@@ -178,6 +183,12 @@ export async function render(root, params) {
     const rows = [];
     const same = (x, y) => JSON.stringify(x ?? null) === JSON.stringify(y ?? null);
     if (a.name !== t.name) rows.push(["name", `${a.name} → ${t.name}`]);
+    if (kindOf(a) !== kindOf(t)) rows.push(["kind", h("span", { dataset: { testid: "changed-kind" } }, kindBadge(kindOf(a)), " → ", kindBadge(kindOf(t)))]);
+    // A resource's or prompt's definition, as lines: what a client reads.
+    const defOld = definitionText(kindOf(a), a.definition, a.python_code);
+    const defNew = definitionText(kindOf(t), t.definition, t.python_code);
+    if (defOld !== defNew) rows.push(["definition", h("div", { dataset: { testid: "changed-definition" } },
+      diffView(defOld, defNew, { oldLabel: `approved v${a.version}`, newLabel: `v${t.current_version}`, plain: true, what: "the definition" }))]);
     if (a.description !== t.description) rows.push(["description", h("div", null, h("del", null, a.description || "(empty)"), h("br"), h("ins", null, t.description || "(empty)"))]);
     if (!same(a.input_schema, t.input_schema)) rows.push(["input schema", diffView(pretty(a.input_schema), pretty(t.input_schema), { oldLabel: `approved v${a.version}`, newLabel: `v${t.current_version}` })]);
     if (!same(a.timeout_ms, t.timeout_ms)) rows.push(["timeout", `${a.timeout_ms ?? "server default"} → ${t.timeout_ms ?? "server default"}`]);
@@ -207,9 +218,11 @@ export async function render(root, params) {
       h("pre", { class: "small", dataset: { testid: "review-schema" } }, pretty(up ? up.inputSchema : t.input_schema)));
   }
 
+  // What the code may use; a static resource or prompt runs no code.
   function reach(t) {
     const mods = t.modules || [];
     const hosts = t.hosts || [];
+    if (kindOf(t) !== "tool" && !isComputed(kindOf(t), t.definition, t.python_code)) return kv(presentation(t));
     return kv([
       ["timeout", t.timeout_ms ? `${t.timeout_ms} ms` : "server default"],
       ["modules", mods.length ? h("span", null, mods.map((m) => h("span", { class: "tag" }, h("code", null, m.module), " ", badge(m.status)))) : "none asked for"],
@@ -222,19 +235,22 @@ export async function render(root, params) {
 
   function toolCard(t) {
     shown.set(t.id, t.current_version);
+    const kind = kindOf(t);
     const isCode = t.tool_type !== "mcp_passthrough";
-    const diffs = isCode && t.approved_code !== null && t.approved_code !== undefined && t.approved_code !== t.python_code;
+    // A static resource or prompt has no code (nor had the approved one).
+    const hasCode = isCode && (kind === "tool" || (t.python_code ?? null) !== null || (t.approved_code ?? null) !== null);
+    const diffs = hasCode && t.approved_code !== null && t.approved_code !== undefined && t.approved_code !== t.python_code;
     const view = h("div");
     const showCode = () => clear(view).append(codeView(t.python_code, { testid: "review-code" }));
     const showDiff = () => clear(view).append(diffView(t.approved_code, t.python_code, { oldLabel: `approved v${t.approved_version}`, newLabel: `v${t.current_version}` }));
     const switcher = diffs ? h("div", { class: "seg" },
       h("button", { type: "button", class: "btn btn-small", onclick: showDiff }, "Changes since approved"),
       h("button", { type: "button", class: "btn btn-small", onclick: showCode }, "Full code")) : null;
-    if (isCode && diffs) showDiff();
-    else if (isCode) showCode();
-    return h("article", { class: "card review", dataset: { tool: t.name, id: t.id, version: t.current_version } },
+    if (hasCode && diffs) showDiff();
+    else if (hasCode) showCode();
+    return h("article", { class: "card review", dataset: { tool: t.name, id: t.id, version: t.current_version, kind } },
       h("div", { class: "card-head" },
-        h("label", { class: "pick" }, pick(t), h("h2", null, t.name)),
+        h("label", { class: "pick" }, pick(t), h("h2", null, t.name, " ", kindBadge(kind))),
         badge(t.approval_status, "tool-status")),
       h("div", { class: "muted small" }, "server ", h("a", { href: `#/servers/${t.server_id}/tools/${t.id}` }, t.server_name),
         ` · v${t.current_version} · by ${t.created_by || "—"}`, t.approval_requested_at ? ` · asked ${ago(t.approval_requested_at)}` : ""),
@@ -242,9 +258,10 @@ export async function render(root, params) {
       t.publish_notes ? h("blockquote", null, t.publish_notes) : null,
       t.rejection_reason ? h("p", { class: "muted" }, "Rejected: ", t.rejection_reason) : null,
       isCode ? null : passthrough(t),
+      definitionView(t, { testid: "review-definition" }),
       reach(t),
       changes(t),
-      !t.approved ? h("p", { class: "muted small" }, isCode ? "Never approved before: this is all new code." : "Never approved before.") : null,
+      !t.approved ? h("p", { class: "muted small" }, hasCode && t.python_code ? "Never approved before: this is all new code." : "Never approved before.") : null,
       switcher, view, actions(t, t.approval_status, t.name));
   }
 

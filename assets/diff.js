@@ -53,8 +53,9 @@ export function diffLines(a, b) {
   return out;
 }
 
-// A unified view; unchanged runs longer than 2*context are folded.
-export function diffView(oldText, newText, { context = 3, oldLabel = "before", newLabel = "after" } = {}) {
+// A unified view; unchanged runs longer than 2*context are folded. With
+// `plain`, lines are not highlighted as Python (a definition, a schema).
+export function diffView(oldText, newText, { context = 3, oldLabel = "before", newLabel = "after", plain = false, what = "the code" } = {}) {
   const d = diffLines(oldText || "", newText || "");
   const added = d.filter((x) => x.op === "+").length;
   const removed = d.filter((x) => x.op === "-").length;
@@ -80,12 +81,12 @@ export function diffView(oldText, newText, { context = 3, oldLabel = "before", n
     body.append(h("tr", { class: cls },
       h("td", { class: "ln" }, x.a ? String(x.a) : ""),
       h("td", { class: "ln" }, x.b ? String(x.b) : ""),
-      h("td", { class: "diff-text" }, h("span", { class: "diff-op", "aria-hidden": "true" }, x.op), highlightLine(x.text))));
+      h("td", { class: "diff-text" }, h("span", { class: "diff-op", "aria-hidden": "true" }, x.op), plain ? x.text : highlightLine(x.text))));
   });
   flush();
   return h("div", { class: "diff", dataset: { testid: "diff" } },
     h("div", { class: "diff-head" },
       h("span", null, `${oldLabel} → ${newLabel}`),
       h("span", { class: "diff-stat" }, h("span", { class: "add" }, `+${added}`), " ", h("span", { class: "del" }, `−${removed}`))),
-    added || removed ? h("div", { class: "diff-scroll" }, h("table", null, body)) : h("p", { class: "muted pad" }, "No changes to the code."));
+    added || removed ? h("div", { class: "diff-scroll" }, h("table", null, body)) : h("p", { class: "muted pad" }, `No changes to ${what}.`));
 }

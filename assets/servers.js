@@ -8,6 +8,7 @@ import { api, qs } from "./api.js";
 import { h, clear, loading, errorBox, empty, connectHelp, badge, tabs, field, formError, busy, toast,
   confirmDialog, pager, fmtTime, ago, pretty, mcpUrl, claudeConfig, copyButton } from "./ui.js";
 import * as externalPage from "./page-external.js";
+import { kindOf, kindBadge, definitionSummary } from "./items.js";
 
 export async function render(root, params) {
   if (params.id) return detail(root, params.id, params.tab);
@@ -95,13 +96,14 @@ async function detail(root, id, tab) {
 // without the management tools, for a client that should see it alone.
 function connectTab(body, s) {
   const url = mcpUrl(s.name);
+  const first = s.tools.find((t) => kindOf(t) === "tool");
   const code = `claude mcp add --transport http ${s.name} ${url}`;
   const cfg = claudeConfig(s.name);
   const snip = (text, id) => h("div", { class: "snippet" }, h("pre", { class: "code", dataset: { snippet: id } }, text), copyButton(() => text));
   body.append(
     h("p", null, "This server's own MCP endpoint serves its approved tools under their own names (",
-      h("code", null, s.tools[0] ? s.tools[0].name : "get_weather"), ", not ",
-      h("code", null, `${s.name}__${s.tools[0] ? s.tools[0].name : "get_weather"}`),
+      h("code", null, first ? first.name : "get_weather"), ", not ",
+      h("code", null, `${s.name}__${first ? first.name : "get_weather"}`),
       ") and no management tools. Tools are still written on ", h("code", null, mcpUrl()), "."),
     h("h3", null, "Streamable HTTP"), snip(url, "server-url"),
     h("h3", null, "Claude Code"), snip(code, "claude-code"),
@@ -114,12 +116,13 @@ function connectTab(body, s) {
 function toolsTab(body, s, rerender) {
   if (!s.tools.length) {
     body.append(empty("This server has no tools yet",
-      h("p", null, "Ask your LLM to add one with ", h("code", null, "mcpbox_create_tool"), " (server id ",
+      h("p", null, "Ask your LLM to add one with ", h("code", null, "mcpbox_create_tool"), " (or a resource, a prompt: ",
+        h("code", null, "mcpbox_create_resource"), ", ", h("code", null, "mcpbox_create_prompt"), "; server id ",
         h("code", null, s.id), "), then ", h("code", null, "mcpbox_request_publish"), ".")));
     return;
   }
   body.append(h("div", { class: "table-wrap" }, h("table", { class: "table", dataset: { testid: "tools-table" } },
-    h("thead", null, h("tr", null, h("th", null, "Tool"), h("th", null, "Status"), h("th", null, "Version"), h("th", null, "Enabled"), h("th", null, "Updated"))),
+    h("thead", null, h("tr", null, h("th", null, "Name"), h("th", null, "Kind"), h("th", null, "Status"), h("th", null, "Version"), h("th", null, "Enabled"), h("th", null, "Updated"))),
     h("tbody", null, s.tools.map((t) => {
       const cb = h("input", { type: "checkbox", checked: t.enabled, "aria-label": `Enable ${t.name}`, dataset: { testid: "tool-enabled" } });
       cb.addEventListener("change", async () => {
@@ -134,9 +137,10 @@ function toolsTab(body, s, rerender) {
           cb.disabled = false;
         }
       });
-      return h("tr", { dataset: { tool: t.name } },
+      return h("tr", { dataset: { tool: t.name, kind: kindOf(t) } },
         h("td", null, h("a", { href: `#/servers/${s.id}/tools/${t.id}` }, h("strong", null, t.name)),
-          t.description ? h("div", { class: "muted small" }, t.description) : null),
+          t.description ? h("div", { class: "muted small" }, t.description) : null, definitionSummary(t)),
+        h("td", null, kindBadge(kindOf(t))),
         h("td", null, badge(t.approval_status)),
         h("td", null, "v" + t.current_version),
         h("td", null, h("label", { class: "switch" }, cb, h("span", { class: "slider", "aria-hidden": "true" }))),

@@ -1,16 +1,23 @@
 // One tool: its code (highlighted), status, version history with a diff of
 // any version against the current code, rollback, enable/disable, delete,
-// and its own execution logs.
+// and its own execution logs. A resource or prompt shows its kind and its
+// definition, and a version diff shows a changed definition too.
 import { api, qs } from "./api.js";
 import { h, clear, loading, errorBox, empty, badge, toast, confirmDialog, kv, fmtTime, pager, pretty } from "./ui.js";
 import { codeView } from "./highlight.js";
 import { diffView } from "./diff.js";
 import { logTable } from "./servers.js";
+import { kindOf, kindBadge, definitionView, definitionText, isTemplate } from "./items.js";
 
 // Besides the code, what a version says to clients: one line a changed
 // field, so a diff shows a changed hint or title as plainly as code.
 function fieldChanges(old, cur) {
   const rows = [];
+  if (kindOf(old) !== kindOf(cur)) rows.push(["Kind", h("div", null, kindBadge(kindOf(old)), " → ", kindBadge(kindOf(cur)))]);
+  const defOld = definitionText(kindOf(old), old.definition, old.python_code);
+  const defNew = definitionText(kindOf(cur), cur.definition, cur.python_code);
+  if (defOld !== defNew) rows.push(["Definition", h("div", { dataset: { testid: "version-definition" } },
+    diffView(defOld, defNew, { oldLabel: `v${old.version}`, newLabel: `v${cur.current_version} (current)`, plain: true, what: "the definition" }))]);
   for (const [k, label] of [["title", "Title"], ["annotations", "Hints"], ["icons", "Icons"], ["output_schema", "Output schema"], ["input_schema", "Input schema"]]) {
     const a = JSON.stringify(old[k] ?? null), b = JSON.stringify(cur[k] ?? null);
     if (a !== b) rows.push([label, h("div", null, h("del", null, a), h("br"), h("ins", null, b))]);
@@ -26,6 +33,10 @@ export async function render(root, params) {
   } catch (e) {
     return void top.replaceWith(errorBox(e));
   }
+  const kind = kindOf(t);
+  const noun = kind === "tool" ? "tool" : kind;
+  const d = t.definition || {};
+  const hasCode = t.python_code !== null && t.python_code !== undefined;
   const rerender = () => {
     clear(root);
     render(root, params);
@@ -42,11 +53,11 @@ export async function render(root, params) {
   });
   const del = h("button", { type: "button", class: "btn btn-danger-ghost" }, "Delete");
   del.addEventListener("click", async () => {
-    const ok = await confirmDialog({ title: `Delete ${t.name}?`, message: "The tool and all its versions are deleted for good.", confirm: "Delete tool", danger: true });
+    const ok = await confirmDialog({ title: `Delete ${t.name}?`, message: `The ${noun} and all its versions are deleted for good.`, confirm: `Delete ${noun}`, danger: true });
     if (!ok) return;
     try {
       await api.del(`/api/tools/${t.id}`);
-      toast("Tool deleted.");
+      toast(`${t.name} deleted.`);
       location.hash = `#/servers/${t.server_id}/tools`;
     } catch (e) {
       toast(e.message, "error");
@@ -57,25 +68,33 @@ export async function render(root, params) {
   top.replaceWith(h("div", { class: "page-head" },
     h("div", null, h("div", { class: "crumbs" }, h("a", { href: "#/servers" }, "Servers"), " / ",
       h("a", { href: `#/servers/${t.server_id}/tools` }, t.server_name), " / "),
-      h("h1", null, t.name, " ", badge(t.approval_status, "tool-status")),
+      h("h1", null, t.name, " ", kindBadge(kind), " ", badge(t.approval_status, "tool-status")),
       t.description ? h("p", { class: "muted" }, t.description) : null),
     h("div", { class: "actions" }, review, en, del)));
 
   root.append(h("section", { class: "panel" }, kv([
     ["Version", "v" + t.current_version],
     ["Enabled", t.enabled ? "yes" : "no"],
-    ["Timeout", t.timeout_ms ? `${t.timeout_ms} ms` : "server default"],
+    kind === "tool" || hasCode ? ["Timeout", t.timeout_ms ? `${t.timeout_ms} ms` : "server default"] : null,
     ["Created by", t.created_by || "—"],
     t.approved_by ? ["Approved", `by ${t.approved_by}, ${fmtTime(t.approved_at)}`] : null,
     t.rejection_reason ? ["Rejected because", t.rejection_reason] : null,
-    ["MCP name", h("code", null, `${t.server_name}__${t.name}`)],
+    // Where /mcp serves it (docs/RESOURCES-AND-PROMPTS.md).
+    kind === "resource" ? ["MCP URI", h("span", null, h("code", null, `mcpbox://${t.server_name}/${d.uri || ""}`),
+      isTemplate(d.uri) ? " (a template)" : "")] : ["MCP name", h("code", null, `${t.server_name}__${t.name}`)],
     t.title ? ["Title", t.title] : null,
     t.annotations ? ["Hints", Object.entries(t.annotations).map(([k, v]) => `${k}: ${v}`).join(", ") || "none"] : null,
     t.icons && t.icons.length ? ["Icons", `${t.icons.length}`] : null,
   ])));
-  root.append(h("section", { class: "panel" }, h("h2", null, "Code"), codeView(t.python_code, { testid: "tool-code" }),
-    h("details", { class: "schema" }, h("summary", null, "Input schema"), h("pre", { class: "code small" }, pretty(t.input_schema))),
-    t.output_schema ? h("details", { class: "schema" }, h("summary", null, "Output schema"), h("pre", { class: "code small" }, pretty(t.output_schema))) : null));
+  if (kind !== "tool") root.append(h("section", { class: "panel" }, h("h2", null, "Definition"), definitionView(t, { testid: "tool-definition" })));
+  if (kind === "tool") {
+    root.append(h("section", { class: "panel" }, h("h2", null, "Code"), codeView(t.python_code, { testid: "tool-code" }),
+      h("details", { class: "schema" }, h("summary", null, "Input schema"), h("pre", { class: "code small" }, pretty(t.input_schema))),
+      t.output_schema ? h("details", { class: "schema" }, h("summary", null, "Output schema"), h("pre", { class: "code small" }, pretty(t.output_schema))) : null));
+  } else if (hasCode) {
+    root.append(h("section", { class: "panel" }, h("h2", null, "Code ", h("span", { class: "muted small" }, kind === "resource" ? "read()" : "main()")),
+      codeView(t.python_code, { testid: "tool-code" })));
+  }
 
   const diffBox = h("div", { class: "diff-box" });
   const vt = h("table", { class: "table" },
@@ -87,7 +106,11 @@ export async function render(root, params) {
         clear(diffBox).append(loading());
         try {
           const old = await api.get(`/api/tools/${t.id}/versions/${v.version}`);
-          clear(diffBox).append(fieldChanges(old, t), diffView(old.python_code, t.python_code, { oldLabel: `v${v.version}`, newLabel: `v${t.current_version} (current)` }));
+          // A static item has no code to compare, unless it had some then.
+          const codeDiff = kind === "tool" || hasCode || (old.python_code ?? null) !== null;
+          const fields = fieldChanges(old, t);
+          clear(diffBox).append(fields, codeDiff ? diffView(old.python_code, t.python_code, { oldLabel: `v${v.version}`, newLabel: `v${t.current_version} (current)` })
+            : fields ? "" : h("p", { class: "muted" }, `v${v.version} has the same definition.`));
         } catch (e) {
           clear(diffBox).append(errorBox(e));
         }
@@ -95,7 +118,8 @@ export async function render(root, params) {
       const rb = h("button", { type: "button", class: "btn btn-small", disabled: cur }, "Roll back");
       rb.addEventListener("click", async () => {
         const ok = await confirmDialog({ title: `Roll back ${t.name} to v${v.version}?`,
-          message: "This writes a new version with that code. It needs a fresh review before it can run again.", confirm: "Roll back", danger: true });
+          message: kind === "tool" ? "This writes a new version with that code. It needs a fresh review before it can run again."
+            : `This writes a new version with that definition. It needs a fresh review before it is served again.`, confirm: "Roll back", danger: true });
         if (!ok) return;
         try {
           await api.post(`/api/tools/${t.id}/rollback`, { version: v.version });
@@ -118,7 +142,7 @@ export async function render(root, params) {
     try {
       const d = await api.get(`/api/tools/${t.id}/logs` + qs({ page, page_size: 10 }));
       clear(logs);
-      if (!d.items.length) return void logs.append(h("p", { class: "muted" }, "This tool has not been called yet."));
+      if (!d.items.length) return void logs.append(h("p", { class: "muted" }, kind === "tool" ? "This tool has not been called yet." : `This ${noun} has not been used yet.`));
       logs.append(logTable(d.items), pager(d, (p) => {
         page = p;
         loadLogs();

@@ -271,4 +271,16 @@ def content_result(result):
             for i in result]}
     if type(result) is dict and MARK in result:
         raise ValueError(f"the key '{MARK}' is reserved in a result dict")
+    # Items elsewhere in a list -- beside other values, or as a message's
+    # content ({"role": ..., "content": mcp.text(...)}) -- are plain data.
+    if type(result) is list:
+        return [_plain_item(i) for i in result]
     return result
+
+
+def _plain_item(v):
+    if type(v) is ContentItem:
+        return v.item
+    if type(v) is dict and type(v.get("content")) is ContentItem:
+        return dict(v, content=v["content"].item)
+    return v

@@ -101,9 +101,12 @@ tools_definition_check(struct api_ctx *c, int create, json_t *fields)
 		    json_string("a tool has no definition"));
 		return;
 	}
+	/* With or without code: the statement checks it on the stored row. */
 	if (create ? itemdef_check(kind, def, code, why, sizeof(why)) == -1 :
 	    (itemdef_check("resource", def, code, why, sizeof(why)) == -1 &&
-	    itemdef_check("prompt", def, code, why2, sizeof(why2)) == -1)) {
+	    itemdef_check("resource", def, !code, why2, sizeof(why2)) == -1 &&
+	    itemdef_check("prompt", def, code, why2, sizeof(why2)) == -1 &&
+	    itemdef_check("prompt", def, !code, why2, sizeof(why2)) == -1)) {
 		json_object_set_new(fields, "definition", json_string(why));
 		return;
 	}

@@ -97,6 +97,25 @@ item_values_ok(const json_t *v)
 	return (1);
 }
 
+/* k is the name of one of the template's expressions, {k}, {+k} or {#k}. */
+static int
+item_is_variable(const char *uri, const char *k)
+{
+	static const char *const ops[] = { "", "+", "#" };
+	char	brace[80];
+	size_t	i;
+
+	if (k[0] == '\0' || strlen(k) > 64 || k[strspn(k, "abcdefghijklmnopq"
+	    "rstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")] != '\0')
+		return (0);
+	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		(void)snprintf(brace, sizeof(brace), "{%s%s}", ops[i], k);
+		if (strstr(uri, brace) != NULL)
+			return (1);
+	}
+	return (0);
+}
+
 static int
 item_variables_check(const json_t *vars, const char *uri, char *why,
     size_t whylen)
@@ -104,14 +123,12 @@ item_variables_check(const json_t *vars, const char *uri, char *why,
 	static const char *const known[] = { "description", "values", NULL };
 	const char	*k;
 	json_t		*v;
-	char		 brace[80];
 
 	if (!json_is_object(vars))
 		return (item_fail(why, whylen, "variables: expected an object "
 		    "of template variables"));
 	json_object_foreach((json_t *)vars, k, v) {
-		(void)snprintf(brace, sizeof(brace), "%s}", k);
-		if (strlen(k) > 64 || strstr(uri, brace) == NULL)
+		if (!item_is_variable(uri, k))
 			return (item_fail(why, whylen, "variables.%s: not a "
 			    "variable of the uri template", k));
 		if (!json_is_object(v) || item_only(v, known, "variables.",
@@ -231,11 +248,21 @@ item_content_ok(const json_t *c)
 		return (1);
 	}
 	if (strcmp(type, "resource") == 0) {
+		/* The uri may be an "{argument}" the prompt fills in. */
 		r = json_object_get(c, "resource");
-		return (json_is_object(r) && item_string(json_object_get(r,
-		    "uri"), ITEM_URI_MAX) && (item_string(json_object_get(r,
-		    "text"), ITEM_TEXT_MAX) || item_string(json_object_get(r,
-		    "blob"), ITEM_TEXT_MAX)));
+		if (!json_is_object(r) || !item_string(json_object_get(r,
+		    "uri"), ITEM_URI_MAX) || (json_object_get(r, "text") ==
+		    NULL) == (json_object_get(r, "blob") == NULL))
+			return (0);
+		if (json_object_get(r, "text") != NULL)
+			return (item_string(json_object_get(r, "text"),
+			    ITEM_TEXT_MAX));
+		if (!item_string(json_object_get(r, "blob"), ITEM_TEXT_MAX) ||
+		    b64_decode(json_string_value(json_object_get(r, "blob")),
+		    &bytes, &n) == -1)
+			return (0);
+		free(bytes);
+		return (1);
 	}
 	return (0);
 }

@@ -8,8 +8,10 @@
  * characters) or {#name} (a fragment).  Matching turns the template into
  * an anchored POSIX extended regular expression, one group per
  * variable: no backreferences, so glibc's matcher stays polynomial, and
- * URIs are bounded (URITEMPLATE_URI_MAX) before they get there.
+ * URIs are bounded (URITEMPLATE_URI_MAX) before they get there.  Values
+ * come out percent-decoded, as RFC 6570 expansion encoded them.
  */
+#include <ctype.h>
 #include <regex.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +45,52 @@ ut_expr(const char *s, char *op, const char **name, size_t *nlen)
 	return (i + 1);
 }
 
+/* Does an expression before offset `upto` name the same variable? */
+static int
+ut_named_before(const char *s, size_t upto, const char *name, size_t nlen)
+{
+	const char	*n2;
+	size_t		 i, k, l2;
+	char		 op;
+
+	for (i = 0; i < upto; i++) {
+		if (s[i] != '{' || (k = ut_expr(s + i, &op, &n2, &l2)) == 0)
+			continue;
+		if (l2 == nlen && memcmp(n2, name, nlen) == 0)
+			return (1);
+		i += k - 1;
+	}
+	return (0);
+}
+
+/* %XX sequences of a matched value decoded; a bad one is kept as it is. */
+static json_t *
+ut_decoded(const char *v, size_t n)
+{
+	char	*out, *o, hex[3] = { 0, 0, 0 };
+	json_t	*j;
+	size_t	 i;
+
+	if ((o = out = malloc(n + 1)) == NULL)
+		return (json_stringn(v, n));
+	for (i = 0; i < n; i++) {
+		if (v[i] == '%' && i + 2 < n &&
+		    isxdigit((unsigned char)v[i + 1]) &&
+		    isxdigit((unsigned char)v[i + 2])) {
+			hex[0] = v[i + 1];
+			hex[1] = v[i + 2];
+			*o++ = (char)strtol(hex, NULL, 16);
+			i += 2;
+		} else {
+			*o++ = v[i];
+		}
+	}
+	/* A value that decodes to bytes that are not text stays encoded. */
+	j = json_stringn(out, (size_t)(o - out));
+	free(out);
+	return (j != NULL ? j : json_stringn(v, n));
+}
+
 int
 uritemplate_is_template(const char *s)
 {
@@ -60,9 +108,10 @@ uritemplate_check(const char *s)
 	if (s == NULL || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' &&
 	    s[0] <= 'Z')))
 		return (-1);
+	/* RFC 3986 scheme: a letter, then letters, digits, + . - */
 	for (i = 1; s[i] != ':'; i++)
-		if (s[i] == '\0' || (!ut_name_char(s[i]) && s[i] != '+' &&
-		    s[i] != '.' && s[i] != '-'))
+		if (s[i] == '\0' || s[i] == '_' || (!ut_name_char(s[i]) &&
+		    s[i] != '+' && s[i] != '.' && s[i] != '-'))
 			return (-1);
 	if (s[i + 1] == '\0')
 		return (-1);
@@ -77,7 +126,7 @@ uritemplate_check(const char *s)
 		}
 		/* Two variables side by side could split a value anywhere. */
 		if ((n = ut_expr(s + i, &op, &name, &nlen)) == 0 || prev_expr ||
-		    ++vars > UT_VARS_MAX)
+		    ++vars > UT_VARS_MAX || ut_named_before(s, i, name, nlen))
 			return (-1);
 		prev_expr = 1;
 	}
@@ -144,7 +193,7 @@ uritemplate_match(const char *tmpl, const char *uri, json_t **vars)
 		return (-1);
 	*vars = json_object();
 	for (i = 0; i < n; i++)
-		json_object_set_new(*vars, names[i], json_stringn(uri +
+		json_object_set_new(*vars, names[i], ut_decoded(uri +
 		    m[i + 1].rm_so, (size_t)(m[i + 1].rm_eo - m[i + 1].rm_so)));
 	return (0);
 }

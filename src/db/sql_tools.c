@@ -81,7 +81,8 @@ const char SQL_TOOLS_UPDATE_RESPOND[] =
     "  ELSE nullif($14, '')::jsonb END AS icons, "
     "  CASE WHEN $15::text IS NULL THEN old.output_schema "
     "  ELSE nullif($15, '')::jsonb END AS output_schema, "
-    "  coalesce($16::jsonb, old.definition) AS definition FROM old), "
+    "  coalesce($16::jsonb, old.definition) AS definition, old.kind "
+    "  FROM old), "
     /*
      * The reviewed fields, defined once: what a caller sees and what runs.
      * Changing any of them sends an approved tool back to review.
@@ -98,7 +99,18 @@ const char SQL_TOOLS_UPDATE_RESPOND[] =
     "  (old.name, old.description, old.python_code, old.input_schema, "
     "  old.enabled, old.timeout_ms, old.title, old.annotations, old.icons, "
     "  old.output_schema, old.definition) AS changed, "
-    "  old.approval_status AS old_status, old.server_id FROM new, old), "
+    "  old.approval_status AS old_status, old.server_id, "
+    /*
+     * A static item has its content, a computed one its code, never
+     * both or neither: checked on what the row becomes, since a change
+     * may give the one without the other (core/itemdef.c says the same
+     * of what is given).
+     */
+    "  CASE new.kind WHEN 'resource' THEN (new.python_code IS NULL) <> "
+    "  (new.definition ? 'text' OR new.definition ? 'blob') "
+    "  WHEN 'prompt' THEN (new.python_code IS NULL) <> "
+    "  (new.definition ? 'messages') ELSE false END AS bad_shape "
+    "  FROM new, old), "
     "up AS (UPDATE tools t SET name = d.name, description = d.description, "
     "  python_code = d.python_code, input_schema = d.input_schema, "
     "  enabled = d.enabled, timeout_ms = d.timeout_ms, title = d.title, "
@@ -110,7 +122,8 @@ const char SQL_TOOLS_UPDATE_RESPOND[] =
     "  approval_requested_at = CASE WHEN d.code_changed AND "
     "  t.approval_status = 'approved' THEN now() ELSE "
     "  t.approval_requested_at END "
-    "  FROM d WHERE t.id = d.id AND d.changed RETURNING t.*), "
+    "  FROM d WHERE t.id = d.id AND d.changed AND NOT d.bad_shape "
+    "  RETURNING t.*), "
     "v AS (INSERT INTO tool_versions (tool_id, version, name, description, "
     "  python_code, input_schema, enabled, timeout_ms, change_summary, "
     "  change_source, title, annotations, icons, output_schema, kind, "
@@ -127,10 +140,14 @@ const char SQL_TOOLS_UPDATE_RESPOND[] =
     "n AS (SELECT notify_tools_changed('tool.update') FROM d, servers s "
     "  WHERE s.id = d.server_id AND s.status = 'running' AND "
     "  d.old_status = 'approved' AND d.changed) "
-    "SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM old) THEN 404 ELSE 200 END, "
-    "  coalesce((SELECT tool_json(up::tools, true) FROM up), "
+    "SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM old) THEN 404 "
+    "  WHEN (SELECT bad_shape FROM d) THEN 400 ELSE 200 END, "
+    "  CASE WHEN (SELECT bad_shape FROM d) THEN api_error('invalid', "
+    "  'a static ' || (SELECT kind FROM d) || ' has its content and no "
+    "python_code, a computed one python_code and no content')::jsonb "
+    "  ELSE coalesce((SELECT tool_json(up::tools, true) FROM up), "
     "  (SELECT tool_json(old::tools, true) FROM old), "
-    "  api_error('not_found', 'no such tool')::jsonb) "
+    "  api_error('not_found', 'no such tool')::jsonb) END "
     "  FROM (SELECT count(*) FROM a) x, (SELECT count(*) FROM n) y";
 
 /* $1 id, $2 actor, $3 request id */

@@ -102,6 +102,16 @@ call_kind(const struct mcp_ex *ex)
 	    ITEM_RESOURCE ? "resource" : "tool");
 }
 
+/* Why a call does not run: a tool's error result, an item's RPC error
+ * (prompts and resources have no error result). */
+static json_t *
+call_refusal(const struct mcp_ex *ex, const char *why)
+{
+	if (ex->item != ITEM_TOOL)
+		return (mcp_rpc_error(ex->id, RPC_INVALID_PARAMS, why));
+	return (mcp_rpc_result(ex->id, mcp_tool_error(why)));
+}
+
 static void
 call_tool_row_read(const struct db_call *db, struct tool_row *r)
 {
@@ -229,13 +239,12 @@ call_load(struct http_request *req, struct mcp_ex *ex)
 	db_call_clear(&ex->db);
 	if ((why = call_not_callable(t)) != NULL) {
 		json_decref(secrets);
-		ex->response = mcp_rpc_result(ex->id, mcp_tool_error(why));
+		ex->response = call_refusal(ex, why);
 		return (HX_ANSWERED);
 	}
 	if (secrets == NULL) {
-		ex->response = mcp_rpc_result(ex->id, mcp_tool_error(
-		    "a secret of this server cannot be decrypted; an admin "
-		    "must set it again"));
+		ex->response = call_refusal(ex, "a secret of this server cannot "
+		    "be decrypted; an admin must set it again");
 		return (HX_ANSWERED);
 	}
 	json_object_set_new(t, "secrets", secrets);

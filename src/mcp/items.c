@@ -204,6 +204,14 @@ item_resources_read(struct http_request *req, struct mcp_ex *ex)
 	if (code)
 		return (item_run_code(req, ex, ITEM_RESOURCE, server, name,
 		    vars, def));
+	/* Stored before updates were checked against the stored item. */
+	if (!json_is_string(json_object_get(def, "text")) &&
+	    !json_is_string(json_object_get(def, "blob"))) {
+		json_decref(def);
+		json_decref(vars);
+		return (mcp_ex_error(ex, RPC_INTERNAL_ERROR, "the resource has "
+		    "no content; its author must give its text again"));
+	}
 	mime = json_string_value(json_object_get(def, "mime_type"));
 	c = json_pack("{s:s}", "uri", uri);
 	if (mime != NULL)
@@ -229,7 +237,7 @@ item_prompt_args(const json_t *def, const json_t *args)
 	json_t		*a, *v;
 	size_t		 i;
 
-	if (args != NULL && !json_is_object(args))
+	if (args != NULL && !json_is_object(args) && !json_is_null(args))
 		return ("arguments must be an object of strings");
 	json_object_foreach((json_t *)args, k, v)
 		if (!json_is_string(v))
@@ -248,7 +256,8 @@ item_prompts_get(struct http_request *req, struct mcp_ex *ex)
 	char		 server[80], msg[160];
 	const char	*name, *rest, *p[2], *why;
 	enum db_status	 st;
-	json_t		*def, *args, *res;
+	json_t		*def, *args, *res, *a;
+	size_t		 i;
 
 	name = json_string_value(json_object_get(ex->params, "name"));
 	if (name == NULL)
@@ -272,10 +281,22 @@ item_prompts_get(struct http_request *req, struct mcp_ex *ex)
 		json_decref(def);
 		return (mcp_ex_error(ex, RPC_INVALID_PARAMS, msg));
 	}
-	args = json_is_object(args) ? json_incref(args) : json_object();
+	args = json_is_object(args) ? json_deep_copy(args) : json_object();
 	if (strcmp(db_value(&ex->db, 0, 1), "t") == 0)
 		return (item_run_code(req, ex, ITEM_PROMPT, server, rest, args,
 		    def));
+	/* A declared argument not given is empty, not a literal "{name}". */
+	json_array_foreach(json_object_get(def, "arguments"), i, a)
+		if (json_object_get(args, json_string_value(json_object_get(a,
+		    "name"))) == NULL)
+			json_object_set_new(args, json_string_value(
+			    json_object_get(a, "name")), json_string(""));
+	if (!json_is_array(json_object_get(def, "messages"))) {
+		json_decref(def);
+		json_decref(args);
+		return (mcp_ex_error(ex, RPC_INTERNAL_ERROR, "the prompt has no "
+		    "messages; its author must give them again"));
+	}
 	res = json_pack("{s:s, s:o}", "description", db_value(&ex->db, 0, 2),
 	    "messages", mcp_prompt_fill(json_object_get(def, "messages"),
 	    args));

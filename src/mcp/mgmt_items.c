@@ -64,30 +64,40 @@ item_common_ok(struct mcp_ex *ex, int create)
 	return (0);
 }
 
-/* The definition checked; "" with *def NULL when none is given. */
+/*
+ * The definition checked as the item will be stored: the one given or,
+ * for an update that gives none, the stored one (`stored`), with the code
+ * given or, for an update that gives none, the stored code.  Checking an
+ * update against either possibility let a static resource lose its text
+ * (or a static prompt its messages) by an update of its uri (arguments)
+ * alone.  *text: the definition to store as text (a create's, or an
+ * update's when given), else NULL.
+ */
 static int
 item_definition_ok(struct mcp_ex *ex, const char *kind, int create,
-    char **text)
+    const json_t *stored, int stored_code, char **text)
 {
 	json_t		*def = item_definition(ex, kind);
 	const char	*code = mgmt_arg_str(ex, "python_code");
 	char		 why[256], msg[300];
 	int		 has_code = code != NULL && *code != '\0';
+	int		 given = def != NULL;
 
 	*text = NULL;
-	if (def == NULL && !create)
+	/* A rename or a new description leaves the definition as it is. */
+	if (!given && !has_code && !create)
 		return (0);
-	if (def == NULL)
-		def = json_object();
-	/* An update without code keeps the stored code, which may exist. */
-	if (itemdef_check(kind, def, has_code, why, sizeof(why)) == -1 &&
-	    (create || has_code || itemdef_check(kind, def, 1, msg,
-	    sizeof(msg)) == -1)) {
+	if (!given)
+		def = create || !json_is_object(stored) ? json_object() :
+		    json_deep_copy(stored);
+	if (itemdef_check(kind, def, has_code || (!create && stored_code),
+	    why, sizeof(why)) == -1) {
 		json_decref(def);
 		(void)snprintf(msg, sizeof(msg), "%s: %s", kind, why);
 		return (mgmt_fail(ex, msg), -1);
 	}
-	*text = json_dumps(def, JSON_COMPACT);
+	if (given || create)
+		*text = json_dumps(def, JSON_COMPACT);
 	json_decref(def);
 	return (0);
 }
@@ -102,7 +112,7 @@ mgmt_create_item(struct http_request *req, struct mcp_ex *ex)
 	if (mgmt_arg_uuid(ex, "server_id", &sid) == HX_ANSWERED)
 		return (HX_ANSWERED);
 	if (item_common_ok(ex, 1) == -1 ||
-	    item_definition_ok(ex, kind, 1, &def) == -1)
+	    item_definition_ok(ex, kind, 1, NULL, 0, &def) == -1)
 		return (HX_ANSWERED);
 	code = mgmt_arg_str(ex, "python_code");
 	if (code != NULL && *code == '\0')
@@ -130,22 +140,72 @@ mgmt_create_item(struct http_request *req, struct mcp_ex *ex)
 	return (rc);
 }
 
+/* mcpbox_update_resource / _prompt's own steps (ex->method_step). */
+enum item_update_step {
+	ITEM_UPDATE_LOAD = 0,	/* the stored item, to check the change on */
+	ITEM_UPDATE_SAVE,
+};
+
+/* The stored item loaded, the change checked on it; -1: answered. */
+static int
+item_update_ok(struct mcp_ex *ex, const char *kind, enum db_status st,
+    char **def)
+{
+	json_t		*row;
+	const char	*k, *code;
+	char		 msg[64];
+	int		 rc;
+
+	if (st == DB_FAILED)
+		return (mgmt_fail(ex, "the database is unavailable; retry "
+		    "shortly"), -1);
+	row = db_ntuples(&ex->db) == 1 ? json_loads(db_value(&ex->db, 0, 1),
+	    0, NULL) : NULL;
+	k = json_string_value(json_object_get(row, "kind"));
+	if (k == NULL || strcmp(k, kind) != 0) {
+		json_decref(row);
+		(void)snprintf(msg, sizeof(msg), "no such %s", kind);
+		return (mgmt_fail(ex, msg), -1);
+	}
+	code = json_string_value(json_object_get(row, "python_code"));
+	rc = item_definition_ok(ex, kind, 0, json_object_get(row,
+	    "definition"), code != NULL && *code != '\0', def);
+	json_decref(row);
+	return (rc);
+}
+
 enum hx_turn
 mgmt_update_item(struct http_request *req, struct mcp_ex *ex)
 {
 	const char	*p[17], *id, *kind = item_kind_of(ex), *code;
 	char		*def, idkey[16];
-	json_t		*title;
+	json_t		*title, *given;
+	enum db_status	 st;
 	enum hx_turn	 rc;
 
 	(void)snprintf(idkey, sizeof(idkey), "%s_id", kind);
 	if (mgmt_arg_uuid(ex, idkey, &id) == HX_ANSWERED)
 		return (HX_ANSWERED);
-	if (item_common_ok(ex, 0) == -1 ||
-	    item_definition_ok(ex, kind, 0, &def) == -1)
-		return (HX_ANSWERED);
+	if (ex->method_step == ITEM_UPDATE_LOAD) {
+		if (item_common_ok(ex, 0) == -1)
+			return (HX_ANSWERED);
+		p[0] = id;
+		st = db_call_run(&ex->db, req, SQL_TOOLS_GET_RESPOND, 1, p);
+		if (st == DB_PENDING)
+			return (HX_WAIT);
+		if (item_update_ok(ex, kind, st, &def) == -1)
+			return (HX_ANSWERED);
+		free(def);
+		db_call_clear(&ex->db);
+		ex->method_step = ITEM_UPDATE_SAVE;
+	}
+	given = item_definition(ex, kind);
+	def = given != NULL ? json_dumps(given, JSON_COMPACT) : NULL;
+	json_decref(given);
 	code = mgmt_arg_str(ex, "python_code");
-	if (code != NULL && *code != '\0' && ex->out == NULL &&
+	if (code != NULL && *code == '\0')
+		code = NULL;
+	if (code != NULL && ex->out == NULL &&
 	    (rc = mgmt_validate(req, ex, code, strcmp(kind, "prompt") == 0)) !=
 	    HX_GO_ON) {
 		free(def);

@@ -1,6 +1,7 @@
 // The admin panel end to end: headless Chromium (Debian's, driven by
 // playwright-core) against a real server and PostgreSQL, with tools
-// created and called through MCP by the official SDK client.
+// created and called through MCP by the official SDK client, and a
+// resource and a prompt reviewed in the same queue and served after.
 //
 //   node tests/e2e/panel.test.mjs http://127.0.0.1:PORT
 //
@@ -16,6 +17,7 @@ import { chromium } from "playwright-core";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { startOAuthSource } from "./oauth-source.mjs";
+import { itemsReview } from "./items-review.mjs";
 
 const BASE = process.argv[2] || "http://127.0.0.1:8000";
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -168,6 +170,7 @@ async function main() {
     const code = await card.locator("[data-testid=review-code]").textContent();
     assert.ok(code.includes("def main(city: str) -> dict:"), "the code under review is shown");
     assert.ok(await card.locator(".tok-kw", { hasText: "def" }).count() > 0, "the code is highlighted");
+    assert.equal(await card.locator("[data-testid=kind]").textContent(), "Tool");
     await shot(page, "approvals-tools");
     await card.locator("[data-action=reject]").click();
     await page.click(".modal [data-action=confirm]");
@@ -274,6 +277,8 @@ async function main() {
     await page.selectOption("select[name=success]", "false");
     await page.waitForSelector(".empty");
     log("call in the server's execution logs");
+
+    await itemsReview({ page, client, srv, BASE, mcpCall, go, shot, toastSays, log, expectStatus, setStep: (s) => { step = s; } });
 
     // ---- a new version: back to review, with a diff against the approved one
     step = "diff";
