@@ -37,20 +37,30 @@ const char SQL_MCP_PROMPTS_LIST[] =
     "  ELSE t.name END) AS j " ITEMS_VISIBLE("prompt") ") x "
     "  WHERE j IS NOT NULL), '[]')";
 
+/* The approved code defines complete(argument, value): a completer. */
+#define HAS_COMPLETER \
+    "coalesce(v.python_code ~ '(^|\\n)(async[ \\t]+)?def[ \\t]+" \
+    "complete[ \\t]*\\(', false) "
+
 /*
  * The resources of one server a URI may name, fixed URIs first (a fixed
  * URI wins over a template that also matches it).
- * $1 server name -> name, approved definition, has code
+ * $1 server name -> name, approved definition, has code, has completer
  */
 const char SQL_MCP_RESOURCE_CANDIDATES[] =
-    "SELECT t.name, v.definition, v.python_code IS NOT NULL "
+    "SELECT t.name, v.definition, v.python_code IS NOT NULL, "
+    HAS_COMPLETER
     ITEMS_VISIBLE("resource")
     "  AND v.kind = 'resource' "
     "ORDER BY position('{' IN v.definition ->> 'uri') > 0, t.name";
 
-/* $1 server name, $2 prompt name -> definition, has code, description */
+/*
+ * $1 server name, $2 prompt name -> definition, has code, description,
+ * has completer
+ */
 const char SQL_MCP_PROMPT_GET[] =
-    "SELECT v.definition, v.python_code IS NOT NULL, v.description "
+    "SELECT v.definition, v.python_code IS NOT NULL, v.description, "
+    HAS_COMPLETER
     ITEMS_VISIBLE("prompt")
     "  AND v.kind = 'prompt' AND t.name = $2";
 

@@ -274,7 +274,10 @@ call_start(struct http_request *req, struct mcp_ex *ex)
 	    "memory_mb", (json_int_t)mcpbox_cfg.sandbox_memory_mb);
 	if (args == NULL)
 		json_decref(empty);
-	if (ex->item == ITEM_RESOURCE)
+	if (ex->item_complete)
+		json_object_set_new(msg, "entry",
+		    json_string(SBX_ENTRY_COMPLETE));
+	else if (ex->item == ITEM_RESOURCE)
 		json_object_set_new(msg, "entry", json_string(SBX_ENTRY_READ));
 	ex->sbx = sbx_call_start(msg, (int)timeout, req, NULL, NULL);
 }
@@ -286,6 +289,13 @@ call_item_result(struct mcp_ex *ex, json_t *v)
 {
 	json_t	*shaped;
 
+	if (ex->item_complete) {
+		if ((shaped = mcp_completion_of(v)) == NULL)
+			return (mcp_rpc_error(ex->id, RPC_INTERNAL_ERROR,
+			    "complete() must return a list of strings"));
+		return (mcp_rpc_result(ex->id, json_pack("{s:o}",
+		    "completion", shaped)));
+	}
 	if (ex->item == ITEM_PROMPT)
 		shaped = mcp_prompt_messages(v);
 	else

@@ -9,7 +9,8 @@
  * {"role": "user"|"assistant", "content": item}.  A resource's read()
  * returns a string (text), content items (text ones become text, image
  * and audio ones a blob, a resource item its contents) or
- * {"text"|"blob": ..., "mimeType": ...}.
+ * {"text"|"blob": ..., "mimeType": ...}.  An item's complete() returns a
+ * list of strings.
  */
 #include <string.h>
 
@@ -224,4 +225,35 @@ bad:
 	json_decref(list);
 	json_decref(out);
 	return (NULL);
+}
+
+/*
+ * What an item's complete(argument, value) returned, as completion/complete
+ * answers it: a list of strings, at most 100 of them served; takes
+ * `result`; NULL when it is not such a list.
+ */
+json_t *
+mcp_completion_of(json_t *result)
+{
+	json_t	*out, *v;
+	size_t	 i, n;
+
+	if (!json_is_array(result)) {
+		json_decref(result);
+		return (NULL);
+	}
+	out = json_array();
+	n = json_array_size(result);
+	json_array_foreach(result, i, v) {
+		if (!json_is_string(v) || json_string_length(v) > 200) {
+			json_decref(out);
+			json_decref(result);
+			return (NULL);
+		}
+		if (i < 100)
+			json_array_append(out, v);
+	}
+	json_decref(result);
+	return (json_pack("{s:o, s:I, s:b}", "values", out, "total",
+	    (json_int_t)n, "hasMore", n > 100));
 }

@@ -151,7 +151,7 @@ item_run_code(struct http_request *req, struct mcp_ex *ex,
 /* The row of the resource `uri` names, and its template's values. */
 static int
 item_resource_find(struct mcp_ex *ex, const char *uri, json_t **def,
-    json_t **vars, int *has_code, const char **name)
+    json_t **vars, int *has_code, const char **name, int *row)
 {
 	const char	*u;
 	int		 i, n = db_ntuples(&ex->db);
@@ -168,6 +168,7 @@ item_resource_find(struct mcp_ex *ex, const char *uri, json_t **def,
 			*def = d;
 			*has_code = strcmp(db_value(&ex->db, i, 2), "t") == 0;
 			*name = db_value(&ex->db, i, 0);
+			*row = i;
 			return (0);
 		}
 		json_decref(d);
@@ -182,7 +183,7 @@ item_resources_read(struct http_request *req, struct mcp_ex *ex)
 	const char	*uri, *rest, *p[1], *name, *mime;
 	enum db_status	 st;
 	json_t		*def, *vars, *c;
-	int		 code;
+	int		 code, row;
 
 	uri = json_string_value(json_object_get(ex->params, "uri"));
 	if (uri == NULL || strlen(uri) > URITEMPLATE_URI_MAX + 100)
@@ -197,7 +198,8 @@ item_resources_read(struct http_request *req, struct mcp_ex *ex)
 		return (HX_WAIT);
 	if (st == DB_FAILED)
 		return (item_db_failed(ex));
-	if (item_resource_find(ex, rest, &def, &vars, &code, &name) == -1)
+	if (item_resource_find(ex, rest, &def, &vars, &code, &name,
+	    &row) == -1)
 		return (mcp_ex_error(ex, RPC_RESOURCE_NOT_FOUND,
 		    "resource not found"));
 	ex->item_uri = kore_strdup(uri);
@@ -330,7 +332,7 @@ item_complete(struct http_request *req, struct mcp_ex *ex)
 	char		 server[80];
 	enum db_status	 st;
 	size_t		 i;
-	int		 prompt, code;
+	int		 prompt, code, row;
 
 	ref = json_object_get(ex->params, "ref");
 	arg = json_object_get(ex->params, "argument");
@@ -358,6 +360,7 @@ item_complete(struct http_request *req, struct mcp_ex *ex)
 		return (HX_WAIT);
 	if (st == DB_FAILED)
 		return (item_db_failed(ex));
+	row = 0;
 	if (prompt) {
 		if (db_ntuples(&ex->db) != 1 || (def = json_loads(
 		    db_value(&ex->db, 0, 0), 0, NULL)) == NULL)
@@ -369,13 +372,21 @@ item_complete(struct http_request *req, struct mcp_ex *ex)
 				values = json_object_get(a, "values");
 	} else {
 		/* The template itself names the resource it completes. */
-		if (item_resource_find(ex, rest, &def, &vars, &code, &name) ==
-		    -1)
+		if (item_resource_find(ex, rest, &def, &vars, &code, &name,
+		    &row) == -1)
 			return (mcp_ex_error(ex, RPC_INVALID_PARAMS,
 			    "unknown resource template"));
 		json_decref(vars);
 		values = json_object_get(json_object_get(json_object_get(def,
 		    "variables"), argname), "values");
+	}
+	/* No declared values: the item's own complete(), if it has one. */
+	if (!json_is_array(values) && strcmp(db_value(&ex->db, row, 3),
+	    "t") == 0) {
+		ex->item_complete = 1;
+		return (item_run_code(req, ex, prompt ? ITEM_PROMPT :
+		    ITEM_RESOURCE, server, prompt ? rest : name, json_pack(
+		    "{s:s, s:s}", "argument", argname, "value", typed), def));
 	}
 	res = item_completion(json_is_array(values) ? values : NULL, typed);
 	json_decref(def);

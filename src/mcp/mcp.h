@@ -136,6 +136,7 @@ struct mcp_ex {
 	enum mcp_item		 item;
 	json_t			*item_def;	/* approved definition */
 	char			*item_uri;	/* the URI the client read */
+	int			 item_complete;	/* its complete() runs */
 	TAILQ_ENTRY(mcp_ex)	list;
 };
 
@@ -197,6 +198,7 @@ char		*mcp_text_fill(const char *text, const json_t *args);
 json_t		*mcp_prompt_messages(json_t *result);
 json_t		*mcp_resource_contents(json_t *result, const char *uri,
 		    const char *mime);
+json_t		*mcp_completion_of(json_t *result);
 enum hx_turn	mgmt_done(struct mcp_ex *, json_t *result);
 enum hx_turn	mgmt_fail(struct mcp_ex *, const char *message);
 enum hx_turn	mgmt_sql(struct http_request *, struct mcp_ex *,

@@ -142,7 +142,9 @@ const struct mgmt_tool mgmt_tools[] = {
 	    "mcp.text()/mcp.image()/mcp.resource() items; it runs in the "
 	    "sandbox like a tool, with the server's secrets and allowed hosts. "
 	    "variables {name: {description, values: [..]}} offer completions "
-	    "for a template's values. An admin reviews it like a tool "
+	    "for a template's values; without them, code may define "
+	    "def complete(argument, value) returning a list of strings. "
+	    "An admin reviews it like a tool "
 	    "(mcpbox_request_publish); get, list, delete, versions and "
 	    "rollback are the *_tool management tools. On /mcp its URI is "
 	    "mcpbox://{server}/{uri}; on /mcp/{server} as given.",
@@ -163,7 +165,9 @@ const struct mgmt_tool mgmt_tools[] = {
 	    "resource, resource: {uri, mimeType, text}}}], where {name} in "
 	    "text and uri is replaced by the argument. Computed: python_code "
 	    "defining def main(**arguments) returning a str, a list of str / "
-	    "mcp items / {role, content}. An admin reviews it like a tool; on "
+	    "mcp items / {role, content}; it may define def complete(argument, "
+	    "value) for arguments without values. An admin reviews it like a "
+	    "tool; on "
 	    "/mcp its name is {server}__{name}.",
 	    SCHEMA(S_ID("server_id") "," S_ITEM_COMMON "," S_PROMPT,
 	    "\"server_id\",\"name\",\"description\""), MGMT_LOCAL,

@@ -20,7 +20,9 @@ CITIES = ["Paris", "park", "party", "London"]
 DAYS = ["monday", "tuesday", "thursday"]
 
 
-class ItemsTest(unittest.TestCase):
+class ItemsCase(unittest.TestCase):
+    """One server with the approved items most tests read, and helpers."""
+
     @classmethod
     def setUpClass(cls):
         cls.c = c = apiclient.shared()
@@ -163,7 +165,9 @@ class ItemsTest(unittest.TestCase):
                  NOT_FOUND)
         self.err("prompts/get", {"name": prompt}, INVALID)
 
-    # -- tests -----------------------------------------------------------
+
+
+class ItemsTest(ItemsCase):
     def test_initialize_declares_the_capabilities(self):
         for path in ("/mcp", self.own):
             self.session(path)
@@ -502,35 +506,6 @@ class ItemsTest(unittest.TestCase):
         m = self.ok("prompts/get", {"name": "roles"})["messages"]
         self.assertEqual([(x["role"], x["content"]["type"]) for x in m],
                          [("user", "image"), ("assistant", "text")])
-
-    def test_completion(self):
-        def values(ref, name, typed, path=None):
-            return self.ok("completion/complete", {
-                "ref": ref, "argument": {"name": name, "value": typed}},
-                path)["completion"]
-        c = values({"type": "ref/prompt", "name": "greet"}, "who", "PA")
-        self.assertEqual(c, {"values": ["Paris", "park", "party"],
-                             "total": 3, "hasMore": False})
-        c = values({"type": "ref/prompt", "name": f"{self.name}__greet"},
-                   "who", "", "/mcp")
-        self.assertEqual(c["values"], CITIES)
-        # An argument without values completes to nothing.
-        c = values({"type": "ref/prompt", "name": "greet"}, "tone", "")
-        self.assertEqual((c["values"], c["total"]), ([], 0))
-        c = values({"type": "ref/resource", "uri": self.day}, "day", "T")
-        self.assertEqual(c["values"], ["tuesday", "thursday"])
-        c = values({"type": "ref/resource", "uri":
-                    f"mcpbox://{self.name}/{self.day}"}, "day", "mo", "/mcp")
-        self.assertEqual(c["values"], ["monday"])
-        for ref, path in (
-                ({"type": "ref/prompt", "name": "nosuch"}, None),
-                ({"type": "ref/prompt", "name": "greet"}, "/mcp"),
-                ({"type": "ref/prompt", "name": self.tool["name"]}, None),
-                ({"type": "ref/resource", "uri": "x://nothing/{a}"}, None),
-                ({"type": "ref/resource", "uri": self.day}, "/mcp"),
-                ({"type": "ref/tool", "name": "greet"}, None)):
-            self.err("completion/complete", {"ref": ref, "argument": {
-                "name": "who", "value": ""}}, INVALID, path)
 
     def test_subscribe_and_unsubscribe(self):
         pg = harness.SHARED["pg"]
