@@ -202,6 +202,9 @@ char	*tooldef_param(const json_t *obj, const char *key);
  * the member and reason in why.
  */
 int	itemdef_kind_valid(const char *kind);
+/* The reason into why (why.c); returns -1, for `return (why_fail(...))`. */
+int	why_fail(char *why, size_t whylen, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
 int	itemdef_check(const char *kind, const json_t *def, int has_code,
 	    char *why, size_t whylen);
 

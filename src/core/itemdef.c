@@ -12,7 +12,6 @@
  * prompt:   arguments [{name, description, required, values}], and
  *           messages when it has no code.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,17 +24,6 @@
 #define ITEM_VALUES_MAX		100
 #define ITEM_MESSAGES_MAX	32
 #define ITEM_DESC_MAX		2000
-
-static int
-item_fail(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list	ap;
-
-	va_start(ap, fmt);
-	(void)vsnprintf(why, whylen, fmt, ap);
-	va_end(ap);
-	return (-1);
-}
 
 /* Every member of obj is one of the names in `known`. */
 static int
@@ -50,7 +38,7 @@ item_only(const json_t *obj, const char *const *known, const char *where,
 		for (i = 0; known[i] != NULL && strcmp(known[i], k) != 0; i++)
 			;
 		if (known[i] == NULL)
-			return (item_fail(why, whylen, "%s%s: not a known "
+			return (why_fail(why, whylen, "%s%s: not a known "
 			    "member", where, k));
 	}
 	return (0);
@@ -125,21 +113,21 @@ item_variables_check(const json_t *vars, const char *uri, char *why,
 	json_t		*v;
 
 	if (!json_is_object(vars))
-		return (item_fail(why, whylen, "variables: expected an object "
+		return (why_fail(why, whylen, "variables: expected an object "
 		    "of template variables"));
 	json_object_foreach((json_t *)vars, k, v) {
 		if (!item_is_variable(uri, k))
-			return (item_fail(why, whylen, "variables.%s: not a "
+			return (why_fail(why, whylen, "variables.%s: not a "
 			    "variable of the uri template", k));
 		if (!json_is_object(v) || item_only(v, known, "variables.",
 		    why, whylen) == -1)
-			return (item_fail(why, whylen, "variables.%s: expected "
+			return (why_fail(why, whylen, "variables.%s: expected "
 			    "{description, values}", k));
 		if ((json_object_get(v, "description") != NULL &&
 		    !item_string(json_object_get(v, "description"),
 		    ITEM_DESC_MAX)) || (json_object_get(v, "values") != NULL &&
 		    !item_values_ok(json_object_get(v, "values"))))
-			return (item_fail(why, whylen, "variables.%s: a "
+			return (why_fail(why, whylen, "variables.%s: a "
 			    "description string and at most %d values (strings)",
 			    k, ITEM_VALUES_MAX));
 	}
@@ -163,27 +151,27 @@ item_resource_check(const json_t *def, int has_code, char *why,
 		return (-1);
 	if (!item_string(uri, ITEM_URI_MAX) ||
 	    uritemplate_check(json_string_value(uri)) == -1)
-		return (item_fail(why, whylen, "uri: expected a URI with a "
+		return (why_fail(why, whylen, "uri: expected a URI with a "
 		    "scheme (\"notes://today\"), or a template of {name}, "
 		    "{+name} or {#name} variables, at most %d characters",
 		    ITEM_URI_MAX));
 	if (json_object_get(def, "mime_type") != NULL &&
 	    !item_mime_ok(json_object_get(def, "mime_type")))
-		return (item_fail(why, whylen, "mime_type: expected a media "
+		return (why_fail(why, whylen, "mime_type: expected a media "
 		    "type such as \"text/plain\""));
 	if (has_code && (text != NULL || blob != NULL))
-		return (item_fail(why, whylen, "text/blob: a resource with "
+		return (why_fail(why, whylen, "text/blob: a resource with "
 		    "python_code computes its content (def read(**params))"));
 	if (!has_code && (text == NULL) == (blob == NULL))
-		return (item_fail(why, whylen, "text/blob: a static resource "
+		return (why_fail(why, whylen, "text/blob: a static resource "
 		    "has exactly one of them (or give python_code)"));
 	if (text != NULL && !item_string(text, ITEM_TEXT_MAX))
-		return (item_fail(why, whylen, "text: expected a string of at "
+		return (why_fail(why, whylen, "text: expected a string of at "
 		    "most 1 MiB"));
 	if (blob != NULL) {
 		if (!item_string(blob, ITEM_TEXT_MAX) ||
 		    b64_decode(json_string_value(blob), &bytes, &n) == -1)
-			return (item_fail(why, whylen, "blob: expected "
+			return (why_fail(why, whylen, "blob: expected "
 			    "base64 of at most 1 MiB"));
 		free(bytes);
 	}
@@ -203,7 +191,7 @@ item_argument_check(const json_t *a, size_t i, char *why, size_t whylen)
 
 	if (!json_is_object(a) || item_only(a, known, "arguments[].", why,
 	    whylen) == -1)
-		return (item_fail(why, whylen, "arguments[%zu]: expected "
+		return (why_fail(why, whylen, "arguments[%zu]: expected "
 		    "{name, description, required, values}", i));
 	for (k = 0; name != NULL && name[k] != '\0'; k++)
 		if (!((name[k] >= 'a' && name[k] <= 'z') || (name[k] >= 'A' &&
@@ -211,7 +199,7 @@ item_argument_check(const json_t *a, size_t i, char *why, size_t whylen)
 		    name[k] >= '0' && name[k] <= '9')))
 			break;
 	if (name == NULL || k == 0 || name[k] != '\0' || k > 64)
-		return (item_fail(why, whylen, "arguments[%zu].name: letters, "
+		return (why_fail(why, whylen, "arguments[%zu].name: letters, "
 		    "digits and _, not starting with a digit", i));
 	if ((json_object_get(a, "description") != NULL &&
 	    !item_string(json_object_get(a, "description"), ITEM_DESC_MAX)) ||
@@ -219,7 +207,7 @@ item_argument_check(const json_t *a, size_t i, char *why, size_t whylen)
 	    !json_is_boolean(json_object_get(a, "required"))) ||
 	    (json_object_get(a, "values") != NULL &&
 	    !item_values_ok(json_object_get(a, "values"))))
-		return (item_fail(why, whylen, "arguments[%zu]: description "
+		return (why_fail(why, whylen, "arguments[%zu]: description "
 		    "is a string, required a boolean, values at most %d "
 		    "strings", i, ITEM_VALUES_MAX));
 	return (0);
@@ -276,17 +264,17 @@ item_messages_check(const json_t *msgs, char *why, size_t whylen)
 
 	if (!json_is_array(msgs) || json_array_size(msgs) == 0 ||
 	    json_array_size(msgs) > ITEM_MESSAGES_MAX)
-		return (item_fail(why, whylen, "messages: expected 1 to %d "
+		return (why_fail(why, whylen, "messages: expected 1 to %d "
 		    "messages", ITEM_MESSAGES_MAX));
 	json_array_foreach((json_t *)msgs, i, m) {
 		role = json_string_value(json_object_get(m, "role"));
 		if (!json_is_object(m) || json_object_size(m) != 2 ||
 		    role == NULL || (strcmp(role, "user") != 0 &&
 		    strcmp(role, "assistant") != 0))
-			return (item_fail(why, whylen, "messages[%zu]: expected "
+			return (why_fail(why, whylen, "messages[%zu]: expected "
 			    "{role: user|assistant, content}", i));
 		if (!item_content_ok(json_object_get(m, "content")))
-			return (item_fail(why, whylen, "messages[%zu].content: "
+			return (why_fail(why, whylen, "messages[%zu].content: "
 			    "expected a text, image, audio or resource item",
 			    i));
 	}
@@ -306,7 +294,7 @@ item_prompt_check(const json_t *def, int has_code, char *why, size_t whylen)
 		return (-1);
 	if (args != NULL && (!json_is_array(args) ||
 	    json_array_size(args) > ITEM_ARGS_MAX))
-		return (item_fail(why, whylen, "arguments: expected at most "
+		return (why_fail(why, whylen, "arguments: expected at most "
 		    "%d arguments", ITEM_ARGS_MAX));
 	for (i = 0; i < json_array_size(args); i++) {
 		if (item_argument_check(json_array_get(args, i), i, why,
@@ -318,15 +306,15 @@ item_prompt_check(const json_t *def, int has_code, char *why, size_t whylen)
 			nj = json_string_value(json_object_get(
 			    json_array_get(args, j), "name"));
 			if (strcmp(ni, nj) == 0)
-				return (item_fail(why, whylen, "arguments[%zu]."
+				return (why_fail(why, whylen, "arguments[%zu]."
 				    "name: %s is declared twice", i, ni));
 		}
 	}
 	if (has_code && msgs != NULL)
-		return (item_fail(why, whylen, "messages: a prompt with "
+		return (why_fail(why, whylen, "messages: a prompt with "
 		    "python_code builds its messages (def main(**arguments))"));
 	if (!has_code && msgs == NULL)
-		return (item_fail(why, whylen, "messages: a prompt without "
+		return (why_fail(why, whylen, "messages: a prompt without "
 		    "python_code needs its messages"));
 	if (msgs != NULL)
 		return (item_messages_check(msgs, why, whylen));
@@ -345,10 +333,10 @@ itemdef_check(const char *kind, const json_t *def, int has_code, char *why,
     size_t whylen)
 {
 	if (!json_is_object(def))
-		return (item_fail(why, whylen, "expected an object"));
+		return (why_fail(why, whylen, "expected an object"));
 	if (strcmp(kind, "resource") == 0)
 		return (item_resource_check(def, has_code, why, whylen));
 	if (strcmp(kind, "prompt") == 0)
 		return (item_prompt_check(def, has_code, why, whylen));
-	return (item_fail(why, whylen, "a tool has no definition"));
+	return (why_fail(why, whylen, "a tool has no definition"));
 }

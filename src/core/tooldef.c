@@ -7,7 +7,6 @@
  * dropped: an author who misspells a hint should hear so) and bounded
  * (icons can be data: URIs, and a list answer carries every tool's).
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,17 +18,6 @@
 #define TOOLDEF_URL_MAX		2048
 #define TOOLDEF_ICONS_BYTES	(64 * 1024)
 #define TOOLDEF_SCHEMA_BYTES	(64 * 1024)
-
-static int
-tooldef_fail(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list	ap;
-
-	va_start(ap, fmt);
-	(void)vsnprintf(why, whylen, fmt, ap);
-	va_end(ap);
-	return (-1);
-}
 
 /* Printable ASCII without space or quotes: what a URL is once encoded. */
 static int
@@ -71,7 +59,7 @@ tooldef_src_ok(const char *src, char *why, size_t whylen)
 	if (strncmp(src, "https://", 8) == 0) {
 		if (strlen(src) > TOOLDEF_URL_MAX || src[8] == '\0' ||
 		    src[8] == '/' || !tooldef_url_chars(src))
-			return (tooldef_fail(why, whylen, "src must be an "
+			return (why_fail(why, whylen, "src must be an "
 			    "https: URL of at most %d characters",
 			    TOOLDEF_URL_MAX));
 		return (0);
@@ -81,12 +69,12 @@ tooldef_src_ok(const char *src, char *why, size_t whylen)
 		if (semi == NULL || strncmp(semi, ";base64,", 8) != 0 ||
 		    !tooldef_mime_ok(src + 5, (size_t)(semi - src - 5)) ||
 		    b64_decode(semi + 8, &bytes, &n) == -1)
-			return (tooldef_fail(why, whylen, "src as a data: URI "
+			return (why_fail(why, whylen, "src as a data: URI "
 			    "must be data:image/<type>;base64,<data>"));
 		free(bytes);
 		return (0);
 	}
-	return (tooldef_fail(why, whylen, "src must be an https: URL or a "
+	return (why_fail(why, whylen, "src must be an https: URL or a "
 	    "data: URI"));
 }
 
@@ -115,41 +103,41 @@ tooldef_icon_check(const json_t *icon, size_t i, char *why, size_t whylen)
 	char		 inner[160];
 
 	if (!json_is_object(icon))
-		return (tooldef_fail(why, whylen, "[%zu]: must be an object "
+		return (why_fail(why, whylen, "[%zu]: must be an object "
 		    "{src, mimeType?, sizes?, theme?}", i));
 	json_object_foreach((json_t *)icon, k, v) {
 		if (strcmp(k, "src") != 0 && strcmp(k, "mimeType") != 0 &&
 		    strcmp(k, "sizes") != 0 && strcmp(k, "theme") != 0)
-			return (tooldef_fail(why, whylen, "[%zu]: unknown "
+			return (why_fail(why, whylen, "[%zu]: unknown "
 			    "member \"%.40s\" (an icon has src, mimeType, "
 			    "sizes and theme)", i, k));
 	}
 	v = json_object_get(icon, "src");
 	if (!json_is_string(v))
-		return (tooldef_fail(why, whylen, "[%zu].src is required and "
+		return (why_fail(why, whylen, "[%zu].src is required and "
 		    "must be a string", i));
 	if (tooldef_src_ok(json_string_value(v), inner, sizeof(inner)) == -1)
-		return (tooldef_fail(why, whylen, "[%zu]: %s", i, inner));
+		return (why_fail(why, whylen, "[%zu]: %s", i, inner));
 	v = json_object_get(icon, "mimeType");
 	mt = json_string_value(v);
 	if (v != NULL && (mt == NULL || !tooldef_mime_ok(mt, strlen(mt))))
-		return (tooldef_fail(why, whylen, "[%zu].mimeType must be an "
+		return (why_fail(why, whylen, "[%zu].mimeType must be an "
 		    "image type such as image/png", i));
 	sz = json_object_get(icon, "sizes");
 	if (sz != NULL && (!json_is_array(sz) ||
 	    json_array_size(sz) > TOOLDEF_SIZES_MAX))
-		return (tooldef_fail(why, whylen, "[%zu].sizes must be an "
+		return (why_fail(why, whylen, "[%zu].sizes must be an "
 		    "array of at most %d strings", i, TOOLDEF_SIZES_MAX));
 	json_array_foreach(sz, j, v) {
 		if (!json_is_string(v) || !tooldef_size_ok(json_string_value(v)))
-			return (tooldef_fail(why, whylen, "[%zu].sizes[%zu] "
+			return (why_fail(why, whylen, "[%zu].sizes[%zu] "
 			    "must be \"WIDTHxHEIGHT\" (e.g. \"48x48\") or "
 			    "\"any\"", i, j));
 	}
 	v = json_object_get(icon, "theme");
 	if (v != NULL && (!json_is_string(v) || (strcmp(json_string_value(v),
 	    "light") != 0 && strcmp(json_string_value(v), "dark") != 0)))
-		return (tooldef_fail(why, whylen, "[%zu].theme must be "
+		return (why_fail(why, whylen, "[%zu].theme must be "
 		    "\"light\" or \"dark\"", i));
 	return (0);
 }
@@ -161,14 +149,14 @@ tooldef_icons_check(const json_t *v, char *why, size_t whylen)
 	size_t		 i, n;
 
 	if (!json_is_array(v) || json_array_size(v) > TOOLDEF_ICONS_MAX)
-		return (tooldef_fail(why, whylen, "must be an array of at most "
+		return (why_fail(why, whylen, "must be an array of at most "
 		    "%d icons", TOOLDEF_ICONS_MAX));
 	json_array_foreach(v, i, icon)
 		if (tooldef_icon_check(icon, i, why, whylen) == -1)
 			return (-1);
 	n = json_dumpb(v, NULL, 0, JSON_COMPACT);
 	if (n > TOOLDEF_ICONS_BYTES)
-		return (tooldef_fail(why, whylen, "icons take more than %d KiB "
+		return (why_fail(why, whylen, "icons take more than %d KiB "
 		    "as JSON; link larger images by https: URL",
 		    TOOLDEF_ICONS_BYTES / 1024));
 	return (0);
@@ -184,18 +172,18 @@ tooldef_annotations_check(const json_t *v, char *why, size_t whylen)
 	size_t		 i;
 
 	if (!json_is_object(v))
-		return (tooldef_fail(why, whylen, "must be an object of "
+		return (why_fail(why, whylen, "must be an object of "
 		    "boolean hints"));
 	json_object_foreach((json_t *)v, k, b) {
 		for (i = 0; hints[i] != NULL && strcmp(hints[i], k) != 0; i++)
 			;
 		if (hints[i] == NULL)
-			return (tooldef_fail(why, whylen, "unknown hint "
+			return (why_fail(why, whylen, "unknown hint "
 			    "\"%.40s\" (allowed: readOnlyHint, "
 			    "destructiveHint, idempotentHint, openWorldHint)",
 			    k));
 		if (!json_is_boolean(b))
-			return (tooldef_fail(why, whylen, "%s must be true or "
+			return (why_fail(why, whylen, "%s must be true or "
 			    "false", k));
 	}
 	return (0);
@@ -215,13 +203,13 @@ tooldef_output_schema_check(const json_t *v, char *why, size_t whylen)
 	t = json_object_get(v, "type");
 	if (!json_is_object(v) || !json_is_string(t) ||
 	    strcmp(json_string_value(t), "object") != 0)
-		return (tooldef_fail(why, whylen, "must be a JSON Schema "
+		return (why_fail(why, whylen, "must be a JSON Schema "
 		    "object with \"type\": \"object\""));
 	if (json_dumpb(v, NULL, 0, JSON_COMPACT) > TOOLDEF_SCHEMA_BYTES)
-		return (tooldef_fail(why, whylen, "must be at most %d KiB as "
+		return (why_fail(why, whylen, "must be at most %d KiB as "
 		    "JSON", TOOLDEF_SCHEMA_BYTES / 1024));
 	if (json_schema_usable(v, inner, sizeof(inner)) == -1)
-		return (tooldef_fail(why, whylen, "%s", inner));
+		return (why_fail(why, whylen, "%s", inner));
 	return (0);
 }
 
@@ -235,7 +223,7 @@ tooldef_check(const json_t *obj, const char **bad, char *why, size_t whylen)
 	    (!json_is_string(v) || json_string_length(v) > TOOLDEF_TITLE_MAX ||
 	    strlen(json_string_value(v)) != json_string_length(v))) {
 		*bad = "title";
-		return (tooldef_fail(why, whylen, "must be a string of at most "
+		return (why_fail(why, whylen, "must be a string of at most "
 		    "%d bytes", TOOLDEF_TITLE_MAX));
 	}
 	if ((v = json_object_get(obj, "annotations")) != NULL &&

@@ -115,26 +115,22 @@ item_prompt_element(json_t *e)
 	return (item_message("user", c));
 }
 
-/* A computed prompt's messages; takes `result`; NULL when malformed. */
-json_t *
-mcp_prompt_messages(json_t *result)
+/*
+ * The elements of a result's list (a content result's items, a list, or
+ * the one value), each made one answer element by fn; takes `list`; NULL
+ * when the list is empty or an element is malformed.
+ */
+static json_t *
+item_map(json_t *list, json_t *(*fn)(json_t *, const char *, const char *),
+    const char *uri, const char *mime)
 {
-	json_t	*list, *out, *e, *m;
+	json_t	*out = json_array(), *e, *m;
 	size_t	 i;
 
-	if (json_is_string(result) || (json_is_object(result) &&
-	    !json_is_string(json_object_get(result, CONTENT_MARK))))
-		list = json_pack("[O]", result);
-	else if (json_is_object(result))
-		list = json_incref(json_object_get(result, "content"));
-	else
-		list = json_incref(result);
-	json_decref(result);
-	out = json_array();
 	if (!json_is_array(list) || json_array_size(list) == 0)
 		goto bad;
 	json_array_foreach(list, i, e) {
-		if ((m = item_prompt_element(e)) == NULL)
+		if ((m = fn(e, uri, mime)) == NULL)
 			goto bad;
 		json_array_append_new(out, m);
 	}
@@ -144,6 +140,39 @@ bad:
 	json_decref(list);
 	json_decref(out);
 	return (NULL);
+}
+
+/* The list a result stands for; takes `result`. */
+static json_t *
+item_list_of(json_t *result)
+{
+	json_t	*list;
+
+	if (json_is_object(result) &&
+	    json_is_string(json_object_get(result, CONTENT_MARK)))
+		list = json_incref(json_object_get(result, "content"));
+	else if (json_is_array(result))
+		list = json_incref(result);
+	else
+		list = json_pack("[O]", result);
+	json_decref(result);
+	return (list);
+}
+
+static json_t *
+item_prompt_element_of(json_t *e, const char *uri, const char *mime)
+{
+	(void)uri;
+	(void)mime;
+	return (item_prompt_element(e));
+}
+
+/* A computed prompt's messages; takes `result`; NULL when malformed. */
+json_t *
+mcp_prompt_messages(json_t *result)
+{
+	return (item_map(item_list_of(result), item_prompt_element_of, NULL,
+	    NULL));
 }
 
 /* One element of a resource's result as contents; NULL: malformed. */
@@ -200,31 +229,8 @@ item_resource_element(json_t *e, const char *uri, const char *mime)
 json_t *
 mcp_resource_contents(json_t *result, const char *uri, const char *mime)
 {
-	json_t	*list, *out, *e, *c;
-	size_t	 i;
-
-	if (json_is_object(result) &&
-	    json_is_string(json_object_get(result, CONTENT_MARK)))
-		list = json_incref(json_object_get(result, "content"));
-	else if (json_is_array(result))
-		list = json_incref(result);
-	else
-		list = json_pack("[O]", result);
-	json_decref(result);
-	out = json_array();
-	if (!json_is_array(list) || json_array_size(list) == 0)
-		goto bad;
-	json_array_foreach(list, i, e) {
-		if ((c = item_resource_element(e, uri, mime)) == NULL)
-			goto bad;
-		json_array_append_new(out, c);
-	}
-	json_decref(list);
-	return (out);
-bad:
-	json_decref(list);
-	json_decref(out);
-	return (NULL);
+	return (item_map(item_list_of(result), item_resource_element, uri,
+	    mime));
 }
 
 /*
