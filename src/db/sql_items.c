@@ -40,27 +40,28 @@ const char SQL_MCP_PROMPTS_LIST[] =
 /* The approved code defines complete(argument, value): a completer. */
 #define HAS_COMPLETER \
     "coalesce(v.python_code ~ '(^|\\n)(async[ \\t]+)?def[ \\t]+" \
-    "complete[ \\t]*\\(', false) "
+    "complete[ \\t]*\\(', false)"
 
 /*
  * The resources of one server a URI may name, fixed URIs first (a fixed
  * URI wins over a template that also matches it).
- * $1 server name -> name, approved definition, has code, has completer
+ * $1 server name -> name, approved definition, has code, has completer,
+ * tool id, server id (for the execution log)
  */
 const char SQL_MCP_RESOURCE_CANDIDATES[] =
     "SELECT t.name, v.definition, v.python_code IS NOT NULL, "
-    HAS_COMPLETER
+    HAS_COMPLETER ", t.id, s.id "
     ITEMS_VISIBLE("resource")
     "  AND v.kind = 'resource' "
     "ORDER BY position('{' IN v.definition ->> 'uri') > 0, t.name";
 
 /*
  * $1 server name, $2 prompt name -> definition, has code, description,
- * has completer
+ * has completer, tool id, server id
  */
 const char SQL_MCP_PROMPT_GET[] =
     "SELECT v.definition, v.python_code IS NOT NULL, v.description, "
-    HAS_COMPLETER
+    HAS_COMPLETER ", t.id, s.id "
     ITEMS_VISIBLE("prompt")
     "  AND v.kind = 'prompt' AND t.name = $2";
 

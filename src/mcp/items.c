@@ -148,6 +148,32 @@ item_run_code(struct http_request *req, struct mcp_ex *ex,
 	return (mcp_call_user_tool(req, ex));
 }
 
+/*
+ * A static item's answer goes to the execution log and activity feed as a
+ * call's does (mcp_call_log, once the answer is out): reads of what an
+ * admin published are as visible as calls.  `row` of the statement holds
+ * the item's ids in columns 4 and 5; takes `args` and `result`.
+ */
+static enum hx_turn
+item_logged(struct mcp_ex *ex, int row, const char *name, json_t *args,
+    json_t *result)
+{
+	char	*text;
+
+	text = json_dumps(result, JSON_COMPACT);
+	json_decref(ex->tool);
+	ex->tool = json_pack("{s:s, s:s, s:s}", "tool_id", db_value(&ex->db,
+	    row, 4), "server_id", db_value(&ex->db, row, 5), "name", name);
+	json_decref(ex->out);
+	ex->out = json_pack("{s:b, s:s, s:s, s:s}", "success", 1, "result",
+	    text != NULL ? text : "", "error", "", "stdout", "");
+	free(text);
+	json_decref(ex->args);
+	ex->args = args;
+	ex->log_pending = 1;
+	return (mcp_ex_result(ex, result));
+}
+
 /* The row of the resource `uri` names, and its template's values. */
 static int
 item_resource_find(struct mcp_ex *ex, const char *uri, json_t **def,
@@ -227,8 +253,8 @@ item_resources_read(struct http_request *req, struct mcp_ex *ex)
 		json_object_set(c, "blob", json_object_get(def, "blob"));
 	}
 	json_decref(def);
-	json_decref(vars);
-	return (mcp_ex_result(ex, json_pack("{s:[o]}", "contents", c)));
+	return (item_logged(ex, row, name, vars, json_pack("{s:[o]}",
+	    "contents", c)));
 }
 
 /* The arguments of prompts/get: an object of strings, required ones set. */
@@ -303,8 +329,7 @@ item_prompts_get(struct http_request *req, struct mcp_ex *ex)
 	    "messages", mcp_prompt_fill(json_object_get(def, "messages"),
 	    args));
 	json_decref(def);
-	json_decref(args);
-	return (mcp_ex_result(ex, res));
+	return (item_logged(ex, 0, name, args, res));
 }
 
 /* Declared values that start with what the user typed, at most 100. */

@@ -9,6 +9,7 @@ import unittest
 
 import apiclient
 import harness
+import opshelp
 from test_api_export import sign
 
 ACCEPT = {"Accept": "application/json, text/event-stream"}
@@ -351,6 +352,28 @@ class ItemsTest(ItemsCase):
         self.assertTrue({self.note, self.dot} <= res)
         self.assertIn(self.day, tpl)
         self.assertNotIn(self.day, res)
+
+    def test_static_reads_are_logged_like_calls(self):
+        """A static resource read and a static prompt get write an
+        execution log entry of the item, as a computed one's call does
+        (they wrote none)."""
+        t = self.make("resource", "logged", {"uri": f"log://{self.u}/x",
+                                             "text": "seen"})
+        p = self.make("prompt", "logged_p", {
+            "arguments": [{"name": "who"}], "messages": [{
+                "role": "user", "content": {"type": "text",
+                                            "text": "hi {who}"}}]})
+        self.read(f"log://{self.u}/x")
+        self.ok("prompts/get", {"name": "logged_p",
+                                "arguments": {"who": "ann"}})
+        for item, words in ((t, "seen"), (p, "hi ann")):
+            # Written once the answer is out: wait for it.
+            logs = opshelp.wait_until(lambda: (lambda b: b if b["total"]
+                                               else None)(self.c.get(
+                f"/api/tools/{item['id']}/logs")[2]))
+            self.assertEqual(logs["total"], 1, logs)
+            self.assertIn(words, logs["items"][0]["result"])
+            self.assertTrue(logs["items"][0]["success"])
 
     def test_aggregate_uris_carry_the_server(self):
         pre = f"mcpbox://{self.name}/"
