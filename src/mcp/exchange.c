@@ -104,6 +104,17 @@ mcp_ex_clear(struct mcp_ex *ex)
 	ex->notes = ex->client_caps = NULL;
 }
 
+/*
+ * A call this worker runs, so a cancel or the answer to one of its
+ * questions finds it (tools, and computed prompts and resources).
+ */
+void
+mcp_ex_track(struct mcp_ex *ex)
+{
+	if (ex->list.tqe_prev == NULL)
+		TAILQ_INSERT_TAIL(&inflight, ex, list);
+}
+
 /* notifications/cancelled for a call this worker runs. */
 void
 mcp_ex_cancel_local(const char *session, json_t *request_id)
@@ -426,7 +437,7 @@ ex_tools_call(struct http_request *req, struct mcp_ex *ex)
 			    "in the security policy"));
 			return (HX_ANSWERED);
 		}
-		TAILQ_INSERT_TAIL(&inflight, ex, list);
+		mcp_ex_track(ex);
 	}
 	if (ex->mgmt != NULL)
 		return (ex->mgmt->fn(req, ex));

@@ -143,6 +143,7 @@ item_run_code(struct http_request *req, struct mcp_ex *ex,
 	ex->item = kind;
 	ex->item_def = def;
 	ex->args = args;
+	mcp_ex_track(ex);
 	db_call_clear(&ex->db);
 	ex->method_step = 0;
 	return (mcp_call_user_tool(req, ex));

@@ -162,6 +162,7 @@ void		mcp_ex_cancel_local(const char *session, json_t *request_id);
 int		mcp_ex_answer_local(const char *session, json_t *msg);
 void		mcp_ex_move(struct mcp_ex *dst, struct mcp_ex *src);
 int		mcp_ex_asking(const char *session, const char *ask_id);
+void		mcp_ex_track(struct mcp_ex *);
 enum hx_turn	mcp_ex_error(struct mcp_ex *, int code, const char *message);
 enum hx_turn	mcp_ex_result(struct mcp_ex *, json_t *result);
 enum hx_turn	mcp_ex_unknown_server(struct mcp_ex *);
