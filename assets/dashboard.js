@@ -55,10 +55,13 @@ export async function render(root, params) {
     const pendingReqs = d.requests.modules_pending + d.requests.network_pending;
     body.append(h("section", { class: "stats", dataset: { testid: "stats" } },
       card("Servers", d.servers.total, `${d.servers.running} running`, "#/servers"),
-      card("Tools", d.tools.total, `${d.tools.approved} approved · ${d.tools.draft} draft · ${d.tools.rejected} rejected`),
+      card("Tools", d.tools.total, `${d.tools.approved} approved · ${d.tools.draft} draft · ${d.tools.rejected} rejected`
+        + (d.tools.resources + d.tools.prompts ? ` · ${d.tools.resources} resources · ${d.tools.prompts} prompts` : "")),
       card("Pending review", d.tools.pending_review + pendingReqs,
         `${d.tools.pending_review} tools · ${d.requests.modules_pending} modules · ${d.requests.network_pending} hosts`, "#/approvals"),
-      card("Tool calls", d.totals.calls, `${d.totals.errors} errors · avg ${d.totals.avg_duration_ms} ms`, "#/activity")));
+      // Reads of resources and prompts are logged like tool calls; the card
+      // counts them all and says how many were tool calls.
+      card("Calls", d.totals.calls, `${d.totals.tool_calls} tool calls · ${d.totals.errors} errors · avg ${d.totals.avg_duration_ms} ms`, "#/activity")));
 
     const chartBox = h("section", { class: "panel" },
       h("div", { class: "panel-head" }, h("h2", null, "Calls and errors"),

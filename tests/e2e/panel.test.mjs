@@ -375,8 +375,11 @@ async function main() {
     // ---- every remaining page, light and dark, laptop and phone
     await go(page, "#/", "dashboard");
     await page.waitForFunction(() => [...document.querySelectorAll(".chart .bar")].some((b) => Number(b.getAttribute("height")) > 0));
-    // Two calls: one through /mcp, one through the server's own endpoint.
-    assert.match(await page.textContent("[data-testid=stats]"), /2\s*Tool calls\s*0 errors/);
+    // Two tool calls (one through /mcp, one through the server's own
+    // endpoint) and the resource read and prompt get of the items step.
+    const stats = await page.textContent("[data-testid=stats]");
+    assert.match(stats, /4\s*Calls\s*2 tool calls · 0 errors/);
+    assert.match(stats, /· 1 resources · 1 prompts/);
     await shot(page, "dashboard");
     // ---- modules outside the standard library: the review shows the
     // pinned version before approval, then the install is followed live;

@@ -28,6 +28,10 @@ class DashboardTest(unittest.TestCase):
                 self.assertIn(k, d)
             self.assertGreaterEqual(d["totals"]["calls"], 6)
             self.assertGreaterEqual(d["totals"]["errors"], 2)
+            self.assertGreaterEqual(d["totals"]["tool_calls"], 6)
+            self.assertLessEqual(d["totals"]["tool_calls"], d["totals"]["calls"])
+            t = d["tools"]
+            self.assertEqual(t["tools"] + t["resources"] + t["prompts"], t["total"])
             self.assertEqual(sum(b["calls"] for b in d["timeline"]),
                              d["totals"]["calls"])
             top = {t["tool_name"]: t for t in d["top_tools"]}
