@@ -29,13 +29,27 @@
 struct api_ctx;
 typedef int	(*api_handler)(struct http_request *, struct api_ctx *);
 
+/*
+ * What a route needs: no token, or a user of at least this role. The
+ * order is the roles' rank: each role may do all that the one below may.
+ */
+enum api_access {
+	API_OPEN = 0,
+	API_VIEWER,		/* reads */
+	API_REVIEWER,		/* also approves, rejects and revokes */
+	API_ADMIN,		/* everything */
+};
+
 struct api_route {
 	int		method;
 	const char	*pattern;	/* "/api/servers/:id/tools" */
 	const char	*name;		/* for logs and metrics */
 	api_handler	fn;
-	int		open;		/* no admin token needed */
+	enum api_access	access;
 };
+
+/* A role's rank ("viewer" API_VIEWER ...), API_OPEN for no role. */
+enum api_access	api_role_rank(const char *role);
 
 enum api_step {
 	API_CHECK = 0,		/* the input, once */
@@ -48,6 +62,7 @@ struct api_ctx {
 	int			nparams;
 	int			authed;
 	char			actor[128];
+	char			role[16];	/* the user's, read per request */
 	char			jti[64];
 	char			sid[64];	/* the login's family */
 	int64_t			token_exp;
@@ -81,6 +96,9 @@ int	api_sql_respond(struct http_request *, struct api_ctx *,
 int	api_respond_id(struct http_request *, struct api_ctx *, const char *);
 int	api_respond_id_by(struct http_request *, struct api_ctx *,
 	    const char *);
+/* A plain paged list: $1 offset, $2 limit, $3 page, $4 page_size. */
+int	api_list_respond(struct http_request *, struct api_ctx *,
+	    const char *sql);
 int	api_db_error(struct http_request *, struct api_ctx *);
 enum hx_turn	api_body(struct http_request *, struct api_ctx *);
 void	api_next(struct api_ctx *, int step);
@@ -100,6 +118,33 @@ int	api_invalid(struct http_request *, json_t *fields);
 enum hx_turn	api_page(struct http_request *, long *page,
 	    long *page_size, char *offset, char *limit);
 int	api_uuid_valid(const char *);
+
+/* Password work in a task thread (pwjob.c), the route's c->state. */
+enum pw_op {
+	PW_HASH = 1,
+	PW_VERIFY,
+};
+
+struct pw_job {
+	enum pw_op	op;
+	char		password[160];
+	char		encoded[192];	/* in for verify, out for hash */
+	int		have_encoded;
+	int		ok;
+	/* Kept across steps. */
+	char		username[64];
+	char		new_password[160];
+	int		pv;
+	/* A user's other fields (users.c). */
+	char		role[16];
+	int		active;		/* 0 unchanged, 1 active, 2 not */
+};
+struct pw_job	*api_pw_job(struct api_ctx *);
+/* KORE_RESULT_RETRY while the task runs, KORE_RESULT_OK once j->ok says. */
+int	api_pw_run(struct http_request *, struct api_ctx *);
+/* 3-50 letters, digits or _, starting with a letter (as the table). */
+int	api_username_valid(const char *);
+#define USERNAME_RULE	"3-50 letters, digits or _, starting with a letter"
 
 /* Resources. */
 int	api_auth_status(struct http_request *, struct api_ctx *);
@@ -179,6 +224,16 @@ int	api_execution_logs(struct http_request *, struct api_ctx *);
 int	api_server_execution_logs(struct http_request *, struct api_ctx *);
 
 int	api_dashboard(struct http_request *, struct api_ctx *);
+
+int	api_users_list(struct http_request *, struct api_ctx *);
+int	api_users_create(struct http_request *, struct api_ctx *);
+int	api_users_get(struct http_request *, struct api_ctx *);
+int	api_users_update(struct http_request *, struct api_ctx *);
+int	api_users_delete(struct http_request *, struct api_ctx *);
+
+int	api_client_tokens_list(struct http_request *, struct api_ctx *);
+int	api_client_tokens_create(struct http_request *, struct api_ctx *);
+int	api_client_tokens_delete(struct http_request *, struct api_ctx *);
 
 int	api_export(struct http_request *, struct api_ctx *);
 int	api_import(struct http_request *, struct api_ctx *);

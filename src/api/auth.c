@@ -1,14 +1,12 @@
 /*
- * Admin authentication: setup, login, refresh with rotation,
- * logout, password change, me.
+ * Authentication of the panel's users: setup, login, refresh with
+ * rotation, logout, own password change, me.
  *
- * Argon2id with 64 MiB per hash takes a good fraction of a second, far too
- * long for a worker's event loop, so hashing and verifying run in a Kore
- * task thread while the request sleeps. Unknown users get a dummy verify
+ * Hashing and verifying run in a task thread (pwjob.c). Unknown users get
+ * a dummy verify
  * of the same cost, and failed logins count against the caller's IP in the
  * shared rate-limit table (5 per minute across all workers).
  */
-#include <stddef.h>
 #include <string.h>
 
 #include "api/api.h"
@@ -18,11 +16,6 @@
 #define REFRESH_TTL	(7 * 24 * 3600)
 #define LOGIN_LIMIT	5
 #define LOGIN_WINDOW	60
-
-enum pw_op {
-	PW_HASH = 1,
-	PW_VERIFY,
-};
 
 /* First-run setup's steps (c->step). */
 enum setup_step {
@@ -50,96 +43,6 @@ enum password_step {
 	PASSWORD_HASH,		/* the new one */
 	PASSWORD_STORE,
 };
-
-struct pw_job {
-	enum pw_op	op;
-	char		password[160];
-	char		encoded[192];	/* in for verify, out for hash */
-	int		have_encoded;
-	int		ok;
-	/* Kept across steps. */
-	char		username[64];
-	char		new_password[160];
-	int		pv;
-};
-
-static void
-auth_pw_job_free(void *arg)
-{
-	struct pw_job	*j = arg;
-
-	explicit_bzero(j, sizeof(*j));
-	kore_free(j);
-}
-
-static struct pw_job *
-auth_pw_job_get(struct api_ctx *c)
-{
-	if (c->state == NULL) {
-		c->state = kore_calloc(1, sizeof(struct pw_job));
-		c->state_free = auth_pw_job_free;
-	}
-	return (c->state);
-}
-
-/* Runs in a task thread: touches only the job. */
-static int
-auth_pw_task(struct kore_task *t)
-{
-	struct api_ctx	*c;
-	struct pw_job	*j;
-
-	c = (struct api_ctx *)(void *)((char *)t -
-	    offsetof(struct api_ctx, task));
-	j = c->state;
-	if (j->op == PW_HASH)
-		j->ok = password_hash(j->password, j->encoded,
-		    sizeof(j->encoded)) == 0;
-	else
-		j->ok = password_verify(j->have_encoded ? j->encoded : NULL,
-		    j->password);
-	return (KORE_RESULT_OK);
-}
-
-/*
- * Start or poll the password task. Returns KORE_RESULT_RETRY while it
- * runs, KORE_RESULT_OK once j->ok holds the answer.
- */
-static int
-auth_pw_run(struct http_request *req, struct api_ctx *c)
-{
-	if (!c->task_used) {
-		kore_task_create(&c->task, auth_pw_task);
-		kore_task_bind_request(&c->task, req);
-		c->task_used = 1;
-		kore_task_run(&c->task);
-		return (KORE_RESULT_RETRY);
-	}
-	if (kore_task_state(&c->task) != KORE_TASK_STATE_FINISHED) {
-		http_request_sleep(req);
-		return (KORE_RESULT_RETRY);
-	}
-	kore_task_destroy(&c->task);
-	c->task_used = 0;
-	return (KORE_RESULT_OK);
-}
-
-static int
-auth_username_valid(const char *u)
-{
-	size_t	i, n;
-
-	n = strlen(u);
-	if (n < 3 || n > 50 || !((u[0] >= 'a' && u[0] <= 'z') ||
-	    (u[0] >= 'A' && u[0] <= 'Z')))
-		return (0);
-	for (i = 1; i < n; i++) {
-		if (!((u[i] >= 'a' && u[i] <= 'z') || (u[i] >= 'A' &&
-		    u[i] <= 'Z') || (u[i] >= '0' && u[i] <= '9') || u[i] == '_'))
-			return (0);
-	}
-	return (1);
-}
 
 /* Issue an access + refresh pair for `user` at password version `pv`. */
 static int
@@ -193,7 +96,7 @@ api_auth_setup(struct http_request *req, struct api_ctx *c)
 	enum db_status	st;
 	char		msg[128];
 
-	j = auth_pw_job_get(c);
+	j = api_pw_job(c);
 	switch ((enum setup_step)c->step) {
 	case SETUP_CHECK:
 		if (api_body(req, c) == HX_ANSWERED)
@@ -202,9 +105,9 @@ api_auth_setup(struct http_request *req, struct api_ctx *c)
 		api_fields_only(c->body, allowed, fields);
 		api_field_str(c->body, "username", 1, 50, &user, fields);
 		api_field_str(c->body, "password", 1, 128, &pw, fields);
-		if (user != NULL && !auth_username_valid(user))
+		if (user != NULL && !api_username_valid(user))
 			json_object_set_new(fields, "username", json_string(
-			    "3-50 letters, digits or _, starting with a letter"));
+			    USERNAME_RULE));
 		if (pw != NULL && password_policy(pw, msg, sizeof(msg)) == -1)
 			json_object_set_new(fields, "password", json_string(msg));
 		if (json_object_size(fields) > 0)
@@ -228,7 +131,7 @@ api_auth_setup(struct http_request *req, struct api_ctx *c)
 		j->op = PW_HASH;
 		/* FALLTHROUGH */
 	case SETUP_HASH:
-		if (auth_pw_run(req, c) == KORE_RESULT_RETRY)
+		if (api_pw_run(req, c) == KORE_RESULT_RETRY)
 			return (KORE_RESULT_RETRY);
 		if (!j->ok)
 			return (hx_error(req, 500, "internal", "hashing failed"));
@@ -277,7 +180,7 @@ api_auth_login(struct http_request *req, struct api_ctx *c)
 	char		ip[64], ra[16];
 	int		retry;
 
-	j = auth_pw_job_get(c);
+	j = api_pw_job(c);
 	hx_client_ip(req, ip, sizeof(ip));
 	switch ((enum login_step)c->step) {
 	case LOGIN_CHECK:
@@ -318,7 +221,7 @@ api_auth_login(struct http_request *req, struct api_ctx *c)
 		j->op = PW_VERIFY;
 		/* FALLTHROUGH */
 	case LOGIN_VERIFY:
-		if (auth_pw_run(req, c) == KORE_RESULT_RETRY)
+		if (api_pw_run(req, c) == KORE_RESULT_RETRY)
 			return (KORE_RESULT_RETRY);
 		explicit_bzero(j->password, sizeof(j->password));
 		if (!j->ok || !j->have_encoded) {
@@ -448,7 +351,7 @@ api_auth_change_password(struct http_request *req, struct api_ctx *c)
 	enum db_status	st;
 	char		msg[128], pv[16];
 
-	j = auth_pw_job_get(c);
+	j = api_pw_job(c);
 	switch ((enum password_step)c->step) {
 	case PASSWORD_CHECK:
 		if (api_body(req, c) == HX_ANSWERED)
@@ -485,7 +388,7 @@ api_auth_change_password(struct http_request *req, struct api_ctx *c)
 		j->op = PW_VERIFY;
 		/* FALLTHROUGH */
 	case PASSWORD_VERIFY:
-		if (auth_pw_run(req, c) == KORE_RESULT_RETRY)
+		if (api_pw_run(req, c) == KORE_RESULT_RETRY)
 			return (KORE_RESULT_RETRY);
 		if (!j->ok)
 			return (hx_error_fields(req, 422, "validation_failed",
@@ -498,7 +401,7 @@ api_auth_change_password(struct http_request *req, struct api_ctx *c)
 		c->step = PASSWORD_HASH;
 		/* FALLTHROUGH */
 	case PASSWORD_HASH:
-		if (auth_pw_run(req, c) == KORE_RESULT_RETRY)
+		if (api_pw_run(req, c) == KORE_RESULT_RETRY)
 			return (KORE_RESULT_RETRY);
 		explicit_bzero(j->password, sizeof(j->password));
 		if (!j->ok)

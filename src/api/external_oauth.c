@@ -151,7 +151,7 @@ api_external_oauth_start(struct http_request *req, struct api_ctx *c)
 	case START_STORE:
 	default:
 		res = ext_job_result(c->state);
-		oauth_sha256_hex(json_string_value(json_object_get(c->scratch,
+		crypto_sha256_hex(json_string_value(json_object_get(c->scratch,
 		    "state")), hash);
 		p[0] = c->param[0];
 		p[1] = hash;
@@ -209,7 +209,7 @@ api_external_oauth_exchange(struct http_request *req, struct api_ctx *c)
 		c->step = EXCHANGE_TAKE;
 		/* FALLTHROUGH */
 	case EXCHANGE_TAKE:
-		oauth_sha256_hex(json_string_value(json_object_get(c->body,
+		crypto_sha256_hex(json_string_value(json_object_get(c->body,
 		    "state")), hash);
 		p[0] = hash;
 		if ((st = api_sql(req, c, SQL_EXT_OAUTH_FLOW_TAKE, 1, p)) ==

@@ -1,6 +1,6 @@
 /*
- * The /api front door: path check, route match, admin authentication, then
- * the resource handler. One Kore route (^/api(/.*)?$) leads here, so no
+ * The /api front door: path check, route match, the user's authentication
+ * and role, then the resource handler. One Kore route (^/api(/.*)?$) leads here, so no
  * admin path can be reached without passing the same checks.
  */
 #include <string.h>
@@ -119,9 +119,22 @@ router_api_authenticate(struct http_request *req, struct api_ctx *c)
 		hx_error(req, 401, "unauthorized", "the token was revoked");
 		return (KORE_RESULT_ERROR);
 	}
+	(void)snprintf(c->role, sizeof(c->role), "%s", db_value(&c->db, 0, 2));
 	db_call_clear(&c->db);
 	c->authed = 1;
 	return (KORE_RESULT_OK);
+}
+
+enum api_access
+api_role_rank(const char *role)
+{
+	if (strcmp(role, "admin") == 0)
+		return (API_ADMIN);
+	if (strcmp(role, "reviewer") == 0)
+		return (API_REVIEWER);
+	if (strcmp(role, "viewer") == 0)
+		return (API_VIEWER);
+	return (API_OPEN);
 }
 
 int
@@ -162,19 +175,25 @@ api_dispatch(struct http_request *req)
 		}
 		x->route = c->route->name;
 		/* Route and guard must agree; the guard is the stricter. */
-		if (c->route->open && pathguard_classify(
+		if (c->route->access == API_OPEN && pathguard_classify(
 		    hx_method_name(req->method), req->path) != GUARD_OPEN)
 			c->route = NULL;
 		if (c->route == NULL)
 			return (hx_error(req, 404, "not_found",
 			    "no such API path"));
 	}
-	if (!c->route->open && !c->authed) {
+	if (c->route->access != API_OPEN && !c->authed) {
 		rc = router_api_authenticate(req, c);
 		if (rc == KORE_RESULT_RETRY)
 			return (KORE_RESULT_RETRY);
 		if (rc == KORE_RESULT_ERROR)
 			return (KORE_RESULT_OK);
+		/* The panel hides what a role may not do; this enforces it. */
+		if (api_role_rank(c->role) < c->route->access)
+			return (hx_error(req, 403, "forbidden",
+			    c->route->access == API_ADMIN ? "this needs the "
+			    "admin role" : "this needs the reviewer or admin "
+			    "role"));
 	}
 	return (c->route->fn(req, c));
 }

@@ -7,19 +7,7 @@
 int
 api_servers_list(struct http_request *req, struct api_ctx *c)
 {
-	long		page, size;
-	char		off[16], lim[16], pg[16], ps[16];
-	const char	*p[4];
-
-	if (api_page(req, &page, &size, off, lim) == HX_ANSWERED)
-		return (KORE_RESULT_OK);
-	(void)snprintf(pg, sizeof(pg), "%ld", page);
-	(void)snprintf(ps, sizeof(ps), "%ld", size);
-	p[0] = off;
-	p[1] = lim;
-	p[2] = pg;
-	p[3] = ps;
-	return (api_sql_respond(req, c, SQL_SERVERS_LIST_RESPOND, 4, p));
+	return (api_list_respond(req, c, SQL_SERVERS_LIST_RESPOND));
 }
 
 int

@@ -24,6 +24,7 @@ static const struct {
 	{ "module_approval_mode", { "require_approval", "auto_approve" }, 0,
 	    0 },
 	{ "remote_tool_editing", { "disabled", "enabled" }, 0, 0 },
+	{ "local_requires_token", { "disabled", "enabled" }, 0, 0 },
 	{ "mcp_rate_limit_rpm", { NULL }, 10, 10000 },
 	{ "log_retention_days", { NULL }, 1, 3650 },
 };

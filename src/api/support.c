@@ -49,6 +49,25 @@ api_respond_id_by(struct http_request *req, struct api_ctx *c,
 	return (api_sql_respond(req, c, sql, 3, p));
 }
 
+/* A plain list: $1 offset, $2 limit, $3 page, $4 page_size. */
+int
+api_list_respond(struct http_request *req, struct api_ctx *c, const char *sql)
+{
+	long		page, size;
+	char		off[24], lim[24], pg[24], ps[24];
+	const char	*p[4];
+
+	if (api_page(req, &page, &size, off, lim) == HX_ANSWERED)
+		return (KORE_RESULT_OK);
+	(void)snprintf(pg, sizeof(pg), "%ld", page);
+	(void)snprintf(ps, sizeof(ps), "%ld", size);
+	p[0] = off;
+	p[1] = lim;
+	p[2] = pg;
+	p[3] = ps;
+	return (api_sql_respond(req, c, sql, 4, p));
+}
+
 int
 api_result(enum hx_turn turn)
 {

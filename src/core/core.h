@@ -131,6 +131,15 @@ void	reqid_choose(const char *incoming, char out[REQID_MAX + 1]);
 /* Crypto helpers. */
 int	crypto_random(void *, size_t);
 int	crypto_random_token(char *out, size_t outlen);
+#define SHA256_HEX	65	/* hex + NUL */
+void	crypto_sha256_hex(const char *, char out[SHA256_HEX]);
+/*
+ * A client token (api/client_tokens.c makes them, mcp/client_tokens.c
+ * knows them): the prefix, then 32 random bytes in base64url; stored as
+ * its SHA-256.
+ */
+#define CLIENT_TOKEN_PREFIX	"mcpbox_ct_"
+#define CLIENT_TOKEN_LEN	(sizeof(CLIENT_TOKEN_PREFIX) - 1 + 43)
 int	crypto_hkdf_sha256(const uint8_t *key, size_t keylen,
 	    const char *info, uint8_t *out, size_t outlen);
 int	crypto_ct_equal(const void *, const void *, size_t);

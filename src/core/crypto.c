@@ -14,6 +14,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/kdf.h>
+#include <openssl/sha.h>
 
 #include "core/core.h"
 
@@ -51,6 +52,17 @@ crypto_random_token(char *out, size_t outlen)
 	explicit_bzero(s, strlen(s));
 	free(s);
 	return (0);
+}
+
+/* The form in which tokens, codes and flow states are stored: SHA-256,
+ * hex. */
+void
+crypto_sha256_hex(const char *s, char out[SHA256_HEX])
+{
+	uint8_t	md[SHA256_DIGEST_LENGTH];
+
+	(void)SHA256((const unsigned char *)s, strlen(s), md);
+	hex_encode(md, sizeof(md), out);
 }
 
 /* RFC 5869 HKDF-SHA256 with an empty salt. */

@@ -60,6 +60,17 @@ typedef void	(*db_rows_fn)(PGresult *, void *arg);
 void		db_query_bg(const char *query, int n, const char **params,
 		    db_rows_fn cb, void *arg);
 
+/* A worker's copy of some rows (reload.c): `apply` gets each read's rows
+ * (NULL when the read failed). */
+struct db_reload {
+	const char	*sql;		/* no parameters */
+	void		(*apply)(PGresult *);
+	int		busy;
+	int		again;
+};
+void		db_reload_start(struct db_reload *, int every_ms);
+void		db_reload_now(struct db_reload *);
+
 /* LISTEN on `channels` (NULL-terminated) for this worker's lifetime. */
 typedef void	(*db_notify_fn)(const char *channel, const char *payload);
 void		db_listen_start(const char *conninfo,

@@ -76,6 +76,8 @@ extern const char	SQL_MGMT_REQUEST_MODULE_RESPOND[];
 extern const char	SQL_MGMT_REQUEST_NETWORK_RESPOND[];
 extern const char	SQL_MGMT_TOOL_STATUS_RESPOND[];
 extern const char	SQL_MGMT_PENDING_RESPOND[];
+extern const char	SQL_MGMT_SERVERS_LIST_RESPOND[];
+extern const char	SQL_MGMT_TARGET_SERVER[];
 extern const char	SQL_MGMT_SECRET_CREATE_RESPOND[];
 extern const char	SQL_MGMT_SECRETS_LIST_RESPOND[];
 extern const char	SQL_MGMT_TOOL_FOR_TEST[];
@@ -185,6 +187,19 @@ extern const char	SQL_SERVER_EXECUTION_LOGS_RESPOND[];
 
 /* dashboard */
 extern const char	SQL_DASHBOARD_RESPOND[];
+
+/* users */
+extern const char	SQL_USERS_LIST_RESPOND[];
+extern const char	SQL_USERS_GET_RESPOND[];
+extern const char	SQL_USERS_CREATE_RESPOND[];
+extern const char	SQL_USERS_UPDATE_RESPOND[];
+extern const char	SQL_USERS_DELETE_RESPOND[];
+
+/* client tokens */
+extern const char	SQL_CLIENT_TOKENS_LIST_RESPOND[];
+extern const char	SQL_CLIENT_TOKENS_CREATE_RESPOND[];
+extern const char	SQL_CLIENT_TOKENS_DELETE_RESPOND[];
+extern const char	SQL_CLIENT_TOKENS_LOAD[];
 
 /* export / import */
 extern const char	SQL_EXPORT_DOCUMENT[];

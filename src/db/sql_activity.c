@@ -7,8 +7,8 @@
 
 #define EXEC_LOG_COLUMNS						\
     "id, tool_id, server_id, tool_name, input_args, result, error, "	\
-    "stdout, duration_ms, success, is_test, caller_source, request_id, "	\
-    "created_at"
+    "stdout, duration_ms, success, is_test, caller_source, "		\
+    "client_token, request_id, created_at"
 
 /*
  * $1 log_type, $2 level, $3 server id, $4 since, $5 text in message,

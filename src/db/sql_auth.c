@@ -2,12 +2,13 @@
 #include "db/sql.h"
 
 /*
- * $1 username, $2 jti, $3 the login's family -> password_version, revoked.
+ * $1 username, $2 jti, $3 the login's family -> password_version, revoked,
+ * role (read at each request, so a changed role holds at once).
  * A logout revokes the family ("family:" || sid) with the access token.
  */
 const char SQL_AUTH_TOKEN_STATE[] =
     "SELECT password_version, EXISTS (SELECT 1 FROM token_blacklist "
-    "WHERE jti = $2 OR jti = 'family:' || $3) FROM admin_users "
+    "WHERE jti = $2 OR jti = 'family:' || $3), role FROM admin_users "
     "WHERE username = $1 AND is_active";
 
 /* $1 version */
@@ -96,6 +97,7 @@ const char SQL_AUTH_PASSWORD_SET[] =
 
 /* $1 username */
 const char SQL_AUTH_ME_RESPOND[] =
-    "SELECT 200, json_build_object('username', username, 'created_at', "
-    "  created_at, 'last_login_at', last_login_at, 'password_version', "
-    "  password_version) FROM admin_users WHERE username = $1";
+    "SELECT 200, json_build_object('id', id, 'username', username, 'role', "
+    "  role, 'created_at', created_at, 'last_login_at', last_login_at, "
+    "  'password_version', password_version) FROM admin_users "
+    "  WHERE username = $1";

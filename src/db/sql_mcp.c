@@ -1,31 +1,45 @@
 /* Statements of the MCP gateway (mcp/). */
 #include "db/sql.h"
 
-/* $1 id, $2 protocol version, $3 client info json, $4 source, $5 scope,
- * $6 client capabilities json */
+/*
+ * $1 id, $2 protocol version, $3 client info json, $4 source, $5 scope,
+ * $6 client capabilities json, $7 client token id|NULL. A session belongs
+ * to its token: another token cannot take it over, and a server the token
+ * does not see is, to it, a server there is not (no row).
+ */
 const char SQL_MCP_SESSION_UPSERT[] =
+    "WITH u AS (UPDATE client_tokens SET last_used_at = now() "
+    "  WHERE id = $7::uuid) "
     "INSERT INTO mcp_sessions (id, protocol_version, client_info, source, "
-    "  scope, client_capabilities) SELECT $1::text, $2::text, $3::jsonb, "
-    "  $4::text, $5::text, $6::jsonb "
-    "  WHERE $5::text IS NULL OR "
-    "  EXISTS (SELECT 1 FROM servers WHERE name = $5) "
+    "  scope, client_capabilities, token_id) SELECT $1::text, $2::text, "
+    "  $3::jsonb, $4::text, $5::text, $6::jsonb, $7::uuid "
+    "  WHERE token_live($7::uuid) AND ($5::text IS NULL OR "
+    "  (EXISTS (SELECT 1 FROM servers WHERE name = $5) AND "
+    "  token_sees($7::uuid, $5::text))) "
     "ON CONFLICT (id) DO UPDATE SET "
     "protocol_version = EXCLUDED.protocol_version, client_info = "
     "EXCLUDED.client_info, client_capabilities = "
-    "EXCLUDED.client_capabilities, last_seen_at = now() RETURNING id";
+    "EXCLUDED.client_capabilities, last_seen_at = now() "
+    "WHERE mcp_sessions.token_id IS NOT DISTINCT FROM EXCLUDED.token_id "
+    "RETURNING id";
 
 /*
- * $1 id -> protocol_version, source. Touches last_seen_at at most once a
- * minute so a busy session doesn't turn every call into a write.
+ * $1 id, $2 the request's client token id|NULL -> protocol_version,
+ * source; no row unless the session is that token's and the token lives.
+ * Touches last_seen_at at most once a minute so a busy session doesn't
+ * turn every call into a write.
  */
 const char SQL_MCP_SESSION_GET[] =
     "WITH t AS (UPDATE mcp_sessions SET last_seen_at = now() WHERE id = $1 "
     "  AND last_seen_at < now() - interval '1 minute') "
-    "SELECT protocol_version, source FROM mcp_sessions WHERE id = $1";
+    "SELECT protocol_version, source FROM mcp_sessions WHERE id = $1 "
+    "  AND token_id IS NOT DISTINCT FROM $2::uuid AND token_live($2::uuid)";
 
-/* Every worker of every instance forgets the session (session_cache.c). */
+/* $1 id, $2 client token id|NULL. Every worker of every instance forgets
+ * the session (session_cache.c). */
 const char SQL_MCP_SESSION_DELETE[] =
-    "WITH d AS (DELETE FROM mcp_sessions WHERE id = $1 RETURNING id) "
+    "WITH d AS (DELETE FROM mcp_sessions WHERE id = $1 AND token_id IS NOT "
+    "  DISTINCT FROM $2::uuid RETURNING id) "
     "SELECT id, pg_notify('mcpbox_session_ended', id) FROM d";
 
 /* $1 id, $2 level */
@@ -35,6 +49,7 @@ const char SQL_MCP_SESSION_LEVEL[] =
 /*
  * Callable user tools and whether remote callers may edit. Each tool as
  * its approved version defines it (tool_mcp_json, migration 0052).
+ * $1 the caller's client token id|NULL: its servers' tools only.
  */
 const char SQL_MCP_TOOLS_LIST[] =
     "SELECT coalesce(jsonb_agg(j ORDER BY sname, tname), '[]'), "
@@ -43,12 +58,14 @@ const char SQL_MCP_TOOLS_LIST[] =
     "  s.name || '__' || t.name) AS j "
     "  FROM tools t JOIN servers s ON s.id = t.server_id "
     "  WHERE t.kind = 'tool' AND t.approval_status = 'approved' AND "
-    "  t.enabled AND s.status = 'running') x WHERE j IS NOT NULL";
+    "  t.enabled AND s.status = 'running' AND token_sees($1::uuid, "
+    "  s.name)) x WHERE j IS NOT NULL";
 
 /*
  * One server's endpoint: the server's status and its callable tools under
- * their own names; no row when there is no such server.
- * $1 server name -> status, tools json
+ * their own names; no row when there is no such server, or the caller's
+ * client token does not see it.
+ * $1 server name, $2 client token id|NULL -> status, tools json
  */
 const char SQL_MCP_SERVER_TOOLS_LIST[] =
     "SELECT s.status, coalesce((SELECT jsonb_agg(j ORDER BY tname) FROM "
@@ -56,7 +73,7 @@ const char SQL_MCP_SERVER_TOOLS_LIST[] =
     "  WHERE t.server_id = s.id AND t.kind = 'tool' AND "
     "  t.approval_status = 'approved' AND t.enabled) x "
     "  WHERE j IS NOT NULL), '[]') "
-    "FROM servers s WHERE s.name = $1";
+    "FROM servers s WHERE s.name = $1 AND token_sees($2::uuid, s.name)";
 
 /*
  * Everything a call needs, checked at call time (never from a cache),
@@ -69,7 +86,7 @@ const char SQL_MCP_SERVER_TOOLS_LIST[] =
  * (mcp/call.c).
  */
 const char SQL_MCP_TOOL_FOR_CALL[] =
-    "SELECT * FROM mcp_tool_for_call($1, $2, $3)";
+    "SELECT * FROM mcp_tool_for_call($1, $2, $3, $4::uuid)";
 
 /*
  * One execution log row and one activity entry per call. The entry is
@@ -77,20 +94,22 @@ const char SQL_MCP_TOOL_FOR_CALL[] =
  * only (they used to be in both, doubling what every call stored).
  * $1 tool id, $2 server id, $3 tool name, $4 args json, $5 result,
  * $6 error, $7 stdout, $8 duration ms, $9 success, $10 source,
- * $11 request id, $12 is_test
+ * $11 request id, $12 is_test, $13 the caller's client token name|NULL
  */
 const char SQL_MCP_EXEC_LOG[] =
     "WITH l AS (INSERT INTO tool_execution_logs (tool_id, server_id, "
     "  tool_name, input_args, result, error, stdout, duration_ms, success, "
-    "  caller_source, request_id, is_test) VALUES ($1::uuid, $2::uuid, $3, "
-    "  $4::jsonb, left($5, 10240), left($6, 5120), left($7, 10240), "
-    "  $8::int, $9::boolean, $10, $11, $12::boolean) RETURNING id) "
+    "  caller_source, request_id, is_test, client_token) VALUES ($1::uuid, "
+    "  $2::uuid, $3, $4::jsonb, left($5, 10240), left($6, 5120), "
+    "  left($7, 10240), $8::int, $9::boolean, $10, $11, $12::boolean, $13) "
+    "  RETURNING id) "
     "INSERT INTO activity_logs (server_id, log_type, level, message, "
     "  details, request_id, duration_ms) SELECT $2::uuid, 'mcp_request', "
     "  CASE WHEN $9::boolean THEN 'info' ELSE 'warning' END, "
     "  'tools/call ' || $3 || CASE WHEN $9::boolean THEN ' ok' ELSE "
     "  ' failed' END, json_build_object('tool', $3, 'source', $10, "
-    "  'execution_log_id', l.id, 'is_test', $12::boolean)::jsonb, $11, "
+    "  'execution_log_id', l.id, 'is_test', $12::boolean, 'client_token', "
+    "  $13::text)::jsonb, $11, "
     "  $8::int FROM l";
 
 /* $1 session, $2 body -> id */
@@ -144,4 +163,5 @@ const char SQL_MCP_NOTIFY_CANCEL[] =
     "  'r', $2::json)::text)";
 
 const char SQL_MCP_POLICY[] =
-    "SELECT policy('mcp_rate_limit_rpm'), policy('remote_tool_editing')";
+    "SELECT policy('mcp_rate_limit_rpm'), policy('remote_tool_editing'), "
+    "  policy('local_requires_token')";

@@ -152,31 +152,48 @@ const char SQL_MGMT_TOOL_STATUS_RESPOND[] =
     "  network_access_requests WHERE tool_id = t.id), '[]')) "
     "FROM tools t JOIN servers s ON s.id = t.server_id WHERE t.id = $1::uuid";
 
+/* $1 the caller's client token id|NULL: what waits, on the servers the
+ * token sees. */
 const char SQL_MGMT_PENDING_RESPOND[] =
+    "WITH vis AS (SELECT id, name FROM servers WHERE "
+    "  token_sees($1::uuid, name)), "
+    "vt AS (SELECT * FROM tools WHERE server_id IN (SELECT id FROM vis)), "
+    "pt AS (SELECT * FROM vt WHERE approval_status = 'pending_review'), "
+    "pm AS (SELECT * FROM module_requests WHERE status = 'pending' AND "
+    "  tool_id IN (SELECT id FROM vt)), "
+    "pn AS (SELECT * FROM network_access_requests WHERE status = "
+    "  'pending' AND tool_id IN (SELECT id FROM vt)), "
+    "ps AS (SELECT * FROM external_mcp_sources WHERE approval_status = "
+    "  'pending_review' AND server_id IN (SELECT id FROM vis)) "
     "SELECT 200, json_build_object("
     "  'tools', coalesce((SELECT json_agg(json_build_object('tool_id', t.id,"
     "  'name', s.name || '__' || t.name, 'requested_at', "
-    "  t.approval_requested_at)) FROM (SELECT * FROM tools WHERE "
-    "  approval_status = 'pending_review' ORDER BY approval_requested_at "
-    "  LIMIT 50) t JOIN servers s ON s.id = t.server_id), '[]'), "
+    "  t.approval_requested_at)) FROM (SELECT * FROM pt ORDER BY "
+    "  approval_requested_at LIMIT 50) t JOIN vis s ON s.id = t.server_id), "
+    "  '[]'), "
     "  'modules', coalesce((SELECT json_agg(json_build_object('id', id, "
-    "  'module', module_name, 'tool_id', tool_id)) FROM (SELECT * FROM "
-    "  module_requests WHERE status = 'pending' ORDER BY created_at "
-    "  LIMIT 50) m), '[]'), "
+    "  'module', module_name, 'tool_id', tool_id)) FROM (SELECT * FROM pm "
+    "  ORDER BY created_at LIMIT 50) m), '[]'), "
     "  'network', coalesce((SELECT json_agg(json_build_object('id', id, "
     "  'host', host, 'port', port, 'tool_id', tool_id)) FROM (SELECT * "
-    "  FROM network_access_requests WHERE status = 'pending' ORDER BY "
-    "  created_at LIMIT 50) n), '[]'), "
+    "  FROM pn ORDER BY created_at LIMIT 50) n), '[]'), "
     "  'sources', coalesce((SELECT json_agg(json_build_object('source_id', "
     "  id, 'name', name, 'url', url, 'server_id', server_id)) FROM "
-    "  (SELECT * FROM external_mcp_sources WHERE approval_status = "
-    "  'pending_review' ORDER BY updated_at LIMIT 50) e), '[]'), "
-    "  'totals', json_build_object('tools', (SELECT count(*) FROM tools "
-    "  WHERE approval_status = 'pending_review'), 'modules', (SELECT "
-    "  count(*) FROM module_requests WHERE status = 'pending'), 'network', "
-    "  (SELECT count(*) FROM network_access_requests WHERE status = "
-    "  'pending'), 'sources', (SELECT count(*) FROM external_mcp_sources "
-    "  WHERE approval_status = 'pending_review')))";
+    "  (SELECT * FROM ps ORDER BY updated_at LIMIT 50) e), '[]'), "
+    "  'totals', json_build_object('tools', (SELECT count(*) FROM pt), "
+    "  'modules', (SELECT count(*) FROM pm), 'network', (SELECT count(*) "
+    "  FROM pn), 'sources', (SELECT count(*) FROM ps)))";
+
+/* $1 offset, $2 limit, $3 page, $4 page_size, $5 the caller's client
+ * token id|NULL: the servers it sees. */
+const char SQL_MGMT_SERVERS_LIST_RESPOND[] =
+    "SELECT 200, json_build_object("
+    "  'items', coalesce((SELECT json_agg(server_json(s) ORDER BY s.name) "
+    "    FROM (SELECT * FROM servers WHERE token_sees($5::uuid, name) "
+    "    ORDER BY name OFFSET $1::int LIMIT $2::int) s), '[]'), "
+    "  'total', (SELECT count(*) FROM servers WHERE token_sees($5::uuid, "
+    "    name)), "
+    "  'page', $3::int, 'page_size', $4::int)";
 
 /* $1 server id, $2 key, $3 description, $4 request id */
 const char SQL_MGMT_SECRET_CREATE_RESPOND[] =
@@ -246,3 +263,8 @@ const char SQL_MGMT_EXTERNAL_LIST_RESPOND[] =
     "  NULL END) ORDER BY name) FROM "
     "  external_mcp_sources WHERE server_id = $1::uuid), '[]')) "
     "  ELSE api_error('not_found', 'no such server') END";
+
+/* $1 a management tool's arguments -> the server they point at|NULL
+ * (migration 0055), for tokens limited to some servers. */
+const char SQL_MGMT_TARGET_SERVER[] =
+    "SELECT mgmt_target_server($1::jsonb)";

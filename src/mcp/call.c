@@ -150,7 +150,7 @@ static enum hx_turn
 call_load(struct http_request *req, struct mcp_ex *ex)
 {
 	char		server[80], tool[80], full[164];
-	const char	*p[3], *name, *why;
+	const char	*p[4], *name, *why;
 	enum db_status	st;
 	json_t		*t, *secrets, *rows;
 	struct tool_row	row;
@@ -180,7 +180,8 @@ call_load(struct http_request *req, struct mcp_ex *ex)
 		p[0] = ex->session;
 		p[1] = server;
 		p[2] = tool;
-		st = db_call_run(&ex->db, req, SQL_MCP_TOOL_FOR_CALL, 3, p);
+		p[3] = mcp_token_param(&ex->token);
+		st = db_call_run(&ex->db, req, SQL_MCP_TOOL_FOR_CALL, 4, p);
 	}
 	if (st == DB_PENDING)
 		return (HX_WAIT);
@@ -376,7 +377,7 @@ mcp_call_log(struct mcp_ex *ex)
 {
 	json_t		*red;
 	char		*args, dur[24];
-	const char	*p[12];
+	const char	*p[13];
 
 	red = mcp_redact(ex->args, json_object_get(ex->tool, "secrets"));
 	args = json_dumps(red, JSON_COMPACT);
@@ -395,7 +396,8 @@ mcp_call_log(struct mcp_ex *ex)
 	p[9] = ex->remote ? "remote" : "local";
 	p[10] = ex->request_id;
 	p[11] = json_is_true(json_object_get(ex->tool, "is_test")) ? "t" : "f";
-	db_exec_detached(SQL_MCP_EXEC_LOG, 12, p);
+	p[12] = ex->token.id[0] != '\0' ? ex->token.name : NULL;
+	db_exec_detached(SQL_MCP_EXEC_LOG, 13, p);
 	free(args);
 }
 

@@ -43,7 +43,7 @@ ex_email_header_ok(struct http_request *req)
 
 void
 mcp_ex_init(struct mcp_ex *ex, json_t *msg, const char *session,
-    const char *scope, int remote, struct http_request *req)
+    const char *scope, const struct mcp_caller *who, struct http_request *req)
 {
 	struct hx	*x = http_state_get(req);
 
@@ -61,9 +61,12 @@ mcp_ex_init(struct mcp_ex *ex, json_t *msg, const char *session,
 	if (scope != NULL)
 		(void)snprintf(ex->scope, sizeof(ex->scope), "%s", scope);
 	(void)snprintf(ex->version, sizeof(ex->version), "%s", "2025-03-26");
-	ex->remote = remote;
-	/* 2: a front door of src/oauth verified the user itself. */
-	ex->has_email = remote == 2 || (remote && ex_email_header_ok(req));
+	ex->remote = who->remote;
+	mcp_token_copy(&ex->token, &who->token);
+	/* 2: a front door of src/oauth, or a client token, verified the
+	 * user itself. */
+	ex->has_email = who->remote == 2 || (who->remote &&
+	    ex_email_header_ok(req));
 	hx_client_ip(req, ex->ip, sizeof(ex->ip));
 	(void)snprintf(ex->request_id, sizeof(ex->request_id), "%s",
 	    x->request_id);
@@ -97,6 +100,7 @@ mcp_ex_clear(struct mcp_ex *ex)
 	ex->later = NULL;
 	json_decref(ex->item_def);
 	ex->item_def = NULL;
+	mcp_token_clear(&ex->token);
 	if (ex->item_uri != NULL)
 		kore_free(ex->item_uri);
 	ex->item_uri = NULL;
@@ -211,7 +215,7 @@ ex_object_text(json_t *v)
 static enum hx_turn
 ex_initialize(struct http_request *req, struct mcp_ex *ex)
 {
-	const char	*p[6], *asked;
+	const char	*p[7], *asked;
 	json_t		*info, *caps, *res;
 	char		*info_text, *caps_text;
 	enum db_status	st;
@@ -238,7 +242,8 @@ ex_initialize(struct http_request *req, struct mcp_ex *ex)
 	p[4] = ex->scope[0] != '\0' ? ex->scope : NULL;
 	caps_text = ex_object_text(caps);
 	p[5] = caps_text != NULL ? caps_text : "{}";
-	st = db_call_run(&ex->db, req, SQL_MCP_SESSION_UPSERT, 6, p);
+	p[6] = mcp_token_param(&ex->token);
+	st = db_call_run(&ex->db, req, SQL_MCP_SESSION_UPSERT, 7, p);
 	free(info_text);
 	free(caps_text);
 	if (st == DB_PENDING)
@@ -285,11 +290,12 @@ static enum hx_turn
 ex_server_tools_list(struct http_request *req, struct mcp_ex *ex)
 {
 	enum db_status	st;
-	const char	*p[1];
+	const char	*p[2];
 	char		msg[192];
 
 	p[0] = ex->scope;
-	st = db_call_run(&ex->db, req, SQL_MCP_SERVER_TOOLS_LIST, 1, p);
+	p[1] = mcp_token_param(&ex->token);
+	st = db_call_run(&ex->db, req, SQL_MCP_SERVER_TOOLS_LIST, 2, p);
 	if (st == DB_PENDING)
 		return (HX_WAIT);
 	if (st == DB_FAILED)
@@ -349,10 +355,12 @@ ex_tools_list(struct http_request *req, struct mcp_ex *ex)
 	json_t		*user, *all, *t, *res;
 	size_t		i;
 	int		editing;
+	const char	*p[1];
 
 	if (ex->scope[0] != '\0')
 		return (ex_server_tools_list(req, ex));
-	st = db_call_run(&ex->db, req, SQL_MCP_TOOLS_LIST, 0, NULL);
+	p[0] = mcp_token_param(&ex->token);
+	st = db_call_run(&ex->db, req, SQL_MCP_TOOLS_LIST, 1, p);
 	if (st == DB_PENDING)
 		return (HX_WAIT);
 	if (st == DB_FAILED)
@@ -361,7 +369,8 @@ ex_tools_list(struct http_request *req, struct mcp_ex *ex)
 	user = json_loads(db_value(&ex->db, 0, 0), 0, NULL);
 	editing = strcmp(db_value(&ex->db, 0, 1), "enabled") == 0;
 	all = json_array();
-	for (i = 0; i < mgmt_tools_count; i++) {
+	for (i = 0; ex->token.scope != TOKEN_CALL && i < mgmt_tools_count;
+	    i++) {
 		if (ex_remote_blocked(&mgmt_tools[i], ex->remote, editing))
 			continue;
 		t = json_pack("{s:s, s:s, s:o}", "name", mgmt_tools[i].name,
@@ -403,12 +412,51 @@ ex_set_level(struct http_request *req, struct mcp_ex *ex)
 	return (mcp_ex_result(ex, json_object()));
 }
 
+/*
+ * A token limited to some servers authors on those only: what a
+ * management tool's arguments point at must be one of them. Arguments
+ * that point at nothing go on, and the tool says "not found" itself.
+ */
+static enum hx_turn
+ex_mgmt_target(struct http_request *req, struct mcp_ex *ex)
+{
+	enum db_status	st;
+	const char	*p[1], *name;
+	char		*args;
+	int		seen;
+
+	if (ex->token.servers == NULL)
+		return (HX_GO_ON);
+	if (strcmp(ex->mgmt->name, "mcpbox_create_server") == 0) {
+		name = mgmt_arg_str(ex, "name");
+		if (name != NULL && mcp_token_sees(&ex->token, name))
+			return (HX_GO_ON);
+		return (mgmt_fail(ex, "this client token may create only "
+		    "the servers it names"));
+	}
+	args = json_dumps(ex->args, JSON_COMPACT);
+	p[0] = args;
+	st = db_call_run(&ex->db, req, SQL_MGMT_TARGET_SERVER, 1, p);
+	free(args);
+	if (st == DB_PENDING)
+		return (HX_WAIT);
+	if (st == DB_FAILED)
+		return (mgmt_fail(ex, "the database is unavailable; retry"));
+	seen = db_ntuples(&ex->db) != 1 || db_isnull(&ex->db, 0, 0) ||
+	    mcp_token_sees(&ex->token, db_value(&ex->db, 0, 0));
+	db_call_clear(&ex->db);
+	if (!seen)
+		return (mgmt_fail(ex, "not found"));
+	return (HX_GO_ON);
+}
+
 static enum hx_turn
 ex_tools_call(struct http_request *req, struct mcp_ex *ex)
 {
 	const char	*name;
 	json_t		*args;
 	size_t		i;
+	enum hx_turn	turn;
 
 	if (ex->args == NULL) {
 		name = json_string_value(json_object_get(ex->params, "name"));
@@ -421,8 +469,10 @@ ex_tools_call(struct http_request *req, struct mcp_ex *ex)
 			    "arguments must be an object"));
 		ex->args = json_is_object(args) ? json_incref(args) :
 		    json_object();
-		/* A server's endpoint has no management tools. */
-		for (i = 0; ex->scope[0] == '\0' && i < mgmt_tools_count; i++) {
+		/* A server's endpoint has no management tools, and a token
+		 * to call with does not know them. */
+		for (i = 0; ex->scope[0] == '\0' && ex->token.scope !=
+		    TOKEN_CALL && i < mgmt_tools_count; i++) {
 			if (strcmp(mgmt_tools[i].name, name) == 0) {
 				ex->mgmt = &mgmt_tools[i];
 				break;
@@ -438,6 +488,11 @@ ex_tools_call(struct http_request *req, struct mcp_ex *ex)
 			return (HX_ANSWERED);
 		}
 		mcp_ex_track(ex);
+	}
+	if (ex->mgmt != NULL && !ex->target_checked) {
+		if ((turn = ex_mgmt_target(req, ex)) != HX_GO_ON)
+			return (turn);
+		ex->target_checked = 1;
 	}
 	if (ex->mgmt != NULL)
 		return (ex->mgmt->fn(req, ex));
@@ -464,7 +519,7 @@ enum hx_turn
 mcp_ex_run(struct http_request *req, struct mcp_ex *ex)
 {
 	enum db_status	st;
-	const char	*p[1];
+	const char	*p[2];
 
 	if (ex->response != NULL)
 		return (HX_ANSWERED);
@@ -479,14 +534,15 @@ mcp_ex_run(struct http_request *req, struct mcp_ex *ex)
 		ex->step = EX_METHOD;
 	} else if (ex->step == EX_SESSION && ex->session[0] != '\0' &&
 	    ex->session_gen == 0 && mcp_session_cached(ex->session,
-	    ex->version, sizeof(ex->version))) {
+	    ex->token.id, ex->version, sizeof(ex->version))) {
 		/* Only before our own check started: ex->db is then idle. */
 		ex->step = EX_METHOD;
 	} else if (ex->step == EX_SESSION && ex->session[0] != '\0') {
 		if (ex->session_gen == 0)
 			ex->session_gen = stats_sessions_ended() + 1;
 		p[0] = ex->session;
-		st = db_call_run(&ex->db, req, SQL_MCP_SESSION_GET, 1, p);
+		p[1] = mcp_token_param(&ex->token);
+		st = db_call_run(&ex->db, req, SQL_MCP_SESSION_GET, 2, p);
 		if (st == DB_PENDING)
 			return (HX_WAIT);
 		if (st == DB_FAILED)
@@ -499,7 +555,7 @@ mcp_ex_run(struct http_request *req, struct mcp_ex *ex)
 		}
 		(void)snprintf(ex->version, sizeof(ex->version), "%s",
 		    db_value(&ex->db, 0, 0));
-		mcp_session_remember(ex->session, ex->version,
+		mcp_session_remember(ex->session, ex->token.id, ex->version,
 		    ex->session_gen - 1);
 		db_call_clear(&ex->db);
 		ex->step = EX_METHOD;

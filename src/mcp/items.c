@@ -101,14 +101,15 @@ static enum hx_turn
 item_list(struct http_request *req, struct mcp_ex *ex, const char *sql,
     const char *filter, const char *key)
 {
-	const char	*p[2];
+	const char	*p[3];
 	enum db_status	 st;
 	enum hx_turn	 rc;
 	json_t		*all, *res;
 
 	p[0] = ex->scope;
-	p[1] = filter;
-	st = db_call_run(&ex->db, req, sql, filter != NULL ? 2 : 1, p);
+	p[1] = filter != NULL ? filter : mcp_token_param(&ex->token);
+	p[2] = mcp_token_param(&ex->token);
+	st = db_call_run(&ex->db, req, sql, filter != NULL ? 3 : 2, p);
 	if (st == DB_PENDING)
 		return (HX_WAIT);
 	if (st == DB_FAILED)
@@ -207,7 +208,7 @@ static enum hx_turn
 item_resources_read(struct http_request *req, struct mcp_ex *ex)
 {
 	char		 server[80], *text;
-	const char	*uri, *rest, *p[1], *name, *mime;
+	const char	*uri, *rest, *p[2], *name, *mime;
 	enum db_status	 st;
 	json_t		*def, *vars, *c;
 	int		 code, row;
@@ -220,7 +221,8 @@ item_resources_read(struct http_request *req, struct mcp_ex *ex)
 		return (mcp_ex_error(ex, RPC_RESOURCE_NOT_FOUND,
 		    "resource not found"));
 	p[0] = server;
-	st = db_call_run(&ex->db, req, SQL_MCP_RESOURCE_CANDIDATES, 1, p);
+	p[1] = mcp_token_param(&ex->token);
+	st = db_call_run(&ex->db, req, SQL_MCP_RESOURCE_CANDIDATES, 2, p);
 	if (st == DB_PENDING)
 		return (HX_WAIT);
 	if (st == DB_FAILED)
@@ -283,7 +285,7 @@ static enum hx_turn
 item_prompts_get(struct http_request *req, struct mcp_ex *ex)
 {
 	char		 server[80], msg[160];
-	const char	*name, *rest, *p[2], *why;
+	const char	*name, *rest, *p[3], *why;
 	enum db_status	 st;
 	json_t		*def, *args, *res, *a;
 	size_t		 i;
@@ -296,7 +298,8 @@ item_prompts_get(struct http_request *req, struct mcp_ex *ex)
 		return (mcp_ex_error(ex, RPC_INVALID_PARAMS, "unknown prompt"));
 	p[0] = server;
 	p[1] = rest;
-	st = db_call_run(&ex->db, req, SQL_MCP_PROMPT_GET, 2, p);
+	p[2] = mcp_token_param(&ex->token);
+	st = db_call_run(&ex->db, req, SQL_MCP_PROMPT_GET, 3, p);
 	if (st == DB_PENDING)
 		return (HX_WAIT);
 	if (st == DB_FAILED)
@@ -354,7 +357,7 @@ static enum hx_turn
 item_complete(struct http_request *req, struct mcp_ex *ex)
 {
 	json_t		*ref, *arg, *def, *vars, *values = NULL, *a, *res;
-	const char	*type, *what, *rest, *argname, *typed, *p[2], *name;
+	const char	*type, *what, *rest, *argname, *typed, *p[3], *name;
 	char		 server[80];
 	enum db_status	 st;
 	size_t		 i;
@@ -378,10 +381,12 @@ item_complete(struct http_request *req, struct mcp_ex *ex)
 	    -1)
 		return (mcp_ex_error(ex, RPC_INVALID_PARAMS, prompt ?
 		    "unknown prompt" : "unknown resource template"));
+	/* The prompt by its name, or the server's resource candidates. */
 	p[0] = server;
-	p[1] = rest;
+	p[1] = prompt ? rest : mcp_token_param(&ex->token);
+	p[2] = mcp_token_param(&ex->token);
 	st = db_call_run(&ex->db, req, prompt ? SQL_MCP_PROMPT_GET :
-	    SQL_MCP_RESOURCE_CANDIDATES, prompt ? 2 : 1, p);
+	    SQL_MCP_RESOURCE_CANDIDATES, prompt ? 3 : 2, p);
 	if (st == DB_PENDING)
 		return (HX_WAIT);
 	if (st == DB_FAILED)

@@ -58,6 +58,35 @@ enum rpc_kind {
 #define MGMT_LOCAL		0x01	/* L: refused to remote callers */
 #define MGMT_DESTRUCTIVE	0x02	/* D */
 
+/*
+ * A client token as the caller's identity (token_cache.c): its name for
+ * the logs, its scope and its servers for what the client is shown.
+ */
+enum token_scope {
+	TOKEN_NONE = 0,		/* no token: the local door's open access */
+	TOKEN_CALL,		/* approved tools, resources, prompts only */
+	TOKEN_AUTHOR,		/* and the management tools */
+};
+
+struct mcp_token {
+	char		id[37];		/* "" when there is none */
+	char		name[65];
+	enum token_scope scope;
+	json_t		*servers;	/* names; NULL: every server */
+};
+
+enum token_find {
+	TOKEN_FOUND = 0,
+	TOKEN_UNKNOWN,			/* no such live token */
+	TOKEN_NOT_READY,		/* not read yet: retry */
+};
+
+/* Who the gate let in. */
+struct mcp_caller {
+	int		remote;
+	struct mcp_token token;
+};
+
 struct mcp_ex;
 typedef enum hx_turn	mgmt_handler(struct http_request *, struct mcp_ex *);
 typedef mgmt_handler	*mgmt_fn;
@@ -96,6 +125,8 @@ struct mcp_ex {
 	char			version[16];
 	int			remote;
 	int			has_email;	/* remote caller's verified email */
+	struct mcp_token	token;		/* the caller's client token */
+	int			target_checked;	/* ex_mgmt_target passed */
 	char			ip[64];
 	char			request_id[REQID_MAX + 1];
 	enum ex_step		step;
@@ -155,7 +186,8 @@ int		mcp_caller_remote(struct http_request *, int *remote);
 
 /* exchange.c */
 void		mcp_ex_init(struct mcp_ex *, json_t *msg, const char *session,
-		    const char *scope, int remote, struct http_request *);
+		    const char *scope, const struct mcp_caller *,
+		    struct http_request *);
 enum hx_turn	mcp_ex_run(struct http_request *, struct mcp_ex *);
 void		mcp_ex_clear(struct mcp_ex *);
 void		mcp_ex_cancel_local(const char *session, json_t *request_id);
@@ -211,10 +243,21 @@ enum hx_turn	mgmt_arg_uuid(struct mcp_ex *, const char *, const char **);
 enum hx_turn	mgmt_validate(struct http_request *, struct mcp_ex *,
 		    const char *code, int need_main);
 
+/* token_cache.c */
+void		mcp_tokens_init(void);
+enum token_find	mcp_token_by_secret(const char *, struct mcp_token *);
+enum token_find	mcp_token_by_id(const char *, struct mcp_token *);
+int		mcp_token_sees(const struct mcp_token *, const char *server);
+void		mcp_token_copy(struct mcp_token *, const struct mcp_token *);
+void		mcp_token_clear(struct mcp_token *);
+/* The token's id as a statement's parameter: NULL when there is none. */
+const char	*mcp_token_param(const struct mcp_token *);
+
 /* policy.c */
 void		mcp_policy_init(void);
 int		mcp_policy_rpm(void);
 int		mcp_policy_remote_editing(void);
+int		mcp_policy_local_requires_token(void);
 
 /* redact.c */
 json_t		*mcp_redact(json_t *, json_t *secrets);
@@ -258,9 +301,10 @@ enum hx_turn	mcp_call_external(struct http_request *, struct mcp_ex *);
 
 /* session_cache.c: sessions checked in the last 2 s (per worker) */
 void		mcp_session_cache_init(void);
-int		mcp_session_cached(const char *id, char *version, size_t len);
-void		mcp_session_remember(const char *id, const char *version,
-		    uint64_t generation);
+int		mcp_session_cached(const char *id, const char *token,
+		    char *version, size_t len);
+void		mcp_session_remember(const char *id, const char *token,
+		    const char *version, uint64_t generation);
 void		mcp_session_forget(const char *id);
 
 /* resume.c: calls whose stream was closed, and GETs that resume them */
@@ -279,7 +323,7 @@ void		mcp_route_message(const char *session, const char *text);
 
 /* transport_common.c */
 int		mcp_http_error(struct http_request *, int, int, const char *);
-enum hx_turn	mcp_gate(struct http_request *, int *remote);
+enum hx_turn	mcp_gate(struct http_request *, struct mcp_caller *);
 enum hx_turn	mcp_read_message(struct http_request *, json_t **,
 		    enum rpc_kind *);
 void		mcp_cancel_request(struct http_request *, const char *,

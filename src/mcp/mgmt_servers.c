@@ -12,7 +12,7 @@ mgmt_list_servers(struct http_request *req, struct mcp_ex *ex)
 	json_t		*jp, *js;
 	json_int_t	page, size;
 	char		off[24], lim[24], pg[24], ps[24];
-	const char	*p[4];
+	const char	*p[5];
 
 	jp = json_object_get(ex->args, "page");
 	js = json_object_get(ex->args, "page_size");
@@ -28,7 +28,8 @@ mgmt_list_servers(struct http_request *req, struct mcp_ex *ex)
 	p[1] = lim;
 	p[2] = pg;
 	p[3] = ps;
-	return (mgmt_sql(req, ex, SQL_SERVERS_LIST_RESPOND, 4, p));
+	p[4] = mcp_token_param(&ex->token);
+	return (mgmt_sql(req, ex, SQL_MGMT_SERVERS_LIST_RESPOND, 5, p));
 }
 
 static enum hx_turn

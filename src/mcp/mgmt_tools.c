@@ -426,7 +426,10 @@ mgmt_get_tool_status(struct http_request *req, struct mcp_ex *ex)
 enum hx_turn
 mgmt_list_pending_requests(struct http_request *req, struct mcp_ex *ex)
 {
-	return (mgmt_sql(req, ex, SQL_MGMT_PENDING_RESPOND, 0, NULL));
+	const char	*p[1];
+
+	p[0] = mcp_token_param(&ex->token);
+	return (mgmt_sql(req, ex, SQL_MGMT_PENDING_RESPOND, 1, p));
 }
 
 enum hx_turn

@@ -12,13 +12,11 @@
 
 #define POLICY_REFRESH_MS	5000
 
-static int			policy_busy;
-/* A change announced while a read was in flight: read again after it. */
-static int			policy_again;
-
-static void	policy_refresh(void *, u_int64_t);
+static void	policy_rows(PGresult *);
+static struct db_reload		policy = { SQL_MCP_POLICY, policy_rows, 0, 0 };
 static int			cached_rpm = 300;
 static int			cached_remote_editing;
+static int			cached_local_token;
 
 int
 mcp_policy_rpm(void)
@@ -32,41 +30,32 @@ mcp_policy_remote_editing(void)
 	return (cached_remote_editing);
 }
 
-static void
-policy_rows(PGresult *res, void *arg)
+int
+mcp_policy_local_requires_token(void)
 {
-	const char	*v;
-
-	if (res != NULL && PQntuples(res) == 1) {
-		v = PQgetvalue(res, 0, 0);
-		if (v != NULL && atoi(v) >= 10)
-			cached_rpm = atoi(v);
-		v = PQgetvalue(res, 0, 1);
-		cached_remote_editing = v != NULL && strcmp(v, "enabled") == 0;
-	}
-	policy_busy = 0;
-	if (policy_again) {
-		policy_again = 0;
-		policy_refresh(NULL, 0);
-	}
+	return (cached_local_token);
 }
 
 static void
-policy_refresh(void *arg, u_int64_t now)
+policy_rows(PGresult *res)
 {
-	if (policy_busy)
+	const char	*v;
+
+	if (res == NULL || PQntuples(res) != 1)
 		return;
-	policy_busy = 1;
-	db_query_bg(SQL_MCP_POLICY, 0, NULL, policy_rows, NULL);
+	v = PQgetvalue(res, 0, 0);
+	if (v != NULL && atoi(v) >= 10)
+		cached_rpm = atoi(v);
+	v = PQgetvalue(res, 0, 1);
+	cached_remote_editing = v != NULL && strcmp(v, "enabled") == 0;
+	v = PQgetvalue(res, 0, 2);
+	cached_local_token = v != NULL && strcmp(v, "enabled") == 0;
 }
 
 static void
 policy_on_change(const char *payload)
 {
-	if (policy_busy)
-		policy_again = 1;
-	else
-		policy_refresh(NULL, 0);
+	db_reload_now(&policy);
 }
 
 void
@@ -74,6 +63,5 @@ mcp_policy_init(void)
 {
 	events_on(EVENT_TOOLS_CHANGED, policy_on_change);
 	events_on(EVENT_POLICY_CHANGED, policy_on_change);
-	(void)kore_timer_add(policy_refresh, POLICY_REFRESH_MS, NULL, 0);
-	policy_refresh(NULL, 0);
+	db_reload_start(&policy, POLICY_REFRESH_MS);
 }

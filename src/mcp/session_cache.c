@@ -20,6 +20,7 @@
 
 struct scache {
 	char		id[MCP_SESSION_LEN + 1];
+	char		token[37];	/* the client token it belongs to */
 	char		version[32];
 	uint64_t	until;
 	uint64_t	generation;
@@ -36,13 +37,16 @@ cache_entry(const char *id)
 	return (&scache[hash_str(HASH_SEED, id) % SCACHE_SLOTS]);
 }
 
-/* 1 and the session's protocol version when this worker knows it. */
+/* 1 and the session's protocol version when this worker knows it, for
+ * the token (id, or "") that the request came with. */
 int
-mcp_session_cached(const char *id, char *version, size_t len)
+mcp_session_cached(const char *id, const char *token, char *version,
+    size_t len)
 {
 	struct scache	*e;
 
 	if ((e = cache_entry(id)) == NULL || strcmp(e->id, id) != 0 ||
+	    strcmp(e->token, token) != 0 ||
 	    e->until < clock_ms() || e->generation != stats_sessions_ended())
 		return (0);
 	(void)snprintf(version, len, "%s", e->version);
@@ -54,7 +58,7 @@ mcp_session_cached(const char *id, char *version, size_t len)
  * began: a session ended while the check ran is not remembered as live.
  */
 void
-mcp_session_remember(const char *id, const char *version,
+mcp_session_remember(const char *id, const char *token, const char *version,
     uint64_t generation)
 {
 	struct scache	*e;
@@ -62,6 +66,7 @@ mcp_session_remember(const char *id, const char *version,
 	if ((e = cache_entry(id)) == NULL)
 		return;
 	(void)snprintf(e->id, sizeof(e->id), "%s", id);
+	(void)snprintf(e->token, sizeof(e->token), "%s", token);
 	(void)snprintf(e->version, sizeof(e->version), "%s", version);
 	e->until = clock_ms() + SCACHE_TTL_MS;
 	e->generation = generation;

@@ -1,6 +1,7 @@
 /*
  * Checks every MCP transport applies before a message is processed:
- * Host/Origin (DNS rebinding), the service token, the per-IP rate limit,
+ * Host/Origin (DNS rebinding), the service token, client tokens, the
+ * public door's credentials, the rate limit per token, user or IP,
  * content type, size, JSON and JSON-RPC structure. Errors are JSON-RPC
  * error objects with the HTTP status the transports specification asks
  * for.
@@ -17,27 +18,60 @@ mcp_http_error(struct http_request *req, int status, int code,
 	return (hx_json(req, status, mcp_rpc_error(NULL, code, message)));
 }
 
-/*
- * The gate in front of every MCP route. Returns 1 to go on (with *remote
- * set) or 0 after sending 403/429.
- */
-enum hx_turn
-mcp_gate(struct http_request *req, int *remote)
+/* 401 for a credential that is missing or wrong, in the door's words:
+ * the public door points at its OAuth metadata. */
+static enum hx_turn
+gate_unauthorized(struct http_request *req, const char *why)
 {
-	const char	*who;
-	char		ip[64], ra[16], user[300];
-	int		retry;
-	struct oauth_verdict	verdict;
+	if (hx_public_door(req))
+		oauth_challenge_header(req, "invalid_token");
+	else
+		http_response_header(req, "www-authenticate",
+		    "Bearer error=\"invalid_token\"");
+	return (mcp_http_error(req, 401, RPC_INVALID_REQUEST, why),
+	    HX_ANSWERED);
+}
 
-	if (!hx_origin_ok(req))
-		return (mcp_http_error(req, 403, RPC_INVALID_REQUEST,
-		    "forbidden: the Host or Origin header is not allowed"),
-		    HX_ANSWERED);
-	if (!mcp_caller_remote(req, remote))
-		return (mcp_http_error(req, 403, RPC_INVALID_REQUEST,
-		    "forbidden: invalid service token"), HX_ANSWERED);
-	/* On the public door a credential must vouch (src/oauth). */
-	if (!oauth_remote_gate(req, remote, user, sizeof(user), &verdict)) {
+/*
+ * A client token in Authorization (mcp/token_cache.c) makes the caller
+ * that token, on either door. HX_GO_ON when there is none or it is known
+ * (who->token set), else the refusal was sent.
+ */
+static enum hx_turn
+gate_client_token(struct http_request *req, struct mcp_caller *who)
+{
+	const char	*h;
+
+	if (!http_request_header(req, "authorization", &h) ||
+	    strncasecmp(h, "Bearer " CLIENT_TOKEN_PREFIX, 7 +
+	    sizeof(CLIENT_TOKEN_PREFIX) - 1) != 0)
+		return (HX_GO_ON);
+	switch (mcp_token_by_secret(h + 7, &who->token)) {
+	case TOKEN_FOUND:
+		if (hx_public_door(req))
+			who->remote = OAUTH_REMOTE_USER;
+		return (HX_GO_ON);
+	case TOKEN_NOT_READY:
+		http_response_header(req, "retry-after", "1");
+		return (mcp_http_error(req, 503, RPC_INVALID_REQUEST,
+		    "the server is starting; retry"), HX_ANSWERED);
+	case TOKEN_UNKNOWN:
+	default:
+		return (gate_unauthorized(req, "unauthorized: the client "
+		    "token is unknown, revoked or expired"));
+	}
+}
+
+/* The public door's own credentials (src/oauth); an OAuth access token
+ * names its consent's row, which says what it may see. */
+static enum hx_turn
+gate_remote(struct http_request *req, struct mcp_caller *who, char *user,
+    size_t userlen)
+{
+	struct oauth_verdict	verdict;
+	char			ra[16];
+
+	if (!oauth_remote_gate(req, &who->remote, user, userlen, &verdict)) {
 		if (verdict.challenge)
 			oauth_challenge_header(req, verdict.error);
 		if (verdict.retry_after > 0) {
@@ -48,18 +82,70 @@ mcp_gate(struct http_request *req, int *remote)
 		return (mcp_http_error(req, verdict.status,
 		    RPC_INVALID_REQUEST, verdict.why), HX_ANSWERED);
 	}
+	if (verdict.ctid[0] == '\0')
+		return (HX_GO_ON);
+	switch (mcp_token_by_id(verdict.ctid, &who->token)) {
+	case TOKEN_FOUND:
+		return (HX_GO_ON);
+	case TOKEN_NOT_READY:
+		http_response_header(req, "retry-after", "1");
+		return (mcp_http_error(req, 503, RPC_INVALID_REQUEST,
+		    "the server is starting; retry"), HX_ANSWERED);
+	case TOKEN_UNKNOWN:
+	default:
+		return (gate_unauthorized(req, "unauthorized: this client's "
+		    "access was revoked"));
+	}
+}
+
+/*
+ * The gate in front of every MCP route. Returns HX_GO_ON with `who` set
+ * (remote, and the client token that vouched, if any), or HX_ANSWERED
+ * after sending 401/403/429/503.
+ */
+enum hx_turn
+mcp_gate(struct http_request *req, struct mcp_caller *who)
+{
+	const char	*h;
+	char		ip[80], ra[16], user[300];
+	int		retry;
+
+	memset(who, 0, sizeof(*who));
+	user[0] = '\0';
+	if (!hx_origin_ok(req))
+		return (mcp_http_error(req, 403, RPC_INVALID_REQUEST,
+		    "forbidden: the Host or Origin header is not allowed"),
+		    HX_ANSWERED);
+	if (!mcp_caller_remote(req, &who->remote))
+		return (mcp_http_error(req, 403, RPC_INVALID_REQUEST,
+		    "forbidden: invalid service token"), HX_ANSWERED);
+	if (gate_client_token(req, who) == HX_ANSWERED)
+		return (HX_ANSWERED);
+	/* On the public door a credential must vouch (src/oauth). */
+	if (who->token.id[0] == '\0' &&
+	    gate_remote(req, who, user, sizeof(user)) == HX_ANSWERED)
+		return (HX_ANSWERED);
+	/* The local door may ask its own clients for a token too. */
+	if (!who->remote && who->token.id[0] == '\0' &&
+	    mcp_policy_local_requires_token())
+		return (gate_unauthorized(req, "unauthorized: a client token "
+		    "is required (Authorization: Bearer mcpbox_ct_...); an "
+		    "admin makes one in the MCPbox panel"));
 	hx_client_ip(req, ip, sizeof(ip));
 	/*
-	 * Local clients on loopback are the admin's own; the limit guards
+	 * Each token has its limit, wherever it comes from. Local clients
+	 * on loopback without one are the admin's own; the limit guards
 	 * everything that comes from elsewhere, including tunnel traffic
 	 * (marked remote), which is keyed by the user the front door names.
 	 */
-	if (user[0] != '\0')
+	if (who->token.id[0] != '\0')
+		(void)snprintf(ip, sizeof(ip), "token:%s", who->token.id);
+	else if (user[0] != '\0')
 		(void)snprintf(ip, sizeof(ip), "user:%.58s", user);
-	else if (*remote &&
-	    http_request_header(req, "x-mcpbox-user-email", &who))
-		(void)snprintf(ip, sizeof(ip), "user:%s", who);
-	else if (!*remote && (strcmp(ip, "127.0.0.1") == 0 ||
+	else if (who->remote &&
+	    http_request_header(req, "x-mcpbox-user-email", &h))
+		(void)snprintf(ip, sizeof(ip), "user:%.58s", h);
+	else if (!who->remote && (strcmp(ip, "127.0.0.1") == 0 ||
 	    strcmp(ip, "::1") == 0))
 		return (HX_GO_ON);
 	if (!ratelimit_take("mcp", ip, mcp_policy_rpm(), 60, clock_ms(),

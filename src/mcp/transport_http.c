@@ -19,7 +19,7 @@ struct http_mcp_post {
 	char			scope[MCP_SCOPE_MAX + 1];
 	int			gated;
 	int			started;
-	int			remote;
+	struct mcp_caller	who;
 	char			*last;		/* GET: its Last-Event-ID */
 	int			session_ok;
 	int			closing;	/* storing the stream's row 0 */
@@ -35,6 +35,7 @@ http_post_free(void *arg)
 	struct http_mcp_post	*p = arg;
 
 	mcp_ex_clear(&p->ex);
+	mcp_token_clear(&p->who.token);
 	db_call_clear(&p->db);
 	sse_close(p->stream);
 	free(p->owner);
@@ -223,7 +224,7 @@ http_mcp_post(struct http_request *req, struct http_mcp_post *p)
 			http_response(req, 202, NULL, 0);
 			return (KORE_RESULT_OK);
 		}
-		mcp_ex_init(&p->ex, msg, session, p->scope, p->remote, req);
+		mcp_ex_init(&p->ex, msg, session, p->scope, &p->who, req);
 		p->ex.can_stream = http_accepts(req, "text/event-stream");
 	}
 	/* While row 0 is stored, the call has not been given away yet. */
@@ -273,7 +274,7 @@ http_resume_call(struct http_request *req, struct http_mcp_post *p)
 static int
 http_mcp_get(struct http_request *req, struct http_mcp_post *p)
 {
-	const char	*session, *last, *params[1];
+	const char	*session, *last, *params[2];
 	enum db_status	st;
 	int		 r;
 
@@ -295,7 +296,8 @@ http_mcp_get(struct http_request *req, struct http_mcp_post *p)
 	}
 	if (p->stream == NULL && !p->session_ok) {
 		params[0] = p->owner;
-		st = db_call_run(&p->db, req, SQL_MCP_SESSION_GET, 1, params);
+		params[1] = mcp_token_param(&p->who.token);
+		st = db_call_run(&p->db, req, SQL_MCP_SESSION_GET, 2, params);
 		if (st == DB_PENDING)
 			return (KORE_RESULT_RETRY);
 		if (st == DB_FAILED)
@@ -338,7 +340,7 @@ http_mcp_get(struct http_request *req, struct http_mcp_post *p)
 static int
 http_mcp_delete(struct http_request *req, struct http_mcp_post *p)
 {
-	const char	*session, *params[1];
+	const char	*session, *params[2];
 	enum db_status	st;
 
 	if (!p->started) {
@@ -348,7 +350,8 @@ http_mcp_delete(struct http_request *req, struct http_mcp_post *p)
 		p->owner = strdup(session);
 	}
 	params[0] = p->owner;
-	st = db_call_run(&p->db, req, SQL_MCP_SESSION_DELETE, 1, params);
+	params[1] = mcp_token_param(&p->who.token);
+	st = db_call_run(&p->db, req, SQL_MCP_SESSION_DELETE, 2, params);
 	if (st == DB_PENDING)
 		return (KORE_RESULT_RETRY);
 	/* Stale in every worker of this instance from now on. */
@@ -372,7 +375,7 @@ mcp_http(struct http_request *req)
 	p = hx_data(req, sizeof(*p), http_post_free);
 	if (!p->gated) {
 		p->gated = 1;
-		if (mcp_gate(req, &p->remote) == HX_ANSWERED)
+		if (mcp_gate(req, &p->who) == HX_ANSWERED)
 			return (KORE_RESULT_OK);
 		if (hx_path_server(req->path, "/mcp", p->scope,
 		    sizeof(p->scope)) == -1)

@@ -18,7 +18,7 @@ struct legacy {
 	struct mcp_ex		ex;
 	int			gated;
 	int			started;
-	int			remote;
+	struct mcp_caller	who;
 	struct sse_stream	*stream;
 	char			session[MCP_SESSION_LEN + 1];
 	char			scope[MCP_SCOPE_MAX + 1];	/* /sse/{server} */
@@ -31,6 +31,7 @@ legacy_free(void *arg)
 	struct legacy	*l = arg;
 
 	mcp_ex_clear(&l->ex);
+	mcp_token_clear(&l->who.token);
 	db_call_clear(&l->db);
 	sse_close(l->stream);
 	kore_free(l);
@@ -40,7 +41,7 @@ int
 mcp_sse_open(struct http_request *req)
 {
 	struct legacy	*l;
-	const char	*p[6];
+	const char	*p[7];
 	enum db_status	st;
 	char		ev[256];
 
@@ -48,7 +49,7 @@ mcp_sse_open(struct http_request *req)
 	l = hx_data(req, sizeof(*l), legacy_free);
 	if (!l->gated) {
 		l->gated = 1;
-		if (mcp_gate(req, &l->remote) == HX_ANSWERED)
+		if (mcp_gate(req, &l->who) == HX_ANSWERED)
 			return (KORE_RESULT_OK);
 		if (req->method != HTTP_METHOD_GET)
 			return (hx_method_not_allowed(req, "GET"));
@@ -62,10 +63,11 @@ mcp_sse_open(struct http_request *req)
 		p[0] = l->session;
 		p[1] = "2024-11-05";
 		p[2] = "{}";
-		p[3] = l->remote ? "remote" : "local";
+		p[3] = l->who.remote ? "remote" : "local";
 		p[4] = l->scope[0] != '\0' ? l->scope : NULL;
 		p[5] = "{}";	/* initialize, on /messages, says */
-		st = db_call_run(&l->db, req, SQL_MCP_SESSION_UPSERT, 6, p);
+		p[6] = mcp_token_param(&l->who.token);
+		st = db_call_run(&l->db, req, SQL_MCP_SESSION_UPSERT, 7, p);
 		if (st == DB_PENDING)
 			return (KORE_RESULT_RETRY);
 		if (st == DB_FAILED)
@@ -153,7 +155,7 @@ mcp_sse_message(struct http_request *req)
 	l = hx_data(req, sizeof(*l), legacy_free);
 	if (!l->gated) {
 		l->gated = 1;
-		if (mcp_gate(req, &l->remote) == HX_ANSWERED)
+		if (mcp_gate(req, &l->who) == HX_ANSWERED)
 			return (KORE_RESULT_OK);
 		if (req->method != HTTP_METHOD_POST)
 			return (hx_method_not_allowed(req, "POST"));
@@ -179,7 +181,7 @@ mcp_sse_message(struct http_request *req)
 			http_response(req, 202, NULL, 0);
 			return (KORE_RESULT_OK);
 		}
-		mcp_ex_init(&l->ex, msg, l->session, l->scope, l->remote, req);
+		mcp_ex_init(&l->ex, msg, l->session, l->scope, &l->who, req);
 		l->ex.can_stream = 1;
 		/* The session exists already: initialize must not make one. */
 		l->started = 1;

@@ -27,7 +27,7 @@
 #define OAUTH_ACCESS_TTL	(15 * 60)
 #define OAUTH_REFRESH_TTL	(30 * 24 * 3600)
 #define OAUTH_URL_MAX		2048
-#define OAUTH_TOKEN_HEX		65	/* SHA-256 hex + NUL */
+#define OAUTH_TOKEN_HEX		SHA256_HEX	/* stored form */
 
 /* Who a front door vouched for: 2 in *remote means "a verified user". */
 #define OAUTH_REMOTE		1
@@ -73,7 +73,6 @@ void		oauth_resource(char *, size_t);
 void		oauth_resource_of(const char *path, char *, size_t);
 int		oauth_resource_ok(const char *, char *, size_t);
 void		oauth_metadata_url(const char *path, char *, size_t);
-void		oauth_sha256_hex(const char *, char out[OAUTH_TOKEN_HEX]);
 
 /* oauth_request.c */
 struct oauth_ctx	*oauth_ctx_get(struct http_request *);
@@ -110,6 +109,9 @@ struct oauth_verdict {
 	int		challenge;	/* 401: send oauth_challenge_header */
 	const char	*error;		/* its error="..." or NULL */
 	int		retry_after;	/* seconds; 0: none */
+	/* Going on with an OAuth access token: the client token row its
+	 * consent made (what the client may see), "" for none. */
+	char		ctid[37];
 };
 int		oauth_remote_gate(struct http_request *, int *remote,
 		    char *who, size_t wholen, struct oauth_verdict *);

@@ -268,7 +268,7 @@ authorize_get(struct http_request *req, struct oauth_ctx *c)
 		if (crypto_random_token(c->secret, sizeof(c->secret)) == -1)
 			return (authorize_error_page(req, 500,
 			    "internal error"));
-		oauth_sha256_hex(c->secret, c->hash);
+		crypto_sha256_hex(c->secret, c->hash);
 	}
 	p[0] = c->hash;
 	p[1] = client;
@@ -333,7 +333,7 @@ authorize_post(struct http_request *req, struct oauth_ctx *c)
 		    sizeof(c->secret)))
 			return (authorize_error_page(req, 400,
 			    "The form is incomplete."));
-		oauth_sha256_hex(c->secret, c->hash);
+		crypto_sha256_hex(c->secret, c->hash);
 		c->step = S_REQUEST;
 		/* FALLTHROUGH */
 	case S_REQUEST:
@@ -414,7 +414,7 @@ authorize_post(struct http_request *req, struct oauth_ctx *c)
 		if (crypto_random_token(c->secret2, sizeof(c->secret2)) == -1)
 			return (authorize_error_page(req, 500,
 			    "internal error"));
-		oauth_sha256_hex(c->secret2, c->hash2);
+		crypto_sha256_hex(c->secret2, c->hash2);
 		c->step = S_APPROVE;
 		/* FALLTHROUGH */
 	case S_APPROVE:

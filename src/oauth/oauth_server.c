@@ -6,7 +6,6 @@
  */
 #include <string.h>
 
-#include <openssl/sha.h>
 
 #include "oauth/oauth.h"
 #include "db/oauthkey.h"
@@ -117,14 +116,4 @@ oauth_metadata_url(const char *path, char *out, size_t len)
 	(void)snprintf(out, len, "%s/.well-known/oauth-protected-resource%s",
 	    mcpbox_cfg.public_url != NULL ? mcpbox_cfg.public_url : "",
 	    res + n);
-}
-
-/* The form in which tokens, codes and flow states are stored. */
-void
-oauth_sha256_hex(const char *s, char out[OAUTH_TOKEN_HEX])
-{
-	uint8_t	md[SHA256_DIGEST_LENGTH];
-
-	(void)SHA256((const unsigned char *)s, strlen(s), md);
-	hex_encode(md, sizeof(md), out);
 }

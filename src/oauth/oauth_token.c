@@ -120,12 +120,12 @@ oauth_token(struct http_request *req)
 		    c->secret, sizeof(c->secret)))
 			return (oauth_error(req, 400, "invalid_request", is_code ?
 			    "code is required" : "refresh_token is required"));
-		oauth_sha256_hex(c->secret, c->hash);
+		crypto_sha256_hex(c->secret, c->hash);
 		explicit_bzero(c->secret, sizeof(c->secret));
 		if (crypto_random_token(c->secret2, sizeof(c->secret2)) == -1)
 			return (oauth_error(req, 500, "server_error",
 			    "no randomness"));
-		oauth_sha256_hex(c->secret2, c->hash2);
+		crypto_sha256_hex(c->secret2, c->hash2);
 		c->step = OAUTH_RUN;
 	}
 	(void)snprintf(ttl, sizeof(ttl), "%d", OAUTH_REFRESH_TTL);
@@ -193,7 +193,7 @@ oauth_revoke(struct http_request *req)
 		if (!oauth_form(c->form, "token", c->secret, sizeof(c->secret)))
 			return (oauth_error(req, 400, "invalid_request",
 			    "token is required"));
-		oauth_sha256_hex(c->secret, c->hash);
+		crypto_sha256_hex(c->secret, c->hash);
 		explicit_bzero(c->secret, sizeof(c->secret));
 		c->step = OAUTH_RUN;
 	}

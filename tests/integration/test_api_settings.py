@@ -19,7 +19,8 @@ class PolicyTest(unittest.TestCase):
         self.assertEqual(st, 200)
         self.assertEqual(set(p), {"tool_approval_mode", "module_approval_mode",
                                   "remote_tool_editing", "mcp_rate_limit_rpm",
-                                  "log_retention_days"})
+                                  "log_retention_days",
+                                  "local_requires_token"})
         st, _, p2 = self.c.patch(POLICY, {"log_retention_days": 45})
         self.assertEqual(st, 200)
         self.assertEqual(p2["log_retention_days"], 45)

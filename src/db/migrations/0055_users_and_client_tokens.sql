@@ -1,0 +1,216 @@
+-- Users with roles, and client tokens that scope what an MCP client sees
+-- (docs/USERS-AND-TOKENS.md, D36).
+--
+-- admin_users keeps its name: every statement and the OAuth trigger know
+-- it. A row is now any user of the panel; its role says what the REST API
+-- lets it do (api/routes.c). The account that existed is an admin.
+ALTER TABLE admin_users
+	ADD COLUMN role text NOT NULL DEFAULT 'admin'
+	    CHECK (role IN ('admin', 'reviewer', 'viewer')),
+	ADD COLUMN created_by text;
+
+-- Setup still makes one account only: the first user is the one with no
+-- creator, and two setups racing meet this index.
+DROP INDEX admin_users_single;
+CREATE UNIQUE INDEX admin_users_first ON admin_users ((true))
+	WHERE created_by IS NULL;
+
+-- A client token: `hash` is the SHA-256 (hex) of the secret the client
+-- sends, NULL for the row an OAuth consent made (its access tokens name
+-- the row). servers NULL means every server; scope 'call' sees no
+-- management tools, 'author' sees them limited to its servers.
+CREATE TABLE client_tokens (
+	id		uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+	name		text NOT NULL CHECK (name ~ '^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$'),
+	hash		text UNIQUE CHECK (hash ~ '^[0-9a-f]{64}$'),
+	servers		text[],
+	scope		text NOT NULL CHECK (scope IN ('call', 'author')),
+	source		text NOT NULL DEFAULT 'token'
+			CHECK (source IN ('token', 'oauth')),
+	oauth_client_id	uuid REFERENCES oauth_clients (id) ON DELETE CASCADE,
+	oauth_subject	text,
+	expires_at	timestamptz,
+	created_by	text,
+	created_at	timestamptz NOT NULL DEFAULT now(),
+	last_used_at	timestamptz,
+	CHECK ((source = 'token') = (hash IS NOT NULL))
+);
+CREATE UNIQUE INDEX client_tokens_name ON client_tokens (name)
+	WHERE source = 'token';
+
+-- A session belongs to the token that opened it: a revoked token's
+-- sessions end with it (and every worker forgets them, below).
+ALTER TABLE mcp_sessions ADD COLUMN token_id uuid
+	REFERENCES client_tokens (id) ON DELETE CASCADE;
+
+ALTER TABLE tool_execution_logs ADD COLUMN client_token text;
+
+-- OAuth grants carry the consent's servers and scope through the row
+-- they name; grants made before this migration keep what they had, every
+-- server with the management tools, in a row of their own.
+ALTER TABLE oauth_codes ADD COLUMN client_token_id uuid
+	REFERENCES client_tokens (id) ON DELETE CASCADE;
+ALTER TABLE oauth_refresh_tokens ADD COLUMN client_token_id uuid
+	REFERENCES client_tokens (id) ON DELETE CASCADE;
+
+INSERT INTO client_tokens (name, scope, source, oauth_client_id,
+    oauth_subject, created_by)
+SELECT DISTINCT 'oauth ' || left(r.client_id::text, 8), 'author', 'oauth',
+    r.client_id, r.subject, r.subject
+FROM oauth_refresh_tokens r WHERE r.revoked_at IS NULL;
+UPDATE oauth_refresh_tokens r SET client_token_id = c.id FROM client_tokens c
+WHERE c.source = 'oauth' AND c.oauth_client_id = r.client_id AND
+    c.oauth_subject = r.subject AND r.revoked_at IS NULL;
+
+-- Every worker of every instance learns of a change at once
+-- (mcp/client_tokens.c); the sessions a deletion ended are forgotten by
+-- every session cache.
+CREATE FUNCTION client_tokens_changed() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM pg_notify('mcpbox_client_tokens', '');
+	RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER client_tokens_notify
+	AFTER INSERT OR UPDATE OR DELETE ON client_tokens
+	FOR EACH STATEMENT EXECUTE FUNCTION client_tokens_changed();
+
+CREATE FUNCTION mcp_sessions_ended() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+	IF OLD.token_id IS NOT NULL THEN
+		PERFORM pg_notify('mcpbox_session_ended', OLD.id);
+	END IF;
+	RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER mcp_sessions_token_ended
+	AFTER DELETE ON mcp_sessions
+	FOR EACH ROW EXECUTE FUNCTION mcp_sessions_ended();
+
+-- Does the token (NULL: none, the local door's open access) let its
+-- client see server p_server? A revoked or expired token sees nothing.
+CREATE FUNCTION token_sees(p_token uuid, p_server text) RETURNS boolean
+LANGUAGE sql STABLE AS $$
+	SELECT p_token IS NULL OR EXISTS (SELECT 1 FROM client_tokens c
+	    WHERE c.id = p_token AND (c.expires_at IS NULL OR
+	    c.expires_at > now()) AND (c.servers IS NULL OR
+	    p_server = ANY (c.servers)))
+$$;
+
+-- The server a management tool's arguments point at (by server_id,
+-- tool_id, resource_id, prompt_id or source_id), for tokens limited to
+-- some servers: NULL when they point at none that exists.
+CREATE FUNCTION mgmt_target_server(args jsonb) RETURNS text
+LANGUAGE sql STABLE AS $$
+	SELECT coalesce(
+	    (SELECT s.name FROM servers s WHERE s.id::text =
+	        args->>'server_id'),
+	    (SELECT s.name FROM tools t JOIN servers s ON s.id = t.server_id
+	        WHERE t.id::text = coalesce(args->>'tool_id',
+	        args->>'resource_id', args->>'prompt_id')),
+	    (SELECT s.name FROM external_mcp_sources e JOIN servers s ON
+	        s.id = e.server_id WHERE e.id::text = args->>'source_id'))
+$$;
+
+-- The same call check as 0054, and the session's token must be the
+-- request's and still see the server.
+DROP FUNCTION mcp_tool_for_call(text, text, text);
+
+CREATE FUNCTION mcp_tool_for_call(p_session text, p_server text,
+    p_tool text, p_token uuid)
+RETURNS TABLE (session_ok boolean, tool_id uuid, server_id uuid,
+    python_code text, timeout_ms integer, approval_status text,
+    enabled boolean, server_status text, modules jsonb, hosts jsonb,
+    secrets json, tool_type text, log_level text,
+    client_capabilities jsonb, output_schema jsonb, kind text,
+    definition jsonb)
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	lvl text;
+	caps jsonb;
+BEGIN
+	SELECT s.log_level, s.client_capabilities INTO lvl, caps
+	    FROM mcp_sessions s WHERE s.id = p_session
+	    AND (s.scope IS NULL OR s.scope = p_server)
+	    AND s.token_id IS NOT DISTINCT FROM p_token
+	    AND token_sees(p_token, p_server);
+	session_ok := FOUND;
+	IF NOT session_ok THEN
+		RETURN NEXT;
+		RETURN;
+	END IF;
+	RETURN QUERY
+	SELECT true, t.id, s.id, t.python_code, coalesce(t.timeout_ms,
+	    s.default_timeout_ms), t.approval_status, t.enabled, s.status,
+	    tool_allowed_modules(t.id), tool_allowed_hosts(t.id),
+	    coalesce((SELECT json_agg(json_build_object('key', key_name, 'ct',
+	    encode(value_ciphertext, 'hex'), 'nonce', encode(nonce, 'hex')))
+	    FROM server_secrets WHERE server_secrets.server_id = s.id AND
+	    value_ciphertext IS NOT NULL), '[]'), t.tool_type, lvl, caps,
+	    v.output_schema, t.kind, v.definition
+	FROM tools t JOIN servers s ON s.id = t.server_id
+	LEFT JOIN tool_versions v ON v.tool_id = t.id AND
+	    v.version = t.approved_version
+	WHERE s.name = p_server AND t.name = p_tool;
+END
+$$;
+
+-- A user's role or password changing, or the user going, ends that
+-- user's OAuth grants only (0045 ended every grant: there was one user).
+-- Workers keep each admin's password version (oauth/oauth_gate.c); the
+-- payload is "<version> <name>", or "- <name>" when the name no longer
+-- belongs to an active admin.
+CREATE OR REPLACE FUNCTION oauth_end_grants() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+	IF TG_OP = 'UPDATE' THEN
+		IF NEW.password_version = OLD.password_version AND
+		    NEW.is_active = OLD.is_active AND
+		    NEW.username = OLD.username AND NEW.role = OLD.role THEN
+			RETURN NULL;
+		END IF;
+	END IF;
+	IF TG_OP <> 'INSERT' THEN
+		UPDATE oauth_refresh_tokens SET revoked_at = now()
+		    WHERE revoked_at IS NULL AND subject = OLD.username;
+		UPDATE oauth_codes SET used_at = now()
+		    WHERE used_at IS NULL AND subject = OLD.username;
+		DELETE FROM client_tokens WHERE source = 'oauth' AND
+		    oauth_subject = OLD.username;
+		PERFORM pg_notify('mcpbox_admin_changed', '- ' ||
+		    OLD.username);
+	END IF;
+	IF TG_OP <> 'DELETE' AND NEW.is_active AND NEW.role = 'admin' THEN
+		PERFORM pg_notify('mcpbox_admin_changed',
+		    NEW.password_version::text || ' ' || NEW.username);
+	END IF;
+	RETURN NULL;
+END
+$$;
+
+-- A client's date and time, or NULL when it is none (the handler says so).
+CREATE FUNCTION timestamptz_or_null(v text) RETURNS timestamptz
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+	RETURN v::timestamptz;
+EXCEPTION WHEN others THEN
+	RETURN NULL;
+END
+$$;
+
+-- local_requires_token (enforced by the gateway, mcp/transport_common.c):
+-- "enabled" makes the local door's MCP endpoints need a client token.
+UPDATE settings SET value = value || '{"local_requires_token": "disabled"}'
+WHERE key = 'security_policy' AND NOT value ? 'local_requires_token';
+
+-- A live token (NULL: none, which is always "live").
+CREATE FUNCTION token_live(p_token uuid) RETURNS boolean
+LANGUAGE sql STABLE AS $$
+	SELECT p_token IS NULL OR EXISTS (SELECT 1 FROM client_tokens c
+	    WHERE c.id = p_token AND (c.expires_at IS NULL OR
+	    c.expires_at > now()))
+$$;
