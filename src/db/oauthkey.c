@@ -142,12 +142,12 @@ db_oauth_key_load(const char *conninfo, const uint8_t key[32],
 }
 
 int
-db_oauth_admin_load(const char *conninfo, int *pv, char *name, size_t namelen,
+db_oauth_admins_load(const char *conninfo, void (*each)(const char *),
     char *err, size_t errlen)
 {
 	PGconn		*db;
 	PGresult	*r;
-	int		 rc = -1;
+	int		 i, rc = -1;
 
 	db = PQconnectdb(conninfo);
 	if (PQstatus(db) != CONNECTION_OK) {
@@ -155,12 +155,11 @@ db_oauth_admin_load(const char *conninfo, int *pv, char *name, size_t namelen,
 		PQfinish(db);
 		return (-1);
 	}
-	r = PQexec(db, "SELECT password_version, username FROM admin_users "
-	    "WHERE is_active LIMIT 1");
+	r = PQexec(db, "SELECT password_version::text || ' ' || username "
+	    "FROM admin_users WHERE is_active AND role = 'admin'");
 	if (PQresultStatus(r) == PGRES_TUPLES_OK) {
-		*pv = PQntuples(r) == 1 ? atoi(PQgetvalue(r, 0, 0)) : 0;
-		(void)snprintf(name, namelen, "%s", PQntuples(r) == 1 ?
-		    PQgetvalue(r, 0, 1) : "");
+		for (i = 0; i < PQntuples(r); i++)
+			each(PQgetvalue(r, i, 0));
 		rc = 0;
 	} else
 		(void)snprintf(err, errlen, "%s", PQerrorMessage(db));

@@ -9,10 +9,10 @@ int	db_oauth_key_load(const char *conninfo, const uint8_t key[32],
 	    const uint8_t *old_key, uint8_t out[32], char *err, size_t errlen);
 
 /*
- * The active admin's password version and name ("" when there is none),
- * for the workers' check of OAuth access tokens. 0, or -1 with err.
+ * Each active admin as "<password version> <name>", for the workers'
+ * check of OAuth access tokens. 0, or -1 with err.
  */
-int	db_oauth_admin_load(const char *conninfo, int *pv, char *name,
-	    size_t namelen, char *err, size_t errlen);
+int	db_oauth_admins_load(const char *conninfo,
+	    void (*each)(const char *), char *err, size_t errlen);
 
 #endif

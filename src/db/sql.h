@@ -210,6 +210,7 @@ extern const char	SQL_OAUTH_CLIENT_REGISTER_RESPOND[];
 extern const char	SQL_OAUTH_REQUEST_PUT[];
 extern const char	SQL_OAUTH_REQUEST_GET[];
 extern const char	SQL_OAUTH_REQUEST_APPROVE[];
+extern const char	SQL_OAUTH_CONSENTER[];
 extern const char	SQL_OAUTH_REQUEST_DENY[];
 extern const char	SQL_OAUTH_CODE_EXCHANGE[];
 extern const char	SQL_OAUTH_REFRESH_ROTATE[];

@@ -63,17 +63,41 @@ const char SQL_OAUTH_REQUEST_GET[] =
 
 /*
  * Approve: the request is consumed and becomes a code for $3 (the admin
- * who logged in). $1 token hash, $2 code hash, $3 subject
+ * who logged in), with a client token row for what the admin chose ($4
+ * servers json|NULL, $5 scope), which the code's tokens carry. Servers
+ * that do not exist consume nothing: one row with only their names.
+ * $1 token hash, $2 code hash, $3 subject -> redirect uri, state, has
+ * state, missing servers|NULL
  */
 const char SQL_OAUTH_REQUEST_APPROVE[] =
-    "WITH r AS (DELETE FROM oauth_requests WHERE token_hash = $1 "
-    "    AND expires_at > now() RETURNING *), "
+    "WITH want AS (SELECT CASE WHEN $4::jsonb IS NULL THEN NULL ELSE "
+    "    ARRAY(SELECT jsonb_array_elements_text($4::jsonb)) END AS servers), "
+    "missing AS (SELECT string_agg(n, ', ' ORDER BY n) AS names FROM want, "
+    "    unnest(want.servers) n WHERE NOT EXISTS (SELECT 1 FROM servers s "
+    "    WHERE s.name = n)), "
+    "r AS (DELETE FROM oauth_requests WHERE token_hash = $1 "
+    "    AND expires_at > now() AND (SELECT names FROM missing) IS NULL "
+    "    RETURNING *), "
+    "k AS (INSERT INTO client_tokens (name, servers, scope, source, "
+    "    oauth_client_id, oauth_subject, created_by) SELECT 'oauth ' || "
+    "    coalesce(nullif(left(regexp_replace(c.client_name, "
+    "    '[^A-Za-z0-9 ._-]', '', 'g'), 50), ''), left(c.id::text, 8)), "
+    "    (SELECT servers FROM want), $5, 'oauth', c.id, $3, $3 "
+    "    FROM r JOIN oauth_clients c ON c.id = r.client_id RETURNING id), "
     "c AS (INSERT INTO oauth_codes (code_hash, client_id, redirect_uri, "
-    "    code_challenge, resource, scope, subject) "
+    "    code_challenge, resource, scope, subject, client_token_id) "
     "    SELECT $2, client_id, redirect_uri, code_challenge, resource, "
-    "    scope, $3 FROM r RETURNING 1) "
-    "SELECT r.redirect_uri, coalesce(r.state, ''), r.state IS NOT NULL "
-    "FROM r, c";
+    "    scope, $3, (SELECT id FROM k) FROM r RETURNING 1) "
+    "SELECT r.redirect_uri, coalesce(r.state, ''), r.state IS NOT NULL, "
+    "    NULL::text FROM r, c "
+    "UNION ALL SELECT NULL, NULL, NULL, names FROM missing "
+    "    WHERE names IS NOT NULL";
+
+/* $1 username -> password_hash, password_version: an active admin only
+ * may consent to a client. */
+const char SQL_OAUTH_CONSENTER[] =
+    "SELECT password_hash, password_version FROM admin_users "
+    "WHERE username = $1 AND is_active AND role = 'admin'";
 
 /* Deny: $1 token hash; the request is consumed. */
 const char SQL_OAUTH_REQUEST_DENY[] =
@@ -87,7 +111,7 @@ const char SQL_OAUTH_REQUEST_DENY[] =
  */
 #define WITH_PV	"SELECT status, body || jsonb_build_object('pv', (SELECT " \
     "password_version FROM admin_users WHERE username = body->>'subject' " \
-    "AND is_active)) FROM "
+    "AND is_active AND role = 'admin')) FROM "
 
 /* $1 code hash, $2 client id, $3 redirect uri, $4 verifier, $5 new
  * refresh hash, $6 resource or '', $7 refresh lifetime in seconds */
@@ -125,6 +149,9 @@ const char SQL_REMOTE_CLIENT_REVOKE_RESPOND[] =
     "t AS (UPDATE oauth_refresh_tokens SET revoked_at = now() "
     "    WHERE client_id IN (SELECT id FROM c) AND revoked_at IS NULL), "
     "q AS (DELETE FROM oauth_requests WHERE client_id IN "
+    "    (SELECT id FROM c)), "
+    /* Its access tokens name these rows: refused at once (D36). */
+    "k AS (DELETE FROM client_tokens WHERE oauth_client_id IN "
     "    (SELECT id FROM c)) "
     "SELECT 200, jsonb_build_object('revoked', id) FROM c "
     "UNION ALL SELECT 404, jsonb_build_object('error', 'not_found', "

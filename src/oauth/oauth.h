@@ -61,6 +61,10 @@ struct oauth_ctx {
 	int			have_encoded;
 	char			client_name[256];
 	char			redirect_uri[600];
+	/* The consent's choice: "call" or "author", and the servers (a
+	 * JSON array, or NULL for every server). */
+	char			grant_scope[16];
+	char			*grant_servers;
 };
 
 /* oauth_server.c */
@@ -86,21 +90,32 @@ int		oauth_error(struct http_request *, int status,
 
 /* oauth_gate.c */
 /*
- * The active admin as every worker knows it: access tokens minted under
- * another password version, or for another name, are refused at once.
- * Loaded by the parent, updated on NOTIFY mcpbox_admin_changed.
+ * The active admins as every worker knows them: access tokens minted
+ * under another password version, or for a name that is no active admin,
+ * are refused at once. Loaded by the parent, updated on NOTIFY
+ * mcpbox_admin_changed ("<version> <name>", or "- <name>").
  */
+#define OAUTH_ADMINS_MAX	64
 struct oauth_admin {
-	int	known;
 	int	pv;
-	char	name[128];	/* "" when there is no active admin */
+	char	name[64];
 };
-extern struct oauth_admin	oauth_admin;
+struct oauth_admins {
+	int			known;
+	size_t			n;
+	struct oauth_admin	a[OAUTH_ADMINS_MAX];
+};
+extern struct oauth_admins	oauth_admins;
+void		oauth_admins_set(const char *payload);
 void		oauth_worker_init(void);
+/* `ctid`: the consent's client token row, NULL for none. */
 char		*oauth_access_issue(const char *sub, int pv, const char *client_id,
-		    const char *resource, const char *scope, int64_t now);
+		    const char *resource, const char *scope, const char *ctid,
+		    int64_t now);
+/* 0, the subject and the client token row ("" when none) for a live
+ * access token. */
 int		oauth_access_check(const char *token, const char *resource,
-		    int64_t now, char *sub, size_t sublen);
+		    int64_t now, char *sub, size_t sublen, char ctid[37]);
 /* A refusal of the remote gate, for the caller to answer (status 0: go
  * on). */
 struct oauth_verdict {

@@ -6,9 +6,11 @@
  * shows a consent page: a plain HTML form, no script (the CSP forbids
  * inline script and the page needs none). The form carries the token back;
  * unguessable and single-use, it is the CSRF token and the request handle
- * at once. POST checks the admin's username and password (argon2id in a
- * task thread, never in the event loop), then trades the request for a
- * code and redirects to the client.
+ * at once. The admin chooses what the client may do (call only, or author
+ * too) and on which servers. POST checks that an admin's username and
+ * password (argon2id in a task thread, never in the event loop), then
+ * trades the request for a code, and the choice for a client token row
+ * the client's access tokens name (D36), and redirects to the client.
  *
  * Errors before the client and its redirect URI are known to match are
  * shown as a page, never redirected (RFC 6749 §4.1.2.1): redirecting to an
@@ -138,8 +140,8 @@ authorize_consent_page(struct http_request *req, int status, const char *token,
 	c = authorize_html_escape(*client != '\0' ? client : "An MCP client");
 	r = authorize_html_escape(redirect_uri);
 	kore_buf_appendf(&b, "<h1>Allow %s to use your MCPbox?</h1>"
-	    "<p>It will be able to list and call your tools. Approve only if "
-	    "you started this from your own client.</p>"
+	    "<p>It will be able to list and call your approved tools. Approve "
+	    "only if you started this from your own client.</p>"
 	    "<p class=\"muted\">Redirects to %s</p>", c, r);
 	if (error != NULL) {
 		e = authorize_html_escape(error);
@@ -148,6 +150,17 @@ authorize_consent_page(struct http_request *req, int status, const char *token,
 	}
 	kore_buf_appendf(&b, "<form method=\"post\" action=\"/oauth/authorize\">"
 	    "<input type=\"hidden\" name=\"request\" value=\"%s\">"
+	    "<fieldset><legend>It may</legend>"
+	    "<label><input type=\"radio\" name=\"scope\" value=\"call\" "
+	    "checked> call approved tools, resources and prompts</label>"
+	    "<label><input type=\"radio\" name=\"scope\" value=\"author\">"
+	    " also write tools for review (the mcpbox_* tools)</label>"
+	    "</fieldset>"
+	    "<label for=\"s\">On the servers</label>"
+	    "<input id=\"s\" type=\"text\" name=\"servers\" "
+	    "placeholder=\"every server\">"
+	    "<p class=\"muted\">Server names separated by commas; empty for "
+	    "every server.</p>"
 	    "<label for=\"u\">Admin username</label>"
 	    "<input id=\"u\" type=\"text\" name=\"username\" "
 	    "autocomplete=\"username\" required>"
@@ -293,6 +306,45 @@ authorize_get(struct http_request *req, struct oauth_ctx *c)
 	    NULL));
 }
 
+/*
+ * The consent's choice from the form into c->grant_*: 0, or -1 with a
+ * message for the page. A form without the fields (an old page) means
+ * what a grant used to: every server, tools to author included.
+ */
+static int
+authorize_choice(struct oauth_ctx *c, const char **why)
+{
+	char	scope[16], list[1024], *name, *save;
+	json_t	*names;
+
+	if (!oauth_form(c->form, "scope", scope, sizeof(scope)))
+		(void)snprintf(scope, sizeof(scope), "author");
+	if (strcmp(scope, "call") != 0 && strcmp(scope, "author") != 0) {
+		*why = "Choose what the client may do.";
+		return (-1);
+	}
+	(void)snprintf(c->grant_scope, sizeof(c->grant_scope), "%s", scope);
+	free(c->grant_servers);
+	c->grant_servers = NULL;
+	if (!oauth_form(c->form, "servers", list, sizeof(list)))
+		return (0);
+	names = json_array();
+	for (name = strtok_r(list, ", ", &save); name != NULL;
+	    name = strtok_r(NULL, ", ", &save)) {
+		if (!ident_valid(name) || json_array_size(names) >= 64) {
+			json_decref(names);
+			*why = "Servers: names separated by commas (" IDENT_RULE
+			    ").";
+			return (-1);
+		}
+		json_array_append_new(names, json_string(name));
+	}
+	if (json_array_size(names) > 0)
+		c->grant_servers = json_dumps(names, JSON_COMPACT);
+	json_decref(names);
+	return (0);
+}
+
 /* Runs in a task thread: touches only the context's password fields. */
 static int
 authorize_verify_task(struct kore_task *t)
@@ -319,9 +371,9 @@ enum authorize_step {
 static int
 authorize_post(struct http_request *req, struct oauth_ctx *c)
 {
-	const char	*p[3];
+	const char	*p[5], *why;
 	enum db_status	st;
-	char		ip[64], action[16], uri[600], state[520];
+	char		ip[64], action[16], uri[600], state[520], msg[160];
 	int		retry, has_state;
 
 	hx_client_ip(req, ip, sizeof(ip));
@@ -371,11 +423,15 @@ authorize_post(struct http_request *req, struct oauth_ctx *c)
 			return (authorize_consent_page(req, 400, c->secret,
 			    c->client_name,
 			    c->redirect_uri, "Enter the admin username and password."));
+		if (authorize_choice(c, &why) == -1)
+			return (authorize_consent_page(req, 400, c->secret,
+			    c->client_name, c->redirect_uri, why));
 		c->step = S_USER;
 		/* FALLTHROUGH */
 	case S_USER:
+		/* Only an admin may let a client in. */
 		p[0] = c->user;
-		st = db_call_run(&c->db, req, SQL_AUTH_USER, 1, p);
+		st = db_call_run(&c->db, req, SQL_OAUTH_CONSENTER, 1, p);
 		if (st == DB_PENDING)
 			return (KORE_RESULT_RETRY);
 		if (st == DB_FAILED)
@@ -421,7 +477,18 @@ authorize_post(struct http_request *req, struct oauth_ctx *c)
 		p[0] = c->hash;
 		p[1] = c->hash2;
 		p[2] = c->user;
-		st = db_call_run(&c->db, req, SQL_OAUTH_REQUEST_APPROVE, 3, p);
+		p[3] = c->grant_servers;
+		p[4] = c->grant_scope;
+		st = db_call_run(&c->db, req, SQL_OAUTH_REQUEST_APPROVE, 5, p);
+		if (st == DB_DONE && db_ntuples(&c->db) == 1 &&
+		    !db_isnull(&c->db, 0, 3)) {
+			/* Named servers there are not: choose again. */
+			(void)snprintf(msg, sizeof(msg), "No such server: %s.",
+			    db_value(&c->db, 0, 3));
+			db_call_clear(&c->db);
+			return (authorize_consent_page(req, 400, c->secret,
+			    c->client_name, c->redirect_uri, msg));
+		}
 		break;
 	case S_DENY:
 		p[0] = c->hash;

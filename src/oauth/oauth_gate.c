@@ -18,34 +18,56 @@
 
 #define ACCESS_TYP	"mcp+access"
 
-struct oauth_admin	oauth_admin;
+struct oauth_admins	oauth_admins;
 
-/* "<version> <name>", or "-" when no admin is active. */
-static void
-gate_on_admin_changed(const char *payload)
+static struct oauth_admin *
+gate_admin_find(const char *name)
 {
-	const char	*sp;
+	size_t	i;
 
-	if (strcmp(payload, "-") == 0 || (sp = strchr(payload, ' ')) == NULL) {
-		oauth_admin.pv = INT_MAX;
-		oauth_admin.name[0] = '\0';
-	} else {
-		oauth_admin.pv = atoi(payload);
-		(void)snprintf(oauth_admin.name, sizeof(oauth_admin.name), "%s",
-		    sp + 1);
+	for (i = 0; i < oauth_admins.n; i++) {
+		if (strcmp(oauth_admins.a[i].name, name) == 0)
+			return (&oauth_admins.a[i]);
 	}
-	oauth_admin.known = 1;
+	return (NULL);
+}
+
+/* "<version> <name>": that admin's current version; "- <name>": the
+ * name is no active admin any more. */
+void
+oauth_admins_set(const char *payload)
+{
+	struct oauth_admin	*a;
+	const char		*sp;
+
+	oauth_admins.known = 1;
+	if ((sp = strchr(payload, ' ')) == NULL || sp[1] == '\0' ||
+	    strlen(sp + 1) >= sizeof(a->name))
+		return;
+	a = gate_admin_find(sp + 1);
+	if (payload[0] == '-') {
+		if (a != NULL)
+			*a = oauth_admins.a[--oauth_admins.n];
+		return;
+	}
+	if (a == NULL) {
+		if (oauth_admins.n == OAUTH_ADMINS_MAX)
+			return;
+		a = &oauth_admins.a[oauth_admins.n++];
+		(void)snprintf(a->name, sizeof(a->name), "%s", sp + 1);
+	}
+	a->pv = atoi(payload);
 }
 
 void
 oauth_worker_init(void)
 {
-	events_on(EVENT_ADMIN_CHANGED, gate_on_admin_changed);
+	events_on(EVENT_ADMIN_CHANGED, oauth_admins_set);
 }
 
 char *
 oauth_access_issue(const char *sub, int pv, const char *client_id,
-    const char *resource, const char *scope, int64_t now)
+    const char *resource, const char *scope, const char *ctid, int64_t now)
 {
 	jwt_t	*jwt;
 	char	jti[37], *tok;
@@ -64,6 +86,7 @@ oauth_access_issue(const char *sub, int pv, const char *client_id,
 	    jwt_add_grant_int(jwt, "pv", pv) == 0 &&
 	    jwt_add_grant_int(jwt, "iat", (long)now) == 0 &&
 	    jwt_add_grant_int(jwt, "exp", (long)(now + OAUTH_ACCESS_TTL)) == 0 &&
+	    (ctid == NULL || jwt_add_grant(jwt, "ctid", ctid) == 0) &&
 	    jwt_set_alg(jwt, JWT_ALG_HS256, oauth_key, sizeof(oauth_key)) == 0;
 	tok = ok ? jwt_encode_str(jwt) : NULL;
 	jwt_free(jwt);
@@ -78,6 +101,19 @@ gate_str_is(json_t *o, const char *k, const char *want)
 	return (json_is_string(v) && strcmp(json_string_value(v), want) == 0);
 }
 
+/* Minted under the current password of an active admin of that name. */
+static int
+gate_admin_current(json_t *s, json_t *pv)
+{
+	struct oauth_admin	*a;
+
+	if (!oauth_admins.known)
+		return (1);
+	a = gate_admin_find(json_string_value(s));
+	return (a != NULL && json_is_integer(pv) &&
+	    json_integer_value(pv) == a->pv);
+}
+
 /*
  * 0 and the subject when `token` is a live access token for `resource`:
  * one for the whole of /mcp, or one for that very resource (a server's
@@ -85,10 +121,10 @@ gate_str_is(json_t *o, const char *k, const char *want)
  */
 int
 oauth_access_check(const char *token, const char *resource, int64_t now,
-    char *sub, size_t sublen)
+    char *sub, size_t sublen, char ctid[37])
 {
 	jwt_t		*jwt;
-	json_t		*o, *exp, *iat, *s, *pv;
+	json_t		*o, *exp, *iat, *s, *pv, *ct;
 	char		*js, res[OAUTH_URL_MAX];
 	int		rc;
 
@@ -121,12 +157,12 @@ oauth_access_check(const char *token, const char *resource, int64_t now,
 	    json_is_integer(exp) && json_integer_value(exp) > now &&
 	    json_is_integer(iat) && json_integer_value(iat) <= now + 60 &&
 	    json_is_string(s) && json_string_length(s) > 0 &&
-	    json_string_length(s) < sublen &&
-	    /* Minted under the admin's current password, for that admin. */
-	    (!oauth_admin.known || (json_is_integer(pv) &&
-	    json_integer_value(pv) == oauth_admin.pv &&
-	    strcmp(json_string_value(s), oauth_admin.name) == 0))) {
+	    json_string_length(s) < sublen && gate_admin_current(s, pv)) {
 		(void)snprintf(sub, sublen, "%s", json_string_value(s));
+		ct = json_object_get(o, "ctid");
+		(void)snprintf(ctid, 37, "%s", json_is_string(ct) &&
+		    uuid_valid(json_string_value(ct)) ?
+		    json_string_value(ct) : "");
 		rc = 0;
 	}
 	json_decref(o);
@@ -219,7 +255,7 @@ oauth_remote_gate(struct http_request *req, int *remote, char *who,
 	oauth_resource_of(req->path, resource, sizeof(resource));
 	if (strncasecmp(h, "Bearer ", 7) != 0 ||
 	    oauth_access_check(h + 7, resource, (int64_t)time(NULL), sub,
-	    sizeof(sub)) == -1)
+	    sizeof(sub), v->ctid) == -1)
 		return (gate_challenge(v, "invalid_token", "unauthorized: the "
 		    "access token is invalid or expired"));
 	*remote = OAUTH_REMOTE_USER;

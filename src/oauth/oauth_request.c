@@ -3,6 +3,7 @@
  * urlencoded bodies and query strings (RFC 6749 §3.1), and the error
  * shape of RFC 6749 §5.2.
  */
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -20,6 +21,7 @@ oauth_ctx_free(void *arg)
 		explicit_bzero(c->form, c->form_len);
 		kore_free(c->form);
 	}
+	free(c->grant_servers);
 	explicit_bzero(c, sizeof(*c));
 	kore_free(c);
 }

@@ -33,13 +33,12 @@ oauth_parent_init(void)
 	}
 	oauth_key_ok = 1;
 	/* Inherited by the workers; kept current by mcpbox_admin_changed. */
-	if (db_oauth_admin_load(mcpbox_cfg.database_url, &oauth_admin.pv,
-	    oauth_admin.name, sizeof(oauth_admin.name), err,
-	    sizeof(err)) == -1) {
-		log_error("cannot read the admin for OAuth: %s", err);
+	if (db_oauth_admins_load(mcpbox_cfg.database_url, oauth_admins_set,
+	    err, sizeof(err)) == -1) {
+		log_error("cannot read the admins for OAuth: %s", err);
 		return (-1);
 	}
-	oauth_admin.known = 1;
+	oauth_admins.known = 1;
 	return (0);
 }
 

@@ -46,7 +46,7 @@ static int
 token_send_tokens(struct http_request *req, struct oauth_ctx *c)
 {
 	json_t		*o, *out, *pv;
-	const char	*sub, *cid, *res, *scope;
+	const char	*sub, *cid, *res, *scope, *ctid;
 	char		*access;
 
 	o = json_loads(db_value(&c->db, 0, 1), 0, NULL);
@@ -55,10 +55,12 @@ token_send_tokens(struct http_request *req, struct oauth_ctx *c)
 	cid = json_string_value(json_object_get(o, "client_id"));
 	res = json_string_value(json_object_get(o, "resource"));
 	scope = json_string_value(json_object_get(o, "scope"));
+	/* The consent's client token row: what the client may see. */
+	ctid = json_string_value(json_object_get(o, "ctid"));
 	if (o == NULL || sub == NULL || cid == NULL || res == NULL ||
 	    scope == NULL || !json_is_integer(pv) ||
 	    (access = oauth_access_issue(sub, (int)json_integer_value(pv), cid,
-	    res, scope, (int64_t)time(NULL))) == NULL) {
+	    res, scope, ctid, (int64_t)time(NULL))) == NULL) {
 		json_decref(o);
 		return (oauth_error(req, 500, "server_error",
 		    "the token could not be issued"));

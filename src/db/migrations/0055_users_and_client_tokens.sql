@@ -214,3 +214,111 @@ LANGUAGE sql STABLE AS $$
 	    WHERE c.id = p_token AND (c.expires_at IS NULL OR
 	    c.expires_at > now()))
 $$;
+
+-- The code exchange and the refresh rotation of 0030, carrying the
+-- consent's client token row on to each refresh token and into the
+-- answer ('ctid'), which the access token then names (oauth/oauth_token.c).
+-- A refresh token whose row was revoked is gone with it (the cascade).
+CREATE OR REPLACE FUNCTION oauth_code_exchange(p_code text, p_client text,
+    p_redirect text, p_verifier text, p_refresh text, p_resource text,
+    p_ttl integer) RETURNS TABLE (status integer, body jsonb)
+LANGUAGE plpgsql AS $$
+DECLARE
+	c	oauth_codes%ROWTYPE;
+	bad	jsonb := jsonb_build_object('error', 'invalid_grant');
+BEGIN
+	SELECT * INTO c FROM oauth_codes WHERE code_hash = p_code FOR UPDATE;
+	IF NOT FOUND THEN
+		RETURN QUERY SELECT 400, bad || jsonb_build_object(
+		    'error_description', 'unknown authorization code');
+		RETURN;
+	END IF;
+	IF c.used_at IS NOT NULL THEN
+		UPDATE oauth_refresh_tokens SET revoked_at = now()
+		    WHERE family = c.family AND revoked_at IS NULL;
+		RETURN QUERY SELECT 400, bad || jsonb_build_object(
+		    'error_description', 'the authorization code was already used');
+		RETURN;
+	END IF;
+	UPDATE oauth_codes SET used_at = now() WHERE code_hash = p_code;
+	IF c.expires_at <= now() THEN
+		RETURN QUERY SELECT 400, bad || jsonb_build_object(
+		    'error_description', 'the authorization code expired');
+	ELSIF c.client_id::text <> p_client OR c.redirect_uri <> p_redirect THEN
+		RETURN QUERY SELECT 400, bad || jsonb_build_object(
+		    'error_description', 'client_id or redirect_uri does not '
+		    'match the authorization request');
+	ELSIF p_resource <> '' AND p_resource <> c.resource THEN
+		RETURN QUERY SELECT 400, jsonb_build_object('error',
+		    'invalid_target', 'error_description',
+		    'resource does not match the authorization request');
+	ELSIF oauth_s256(p_verifier) <> c.code_challenge THEN
+		RETURN QUERY SELECT 400, bad || jsonb_build_object(
+		    'error_description', 'code_verifier does not match');
+	ELSIF EXISTS (SELECT 1 FROM oauth_clients WHERE id = c.client_id
+	    AND revoked_at IS NOT NULL) THEN
+		RETURN QUERY SELECT 400, jsonb_build_object('error',
+		    'invalid_client', 'error_description', 'the client was revoked');
+	ELSE
+		INSERT INTO oauth_refresh_tokens (token_hash, client_id, family,
+		    resource, scope, subject, expires_at, client_token_id)
+		    VALUES (p_refresh, c.client_id, c.family, c.resource, c.scope,
+		    c.subject, now() + make_interval(secs => p_ttl),
+		    c.client_token_id);
+		UPDATE oauth_clients SET last_used_at = now() WHERE id = c.client_id;
+		RETURN QUERY SELECT 200, jsonb_build_object('subject', c.subject,
+		    'resource', c.resource, 'scope', c.scope,
+		    'client_id', c.client_id, 'ctid', c.client_token_id);
+	END IF;
+END
+$$;
+
+-- Rotate a refresh token: the old one dies, its successor joins the same
+-- family. A used or revoked token kills the family (replay detection).
+CREATE OR REPLACE FUNCTION oauth_refresh_rotate(p_old text, p_client text, p_new text,
+    p_resource text, p_ttl integer) RETURNS TABLE (status integer, body jsonb)
+LANGUAGE plpgsql AS $$
+DECLARE
+	r	oauth_refresh_tokens%ROWTYPE;
+	bad	jsonb := jsonb_build_object('error', 'invalid_grant');
+BEGIN
+	SELECT * INTO r FROM oauth_refresh_tokens WHERE token_hash = p_old
+	    FOR UPDATE;
+	IF NOT FOUND OR r.client_id::text <> p_client THEN
+		RETURN QUERY SELECT 400, bad || jsonb_build_object(
+		    'error_description', 'unknown refresh token');
+		RETURN;
+	END IF;
+	IF r.used_at IS NOT NULL OR r.revoked_at IS NOT NULL THEN
+		UPDATE oauth_refresh_tokens SET revoked_at = now()
+		    WHERE family = r.family AND revoked_at IS NULL;
+		RETURN QUERY SELECT 400, bad || jsonb_build_object(
+		    'error_description', 'the refresh token was already used or '
+		    'revoked');
+		RETURN;
+	END IF;
+	UPDATE oauth_refresh_tokens SET used_at = now() WHERE token_hash = p_old;
+	IF r.expires_at <= now() THEN
+		RETURN QUERY SELECT 400, bad || jsonb_build_object(
+		    'error_description', 'the refresh token expired');
+	ELSIF p_resource <> '' AND p_resource <> r.resource THEN
+		RETURN QUERY SELECT 400, jsonb_build_object('error',
+		    'invalid_target', 'error_description',
+		    'resource does not match the grant');
+	ELSIF EXISTS (SELECT 1 FROM oauth_clients WHERE id = r.client_id
+	    AND revoked_at IS NOT NULL) THEN
+		RETURN QUERY SELECT 400, jsonb_build_object('error',
+		    'invalid_client', 'error_description', 'the client was revoked');
+	ELSE
+		INSERT INTO oauth_refresh_tokens (token_hash, client_id, family,
+		    resource, scope, subject, expires_at, client_token_id)
+		    VALUES (p_new, r.client_id, r.family, r.resource, r.scope,
+		    r.subject, now() + make_interval(secs => p_ttl),
+		    r.client_token_id);
+		UPDATE oauth_clients SET last_used_at = now() WHERE id = r.client_id;
+		RETURN QUERY SELECT 200, jsonb_build_object('subject', r.subject,
+		    'resource', r.resource, 'scope', r.scope,
+		    'client_id', r.client_id, 'ctid', r.client_token_id);
+	END IF;
+END
+$$;
