@@ -32,6 +32,21 @@ gate_unauthorized(struct http_request *req, const char *why)
 	    HX_ANSWERED);
 }
 
+/* A token looked up: HX_GO_ON when found, else the refusal is sent. */
+static enum hx_turn
+gate_token_found(struct http_request *req, enum token_find found,
+    const char *why_unknown)
+{
+	if (found == TOKEN_FOUND)
+		return (HX_GO_ON);
+	if (found == TOKEN_NOT_READY) {
+		http_response_header(req, "retry-after", "1");
+		return (mcp_http_error(req, 503, RPC_INVALID_REQUEST,
+		    "the server is starting; retry"), HX_ANSWERED);
+	}
+	return (gate_unauthorized(req, why_unknown));
+}
+
 /*
  * A client token in Authorization (mcp/token_cache.c) makes the caller
  * that token, on either door. HX_GO_ON when there is none or it is known
@@ -46,20 +61,13 @@ gate_client_token(struct http_request *req, struct mcp_caller *who)
 	    strncasecmp(h, "Bearer " CLIENT_TOKEN_PREFIX, 7 +
 	    sizeof(CLIENT_TOKEN_PREFIX) - 1) != 0)
 		return (HX_GO_ON);
-	switch (mcp_token_by_secret(h + 7, &who->token)) {
-	case TOKEN_FOUND:
-		if (hx_public_door(req))
-			who->remote = OAUTH_REMOTE_USER;
-		return (HX_GO_ON);
-	case TOKEN_NOT_READY:
-		http_response_header(req, "retry-after", "1");
-		return (mcp_http_error(req, 503, RPC_INVALID_REQUEST,
-		    "the server is starting; retry"), HX_ANSWERED);
-	case TOKEN_UNKNOWN:
-	default:
-		return (gate_unauthorized(req, "unauthorized: the client "
-		    "token is unknown, revoked or expired"));
-	}
+	if (gate_token_found(req, mcp_token_by_secret(h + 7, &who->token),
+	    "unauthorized: the client token is unknown, revoked or "
+	    "expired") == HX_ANSWERED)
+		return (HX_ANSWERED);
+	if (hx_public_door(req))
+		who->remote = OAUTH_REMOTE_USER;
+	return (HX_GO_ON);
 }
 
 /* The public door's own credentials (src/oauth); an OAuth access token
@@ -84,18 +92,8 @@ gate_remote(struct http_request *req, struct mcp_caller *who, char *user,
 	}
 	if (verdict.ctid[0] == '\0')
 		return (HX_GO_ON);
-	switch (mcp_token_by_id(verdict.ctid, &who->token)) {
-	case TOKEN_FOUND:
-		return (HX_GO_ON);
-	case TOKEN_NOT_READY:
-		http_response_header(req, "retry-after", "1");
-		return (mcp_http_error(req, 503, RPC_INVALID_REQUEST,
-		    "the server is starting; retry"), HX_ANSWERED);
-	case TOKEN_UNKNOWN:
-	default:
-		return (gate_unauthorized(req, "unauthorized: this client's "
-		    "access was revoked"));
-	}
+	return (gate_token_found(req, mcp_token_by_id(verdict.ctid,
+	    &who->token), "unauthorized: this client's access was revoked"));
 }
 
 /*
