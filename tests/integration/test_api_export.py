@@ -60,6 +60,14 @@ class ExportImportTest(unittest.TestCase):
                {"key": "EXPORTED", "value": apiclient.SECRET_VALUE})
         c.post(f"/api/servers/{sid}/allowed-hosts", {"host": "api.example.net",
                                                      "port": 443})
+        # Credentials stay with their installation (docs/USERS-AND-TOKENS.md).
+        cls.user = apiclient.unique("expuser")
+        c.post("/api/users", {"username": cls.user, "role": "viewer",
+                              "password": apiclient.PASSWORD + " u"})
+        st, _, cls.client_token = c.post("/api/client-tokens", {
+            "name": apiclient.unique("exptok"), "servers": None,
+            "scope": "call"})
+        assert st == 201, cls.client_token
         st, h, cls.doc = c.get("/api/export")
         assert st == 200, st
         cls.headers = h
@@ -88,6 +96,11 @@ class ExportImportTest(unittest.TestCase):
                          "def main():\n    return 1\n")
         self.assertNotIn("approval_status", s["tools"][0])
         self.assertNotIn(apiclient.SECRET_VALUE, json.dumps(d))
+        text = json.dumps(d)
+        for leftout in (self.user, self.client_token["name"],
+                        self.client_token["token"], "password_hash",
+                        "client_tokens", "users"):
+            self.assertNotIn(leftout, text)
         # The documented canonical form reproduces the signature.
         self.assertEqual(sign(d, self.key)["signature"], d["signature"])
 
@@ -108,6 +121,7 @@ class ExportImportTest(unittest.TestCase):
         st, _, q = oc.get(f"/api/approvals/network?server_id={sid}")
         self.assertEqual(q["items"][0]["host"], "api.example.net")
         st, _, v = oc.get(f"/api/tools/{srv['tools'][0]['id']}/versions")
+        self.assertEqual(st, 200, v)
         self.assertEqual(v["items"][0]["change_source"], "import")
         # Title, annotations, icons and outputSchema arrive, to review.
         shown = [t for t in srv["tools"] if t["name"] == "zz_shown"][0]
