@@ -195,6 +195,22 @@ START_TEST(hmac_rfc4231)
 }
 END_TEST
 
+/* The stored form of tokens (FIPS 180-2 vector), and a client token's
+ * length as the gate expects it. */
+START_TEST(sha256_hex_and_client_token)
+{
+	char	hex[SHA256_HEX], rnd[44], tok[CLIENT_TOKEN_LEN + 1];
+
+	crypto_sha256_hex("abc", hex);
+	ck_assert_str_eq(hex, "ba7816bf8f01cfea414140de5dae2223"
+	    "b00361a396177a9cb410ff61f20015ad");
+	ck_assert_int_eq(crypto_random_token(rnd, sizeof(rnd)), 0);
+	ck_assert_uint_eq(strlen(rnd), 43);
+	(void)snprintf(tok, sizeof(tok), "%s%s", CLIENT_TOKEN_PREFIX, rnd);
+	ck_assert_uint_eq(strlen(tok), CLIENT_TOKEN_LEN);
+}
+END_TEST
+
 START_TEST(hex_codec)
 {
 	uint8_t	in[4] = { 0x00, 0xab, 0x7f, 0xff }, out[8];
@@ -319,6 +335,7 @@ main(void)
 	tcase_add_test(tc, tamper);
 	tcase_add_test(tc, hex_columns);
 	tcase_add_test(tc, hmac_rfc4231);
+	tcase_add_test(tc, sha256_hex_and_client_token);
 	tcase_add_test(tc, hex_codec);
 	tcase_add_test(tc, b64_codec);
 	tcase_add_test(tc, b64url_codec);
