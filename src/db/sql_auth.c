@@ -87,7 +87,7 @@ const char SQL_AUTH_LOGOUT_RESPOND[] =
 /* $1 username, $2 new hash, $3 expected pv, $4 request id -> new pv */
 const char SQL_AUTH_PASSWORD_SET[] =
     "WITH u AS (UPDATE admin_users SET password_hash = $2, "
-    "  password_version = password_version + 1, updated_at = now() "
+    "  password_version = nextval('admin_users_pv'), updated_at = now() "
     "  WHERE username = $1 AND password_version = $3::int "
     "  RETURNING username, password_version), "
     "act AS (INSERT INTO activity_logs (log_type, message, details, actor, "

@@ -68,5 +68,6 @@ const char SQL_CLIENT_TOKENS_DELETE_RESPOND[] =
  */
 const char SQL_CLIENT_TOKENS_LOAD[] =
     "SELECT id, hash, name, scope, to_json(servers), "
-    "  extract(epoch FROM expires_at)::bigint FROM client_tokens "
+    "  CASE WHEN isfinite(expires_at) THEN extract(epoch FROM expires_at)"
+    "  ::bigint END FROM client_tokens "
     "WHERE expires_at IS NULL OR expires_at > now()";

@@ -154,5 +154,5 @@ const char SQL_REMOTE_CLIENT_REVOKE_RESPOND[] =
     "k AS (DELETE FROM client_tokens WHERE oauth_client_id IN "
     "    (SELECT id FROM c)) "
     "SELECT 200, jsonb_build_object('revoked', id) FROM c "
-    "UNION ALL SELECT 404, jsonb_build_object('error', 'not_found', "
-    "    'message', 'no such client') WHERE NOT EXISTS (SELECT 1 FROM c)";
+    "UNION ALL SELECT 404, api_error('not_found', 'no such client')::jsonb "
+    "    WHERE NOT EXISTS (SELECT 1 FROM c)";

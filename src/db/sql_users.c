@@ -45,8 +45,8 @@ const char SQL_USERS_CREATE_RESPOND[] =
 
 /*
  * $1 id, $2 role|NULL, $3 is_active ('t'|'f')|NULL, $4 new hash|NULL,
- * $5 actor, $6 request id. A new password ends the user's logins (its
- * password version moves on).
+ * $5 actor, $6 request id. A new password or a deactivation ends the
+ * user's logins (its password version moves on, migration 0055).
  */
 const char SQL_USERS_UPDATE_RESPOND[] =
     "WITH " LOCK_ADMINS
@@ -56,8 +56,9 @@ const char SQL_USERS_UPDATE_RESPOND[] =
     "  true)) AND (SELECT count(*) FROM adm) <= 1) AS fine FROM tgt), "
     "up AS (UPDATE admin_users u SET role = coalesce($2, u.role), "
     "  is_active = coalesce($3::boolean, u.is_active), password_hash = "
-    "  coalesce($4, u.password_hash), password_version = "
-    "  u.password_version + CASE WHEN $4 IS NULL THEN 0 ELSE 1 END, "
+    "  coalesce($4, u.password_hash), password_version = CASE WHEN $4 IS "
+    "  NOT NULL OR ($3::boolean IS FALSE AND u.is_active) THEN "
+    "  nextval('admin_users_pv') ELSE u.password_version END, "
     "  updated_at = now() FROM ok WHERE u.id = $1::uuid AND ok.fine "
     "  RETURNING u.*), "
     "a AS (SELECT audit($5, 'users.update', 'user changed', "

@@ -9,6 +9,14 @@ ALTER TABLE admin_users
 	    CHECK (role IN ('admin', 'reviewer', 'viewer')),
 	ADD COLUMN created_by text;
 
+-- A password version is never given twice, to any user: tokens carry
+-- (username, version), so a user made again under a deleted user's name,
+-- or a user deactivated and activated again, must not meet a version its
+-- old tokens carry. Every new version comes from this sequence.
+CREATE SEQUENCE admin_users_pv START WITH 1000000;
+ALTER TABLE admin_users ALTER COLUMN password_version
+	SET DEFAULT nextval('admin_users_pv')::integer;
+
 -- Setup still makes one account only: the first user is the one with no
 -- creator, and two setups racing meet this index.
 DROP INDEX admin_users_single;
@@ -192,11 +200,20 @@ BEGIN
 END
 $$;
 
--- A client's date and time, or NULL when it is none (the handler says so).
+-- A client's ISO 8601 date (and time), or NULL when it is none (the
+-- handler says so). PostgreSQL's own input would also take "tomorrow" and
+-- "infinity".
 CREATE FUNCTION timestamptz_or_null(v text) RETURNS timestamptz
 LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	t timestamptz;
 BEGIN
-	RETURN v::timestamptz;
+	IF v !~ ('^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}'
+	    '(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?)?$') THEN
+		RETURN NULL;
+	END IF;
+	t := v::timestamptz;
+	RETURN CASE WHEN isfinite(t) THEN t END;
 EXCEPTION WHEN others THEN
 	RETURN NULL;
 END
