@@ -1,5 +1,6 @@
-// The REST client: tokens, silent refresh, errors in one shape, and the
-// activity stream read with fetch() (EventSource can't send a Bearer).
+// The REST client: tokens, silent refresh, errors in one shape, who is
+// logged in and with which role, and the activity stream read with
+// fetch() (EventSource can't send a Bearer).
 //
 // Refresh tokens rotate and a used one is dead, so every caller that meets
 // a 401 waits on the same refresh; a second 401 after it means the session
@@ -8,6 +9,9 @@
 const KEY = "mcpbox.auth";
 let auth = load();
 let refreshing = null;
+// GET /api/auth/me of this login: {id, username, role, ...}; in memory only.
+let who = null;
+let whoAt = 0;
 const listeners = new Set();
 
 function load() {
@@ -20,6 +24,7 @@ function load() {
 
 function save(a) {
   auth = a;
+  if (!a) who = null;
   if (a) localStorage.setItem(KEY, JSON.stringify(a));
   else localStorage.removeItem(KEY);
   for (const fn of listeners) fn(a);
@@ -139,13 +144,41 @@ export function qs(params) {
 
 export async function login(username, password) {
   const t = await request("POST", "/api/auth/login", { username, password }, { anonymous: true });
+  who = null;
   setTokens({ ...t, username: t.username || username });
+  await loadMe();
 }
+
+// The logged-in user and role. The API enforces every role on every
+// route; the panel reads it only to leave out what would be refused.
+export async function loadMe() {
+  const m = await request("GET", "/api/auth/me");
+  if (!auth) return null;
+  who = m;
+  whoAt = Date.now();
+  return m;
+}
+
+export function me() {
+  return who;
+}
+
+// Seconds since the role was read (the panel reads it again now and then,
+// so a demotion shows without a reload).
+export function meAge() {
+  return who ? (Date.now() - whoAt) / 1000 : Infinity;
+}
+
+export const role = () => (who && who.role) || "viewer";
+export const isAdmin = () => role() === "admin";
+export const canReview = () => role() === "admin" || role() === "reviewer";
 
 export async function setup(username, password) {
   const t = await request("POST", "/api/auth/setup", { username, password }, { anonymous: true });
-  if (t && t.access_token) setTokens({ ...t, username: t.username || username });
-  else await login(username, password);
+  if (t && t.access_token) {
+    setTokens({ ...t, username: t.username || username });
+    await loadMe();
+  } else await login(username, password);
 }
 
 export async function logout() {

@@ -2,7 +2,7 @@
 // index.html), the frame around every page, the theme, and the first-run
 // and login pages. Each page module exports render(root, params) and may
 // return a cleanup function (open streams are closed on navigation).
-import { api, session, onAuthChange, login, setup, logout } from "./api.js";
+import { api, session, onAuthChange, login, setup, logout, loadMe, me, meAge, isAdmin } from "./api.js";
 import { h, clear, field, formError, busy, toast, errorBox } from "./ui.js";
 import * as dashboard from "./dashboard.js";
 import * as servers from "./servers.js";
@@ -11,6 +11,8 @@ import * as approvals from "./approvals.js";
 import * as activity from "./activity.js";
 import * as settings from "./settings.js";
 import * as external from "./page-external.js";
+import * as users from "./users.js";
+import * as tokens from "./tokens.js";
 
 const ROUTES = [
   [/^\/$/, dashboard, "dashboard"],
@@ -20,7 +22,12 @@ const ROUTES = [
   [/^\/approvals(?:\/(tools|sources|modules|network))?$/, approvals, "approvals", (m) => ({ tab: m[1] || "tools" })],
   [/^\/activity$/, activity, "activity"],
   [/^\/settings(?:\/(policy|modules|export|remote|account))?$/, settings, "settings", (m) => ({ tab: m[1] || "policy" })],
+  [/^\/users$/, users, "users"],
+  [/^\/tokens$/, tokens, "tokens"],
 ];
+
+// Pages only admins have: others get a note, not a request the API refuses.
+const ADMIN_ONLY = new Set(["users", "tokens"]);
 
 let cleanup = null;
 let setupRequired = null;
@@ -59,7 +66,10 @@ function frame(active) {
     link("#/servers", "servers", "Servers"),
     link("#/approvals", "approvals", "Approvals", pending),
     link("#/activity", "activity", "Activity"),
-    link("#/settings", "settings", "Settings"));
+    isAdmin() ? link("#/users", "users", "Users") : null,
+    isAdmin() ? link("#/tokens", "tokens", "Tokens") : null,
+    link("#/settings", "settings", "Settings"),
+    h("span", { class: "nav-user muted" }, whoami()));
   const menu = h("button", { type: "button", class: "btn btn-ghost menu-toggle", "aria-label": "Menu", "aria-expanded": "false" }, "☰");
   menu.addEventListener("click", () => {
     const open = nav.classList.toggle("open");
@@ -75,7 +85,7 @@ function frame(active) {
   const header = h("header", { class: "top" },
     h("a", { href: "#/", class: "brand" }, h("img", { src: "/static/favicon.svg", alt: "", width: 24, height: 24 }), "MCPbox"),
     menu, nav,
-    h("div", { class: "top-right" }, h("span", { class: "muted user" }, (session() || {}).username || ""), themeButton(), out));
+    h("div", { class: "top-right" }, h("span", { class: "muted user", dataset: { testid: "whoami" } }, whoami()), themeButton(), out));
   api.get("/api/approvals/stats").then((st) => {
     const n = (st.tools.pending_review || 0) + (st.modules.pending || 0) + (st.network.pending || 0) + ((st.sources && st.sources.pending_review) || 0);
     if (n) {
@@ -85,6 +95,20 @@ function frame(active) {
   }).catch(() => {});
   return [header, main];
 }
+
+// Who is logged in, and as what.
+function whoami() {
+  const m = me() || {};
+  const r = m.role || "";
+  return [h("span", { dataset: { testid: "username" } }, m.username || (session() || {}).username || ""), " ",
+    r ? h("span", { class: `role-badge role-${r}`, dataset: { testid: "role" }, title: ROLE_HINT[r] || "" }, r) : null];
+}
+
+const ROLE_HINT = {
+  admin: "Admins may do everything.",
+  reviewer: "Reviewers read everything and approve, reject and revoke what waits for review.",
+  viewer: "Viewers read everything and change nothing.",
+};
 
 // ---- auth pages -----------------------------------------------------------
 
@@ -180,12 +204,33 @@ async function route() {
     return loginPage(app);
   }
   if (path === "/login" || path === "/setup") return void (location.hash = "#/");
+  if (!me()) {
+    try {
+      await loadMe();
+    } catch (e) {
+      // A session that could not be refreshed went back to the login page.
+      if (session()) clear(app).append(errorBox(e));
+      return;
+    }
+  } else if (meAge() > 30) {
+    // A role changed by another admin shows without a reload.
+    const was = me().role;
+    loadMe().then((m) => {
+      if (m && m.role !== was) route();
+    }, () => {});
+  }
   for (const [re, mod, nav, params] of ROUTES) {
     const m = path.match(re);
     if (!m) continue;
     const [header, main] = frame(nav);
     app.append(header, main);
     document.title = `${nav[0].toUpperCase()}${nav.slice(1)} · MCPbox`;
+    if (ADMIN_ONLY.has(nav) && !isAdmin()) {
+      main.append(h("div", { class: "page-head" }, h("h1", null, `${nav[0].toUpperCase()}${nav.slice(1)}`)),
+        h("div", { class: "empty", dataset: { testid: "admins-only" } }, h("h3", null, "Admins only"),
+          h("p", null, "Your role does not include this page. ", h("a", { href: "#/" }, "Back to the dashboard"))));
+      return;
+    }
     try {
       const c = await mod.render(main, params ? params(m) : {});
       if (typeof c === "function") cleanup = c;

@@ -9,7 +9,9 @@
 // is what the author reads next), revoke, and the same in bulk. A card
 // follows its object live: a change while it is open redraws it before
 // it can be approved, and approving always names the version shown.
-import { api, qs } from "./api.js";
+// Only reviewers and admins decide: viewers read the same cards without
+// their buttons and checkboxes.
+import { api, qs, canReview } from "./api.js";
 import { h, clear, loading, errorBox, empty, badge, tabs, toast, confirmDialog, pager, ago, fmtTime, connectHelp, kv, pretty } from "./ui.js";
 import { codeView } from "./highlight.js";
 import { diffView } from "./diff.js";
@@ -119,6 +121,7 @@ export async function render(root, params) {
 
   function actions(x, st, name) {
     const box = h("div", { class: "actions" });
+    if (!canReview()) return box;
     const btn = (label, action, cls) => {
       const b = h("button", { type: "button", class: `btn btn-small ${cls || ""}`, dataset: { action } }, label);
       b.addEventListener("click", () => act(x.id, action, name));
@@ -134,6 +137,7 @@ export async function render(root, params) {
   }
 
   function pick(x) {
+    if (!canReview()) return null;
     const cb = h("input", { type: "checkbox", checked: selected.has(x.id), "aria-label": "Select" });
     cb.addEventListener("change", () => {
       if (cb.checked) selected.add(x.id);

@@ -4,7 +4,7 @@
 // Approvals, delete. Exports render(root, server, rerender) for the server
 // page's "External" tab and oauthCallback(root) for the page the
 // authorization server sends the browser back to.
-import { api } from "./api.js";
+import { api, isAdmin } from "./api.js";
 import { h, clear, loading, errorBox, empty, field, formError, busy, toast, confirmDialog, badge, ago } from "./ui.js";
 
 function sourceCard(src, server, reload) {
@@ -52,7 +52,7 @@ function sourceCard(src, server, reload) {
       toast(e.message, "error");
     }
   });
-  card.append(head, h("div", { class: "actions" }, authorize, discover, remove), tools);
+  card.append(head, isAdmin() ? h("div", { class: "actions" }, authorize, discover, remove) : null, tools);
   if (src.last_discovered_at) discovered(tools, src, reload);
   return card;
 }
@@ -133,9 +133,10 @@ async function discovered(body, src, reload) {
     return;
   }
   const boxes = [];
+  const admin = isAdmin();
   const rows = d.discovered_tools.map((t) => {
-    const cb = h("input", { type: "checkbox", value: t.name, disabled: t.imported });
-    boxes.push(cb);
+    const cb = admin ? h("input", { type: "checkbox", value: t.name, disabled: t.imported }) : null;
+    if (cb) boxes.push(cb);
     return h("tr", null, h("td", null, cb), h("td", null, h("code", null, t.name)),
       h("td", { class: "muted small" }, t.description || ""), h("td", null, t.imported ? badge("imported") : null));
   });
@@ -154,7 +155,7 @@ async function discovered(body, src, reload) {
   });
   body.append(h("div", { class: "table-wrap" }, h("table", { class: "table", dataset: { testid: "discovered-tools" } },
     h("thead", null, h("tr", null, h("th", null, ""), h("th", null, "Tool"), h("th", null, "Description"), h("th", null, ""))),
-    h("tbody", null, rows))), importBtn);
+    h("tbody", null, rows))), admin ? importBtn : null);
 }
 
 function addForm(server, reload) {
@@ -203,5 +204,5 @@ export async function render(root, server, rerender) {
   if (!d.items.length)
     root.append(empty("No external sources", h("p", null, "Tools of another MCP server can be imported here and called through MCPbox after review.")));
   for (const src of d.items) root.append(sourceCard(src, server, reload));
-  root.append(addForm(server, reload));
+  if (isAdmin()) root.append(addForm(server, reload));
 }

@@ -2,7 +2,7 @@
 // as configured in the environment, the OAuth clients that registered
 // (revocable), and copy-paste steps for cloudflared and Claude. Exports
 // render(root) like every page module.
-import { api } from "./api.js";
+import { api, isAdmin } from "./api.js";
 import { h, clear, loading, errorBox, kv, copyButton, confirmDialog, toast, empty, fmtTime, ago } from "./ui.js";
 
 const DOORS = {
@@ -38,7 +38,7 @@ function clientsTable(d, reload) {
       return h("tr", null, h("td", null, c.client_name || h("span", { class: "muted" }, c.id)),
         h("td", null, c.redirect_uris.map((u) => h("div", null, h("code", null, u)))),
         h("td", null, fmtTime(c.created_at)), h("td", null, ago(c.last_used_at)),
-        h("td", null, String(c.active_grants)), h("td", null, revoke));
+        h("td", null, String(c.active_grants)), h("td", null, isAdmin() ? revoke : null));
     })));
 }
 
@@ -57,7 +57,8 @@ function instructions(d) {
     h("h2", null, "Add the connector in Claude"),
     h("p", null, "Settings → Connectors → Add custom connector, with this URL (leave the OAuth fields empty):"),
     snippet(d.resource || pub + "/mcp"),
-    h("p", null, "Claude opens this MCPbox's consent page: log in with the admin username and password and approve."),
+    h("p", null, "Claude opens this MCPbox's consent page: log in as an admin, choose the servers and what the client may do, and approve. ",
+      "The consent is listed under Tokens, where it can be revoked."),
     h("p", null, "Claude Code:"),
     snippet(`claude mcp add --transport http mcpbox ${d.resource || pub + "/mcp"}`));
 }

@@ -4,7 +4,9 @@
 //
 // Secret values are write-only: inputs are password fields, cleared after
 // every submit, and the API never returns a value (only has_value).
-import { api, qs } from "./api.js";
+// Only admins change anything here: others see the same tabs without
+// the buttons and forms.
+import { api, qs, isAdmin } from "./api.js";
 import { h, clear, loading, errorBox, empty, connectHelp, badge, tabs, field, formError, busy, toast,
   confirmDialog, pager, fmtTime, ago, pretty, mcpUrl, claudeConfig, copyButton } from "./ui.js";
 import * as externalPage from "./page-external.js";
@@ -75,7 +77,7 @@ async function detail(root, id, tab) {
   head.replaceWith(h("div", { class: "page-head" },
     h("div", null, h("div", { class: "crumbs" }, h("a", { href: "#/servers" }, "Servers"), " / "),
       h("h1", null, s.name, " ", badge(s.status)), s.description ? h("p", { class: "muted" }, s.description) : null),
-    h("div", { class: "actions" }, toggle, del)));
+    isAdmin() ? h("div", { class: "actions" }, toggle, del) : null));
   root.append(tabs([["tools", `Tools (${s.tools.length})`], ["secrets", `Secrets (${s.secrets.length})`],
     ["hosts", `Allowed hosts (${s.allowed_hosts.length})`], ["external", "External sources"], ["logs", "Execution logs"],
     ["connect", "Connect"]], tab, (k) => `#/servers/${id}/${k}`));
@@ -110,7 +112,10 @@ function connectTab(body, s) {
     h("h3", null, "Claude Desktop"), snip(cfg, "claude-desktop"),
     h("p", { class: "muted" }, "Clients of the older HTTP+SSE transport use ",
       h("code", null, `${location.origin}/sse/${s.name}`), ".",
-      s.status === "running" ? "" : " The server is stopped: its endpoint answers with an error until you start it."));
+      s.status === "running" ? "" : " The server is stopped: its endpoint answers with an error until you start it."),
+    h("p", { class: "muted" }, "A client that needs a client token (remote clients, or local ones when the security policy asks for it) gets one from ",
+      isAdmin() ? h("a", { href: "#/tokens" }, "Tokens") : "an admin (Tokens)",
+      `; a token made for ${s.name} alone comes with this endpoint in its configuration.`));
 }
 
 function toolsTab(body, s, rerender) {
@@ -125,7 +130,7 @@ function toolsTab(body, s, rerender) {
     h("thead", null, h("tr", null, h("th", null, "Name"), h("th", null, "Kind"), h("th", null, "Status"), h("th", null, "Version"), h("th", null, "Enabled"), h("th", null, "Updated"))),
     h("tbody", null, s.tools.map((t) => {
       const cb = h("input", { type: "checkbox", checked: t.enabled, "aria-label": `Enable ${t.name}`, dataset: { testid: "tool-enabled" } });
-      cb.addEventListener("change", async () => {
+      if (isAdmin()) cb.addEventListener("change", async () => {
         cb.disabled = true;
         try {
           await api.patch(`/api/tools/${t.id}`, { enabled: cb.checked });
@@ -143,13 +148,15 @@ function toolsTab(body, s, rerender) {
         h("td", null, kindBadge(kindOf(t))),
         h("td", null, badge(t.approval_status)),
         h("td", null, "v" + t.current_version),
-        h("td", null, h("label", { class: "switch" }, cb, h("span", { class: "slider", "aria-hidden": "true" }))),
+        h("td", null, isAdmin() ? h("label", { class: "switch" }, cb, h("span", { class: "slider", "aria-hidden": "true" }))
+          : h("span", { class: "muted", dataset: { testid: "tool-enabled-text" } }, t.enabled ? "yes" : "no")),
         h("td", { class: "muted", title: fmtTime(t.updated_at) }, ago(t.updated_at)));
     })))));
 }
 
 function secretsTab(body, s, rerender) {
   const list = h("div", { class: "secrets", dataset: { testid: "secrets" } });
+  if (!isAdmin()) return void secretsRead(body, s, list);
   if (!s.secrets.length) {
     list.append(empty("No secrets", h("p", null, "Tools read secrets as ", h("code", null, "secrets[\"KEY\"]"),
       ". Declare one below (or let the LLM declare it with ", h("code", null, "mcpbox_create_server_secret"), "), then set its value here.")));
@@ -207,16 +214,29 @@ function secretsTab(body, s, rerender) {
   body.append(list, add);
 }
 
+// The keys and whether each has a value, for those who set none.
+function secretsRead(body, s, list) {
+  if (!s.secrets.length) list.append(empty("No secrets", h("p", null, "Tools read secrets as ", h("code", null, "secrets[\"KEY\"]"), ". Admins set their values.")));
+  for (const sec of s.secrets) {
+    list.append(h("div", { class: "secret-row", dataset: { secret: sec.key } },
+      h("div", { class: "secret-key" }, h("code", null, sec.key),
+        sec.has_value ? h("span", { class: "badge badge-approved" }, "value set") : h("span", { class: "badge badge-draft" }, "no value"),
+        sec.description ? h("div", { class: "muted small" }, sec.description) : null)));
+  }
+  body.append(list, h("p", { class: "muted read-only", dataset: { testid: "read-only" } }, "Only admins set, replace and delete secret values."));
+}
+
 function hostsTab(body, s, rerender) {
   const hosts = s.allowed_hosts.slice().sort((a, b) => a.host.localeCompare(b.host));
   if (!hosts.length) {
-    body.append(empty("No outbound hosts", h("p", null, "Tools of this server can't reach the network. Add a host below, or approve a network request from a tool under ",
+    body.append(empty("No outbound hosts", h("p", null, "Tools of this server can't reach the network. ", isAdmin() ? "Add a host below, or approve" : "An admin adds a host, or a reviewer approves",
+      " a network request from a tool under ",
       h("a", { href: "#/approvals/network" }, "Approvals"), ".")));
   } else {
     body.append(h("ul", { class: "plain hosts", dataset: { testid: "hosts" } }, hosts.map((x) => {
       const label = x.port ? `${x.host}:${x.port}` : x.host;
-      const rm = h("button", { type: "button", class: "btn btn-small btn-danger-ghost" }, "Remove");
-      rm.addEventListener("click", async () => {
+      const rm = isAdmin() ? h("button", { type: "button", class: "btn btn-small btn-danger-ghost" }, "Remove") : null;
+      if (rm) rm.addEventListener("click", async () => {
         const ok = await confirmDialog({ title: `Remove ${label}?`, message: "Tools of this server will no longer reach it.", confirm: "Remove host", danger: true });
         if (!ok) return;
         try {
@@ -230,6 +250,7 @@ function hostsTab(body, s, rerender) {
       return h("li", { class: "host-row", dataset: { host: label } }, h("code", null, label), x.port ? null : h("span", { class: "muted small" }, "port 443 (https) only"), rm);
     })));
   }
+  if (!isAdmin()) return;
   const host = h("input", { name: "host", required: true, maxlength: 253, placeholder: "api.example.com", autocomplete: "off" });
   const port = h("input", { name: "port", type: "number", min: 1, max: 65535, placeholder: "any" });
   const form = h("form", { class: "form panel" }, h("h2", null, "Allow a host"),

@@ -1,24 +1,34 @@
 // Settings: the security policy, the global module allow-list, export and
-// import of the signed configuration file, remote access, and the admin's
-// password.
-import { api, setTokens } from "./api.js";
+// import of the signed configuration file, remote access, and one's own
+// password. Only admins change settings: others read the policy and the
+// allow-list (no save, add or remove) and have no export tab.
+import { api, setTokens, isAdmin } from "./api.js";
 import * as remotePage from "./page-remote.js";
 import { h, clear, loading, errorBox, tabs, field, formError, busy, toast, confirmDialog, claudeConfig, copyButton } from "./ui.js";
 
 export async function render(root, params) {
+  const admin = isAdmin();
   root.append(h("div", { class: "page-head" }, h("h1", null, "Settings")),
-    tabs([["policy", "Security policy"], ["modules", "Modules"], ["export", "Export / import"], ["remote", "Remote access"], ["account", "Account"]],
-      params.tab, (k) => `#/settings/${k}`));
+    tabs([["policy", "Security policy"], ["modules", "Modules"], admin ? ["export", "Export / import"] : null, ["remote", "Remote access"], ["account", "Account"]]
+      .filter(Boolean), params.tab, (k) => `#/settings/${k}`));
   const body = root.appendChild(h("div", { class: "tab-body" }));
+  if (!admin && params.tab === "export") return void body.append(readOnly("Only admins export and import the configuration."));
   const fn = { policy, modules, export: exportTab, remote, account }[params.tab];
   await fn(body);
+}
+
+function readOnly(text) {
+  return h("p", { class: "muted read-only", dataset: { testid: "read-only" } }, text);
 }
 
 const POLICY = [
   ["tool_approval_mode", "Tool approval", ["require_approval", "auto_approve"], "auto_approve publishes tools without review: only for a sandbox you trust."],
   ["module_approval_mode", "Module approval", ["require_approval", "auto_approve"], "How requests for extra Python modules are decided."],
   ["remote_tool_editing", "Remote tool editing", ["disabled", "enabled"], "Whether callers from outside this machine may create and edit tools."],
-  ["mcp_rate_limit_rpm", "MCP rate limit (requests per minute)", [10, 10000], "Per remote caller; loopback callers are not limited."],
+  ["local_requires_token", "Local clients need a client token", ["disabled", "enabled"],
+    "disabled: whoever reaches this machine's own door (127.0.0.1) is its owner and needs no credential. enabled: MCP clients on this machine need a client token (Tokens) too, " +
+    "and see only its servers: for a machine shared with people or programs that should not have every tool."],
+  ["mcp_rate_limit_rpm", "MCP rate limit (requests per minute)", [10, 10000], "Per remote caller and per client token; callers on this machine without a token are not limited."],
   ["log_retention_days", "Log retention (days)", [1, 3650], "Activity and execution logs older than this are deleted."],
 ];
 
@@ -31,15 +41,17 @@ async function policy(body) {
     return void clear(body).append(errorBox(e));
   }
   const inputs = {};
+  const admin = isAdmin();
   const form = h("form", { class: "form panel", novalidate: true, dataset: { testid: "policy-form" } }, h("h2", null, "Security policy"),
+    admin ? null : readOnly("Only admins change the policy."),
     POLICY.map(([key, label, vals, hint]) => {
       const input = typeof vals[0] === "number"
-        ? h("input", { name: key, type: "number", min: vals[0], max: vals[1], value: cur[key] ?? "", required: true })
-        : h("select", { name: key }, vals.map((v) => h("option", { value: v, selected: cur[key] === v }, v.replace("_", " "))));
+        ? h("input", { name: key, type: "number", min: vals[0], max: vals[1], value: cur[key] ?? "", required: true, disabled: !admin })
+        : h("select", { name: key, disabled: !admin }, vals.map((v) => h("option", { value: v, selected: cur[key] === v }, v.replace("_", " "))));
       inputs[key] = input;
       return field(label, input, hint);
     }),
-    formError(), h("button", { type: "submit", class: "btn btn-primary" }, "Save policy"));
+    formError(), admin ? h("button", { type: "submit", class: "btn btn-primary" }, "Save policy") : null);
   form.addEventListener("submit", (e) => {
     e.preventDefault();
     const changes = {};
@@ -48,9 +60,12 @@ async function policy(body) {
       if (v !== cur[key]) changes[key] = v;
     }
     if (!Object.keys(changes).length) return void toast("Nothing changed.");
-    const risky = changes.tool_approval_mode === "auto_approve" || changes.module_approval_mode === "auto_approve" || changes.remote_tool_editing === "enabled";
+    const risky = changes.tool_approval_mode === "auto_approve" || changes.module_approval_mode === "auto_approve" || changes.remote_tool_editing === "enabled" ||
+      changes.local_requires_token === "disabled";
     (async () => {
-      if (risky && !(await confirmDialog({ title: "Loosen the policy?", message: "Code written by an LLM will run with less review. Continue?", confirm: "Save anyway", danger: true }))) return;
+      if (risky && !(await confirmDialog({ title: "Loosen the policy?", message: changes.local_requires_token === "disabled" && Object.keys(changes).length === 1
+        ? "Every MCP client on this machine gets every server's tools again, with no token. Continue?"
+        : "Code written by an LLM will run with less review, or clients reach more with less. Continue?", confirm: "Save anyway", danger: true }))) return;
       busy(form, async () => {
         cur = await api.patch("/api/settings/security-policy", changes);
         toast("Policy saved.");
@@ -70,9 +85,10 @@ async function modules(body) {
   }
   const defaults = new Set(d.defaults || []);
   const approved = new Set(d.approved_requests || []);
+  const admin = isAdmin();
   const list = h("ul", { class: "chips", dataset: { testid: "modules" } }, d.allowed_modules.map((m) => {
-    const rm = h("button", { type: "button", class: "chip-x", "aria-label": `Remove ${m}` }, "×");
-    rm.addEventListener("click", async () => {
+    const rm = admin ? h("button", { type: "button", class: "chip-x", "aria-label": `Remove ${m}` }, "×") : null;
+    if (rm) rm.addEventListener("click", async () => {
       if (!(await confirmDialog({ title: `Remove ${m}?`, message: "Tools importing it will fail.", confirm: "Remove", danger: true }))) return;
       try {
         await api.patch("/api/settings/modules", { remove: [m] });
@@ -97,7 +113,7 @@ async function modules(body) {
     });
   });
   const reset = h("button", { type: "button", class: "btn btn-danger-ghost" }, "Reset to defaults");
-  reset.addEventListener("click", async () => {
+  if (admin) reset.addEventListener("click", async () => {
     if (!(await confirmDialog({ title: "Reset the allow-list?", message: "Every module you added is removed; the defaults come back.", confirm: "Reset", danger: true }))) return;
     try {
       await api.patch("/api/settings/modules", { reset: true });
@@ -108,8 +124,9 @@ async function modules(body) {
       toast(e.message, "error");
     }
   });
-  clear(body).append(h("section", { class: "panel" }, h("div", { class: "panel-head" }, h("h2", null, "Allowed Python modules"), reset),
-    h("p", { class: "muted" }, "Tools may import these. Highlighted names were added beyond the defaults."), list, form));
+  clear(body).append(h("section", { class: "panel" }, h("div", { class: "panel-head" }, h("h2", null, "Allowed Python modules"), admin ? reset : null),
+    h("p", { class: "muted" }, "Tools may import these. Highlighted names were added beyond the defaults."), list,
+    admin ? form : readOnly("Only admins change the allow-list.")));
 }
 
 async function exportTab(body) {
@@ -167,7 +184,7 @@ async function remote(body) {
   const cfg = claudeConfig();
   body.append(h("section", { class: "panel", dataset: { testid: "local-help" } }, h("h2", null, "Claude Desktop on this machine"),
     h("div", { class: "snippet" }, h("pre", { class: "code" }, cfg), copyButton(() => cfg)),
-    h("p", { class: "muted" }, "Callers on this machine need no token. Callers elsewhere come in through a front door above; ",
+    h("p", { class: "muted" }, "Callers on this machine need no token unless the security policy asks local clients for a client token (Tokens). Callers elsewhere come in through a front door above; ",
       "a service token (", h("code", null, "MCPBOX_SERVICE_TOKEN"), " in the environment) is sent as ",
       h("code", null, "Authorization: Bearer <token>"), ".")));
   await remotePage.render(top);

@@ -2,7 +2,7 @@
 // any version against the current code, rollback, enable/disable, delete,
 // and its own execution logs. A resource or prompt shows its kind and its
 // definition, and a version diff shows a changed definition too.
-import { api, qs } from "./api.js";
+import { api, qs, isAdmin, canReview } from "./api.js";
 import { h, clear, loading, errorBox, empty, badge, toast, confirmDialog, kv, fmtTime, pager, pretty } from "./ui.js";
 import { codeView } from "./highlight.js";
 import { diffView } from "./diff.js";
@@ -64,13 +64,14 @@ export async function render(root, params) {
     }
   });
   const review = t.approval_status === "approved" ? null
-    : h("a", { class: "btn btn-primary", href: "#/approvals/tools" }, "Review in Approvals");
+    : h("a", { class: canReview() ? "btn btn-primary" : "btn", href: "#/approvals/tools" }, canReview() ? "Review in Approvals" : "See in Approvals");
+  const admin = isAdmin();
   top.replaceWith(h("div", { class: "page-head" },
     h("div", null, h("div", { class: "crumbs" }, h("a", { href: "#/servers" }, "Servers"), " / ",
       h("a", { href: `#/servers/${t.server_id}/tools` }, t.server_name), " / "),
       h("h1", null, t.name, " ", kindBadge(kind), " ", badge(t.approval_status, "tool-status")),
       t.description ? h("p", { class: "muted" }, t.description) : null),
-    h("div", { class: "actions" }, review, en, del)));
+    h("div", { class: "actions" }, review, admin ? en : null, admin ? del : null)));
 
   root.append(h("section", { class: "panel" }, kv([
     ["Version", "v" + t.current_version],
@@ -131,7 +132,7 @@ export async function render(root, params) {
       });
       return h("tr", null, h("td", null, "v" + v.version, cur ? " (current)" : ""), h("td", null, v.change_summary || ""),
         h("td", { class: "muted" }, v.change_source || ""), h("td", { class: "muted" }, fmtTime(v.created_at)),
-        h("td", { class: "actions" }, show, rb));
+        h("td", { class: "actions" }, show, admin ? rb : null));
     })));
   root.append(h("section", { class: "panel" }, h("h2", null, "Version history"), h("div", { class: "table-wrap" }, vt), diffBox));
 

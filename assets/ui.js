@@ -135,8 +135,10 @@ export async function busy(form, fn) {
 }
 
 // A confirmation modal (never window.confirm). Resolves to null when
-// cancelled, or to {reason} (reason "" unless asked for).
-export function confirmDialog({ title, message, confirm = "Confirm", danger = false, reason = false, reasonLabel = "Reason" }) {
+// cancelled, or to {reason} (reason "" unless asked for). `body` adds
+// nodes (fields) to the form; with `action`, confirming runs it in the
+// dialog (errors shown there, by field name) and resolves to its result.
+export function confirmDialog({ title, message, confirm = "Confirm", danger = false, reason = false, reasonLabel = "Reason", body = null, action = null }) {
   return new Promise((resolve) => {
     const root = document.getElementById("modal-root");
     const prev = document.activeElement;
@@ -148,9 +150,11 @@ export function confirmDialog({ title, message, confirm = "Confirm", danger = fa
       h("h2", { id: "modal-title" }, title),
       message ? (message instanceof Node ? message : h("p", null, message)) : null,
       area ? field(reasonLabel, area) : null,
+      body,
       err,
       h("div", { class: "modal-actions" }, cancel, ok));
     const backdrop = h("div", { class: "backdrop" }, form);
+    let working = false;
     function done(v) {
       document.removeEventListener("keydown", onKey);
       backdrop.remove();
@@ -158,7 +162,7 @@ export function confirmDialog({ title, message, confirm = "Confirm", danger = fa
       resolve(v);
     }
     function onKey(e) {
-      if (e.key === "Escape") done(null);
+      if (e.key === "Escape" && !working) done(null);
     }
     form.addEventListener("submit", (e) => {
       e.preventDefault();
@@ -167,15 +171,29 @@ export function confirmDialog({ title, message, confirm = "Confirm", danger = fa
         area.focus();
         return;
       }
-      done({ reason: area ? area.value.trim() : "" });
+      const v = { reason: area ? area.value.trim() : "" };
+      if (!action) return void done(v);
+      working = true;
+      let failed = false;
+      busy(form, async () => {
+        try {
+          v.result = await action();
+        } catch (x) {
+          failed = true;
+          throw x;
+        }
+      }).then(() => {
+        working = false;
+        if (!failed) done(v);
+      });
     });
     cancel.addEventListener("click", () => done(null));
     backdrop.addEventListener("mousedown", (e) => {
-      if (e.target === backdrop) done(null);
+      if (e.target === backdrop && !working) done(null);
     });
     document.addEventListener("keydown", onKey);
     root.append(backdrop);
-    (area || ok).focus();
+    (area || form.querySelector("input") || ok).focus();
   });
 }
 
@@ -211,8 +229,8 @@ export function errorBox(e) {
   return h("div", { class: "error-box", role: "alert" }, (e && e.message) || String(e));
 }
 
-export function copyButton(getText) {
-  const b = h("button", { type: "button", class: "btn btn-small" }, "Copy");
+export function copyButton(getText, testid) {
+  const b = h("button", { type: "button", class: "btn btn-small", dataset: testid ? { testid } : null }, "Copy");
   b.addEventListener("click", async () => {
     try {
       await navigator.clipboard.writeText(getText());

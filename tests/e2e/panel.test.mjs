@@ -1,7 +1,8 @@
 // The admin panel end to end: headless Chromium (Debian's, driven by
 // playwright-core) against a real server and PostgreSQL, with tools
-// created and called through MCP by the official SDK client, and a
-// resource and a prompt reviewed in the same queue and served after.
+// created and called through MCP by the official SDK client, a
+// resource and a prompt reviewed in the same queue and served after, and
+// users with roles and client tokens (users-tokens.mjs).
 //
 //   node tests/e2e/panel.test.mjs http://127.0.0.1:PORT
 //
@@ -18,6 +19,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { startOAuthSource } from "./oauth-source.mjs";
 import { itemsReview } from "./items-review.mjs";
+import { usersTokens } from "./users-tokens.mjs";
 
 const BASE = process.argv[2] || "http://127.0.0.1:8000";
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -89,9 +91,11 @@ async function mcpCall(client, name, args) {
   return r.structuredContent ?? JSON.parse(r.content[0].text);
 }
 
-async function main() {
+// A browser with a fresh profile (playwright passes it as
+// --user-data-dir) whose console errors, page errors and CSP violations
+// fail the run; close() also removes the profile.
+async function openBrowser() {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), "mcpbox-e2e-chromium-"));
-  // A fresh profile every run: playwright passes it as --user-data-dir.
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: "/usr/bin/chromium",
     headless: true,
@@ -101,7 +105,10 @@ async function main() {
     acceptDownloads: true,
     colorScheme: "light",
   });
-  let client;
+  const close = async () => {
+    await context.close();
+    fs.rmSync(profile, { recursive: true, force: true });
+  };
   try {
     await context.exposeBinding("__cspViolation", (_src, v) => problems.push(`[${step}] CSP violation: ${v}`));
     await context.addInitScript(() => {
@@ -113,7 +120,17 @@ async function main() {
     page.on("console", onConsole);
     page.on("pageerror", (e) => problems.push(`[${step}] page error: ${e.message}`));
     page.setDefaultTimeout(10000);
+    return { context, page, close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
 
+async function main() {
+  const { context, page, close } = await openBrowser();
+  let client;
+  try {
     // ---- first run: setup, with a server-side field error first
     step = "setup";
     await page.goto(BASE + "/");
@@ -381,6 +398,8 @@ async function main() {
     assert.match(stats, /4\s*Calls\s*2 tool calls · 0 errors/);
     assert.match(stats, /· 1 resources · 1 prompts/);
     await shot(page, "dashboard");
+    await usersTokens({ page, context, client, srv, BASE, PASSWORD, mcpCall, go, shot, toastSays, log, expectStatus, openBrowser,
+      setStep: (s) => { step = s; } });
     // ---- modules outside the standard library: the review shows the
     // pinned version before approval, then the install is followed live;
     // one that no index has cannot be approved at all
@@ -520,8 +539,7 @@ async function main() {
     throw e;
   } finally {
     if (client) await client.close().catch(() => {});
-    await context.close();
-    fs.rmSync(profile, { recursive: true, force: true });
+    await close();
   }
 }
 
