@@ -355,7 +355,6 @@ kore_worker_configure(void)
 	oauth_worker_init();
 	api_activity_init();
 	mcp_policy_init();
-	mcp_tokens_init();
 	events_start();
 	ops_worker_init();
 	ops_reachability_check();

@@ -199,7 +199,7 @@ extern const char	SQL_USERS_DELETE_RESPOND[];
 extern const char	SQL_CLIENT_TOKENS_LIST_RESPOND[];
 extern const char	SQL_CLIENT_TOKENS_CREATE_RESPOND[];
 extern const char	SQL_CLIENT_TOKENS_DELETE_RESPOND[];
-extern const char	SQL_CLIENT_TOKENS_LOAD[];
+extern const char	SQL_CLIENT_TOKEN_FIND[];
 
 /* export / import */
 extern const char	SQL_EXPORT_DOCUMENT[];

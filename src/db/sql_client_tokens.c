@@ -62,12 +62,17 @@ const char SQL_CLIENT_TOKENS_DELETE_RESPOND[] =
     "FROM (SELECT count(*) FROM a) x";
 
 /*
- * Every live token, for the gateway's copy (mcp/token_cache.c): id, hash
- * (NULL for an OAuth consent's row), name, scope, servers json|NULL,
- * expiry in unix seconds|NULL.
+ * The live token a request names (mcp/transport_common.c): $1 the hash of
+ * the secret it sent, or $2 the row an OAuth access token names -> id,
+ * name, scope, servers json|NULL. Its last use is noted at most once a
+ * minute, so a busy client doesn't turn every request into a write.
  */
-const char SQL_CLIENT_TOKENS_LOAD[] =
-    "SELECT id, hash, name, scope, to_json(servers), "
-    "  CASE WHEN isfinite(expires_at) THEN extract(epoch FROM expires_at)"
-    "  ::bigint END FROM client_tokens "
-    "WHERE expires_at IS NULL OR expires_at > now()";
+const char SQL_CLIENT_TOKEN_FIND[] =
+    "WITH t AS (SELECT id, name, scope, to_json(servers) AS servers "
+    "  FROM client_tokens WHERE ((hash = $1 AND $1 IS NOT NULL) OR "
+    "  (hash IS NULL AND id = $2::uuid)) AND (expires_at IS NULL OR "
+    "  expires_at > now())), "
+    "u AS (UPDATE client_tokens c SET last_used_at = now() FROM t "
+    "  WHERE c.id = t.id AND (c.last_used_at IS NULL OR "
+    "  c.last_used_at < now() - interval '1 minute')) "
+    "SELECT id, name, scope, servers FROM t";

@@ -8,8 +8,6 @@
  * does not see is, to it, a server there is not (no row).
  */
 const char SQL_MCP_SESSION_UPSERT[] =
-    "WITH u AS (UPDATE client_tokens SET last_used_at = now() "
-    "  WHERE id = $7::uuid) "
     "INSERT INTO mcp_sessions (id, protocol_version, client_info, source, "
     "  scope, client_capabilities, token_id) SELECT $1::text, $2::text, "
     "  $3::jsonb, $4::text, $5::text, $6::jsonb, $7::uuid "
@@ -94,14 +92,16 @@ const char SQL_MCP_TOOL_FOR_CALL[] =
  * only (they used to be in both, doubling what every call stored).
  * $1 tool id, $2 server id, $3 tool name, $4 args json, $5 result,
  * $6 error, $7 stdout, $8 duration ms, $9 success, $10 source,
- * $11 request id, $12 is_test, $13 the caller's client token name|NULL
+ * $11 request id, $12 is_test, $13 the caller's client token name or ''
+ * (a detached statement sends NULL as '')
  */
 const char SQL_MCP_EXEC_LOG[] =
     "WITH l AS (INSERT INTO tool_execution_logs (tool_id, server_id, "
     "  tool_name, input_args, result, error, stdout, duration_ms, success, "
     "  caller_source, request_id, is_test, client_token) VALUES ($1::uuid, "
     "  $2::uuid, $3, $4::jsonb, left($5, 10240), left($6, 5120), "
-    "  left($7, 10240), $8::int, $9::boolean, $10, $11, $12::boolean, $13) "
+    "  left($7, 10240), $8::int, $9::boolean, $10, $11, $12::boolean, "
+    "  nullif($13, '')) "
     "  RETURNING id) "
     "INSERT INTO activity_logs (server_id, log_type, level, message, "
     "  details, request_id, duration_ms) SELECT $2::uuid, 'mcp_request', "
@@ -109,7 +109,7 @@ const char SQL_MCP_EXEC_LOG[] =
     "  'tools/call ' || $3 || CASE WHEN $9::boolean THEN ' ok' ELSE "
     "  ' failed' END, json_build_object('tool', $3, 'source', $10, "
     "  'execution_log_id', l.id, 'is_test', $12::boolean, 'client_token', "
-    "  $13::text)::jsonb, $11, "
+    "  nullif($13, ''))::jsonb, $11, "
     "  $8::int FROM l";
 
 /* $1 session, $2 body -> id */

@@ -22,7 +22,6 @@ static const char *const	channels[] = {
 	EVENT_SESSION_ENDED,
 	EVENT_ADMIN_CHANGED,
 	EVENT_POLICY_CHANGED,
-	EVENT_CLIENT_TOKENS,
 	NULL
 };
 

@@ -152,7 +152,6 @@ void	spread_closed(void);
 #define EVENT_SESSION_ENDED	"mcpbox_session_ended"
 #define EVENT_ADMIN_CHANGED	"mcpbox_admin_changed"
 #define EVENT_POLICY_CHANGED	"mcpbox_policy_changed"
-#define EVENT_CLIENT_TOKENS	"mcpbox_client_tokens"
 
 typedef void	(*event_fn)(const char *payload);
 void	events_on(const char *channel, event_fn);

@@ -59,8 +59,8 @@ enum rpc_kind {
 #define MGMT_DESTRUCTIVE	0x02	/* D */
 
 /*
- * A client token as the caller's identity (token_cache.c): its name for
- * the logs, its scope and its servers for what the client is shown.
+ * A client token as the caller's identity (token.c): its name for the
+ * logs, its scope and its servers for what the client is shown.
  */
 enum token_scope {
 	TOKEN_NONE = 0,		/* no token: the local door's open access */
@@ -75,16 +75,22 @@ struct mcp_token {
 	json_t		*servers;	/* names; NULL: every server */
 };
 
-enum token_find {
-	TOKEN_FOUND = 0,
-	TOKEN_UNKNOWN,			/* no such live token */
-	TOKEN_NOT_READY,		/* not read yet: retry */
+/* The gate's steps (mcp_caller.gate_step). */
+enum gate_step {
+	GATE_START = 0,		/* the checks that need no query */
+	GATE_TOKEN,		/* the client token, in PostgreSQL */
+	GATE_DONE,
 };
 
 /* Who the gate let in. */
 struct mcp_caller {
+	enum gate_step	gate_step;
 	int		remote;
 	struct mcp_token token;
+	/* GATE_TOKEN: what to find, the secret's hash or an OAuth access
+	 * token's row. */
+	char		find_hash[SHA256_HEX];
+	char		find_id[37];
 };
 
 struct mcp_ex;
@@ -243,10 +249,8 @@ enum hx_turn	mgmt_arg_uuid(struct mcp_ex *, const char *, const char **);
 enum hx_turn	mgmt_validate(struct http_request *, struct mcp_ex *,
 		    const char *code, int need_main);
 
-/* token_cache.c */
-void		mcp_tokens_init(void);
-enum token_find	mcp_token_by_secret(const char *, struct mcp_token *);
-enum token_find	mcp_token_by_id(const char *, struct mcp_token *);
+/* token.c */
+void		mcp_token_from_row(struct mcp_token *, struct db_call *);
 int		mcp_token_sees(const struct mcp_token *, const char *server);
 void		mcp_token_copy(struct mcp_token *, const struct mcp_token *);
 void		mcp_token_clear(struct mcp_token *);
@@ -323,7 +327,9 @@ void		mcp_route_message(const char *session, const char *text);
 
 /* transport_common.c */
 int		mcp_http_error(struct http_request *, int, int, const char *);
-enum hx_turn	mcp_gate(struct http_request *, struct mcp_caller *);
+/* HX_WAIT while it asks PostgreSQL (on `db`, clear again after). */
+enum hx_turn	mcp_gate(struct http_request *, struct mcp_caller *,
+		    struct db_call *db);
 enum hx_turn	mcp_read_message(struct http_request *, json_t **,
 		    enum rpc_kind *);
 void		mcp_cancel_request(struct http_request *, const char *,

@@ -10,6 +10,7 @@
 
 #include "mcp/mcp.h"
 #include "oauth/oauth.h"
+#include "db/sql.h"
 
 int
 mcp_http_error(struct http_request *req, int status, int code,
@@ -32,27 +33,11 @@ gate_unauthorized(struct http_request *req, const char *why)
 	    HX_ANSWERED);
 }
 
-/* A token looked up: HX_GO_ON when found, else the refusal is sent. */
-static enum hx_turn
-gate_token_found(struct http_request *req, enum token_find found,
-    const char *why_unknown)
-{
-	if (found == TOKEN_FOUND)
-		return (HX_GO_ON);
-	if (found == TOKEN_NOT_READY) {
-		http_response_header(req, "retry-after", "1");
-		return (mcp_http_error(req, 503, RPC_INVALID_REQUEST,
-		    "the server is starting; retry"), HX_ANSWERED);
-	}
-	return (gate_unauthorized(req, why_unknown));
-}
-
 /*
- * A client token in Authorization (mcp/token_cache.c) makes the caller
- * that token, on either door. HX_GO_ON when there is none or it is known
- * (who->token set), else the refusal was sent.
+ * A client token in Authorization makes the caller that token, on either
+ * door: its hash is looked up in GATE_TOKEN. 1 when there is one.
  */
-static enum hx_turn
+static int
 gate_client_token(struct http_request *req, struct mcp_caller *who)
 {
 	const char	*h;
@@ -60,14 +45,11 @@ gate_client_token(struct http_request *req, struct mcp_caller *who)
 	if (!http_request_header(req, "authorization", &h) ||
 	    strncasecmp(h, "Bearer " CLIENT_TOKEN_PREFIX, 7 +
 	    sizeof(CLIENT_TOKEN_PREFIX) - 1) != 0)
-		return (HX_GO_ON);
-	if (gate_token_found(req, mcp_token_by_secret(h + 7, &who->token),
-	    "unauthorized: the client token is unknown, revoked or "
-	    "expired") == HX_ANSWERED)
-		return (HX_ANSWERED);
+		return (0);
+	crypto_sha256_hex(h + 7, who->find_hash);
 	if (hx_public_door(req))
 		who->remote = OAUTH_REMOTE_USER;
-	return (HX_GO_ON);
+	return (1);
 }
 
 /* The public door's own credentials (src/oauth); an OAuth access token
@@ -90,63 +72,66 @@ gate_remote(struct http_request *req, struct mcp_caller *who, char *user,
 		return (mcp_http_error(req, verdict.status,
 		    RPC_INVALID_REQUEST, verdict.why), HX_ANSWERED);
 	}
-	if (verdict.ctid[0] == '\0')
-		return (HX_GO_ON);
-	return (gate_token_found(req, mcp_token_by_id(verdict.ctid,
-	    &who->token), "unauthorized: this client's access was revoked"));
+	(void)snprintf(who->find_id, sizeof(who->find_id), "%s",
+	    verdict.ctid);
+	return (HX_GO_ON);
 }
 
-/*
- * The gate in front of every MCP route. Returns HX_GO_ON with `who` set
- * (remote, and the client token that vouched, if any), or HX_ANSWERED
- * after sending 401/403/429/503.
- */
-enum hx_turn
-mcp_gate(struct http_request *req, struct mcp_caller *who)
+/* The token the request named, from PostgreSQL: the truth at this very
+ * moment, on every instance. */
+static enum hx_turn
+gate_token_find(struct http_request *req, struct mcp_caller *who,
+    struct db_call *db)
+{
+	const char	*p[2];
+	enum db_status	 st;
+
+	p[0] = who->find_hash[0] != '\0' ? who->find_hash : NULL;
+	p[1] = who->find_id[0] != '\0' ? who->find_id : NULL;
+	st = db_call_run(db, req, SQL_CLIENT_TOKEN_FIND, 2, p);
+	if (st == DB_PENDING)
+		return (HX_WAIT);
+	if (st == DB_FAILED) {
+		db_call_clear(db);
+		http_response_header(req, "retry-after", "1");
+		return (mcp_http_error(req, 503, RPC_INTERNAL_ERROR,
+		    "the token store is unavailable; retry"), HX_ANSWERED);
+	}
+	if (db_ntuples(db) != 1) {
+		db_call_clear(db);
+		return (gate_unauthorized(req, who->find_hash[0] != '\0' ?
+		    "unauthorized: the client token is unknown, revoked or "
+		    "expired" : "unauthorized: this client's access was "
+		    "revoked"));
+	}
+	mcp_token_from_row(&who->token, db);
+	db_call_clear(db);
+	return (HX_GO_ON);
+}
+
+/* Per token, user or IP. Local clients on loopback without a token are
+ * the admin's own; tunnel traffic (marked remote) is keyed by the user
+ * the front door names. */
+static enum hx_turn
+gate_rate_limit(struct http_request *req, struct mcp_caller *who,
+    const char *user)
 {
 	const char	*h;
-	char		ip[80], ra[16], user[300];
-	int		retry;
+	char		 key[80], ra[16];
+	int		 retry;
 
-	memset(who, 0, sizeof(*who));
-	user[0] = '\0';
-	if (!hx_origin_ok(req))
-		return (mcp_http_error(req, 403, RPC_INVALID_REQUEST,
-		    "forbidden: the Host or Origin header is not allowed"),
-		    HX_ANSWERED);
-	if (!mcp_caller_remote(req, &who->remote))
-		return (mcp_http_error(req, 403, RPC_INVALID_REQUEST,
-		    "forbidden: invalid service token"), HX_ANSWERED);
-	if (gate_client_token(req, who) == HX_ANSWERED)
-		return (HX_ANSWERED);
-	/* On the public door a credential must vouch (src/oauth). */
-	if (who->token.id[0] == '\0' &&
-	    gate_remote(req, who, user, sizeof(user)) == HX_ANSWERED)
-		return (HX_ANSWERED);
-	/* The local door may ask its own clients for a token too. */
-	if (!who->remote && who->token.id[0] == '\0' &&
-	    mcp_policy_local_requires_token())
-		return (gate_unauthorized(req, "unauthorized: a client token "
-		    "is required (Authorization: Bearer mcpbox_ct_...); an "
-		    "admin makes one in the MCPbox panel"));
-	hx_client_ip(req, ip, sizeof(ip));
-	/*
-	 * Each token has its limit, wherever it comes from. Local clients
-	 * on loopback without one are the admin's own; the limit guards
-	 * everything that comes from elsewhere, including tunnel traffic
-	 * (marked remote), which is keyed by the user the front door names.
-	 */
+	hx_client_ip(req, key, sizeof(key));
 	if (who->token.id[0] != '\0')
-		(void)snprintf(ip, sizeof(ip), "token:%s", who->token.id);
+		(void)snprintf(key, sizeof(key), "token:%s", who->token.id);
 	else if (user[0] != '\0')
-		(void)snprintf(ip, sizeof(ip), "user:%.58s", user);
+		(void)snprintf(key, sizeof(key), "user:%.58s", user);
 	else if (who->remote &&
 	    http_request_header(req, "x-mcpbox-user-email", &h))
-		(void)snprintf(ip, sizeof(ip), "user:%.58s", h);
-	else if (!who->remote && (strcmp(ip, "127.0.0.1") == 0 ||
-	    strcmp(ip, "::1") == 0))
+		(void)snprintf(key, sizeof(key), "user:%.58s", h);
+	else if (!who->remote && (strcmp(key, "127.0.0.1") == 0 ||
+	    strcmp(key, "::1") == 0))
 		return (HX_GO_ON);
-	if (!ratelimit_take("mcp", ip, mcp_policy_rpm(), 60, clock_ms(),
+	if (!ratelimit_take("mcp", key, mcp_policy_rpm(), 60, clock_ms(),
 	    &retry)) {
 		(void)snprintf(ra, sizeof(ra), "%d", retry);
 		http_response_header(req, "retry-after", ra);
@@ -154,6 +139,49 @@ mcp_gate(struct http_request *req, struct mcp_caller *who)
 		    "rate limit exceeded; retry later"), HX_ANSWERED);
 	}
 	return (HX_GO_ON);
+}
+
+/*
+ * The gate in front of every MCP route. Returns HX_GO_ON with `who` set
+ * (remote, and the client token that vouched, if any), HX_WAIT while it
+ * asks PostgreSQL, or HX_ANSWERED after sending 401/403/429/503.
+ */
+enum hx_turn
+mcp_gate(struct http_request *req, struct mcp_caller *who,
+    struct db_call *db)
+{
+	char		user[300];
+	enum hx_turn	turn;
+
+	user[0] = '\0';
+	if (who->gate_step == GATE_START) {
+		memset(who, 0, sizeof(*who));
+		if (!hx_origin_ok(req))
+			return (mcp_http_error(req, 403, RPC_INVALID_REQUEST,
+			    "forbidden: the Host or Origin header is not "
+			    "allowed"), HX_ANSWERED);
+		if (!mcp_caller_remote(req, &who->remote))
+			return (mcp_http_error(req, 403, RPC_INVALID_REQUEST,
+			    "forbidden: invalid service token"), HX_ANSWERED);
+		/* On the public door a credential must vouch (src/oauth). */
+		if (!gate_client_token(req, who) &&
+		    gate_remote(req, who, user, sizeof(user)) == HX_ANSWERED)
+			return (HX_ANSWERED);
+		who->gate_step = who->find_hash[0] != '\0' ||
+		    who->find_id[0] != '\0' ? GATE_TOKEN : GATE_DONE;
+	}
+	if (who->gate_step == GATE_TOKEN) {
+		if ((turn = gate_token_find(req, who, db)) != HX_GO_ON)
+			return (turn);
+		who->gate_step = GATE_DONE;
+	}
+	/* The local door may ask its own clients for a token too. */
+	if (!who->remote && who->token.id[0] == '\0' &&
+	    mcp_policy_local_requires_token())
+		return (gate_unauthorized(req, "unauthorized: a client token "
+		    "is required (Authorization: Bearer mcpbox_ct_...); an "
+		    "admin makes one in the MCPbox panel"));
+	return (gate_rate_limit(req, who, user));
 }
 
 /*

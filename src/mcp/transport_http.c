@@ -370,12 +370,15 @@ int
 mcp_http(struct http_request *req)
 {
 	struct http_mcp_post	*p;
+	enum hx_turn		 turn;
 
 	hx_begin(req, "mcp");
 	p = hx_data(req, sizeof(*p), http_post_free);
 	if (!p->gated) {
+		if ((turn = mcp_gate(req, &p->who, &p->db)) == HX_WAIT)
+			return (KORE_RESULT_RETRY);
 		p->gated = 1;
-		if (mcp_gate(req, &p->who) == HX_ANSWERED)
+		if (turn == HX_ANSWERED)
 			return (KORE_RESULT_OK);
 		if (hx_path_server(req->path, "/mcp", p->scope,
 		    sizeof(p->scope)) == -1)

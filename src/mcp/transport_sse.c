@@ -43,13 +43,16 @@ mcp_sse_open(struct http_request *req)
 	struct legacy	*l;
 	const char	*p[7];
 	enum db_status	st;
+	enum hx_turn	turn;
 	char		ev[256];
 
 	hx_begin(req, "mcp_sse");
 	l = hx_data(req, sizeof(*l), legacy_free);
 	if (!l->gated) {
+		if ((turn = mcp_gate(req, &l->who, &l->db)) == HX_WAIT)
+			return (KORE_RESULT_RETRY);
 		l->gated = 1;
-		if (mcp_gate(req, &l->who) == HX_ANSWERED)
+		if (turn == HX_ANSWERED)
 			return (KORE_RESULT_OK);
 		if (req->method != HTTP_METHOD_GET)
 			return (hx_method_not_allowed(req, "GET"));
@@ -150,12 +153,15 @@ mcp_sse_message(struct http_request *req)
 	struct legacy	*l;
 	json_t		*msg;
 	enum rpc_kind		kind;
+	enum hx_turn		turn;
 
 	hx_begin(req, "mcp_messages");
 	l = hx_data(req, sizeof(*l), legacy_free);
 	if (!l->gated) {
+		if ((turn = mcp_gate(req, &l->who, &l->db)) == HX_WAIT)
+			return (KORE_RESULT_RETRY);
 		l->gated = 1;
-		if (mcp_gate(req, &l->who) == HX_ANSWERED)
+		if (turn == HX_ANSWERED)
 			return (KORE_RESULT_OK);
 		if (req->method != HTTP_METHOD_POST)
 			return (hx_method_not_allowed(req, "POST"));

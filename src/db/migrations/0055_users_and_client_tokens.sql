@@ -70,21 +70,8 @@ UPDATE oauth_refresh_tokens r SET client_token_id = c.id FROM client_tokens c
 WHERE c.source = 'oauth' AND c.oauth_client_id = r.client_id AND
     c.oauth_subject = r.subject AND r.revoked_at IS NULL;
 
--- Every worker of every instance learns of a change at once
--- (mcp/client_tokens.c); the sessions a deletion ended are forgotten by
--- every session cache.
-CREATE FUNCTION client_tokens_changed() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-	PERFORM pg_notify('mcpbox_client_tokens', '');
-	RETURN NULL;
-END
-$$;
-
-CREATE TRIGGER client_tokens_notify
-	AFTER INSERT OR UPDATE OR DELETE ON client_tokens
-	FOR EACH STATEMENT EXECUTE FUNCTION client_tokens_changed();
-
+-- The sessions a token's deletion ended are forgotten by every worker's
+-- session cache (mcp/session_cache.c).
 CREATE FUNCTION mcp_sessions_ended() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -124,8 +111,8 @@ LANGUAGE sql STABLE AS $$
 	        s.id = e.server_id WHERE e.id::text = args->>'source_id'))
 $$;
 
--- The same call check as 0054, and the session's token must be the
--- request's and still see the server.
+-- The same call check as 0054; the session's token must be the request's
+-- and live, and a server it does not see has, to it, no tools.
 DROP FUNCTION mcp_tool_for_call(text, text, text);
 
 CREATE FUNCTION mcp_tool_for_call(p_session text, p_server text,
@@ -145,7 +132,7 @@ BEGIN
 	    FROM mcp_sessions s WHERE s.id = p_session
 	    AND (s.scope IS NULL OR s.scope = p_server)
 	    AND s.token_id IS NOT DISTINCT FROM p_token
-	    AND token_sees(p_token, p_server);
+	    AND token_live(p_token);
 	session_ok := FOUND;
 	IF NOT session_ok THEN
 		RETURN NEXT;
@@ -163,7 +150,8 @@ BEGIN
 	FROM tools t JOIN servers s ON s.id = t.server_id
 	LEFT JOIN tool_versions v ON v.tool_id = t.id AND
 	    v.version = t.approved_version
-	WHERE s.name = p_server AND t.name = p_tool;
+	WHERE s.name = p_server AND t.name = p_tool AND
+	    token_sees(p_token, s.name);
 END
 $$;
 
