@@ -1,8 +1,10 @@
 // Activity: the live feed (GET /api/activity/stream, read with fetch so it
 // can carry the Bearer header) and the history, with the same filters.
 // Changing a filter reopens the stream with it; leaving the page aborts it.
+// Below them, the latest failed tool calls with their errors in view.
 import { api, qs, stream } from "./api.js";
 import { h, clear, loading, errorBox, empty, pager, ago, fmtTime, pretty } from "./ui.js";
+import { logTable } from "./servers.js";
 
 const TYPES = ["", "mcp_request", "mcp_response", "network", "alert", "error", "system", "audit"];
 const LEVELS = ["", "debug", "info", "warning", "error"];
@@ -15,6 +17,9 @@ function entry(e, fresh) {
       h("span", { class: "act-type" }, e.log_type),
       h("span", { class: "act-msg" }, e.message),
       h("span", { class: "muted small act-when", title: fmtTime(e.created_at) }, e.created_at ? ago(e.created_at) : "now")),
+    // An error is read without opening the details.
+    e.details && typeof e.details.error === "string" && e.details.error
+      ? h("pre", { class: "act-error small", dataset: { testid: "act-error" } }, e.details.error) : null,
     e.details && Object.keys(e.details).length
       ? h("details", null, h("summary", null, [e.actor ? `by ${e.actor}` : null, e.duration_ms != null ? `${e.duration_ms} ms` : null, "details"].filter(Boolean).join(" · ")),
         h("pre", { class: "code small" }, pretty(e.details)))
@@ -33,11 +38,13 @@ export async function render(root) {
   const liveList = h("ul", { class: "plain acts", dataset: { testid: "live" } });
   const liveEmpty = h("p", { class: "muted", dataset: { testid: "live-empty" } }, "Waiting for activity… Calls through MCP and admin actions appear here as they happen.");
   const hist = h("div");
+  const failed = h("div");
   root.append(h("div", { class: "page-head" }, h("h1", null, "Activity")),
     h("div", { class: "toolbar" }, type, level, server),
     h("div", { class: "grid-2 activity" },
       h("section", { class: "panel" }, h("div", { class: "panel-head" }, h("h2", null, "Live"), h("div", { class: "actions" }, state, pause)), liveEmpty, liveList),
-      h("section", { class: "panel" }, h("div", { class: "panel-head" }, h("h2", null, "History"), q), hist)));
+      h("section", { class: "panel" }, h("div", { class: "panel-head" }, h("h2", null, "History"), q), hist)),
+    h("section", { class: "panel", dataset: { testid: "failed-calls" } }, h("h2", null, "Failed calls"), failed));
 
   api.get("/api/servers" + qs({ page_size: 100 })).then((d) => {
     for (const s of d.items) server.append(h("option", { value: s.id }, s.name));
@@ -107,6 +114,17 @@ export async function render(root) {
       clear(hist).append(errorBox(e));
     }
   }
+  // The execution logs of the calls that failed, newest first, of the
+  // server chosen above: each row shows its error.
+  async function loadFailed() {
+    try {
+      const d = await api.get("/api/execution-logs" + qs({ success: "false", server_id: server.value, page: 1, page_size: 10 }));
+      clear(failed).append(d.items.length ? logTable(d.items) : h("p", { class: "muted" }, "No tool call has failed."));
+    } catch (e) {
+      clear(failed).append(errorBox(e));
+    }
+  }
+  server.addEventListener("change", loadFailed);
   for (const f of [type, level, server]) {
     f.addEventListener("change", () => {
       page = 1;
@@ -125,6 +143,7 @@ export async function render(root) {
     }, 250);
   });
   connect();
+  loadFailed();
   await loadHistory();
   return () => {
     closed = true;

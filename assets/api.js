@@ -13,6 +13,13 @@ let refreshing = null;
 let who = null;
 let whoAt = 0;
 const listeners = new Set();
+// Told of every answered request (method, path, parsed body): counts in
+// the frame follow what the pages change (counts.js).
+const watchers = new Set();
+
+export function onResponse(fn) {
+  watchers.add(fn);
+}
 
 function load() {
   try {
@@ -121,6 +128,13 @@ export async function request(method, path, body, opts = {}) {
     if (opts.raw) return res;
     const data = await parse(res);
     if (!res.ok) throw new ApiError(res.status, data);
+    for (const fn of watchers) {
+      try {
+        fn(method, path, data);
+      } catch {
+        // A watcher failing must not fail the request.
+      }
+    }
     return data;
   }
 }

@@ -13,6 +13,7 @@ import * as settings from "./settings.js";
 import * as external from "./page-external.js";
 import * as users from "./users.js";
 import * as tokens from "./tokens.js";
+import { pendingCount } from "./counts.js";
 
 const ROUTES = [
   [/^\/$/, dashboard, "dashboard"],
@@ -58,7 +59,7 @@ function themeButton() {
 // ---- frame --------------------------------------------------------------
 
 function frame(active) {
-  const pending = h("span", { class: "count", hidden: true, dataset: { testid: "pending-count" } });
+  const pending = pendingCount();
   const link = (href, key, label, extra) =>
     h("a", { href, class: key === active ? "nav-link active" : "nav-link", dataset: { nav: key } }, label, extra || null);
   const nav = h("nav", { class: "nav", "aria-label": "Main" },
@@ -86,13 +87,6 @@ function frame(active) {
     h("a", { href: "#/", class: "brand" }, h("img", { src: "/static/favicon.svg", alt: "", width: 24, height: 24 }), "MCPbox"),
     menu, nav,
     h("div", { class: "top-right" }, h("span", { class: "muted user", dataset: { testid: "whoami" } }, whoami()), themeButton(), out));
-  api.get("/api/approvals/stats").then((st) => {
-    const n = (st.tools.pending_review || 0) + (st.modules.pending || 0) + (st.network.pending || 0) + ((st.sources && st.sources.pending_review) || 0);
-    if (n) {
-      pending.textContent = String(n);
-      pending.hidden = false;
-    }
-  }).catch(() => {});
   return [header, main];
 }
 

@@ -130,7 +130,9 @@ export async function render(root, params) {
     const pending = st === "pending_review" || st === "pending";
     // A package is approvable once the review shows its pinned version.
     const unpinned = x.resolve_status && !["not_required", "resolved"].includes(x.resolve_status);
-    if ((pending || st === "draft" || (kind.versioned && st === "rejected")) && !unpinned) btn("Approve", "approve", "btn-primary");
+    // A host no tool could ever reach is refused by the server too (D37).
+    const never = kind.path === "network" && x.refused;
+    if ((pending || st === "draft" || (kind.versioned && st === "rejected")) && !unpinned && !never) btn("Approve", "approve", "btn-primary");
     if (pending) btn("Reject", "reject", "btn-danger");
     if (st === "approved") btn("Revoke", "revoke", "btn-danger-ghost");
     return box;
@@ -315,17 +317,38 @@ export async function render(root, params) {
       `Finding the version of ${pkg} an approval would install…`);
   }
 
+  // A host on the local network is a request of its own (docs/DECISIONS.md
+  // D37): approved, tools reach it over plain http too, inside the LAN.
+  function privateLine(r) {
+    if (kind.path !== "network" || r.kind !== "private") return null;
+    return h("div", { class: "error-box", dataset: { testid: "private-network" } },
+      h("p", null, h("strong", null, "Private network. "), h("code", null, r.host),
+        " is on your local network (a LAN, VPN or CGNAT address), not the internet. Once approved, the tool reaches it ",
+        "over plain http as well as https, from inside your network: whatever that device serves to your LAN ",
+        "(a NAS, a router's admin page, Home Assistant, a printer) the tool can use. Approve only a device this tool is for."));
+  }
+
+  function refusedLine(r) {
+    if (!r.refused) return null;
+    return h("p", { class: "error-box", dataset: { testid: "refused" } }, kind.path === "network"
+      ? `This host can never be approved: ${r.refused}.`
+      : "This module can never be allowed: it reaches the system or the interpreter.");
+  }
+
   function requestCard(r) {
     // A host without a port is 443: https only, never any port.
     const what = kind.path === "modules" ? r.module_name : r.port ? `${r.host}:${r.port}` : `${r.host}:443`;
-    return h("article", { class: "card review", dataset: { request: what } },
-      h("div", { class: "card-head" }, h("label", { class: "pick" }, pick(r), h("h2", null, h("code", null, what))), badge(r.status)),
+    const lan = kind.path === "network" && r.kind === "private"
+      ? h("span", { class: "tag warning", dataset: { testid: "kind" } }, "private network") : null;
+    return h("article", { class: "card review", dataset: { request: what, kind: r.kind || "" } },
+      h("div", { class: "card-head" }, h("label", { class: "pick" }, pick(r), h("h2", null, h("code", null, what))), lan, badge(r.status)),
       h("div", { class: "muted small" }, r.tool_name ? `tool ${r.tool_name} · ` : "", "server ", r.server_name || "—",
         ` · by ${r.requested_by || "—"} · ${fmtTime(r.created_at)}`),
       kind.path === "network" ? h("p", { class: "small muted" }, r.tool_id ? "For this tool only." : "For every tool of the server and its sources.",
-        r.port ? "" : " No port was named: port 443 (https) only.") : null,
+        r.port ? "" : r.kind === "private" ? " No port was named: port 443 only." : " No port was named: port 443 (https) only.") : null,
+      privateLine(r),
       r.justification ? h("p", null, r.justification) : null,
-      r.refused ? h("p", { class: "error-box" }, "This module can never be allowed: it reaches the system or the interpreter.") : null,
+      refusedLine(r),
       pinLine(r),
       installLine(r),
       r.rejection_reason ? h("p", { class: "muted" }, "Rejected: ", r.rejection_reason) : null,

@@ -1,13 +1,13 @@
 // Dashboard: counts, calls and errors over time, top tools, recent errors
 // and the health of the database and the sandbox (GET /health/ready).
 import { api, qs } from "./api.js";
-import { h, clear, loading, errorBox, empty, connectHelp, ago, fmtTime } from "./ui.js";
+import { h, clear, loading, errorBox, empty, connectHelp, ago, fmtTime, plural } from "./ui.js";
 import { timelineChart } from "./chart.js";
 
 function card(label, value, sub, href) {
   const inner = [h("div", { class: "stat-value" }, String(value)), h("div", { class: "stat-label" }, label),
     sub ? h("div", { class: "stat-sub muted" }, sub) : null];
-  return href ? h("a", { class: "stat", href }, inner) : h("div", { class: "stat" }, inner);
+  return href ? h("a", { class: "stat", href, dataset: { stat: label } }, inner) : h("div", { class: "stat", dataset: { stat: label } }, inner);
 }
 
 async function health() {
@@ -55,13 +55,14 @@ export async function render(root, params) {
     const pendingReqs = d.requests.modules_pending + d.requests.network_pending;
     body.append(h("section", { class: "stats", dataset: { testid: "stats" } },
       card("Servers", d.servers.total, `${d.servers.running} running`, "#/servers"),
-      card("Tools", d.tools.total, `${d.tools.approved} approved · ${d.tools.draft} draft · ${d.tools.rejected} rejected`
-        + (d.tools.resources + d.tools.prompts ? ` · ${d.tools.resources} resources · ${d.tools.prompts} prompts` : "")),
+      // Every status, so the parts add up to the total.
+      card("Tools", d.tools.total, `${d.tools.approved} approved · ${d.tools.pending_review} pending review · ${d.tools.draft} draft · ${d.tools.rejected} rejected`
+        + (d.tools.resources + d.tools.prompts ? ` · ${plural(d.tools.resources, "resource")} · ${plural(d.tools.prompts, "prompt")}` : "")),
       card("Pending review", d.tools.pending_review + pendingReqs,
-        `${d.tools.pending_review} tools · ${d.requests.modules_pending} modules · ${d.requests.network_pending} hosts`, "#/approvals"),
+        `${plural(d.tools.pending_review, "tool")} · ${plural(d.requests.modules_pending, "module")} · ${plural(d.requests.network_pending, "host")}`, "#/approvals"),
       // Reads of resources and prompts are logged like tool calls; the card
       // counts them all and says how many were tool calls.
-      card("Calls", d.totals.calls, `${d.totals.tool_calls} tool calls · ${d.totals.errors} errors · avg ${d.totals.avg_duration_ms} ms`, "#/activity")));
+      card("Calls", d.totals.calls, `${plural(d.totals.tool_calls, "tool call")} · ${plural(d.totals.errors, "error")} · avg ${d.totals.avg_duration_ms} ms`, "#/activity")));
 
     const chartBox = h("section", { class: "panel" },
       h("div", { class: "panel-head" }, h("h2", null, "Calls and errors"),

@@ -5,7 +5,7 @@
 // page's "External" tab and oauthCallback(root) for the page the
 // authorization server sends the browser back to.
 import { api, isAdmin } from "./api.js";
-import { h, clear, loading, errorBox, empty, field, formError, busy, toast, confirmDialog, badge, ago } from "./ui.js";
+import { h, clear, loading, errorBox, empty, field, formError, busy, toast, confirmDialog, badge, ago, plural } from "./ui.js";
 
 function sourceCard(src, server, reload) {
   const card = h("section", { class: "panel", dataset: { testid: "external-source", source: src.name } });
@@ -14,7 +14,7 @@ function sourceCard(src, server, reload) {
     h("p", null, h("code", { class: "small" }, src.url)),
     h("p", { class: "muted small" }, `${src.transport_type} · auth ${src.auth_type}` +
       (src.auth_secret_name ? ` (${src.auth_secret_name})` : "") + " · " +
-      (src.last_discovered_at ? `${src.tool_count} tools, discovered ${ago(src.last_discovered_at)}` : "not discovered yet")));
+      (src.last_discovered_at ? `${plural(src.tool_count, "tool")}, discovered ${ago(src.last_discovered_at)}` : "not discovered yet")));
   // MCPbox contacts a source only once an admin approved it as it is.
   if (src.approval_status && src.approval_status !== "approved")
     head.append(h("p", { class: "small", dataset: { testid: "source-review" } }, badge(src.approval_status), " ",
@@ -35,7 +35,7 @@ function sourceCard(src, server, reload) {
     discover.disabled = true;
     try {
       const r = await api.post(`/api/external-sources/${src.id}/discover`, {});
-      toast(`${r.tool_count} tools discovered.`);
+      toast(`${plural(r.tool_count, "tool")} discovered.`);
       reload();
     } catch (e) {
       toast(e.message, "error");

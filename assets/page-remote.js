@@ -11,8 +11,20 @@ const DOORS = {
   service_token: "Service token",
 };
 
-function snippet(text) {
-  return h("div", { class: "snippet" }, h("pre", { class: "code" }, text), copyButton(() => text));
+function snippet(text, id) {
+  return h("div", { class: "snippet" }, h("pre", { class: "code", dataset: id ? { snippet: id } : null }, text), copyButton(() => text));
+}
+
+// Where the public door is, or, while it is closed, where to open it:
+// the local door's host with the next port (127.0.0.1:8000 -> :8001).
+function publicDoor(d) {
+  if (d.public_listen) return d.public_listen;
+  const local = String(d.local_listen || "127.0.0.1:8000");
+  const at = local.lastIndexOf(":");
+  const host = at > 0 ? local.slice(0, at) : "127.0.0.1";
+  const port = Number(local.slice(at + 1)) || 8000;
+  const next = port < 65535 ? port + 1 : port - 1;
+  return host.includes(":") && !host.startsWith("[") ? `[${host}]:${next}` : `${host}:${next}`;
 }
 
 function clientsTable(d, reload) {
@@ -45,15 +57,21 @@ function clientsTable(d, reload) {
 function instructions(d) {
   const pub = d.public_url || "https://mcp.example.com";
   const host = pub.replace(/^https?:\/\//, "");
-  const door = d.public_listen || "127.0.0.1:8001";
+  const door = publicDoor(d);
   return h("section", { class: "panel" }, h("h2", null, "Expose it with cloudflared"),
     d.public_listen ? null : h("p", null, "Open the public door first: set ", h("code", null, "MCPBOX_PUBLIC_URL"), " to the public address and ",
       h("code", null, "MCPBOX_PUBLIC_LISTEN"), " to the listener the tunnel will reach, then restart:"),
-    d.public_listen ? null : snippet(`MCPBOX_PUBLIC_URL=https://mcp.example.com MCPBOX_PUBLIC_LISTEN=${door} make run`),
-    h("p", null, "Create a named tunnel once, route your hostname to it and run it. Point it at the public door, never at the local one (",
-      h("code", null, d.local_listen), "):"),
-    snippet(`cloudflared tunnel login\ncloudflared tunnel create mcpbox\ncloudflared tunnel route dns mcpbox ${host}\ncloudflared tunnel run --url http://${door} mcpbox`),
+    d.public_listen ? null : snippet(`MCPBOX_PUBLIC_URL=https://mcp.example.com MCPBOX_PUBLIC_LISTEN=${door} make run`, "public-listen"),
+    h("p", null, "Create a named tunnel once, route your hostname to it and run it. Point it at the public door (",
+      h("code", null, door), d.public_listen ? "" : ", once open", "), never at the local one (", h("code", null, d.local_listen), "):"),
+    snippet(`cloudflared tunnel login\ncloudflared tunnel create mcpbox\ncloudflared tunnel route dns mcpbox ${host}\ncloudflared tunnel run --url http://${door} mcpbox`, "cloudflared"),
     h("p", null, "nginx or Caddy instead: docs/examples/nginx.conf and docs/examples/Caddyfile, both aimed at the public door."),
+    h("h2", null, "A proxy of your own, with the service token"),
+    h("p", null, d.front_doors.includes("service_token") ? "" : "Set MCPBOX_SERVICE_TOKEN (32 characters or more) first. ",
+      "A proxy that authenticates its users itself forwards to the public door (", h("code", null, door),
+      ") with these headers; MCPbox reads the service token from ", h("code", null, "X-MCPbox-Service-Token"),
+      " only, and a wrong one is refused with 403:"),
+    snippet("X-MCPbox-Service-Token: <MCPBOX_SERVICE_TOKEN>\nX-MCPbox-User-Email: alice@example.com", "service-token"),
     h("h2", null, "Add the connector in Claude"),
     h("p", null, "Settings → Connectors → Add custom connector, with this URL (leave the OAuth fields empty):"),
     snippet(d.resource || pub + "/mcp"),

@@ -8,7 +8,7 @@
 // the buttons and forms.
 import { api, qs, isAdmin } from "./api.js";
 import { h, clear, loading, errorBox, empty, connectHelp, badge, tabs, field, formError, busy, toast,
-  confirmDialog, pager, fmtTime, ago, pretty, mcpUrl, claudeConfig, copyButton } from "./ui.js";
+  confirmDialog, pager, fmtTime, ago, pretty, mcpUrl, claudeConfig, copyButton, plural, notFound } from "./ui.js";
 import * as externalPage from "./page-external.js";
 import { kindOf, kindBadge, definitionSummary } from "./items.js";
 
@@ -34,7 +34,7 @@ async function list(root) {
       h("div", { class: "card-head" }, h("h2", null, s.name), badge(s.status)),
       h("p", { class: "muted" }, s.description || "No description."),
       h("div", { class: "card-foot muted" },
-        `${s.tool_count} tool${s.tool_count === 1 ? "" : "s"} · ${s.approved_tool_count} approved`,
+        `${plural(s.tool_count, "tool")} · ${s.approved_tool_count} approved`,
         s.pending_tool_count ? h("span", { class: "badge badge-pending_review" }, `${s.pending_tool_count} to review`) : null)))));
 }
 
@@ -44,6 +44,9 @@ async function detail(root, id, tab) {
   try {
     s = await api.get(`/api/servers/${id}`);
   } catch (e) {
+    // A deleted server, or a link from elsewhere: say so, not "no such resource".
+    if (e.status === 404) return void head.replaceWith(...notFound("Server not found", "No server with this id; it may have been deleted.",
+      ["#/servers", "Back to the servers list"]));
     return void head.replaceWith(errorBox(e));
   }
   const running = s.status === "running";
@@ -234,7 +237,8 @@ function hostsTab(body, s, rerender) {
       h("a", { href: "#/approvals/network" }, "Approvals"), ".")));
   } else {
     body.append(h("ul", { class: "plain hosts", dataset: { testid: "hosts" } }, hosts.map((x) => {
-      const label = x.port ? `${x.host}:${x.port}` : x.host;
+      // No port stored is port 443, as the broker reads it: say so.
+      const label = `${x.host}:${x.port || 443}`;
       const rm = isAdmin() ? h("button", { type: "button", class: "btn btn-small btn-danger-ghost" }, "Remove") : null;
       if (rm) rm.addEventListener("click", async () => {
         const ok = await confirmDialog({ title: `Remove ${label}?`, message: "Tools of this server will no longer reach it.", confirm: "Remove host", danger: true });
@@ -247,14 +251,15 @@ function hostsTab(body, s, rerender) {
           toast(e.message, "error");
         }
       });
-      return h("li", { class: "host-row", dataset: { host: label } }, h("code", null, label), x.port ? null : h("span", { class: "muted small" }, "port 443 (https) only"), rm);
+      return h("li", { class: "host-row", dataset: { host: x.port ? label : x.host, port: String(x.port || 443) } }, h("code", null, label),
+        x.port ? null : h("span", { class: "muted small" }, "no port named: https on 443 only"), rm);
     })));
   }
   if (!isAdmin()) return;
   const host = h("input", { name: "host", required: true, maxlength: 253, placeholder: "api.example.com", autocomplete: "off" });
-  const port = h("input", { name: "port", type: "number", min: 1, max: 65535, placeholder: "any" });
-  const form = h("form", { class: "form panel" }, h("h2", null, "Allow a host"),
-    h("div", { class: "row" }, field("Host", host), field("Port", port, "Leave empty for 443 (https); any other port must be named.")),
+  const port = h("input", { name: "port", type: "number", min: 1, max: 65535, placeholder: "443" });
+  const form = h("form", { class: "form panel", dataset: { testid: "host-add" } }, h("h2", null, "Allow a host"),
+    h("div", { class: "row" }, field("Host", host), field("Port", port, "Empty means port 443 (https) only, not any port; to allow another port, enter it.")),
     formError(), h("button", { type: "submit", class: "btn btn-primary" }, "Add host"));
   form.addEventListener("submit", (e) => {
     e.preventDefault();
@@ -262,7 +267,7 @@ function hostsTab(body, s, rerender) {
     if (port.value) b.port = Number(port.value);
     busy(form, async () => {
       await api.post(`/api/servers/${s.id}/allowed-hosts`, b);
-      toast(`${b.host} allowed.`);
+      toast(`${b.host}:${b.port || 443} allowed.`);
       rerender();
     });
   });
@@ -273,16 +278,17 @@ export function logTable(items) {
   return h("div", { class: "table-wrap" }, h("table", { class: "table logs", dataset: { testid: "exec-logs" } },
     h("thead", null, h("tr", null, h("th", null, "When"), h("th", null, "Tool"), h("th", null, "Result"), h("th", { class: "num" }, "ms"), h("th", null, "Caller"))),
     h("tbody", null, items.map((l) => {
-      const det = h("details", null, h("summary", null, l.success ? "ok" : "failed"),
+      const det = h("details", null, h("summary", null, "details"),
         h("div", { class: "log-detail" },
           h("div", { class: "muted small" }, "Arguments"), h("pre", { class: "code small" }, pretty(l.input_args)),
-          l.success ? [h("div", { class: "muted small" }, "Result"), h("pre", { class: "code small" }, pretty(l.result))]
-            : [h("div", { class: "muted small" }, "Error"), h("pre", { class: "code small" }, l.error || "")],
+          l.success ? [h("div", { class: "muted small" }, "Result"), h("pre", { class: "code small" }, pretty(l.result))] : null,
           l.stdout ? [h("div", { class: "muted small" }, "Output"), h("pre", { class: "code small" }, l.stdout)] : null));
       return h("tr", { class: l.success ? "" : "row-bad", dataset: { tool: l.tool_name } },
         h("td", { title: fmtTime(l.created_at) }, ago(l.created_at)),
         h("td", null, h("code", null, l.tool_name)),
-        h("td", null, h("span", { class: l.success ? "badge badge-approved" : "badge badge-rejected" }, l.success ? "ok" : "error"), det),
+        h("td", null, h("span", { class: l.success ? "badge badge-approved" : "badge badge-rejected" }, l.success ? "ok" : "error"),
+          // A failure says why in the row itself; the rest is one click away.
+          l.success ? null : h("pre", { class: "log-error small", dataset: { testid: "log-error" } }, l.error || "(no message)"), det),
         h("td", { class: "num" }, String(l.duration_ms ?? "")),
         h("td", { class: "muted" }, (l.caller_source || "") + (l.is_test ? " (test)" : "")));
     }))));

@@ -4,7 +4,7 @@
 // allow-list (no save, add or remove) and have no export tab.
 import { api, setTokens, isAdmin } from "./api.js";
 import * as remotePage from "./page-remote.js";
-import { h, clear, loading, errorBox, tabs, field, formError, busy, toast, confirmDialog, claudeConfig, copyButton } from "./ui.js";
+import { h, clear, loading, errorBox, tabs, field, formError, busy, toast, confirmDialog, claudeConfig, copyButton, plural } from "./ui.js";
 
 export async function render(root, params) {
   const admin = isAdmin();
@@ -142,7 +142,7 @@ async function exportTab(body) {
       a.click();
       a.remove();
       setTimeout(() => URL.revokeObjectURL(url), 10000);
-      toast(`Exported ${doc.servers ? doc.servers.length : 0} servers.`);
+      toast(`Exported ${plural(doc.servers ? doc.servers.length : 0, "server")}.`);
     } catch (e) {
       toast(e.message, "error");
     } finally {
@@ -166,9 +166,9 @@ async function exportTab(body) {
       }
       const r = await api.post("/api/import", doc);
       clear(result).append(h("div", { class: "panel" }, h("h3", null, "Imported"),
-        h("ul", null, r.imported.map((s) => h("li", null, h("a", { href: `#/servers/${s.id}` }, s.name), ` — ${s.tools} tools`))),
+        h("ul", null, r.imported.map((s) => h("li", null, h("a", { href: `#/servers/${s.id}` }, s.name), ` — ${plural(s.tools, "tool")}`))),
         r.skipped.length ? [h("h3", null, "Skipped"), h("ul", null, r.skipped.map((s) => h("li", null, `${s.name}: ${s.reason}`)))] : null));
-      toast(`Imported ${r.imported.length} servers.`);
+      toast(`Imported ${plural(r.imported.length, "server")}.`);
       form.reset();
     });
   });
@@ -185,8 +185,8 @@ async function remote(body) {
   body.append(h("section", { class: "panel", dataset: { testid: "local-help" } }, h("h2", null, "Claude Desktop on this machine"),
     h("div", { class: "snippet" }, h("pre", { class: "code" }, cfg), copyButton(() => cfg)),
     h("p", { class: "muted" }, "Callers on this machine need no token unless the security policy asks local clients for a client token (Tokens). Callers elsewhere come in through a front door above; ",
-      "a service token (", h("code", null, "MCPBOX_SERVICE_TOKEN"), " in the environment) is sent as ",
-      h("code", null, "Authorization: Bearer <token>"), ".")));
+      "a proxy of your own sends the service token (", h("code", null, "MCPBOX_SERVICE_TOKEN"), " in the environment) in the header ",
+      h("code", null, "X-MCPbox-Service-Token"), ", the only place MCPbox reads it.")));
   await remotePage.render(top);
 }
 

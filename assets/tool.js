@@ -3,7 +3,7 @@
 // and its own execution logs. A resource or prompt shows its kind and its
 // definition, and a version diff shows a changed definition too.
 import { api, qs, isAdmin, canReview } from "./api.js";
-import { h, clear, loading, errorBox, empty, badge, toast, confirmDialog, kv, fmtTime, pager, pretty } from "./ui.js";
+import { h, clear, loading, errorBox, empty, badge, toast, confirmDialog, kv, fmtTime, pager, pretty, notFound } from "./ui.js";
 import { codeView } from "./highlight.js";
 import { diffView } from "./diff.js";
 import { logTable } from "./servers.js";
@@ -31,6 +31,8 @@ export async function render(root, params) {
   try {
     [t, versions] = await Promise.all([api.get(`/api/tools/${params.id}`), api.get(`/api/tools/${params.id}/versions`)]);
   } catch (e) {
+    if (e.status === 404) return void top.replaceWith(...notFound("Tool not found", "No tool with this id; it may have been deleted.",
+      [`#/servers/${params.server}/tools`, "Back to the server's tools"], ["#/servers", "the servers list"]));
     return void top.replaceWith(errorBox(e));
   }
   const kind = kindOf(t);

@@ -217,6 +217,19 @@ export function pager(data, onPage) {
     h("button", { class: "btn btn-small", type: "button", disabled: page >= pages, onclick: () => onPage(page + 1) }, "Next ›"));
 }
 
+// "1 tool", "2 tools"; `many` for a plural that is not word + "s".
+export function plural(n, word, many) {
+  return `${n} ${n === 1 ? word : many || word + "s"}`;
+}
+
+// What an id that names nothing shows (a deleted server, a stale link):
+// what it was, why it may be gone, and where to go instead.
+export function notFound(title, message, ...links) {
+  return [h("div", { class: "page-head" }, h("h1", null, title)),
+    h("div", { class: "empty", dataset: { testid: "not-found" } }, h("h3", null, message),
+      h("p", null, links.map(([href, label], i) => [i ? " · " : null, h("a", { href }, label)])))];
+}
+
 export function empty(title, ...body) {
   return h("div", { class: "empty" }, h("h3", null, title), ...body);
 }

@@ -13,9 +13,12 @@
  *
  * Policy per hop (redirects are followed by hand, at most 3, and every hop
  * is checked from scratch): curl's own URL parser, so the policy and curl
- * see the same host; https only; exact host:port allowlist; no userinfo;
- * the host is resolved once here and refused if ANY answer is private,
- * loopback, link-local, metadata, mapped or otherwise special; the
+ * see the same host; exact host:port allowlist; no userinfo; https, or
+ * http to a host approved as private (D37); the host is resolved once
+ * here and refused unless EVERY answer is of its approval's kind (public
+ * addresses for a public host, LAN addresses for a private one), so
+ * loopback, link-local, metadata, mapped or otherwise special answers
+ * and MCPbox's own doors are refused whatever was approved; the
  * validated address is pinned (CURLOPT_RESOLVE), the socket callback
  * refuses any other address and the connected address is checked again
  * afterwards.  Proxies from the environment are ignored; size and time
@@ -103,23 +106,79 @@ broker_errf(const char *fmt, const char *arg)
 	return (s);
 }
 
+/* ip:port is one of MCPbox's own listeners. */
+static int
+broker_is_door(const char *ip, int port)
+{
+	int	i;
+
+	for (i = 0; i < sbx_ndoors; i++)
+		if (netaddr_door(sbx_doors[i].host, sbx_doors[i].port, ip,
+		    port))
+			return (1);
+	return (0);
+}
+
+/*
+ * Every answer must be public under a public approval or LAN under a
+ * private one (D37): the host's verdict picks which (netaddr.c); loopback,
+ * metadata and the other kinds, and both kinds at once, are refused under
+ * any.  Plain http only ever goes to a LAN verdict.  NULL: allowed.
+ */
+static char *
+broker_refusal(const char *host, const struct netaddr_answer *ans, size_t n,
+    int approved, int plain)
+{
+	int	kinds[NETADDR_ANSWERS_MAX], verdict, bad;
+	size_t	i;
+	char	*s;
+
+	for (i = 0; i < n; i++)
+		kinds[i] = ans[i].kind;
+	verdict = netaddr_host_verdict(kinds, n, &bad);
+	if (verdict == NETADDR_KIND_LAN && (approved & SBX_APPROVED_PRIVATE))
+		return (NULL);
+	if (verdict == NETADDR_KIND_PUBLIC && plain)
+		return (broker_errf("host '%s' resolves to a public address: "
+		    "only https URLs are allowed", host));
+	if (verdict == NETADDR_KIND_PUBLIC && (approved & SBX_APPROVED_PUBLIC))
+		return (NULL);
+	if (verdict == NETADDR_KIND_LAN)
+		return (broker_errf("host '%s' resolves to a private address "
+		    "but was approved as a public host; ask for it again as a "
+		    "private-network host", host));
+	if (verdict == NETADDR_KIND_PUBLIC)
+		return (broker_errf("host '%s' resolves to a public address but "
+		    "was approved as a private-network host", host));
+	if (asprintf(&s, "host '%s' resolves to a blocked address (%s)", host,
+	    netaddr_kind_name(bad)) == -1)
+		return (NULL);
+	return (s);
+}
+
 /* Resolve and check every answer; pin one (core/netresolve.c). */
 static char *
-broker_resolve(const char *host, int port, struct pin *pin)
+broker_resolve(const char *host, int port, int approved, int plain,
+    struct pin *pin)
 {
 	struct netaddr_answer		 ans[NETADDR_ANSWERS_MAX];
 	const struct netaddr_answer	*pick;
 	size_t				 n, i;
+	char				*e;
+	int				 test = 1;
 
 	if ((n = netaddr_resolve(host, ans, NETADDR_ANSWERS_MAX)) == 0)
 		return (broker_errf("cannot resolve host '%s'", host));
 	for (i = 0; i < n; i++) {
-		if (ans[i].class != NETADDR_PUBLIC &&
-		    !(TEST_PORT(port) && (strcmp(ans[i].ip, "127.0.0.1") == 0 ||
-		    strcmp(ans[i].ip, "::1") == 0)))
-			return (broker_errf("host '%s' resolves to a blocked "
-			    "address", host));
+		if (broker_is_door(ans[i].ip, port))
+			return (broker_errf("host '%s' is MCPbox itself, which "
+			    "tools can never reach", host));
+		test &= TEST_PORT(port) && (strcmp(ans[i].ip, "127.0.0.1") ==
+		    0 || strcmp(ans[i].ip, "::1") == 0);
 	}
+	if (!test && (e = broker_refusal(host, ans, n, approved, plain)) !=
+	    NULL)
+		return (e);
 	if ((pick = netaddr_pick(ans, n)) == NULL)
 		return (broker_errf("no address for host '%s'", host));
 	(void)snprintf(pin->ip, sizeof(pin->ip), "%s", pick->ip);
@@ -127,14 +186,18 @@ broker_resolve(const char *host, int port, struct pin *pin)
 	return (NULL);
 }
 
-/* Steps 1-3 for one URL: parse, scheme, userinfo, allowlist, port. */
+/*
+ * Steps 1-3 for one URL: parse, scheme, userinfo, allowlist, port; how the
+ * host was approved in *approved (SBX_APPROVED_*).
+ */
 static char *
 broker_check_url(CURLU *u, const struct sbx_hostrule *hosts, size_t nhosts,
-    char **host, int *port, int *plain)
+    char **host, int *port, int *plain, int *approved)
 {
 	char	*scheme = NULL, *user = NULL, *pw = NULL, *ps = NULL;
 	char	*e = NULL;
 
+	*approved = 0;
 	curl_url_get(u, CURLUPART_SCHEME, &scheme, 0);
 	curl_url_get(u, CURLUPART_USER, &user, 0);
 	curl_url_get(u, CURLUPART_PASSWORD, &pw, 0);
@@ -147,14 +210,18 @@ broker_check_url(CURLU *u, const struct sbx_hostrule *hosts, size_t nhosts,
 	else if (user || pw)
 		e = broker_errf("credentials in the URL are not allowed%s",
 		    NULL);
-	else if (strcmp(scheme, "https") != 0 &&
-	    !(*plain && TEST_PORT(*port)))
+	else if (strcmp(scheme, "https") != 0 && !*plain)
 		e = broker_errf("only https URLs are allowed%s", NULL);
 	else if (!sbx_policy_hostname_ok(*host))
 		e = broker_errf("host '%s' is not allowed", *host);
-	else if (!sbx_policy_host_allowed(hosts, nhosts, *host, *port))
+	else if ((*approved = sbx_policy_host_kinds(hosts, nhosts, *host,
+	    *port)) == 0)
 		e = broker_errf("host '%s' is not on this tool's allowlist",
 		    *host);
+	else if (*plain && !(*approved & SBX_APPROVED_PRIVATE) &&
+	    !TEST_PORT(*port))
+		e = broker_errf("only https URLs are allowed (plain http only "
+		    "to a host approved as a private-network host)%s", NULL);
 	curl_free(scheme);
 	curl_free(user);
 	curl_free(pw);
@@ -198,7 +265,7 @@ broker_one_hop(const char *url, const char *method, struct curl_slist *hdrs,
 	struct pin		 pin;
 	char			*host = NULL, *prim = NULL, *loc = NULL;
 	char			 rs[600];
-	int			 port, plain;
+	int			 port, plain, approved;
 	CURLcode		 rc;
 
 	memset(out, 0, sizeof(*out));
@@ -210,9 +277,10 @@ broker_one_hop(const char *url, const char *method, struct curl_slist *hdrs,
 		goto done;
 	}
 	if ((out->err = broker_check_url(u, hosts, nhosts, &host, &port,
-	    &plain)) != NULL)
+	    &plain, &approved)) != NULL)
 		goto done;
-	if ((out->err = broker_resolve(host, port, &pin)) != NULL)
+	if ((out->err = broker_resolve(host, port, approved, plain, &pin)) !=
+	    NULL)
 		goto done;
 	snprintf(rs, sizeof(rs), strchr(pin.ip, ':') ? "%s:%d:[%s]" :
 	    "%s:%d:%s", host[0] == '[' ? pin.ip : host, port, pin.ip);
@@ -345,7 +413,7 @@ sbx_broker_precheck(const json_t *req, const struct sbx_hostrule *hosts,
 	char		*host = NULL, *e = NULL;
 	json_t		*out;
 	CURLU		*u;
-	int		 port, plain;
+	int		 port, plain, approved;
 
 	method = json_string_value(json_object_get(req, "method"));
 	url = json_string_value(json_object_get(req, "url"));
@@ -359,7 +427,8 @@ sbx_broker_precheck(const json_t *req, const struct sbx_hostrule *hosts,
 	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK)
 		e = broker_errf("malformed URL%s", NULL);
 	else
-		e = broker_check_url(u, hosts, nhosts, &host, &port, &plain);
+		e = broker_check_url(u, hosts, nhosts, &host, &port, &plain,
+		    &approved);
 	curl_free(host);
 	curl_url_cleanup(u);
 	if (e == NULL)
@@ -465,4 +534,28 @@ sbx_broker_perform(const json_t *req, const struct sbx_hostrule *hosts,
 	sbx_buf_free(&rb.b);
 	sbx_buf_free(&hb.b);
 	return (out);
+}
+
+/*
+ * The lookup op: every address `host` resolves to with its kind, MCPbox's
+ * own doors (at `port`) named "self", so the server can tell a network
+ * request for a LAN host from a public one, and refuse the rest, with the
+ * resolver the broker itself will use at call time.
+ */
+json_t *
+sbx_broker_lookup(const char *host, int port)
+{
+	struct netaddr_answer	 ans[NETADDR_ANSWERS_MAX];
+	json_t			*a = json_array();
+	size_t			 n, i;
+	int			 kind;
+
+	n = netaddr_resolve(host, ans, NETADDR_ANSWERS_MAX);
+	for (i = 0; i < n; i++) {
+		kind = broker_is_door(ans[i].ip, port) ? NETADDR_KIND_SELF :
+		    ans[i].kind;
+		json_array_append_new(a, json_pack("{s:s,s:s}", "ip",
+		    ans[i].ip, "kind", netaddr_kind_name(kind)));
+	}
+	return (json_pack("{s:b,s:o}", "ok", 1, "answers", a));
 }

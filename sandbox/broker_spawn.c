@@ -3,7 +3,9 @@
  * helper per allowed request (this binary, exec'd afresh through an fd
  * opened before anything could replace it), and the helper's main reads
  * its one request and answers with one frame.  What the helper does with
- * the request is broker.c.
+ * the request is broker.c.  A lookup (the server checking a network
+ * request) is a helper too: resolving blocks, and the supervisor's loop
+ * never does.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -52,8 +54,9 @@ broker_hosts_json(const struct sbx_hostrule *hosts, size_t nhosts)
 	size_t	 i;
 
 	for (i = 0; i < nhosts; i++)
-		json_array_append_new(a, json_pack("{s:s,s:i}", "host",
-		    hosts[i].host, "port", hosts[i].port));
+		json_array_append_new(a, json_pack("{s:s,s:i,s:b}", "host",
+		    hosts[i].host, "port", hosts[i].port, "private",
+		    hosts[i].private));
 	return (a);
 }
 
@@ -68,11 +71,12 @@ sbx_broker_spawn(const json_t *req, const struct sbx_hostrule *hosts,
 {
 	static char *const	 envp[] = { "PATH=/usr/bin:/bin",
 	    "LANG=C.UTF-8", NULL };
-	const char		*argv[8];
+	const char		*argv[8 + 2 * SBX_DOORS_MAX];
+	char			 doors[SBX_DOORS_MAX][300];
 	struct rlimit		 rl;
 	json_t			*job;
 	pid_t			 pid;
-	int			 p[2], mfd, sig, a = 0;
+	int			 p[2], mfd, sig, a = 0, i;
 #ifdef SBX_TESTING
 	char			 port[16];
 #endif
@@ -92,6 +96,13 @@ sbx_broker_spawn(const json_t *req, const struct sbx_hostrule *hosts,
 	json_decref(job);
 	argv[a++] = "mcpbox-sandbox";
 	argv[a++] = "--broker-helper";
+	for (i = 0; i < sbx_ndoors; i++) {
+		snprintf(doors[i], sizeof(doors[i]), strchr(sbx_doors[i].host,
+		    ':') ? "[%s]:%d" : "%s:%d", sbx_doors[i].host,
+		    sbx_doors[i].port);
+		argv[a++] = "--self-door";
+		argv[a++] = doors[i];
+	}
 #ifdef SBX_TESTING
 	if (sbx_broker_test_port != 0) {
 		snprintf(port, sizeof(port), "%d", sbx_broker_test_port);
@@ -146,7 +157,8 @@ sbx_broker_helper_main(void)
 	struct sbx_buf		 b = { 0 };
 	struct sbx_hostrule	*hosts;
 	json_error_t		 je;
-	json_t			*job, *h, *out;
+	json_t			*job, *h, *out, *req;
+	const char		*look;
 	size_t			 i, n;
 	int			 rc;
 
@@ -164,10 +176,16 @@ sbx_broker_helper_main(void)
 		    json_string_value(json_object_get(h, "host")) : "");
 		hosts[i].port = (int)json_integer_value(json_object_get(h,
 		    "port"));
+		hosts[i].private = json_is_true(json_object_get(h, "private"));
 	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	out = sbx_broker_perform(json_object_get(job, "request"), hosts, n,
-	    (long)json_integer_value(json_object_get(job, "budget_ms")));
+	req = json_object_get(job, "request");
+	if ((look = json_string_value(json_object_get(req, "lookup"))) != NULL)
+		out = sbx_broker_lookup(look, (int)json_integer_value(
+		    json_object_get(req, "port")));
+	else
+		out = sbx_broker_perform(req, hosts, n, (long)
+		    json_integer_value(json_object_get(job, "budget_ms")));
 	free(hosts);
 	json_decref(job);
 	rc = out == NULL || sbx_frame_put_json(&b, out) == -1 ||

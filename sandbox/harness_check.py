@@ -54,6 +54,53 @@ __rmul__ __rtruediv__ __and__ __or__ __xor__ __invert__ __post_init__""".split()
 # Names whose only use is to reach past the restricted builtins; rejected
 # statically so the message is clear, and absent from the builtins anyway.
 BLOCKED_NAMES = frozenset("super eval exec globals locals vars breakpoint".split())
+# The builtins a tool sees (harness_run.py builds the table from these),
+# and the globals the harness gives every tool.
+SAFE_NAMES = """abs all any ascii bin bool bytearray bytes callable chr
+classmethod complex dict divmod enumerate filter float format frozenset hash
+hex int isinstance issubclass iter len list map max min next object oct
+ord pow property range repr reversed round set slice sorted staticmethod str
+sum tuple zip aiter anext ArithmeticError AssertionError AttributeError
+BaseException Exception IndexError KeyError LookupError NameError
+NotImplementedError OverflowError RecursionError RuntimeError StopIteration
+StopAsyncIteration TypeError UnicodeDecodeError UnicodeEncodeError
+UnicodeError ValueError ZeroDivisionError MemoryError ImportError
+ModuleNotFoundError TimeoutError ConnectionError UnboundLocalError
+FloatingPointError Warning NotImplemented Ellipsis""".split()
+TOOL_NAMES = frozenset(SAFE_NAMES) | frozenset(
+    "print getattr hasattr setattr type HttpError None True False "
+    "http mcp secrets".split())
+# What to use instead of a name or a module that is not there: the model
+# reads these, so each says what works.
+NAME_HINTS = {
+    "open": "tools have no files; return the data, or fetch it with http",
+    "input": "tools have no standard input; take it as an argument of main",
+    "exit": "return from main instead", "quit": "return from main instead",
+    "compile": "tools cannot compile code",
+    "id": "object identities are not available",
+}
+HTTP_MODULES = frozenset(
+    "requests httpx aiohttp urllib3 urllib urllib.request http http.client "
+    "socket ssl websocket websockets".split())
+SYSTEM_MODULES = frozenset(
+    "os os.path sys subprocess shutil pathlib io tempfile glob threading "
+    "multiprocessing concurrent concurrent.futures asyncio ctypes signal "
+    "pickle marshal importlib builtins inspect gc".split())
+
+
+def import_refusal(name):
+    """Why `import name` is refused, and what to do instead."""
+    if name in HTTP_MODULES or name.split(".")[0] in HTTP_MODULES:
+        return (f"import of '{name}' is not allowed: use the http object "
+                "every tool has (http.get(url), http.post(url, json=...), "
+                "r.json(), r.text; HttpError on failure); each host needs "
+                "mcpbox_request_network_access")
+    if name in SYSTEM_MODULES or name.split(".")[0] in SYSTEM_MODULES:
+        return (f"import of '{name}' is not allowed: tools have no files, "
+                "processes, threads or sockets; take input as arguments "
+                "and return the result")
+    return (f"import of '{name}' is not allowed: ask an admin for it with "
+            "mcpbox_request_module")
 # The largest source, in bytes: SBX_CODE_MAX, given to init() by the C side
 # (src/core/sandbox_protocol.h) so both programs use one number.
 MAX_SRC = 100 * 1024
@@ -240,7 +287,7 @@ class _Checker(ast.NodeVisitor):
     def visit_Import(self, node):
         for al in node.names:
             if al.name not in self.modules:
-                self.err(node, f"import of '{al.name}' is not allowed")
+                self.err(node, import_refusal(al.name))
             if al.asname and al.asname.startswith("_"):
                 self.err(node, f"name '{al.asname}' is not allowed")
         self.generic_visit(node)
@@ -249,7 +296,7 @@ class _Checker(ast.NodeVisitor):
         if node.level:
             self.err(node, "relative imports are not allowed")
         elif node.module not in self.modules:
-            self.err(node, f"import of '{node.module}' is not allowed")
+            self.err(node, import_refusal(node.module))
         else:
             attrs = AVAILABLE.get(node.module, {})
             for al in node.names:
@@ -302,6 +349,54 @@ class _FormatRewriter(ast.NodeTransformer):
                            keywords=[])
             return ast.copy_location(new, node)
         return node
+
+
+def _bound_names(tree):
+    """Every name the code binds anywhere (not scope by scope: a name
+    bound somewhere is never reported, so no false alarm)."""
+    out = set()
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load):
+            out.add(n.id)
+        elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef,
+                            ast.ClassDef)):
+            out.add(n.name)
+        elif isinstance(n, ast.arg):
+            out.add(n.arg)
+        elif isinstance(n, ast.alias):
+            out.add(n.asname or n.name.split(".")[0])
+        elif isinstance(n, ast.ExceptHandler) and n.name:
+            out.add(n.name)
+        elif isinstance(n, (ast.Global, ast.Nonlocal)):
+            out.update(n.names)
+        elif isinstance(n, (ast.MatchAs, ast.MatchStar)) and n.name:
+            out.add(n.name)
+        elif isinstance(n, ast.MatchMapping) and n.rest:
+            out.add(n.rest)
+    return out
+
+
+def runtime_name_errors(tree):
+    """Python's builtins that tools do not have, used and never bound:
+    each would be a NameError when the line runs. Reported by validate,
+    which says whether code could run; creation does not refuse them (a
+    name in an except clause that never runs does no harm)."""
+    import builtins
+    bound = _bound_names(tree)
+    errors = []
+    for n in ast.walk(tree):
+        if (isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and
+                n.id not in TOOL_NAMES and n.id not in bound and
+                n.id not in BLOCKED_NAMES and hasattr(builtins, n.id) and
+                not n.id.startswith("_")):
+            hint = NAME_HINTS.get(n.id, "it is not one of the builtins "
+                                  "tools have")
+            errors.append((n.lineno, n.col_offset + 1,
+                           f"'{n.id}' is not available in the sandbox: "
+                           f"{hint}"))
+            if len(errors) >= MAX_ERRORS:
+                break
+    return errors
 
 
 def check(src, modules):

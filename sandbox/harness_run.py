@@ -14,9 +14,10 @@ import _sbx
 
 from sbx_harness_check import (
     AVAILABLE, DEFAULT_MODULES, FrozenEncoder, OutputLimit, RESULT_CAP,
-    STDOUT_CAP, ValidationError, _bad_attr, _public_attrs, _standins_for,
+    SAFE_NAMES, STDOUT_CAP, ValidationError, _bad_attr, _public_attrs,
+    _standins_for,
     check, compile_checked, compile_tool, find_main, input_schema,
-    output_schema, set_code_max)
+    output_schema, runtime_name_errors, set_code_max)
 from sbx_harness_content import MCP, content_result
 from sbx_harness_types import MODULES as TYPE_MODULES
 
@@ -218,22 +219,11 @@ class Http:
 
 HTTP = Http()
 
-_SAFE_NAMES = """abs all any ascii bin bool bytearray bytes callable chr
-classmethod complex dict divmod enumerate filter float format frozenset hash
-hex int isinstance issubclass iter len list map max min next object oct
-ord pow property range repr reversed round set slice sorted staticmethod str
-sum tuple zip aiter anext ArithmeticError AssertionError AttributeError
-BaseException Exception IndexError KeyError LookupError NameError
-NotImplementedError OverflowError RecursionError RuntimeError StopIteration
-StopAsyncIteration TypeError UnicodeDecodeError UnicodeEncodeError
-UnicodeError ValueError ZeroDivisionError MemoryError ImportError
-ModuleNotFoundError TimeoutError ConnectionError UnboundLocalError
-FloatingPointError Warning NotImplemented Ellipsis""".split()
 
 
 def _make_builtins():
     import builtins as B
-    d = {k: getattr(B, k) for k in _SAFE_NAMES}
+    d = {k: getattr(B, k) for k in SAFE_NAMES}
     d.update({"__build_class__": B.__build_class__,
               "__import__": _safe_import, "print": _safe_print,
               "getattr": _safe_getattr, "hasattr": _safe_hasattr,
@@ -426,9 +416,13 @@ def _validate(req):
         if fn is not None:
             has_main, schema = True, input_schema(fn)
             out_schema = output_schema(tree, fn)
-    return {"ok": True, "valid": not errors,
+    # What would fail when it runs counts too; creation leaves it be
+    # (runtime_name_errors), validate says so. "valid" is the policy's
+    # and the compiler's word; "runs" adds these names.
+    late = runtime_name_errors(tree) if tree is not None else []
+    return {"ok": True, "valid": not errors, "runs": not errors and not late,
             "errors": [{"line": l, "col": c, "message": sanitize(m)}
-                       for l, c, m in errors],
+                       for l, c, m in sorted(errors + late)],
             "has_main": has_main, "input_schema": schema,
             "output_schema": out_schema}
 

@@ -64,7 +64,7 @@ static void
 job_log(struct job *j, const char *outcome, double ms)
 {
 	static const char *kinds[] = { SBX_OP_EXECUTE, SBX_OP_VALIDATE,
-	    SBX_OP_INSTALL };
+	    SBX_OP_INSTALL, SBX_OP_LOOKUP };
 	json_t *f;
 
 	f = json_pack("{s:s,s:s,s:f}", "op", kinds[j->kind], "outcome",
@@ -254,8 +254,9 @@ job_done_frame(struct job *j, json_t *d)
 			    msg ? msg : "validation failed");
 			return;
 		}
-		r = json_pack("{s:b,s:O,s:O,s:b,s:O,s:O}", "ok", 1, "valid",
-		    json_object_get(d, "valid"), "errors",
+		r = json_pack("{s:b,s:O,s:b,s:O,s:b,s:O,s:O}", "ok", 1,
+		    "valid", json_object_get(d, "valid"), "runs",
+		    json_is_true(json_object_get(d, "runs")), "errors",
 		    json_object_get(d, "errors"), "has_main",
 		    json_is_true(json_object_get(d, "has_main")),
 		    "input_schema", json_object_get(d, "input_schema") ?
@@ -471,7 +472,8 @@ job_check_deadlines(double now)
 		if (j->state != J_RUNNING || j->answered ||
 		    j->kind == JOB_INSTALL || now < j->deadline)
 			continue;
-		job_fail(j, SBX_ERR_TIMEOUT, "the tool exceeded its time limit");
+		job_fail(j, SBX_ERR_TIMEOUT, j->kind == JOB_LOOKUP ?
+		    "the lookup timed out" : "the tool exceeded its time limit");
 		job_stop_processes(j);
 	}
 }
@@ -535,8 +537,10 @@ job_free_finished(void)
 	struct job	**pp = &S.jobs, *j;
 
 	while ((j = *pp) != NULL) {
-		if (j->state == J_DONE && !j->child_live &&
-		    j->broker_pid == 0) {
+		/* A lookup is done once answered (also by a cancel, its
+		 * deadline or its client leaving) and its helper reaped. */
+		if ((j->state == J_DONE || (j->kind == JOB_LOOKUP &&
+		    j->answered)) && !j->child_live && j->broker_pid == 0) {
 			*pp = j->next;
 			job_free(j);
 		} else

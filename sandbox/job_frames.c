@@ -13,6 +13,8 @@
 
 #include "server.h"
 
+static void	job_lookup_answer(struct job *, const uint8_t *, uint32_t);
+
 /*
  * A child's HTTP request.  Scheme, host, port and allowlist are checked
  * here first: a refused request is answered at once and costs no process.
@@ -200,12 +202,20 @@ job_broker_readable(struct job *j)
 		    &len);
 		if (st == SBX_FRAME_TOOBIG)
 			break;
+		if (st == SBX_FRAME_READY && j->kind == JOB_LOOKUP) {
+			job_lookup_answer(j, j->bin.data + 4, len);
+			goto done;
+		}
 		if (st == SBX_FRAME_READY) {
 			sbx_buf_append(&j->req, j->bin.data, 4 + (size_t)len);
 			goto done;
 		}
 	}
-	sbx_frame_put(&j->req, "{\"error\":\"HTTP broker failed\"}", 30);
+	if (j->kind == JOB_LOOKUP)
+		job_fail(j, SBX_ERR_SANDBOX, "the lookup failed");
+	else
+		sbx_frame_put(&j->req, "{\"error\":\"HTTP broker failed\"}",
+		    30);
 done:
 	sbx_buf_free(&j->bin);
 	close(j->broker_fd);
@@ -214,5 +224,64 @@ done:
 	if (j->broker_pid > 0)
 		kill(j->broker_pid, SIGKILL);
 	j->broker_pid = 0;
-	job_child_writable(j);
+	if (j->kind == JOB_LOOKUP)
+		j->state = J_DONE;
+	else
+		job_child_writable(j);
+}
+
+/* The helper's answer to a lookup, passed on as the job's answer. */
+static void
+job_lookup_answer(struct job *j, const uint8_t *data, uint32_t len)
+{
+	char	 err[200];
+	json_t	*r;
+
+	if ((r = sbx_frame_parse(data, len, err, sizeof(err))) == NULL ||
+	    !json_is_array(json_object_get(r, "answers"))) {
+		json_decref(r);
+		job_fail(j, SBX_ERR_SANDBOX, "the lookup failed");
+		return;
+	}
+	job_answer(j, r);
+}
+
+/*
+ * lookup {host, port}: what the broker would resolve host to (SBX_OP_LOOKUP).
+ * A helper resolves, as for HTTP: getaddrinfo blocks.
+ */
+void
+job_lookup_start(struct job *j, const json_t *req)
+{
+	const char	*host = json_string_value(json_object_get(req, "host"));
+	json_t		*port = json_object_get(req, "port"), *look;
+	struct job	*o;
+	int		 running = 0;
+
+	for (o = S.jobs; o != NULL; o = o->next)
+		running += o->kind == JOB_LOOKUP && o->broker_pid > 0;
+	if (host == NULL || !sbx_policy_hostname_ok(host) ||
+	    !json_is_integer(port) || json_integer_value(port) < 1 ||
+	    json_integer_value(port) > 65535) {
+		job_fail(j, SBX_ERR_VALIDATION, "a lookup needs a host name "
+		    "and a port of 1-65535");
+		return;
+	}
+	if (running >= MAX_LOOKUPS) {
+		job_fail(j, "Busy", "too many lookups are running; retry "
+		    "shortly");
+		return;
+	}
+	look = json_pack("{s:s,s:O}", "lookup", host, "port", port);
+	S.helpers++;
+	j->broker_pid = look == NULL ? -1 : sbx_broker_spawn(look, NULL, 0,
+	    SBX_LOOKUP_MS, &j->broker_fd);
+	json_decref(look);
+	if (j->broker_pid == -1) {
+		j->broker_pid = 0;
+		job_fail(j, SBX_ERR_SANDBOX, "could not start the lookup");
+		return;
+	}
+	j->state = J_RUNNING;
+	j->deadline = sbx_now_ms() + SBX_LOOKUP_MS;
 }

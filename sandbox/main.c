@@ -85,7 +85,7 @@ main_usage(const char *msg)
 	fprintf(stderr, "usage: mcpbox-sandbox --socket PATH [--allow-uid UID]... "
 	    "[--concurrency N] [--queue N] [--packages-dir DIR] "
 	    "[--run-as-uid UID] [--supervisor-uid UID] [--python-path DIR]... "
-	    "[--module NAME]..."
+	    "[--module NAME]... [--self-door HOST:PORT]..."
 #ifdef SBX_TESTING
 	    " [--test-loopback-port PORT] [--test-cafile FILE]"
 #endif
@@ -117,14 +117,16 @@ main(int argc, char **argv)
 	main_clean_environment(argv);
 	json_set_alloc_funcs(main_zmalloc, main_zfree);
 	if (argc >= 2 && strcmp(argv[1], "--broker-helper") == 0) {
-#ifdef SBX_TESTING
 		for (i = 2; i + 1 < argc; i += 2) {
-			if (strcmp(argv[i], "--test-loopback-port") == 0)
+			if (strcmp(argv[i], "--self-door") == 0)
+				(void)sbx_door_add(argv[i + 1]);
+#ifdef SBX_TESTING
+			else if (strcmp(argv[i], "--test-loopback-port") == 0)
 				sbx_broker_test_port = atoi(argv[i + 1]);
 			else if (strcmp(argv[i], "--test-cafile") == 0)
 				sbx_broker_test_cafile = argv[i + 1];
-		}
 #endif
+		}
 		return (sbx_broker_helper_main());
 	}
 	memset(&cfg, 0, sizeof(cfg));
@@ -170,6 +172,11 @@ main(int argc, char **argv)
 		else if (strcmp(a, "--module") == 0 &&
 		    pc.n_extra_modules < 64)
 			mods[pc.n_extra_modules++] = v;
+		else if (strcmp(a, "--self-door") == 0) {
+			if (sbx_door_add(v) == -1)
+				main_usage("bad --self-door (HOST:PORT, at most "
+				    "4)");
+		}
 #ifdef SBX_TESTING
 		else if (strcmp(a, "--test-loopback-port") == 0)
 			sbx_broker_test_port = (int)main_num(v, 1, 65535,

@@ -4,9 +4,9 @@
  * methods and headers pass, and what a package spec may look like.
  * Everything here is pure so the unit tests can pin it down.
  *
- * Address rule: a host is refused when ANY of its DNS answers is in a
- * blocked range, so a name that resolves to both a public and a private
- * address cannot be used to pick the private one later.
+ * Address rule: every DNS answer of a host must be of the kind its
+ * approval is (public, or LAN for a private one), so a name that resolves
+ * to both cannot be used to pick the other kind later (broker.c).
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -20,8 +20,7 @@
 
 /*
  * The ranges themselves live in src/core/netaddr.c, shared with the
- * server's external-source client; the broker refuses everything that is
- * not public (it never honours an approval for a private address).
+ * server; "blocked" is what a public approval never reaches.
  */
 int
 sbx_policy_v4_blocked(uint32_t a)
@@ -52,19 +51,93 @@ sbx_policy_hostname_ok(const char *h)
 	return (1);
 }
 
-/* Exact host match (case-insensitive); port 0 in a rule means 443. */
+/* A host as compared: an IPv6 literal without its brackets. */
+static void
+policy_host_bare(const char *h, const char **p, size_t *n)
+{
+	*p = h;
+	*n = strlen(h);
+	if (*n >= 2 && h[0] == '[' && h[*n - 1] == ']') {
+		(*p)++;
+		*n -= 2;
+	}
+}
+
+/*
+ * Exact host match (case-insensitive; "[fd12::1]" as curl names it is the
+ * request's "fd12::1"); port 0 in a rule means 443.
+ */
+const struct sbx_hostrule *
+sbx_policy_host_rule(const struct sbx_hostrule *r, size_t n,
+    const char *host, int port)
+{
+	const char	*a, *b;
+	size_t		 i, la, lb;
+	int		 want;
+
+	policy_host_bare(host, &a, &la);
+	for (i = 0; i < n; i++) {
+		want = r[i].port ? r[i].port : 443;
+		policy_host_bare(r[i].host, &b, &lb);
+		if (want == port && la == lb && strncasecmp(a, b, la) == 0)
+			return (&r[i]);
+	}
+	return (NULL);
+}
+
 int
 sbx_policy_host_allowed(const struct sbx_hostrule *r, size_t n,
     const char *host, int port)
 {
-	size_t	i;
-	int	want;
+	return (sbx_policy_host_rule(r, n, host, port) != NULL);
+}
 
-	for (i = 0; i < n; i++) {
-		want = r[i].port ? r[i].port : 443;
-		if (strcasecmp(r[i].host, host) == 0 && want == port)
-			return (1);
+/*
+ * How host:port was approved: SBX_APPROVED_PUBLIC, SBX_APPROVED_PRIVATE,
+ * both (two approvals), or 0 when it is not on the allowlist.
+ */
+int
+sbx_policy_host_kinds(const struct sbx_hostrule *r, size_t n,
+    const char *host, int port)
+{
+	const struct sbx_hostrule	*m;
+	int				 k = 0;
+
+	while ((m = sbx_policy_host_rule(r, n, host, port)) != NULL) {
+		k |= m->private ? SBX_APPROVED_PRIVATE : SBX_APPROVED_PUBLIC;
+		n -= (size_t)(m - r) + 1;
+		r = m + 1;
 	}
+	return (k);
+}
+
+struct sbx_door	sbx_doors[SBX_DOORS_MAX];
+int		sbx_ndoors;
+
+/* "host:port" or "[v6]:port", as the server's MCPBOX_*LISTEN are. */
+int
+sbx_door_add(const char *s)
+{
+	const char	*colon;
+	size_t		 hl;
+	long		 port;
+	char		*end;
+
+	if (sbx_ndoors == SBX_DOORS_MAX || (colon = strrchr(s, ':')) == NULL)
+		return (-1);
+	hl = (size_t)(colon - s);
+	if (hl >= 2 && s[0] == '[' && s[hl - 1] == ']') {
+		s++;
+		hl -= 2;
+	}
+	port = strtol(colon + 1, &end, 10);
+	if (hl == 0 || hl >= sizeof(sbx_doors[0].host) || *end != '\0' ||
+	    port < 1 || port > 65535)
+		return (-1);
+	memcpy(sbx_doors[sbx_ndoors].host, s, hl);
+	sbx_doors[sbx_ndoors].host[hl] = '\0';
+	sbx_doors[sbx_ndoors].port = (int)port;
+	sbx_ndoors++;
 	return (0);
 }
 

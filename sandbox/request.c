@@ -52,7 +52,7 @@ req_int_field(const json_t *req, const char *k, int def, int lo, int hi,
 static int
 req_parse_hosts(struct job *j, const json_t *a, char *err, size_t errlen)
 {
-	json_t		*h, *port;
+	json_t		*h, *port, *priv;
 	const char	*name;
 	size_t		 i;
 
@@ -67,14 +67,18 @@ req_parse_hosts(struct job *j, const json_t *a, char *err, size_t errlen)
 	json_array_foreach(a, i, h) {
 		name = json_string_value(json_object_get(h, "host"));
 		port = json_object_get(h, "port");
+		priv = json_object_get(h, "private");
 		if (name == NULL || !sbx_policy_hostname_ok(name) ||
 		    (port != NULL && !json_is_null(port) &&
 		    (!json_is_integer(port) || json_integer_value(port) < 1 ||
-		    json_integer_value(port) > 65535))) {
+		    json_integer_value(port) > 65535)) ||
+		    (priv != NULL && !json_is_boolean(priv))) {
 			snprintf(err, errlen, "allowed_hosts entries need a "
-			    "host name and a port of 1-65535 or null");
+			    "host name, a port of 1-65535 or null and "
+			    "private true or false (or absent)");
 			return (-1);
 		}
+		j->hosts[i].private = json_is_true(priv);
 		snprintf(j->hosts[i].host, sizeof(j->hosts[i].host), "%s",
 		    name);
 		j->hosts[i].port = json_is_integer(port) ?
@@ -319,6 +323,21 @@ req_op_install(struct conn *c, json_t *id, json_t *req, int resolve)
 }
 
 static void
+req_op_lookup(struct conn *c, json_t *id, json_t *req)
+{
+	struct job	*j;
+
+	if ((j = job_new(c, id, JOB_LOOKUP)) == NULL)
+		return;
+	job_lookup_start(j, req);
+	if (j->broker_pid == 0) {
+		job_free(j);
+		return;
+	}
+	req_job_enqueue(j);
+}
+
+static void
 req_op_call(struct conn *c, json_t *id, json_t *req, int kind)
 {
 	struct job	*j;
@@ -380,6 +399,8 @@ job_request(struct conn *c, json_t *req)
 		req_op_install(c, id, req, 0);
 	else if (strcmp(op, SBX_OP_RESOLVE) == 0)
 		req_op_install(c, id, req, 1);
+	else if (strcmp(op, SBX_OP_LOOKUP) == 0)
+		req_op_lookup(c, id, req);
 	else
 		req_protocol_error(c, id, "unknown op");
 }

@@ -36,14 +36,37 @@
 void	 sbx_log(const char *, const char *, json_t *);
 
 /* ---- policy.c: tables and checks that exist once ---- */
+/*
+ * An approved host:port of a call (allowed_hosts). A private one was
+ * approved as a host on the local network (D37): it is reached over http
+ * or https and must resolve to LAN addresses only; any other over https
+ * only, to public addresses only.
+ */
 struct sbx_hostrule {
 	char	host[256];
 	int	port;		/* 0: 443 only */
+	int	private;
 };
+
+/* MCPbox's own listeners (--self-door), never reached by a tool. */
+#define SBX_DOORS_MAX	4
+struct sbx_door {
+	char	host[256];
+	int	port;
+};
+extern struct sbx_door	sbx_doors[SBX_DOORS_MAX];
+extern int		sbx_ndoors;
+int	 sbx_door_add(const char *);
 
 int	 sbx_policy_v4_blocked(uint32_t);
 int	 sbx_policy_ip_blocked(const char *);
 int	 sbx_policy_host_allowed(const struct sbx_hostrule *, size_t,
+	    const char *, int);
+const struct sbx_hostrule *sbx_policy_host_rule(const struct sbx_hostrule *,
+	    size_t, const char *, int);
+#define SBX_APPROVED_PUBLIC	0x1
+#define SBX_APPROVED_PRIVATE	0x2
+int	 sbx_policy_host_kinds(const struct sbx_hostrule *, size_t,
 	    const char *, int);
 int	 sbx_policy_hostname_ok(const char *);
 int	 sbx_policy_method_ok(const char *);
@@ -139,6 +162,8 @@ json_t	*sbx_broker_precheck(const json_t *, const struct sbx_hostrule *,
 int	 sbx_broker_helper_main(void);
 json_t	*sbx_broker_perform(const json_t *, const struct sbx_hostrule *,
 	    size_t, long);
+/* What a host is, for a network request's review (the lookup op). */
+json_t	*sbx_broker_lookup(const char *host, int port);
 pid_t	 sbx_broker_spawn(const json_t *, const struct sbx_hostrule *,
 	    size_t, long, int *);
 

@@ -25,7 +25,9 @@ struct conn {
 	int		 closing;	/* close once out is flushed */
 };
 
-enum { JOB_EXEC, JOB_VALIDATE, JOB_INSTALL };
+enum { JOB_EXEC, JOB_VALIDATE, JOB_INSTALL, JOB_LOOKUP };
+/* Lookups (the server checking a network request) running at once. */
+#define MAX_LOOKUPS	16
 enum { J_QUEUED, J_RUNNING, J_DONE };
 
 struct job {
@@ -99,6 +101,7 @@ void	 job_http_frame(struct job *, json_t *);
 void	 job_notify_frame(struct job *, json_t *);
 void	 job_ask_frame(struct job *, json_t *);
 void	 job_install_readable(struct job *);
+void	 job_lookup_start(struct job *, const json_t *);
 void	 job_reaped(struct job *, int);
 void	 job_child_exited(uint32_t, int);
 int	 job_checked_lookup(const char *);

@@ -10,6 +10,7 @@
  * others and every applied change has its own audit entry.
  */
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "api/api.h"
@@ -34,6 +35,9 @@ static const char *const	action_sql[] = {
 
 /* Tools and sources are versioned: a review names the version it saw. */
 #define VERSIONED(k)	((k) == KIND_TOOL || (k) == KIND_SOURCE)
+/* A statement's parameters: $6 is the version, or a network action's
+ * doors (appr_doors). */
+#define NPARAMS(k)	(VERSIONED(k) || (k) == KIND_NETWORK ? 6 : 5)
 
 struct appr_bulk {
 	json_t		*ids;
@@ -126,16 +130,37 @@ appr_tool_version(const json_t *v, const char *action, char *buf, size_t len,
 	return (1);
 }
 
+/*
+ * MCPbox's own doors as "host:port host:port", which no network approval
+ * may open (D37): a row written by any path is approved only if a tool
+ * could ever reach its host.
+ */
+static const char *
+appr_doors(void)
+{
+	static char	buf[2 * (CONFIG_HOST_MAX + 10)];
+
+	(void)snprintf(buf, sizeof(buf), strchr(mcpbox_cfg.listen_host, ':') ?
+	    "[%s]:%s" : "%s:%s", mcpbox_cfg.listen_host,
+	    mcpbox_cfg.listen_port);
+	if (mcpbox_cfg.has_public_listen)
+		(void)snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf),
+		    strchr(mcpbox_cfg.public_listen_host, ':') ? " [%s]:%s" :
+		    " %s:%s", mcpbox_cfg.public_listen_host,
+		    mcpbox_cfg.public_listen_port);
+	return (buf);
+}
+
 static void
 appr_action_params(struct http_request *req, struct api_ctx *c, const char *id,
-    const char *p[6], const char *version)
+    const char *p[6], const char *version, enum kind k)
 {
 	p[0] = id;
 	p[1] = json_string_value(json_object_get(c->scratch, "action"));
 	p[2] = json_string_value(json_object_get(c->scratch, "reason"));
 	p[3] = c->actor;
 	p[4] = hx_request_id(req);
-	p[5] = version;
+	p[5] = k == KIND_NETWORK ? appr_doors() : version;
 }
 
 static int
@@ -169,9 +194,8 @@ appr_act(struct http_request *req, struct api_ctx *c, enum kind k,
 	}
 	appr_action_params(req, c, c->param[0], p, json_object_get(c->scratch,
 	    "version") != NULL ? json_string_value(json_object_get(c->scratch,
-	    "version")) : "");
-	return (api_sql_respond(req, c, action_sql[k], VERSIONED(k) ? 6 : 5,
-	    p));
+	    "version")) : "", k);
+	return (api_sql_respond(req, c, action_sql[k], NPARAMS(k), p));
 }
 
 int
@@ -301,8 +325,8 @@ appr_bulk(struct http_request *req, struct api_ctx *c, enum kind k)
 		if (VERSIONED(k) && json_is_integer(v))
 			(void)snprintf(ver, sizeof(ver), "%lld",
 			    (long long)json_integer_value(v));
-		appr_action_params(req, c, id, p, ver);
-		st = api_sql(req, c, action_sql[k], VERSIONED(k) ? 6 : 5, p);
+		appr_action_params(req, c, id, p, ver, k);
+		st = api_sql(req, c, action_sql[k], NPARAMS(k), p);
 		if (st == DB_PENDING)
 			return (KORE_RESULT_RETRY);
 		if (st == DB_FAILED || db_ntuples(&c->db) != 1) {
@@ -363,15 +387,18 @@ api_approvals_stats(struct http_request *req, struct api_ctx *c)
 	return (api_sql_respond(req, c, SQL_APPROVALS_STATS_RESPOND, 0, NULL));
 }
 
-/* ?status= &search= &server_id= &page= &page_size= */
+/*
+ * ?status= &search= &server_id= &page= &page_size=; `extra` ($8), when
+ * not NULL: the network queue's doors, to mark what can never be approved.
+ */
 static int
 appr_queue(struct http_request *req, struct api_ctx *c, const char *sql,
-    const char *const *statuses, const char *def)
+    const char *const *statuses, const char *def, const char *extra)
 {
 	long		page, size;
 	char		off[16], lim[16], pg[16], ps[16], status[32];
 	char		search[256], server[37];
-	const char	*p[7];
+	const char	*p[8];
 
 	if (api_page(req, &page, &size, off, lim) == HX_ANSWERED)
 		return (KORE_RESULT_OK);
@@ -393,7 +420,8 @@ appr_queue(struct http_request *req, struct api_ctx *c, const char *sql,
 	p[4] = lim;
 	p[5] = pg;
 	p[6] = ps;
-	return (api_sql_respond(req, c, sql, 7, p));
+	p[7] = extra;
+	return (api_sql_respond(req, c, sql, extra != NULL ? 8 : 7, p));
 }
 
 int
@@ -403,7 +431,7 @@ api_approvals_tools(struct http_request *req, struct api_ctx *c)
 	    "approved", "rejected", "all", NULL };
 
 	return (appr_queue(req, c, SQL_APPROVALS_TOOLS_RESPOND, st,
-	    "pending_review"));
+	    "pending_review", NULL));
 }
 
 int
@@ -413,7 +441,7 @@ api_approvals_modules(struct http_request *req, struct api_ctx *c)
 	    "all", NULL };
 
 	return (appr_queue(req, c, SQL_APPROVALS_MODULES_RESPOND, st,
-	    "pending"));
+	    "pending", NULL));
 }
 
 int
@@ -423,7 +451,7 @@ api_approvals_network(struct http_request *req, struct api_ctx *c)
 	    "all", NULL };
 
 	return (appr_queue(req, c, SQL_APPROVALS_NETWORK_RESPOND, st,
-	    "pending"));
+	    "pending", appr_doors()));
 }
 
 int
@@ -433,5 +461,5 @@ api_approvals_sources(struct http_request *req, struct api_ctx *c)
 	    "rejected", "all", NULL };
 
 	return (appr_queue(req, c, SQL_APPROVALS_SOURCES_RESPOND, st,
-	    "pending_review"));
+	    "pending_review", NULL));
 }

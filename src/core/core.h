@@ -191,6 +191,11 @@ int	host_normalize(const char *, char *, size_t);
  */
 int	json_schema_check(const json_t *schema, const json_t *instance,
 	    char *why, size_t whylen);
+/* The same where the schema is silent on extra members as the
+ * specification reads it: allowed (a Python tool's arguments, whose
+ * derived schemas say additionalProperties: false themselves). */
+int	json_schema_check_open(const json_t *schema, const json_t *instance,
+	    char *why, size_t whylen);
 /* 0 when json_schema_check can evaluate `schema` at all; else -1, why. */
 int	json_schema_usable(const json_t *schema, char *why, size_t whylen);
 

@@ -347,8 +347,8 @@ check_object(struct js *c, const json_t *s, const json_t *v)
 		    (ps = json_object_getn(props, key, klen)) != NULL)
 			r = check_child(c, ps, e);
 		else if (more == NULL)
-			r = props != NULL ? js_bad(c, "not a declared argument") :
-			    V_OK;
+			r = props != NULL && !c->open ? js_bad(c,
+			    "not a declared argument") : V_OK;
 		else if (json_is_false(more))
 			r = js_bad(c, "not a declared argument");
 		else
@@ -519,13 +519,14 @@ json_schema_usable(const json_t *schema, char *why, size_t whylen)
 	return (js_scan(&c, schema, 0) == V_OK ? 0 : -1);
 }
 
-int
-json_schema_check(const json_t *schema, const json_t *instance, char *why,
-    size_t whylen)
+static int
+js_check_all(const json_t *schema, const json_t *instance, int open,
+    char *why, size_t whylen)
 {
 	struct js	c;
 
 	js_init(&c, schema, why, whylen);
+	c.open = open;
 	if (schema == NULL || instance == NULL) {
 		(void)js_err(&c, "no schema or no arguments");
 		return (-1);
@@ -541,4 +542,18 @@ json_schema_check(const json_t *schema, const json_t *instance, char *why,
 	if (why != NULL && whylen > 0)
 		why[0] = '\0';	/* a failed anyOf branch may have written */
 	return (0);
+}
+
+int
+json_schema_check(const json_t *schema, const json_t *instance, char *why,
+    size_t whylen)
+{
+	return (js_check_all(schema, instance, 0, why, whylen));
+}
+
+int
+json_schema_check_open(const json_t *schema, const json_t *instance,
+    char *why, size_t whylen)
+{
+	return (js_check_all(schema, instance, 1, why, whylen));
 }

@@ -48,6 +48,9 @@ struct js {
 	char		 path[JS_PATH_LEN];
 	size_t		 pathlen;
 	int		 pathfull;
+	/* Where the schema is silent, members it does not name are allowed,
+	 * as the specification says (json_schema_check_open). */
+	int		 open;
 };
 
 struct mark {

@@ -6,13 +6,17 @@
  * answer is pinned (IPv4 first: a dual-stack name's AAAA often has no
  * route from a home network), and the socket that is opened later must go
  * to that address and no other, so a second lookup cannot swap it.
+ * netaddr_door tells one of MCPbox's own listeners from any other host,
+ * for the sandbox's broker (which runs beside the server, in its network).
  */
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include <ifaddrs.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "netaddr.h"
 
@@ -43,6 +47,7 @@ netaddr_resolve(const char *host, struct netaddr_answer *out, size_t max)
 		memset(&out[got].ss, 0, sizeof(out[got].ss));
 		memcpy(&out[got].ss, a->ai_addr, a->ai_addrlen);
 		out[got].class = netaddr_class_sa(a->ai_addr);
+		out[got].kind = netaddr_kind_sa(a->ai_addr);
 		got++;
 	}
 	freeaddrinfo(res);
@@ -95,4 +100,48 @@ netaddr_socket_pinned(const struct sockaddr *sa, int socktype, int protocol,
 	if (!netaddr_same_ip(sa, pin))
 		return (-1);
 	return (socket(sa->sa_family, socktype | SOCK_CLOEXEC, protocol));
+}
+
+/* ip is one of this machine's addresses. */
+static int
+netaddr_local(const char *ip)
+{
+	struct ifaddrs	*ifs, *i;
+	char		 a[INET6_ADDRSTRLEN];
+	int		 hit = 0;
+
+	if (getifaddrs(&ifs) == -1)
+		return (0);
+	for (i = ifs; i != NULL && !hit; i = i->ifa_next) {
+		if (i->ifa_addr == NULL || (i->ifa_addr->sa_family != AF_INET &&
+		    i->ifa_addr->sa_family != AF_INET6))
+			continue;
+		if (getnameinfo(i->ifa_addr, i->ifa_addr->sa_family == AF_INET ?
+		    sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6), a,
+		    sizeof(a), NULL, 0, NI_NUMERICHOST) == 0)
+			hit = strcasecmp(a, ip) == 0;
+	}
+	freeifaddrs(ifs);
+	return (hit);
+}
+
+int
+netaddr_door(const char *lhost, int lport, const char *ip, int port)
+{
+	struct netaddr_answer	ans[NETADDR_ANSWERS_MAX];
+	size_t			n, i;
+
+	if (lport != port || *lhost == '\0')
+		return (0);
+	/* A wildcard listener is every address this machine has, and
+	 * Linux connects 0.0.0.0 and :: to the machine itself. */
+	if (strcmp(lhost, "0.0.0.0") == 0 || strcmp(lhost, "::") == 0)
+		return (netaddr_kind_str(ip) == NETADDR_KIND_UNSPEC ||
+		    netaddr_kind_str(ip) == NETADDR_KIND_LOOPBACK ||
+		    netaddr_local(ip));
+	n = netaddr_resolve(lhost, ans, NETADDR_ANSWERS_MAX);
+	for (i = 0; i < n; i++)
+		if (strcasecmp(ans[i].ip, ip) == 0)
+			return (1);
+	return (0);
 }

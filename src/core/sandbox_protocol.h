@@ -49,6 +49,15 @@
 #define SBX_OP_INSTALL		"install"
 #define SBX_OP_RESOLVE		"resolve"
 /*
+ * {"host", "port"}: the host's addresses as the broker would resolve
+ * them, {"ok": true, "answers": [{"ip", "kind"}]} with kind "public",
+ * "private", "loopback", "metadata", "link-local", "unspecified",
+ * "reserved" or "self" (MCPbox's own door at that port). For the check of
+ * a tool's network request (D37); [] when the name does not resolve.
+ */
+#define SBX_OP_LOOKUP		"lookup"
+#define SBX_LOOKUP_MS		10000
+/*
  * Sent by the sandbox while a call runs, with the call's id: a log
  * message or progress for the client. At most SBX_NOTIFY_MAX a call, each
  * at most SBX_NOTIFY_BYTES; the call's answer comes after them.

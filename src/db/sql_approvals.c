@@ -104,10 +104,17 @@ const char SQL_APPROVALS_MODULES_RESPOND[] =
     "  'total', (SELECT count(*) " REQ_FILTER("module_requests",
     "module_name") "), 'page', $6::int, 'page_size', $7::int)";
 
+/*
+ * kind: "public" or "private" (a host on the local network, D37);
+ * refused: why it can never be approved (network_host_refused, with
+ * this instance's doors in $8), or null.
+ */
 const char SQL_APPROVALS_NETWORK_RESPOND[] =
     "SELECT 200, json_build_object('items', coalesce((SELECT json_agg(j "
     "  ORDER BY created_at DESC) FROM (SELECT " REQ_JSON(
-    "'host', r.host, 'port', r.port, ") " AS j, r.created_at "
+    "'host', r.host, 'port', r.port, 'kind', r.kind, 'refused', "
+    "network_host_refused(r.host, r.port, $8::text), ") " AS j, "
+    "r.created_at "
     REQ_FILTER("network_access_requests", "host")
     "  ORDER BY r.created_at DESC OFFSET $4::int LIMIT $5::int) q), '[]'), "
     "  'total', (SELECT count(*) " REQ_FILTER("network_access_requests",
@@ -169,11 +176,13 @@ const char SQL_APPROVALS_TOOL_ACTION_RESPOND[] =
 /*
  * The request tables are the source of truth: approving a module request
  * widens tool_allowed_modules(), approving a network request widens
- * server_allowed_hosts(); nothing else needs syncing. A module that can
- * never be allowed (module_refused) is refused with 422 instead.
+ * tool_allowed_hosts(); nothing else needs syncing. A module or host that
+ * can never be allowed (module_refused, network_host_refused) is refused
+ * with 422 instead (`refused`, answered with `refusal`).
  * $1 request id, $2 action, $3 reason|NULL, $4 actor, $5 request id
  */
-#define REQ_ACTION(table, kind, what, extra_guard, refused, blocked)	\
+#define REQ_ACTION(table, kind, what, extra_guard, refused, refusal,	\
+    blocked)								\
     "WITH cur AS (SELECT * FROM " table " WHERE id = $1::uuid), "	\
     "up AS (UPDATE " table " r SET "					\
     "  status = CASE $2 WHEN 'approve' THEN 'approved' "		\
@@ -197,9 +206,8 @@ const char SQL_APPROVALS_TOOL_ACTION_RESPOND[] =
     "  WHEN EXISTS (SELECT 1 FROM up) THEN 200 "			\
     "  WHEN " refused " THEN 422 ELSE 409 END, "			\
     "  coalesce((SELECT row_to_json(up) FROM up), "			\
-    "  (SELECT CASE WHEN " refused " THEN api_error('refused_module', "	\
-    "  'this module can never be allowed: it reaches the system or the "\
-    "interpreter') WHEN $2 = 'approve' AND status = 'pending' AND "	\
+    "  (SELECT CASE WHEN " refused " THEN " refusal " "		\
+    "  WHEN $2 = 'approve' AND status = 'pending' AND "		\
     "  (" blocked ") IS NOT NULL THEN api_error('not_resolved', "	\
     "  " blocked ") ELSE api_error('illegal_transition', "		\
     "  format('cannot %s a request whose status is %s', $2, status)) "	\
@@ -213,15 +221,28 @@ const char SQL_APPROVALS_MODULE_ACTION_RESPOND[] =
     "('not_required', 'resolved') ",
     "($2 = 'approve' AND (SELECT status = 'pending' AND "
     "module_refused(module_name) FROM cur))",
+    "api_error('refused_module', 'this module can never be allowed: it "
+    "reaches the system or the interpreter')",
     /* Approve only what the review could show: the pinned version. */
     "CASE WHEN resolve_status = 'failed' THEN resolve_message "
     "WHEN resolve_status IN ('pending', 'resolving') THEN 'the package "
     "version is still being resolved; approve once the review shows it' "
     "END");
 
+/*
+ * Also $6: this instance's doors ("host:port host:port"). A host no tool
+ * could ever reach (loopback, metadata, ..., MCPbox itself) is refused
+ * whichever path wrote its row; the broker refuses it at call time anyway.
+ */
 const char SQL_APPROVALS_NETWORK_ACTION_RESPOND[] =
     REQ_ACTION("network_access_requests", "network",
-    "'host', up.host, 'port', up.port", "", "false", "NULL::text");
+    "'host', up.host, 'port', up.port, 'kind', up.kind",
+    "AND network_host_refused(r.host, r.port, $6::text) IS NULL ",
+    "($2 = 'approve' AND (SELECT status = 'pending' AND "
+    "network_host_refused(host, port, $6::text) IS NOT NULL FROM cur))",
+    "api_error('refused_host', network_host_refused(host, port, "
+    "$6::text))",
+    "NULL::text");
 
 #define SOURCE_FILTER							\
     "FROM external_mcp_sources e JOIN servers s ON s.id = e.server_id "	\

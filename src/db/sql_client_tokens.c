@@ -35,7 +35,7 @@ const char SQL_CLIENT_TOKENS_CREATE_RESPOND[] =
     "  json_build_object('servers', 'no such server: ' || (SELECT names "
     "  FROM missing)) WHEN $5 IS NOT NULL AND (SELECT expires FROM want) "
     "  IS NULL THEN json_build_object('expires_at', 'an ISO 8601 date and "
-    "  time') WHEN (SELECT expires FROM want) <= now() THEN "
+    "time') WHEN (SELECT expires FROM want) <= now() THEN "
     "  json_build_object('expires_at', 'must be in the future') END AS f), "
     "ins AS (INSERT INTO client_tokens (name, hash, servers, scope, "
     "  expires_at, created_by) SELECT $1, $2, servers, $4, expires, $6 "

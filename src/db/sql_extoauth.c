@@ -23,7 +23,7 @@ const char SQL_EXT_OAUTH_FLOW_SAVE_RESPOND[] =
     "  resource, created_by) SELECT $2, id, $3, $4, $5, $6, $7, "
     "  nullif($8, ''), $9 FROM u RETURNING source_id), "
     "a AS (SELECT audit($9, 'external_source.oauth_start', 'external "
-    "  source authorization started', jsonb_build_object('source', "
+    "source authorization started', jsonb_build_object('source', "
     "  name, 'issuer', $5::text), $10, server_id) FROM u) "
     "SELECT CASE WHEN EXISTS (SELECT 1 FROM i) THEN 200 ELSE 404 END, "
     "  CASE WHEN EXISTS (SELECT 1 FROM i) THEN json_build_object("

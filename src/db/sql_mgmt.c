@@ -95,7 +95,12 @@ const char SQL_MGMT_REQUEST_MODULE_RESPOND[] =
     "admin must approve it in the MCPbox panel' END) FROM ins) END "
     "FROM (SELECT count(*) FROM a) x";
 
-/* $1 tool id, $2 host, $3 port|NULL, $4 justification, $5 request id */
+/*
+ * $1 tool id, $2 host, $3 port|NULL, $4 justification, $5 request id,
+ * $6 kind ('public' or 'private', as the lookup found it: D37). A host is
+ * allowed, refused or pending as that kind: approved as a public host, it
+ * is asked for again once it resolves to the local network.
+ */
 const char SQL_MGMT_REQUEST_NETWORK_RESPOND[] =
     "WITH t AS (SELECT id, server_id FROM tools WHERE id = $1::uuid), "
     /*
@@ -104,34 +109,39 @@ const char SQL_MGMT_REQUEST_NETWORK_RESPOND[] =
      */
     "allowed AS (SELECT 1 FROM t, jsonb_array_elements("
     "  tool_allowed_hosts(t.id)) h WHERE h->>'host' = $2 AND "
-    "  coalesce((h->>'port')::int, 443) = coalesce($3::int, 443)), "
+    "  coalesce((h->>'port')::int, 443) = coalesce($3::int, 443) AND "
+    "  (h->>'private')::boolean = ($6 = 'private')), "
     /* An admin said no: the same request is not filed again. */
     "refused AS (SELECT 1 FROM network_access_requests r, t WHERE "
     "  r.tool_id = t.id AND r.host = $2 AND coalesce(r.port, 443) = "
-    "  coalesce($3::int, 443) AND r.status = 'rejected'), "
+    "  coalesce($3::int, 443) AND r.kind = $6 AND r.status = 'rejected'), "
     "ins AS (INSERT INTO network_access_requests (tool_id, server_id, host, "
-    "  port, justification, requested_by) SELECT t.id, t.server_id, $2, "
-    "  $3::int, $4, 'llm' FROM t WHERE NOT EXISTS (SELECT 1 FROM allowed) "
-    "  AND NOT EXISTS (SELECT 1 FROM refused) "
+    "  port, justification, requested_by, kind) SELECT t.id, t.server_id, "
+    "  $2, $3::int, $4, 'llm', $6 FROM t WHERE NOT EXISTS (SELECT 1 FROM "
+    "  allowed) AND NOT EXISTS (SELECT 1 FROM refused) "
     "  ON CONFLICT DO NOTHING RETURNING id), "
     "a AS (SELECT audit('llm', 'network.request', 'network access "
     "requested', jsonb_build_object('host', $2::text, 'port', $3::int, "
-    "  'tool_id', $1::text), $5, (SELECT server_id FROM t)) FROM ins) "
+    "  'kind', $6::text, 'tool_id', $1::text), $5, (SELECT server_id FROM "
+    "  t)) FROM ins) "
     "SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM t) THEN 404 "
     "  WHEN EXISTS (SELECT 1 FROM allowed) THEN 200 "
     "  WHEN NOT EXISTS (SELECT 1 FROM ins) THEN 409 ELSE 201 END, "
     "  CASE WHEN NOT EXISTS (SELECT 1 FROM t) THEN "
     "  api_error('not_found', 'no such tool') "
     "  WHEN EXISTS (SELECT 1 FROM allowed) THEN json_build_object('host', "
-    "  $2::text, 'status', 'allowed', 'message', "
+    "  $2::text, 'kind', $6::text, 'status', 'allowed', 'message', "
     "  'this host is already allowed for the tool') "
     "  WHEN EXISTS (SELECT 1 FROM refused) THEN api_error('conflict', "
     "  'an admin rejected this host for this tool') "
     "  WHEN NOT EXISTS (SELECT 1 FROM ins) THEN api_error('conflict', "
     "  'a request for this host is already pending') "
     "  ELSE (SELECT json_build_object('request_id', id, 'host', $2::text, "
-    "  'port', $3::int, 'status', 'pending', 'message', "
-    "  'pending; an admin must approve it in the MCPbox panel') FROM ins) END "
+    "  'port', $3::int, 'kind', $6::text, 'status', 'pending', 'message', "
+    "  'pending; an admin must approve it in the MCPbox panel' || CASE "
+    "  WHEN $6 = 'private' THEN ' (a host on the private network: once "
+    "approved, tools reach it over http or https)' ELSE ' (tools reach it "
+    "over https)' END) FROM ins) END "
     "FROM (SELECT count(*) FROM a) x";
 
 /* $1 tool id */
@@ -147,8 +157,9 @@ const char SQL_MGMT_TOOL_STATUS_RESPOND[] =
     "  'rejection_reason', rejection_reason) ORDER BY created_at) FROM "
     "  module_requests WHERE tool_id = t.id), '[]'), "
     "  'network_requests', coalesce((SELECT json_agg(json_build_object("
-    "  'id', id, 'host', host, 'port', port, 'status', status, "
-    "  'rejection_reason', rejection_reason) ORDER BY created_at) FROM "
+    "  'id', id, 'host', host, 'port', port, 'kind', kind, 'status', "
+    "  status, 'rejection_reason', rejection_reason) ORDER BY created_at) "
+    "  FROM "
     "  network_access_requests WHERE tool_id = t.id), '[]')) "
     "FROM tools t JOIN servers s ON s.id = t.server_id WHERE t.id = $1::uuid";
 
@@ -175,7 +186,8 @@ const char SQL_MGMT_PENDING_RESPOND[] =
     "  'module', module_name, 'tool_id', tool_id)) FROM (SELECT * FROM pm "
     "  ORDER BY created_at LIMIT 50) m), '[]'), "
     "  'network', coalesce((SELECT json_agg(json_build_object('id', id, "
-    "  'host', host, 'port', port, 'tool_id', tool_id)) FROM (SELECT * "
+    "  'host', host, 'port', port, 'kind', kind, 'tool_id', tool_id)) "
+    "  FROM (SELECT * "
     "  FROM pn ORDER BY created_at LIMIT 50) n), '[]'), "
     "  'sources', coalesce((SELECT json_agg(json_build_object('source_id', "
     "  id, 'name', name, 'url', url, 'server_id', server_id)) FROM "
@@ -237,7 +249,7 @@ const char SQL_MGMT_TOOL_FOR_TEST[] =
     "  value_ciphertext IS NOT NULL), '[]') AS secrets, t.tool_type, "
     "  s.name || '__' || t.name AS full_name, "
     "  coalesce(policy('tool_approval_mode'), 'require_approval') AS "
-    "  approval_mode, t.output_schema "
+    "  approval_mode, t.output_schema, t.input_schema "
     "FROM tools t JOIN servers s ON s.id = t.server_id WHERE t.id = $1::uuid";
 
 /* The LLM adds a source; it waits for review (EXT_SOURCE_ADD). */

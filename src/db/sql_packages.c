@@ -65,7 +65,7 @@ const char SQL_PKG_ACTIVE[] =
 const char SQL_PKG_REQUEUE[] =
     "UPDATE module_requests SET install_status = 'pending', "
     "  install_message = 'waiting for the sandbox installer (retry after "
-    "  a restart)' WHERE install_status = 'installing' AND "
+    "a restart)' WHERE install_status = 'installing' AND "
     "  install_updated_at < now() - interval '10 minutes'; "
     "UPDATE module_requests SET resolve_status = 'pending' WHERE "
     "  resolve_status = 'resolving' AND created_at < now() - "

@@ -72,7 +72,7 @@ const char SQL_SERVERS_SET_STATUS_RESPOND[] =
     "SELECT 200, server_json(up::servers) FROM up, "
     "  (SELECT count(*) FROM a) x, (SELECT count(*) FROM n) y "
     "UNION ALL SELECT 409, api_error('stopped_by_admin', 'an admin stopped "
-    "  this server; only an admin can start it again (in the panel)')::jsonb "
+    "this server; only an admin can start it again (in the panel)')::jsonb "
     "  FROM cur WHERE NOT EXISTS (SELECT 1 FROM up)";
 
 /*

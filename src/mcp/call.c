@@ -93,6 +93,7 @@ struct tool_row {
 	const char	*client_capabilities;
 	const char	*output_schema;	/* the approved version's (0052) */
 	const char	*kind;		/* tool, prompt, resource (0054) */
+	const char	*input_schema;	/* the approved version's (0055) */
 };
 
 static const char *
@@ -110,6 +111,38 @@ call_refusal(const struct mcp_ex *ex, const char *why)
 	if (ex->item != ITEM_TOOL)
 		return (mcp_rpc_error(ex->id, RPC_INVALID_PARAMS, why));
 	return (mcp_rpc_result(ex->id, mcp_tool_error(why)));
+}
+
+/*
+ * A tool's arguments against the input schema its approved version
+ * declares, before any code runs: a mismatch is the caller's mistake,
+ * answered as invalid params naming the argument, never a run that fails
+ * (and counts against the tool). 0 when they match or there is no schema.
+ */
+static int
+call_arguments_refused(const json_t *schema, const json_t *args,
+    int passthrough, char *why, size_t len)
+{
+	json_t	*empty;
+	char	 reason[400];
+	int	 rc;
+
+	/* A schema written with what MCPbox cannot evaluate is not held
+	 * against the caller: the code then sees the arguments as sent. */
+	if (schema == NULL || !json_is_object(schema) ||
+	    json_schema_usable(schema, reason, sizeof(reason)) == -1)
+		return (0);
+	empty = json_object();
+	/* A passthrough tool sends upstream only what the reviewer saw
+	 * (mgmt_external.c): members the schema does not name are refused. */
+	rc = (passthrough ? json_schema_check : json_schema_check_open)(schema,
+	    args != NULL ? args : empty, reason, sizeof(reason));
+	json_decref(empty);
+	if (rc == 0)
+		return (0);
+	(void)snprintf(why, len, "invalid arguments for the tool's approved "
+	    "input schema: %s", reason);
+	return (-1);
 }
 
 static void
@@ -136,6 +169,7 @@ call_tool_row_read(const struct db_call *db, struct tool_row *r)
 	TOOL_FIELD(client_capabilities);
 	TOOL_FIELD(output_schema);
 	TOOL_FIELD(kind);
+	TOOL_FIELD(input_schema);
 #undef TOOL_FIELD
 	/* Text columns never SQL NULL in a found row, but be safe. */
 	if (r->session_ok == NULL)
@@ -149,7 +183,7 @@ call_tool_row_read(const struct db_call *db, struct tool_row *r)
 static enum hx_turn
 call_load(struct http_request *req, struct mcp_ex *ex)
 {
-	char		server[80], tool[80], full[164];
+	char		server[80], tool[80], full[164], bad[480];
 	const char	*p[4], *name, *why;
 	enum db_status	st;
 	json_t		*t, *secrets, *rows;
@@ -214,6 +248,7 @@ call_load(struct http_request *req, struct mcp_ex *ex)
 	}
 	if (test && row.full_name != NULL)
 		name = row.full_name;
+
 	t = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:s}",
 	    "tool_id", row.tool_id,
 	    "server_id", row.server_id,
@@ -233,6 +268,9 @@ call_load(struct http_request *req, struct mcp_ex *ex)
 	if (row.output_schema != NULL)
 		json_object_set_new(t, "output_schema",
 		    json_loads(row.output_schema, 0, NULL));
+	if (row.input_schema != NULL)
+		json_object_set_new(t, "input_schema",
+		    json_loads(row.input_schema, 0, NULL));
 	rows = json_loads(row.secrets, JSON_DECODE_ANY, NULL);
 	secrets = secretbox_open_server_secrets(row.server_id, rows);
 	json_decref(rows);
@@ -249,6 +287,16 @@ call_load(struct http_request *req, struct mcp_ex *ex)
 		return (HX_ANSWERED);
 	}
 	json_object_set_new(t, "secrets", secrets);
+	if (ex->item == ITEM_TOOL && call_arguments_refused(json_object_get(t,
+	    "input_schema"), test ? json_object_get(ex->args, "arguments") :
+	    ex->args, strcmp(json_string_value(json_object_get(t,
+	    "tool_type")), "mcp_passthrough") == 0, bad,
+	    sizeof(bad)) == -1) {
+		if (test)
+			return (mgmt_fail(ex, bad));
+		ex->response = mcp_rpc_error(ex->id, RPC_INVALID_PARAMS, bad);
+		return (HX_ANSWERED);
+	}
 	return (HX_GO_ON);
 }
 

@@ -268,10 +268,29 @@ ex_initialize(struct http_request *req, struct mcp_ex *ex)
 	else
 		json_object_set_new(res, "instructions", json_string("MCPbox "
 		    "hosts Python tools that an admin reviews before they run. "
-		    "Use the mcpbox_* tools to create a server and tools, then "
-		    "mcpbox_request_publish; an admin approves them in the "
-		    "MCPbox panel. Approved tools appear as {server}__{tool}, "
-		    "and each server's alone at /mcp/{server}."));
+		    "To add one: (1) mcpbox_create_server, or take one from "
+		    "mcpbox_list_servers. (2) mcpbox_create_tool with "
+		    "python_code defining main(...); its description has the "
+		    "sandbox's rules (the injected http and secrets objects, "
+		    "allowed modules, return values, limits), and "
+		    "mcpbox_validate_code checks code without saving it. (3) "
+		    "What the code needs is requested, not taken: "
+		    "mcpbox_request_module for a module outside "
+		    "mcpbox_get_server_modules, mcpbox_request_network_access "
+		    "for each host it calls, mcpbox_create_server_secret for "
+		    "each credential (a placeholder: the admin enters the "
+		    "value in the panel, never through MCP). (4) "
+		    "mcpbox_request_publish: an admin reviews the code and "
+		    "approves it, and those requests, in the MCPbox panel; "
+		    "nothing here can approve (mcpbox_get_tool_status shows "
+		    "where it stands). (5) Once approved, mcpbox_start_server "
+		    "if the server is stopped: the tool is callable as "
+		    "{server}__{tool} (as {tool} at /mcp/{server}), "
+		    "mcpbox_test_code runs it once and mcpbox_get_tool_logs "
+		    "shows its runs with what it printed. Changing an approved "
+		    "tool sends it back to review. Resources and prompts "
+		    "(mcpbox_create_resource, mcpbox_create_prompt) take the "
+		    "same path."));
 	return (mcp_ex_result(ex, res));
 }
 

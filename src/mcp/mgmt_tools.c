@@ -1,6 +1,7 @@
 /*
  * mcpbox_* tools for tools: CRUD, versions, validation, test runs and the
- * approval requests an LLM may make (never the approval itself).
+ * approval requests an LLM may make (never the approval itself); the
+ * network request, which looks its host up first, is mgmt_network.c.
  *
  * Code from an LLM is validated by the sandbox (in a locked-down child)
  * before it is stored, and the input schema comes from main's signature;
@@ -154,7 +155,7 @@ mgmt_validate(struct http_request *req, struct mcp_ex *ex, const char *code,
 			if (off >= sizeof(msg) - 1 || i >= 5)
 				break;
 			off += (size_t)snprintf(msg + off, sizeof(msg) - off,
-			    " line %lld: %s;", (long long)json_integer_value(
+			    " line %lld: %s.", (long long)json_integer_value(
 			    json_object_get(e, "line")), json_string_value(
 			    json_object_get(e, "message")));
 		}
@@ -174,17 +175,31 @@ enum hx_turn
 mgmt_validate_code(struct http_request *req, struct mcp_ex *ex)
 {
 	const char	*code;
-	json_t		*r;
+	json_t		*r, *errors;
 	enum hx_turn	 turn;
+	int		 has_main;
 
 	if ((code = mgmt_arg_str(ex, "code")) == NULL)
 		return (mgmt_fail(ex, "code is required"));
 	if ((turn = mgmt_validate_reply(req, ex, code, &r)) != HX_GO_ON)
 		return (turn);
-	return (mgmt_done(ex, json_pack("{s:O, s:O, s:O, s:O, s:O}",
-	    "valid", json_object_get(r, "valid"),
-	    "has_main", json_object_get(r, "has_main"),
-	    "errors", json_object_get(r, "errors"),
+	/* Valid means the tool could run: the checks of creation, names
+	 * that would fail when their line runs ("runs"), and a main. */
+	has_main = json_is_true(json_object_get(r, "has_main"));
+	errors = json_deep_copy(json_object_get(r, "errors"));
+	if (!json_is_array(errors)) {
+		json_decref(errors);
+		errors = json_array();
+	}
+	if (!has_main)
+		json_array_append_new(errors, json_pack("{s:i, s:i, s:s}",
+		    "line", 1, "col", 1, "message", "the code defines no "
+		    "main(): write def main(arg: type, ...) -> type, whose "
+		    "type hints become the tool's input schema"));
+	return (mgmt_done(ex, json_pack("{s:b, s:b, s:o, s:O, s:O}",
+	    "valid", json_is_true(json_object_get(r, "runs")) && has_main,
+	    "has_main", has_main,
+	    "errors", errors,
 	    "input_schema", json_object_get(r, "input_schema"),
 	    "output_schema", mgmt_output_schema_of(r))));
 }
@@ -386,35 +401,6 @@ mgmt_request_module(struct http_request *req, struct mcp_ex *ex)
 	p[2] = why;
 	p[3] = ex->request_id;
 	return (mgmt_sql(req, ex, SQL_MGMT_REQUEST_MODULE_RESPOND, 4, p));
-}
-
-enum hx_turn
-mgmt_request_network_access(struct http_request *req, struct mcp_ex *ex)
-{
-	const char	*p[5], *host, *why;
-	char		norm[256], port[8];
-	json_t		*jp;
-
-	if (mgmt_arg_uuid(ex, "tool_id", &p[0]) == HX_ANSWERED)
-		return (HX_ANSWERED);
-	host = mgmt_arg_str(ex, "host");
-	why = mgmt_arg_str(ex, "justification");
-	jp = json_object_get(ex->args, "port");
-	if (host == NULL || host_normalize(host, norm, sizeof(norm)) == -1)
-		return (mgmt_fail(ex, "host: " HOST_RULE));
-	if (jp != NULL && (!json_is_integer(jp) || json_integer_value(jp) < 1 ||
-	    json_integer_value(jp) > 65535))
-		return (mgmt_fail(ex, "port must be 1-65535"));
-	if (why == NULL || *why == '\0')
-		return (mgmt_fail(ex, "justification is required"));
-	if (jp != NULL)
-		(void)snprintf(port, sizeof(port), "%lld",
-		    (long long)json_integer_value(jp));
-	p[1] = norm;
-	p[2] = jp != NULL ? port : NULL;
-	p[3] = why;
-	p[4] = ex->request_id;
-	return (mgmt_sql(req, ex, SQL_MGMT_REQUEST_NETWORK_RESPOND, 5, p));
 }
 
 enum hx_turn

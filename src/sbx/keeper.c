@@ -91,11 +91,36 @@ sbx_keeper_supervisor_uid(void)
 	    SBX_SUPERVISOR_UID);
 }
 
+/*
+ * MCPbox's own listeners as --self-door HOST:PORT: the broker runs in the
+ * server's network and refuses them whatever a tool was allowed (D37).
+ */
+static int
+keeper_door_args(const char **argv, int n, char doors[2][300])
+{
+	const char	*h[2], *p[2];
+	int		 i, k;
+
+	h[0] = mcpbox_cfg.listen_host;
+	p[0] = mcpbox_cfg.listen_port;
+	h[1] = mcpbox_cfg.public_listen_host;
+	p[1] = mcpbox_cfg.public_listen_port;
+	k = mcpbox_cfg.has_public_listen ? 2 : 1;
+	for (i = 0; i < k; i++) {
+		(void)snprintf(doors[i], sizeof(doors[i]), strchr(h[i], ':') ?
+		    "[%s]:%s" : "%s:%s", h[i], p[i]);
+		argv[n++] = "--self-door";
+		argv[n++] = doors[i];
+	}
+	return (n);
+}
+
 static pid_t
 keeper_spawn(const char *bin, const char *sock, int concurrency, int bare)
 {
 	const char	*argv[160];
 	char		 conc[16], allow[24], callas[24], self[24];
+	char		 doors[2][300];
 	pid_t		 pid;
 	int		 fd, n;
 
@@ -119,6 +144,7 @@ keeper_spawn(const char *bin, const char *sock, int concurrency, int bare)
 		argv[n++] = "--supervisor-uid";
 		argv[n++] = self;
 	}
+	n = keeper_door_args(argv, n, doors);
 	/* Installed packages: --packages-dir and their activations. */
 	n = sbx_pkg_args(argv, n, 159, bare);
 	argv[n] = NULL;

@@ -58,9 +58,12 @@ def free_port():
 
 
 class Postgres:
-    """A private cluster in a temporary directory, Unix socket only."""
+    """A private cluster in a temporary directory, Unix socket only.
+    wrap: a command prefix to start it under (test_lan_hosts.py: `ip netns
+    exec NS`, so it runs in the test's network namespace)."""
 
-    def __init__(self):
+    def __init__(self, wrap=None):
+        self.wrap = list(wrap or [])
         os.makedirs(OUT, exist_ok=True)
         # Short path: the socket path must stay under 108 bytes.
         self.dir = tempfile.mkdtemp(prefix=TMP_PREFIX + "pg-", dir="/tmp")
@@ -76,7 +79,8 @@ class Postgres:
             _live.append(self)
         try:
             self.url = subprocess.check_output(
-                [DEV_PG, "start", self.dir], env=env, text=True).strip()
+                self.wrap + [DEV_PG, "start", self.dir], env=env,
+                text=True).strip()
         except BaseException:
             self.stop()     # it may have started before createdb failed
             raise
@@ -104,11 +108,14 @@ class Server:
     """One mcpbox process (parent + workers) on a free loopback port."""
 
     def __init__(self, pg_url, workers=2, env=None, name="server",
-                 public_ip=None, app=None):
+                 public_ip=None, app=None, wrap=None):
         """public_ip: also open the public door (MCPBOX_PUBLIC_LISTEN) on
         that loopback address, named by MCPBOX_PUBLIC_URL. app: another
-        build of the server than APP (tests/leaks: the sanitizer build)."""
+        build of the server than APP (tests/leaks: the sanitizer build).
+        wrap: a command prefix that execs the server (`ip netns exec NS`);
+        the process, its group and its stop stay the same."""
         self.app = app or APP
+        self.wrap = list(wrap or [])
         self.port = free_port()
         self.key = secrets.token_hex(32)
         self.run_dir = tempfile.mkdtemp(prefix=TMP_PREFIX + "run-", dir="/tmp")
@@ -149,7 +156,8 @@ class Server:
         # start after stop() finds it removed.
         os.makedirs(self.run_dir, mode=0o700, exist_ok=True)
         try:
-            self.proc = subprocess.Popen([self.app, "-f"], cwd=self.run_dir,
+            self.proc = subprocess.Popen(self.wrap + [self.app, "-f"],
+                                         cwd=self.run_dir,
                                          env=self.env, stdout=self.logf,
                                          stderr=subprocess.STDOUT,
                                          start_new_session=True)

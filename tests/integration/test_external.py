@@ -557,10 +557,12 @@ class ExternalSourcesTest(unittest.TestCase):
         for args, why in (({"x": "a", "cmd": "rm -rf /"}, "cmd: not a declared argument"),
                           ({"x": 5}, "x: expected a string")):
             n = len(BearerMcp.args)
-            rc, res = self.mcpcall(name, args)
-            self.assertEqual(rc, 2, res)
-            self.assertIn(why, res["content"][0]["text"], res)
-            self.assertIn("approved", res["content"][0]["text"], res)
+            # Invalid params, before anything runs or is sent.
+            rc, res, err = self.probe.call(name, args)
+            self.assertIsNone(res, res)
+            self.assertIn("-32602", err)
+            self.assertIn(why, err)
+            self.assertIn("approved", err)
             self.assertEqual(BearerMcp.args[n:], [], "forwarded anyway")
         rc, res = self.mcpcall(name, {"x": "bob"})
         self.assertEqual(rc, 0, res)

@@ -278,11 +278,18 @@ class McpTest(unittest.TestCase):
         self.assertTrue(any(l["success"] for l in logs["items"]))
         # A tool failure is a result with isError, not a protocol error.
         st, _, body = self.rest("PATCH", f"/api/tools/{tool['id']}",
-                                {"python_code": "def main():\n    raise ValueError('boom')\n"})
+                                {"python_code": "def main(name: str = ''):\n    raise ValueError('boom')\n"})
         self.assertEqual(body["approval_status"], "pending_review")
         self.rest("POST", f"/api/approvals/tools/{tool['id']}/action",
                   {"action": "approve", "version": self.version(tool["id"])})
-        rc, res, _ = self.probe.call("demo__greet", {})
+        # The approved input schema still asks for name (the PATCH kept
+        # it): a call without it is refused before any code runs.
+        rc, res, err = self.probe.call("demo__greet", {})
+        self.assertNotEqual(rc, 0)
+        self.assertIsNone(res)
+        self.assertIn("-32602", err)
+        self.assertIn("name", err)
+        rc, res, _ = self.probe.call("demo__greet", {"name": "ann"})
         self.assertEqual(rc, 2)
         text = res["content"][0]["text"]
         self.assertIn("boom", text)

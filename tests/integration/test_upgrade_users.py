@@ -16,10 +16,17 @@ BEFORE = 55
 class UpgradeTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        # A real hash of the shared admin's password, to log in with.
-        apiclient.shared()
+        # A real hash of a known password, made by the shared server for a
+        # user made for the purpose (the shared admin's password may be
+        # changing under another test).
+        c = apiclient.shared()
+        name = apiclient.unique("hashsrc")
+        st, _, u = c.post("/api/users", {"username": name, "role": "viewer",
+                                         "password": apiclient.PASSWORD})
+        assert st == 201, u
         cls.hash = harness.SHARED["pg"].psql(
-            "SELECT password_hash FROM admin_users LIMIT 1")
+            f"SELECT password_hash FROM admin_users WHERE username = '{name}'")
+        c.delete("/api/users/" + u["id"])
         cls.pg = harness.Postgres()
         cls.addClassCleanup(cls.pg.destroy)
         cls.pg.start()

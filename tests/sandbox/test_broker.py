@@ -3,7 +3,9 @@
 self-signed certificate.  They need the test build: its
 --test-loopback-port/--test-cafile switches exempt exactly that port on
 127.0.0.1/::1 from the private-address rule and trust the test CA.  The
-production binary has neither switch."""
+production binary has neither switch.  The rules for hosts approved as
+private (D37) and the lookup op are checked here where no connection is
+needed; tests/integration/test_lan_hosts.py reaches a LAN host for real."""
 import argparse, http.server, json, os, shutil, ssl, subprocess, sys, tempfile, threading, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from sbxclient import FAILS, Supervisor, check
@@ -74,6 +76,14 @@ def main(base, port):
         "host_header": lambda: http.get(base + "/headers", headers={"Host": "evil.example", "X-A": "1"}).json(),
         "crlf_header": lambda: http.get(base + "/headers", headers={"X-B": "v\r\nX-Injected: 1"}).json(),
         "trace": lambda: http.request("TRACE", base + "/json").status,
+        # D37: a private approval takes LAN addresses only, http too; a
+        # public one public addresses only, https only.
+        "lan_as_public": lambda: http.get("https://10.0.0.1/").status,
+        "public_as_private": lambda: http.get("https://8.8.8.8/").status,
+        "plain_to_public": lambda: http.get("http://8.8.8.8:80/").status,
+        "metadata_as_private": lambda: http.get("http://169.254.169.254/").status,
+        "loopback_as_private": lambda: http.get("http://127.0.0.2:8080/").status,
+        "door": lambda: http.get("http://192.168.77.10:8443/").status,
     }
     out = {}
     for name, fn in cases.items():
@@ -105,9 +115,15 @@ def main():
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     hosts = [{"host": "127.0.0.1", "port": port}, {"host": "localhost", "port": None},
              {"host": "169.254.169.254", "port": None}, {"host": "10.0.0.1", "port": None},
-             {"host": "2130706433", "port": None}, {"host": "[::ffff:127.0.0.1]", "port": None}]
+             {"host": "2130706433", "port": None}, {"host": "[::ffff:127.0.0.1]", "port": None},
+             {"host": "8.8.8.8", "port": None, "private": True},
+             {"host": "8.8.8.8", "port": 80, "private": True},
+             {"host": "169.254.169.254", "port": 80, "private": True},
+             {"host": "127.0.0.2", "port": 8080, "private": True},
+             {"host": "192.168.77.10", "port": 8443, "private": True}]
     try:
-        with Supervisor(a.binary, ["--test-loopback-port", str(port), "--test-cafile", cert]) as sup:
+        with Supervisor(a.binary, ["--test-loopback-port", str(port), "--test-cafile", cert,
+                                   "--self-door", "192.168.77.10:8443"]) as sup:
             c = sup.client()
             t0 = time.time()
             r = c.execute(TOOL, {"base": f"https://127.0.0.1:{port}", "port": port},
@@ -125,6 +141,27 @@ def main():
                       "not_allowlisted", "localhost_443", "metadata_ip", "private_ip", "decimal_ip",
                       "mapped_v6", "plain_http", "userinfo", "big", "slow", "trace"):
                 check(f"refused: {k}", refused(k), res.get(k))
+            for k, words in (("lan_as_public", "approved as a public host"),
+                             ("public_as_private", "approved as a private-network host"),
+                             ("plain_to_public", "only https"),
+                             ("metadata_as_private", "blocked address (metadata)"),
+                             ("loopback_as_private", "blocked address (loopback)"),
+                             ("door", "MCPbox itself")):
+                check(f"refused: {k}", refused(k) and words in res[k][1], res.get(k))
+            # The lookup op: what a network request's host is (D37).
+            for host, hport, kinds in (("127.0.0.1", 80, ["loopback"]),
+                                       ("192.168.77.10", 8080, ["private"]),
+                                       ("192.168.77.10", 8443, ["self"]),
+                                       ("8.8.8.8", 443, ["public"]),
+                                       ("169.254.169.254", 80, ["metadata"]),
+                                       ("fd12::1", 80, ["private"]),
+                                       ("no-such-host.invalid", 443, [])):
+                r = c.call({"op": "lookup", "host": host, "port": hport}, timeout=20)
+                got = [x["kind"] for x in r.get("answers", [None])]
+                check(f"lookup {host}:{hport} is {kinds}", r.get("ok") and got == kinds, r)
+            r = c.call({"op": "lookup", "host": "a b", "port": 1})
+            check("lookup of a bad name refused", r.get("ok") is False and
+                  r["error"]["type"] == "ValidationError", r)
             check("redirect loop capped", "too many redirects" in str(res.get("redirect_loop")))
             check("2 MiB cap", "2 MiB" in str(res.get("big")))
             check("time cap", "timed out" in str(res.get("slow")))

@@ -147,6 +147,33 @@ START_TEST(undeclared_arguments)
 }
 END_TEST
 
+/* As the specification reads a schema silent on extra members (a Python
+ * tool's arguments): allowed; everything else is checked as strictly. */
+START_TEST(open_objects)
+{
+	json_t	*s, *a;
+	char	 why[256];
+
+	s = load(WEATHER);
+	a = load("{\"city\":\"a\",\"extra\":1,\"location\":{\"lat\":1,"
+	    "\"lon\":2,\"alt\":3}}");
+	ck_assert_int_eq(json_schema_check_open(s, a, why, sizeof(why)), 0);
+	ck_assert_int_eq(json_schema_check(s, a, why, sizeof(why)), -1);
+	json_decref(a);
+	a = load("{\"city\":4,\"extra\":1}");
+	ck_assert_int_eq(json_schema_check_open(s, a, why, sizeof(why)), -1);
+	ck_assert_str_eq(why, "city: expected a string");
+	json_decref(a);
+	json_decref(s);
+	s = load("{\"properties\":{\"a\":{}},\"additionalProperties\":false}");
+	a = load("{\"b\":1}");
+	ck_assert_int_eq(json_schema_check_open(s, a, why, sizeof(why)), -1);
+	ck_assert_str_eq(why, "b: not a declared argument");
+	json_decref(a);
+	json_decref(s);
+}
+END_TEST
+
 START_TEST(member_name_with_nul)
 {
 	json_t	*s, *a;
@@ -659,6 +686,7 @@ main(void)
 	tcase_add_test(tc, valid_arguments);
 	tcase_add_test(tc, types);
 	tcase_add_test(tc, undeclared_arguments);
+	tcase_add_test(tc, open_objects);
 	tcase_add_test(tc, member_name_with_nul);
 	tcase_add_test(tc, required_members);
 	tcase_add_test(tc, enum_and_const);

@@ -112,7 +112,9 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- The same call check as 0054; the session's token must be the request's
--- and live, and a server it does not see has, to it, no tools.
+-- and live, and a server it does not see has, to it, no tools. The
+-- approved input schema comes along: arguments are checked against it
+-- before any code runs (mcp/call.c).
 DROP FUNCTION mcp_tool_for_call(text, text, text);
 
 CREATE FUNCTION mcp_tool_for_call(p_session text, p_server text,
@@ -122,7 +124,7 @@ RETURNS TABLE (session_ok boolean, tool_id uuid, server_id uuid,
     enabled boolean, server_status text, modules jsonb, hosts jsonb,
     secrets json, tool_type text, log_level text,
     client_capabilities jsonb, output_schema jsonb, kind text,
-    definition jsonb)
+    definition jsonb, input_schema jsonb)
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
 	lvl text;
@@ -146,7 +148,7 @@ BEGIN
 	    encode(value_ciphertext, 'hex'), 'nonce', encode(nonce, 'hex')))
 	    FROM server_secrets WHERE server_secrets.server_id = s.id AND
 	    value_ciphertext IS NOT NULL), '[]'), t.tool_type, lvl, caps,
-	    v.output_schema, t.kind, v.definition
+	    v.output_schema, t.kind, v.definition, v.input_schema
 	FROM tools t JOIN servers s ON s.id = t.server_id
 	LEFT JOIN tool_versions v ON v.tool_id = t.id AND
 	    v.version = t.approved_version

@@ -12,7 +12,9 @@ START_TEST(test_ip_ranges)
 	    "0.0.0.0", "224.0.0.1", "255.255.255.255", "198.18.0.1", "::1",
 	    "::", "::ffff:127.0.0.1", "::ffff:10.0.0.1", "fe80::1",
 	    "fc00::1", "fd00:ec2::254", "ff02::1", "64:ff9b::a00:1",
-	    "2002:7f00:1::", "2001:db8::1", "::127.0.0.1", "not-an-ip", NULL };
+	    "2002:7f00:1::", "2001:db8::1", "::127.0.0.1", "not-an-ip",
+	    "100.100.100.200", "168.63.129.16", "169.254.170.2",
+	    "fd00:ec2::23", "fd20:ce::254", NULL };
 	static const char *open_[] = { "8.8.8.8", "1.1.1.1", "172.32.0.1",
 	    "192.169.0.1", "100.128.0.1", "2606:4700::1111",
 	    "::ffff:8.8.8.8", NULL };
@@ -42,6 +44,61 @@ START_TEST(test_hosts)
 	ck_assert(sbx_policy_hostname_ok("a-b.c"));
 	ck_assert(!sbx_policy_hostname_ok("a b"));
 	ck_assert(!sbx_policy_hostname_ok("fe80::1%eth0"));
+}
+END_TEST
+
+/*
+ * A host approved as public, as private (D37) or both: the broker learns
+ * which from the allowlist; an IPv6 literal matches with or without the
+ * brackets curl gives it.
+ */
+START_TEST(test_host_kinds)
+{
+	struct sbx_hostrule	r[4];
+
+	memset(r, 0, sizeof(r));
+	strcpy(r[0].host, "nas.lan");
+	r[0].port = 8080;
+	r[0].private = 1;
+	strcpy(r[1].host, "api.example.com");
+	strcpy(r[2].host, "split.example.com");
+	strcpy(r[3].host, "split.example.com");
+	r[3].private = 1;
+	ck_assert_int_eq(sbx_policy_host_kinds(r, 4, "NAS.lan", 8080),
+	    SBX_APPROVED_PRIVATE);
+	ck_assert_int_eq(sbx_policy_host_kinds(r, 4, "nas.lan", 443), 0);
+	ck_assert_int_eq(sbx_policy_host_kinds(r, 4, "api.example.com", 443),
+	    SBX_APPROVED_PUBLIC);
+	ck_assert_int_eq(sbx_policy_host_kinds(r, 4, "split.example.com", 443),
+	    SBX_APPROVED_PUBLIC | SBX_APPROVED_PRIVATE);
+	ck_assert_int_eq(sbx_policy_host_kinds(r, 0, "nas.lan", 8080), 0);
+	strcpy(r[1].host, "fd12::1");
+	ck_assert(sbx_policy_host_allowed(r, 4, "[fd12::1]", 443));
+	ck_assert(sbx_policy_host_allowed(r, 4, "fd12::1", 443));
+	ck_assert(!sbx_policy_host_allowed(r, 4, "[fd12::2]", 443));
+}
+END_TEST
+
+/* --self-door: MCPbox's own listeners, as the keeper passes them. */
+START_TEST(test_doors)
+{
+	sbx_ndoors = 0;
+	ck_assert_int_eq(sbx_door_add("127.0.0.1:8000"), 0);
+	ck_assert_int_eq(sbx_door_add("[::]:8443"), 0);
+	ck_assert_int_eq(sbx_door_add("0.0.0.0:9"), 0);
+	ck_assert_str_eq(sbx_doors[0].host, "127.0.0.1");
+	ck_assert_int_eq(sbx_doors[0].port, 8000);
+	ck_assert_str_eq(sbx_doors[1].host, "::");
+	ck_assert_int_eq(sbx_doors[1].port, 8443);
+	ck_assert_int_eq(sbx_door_add("nohost"), -1);
+	ck_assert_int_eq(sbx_door_add(":80"), -1);
+	ck_assert_int_eq(sbx_door_add("h:0"), -1);
+	ck_assert_int_eq(sbx_door_add("h:70000"), -1);
+	ck_assert_int_eq(sbx_door_add("h:80x"), -1);
+	ck_assert_int_eq(sbx_door_add("localhost:80"), 0);
+	ck_assert_int_eq(sbx_door_add("one:too-many"), -1);
+	ck_assert_int_eq(sbx_door_add("one:81"), -1);	/* at most 4 */
+	sbx_ndoors = 0;
 }
 END_TEST
 
@@ -135,6 +192,8 @@ main(void)
 
 	tcase_add_test(tc, test_ip_ranges);
 	tcase_add_test(tc, test_hosts);
+	tcase_add_test(tc, test_host_kinds);
+	tcase_add_test(tc, test_doors);
 	tcase_add_test(tc, test_methods_headers);
 	tcase_add_test(tc, test_packages);
 	tcase_add_test(tc, test_utf8_clean);
