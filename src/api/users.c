@@ -15,13 +15,6 @@ enum users_step {
 	USERS_STORE,
 };
 
-static int
-users_role_valid(const char *r)
-{
-	return (strcmp(r, "admin") == 0 || strcmp(r, "reviewer") == 0 ||
-	    strcmp(r, "viewer") == 0);
-}
-
 #define ROLE_RULE	"admin, reviewer or viewer"
 
 int
@@ -70,7 +63,8 @@ users_role(struct api_ctx *c, struct pw_job *j, int required, json_t *fields)
 	if (api_field_str(c->body, "role", required, 16, &role, fields) == -1 ||
 	    role == NULL)
 		return;
-	if (!users_role_valid(role))
+	/* The roles are the router's (api_role_rank): one list. */
+	if (api_role_rank(role) == API_OPEN)
 		json_object_set_new(fields, "role", json_string(ROLE_RULE));
 	else
 		(void)snprintf(j->role, sizeof(j->role), "%s", role);
