@@ -186,6 +186,19 @@ broker_resolve(const char *host, int port, int approved, int plain,
 	return (NULL);
 }
 
+/* The refusal that names what to ask for (mcp/mgmt_network.c takes it). */
+static char *
+broker_not_approved(const char *host, int port)
+{
+	char	*s;
+
+	if (asprintf(&s, "host '%s' port %d is not on this tool's allowlist; "
+	    "ask for it with mcpbox_request_network_access (host '%s', port "
+	    "%d)", host, port, host, port) == -1)
+		return (NULL);
+	return (s);
+}
+
 /*
  * Steps 1-3 for one URL: parse, scheme, userinfo, allowlist, port; how the
  * host was approved in *approved (SBX_APPROVED_*).
@@ -216,8 +229,7 @@ broker_check_url(CURLU *u, const struct sbx_hostrule *hosts, size_t nhosts,
 		e = broker_errf("host '%s' is not allowed", *host);
 	else if ((*approved = sbx_policy_host_kinds(hosts, nhosts, *host,
 	    *port)) == 0)
-		e = broker_errf("host '%s' is not on this tool's allowlist",
-		    *host);
+		e = broker_not_approved(*host, *port);
 	else if (*plain && !(*approved & SBX_APPROVED_PRIVATE) &&
 	    !TEST_PORT(*port))
 		e = broker_errf("only https URLs are allowed (plain http only "

@@ -449,6 +449,8 @@ def run(req_bytes):
         res = _error("ToolError", _describe(e))
     except SyntaxError as e:
         res = _error("ValidationError", sanitize(f"syntax error: {e.msg} (line {e.lineno})"))
+    except HttpError as e:
+        res = _error("NetworkError", _describe(e))
     except BaseException as e:
         try:
             res = _error("ToolError", _describe(e))

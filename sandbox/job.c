@@ -216,7 +216,7 @@ static const char *
 job_type_ok(const char *t)
 {
 	static const char	*ok[] = { SBX_ERR_VALIDATION, SBX_ERR_OUTPUT,
-	    SBX_ERR_MEMORY, SBX_ERR_TOOL, NULL };
+	    SBX_ERR_MEMORY, SBX_ERR_TOOL, SBX_ERR_NETWORK, NULL };
 	const char		**p;
 
 	for (p = ok; t && *p; p++)

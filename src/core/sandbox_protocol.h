@@ -92,6 +92,7 @@
 #define SBX_ERR_MEMORY		"MemoryLimit"
 #define SBX_ERR_OUTPUT		"OutputLimit"
 #define SBX_ERR_TOOL		"ToolError"	/* the tool's code raised */
+#define SBX_ERR_NETWORK		"NetworkError"	/* an HttpError left main() */
 #define SBX_ERR_VALIDATION	"ValidationError"
 #define SBX_ERR_PROTOCOL	"ProtocolError"
 #define SBX_ERR_INSTALL		"InstallError"

@@ -72,6 +72,7 @@ extern const char	SQL_MCP_POLICY[];
 /* management tools */
 extern const char	SQL_MGMT_SERVER_MODULES_RESPOND[];
 extern const char	SQL_MGMT_REQUEST_PUBLISH_RESPOND[];
+extern const char	SQL_MGMT_CODE_MODULES[];
 extern const char	SQL_MGMT_REQUEST_MODULE_RESPOND[];
 extern const char	SQL_MGMT_REQUEST_NETWORK_RESPOND[];
 extern const char	SQL_MGMT_TOOL_STATUS_RESPOND[];

@@ -40,6 +40,14 @@ const char SQL_MGMT_REQUEST_PUBLISH_RESPOND[] =
     "panel' END) FROM up) END "
     "FROM (SELECT count(*) FROM a) x, (SELECT count(*) FROM n) y";
 
+/*
+ * $1 tool (or resource, prompt) id, $2 server id, either NULL: the modules
+ * code for it may import (migration 0057); with neither, the allowlist.
+ */
+const char SQL_MGMT_CODE_MODULES[] =
+    "SELECT (CASE WHEN $1::uuid IS NOT NULL THEN tool_allowed_modules("
+    "$1::uuid) ELSE server_allowed_modules($2::uuid) END)::text";
+
 /* $1 tool id, $2 module, $3 justification, $4 request id */
 const char SQL_MGMT_REQUEST_MODULE_RESPOND[] =
     "WITH t AS (SELECT id, server_id FROM tools WHERE id = $1::uuid), "

@@ -110,7 +110,21 @@ call_refusal(const struct mcp_ex *ex, const char *why)
 {
 	if (ex->item != ITEM_TOOL)
 		return (mcp_rpc_error(ex->id, RPC_INVALID_PARAMS, why));
-	return (mcp_rpc_result(ex->id, mcp_tool_error(why)));
+	return (mcp_rpc_result(ex->id, mcp_tool_error(MCP_ERR_VALIDATION,
+	    why)));
+}
+
+/* The time a call of tool `t` may run: its own or its server's limit,
+ * never past the instance's. */
+static long
+call_timeout_ms(const json_t *t)
+{
+	long	timeout;
+
+	timeout = (long)json_integer_value(json_object_get(t, "timeout_ms"));
+	if (timeout <= 0 || timeout > mcpbox_cfg.sandbox_timeout_ms)
+		timeout = mcpbox_cfg.sandbox_timeout_ms;
+	return (timeout);
 }
 
 /*
@@ -309,9 +323,7 @@ call_start(struct http_request *req, struct mcp_ex *ex)
 	/* mcpbox_test_code carries the tool's arguments in "arguments". */
 	args = ex->mgmt != NULL ? json_object_get(ex->args, "arguments") :
 	    ex->args;
-	timeout = (long)json_integer_value(json_object_get(t, "timeout_ms"));
-	if (timeout <= 0 || timeout > mcpbox_cfg.sandbox_timeout_ms)
-		timeout = mcpbox_cfg.sandbox_timeout_ms;
+	timeout = call_timeout_ms(t);
 	msg = json_pack("{s:s, s:O, s:O, s:O, s:O, s:O, s:I, s:I}",
 	    "op", SBX_OP_EXECUTE,
 	    "code", json_object_get(t, "code"),
@@ -369,8 +381,8 @@ static void
 call_finish(struct mcp_ex *ex)
 {
 	json_t		*reply, *secrets, *err;
-	const char	*type, *msg;
-	char		buf[1024], *text;
+	const char	*type, *msg, *category;
+	char		buf[1024], hint[400], *text;
 
 	reply = sbx_call_reply(ex->sbx);
 	/* Metrics by outcome, and the error-rate alert (core/alert.c). */
@@ -402,9 +414,12 @@ call_finish(struct mcp_ex *ex)
 		ex->out = json_pack("{s:b, s:s, s:s}", "success", 0, "result",
 		    "", "error", text);
 		/* A prompt or resource has no error result: an RPC error. */
+		category = mcp_error_category(type);
+		mcp_error_hint(category, call_timeout_ms(ex->tool),
+		    mcpbox_cfg.sandbox_memory_mb, hint, sizeof(hint));
 		ex->response = ex->item != ITEM_TOOL ? mcp_rpc_error(ex->id,
 		    RPC_INTERNAL_ERROR, text) : mcp_rpc_result(ex->id,
-		    mcp_tool_error(text));
+		    mcp_tool_error_hinted(category, text, hint));
 	}
 	free(text);
 	text = mcp_redact_text(strdup(json_string_value(json_object_get(reply,

@@ -93,6 +93,7 @@ mcp_ex_clear(struct mcp_ex *ex)
 	json_decref(ex->args);
 	json_decref(ex->tool);
 	json_decref(ex->out);
+	json_decref(ex->modules);
 	json_decref(ex->response);
 	json_decref(ex->notes);
 	json_decref(ex->client_caps);
@@ -460,7 +461,7 @@ ex_mgmt_target(struct http_request *req, struct mcp_ex *ex)
 	if (st == DB_PENDING)
 		return (HX_WAIT);
 	if (st == DB_FAILED)
-		return (mgmt_fail(ex, "the database is unavailable; retry"));
+		return (mgmt_unavailable(ex));
 	seen = db_ntuples(&ex->db) != 1 || db_isnull(&ex->db, 0, 0) ||
 	    mcp_token_sees(&ex->token, db_value(&ex->db, 0, 0));
 	db_call_clear(&ex->db);
@@ -501,7 +502,7 @@ ex_tools_call(struct http_request *req, struct mcp_ex *ex)
 		if (ex->mgmt != NULL && ex_remote_blocked(ex->mgmt, ex->remote,
 		    mcp_policy_remote_editing())) {
 			ex->response = mcp_rpc_result(ex->id, mcp_tool_error(
-			    "this management tool is available only to local "
+			    MCP_ERR_VALIDATION, "this management tool is available only to local "
 			    "callers; an admin can enable remote tool editing "
 			    "in the security policy"));
 			return (HX_ANSWERED);

@@ -153,6 +153,7 @@ struct mcp_ex {
 	json_t			*args;
 	json_t			*tool;		/* row of the user tool */
 	json_t			*out;		/* structured result so far */
+	json_t			*modules;	/* what checked code may import */
 	json_t			*response;	/* the final JSON-RPC message */
 	/* Notifications for the client that came while the call ran. */
 	json_t			*notes;
@@ -225,7 +226,24 @@ json_t		*mcp_tool_ok(json_t *structured_or_text);
  * an error result, and `log` (the call's log entry) says it failed. */
 json_t		*mcp_tool_ok_schema(json_t *structured_or_text,
 		    const json_t *output_schema, json_t *log);
-json_t		*mcp_tool_error(const char *message);
+
+/* tool_error.c: error results, each with a category in _meta */
+#define MCP_ERR_META		"mcpbox/error"	/* {category, hint?} */
+#define MCP_ERR_VALIDATION	"validation"	/* arguments or code refused */
+#define MCP_ERR_TIMEOUT		"timeout"
+#define MCP_ERR_MEMORY		"memory"
+#define MCP_ERR_OUTPUT		"output"	/* result or stdout too big, or
+						 * not what outputSchema says */
+#define MCP_ERR_NETWORK		"network"
+#define MCP_ERR_TOOL		"tool_error"	/* the code raised */
+#define MCP_ERR_SANDBOX		"sandbox"	/* could not run at all */
+json_t		*mcp_tool_error(const char *category, const char *message);
+/* The same with what to change (NULL: nothing to say), after the text. */
+json_t		*mcp_tool_error_hinted(const char *category,
+		    const char *message, const char *hint);
+const char	*mcp_error_category(const char *sandbox_error_type);
+void		 mcp_error_hint(const char *category, long timeout_ms,
+		    long memory_mb, char *buf, size_t len);
 /* One content item rebuilt from its known members; NULL: not one. */
 json_t		*mcp_content_item(json_t *);
 
@@ -240,6 +258,7 @@ json_t		*mcp_resource_contents(json_t *result, const char *uri,
 json_t		*mcp_completion_of(json_t *result);
 enum hx_turn	mgmt_done(struct mcp_ex *, json_t *result);
 enum hx_turn	mgmt_fail(struct mcp_ex *, const char *message);
+enum hx_turn	mgmt_unavailable(struct mcp_ex *);
 enum hx_turn	mgmt_sql(struct http_request *, struct mcp_ex *,
 		    const char *sql, int n, const char **params);
 const char	*mgmt_arg_str(struct mcp_ex *, const char *);

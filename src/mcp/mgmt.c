@@ -46,7 +46,8 @@
     "Return a str (one text item), a dict (JSON text plus " \
     "structuredContent), a list (JSON text plus structuredContent " \
     "{result: [...]}) or None (empty text); an exception becomes an " \
-    "error result (isError) with its message. A return annotation " \
+    "error result (isError) with its message, its category in " \
+    "_meta['mcpbox/error'] and what to change. A return annotation " \
     "naming a TypedDict or @dataclass of the code, or dict[str, X], " \
     "gives the outputSchema. "
 #define R_MCP \
@@ -69,7 +70,8 @@
     "with .status, .headers (lower-case names), .text, .url and " \
     ".json(). Any status is a Response; a refused or failed request " \
     "raises HttpError. Only hosts an admin approved via " \
-    "mcpbox_request_network_access are reachable, public hosts over " \
+    "mcpbox_request_network_access are reachable: public hosts over " \
+    "https, local-network hosts (a NAS, Home Assistant) over http or " \
     "https; at most " L_HTTP " a request, 3 redirects. "
 #define R_SECRETS \
     "secrets is a read-only mapping of the server's secrets that have " \
@@ -326,11 +328,18 @@ const struct mgmt_tool mgmt_tools[] = {
 	    MGMT_LOCAL | MGMT_DESTRUCTIVE, mgmt_rollback_tool },
 	{ "mcpbox_validate_code", "Check Python tool code without saving it: "
 	    "syntax, the sandbox's rules (blocked names and attributes, "
-	    "imports outside the standard allowed modules), whether it "
-	    "defines main(), and the input and output schemas it yields. "
-	    "Invalid code is an answer (valid false, errors with line "
-	    "numbers), not a failure.", SCHEMA(P("code", T_STR, "Python source "
-	    "(at most " L_CODE ")."), "\"code\""), 0, mgmt_validate_code },
+	    "imports outside the allowed modules), names that would fail "
+	    "when they run (open, eval, ...), whether it defines main(), and "
+	    "the input and output schemas it yields. valid is true only when "
+	    "the tool could run. Invalid code is an answer (valid false, "
+	    "errors with line and column), not a failure.",
+	    SCHEMA(P("code", T_STR, "Python source (at most " L_CODE ").")
+	    "," P("tool_id", T_UUID, "The tool, resource or prompt the code "
+	    "is for: the modules approved for it count too.") ","
+	    P("server_id", T_UUID, "The server the code is for, when there "
+	    "is no tool yet: modules approved for the whole server count "
+	    "too. With neither, the global allowed modules."), "\"code\""),
+	    0, mgmt_validate_code },
 	{ "mcpbox_test_code", "Run a saved tool once, as a client's call "
 	    "would, and return its result; the run is logged as a test. Only "
 	    "an approved, enabled tool of a running server (an unapproved "
@@ -366,11 +375,19 @@ const struct mgmt_tool mgmt_tools[] = {
 	    A_JUSTIFICATION, "\"tool_id\",\"module_name\",\"justification\""),
 	    0, mgmt_request_module },
 	{ "mcpbox_request_network_access", "Ask an admin to let a tool's http "
-	    "calls reach a host over HTTPS; until it is approved, requests "
-	    "to the host raise HttpError.", SCHEMA(A_TOOL "," P("host",
+	    "calls reach host:port; until it is approved, requests to it "
+	    "raise HttpError. A public host is reached over https only. A "
+	    "host on the local network (a NAS, Home Assistant, a printer: "
+	    "an RFC 1918, ULA or CGNAT address, or a name that resolves only "
+	    "there) is a private-network request, reachable over http and "
+	    "https once approved. Loopback (127.0.0.1, localhost), cloud "
+	    "metadata addresses, the unspecified address and MCPbox's own "
+	    "ports are refused at once and can never be approved. Each "
+	    "host:port is its own request.", SCHEMA(A_TOOL "," P("host",
 	    T_STR_MAX(253), "The exact host: " HOST_RULE ".") "," P("port",
 	    T_INT ",\"minimum\":1,\"maximum\":65535", "The port, when not "
-	    "443.") "," A_JUSTIFICATION,
+	    "443 (e.g. 8080 for a LAN service on http://nas.lan:8080).") ","
+	    A_JUSTIFICATION,
 	    "\"tool_id\",\"host\",\"justification\""), 0,
 	    mgmt_request_network_access },
 	{ "mcpbox_get_tool_status", "Approval state of a tool and of its "
@@ -427,10 +444,21 @@ mgmt_done(struct mcp_ex *ex, json_t *result)
 	return (HX_ANSWERED);
 }
 
+/* What the caller asked for is refused: a bad argument, an unknown id. */
 enum hx_turn
 mgmt_fail(struct mcp_ex *ex, const char *message)
 {
-	ex->response = mcp_rpc_result(ex->id, mcp_tool_error(message));
+	ex->response = mcp_rpc_result(ex->id, mcp_tool_error(
+	    MCP_ERR_VALIDATION, message));
+	return (HX_ANSWERED);
+}
+
+/* The request was fine; the database was not there to answer it. */
+enum hx_turn
+mgmt_unavailable(struct mcp_ex *ex)
+{
+	ex->response = mcp_rpc_result(ex->id, mcp_tool_error(MCP_ERR_SANDBOX,
+	    "the database is unavailable; retry shortly"));
 	return (HX_ANSWERED);
 }
 
@@ -480,8 +508,7 @@ mgmt_sql(struct http_request *req, struct mcp_ex *ex, const char *sql, int n,
 		    strncmp(ex->db.sqlstate, "22", 2) == 0)
 			return (mgmt_fail(ex, "a value is not acceptable; "
 			    "check the arguments against the tool's schema"));
-		return (mgmt_fail(ex, "the database is unavailable; retry "
-		    "shortly"));
+		return (mgmt_unavailable(ex));
 	}
 	if (db_ntuples(&ex->db) < 1)
 		return (mgmt_fail(ex, "not found"));

@@ -41,8 +41,7 @@ ext_discover_start(struct http_request *req, struct mcp_ex *ex, const char *id)
 	if (st == DB_PENDING)
 		return (HX_WAIT);
 	if (st == DB_FAILED)
-		return (mgmt_fail(ex, "the database is unavailable; retry "
-		    "shortly"));
+		return (mgmt_unavailable(ex));
 	if (db_ntuples(&ex->db) != 1)
 		return (mgmt_fail(ex, "no such external source"));
 	src = ext_source_open(&ex->db, id, &why);
@@ -152,6 +151,10 @@ ext_result(struct mcp_ex *ex, json_t *r)
 	if (json_is_object(sc))
 		json_object_set_new(out, "structuredContent",
 		    mcp_redact(sc, secrets));
+	/* The source's error is its code's: ours say so like our own. */
+	if (is_error)
+		json_object_set_new(out, "_meta", json_pack("{s:{s:s}}",
+		    MCP_ERR_META, "category", MCP_ERR_TOOL));
 	red = json_object_get(out, "structuredContent") != NULL ?
 	    json_object_get(out, "structuredContent") : content;
 	text = json_dumps(red, JSON_COMPACT);
@@ -237,7 +240,7 @@ mcp_call_external(struct http_request *req, struct mcp_ex *ex)
 			ex->out = json_pack("{s:b, s:s, s:s, s:s}", "success",
 			    0, "result", "", "error", why, "stdout", "");
 			ex->response = mcp_rpc_result(ex->id,
-			    mcp_tool_error(why));
+			    mcp_tool_error(MCP_ERR_VALIDATION, why));
 			return (HX_ANSWERED);
 		}
 		name = db_value(&ex->db, 0, 12);
@@ -266,7 +269,8 @@ mcp_call_external(struct http_request *req, struct mcp_ex *ex)
 		    json_object_get(ex->tool, "secrets"));
 		ex->out = json_pack("{s:b, s:s, s:s, s:s}", "success", 0,
 		    "result", "", "error", t, "stdout", "");
-		ex->response = mcp_rpc_result(ex->id, mcp_tool_error(t));
+		ex->response = mcp_rpc_result(ex->id, mcp_tool_error(
+		    MCP_ERR_NETWORK, t));
 		free(t);
 		return (HX_ANSWERED);
 	}

@@ -157,8 +157,7 @@ item_update_ok(struct mcp_ex *ex, const char *kind, enum db_status st,
 	int		 rc;
 
 	if (st == DB_FAILED)
-		return (mgmt_fail(ex, "the database is unavailable; retry "
-		    "shortly"), -1);
+		return (mgmt_unavailable(ex), -1);
 	row = db_ntuples(&ex->db) == 1 ? json_loads(db_value(&ex->db, 0, 1),
 	    0, NULL) : NULL;
 	k = json_string_value(json_object_get(row, "kind"));

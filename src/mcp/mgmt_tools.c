@@ -96,6 +96,40 @@ mgmt_presentation_free(const char **p)
 }
 
 /*
+ * The modules the code may import, into ex->modules: those of the tool
+ * (or resource, prompt) it is for, else of its server, else the global
+ * allowlist (SQL_MGMT_CODE_MODULES), the very list a call gets. Ids were
+ * checked by the caller; an optional one here.
+ */
+static enum hx_turn
+mgmt_code_modules(struct http_request *req, struct mcp_ex *ex)
+{
+	static const char	*item_keys[] = { "tool_id", "resource_id",
+	    "prompt_id" };
+	const char		*p[2];
+	enum db_status		 st;
+	size_t			 i;
+
+	p[0] = p[1] = NULL;
+	for (i = 0; i < sizeof(item_keys) / sizeof(item_keys[0]); i++)
+		if (p[0] == NULL && mgmt_arg_str(ex, item_keys[i]) != NULL &&
+		    mgmt_arg_uuid(ex, item_keys[i], &p[0]) == HX_ANSWERED)
+			return (HX_ANSWERED);
+	if (mgmt_arg_str(ex, "server_id") != NULL &&
+	    mgmt_arg_uuid(ex, "server_id", &p[1]) == HX_ANSWERED)
+		return (HX_ANSWERED);
+	st = db_call_run(&ex->db, req, SQL_MGMT_CODE_MODULES, 2, p);
+	if (st == DB_PENDING)
+		return (HX_WAIT);
+	if (st == DB_DONE && db_ntuples(&ex->db) == 1)
+		ex->modules = json_loads(db_value(&ex->db, 0, 0), 0, NULL);
+	db_call_clear(&ex->db);
+	if (!json_is_array(ex->modules))
+		return (mgmt_unavailable(ex));
+	return (HX_GO_ON);
+}
+
+/*
  * Start the sandbox's check of `code` and wait for it: HX_GO_ON with the
  * reply in *r once the check ran (whatever it found); the exchange is
  * answered when the code is too large or the check could not run.
@@ -106,15 +140,19 @@ mgmt_validate_reply(struct http_request *req, struct mcp_ex *ex,
 {
 	const char	*m;
 	char		 msg[512];
+	enum hx_turn	 turn;
 
 	*r = NULL;
-	if (ex->sbx == NULL) {
-		if (strlen(code) > SBX_CODE_MAX)
-			return (mgmt_fail(ex, "code is larger than "
-			    SBX_STR(SBX_CODE_MAX_KIB) " KiB"));
-		ex->sbx = sbx_call_start(json_pack("{s:s, s:s}", "op",
-		    SBX_OP_VALIDATE, "code", code), VALIDATE_MS, req, NULL, NULL);
-	}
+	if (ex->sbx == NULL && strlen(code) > SBX_CODE_MAX)
+		return (mgmt_fail(ex, "code is larger than "
+		    SBX_STR(SBX_CODE_MAX_KIB) " KiB"));
+	if (ex->modules == NULL && (turn = mgmt_code_modules(req, ex)) !=
+	    HX_GO_ON)
+		return (turn);
+	if (ex->sbx == NULL)
+		ex->sbx = sbx_call_start(json_pack("{s:s, s:s, s:O}", "op",
+		    SBX_OP_VALIDATE, "code", code, "allowed_modules",
+		    ex->modules), VALIDATE_MS, req, NULL, NULL);
 	if (!sbx_call_done(ex->sbx)) {
 		http_request_sleep(req);
 		return (HX_WAIT);

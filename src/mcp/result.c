@@ -105,13 +105,15 @@ result_content(json_t *v)
 	    (st != NULL && !json_is_object(st))) {
 		json_decref(v);
 		json_decref(res);
-		return (mcp_tool_error("the tool returned malformed content"));
+		return (mcp_tool_error(MCP_ERR_OUTPUT,
+		    "the tool returned malformed content"));
 	}
 	json_array_foreach(items, i, it) {
 		if ((one = mcp_content_item(it)) == NULL) {
 			json_decref(v);
 			json_decref(res);
-			return (mcp_tool_error("the tool returned malformed "
+			return (mcp_tool_error(MCP_ERR_OUTPUT,
+			    "the tool returned malformed "
 			    "content"));
 		}
 		json_array_append_new(json_object_get(res, "content"), one);
@@ -186,12 +188,5 @@ mcp_tool_ok_schema(json_t *v, const json_t *output_schema, json_t *log)
 		json_object_set_new(log, "success", json_false());
 		json_object_set_new(log, "error", json_string(msg));
 	}
-	return (mcp_tool_error(msg));
-}
-
-json_t *
-mcp_tool_error(const char *message)
-{
-	return (json_pack("{s:[{s:s, s:s}], s:b}", "content", "type", "text",
-	    "text", message, "isError", 1));
+	return (mcp_tool_error(MCP_ERR_OUTPUT, msg));
 }

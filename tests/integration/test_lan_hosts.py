@@ -268,8 +268,9 @@ class LanHostsTest(unittest.TestCase):
         self.assertIn("not on this tool's allowlist", got.get("error", ""))
         # Every redirect hop is checked again: .11 needs its own approval.
         got = self.fetch("http://192.168.77.10:8080/to-11")
-        self.assertIn("'192.168.77.11' is not on this tool's allowlist",
-                      got.get("error", ""))
+        self.assertIn("'192.168.77.11' port 8080 is not on this tool's "
+                      "allowlist; ask for it with "
+                      "mcpbox_request_network_access", got.get("error", ""))
         got = self.fetch("http://192.168.77.10:8080/big")
         self.assertIn("larger than 2 MiB", got.get("error", ""))
         # https to a private host: past every rule, stopped by TLS only.

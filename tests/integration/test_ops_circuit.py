@@ -99,6 +99,8 @@ class CircuitTest(unittest.TestCase):
             res = self.mcp.call(self.bad_tool)
             self.assertTrue(res["isError"])
             self.assertIn("tool says no", res["content"][0]["text"])
+            self.assertEqual(res["_meta"]["mcpbox/error"]["category"],
+                             "tool_error")
         s = self.state()
         self.assertEqual(s["state"], "closed")
         self.assertEqual(s["consecutive_failures"], 0)
@@ -119,6 +121,9 @@ class CircuitTest(unittest.TestCase):
             self.assertTrue(res["isError"])
             self.assertIn("the sandbox is unavailable (circuit open)",
                           res["content"][0]["text"])
+            self.assertEqual(res["_meta"]["mcpbox/error"]["category"],
+                             "sandbox")
+            self.assertIn("not the code's fault", res["content"][0]["text"])
         got = self.rx.wait_for(lambda j: j.get("alert") == "circuit_open")
         self.assertIsNotNone(got, "no circuit_open alert arrived")
         self.assertEqual(got["json"]["details"]["threshold"], THRESHOLD)

@@ -6,6 +6,7 @@ activated, and a tool importing it runs; a package that ships only an sdist
 cannot be resolved, so it cannot be approved (its setup.py never runs).
 Auto-approve covers the standard library only, and a package's import-time
 code runs as the sandbox uid under seccomp, never before the approval."""
+import json
 import os
 import shutil
 import sys
@@ -226,6 +227,50 @@ class PackagesTest(unittest.TestCase):
         self.assertIn("Seccomp:2", lines)
         self.assertIn("NoNewPrivs:1", lines)
         self.assertIn("subprocess=refused", lines)
+
+    def test_06_code_is_checked_against_the_modules_it_will_get(self):
+        """Validation through MCP uses the list a call gets. It used the
+        sandbox's built-in defaults: code importing a package approved for
+        its tool could not be saved (import of 'mcpboxdemo' is not
+        allowed), and a module the admin took off the allowlist passed."""
+        s = apiclient.make_server(self.c, "pkg")
+        tool = apiclient.make_tool(self.c, s["id"])
+        self.request_and_approve(tool["id"], "mcpboxdemo")
+        self.assertEqual(self.wait_install("mcpboxdemo")["install_status"],
+                         "installed")
+        new = CODE + "\n# second version\n"
+        rc, res, err = self.call_until_served("mcpbox_validate_code", {
+            "code": new, "tool_id": tool["id"]})
+        self.assertEqual(rc, 0, (res, err))
+        self.assertTrue(res["structuredContent"]["valid"], res)
+        # The same code for no tool: the package is not allowed there.
+        rc, res, err = self.probe.call("mcpbox_validate_code", {"code": new})
+        self.assertEqual(rc, 0, (res, err))
+        self.assertFalse(res["structuredContent"]["valid"], res)
+        self.assertIn("mcpbox_request_module", json.dumps(res))
+        rc, res, err = self.probe.call("mcpbox_update_tool", {
+            "tool_id": tool["id"], "python_code": new})
+        self.assertEqual(rc, 0, (res, err))
+        self.assertFalse(res.get("isError"), res)
+        st, _, got = self.c.get(f"/api/tools/{tool['id']}")
+        self.assertEqual(got["python_code"], new)
+        # A module the admin removed is refused, for a new tool too.
+        code = "import random\n\ndef main() -> int:\n    return 4\n"
+        st, _, body = self.c.patch("/api/settings/modules",
+                                   {"remove": ["random"]})
+        self.assertEqual(st, 200, body)
+        try:
+            rc, res, err = self.probe.call("mcpbox_validate_code", {
+                "code": code, "server_id": s["id"]})
+            self.assertEqual(rc, 0, (res, err))
+            self.assertFalse(res["structuredContent"]["valid"], res)
+            rc, res, err = self.probe.call("mcpbox_create_tool", {
+                "server_id": s["id"], "name": "dice", "python_code": code,
+                "description": "rolls"})
+            self.assertTrue(res.get("isError"), res)
+            self.assertIn("random", res["content"][0]["text"])
+        finally:
+            self.c.patch("/api/settings/modules", {"add": ["random"]})
 
 
 if __name__ == "__main__":
