@@ -84,7 +84,21 @@ const char SQL_MCP_SERVER_TOOLS_LIST[] =
  * (mcp/call.c).
  */
 const char SQL_MCP_TOOL_FOR_CALL[] =
-    "SELECT * FROM mcp_tool_for_call($1, $2, $3, $4::uuid)";
+    "SELECT f.*, (SELECT n FROM definitions_generation)::text AS defs_gen "
+    "FROM mcp_tool_for_call($1, $2, $3, $4::uuid) f";
+
+/*
+ * A call whose definition the worker holds: the session part of
+ * mcp_tool_for_call (0055) and the definitions' generation (0058), in one
+ * snapshot. No row: the session is not the caller's.
+ * $1 session, $2 server, $3 client token id or NULL.
+ */
+const char SQL_MCP_SESSION_FOR_CALL[] =
+    "SELECT 't' AS session_ok, s.log_level, s.client_capabilities, "
+    "  (SELECT n FROM definitions_generation)::text AS defs_gen "
+    "FROM mcp_sessions s WHERE s.id = $1 AND (s.scope IS NULL OR "
+    "  s.scope = $2) AND s.token_id IS NOT DISTINCT FROM $3::uuid AND "
+    "  token_live($3::uuid)";
 
 /*
  * One execution log row and one activity entry per call. The entry is

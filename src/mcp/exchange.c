@@ -94,6 +94,7 @@ mcp_ex_clear(struct mcp_ex *ex)
 	json_decref(ex->tool);
 	json_decref(ex->out);
 	json_decref(ex->modules);
+	json_decref(ex->cached_def);
 	json_decref(ex->response);
 	json_decref(ex->notes);
 	json_decref(ex->client_caps);

@@ -154,6 +154,10 @@ struct mcp_ex {
 	json_t			*tool;		/* row of the user tool */
 	json_t			*out;		/* structured result so far */
 	json_t			*modules;	/* what checked code may import */
+	/* tools/call of a definition the worker holds (tool_cache.c) */
+	int			 load_step;
+	json_t			*cached_def;
+	long long		 cached_gen;
 	json_t			*response;	/* the final JSON-RPC message */
 	/* Notifications for the client that came while the call ran. */
 	json_t			*notes;
@@ -217,10 +221,19 @@ void		mcp_ask_response(const char *session, json_t *msg);
 
 /* tools: user tools (call.c), results (result.c) */
 enum hx_turn	mcp_call_user_tool(struct http_request *, struct mcp_ex *);
+/* call_load.c: loading a call, its time limit */
+enum hx_turn	mcp_call_load(struct http_request *, struct mcp_ex *);
+long		mcp_call_timeout_ms(const json_t *tool);
 int		mcp_split_name(const char *name, char *server, size_t slen,
 		    char *item, size_t ilen);
 int		mcp_call_poll(struct mcp_ex *);
 void		mcp_call_log(struct mcp_ex *);
+/* tool_cache.c: approved definitions by server__tool, with generation */
+json_t		*mcp_tool_cache_get(const char *server, const char *tool,
+		    long long *gen);
+void		 mcp_tool_cache_put(const char *server, const char *tool,
+		    long long gen, json_t *def);
+void		 mcp_tool_cache_drop(const char *server, const char *tool);
 json_t		*mcp_tool_ok(json_t *structured_or_text);
 /* The same held to the tool's outputSchema (NULL: none); a mismatch is
  * an error result, and `log` (the call's log entry) says it failed. */
