@@ -10,6 +10,7 @@ bench/peer/loopback.cjs preloaded so it binds 127.0.0.1 only; stop()
 ends the whole group. Its `echo` tool answers {"message": M} with
 "Echo: M", over SSE (text/event-stream) unless told otherwise.
 """
+import ctypes
 import hashlib
 import http.client
 import json
@@ -30,6 +31,14 @@ sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
 import harness  # noqa: E402
 
 PROTOCOL = "2025-06-18"
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent():
+    # In the child before exec: should the bench itself be killed (no
+    # finally runs then), the kernel ends the peer too.
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG,
+                                            signal.SIGKILL, 0, 0, 0)
 
 
 def install():
@@ -85,7 +94,8 @@ class Peer:
                 ["node", "--require", os.path.join(DIR, "loopback.cjs"),
                  ENTRY, "streamableHttp"], cwd=DIR, env=env,
                 stdout=self.logf, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True)
+                stdin=subprocess.DEVNULL, start_new_session=True,
+                preexec_fn=_die_with_parent)
         except BaseException:
             self.logf.close()
             raise
