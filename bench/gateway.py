@@ -39,14 +39,23 @@ def prepare(server):
                              {"username": "admin", "password": PASSWORD})
     auth = {"Authorization": "Bearer " + tok["access_token"]}
     _, _, srv = server.json("POST", "/api/servers", {"name": "bench"}, auth)
-    _, _, tool = server.json("POST", f"/api/servers/{srv['id']}/tools", {
-        "name": "inc", "python_code": "def main(x: int) -> int:\n    return x + 1\n",
-        "input_schema": {"type": "object", "properties": {"x": {"type": "integer"}},
-                         "required": ["x"]}}, auth)
-    server.json("POST", f"/api/approvals/tools/{tool['id']}/action",
-                {"action": "approve", "version": harness.reviewed_version(
-                    lambda p: server.json("GET", p, None, auth), tool["id"])},
-                auth)
+    # inc for the calls here; echo for bench/run.py, the same tool as the
+    # peer's (bench/peer.py): "Echo: " and the message.
+    for name, code, prop in (
+            ("inc", "def main(x: int) -> int:\n    return x + 1\n",
+             ("x", "integer")),
+            ("echo", "def main(message: str) -> str:\n"
+                     "    return 'Echo: ' + message\n",
+             ("message", "string"))):
+        _, _, tool = server.json("POST", f"/api/servers/{srv['id']}/tools", {
+            "name": name, "python_code": code,
+            "input_schema": {"type": "object",
+                             "properties": {prop[0]: {"type": prop[1]}},
+                             "required": [prop[0]]}}, auth)
+        server.json("POST", f"/api/approvals/tools/{tool['id']}/action",
+                    {"action": "approve", "version": harness.reviewed_version(
+                        lambda p: server.json("GET", p, None, auth),
+                        tool["id"])}, auth)
     server.json("POST", f"/api/servers/{srv['id']}/start", {}, auth)
     # A token's calls count against its rate limit: room for the run.
     server.json("PATCH", "/api/settings/security-policy",
