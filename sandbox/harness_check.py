@@ -13,11 +13,14 @@
 # Part 1, the module sbx_harness_check, holds the policy tables, the module
 # stand-ins, the AST check and the schema derivation; harness_run.py (the
 # module sbx_harness, which imports these names) holds the runtime guards
-# and the runner.
+# and the runner.  What a refused import or a missing builtin should be
+# instead is told by harness_hints.py (sbx_harness_hints, loaded first).
 import ast, json, sys, types, math, collections, time as _time_mod
 import string as _string_mod
 import _string
 import _sbx
+
+from sbx_harness_hints import import_refusal
 
 class FrozenEncoder(json.JSONEncoder):
     """The JSONEncoder the harness writes frames with, its methods copied
@@ -70,37 +73,7 @@ FloatingPointError Warning NotImplemented Ellipsis""".split()
 TOOL_NAMES = frozenset(SAFE_NAMES) | frozenset(
     "print getattr hasattr setattr type HttpError None True False "
     "http mcp secrets".split())
-# What to use instead of a name or a module that is not there: the model
-# reads these, so each says what works.
-NAME_HINTS = {
-    "open": "tools have no files; return the data, or fetch it with http",
-    "input": "tools have no standard input; take it as an argument of main",
-    "exit": "return from main instead", "quit": "return from main instead",
-    "compile": "tools cannot compile code",
-    "id": "object identities are not available",
-}
-HTTP_MODULES = frozenset(
-    "requests httpx aiohttp urllib3 urllib urllib.request http http.client "
-    "socket ssl websocket websockets".split())
-SYSTEM_MODULES = frozenset(
-    "os os.path sys subprocess shutil pathlib io tempfile glob threading "
-    "multiprocessing concurrent concurrent.futures asyncio ctypes signal "
-    "pickle marshal importlib builtins inspect gc".split())
 
-
-def import_refusal(name):
-    """Why `import name` is refused, and what to do instead."""
-    if name in HTTP_MODULES or name.split(".")[0] in HTTP_MODULES:
-        return (f"import of '{name}' is not allowed: use the http object "
-                "every tool has (http.get(url), http.post(url, json=...), "
-                "r.json(), r.text; HttpError on failure); each host needs "
-                "mcpbox_request_network_access")
-    if name in SYSTEM_MODULES or name.split(".")[0] in SYSTEM_MODULES:
-        return (f"import of '{name}' is not allowed: tools have no files, "
-                "processes, threads or sockets; take input as arguments "
-                "and return the result")
-    return (f"import of '{name}' is not allowed: ask an admin for it with "
-            "mcpbox_request_module")
 # The largest source, in bytes: SBX_CODE_MAX, given to init() by the C side
 # (src/core/sandbox_protocol.h) so both programs use one number.
 MAX_SRC = 100 * 1024
@@ -349,54 +322,6 @@ class _FormatRewriter(ast.NodeTransformer):
                            keywords=[])
             return ast.copy_location(new, node)
         return node
-
-
-def _bound_names(tree):
-    """Every name the code binds anywhere (not scope by scope: a name
-    bound somewhere is never reported, so no false alarm)."""
-    out = set()
-    for n in ast.walk(tree):
-        if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load):
-            out.add(n.id)
-        elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef,
-                            ast.ClassDef)):
-            out.add(n.name)
-        elif isinstance(n, ast.arg):
-            out.add(n.arg)
-        elif isinstance(n, ast.alias):
-            out.add(n.asname or n.name.split(".")[0])
-        elif isinstance(n, ast.ExceptHandler) and n.name:
-            out.add(n.name)
-        elif isinstance(n, (ast.Global, ast.Nonlocal)):
-            out.update(n.names)
-        elif isinstance(n, (ast.MatchAs, ast.MatchStar)) and n.name:
-            out.add(n.name)
-        elif isinstance(n, ast.MatchMapping) and n.rest:
-            out.add(n.rest)
-    return out
-
-
-def runtime_name_errors(tree):
-    """Python's builtins that tools do not have, used and never bound:
-    each would be a NameError when the line runs. Reported by validate,
-    which says whether code could run; creation does not refuse them (a
-    name in an except clause that never runs does no harm)."""
-    import builtins
-    bound = _bound_names(tree)
-    errors = []
-    for n in ast.walk(tree):
-        if (isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and
-                n.id not in TOOL_NAMES and n.id not in bound and
-                n.id not in BLOCKED_NAMES and hasattr(builtins, n.id) and
-                not n.id.startswith("_")):
-            hint = NAME_HINTS.get(n.id, "it is not one of the builtins "
-                                  "tools have")
-            errors.append((n.lineno, n.col_offset + 1,
-                           f"'{n.id}' is not available in the sandbox: "
-                           f"{hint}"))
-            if len(errors) >= MAX_ERRORS:
-                break
-    return errors
 
 
 def check(src, modules):
