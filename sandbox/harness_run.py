@@ -17,11 +17,11 @@ from sbx_harness_check import (
     AVAILABLE, BLOCKED_NAMES, DEFAULT_MODULES, FrozenEncoder, MAX_ERRORS,
     OutputLimit, RESULT_CAP, SAFE_NAMES, STDOUT_CAP, TOOL_NAMES,
     ValidationError, _bad_attr, _public_attrs, _standins_for,
-    check, compile_checked, compile_tool, find_main, input_schema,
-    output_schema, set_code_max)
+    check, compile_checked, compile_tool, find_main, set_code_max)
 from sbx_harness_content import MCP, content_result
 from sbx_harness_hints import runtime_name_errors
-from sbx_harness_types import MODULES as TYPE_MODULES
+from sbx_harness_types import MODULES as TYPE_MODULES, input_schema, \
+    output_schema
 
 # Importable whatever the server allows (sbx_harness_types).
 _ALWAYS = frozenset(TYPE_MODULES)
@@ -416,7 +416,7 @@ def _validate(req):
     if tree is not None:
         fn = find_main(tree)
         if fn is not None:
-            has_main, schema = True, input_schema(fn)
+            has_main, schema = True, input_schema(tree, fn)
             out_schema = output_schema(tree, fn)
     # What would fail when it runs counts too; creation leaves it be
     # (runtime_name_errors), validate says so. "valid" is the policy's
@@ -475,7 +475,8 @@ def schema_for(src):
     """input_schema of main() for the unit tests; None without main."""
     tree = ast.parse(src)
     fn = find_main(tree)
-    return None if fn is None else json.dumps(input_schema(fn), sort_keys=True)
+    return None if fn is None else json.dumps(input_schema(tree, fn),
+                                              sort_keys=True)
 
 
 # ----------------------------------------------------------------- init
