@@ -6,13 +6,9 @@ refused the very object the code wanted. Now the signature gives an enum
 and a nested object with its own required members, stored with the tool
 when mcpbox_create_tool makes it; a value outside the enum or an object
 missing a member is JSON-RPC -32602 and never runs."""
-import json
 import unittest
 
 import apiclient
-import harness
-
-ACCEPT = {"Accept": "application/json, text/event-stream"}
 
 CODE = ("from typing import Literal, TypedDict\n"
         "class Where(TypedDict):\n    lat: float\n    lon: float\n"
@@ -34,48 +30,26 @@ class HintSchemaTest(unittest.TestCase):
     def setUpClass(cls):
         cls.c = apiclient.shared()
         cls.srv = apiclient.make_server(cls.c, "hints")
-        cls.sid = cls.session()
+        cls.sid = apiclient.mcp_session(cls.c)
         r = cls.tool_call("mcpbox_create_tool", {
             "server_id": cls.srv["id"], "name": apiclient.unique("trip"),
             "python_code": CODE})
         assert not r["isError"], r
         cls.created = r["structuredContent"]
-        tid = cls.created["id"]
-        st, _, b = cls.c.post(f"/api/approvals/tools/{tid}/action", {
-            "action": "approve",
-            "version": harness.reviewed_version(cls.c.get, tid)})
-        assert st == 200, b
+        apiclient.approve_tool(cls.c, cls.created["id"])
         st, _, b = cls.c.post(f"/api/servers/{cls.srv['id']}/start")
         assert st == 200, b
         cls.name = f"{cls.srv['name']}__{cls.created['name']}"
 
     @classmethod
-    def rpc(cls, method, params, session=None):
-        h = dict(ACCEPT)
-        if session:
-            h["Mcp-Session-Id"] = session
-        st, hdrs, data = cls.c.server.request("POST", "/mcp", {
-            "jsonrpc": "2.0", "id": 5, "method": method, "params": params}, h)
-        assert st == 200, (st, data)
-        return hdrs, json.loads(data)
-
-    @classmethod
-    def session(cls):
-        hdrs, _ = cls.rpc("initialize", {
-            "protocolVersion": "2025-06-18", "capabilities": {},
-            "clientInfo": {"name": "t", "version": "1"}})
-        return hdrs["mcp-session-id"]
-
-    @classmethod
     def tool_call(cls, name, args):
-        _, b = cls.rpc("tools/call", {"name": name, "arguments": args},
-                       cls.sid)
+        """tools/call: its result, or the JSON-RPC error body."""
+        b, _ = apiclient.mcp_rpc(cls.c, "tools/call", {
+            "name": name, "arguments": args}, cls.sid)
         return b.get("result", b)
 
     def call(self, args):
-        _, b = self.rpc("tools/call", {"name": self.name, "arguments": args},
-                        self.sid)
-        return b
+        return self.tool_call(self.name, args)
 
     def logged(self):
         st, _, logs = self.c.get(f"/api/tools/{self.created['id']}/logs")
@@ -100,11 +74,10 @@ class HintSchemaTest(unittest.TestCase):
 
     def test_matching_arguments_run(self):
         before = self.logged()
-        b = self.call({"units": "imperial", "where": {"lat": 1.5, "lon": 2},
+        r = self.call({"units": "imperial", "where": {"lat": 1.5, "lon": 2},
                        "stops": [{"kind": "lake"}], "mode": None})
-        self.assertFalse(b["result"]["isError"], b)
-        self.assertEqual(b["result"]["content"][0]["text"],
-                         "imperial 1.5 1 None")
+        self.assertFalse(r["isError"], r)
+        self.assertEqual(r["content"][0]["text"], "imperial 1.5 1 None")
         self.assertEqual(self.logged(), before + 1)
 
     def test_values_outside_the_hints_never_run(self):
@@ -120,11 +93,8 @@ class HintSchemaTest(unittest.TestCase):
         )
         for args, names in cases:
             with self.subTest(args=args):
-                b = self.call(args)
-                self.assertNotIn("result", b, b)
-                self.assertEqual(b["error"]["code"], -32602, b)
-                self.assertIn(names, b["error"]["message"])
-                self.assertIn("approved input schema", b["error"]["message"])
+                apiclient.assert_refused_arguments(self, self.call(args),
+                                                   names)
         self.assertEqual(self.logged(), before)
 
     def test_validate_code_gives_the_same_schema(self):
