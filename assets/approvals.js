@@ -341,7 +341,7 @@ export async function render(root, params) {
     const lan = kind.path === "network" && r.kind === "private"
       ? h("span", { class: "tag warning", dataset: { testid: "kind" } }, "private network") : null;
     return h("article", { class: "card review", dataset: { request: what, kind: r.kind || "" } },
-      h("div", { class: "card-head" }, h("label", { class: "pick" }, pick(r), h("h2", null, h("code", null, what))), lan, badge(r.status)),
+      h("div", { class: "card-head" }, h("label", { class: "pick" }, pick(r), h("h2", null, h("code", null, what), lan ? " " : null, lan)), badge(r.status)),
       h("div", { class: "muted small" }, r.tool_name ? `tool ${r.tool_name} · ` : "", "server ", r.server_name || "—",
         ` · by ${r.requested_by || "—"} · ${fmtTime(r.created_at)}`),
       kind.path === "network" ? h("p", { class: "small muted" }, r.tool_id ? "For this tool only." : "For every tool of the server and its sources.",

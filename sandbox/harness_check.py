@@ -11,13 +11,17 @@
 # depth -- the boundary is the fresh child plus seccomp, rlimits and the uid.
 #
 # Part 1, the module sbx_harness_check, holds the policy tables, the module
-# stand-ins, the AST check and the schema derivation; harness_run.py (the
-# module sbx_harness, which imports these names) holds the runtime guards
-# and the runner.
+# stand-ins and the AST check; harness_run.py (the module sbx_harness,
+# which imports these names) holds the runtime guards and the runner.
+# What a refused import or a missing builtin should be instead is told by
+# harness_hints.py (sbx_harness_hints, loaded first); the schemas main's
+# annotations give are derived in harness_types.py.
 import ast, json, sys, types, math, collections, time as _time_mod
 import string as _string_mod
 import _string
 import _sbx
+
+from sbx_harness_hints import import_refusal
 
 class FrozenEncoder(json.JSONEncoder):
     """The JSONEncoder the harness writes frames with, its methods copied
@@ -70,37 +74,7 @@ FloatingPointError Warning NotImplemented Ellipsis""".split()
 TOOL_NAMES = frozenset(SAFE_NAMES) | frozenset(
     "print getattr hasattr setattr type HttpError None True False "
     "http mcp secrets".split())
-# What to use instead of a name or a module that is not there: the model
-# reads these, so each says what works.
-NAME_HINTS = {
-    "open": "tools have no files; return the data, or fetch it with http",
-    "input": "tools have no standard input; take it as an argument of main",
-    "exit": "return from main instead", "quit": "return from main instead",
-    "compile": "tools cannot compile code",
-    "id": "object identities are not available",
-}
-HTTP_MODULES = frozenset(
-    "requests httpx aiohttp urllib3 urllib urllib.request http http.client "
-    "socket ssl websocket websockets".split())
-SYSTEM_MODULES = frozenset(
-    "os os.path sys subprocess shutil pathlib io tempfile glob threading "
-    "multiprocessing concurrent concurrent.futures asyncio ctypes signal "
-    "pickle marshal importlib builtins inspect gc".split())
 
-
-def import_refusal(name):
-    """Why `import name` is refused, and what to do instead."""
-    if name in HTTP_MODULES or name.split(".")[0] in HTTP_MODULES:
-        return (f"import of '{name}' is not allowed: use the http object "
-                "every tool has (http.get(url), http.post(url, json=...), "
-                "r.json(), r.text; HttpError on failure); each host needs "
-                "mcpbox_request_network_access")
-    if name in SYSTEM_MODULES or name.split(".")[0] in SYSTEM_MODULES:
-        return (f"import of '{name}' is not allowed: tools have no files, "
-                "processes, threads or sockets; take input as arguments "
-                "and return the result")
-    return (f"import of '{name}' is not allowed: ask an admin for it with "
-            "mcpbox_request_module")
 # The largest source, in bytes: SBX_CODE_MAX, given to init() by the C side
 # (src/core/sandbox_protocol.h) so both programs use one number.
 MAX_SRC = 100 * 1024
@@ -351,54 +325,6 @@ class _FormatRewriter(ast.NodeTransformer):
         return node
 
 
-def _bound_names(tree):
-    """Every name the code binds anywhere (not scope by scope: a name
-    bound somewhere is never reported, so no false alarm)."""
-    out = set()
-    for n in ast.walk(tree):
-        if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load):
-            out.add(n.id)
-        elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef,
-                            ast.ClassDef)):
-            out.add(n.name)
-        elif isinstance(n, ast.arg):
-            out.add(n.arg)
-        elif isinstance(n, ast.alias):
-            out.add(n.asname or n.name.split(".")[0])
-        elif isinstance(n, ast.ExceptHandler) and n.name:
-            out.add(n.name)
-        elif isinstance(n, (ast.Global, ast.Nonlocal)):
-            out.update(n.names)
-        elif isinstance(n, (ast.MatchAs, ast.MatchStar)) and n.name:
-            out.add(n.name)
-        elif isinstance(n, ast.MatchMapping) and n.rest:
-            out.add(n.rest)
-    return out
-
-
-def runtime_name_errors(tree):
-    """Python's builtins that tools do not have, used and never bound:
-    each would be a NameError when the line runs. Reported by validate,
-    which says whether code could run; creation does not refuse them (a
-    name in an except clause that never runs does no harm)."""
-    import builtins
-    bound = _bound_names(tree)
-    errors = []
-    for n in ast.walk(tree):
-        if (isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and
-                n.id not in TOOL_NAMES and n.id not in bound and
-                n.id not in BLOCKED_NAMES and hasattr(builtins, n.id) and
-                not n.id.startswith("_")):
-            hint = NAME_HINTS.get(n.id, "it is not one of the builtins "
-                                  "tools have")
-            errors.append((n.lineno, n.col_offset + 1,
-                           f"'{n.id}' is not available in the sandbox: "
-                           f"{hint}"))
-            if len(errors) >= MAX_ERRORS:
-                break
-    return errors
-
-
 def check(src, modules):
     """Parse and check; returns (tree, errors)."""
     if not isinstance(src, str):
@@ -447,210 +373,6 @@ def compile_checked(src, rewrite):
     if rewrite:
         return _rewrite_and_compile(tree)[0]
     return compile(tree, "<tool>", "exec", dont_inherit=True)
-
-
-# ------------------------------------------------------- schema derivation
-_SIMPLE = {"str": "string", "int": "integer", "float": "number",
-           "bool": "boolean", "list": "array", "List": "array",
-           "dict": "object", "Dict": "object", "tuple": "array",
-           "Tuple": "array", "set": "array", "Any": None, "object": None}
-
-
-def _is_none(node):
-    return (isinstance(node, ast.Constant) and node.value is None) or \
-        (isinstance(node, ast.Name) and node.id == "None")
-
-
-def _ann_name(node):
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value
-    return None
-
-
-def _schema_of(node):
-    """JSON Schema for an annotation; (schema, nullable)."""
-    if node is None:
-        return {"type": "string"}, False
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        try:
-            node = ast.parse(node.value, mode="eval").body
-        except SyntaxError:
-            return {"type": "string"}, False
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
-        parts, nullable = [], False
-        stack = [node]
-        while stack:
-            n = stack.pop()
-            if isinstance(n, ast.BinOp) and isinstance(n.op, ast.BitOr):
-                stack += [n.right, n.left]
-            elif _is_none(n):
-                nullable = True
-            else:
-                parts.append(n)
-        if len(parts) == 1:
-            return _schema_of(parts[0])[0], nullable
-        return {}, nullable
-    if isinstance(node, ast.Subscript):
-        base = _ann_name(node.value)
-        args = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
-        if base == "Optional" and len(args) == 1:
-            return _schema_of(args[0])[0], True
-        if base == "Union":
-            rest = [a for a in args if not _is_none(a)]
-            nullable = len(rest) != len(args)
-            if len(rest) == 1:
-                return _schema_of(rest[0])[0], nullable
-            return {}, nullable
-        t = _SIMPLE.get(base)
-        if t == "array":
-            s = {"type": "array"}
-            if base in ("list", "List", "set") and len(args) == 1:
-                s["items"] = _schema_of(args[0])[0]
-            return s, False
-        if t == "object":
-            s = {"type": "object"}
-            if len(args) == 2:
-                s["additionalProperties"] = _schema_of(args[1])[0]
-            return s, False
-        return ({"type": t} if t else {}), False
-    if _is_none(node):
-        return {"type": "null"}, False
-    t = _SIMPLE.get(_ann_name(node), "string") if _ann_name(node) else "string"
-    return ({"type": t} if t else {}), False
-
-
-def _default_value(node):
-    try:
-        v = ast.literal_eval(node)
-        json.dumps(v, allow_nan=False)
-        return True, v
-    except Exception:
-        return False, None
-
-
-def input_schema(fn):
-    a = fn.args
-    props, required = {}, []
-    positional = a.posonlyargs + a.args
-    pdefaults = [None] * (len(positional) - len(a.defaults)) + list(a.defaults)
-    params = list(zip(positional, pdefaults)) + list(zip(a.kwonlyargs, a.kw_defaults))
-    for arg, default in params:
-        s, nullable = _schema_of(arg.annotation)
-        if nullable and "type" in s:
-            s = dict(s, type=[s["type"], "null"])
-        if default is not None:
-            ok, v = _default_value(default)
-            if ok:
-                s = dict(s, default=v)
-        else:
-            required.append(arg.arg)
-        props[arg.arg] = s
-    schema = {"type": "object", "properties": props, "required": required}
-    if a.kwarg is None:
-        schema["additionalProperties"] = False
-    return schema
-
-
-# The result's schema, from main's return annotation. MCP requires an
-# outputSchema of type "object", so only shapes that are objects give one:
-# a TypedDict or a dataclass defined at the top of the tool, dict[str, X]
-# and dict. Everything is read from the source; nothing is evaluated.
-def _class_kind(cls):
-    """'typeddict', 'dataclass' or None for a top-level class."""
-    for b in cls.bases:
-        if _ann_name(b) == "TypedDict":
-            return "typeddict"
-    for d in cls.decorator_list:
-        if _ann_name(d.func if isinstance(d, ast.Call) else d) == "dataclass":
-            return "dataclass"
-    return None
-
-
-def _total(cls):
-    for k in cls.keywords:
-        if k.arg == "total" and isinstance(k.value, ast.Constant):
-            return k.value.value is not False
-    return True
-
-
-def _class_schema(cls, classes, depth):
-    kind = _class_kind(cls)
-    props, required = {}, []
-    total = _total(cls) if kind == "typeddict" else True
-    for st in cls.body:
-        if not (isinstance(st, ast.AnnAssign) and isinstance(st.target, ast.Name)):
-            continue
-        ann, need = st.annotation, total
-        if kind == "dataclass":
-            need = st.value is None
-            if _ann_name(ann) == "ClassVar" or (isinstance(ann, ast.Subscript)
-                                                and _ann_name(ann.value) == "ClassVar"):
-                continue
-        if isinstance(ann, ast.Subscript) and _ann_name(ann.value) in ("Required", "NotRequired"):
-            need = _ann_name(ann.value) == "Required"
-            ann = ann.slice
-        s, nullable = _out_schema(ann, classes, depth + 1)
-        if nullable and "type" in s:
-            s = dict(s, type=[s["type"], "null"])
-        props[st.target.id] = s
-        if need:
-            required.append(st.target.id)
-    return {"type": "object", "properties": props, "required": required,
-            "additionalProperties": False}
-
-
-def _out_schema(node, classes, depth=0):
-    """_schema_of, with the tool's own TypedDicts and dataclasses; a name
-    it does not know says nothing ({}), where an argument would be text."""
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        try:
-            node = ast.parse(node.value, mode="eval").body
-        except SyntaxError:
-            return {}, False
-    name = _ann_name(node) if isinstance(node, (ast.Name, ast.Attribute)) else None
-    if name is not None:
-        if name in classes and depth < 8:
-            return _class_schema(classes[name], classes, depth), False
-        if name not in _SIMPLE:
-            return {}, False
-    parts, nullable = None, False
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
-        parts = [node.left, node.right]
-    elif isinstance(node, ast.Subscript) and _ann_name(node.value) in ("Optional", "Union"):
-        parts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
-        nullable = _ann_name(node.value) == "Optional"
-    if parts is not None:
-        rest = [p for p in parts if not _is_none(p)]
-        nullable = nullable or len(rest) != len(parts)
-        if len(rest) != 1:
-            return {}, nullable
-        s, n = _out_schema(rest[0], classes, depth + 1)
-        return s, nullable or n
-    if isinstance(node, ast.Subscript) and _SIMPLE.get(_ann_name(node.value)) in ("array", "object"):
-        s, _ = _schema_of(node)
-        args = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
-        if "items" in s:
-            s["items"] = _out_schema(args[0], classes, depth + 1)[0]
-        if "additionalProperties" in s:
-            s["additionalProperties"] = _out_schema(args[1], classes, depth + 1)[0]
-        return s, False
-    return _schema_of(node)
-
-
-def output_schema(tree, fn):
-    """The outputSchema main's return annotation gives, or None."""
-    if fn.returns is None:
-        return None
-    classes = {n.name: n for n in tree.body
-               if isinstance(n, ast.ClassDef) and _class_kind(n)}
-    s, nullable = _out_schema(fn.returns, classes)
-    if nullable or s.get("type") != "object":
-        return None
-    return s
 
 
 def find_main(tree):

@@ -1,7 +1,8 @@
 # harness_run.py -- the trusted Python half of mcpbox-sandbox, part 2.
 #
-# Compiled into the binary as the module sbx_harness, loaded after
-# sbx_harness_check (harness_check.py), whose names it imports below.  This
+# Compiled into the binary as the module sbx_harness, loaded last, after
+# sbx_harness_hints, sbx_harness_check (harness_check.py), sbx_harness_types
+# and sbx_harness_content, whose names it imports below.  This
 # part is what runs around the tool: the safe formatter, the guarded
 # getattr family, the bounded print, the ONE restricted-builtins table,
 # the broker client, result encoding, error sanitizing and run(), used by
@@ -13,13 +14,14 @@ import _string
 import _sbx
 
 from sbx_harness_check import (
-    AVAILABLE, DEFAULT_MODULES, FrozenEncoder, OutputLimit, RESULT_CAP,
-    SAFE_NAMES, STDOUT_CAP, ValidationError, _bad_attr, _public_attrs,
-    _standins_for,
-    check, compile_checked, compile_tool, find_main, input_schema,
-    output_schema, runtime_name_errors, set_code_max)
+    AVAILABLE, BLOCKED_NAMES, DEFAULT_MODULES, FrozenEncoder, MAX_ERRORS,
+    OutputLimit, RESULT_CAP, SAFE_NAMES, STDOUT_CAP, TOOL_NAMES,
+    ValidationError, _bad_attr, _public_attrs, _standins_for,
+    check, compile_checked, compile_tool, find_main, set_code_max)
 from sbx_harness_content import MCP, content_result
-from sbx_harness_types import MODULES as TYPE_MODULES
+from sbx_harness_hints import runtime_name_errors
+from sbx_harness_types import MODULES as TYPE_MODULES, input_schema, \
+    output_schema
 
 # Importable whatever the server allows (sbx_harness_types).
 _ALWAYS = frozenset(TYPE_MODULES)
@@ -414,12 +416,13 @@ def _validate(req):
     if tree is not None:
         fn = find_main(tree)
         if fn is not None:
-            has_main, schema = True, input_schema(fn)
+            has_main, schema = True, input_schema(tree, fn)
             out_schema = output_schema(tree, fn)
     # What would fail when it runs counts too; creation leaves it be
     # (runtime_name_errors), validate says so. "valid" is the policy's
     # and the compiler's word; "runs" adds these names.
-    late = runtime_name_errors(tree) if tree is not None else []
+    late = [] if tree is None else runtime_name_errors(
+        tree, TOOL_NAMES | BLOCKED_NAMES, MAX_ERRORS)
     return {"ok": True, "valid": not errors, "runs": not errors and not late,
             "errors": [{"line": l, "col": c, "message": sanitize(m)}
                        for l, c, m in sorted(errors + late)],
@@ -472,7 +475,8 @@ def schema_for(src):
     """input_schema of main() for the unit tests; None without main."""
     tree = ast.parse(src)
     fn = find_main(tree)
-    return None if fn is None else json.dumps(input_schema(fn), sort_keys=True)
+    return None if fn is None else json.dumps(input_schema(tree, fn),
+                                              sort_keys=True)
 
 
 # ----------------------------------------------------------------- init

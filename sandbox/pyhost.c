@@ -21,6 +21,8 @@
 
 #include "sbx.h"
 
+extern const unsigned char	sbx_harness_hints_py[];
+extern const unsigned int	sbx_harness_hints_py_len;
 extern const unsigned char	sbx_harness_check_py[];
 extern const unsigned int	sbx_harness_check_py_len;
 extern const unsigned char	sbx_harness_types_py[];
@@ -264,17 +266,21 @@ host_module_load(const char *name, const unsigned char *text,
 	return (mod);
 }
 
-/* The checker, the types and the content API first: the runner imports
- * them. */
+/* The hints (the checker imports them), the checker, the types and the
+ * content API first: the runner imports them. */
 static PyObject *
 host_harness_load(void)
 {
 	PyObject	*m;
 
+	if ((m = host_module_load("sbx_harness_hints", sbx_harness_hints_py,
+	    sbx_harness_hints_py_len)) == NULL)
+		return (NULL);
+	Py_DECREF(m);	/* sys.modules keeps it */
 	if ((m = host_module_load("sbx_harness_check", sbx_harness_check_py,
 	    sbx_harness_check_py_len)) == NULL)
 		return (NULL);
-	Py_DECREF(m);	/* sys.modules keeps it */
+	Py_DECREF(m);
 	if ((m = host_module_load("sbx_harness_types", sbx_harness_types_py,
 	    sbx_harness_types_py_len)) == NULL)
 		return (NULL);

@@ -36,9 +36,12 @@
 /* The rules of tool code, each said once. */
 #define R_MAIN \
     "Code: define def main(...) (or async def main); a call runs " \
-    "main(**arguments), and the signature is the input schema: hints " \
-    "str, int, float, bool, list, dict (list[X], dict[str, X]; X | None " \
-    "or Optional[X] also allow null), no hint means string, a parameter " \
+    "main(**arguments), and the signature is the input schema, which " \
+    "each call's arguments must match: hints str, int, float, bool, " \
+    "list, dict (list[X], dict[str, X]; X | None or Optional[X] also " \
+    "allow null), Literal['a', 'b'] (only those values), a TypedDict " \
+    "class of the code (an object of its fields; total=False or " \
+    "NotRequired[X] for optional ones), no hint means string, a parameter " \
     "with a default is optional (a literal default is copied), **kwargs " \
     "admits other arguments. The docstring is not read: description is " \
     "what clients see, and input_schema can describe each parameter. "

@@ -5,8 +5,9 @@
 // its tunnel snippet at a door derived from the real local one; the
 // Approvals tab count follows an approve; the dashboard counts pending
 // tools and says "1 tool"; a failed call's error is in view in every log;
-// an unknown server or tool id gets a page that says so; and messages
-// split over lines in the sources carry no runs of spaces.
+// an unknown server or tool id gets a page that says so; messages split
+// over lines in the sources carry no runs of spaces; and a network request
+// for a host on the local network carries a warning a public one does not.
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 
@@ -163,4 +164,25 @@ export async function panelFixes({ page, client, BASE, mcpCall, go, shot, toastS
   assert.match(why, /not acceptable: line 1: /, why);
   assert.doesNotMatch(why, /;\s*$|  /, why);
   log("messages carry single spaces and no stray \";\"");
+
+  // (8) A private-network request says what approving it means; a public
+  // one does not. Address literals: the request-time lookup needs no DNS.
+  setStep("fixes-private-network");
+  const lan = await mcpCall(client, "mcpbox_request_network_access", { tool_id: calm.id, host: "192.168.77.10", port: 8080, justification: "the NAS" });
+  const pub = await mcpCall(client, "mcpbox_request_network_access", { tool_id: calm.id, host: "93.184.216.34", justification: "a public API" });
+  const queued = (await apiAs(page, BASE, "GET", "/api/approvals/network")).body.items;
+  assert.deepEqual([lan.request_id, pub.request_id].map((id) => queued.find((q) => q.id === id)?.kind), ["private", "public"]);
+  await go(page, "#/approvals/network", "fixes-private-network");
+  const lanCard = page.locator("article[data-request='192.168.77.10:8080']");
+  const pubCard = page.locator("article[data-request='93.184.216.34:443']");
+  await lanCard.waitFor();
+  await pubCard.waitFor();
+  const warning = lanCard.locator("[data-testid=private-network]");
+  assert.ok(await warning.isVisible(), "the private request carries a warning");
+  assert.match(await warning.textContent(), /Private network\. 192\.168\.77\.10 is on your local network/);
+  assert.match(await warning.textContent(), /over plain http as well as https/);
+  assert.equal(await lanCard.locator("[data-testid=kind]").textContent(), "private network");
+  assert.equal(await pubCard.locator("[data-testid=private-network], [data-testid=kind]").count(), 0, "a public request carries no warning");
+  await shot(page, "fixes-private-network");
+  log("a private-network request is marked and explained; a public one is not");
 }

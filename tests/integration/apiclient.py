@@ -140,6 +140,45 @@ def make_tool(c, server_id, code="def main():\n    return 1\n", prefix="tool"):
     return body
 
 
+def approve_tool(c, tool_id):
+    """Approve a tool at the version a reviewer is shown."""
+    st, _, body = c.post(f"/api/approvals/tools/{tool_id}/action", {
+        "action": "approve",
+        "version": harness.reviewed_version(c.get, tool_id)})
+    assert st == 200, (st, body)
+
+
+MCP_ACCEPT = {"Accept": "application/json, text/event-stream"}
+
+
+def mcp_rpc(c, method, params, session=None):
+    """One JSON-RPC request to c's POST /mcp: (parsed body, headers)."""
+    h = dict(MCP_ACCEPT)
+    if session:
+        h["Mcp-Session-Id"] = session
+    st, hdrs, data = c.server.request("POST", "/mcp", {
+        "jsonrpc": "2.0", "id": 1, "method": method, "params": params}, h)
+    assert st == 200, (st, data)
+    return json.loads(data), hdrs
+
+
+def assert_refused_arguments(tc, body, names):
+    """A tools/call body that is JSON-RPC -32602 against the tool's
+    approved input schema, its message naming `names`."""
+    tc.assertNotIn("result", body, body)
+    tc.assertEqual(body["error"]["code"], -32602, body)
+    tc.assertIn(names, body["error"]["message"])
+    tc.assertIn("approved input schema", body["error"]["message"])
+
+
+def mcp_session(c):
+    """The id of a new, initialized MCP session."""
+    _, hdrs = mcp_rpc(c, "initialize", {
+        "protocolVersion": "2025-06-18", "capabilities": {},
+        "clientInfo": {"name": "t", "version": "1"}})
+    return hdrs["mcp-session-id"]
+
+
 def request_line_status(data):
     m = re.match(rb"HTTP/1\.[01] (\d{3})", data)
     return int(m.group(1)) if m else None

@@ -4,13 +4,9 @@ back as AttributeError: 'int' object has no attribute 'title', counted as
 a tool failure and feeding the error-rate alert); now it is JSON-RPC
 -32602 naming the argument and what was expected, and no run, no failure
 and no execution log entry come of it."""
-import json
 import unittest
 
 import apiclient
-import harness
-
-ACCEPT = {"Accept": "application/json, text/event-stream"}
 
 CODE = ("def main(city: str, units: str = 'metric', days: int = 1,\n"
         "         where: dict | None = None) -> str:\n"
@@ -33,31 +29,19 @@ class ArgumentCheckTest(unittest.TestCase):
         cls.c = apiclient.shared()
         cls.srv = apiclient.make_server(cls.c, "args")
         cls.tool = cls.mcp_tool(cls.srv["id"])
-        st, _, b = cls.c.post(f"/api/approvals/tools/{cls.tool['id']}/action",
-                              {"action": "approve", "version":
-                               harness.reviewed_version(cls.c.get,
-                                                        cls.tool["id"])})
-        assert st == 200, b
+        apiclient.approve_tool(cls.c, cls.tool["id"])
         st, _, b = cls.c.post(f"/api/servers/{cls.srv['id']}/start")
         assert st == 200, b
         cls.name = f"{cls.srv['name']}__{cls.tool['name']}"
 
     @classmethod
     def rpc(cls, method, params, session=None):
-        h = dict(ACCEPT)
-        if session:
-            h["Mcp-Session-Id"] = session
-        st, hdrs, data = cls.c.server.request("POST", "/mcp", {
-            "jsonrpc": "2.0", "id": 3, "method": method, "params": params}, h)
-        assert st == 200, (st, data)
-        return hdrs, json.loads(data)
+        b, hdrs = apiclient.mcp_rpc(cls.c, method, params, session)
+        return hdrs, b
 
     @classmethod
     def session(cls):
-        hdrs, _ = cls.rpc("initialize", {
-            "protocolVersion": "2025-06-18", "capabilities": {},
-            "clientInfo": {"name": "t", "version": "1"}})
-        return hdrs["mcp-session-id"]
+        return apiclient.mcp_session(cls.c)
 
     @classmethod
     def mcp_tool(cls, server_id):
@@ -101,11 +85,8 @@ class ArgumentCheckTest(unittest.TestCase):
         )
         for args, names in cases:
             with self.subTest(args=args):
-                b = self.call(args)
-                self.assertNotIn("result", b, b)
-                self.assertEqual(b["error"]["code"], -32602, b)
-                self.assertIn(names, b["error"]["message"])
-                self.assertIn("approved input schema", b["error"]["message"])
+                apiclient.assert_refused_arguments(self, self.call(args),
+                                                   names)
         # Nothing ran: no log entry, so no failure to count either.
         self.assertEqual(self.logged(), before)
 
@@ -129,10 +110,7 @@ class ArgumentCheckTest(unittest.TestCase):
             "input_schema": {"type": "object", "properties": {
                 "a": {"type": "integer"}}}})
         self.assertEqual(st, 201, t)
-        st, _, b = self.c.post(f"/api/approvals/tools/{t['id']}/action", {
-            "action": "approve",
-            "version": harness.reviewed_version(self.c.get, t["id"])})
-        self.assertEqual(st, 200, b)
+        apiclient.approve_tool(self.c, t["id"])
         name = f"{self.srv['name']}__{t['name']}"
         _, b = self.rpc("tools/call", {"name": name, "arguments": {
             "a": 1, "b": 2}}, self.session())

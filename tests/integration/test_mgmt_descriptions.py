@@ -179,6 +179,7 @@ class MgmtDescriptionsTest(unittest.TestCase):
                      "mcpbox_request_module", "mcpbox_get_server_modules",
                      "print()", "mcpbox_get_tool_logs", "open()",
                      "subprocess", "socket", "requests", "Optional[X]",
+                     "Literal[", "TypedDict", "total=False", "NotRequired",
                      "default", "**kwargs", "docstring"):
             self.assertIn(word, d)
         for m in default_modules():

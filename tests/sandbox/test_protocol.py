@@ -58,8 +58,77 @@ def refused_http_costs_no_process(binary):
                   f"p50 {lat[len(lat) // 2]:.1f} ms, max {lat[-1]:.1f} ms")
 
 
+def hints_as_schemas(binary):
+    """Literal, TypedDict and the unions around them, read from main's
+    signature: an enum the server can hold a call to, a nested object with
+    its own required members. Before, Literal["a"] was text and a TypedDict
+    parameter was text too, so any string passed the approved schema."""
+    code = ("from typing import Literal, NotRequired, TypedDict\n"
+            "import typing\n"
+            "class Where(TypedDict):\n    lat: float\n    lon: float\n"
+            "    label: NotRequired[str]\n"
+            "class Filter(TypedDict, total=False):\n"
+            "    kind: Literal['park', 'lake']\n    near: Where\n"
+            "class Stop(Where):\n    order: int\n"
+            "def main(units: Literal['metric', 'imperial'],\n"
+            "         level: typing.Literal[1, 2, 3],\n"
+            "         mixed: Literal['a', 1, True, None],\n"
+            "         where: Where,\n"
+            "         kinds: list[Literal['park', 'lake']],\n"
+            "         stops: list[Stop],\n"
+            "         flt: Filter | None = None,\n"
+            "         mode: Literal['fast'] | None = None,\n"
+            "         tags: list[str | None] = []) -> Where:\n"
+            "    return where\n")
+    where = {"type": "object", "additionalProperties": False,
+             "required": ["lat", "lon"],
+             "properties": {"lat": {"type": "number"}, "lon": {"type": "number"},
+                            "label": {"type": "string"}}}
+    kinds = {"enum": ["park", "lake"], "type": "string"}
+    with Supervisor(binary, ["--concurrency", "1"]) as sup:
+        c = sup.client()
+        r = c.call({"op": "validate", "code": code})
+        check("hints validate", r.get("ok") and r["valid"] and r["has_main"], r)
+        p = (r.get("input_schema") or {}).get("properties", {})
+        check("Literal of strings is a string enum",
+              p.get("units") == {"enum": ["metric", "imperial"], "type": "string"}, p.get("units"))
+        check("typing.Literal of ints is an integer enum",
+              p.get("level") == {"enum": [1, 2, 3], "type": "integer"}, p.get("level"))
+        check("a Literal of several types is an enum without a type",
+              p.get("mixed") == {"enum": ["a", 1, True, None]}, p.get("mixed"))
+        check("a TypedDict parameter is a nested object", p.get("where") == where, p.get("where"))
+        check("list[Literal] has enum items", p.get("kinds") == {"type": "array", "items": kinds},
+              p.get("kinds"))
+        check("list[TypedDict] with a TypedDict base has both classes' fields",
+              p.get("stops") == {"type": "array", "items": dict(
+                  where, required=["lat", "lon", "order"],
+                  properties=dict(where["properties"], order={"type": "integer"}))}, p.get("stops"))
+        check("total=False, a nested TypedDict, X | None",
+              p.get("flt") == {"type": ["object", "null"], "default": None,
+                               "additionalProperties": False, "required": [],
+                               "properties": {"kind": kinds, "near": where}}, p.get("flt"))
+        check("Literal | None admits null in the enum too",
+              p.get("mode") == {"enum": ["fast", None], "type": ["string", "null"],
+                                "default": None}, p.get("mode"))
+        check("list[str | None] admits null items",
+              p.get("tags") == {"type": "array", "items": {"type": ["string", "null"]},
+                                "default": []}, p.get("tags"))
+        check("required are the parameters without a default",
+              r["input_schema"]["required"] == ["units", "level", "mixed", "where", "kinds", "stops"],
+              r["input_schema"])
+        check("the same rules give the output schema", r["output_schema"] == where, r["output_schema"])
+        r = c.call({"op": "validate", "code": "class Node(TypedDict):\n    kids: list['Node']\n"
+                                              "def main(n: Node):\n    return 1\n"})
+        check("a class naming itself stops at a depth", r.get("ok") and r["valid"]
+              and "Node" not in json.dumps(r["input_schema"]), r)
+        r = c.execute(code, {"units": "metric", "level": 1, "mixed": None, "where": {"lat": 1, "lon": 2},
+                             "kinds": [], "stops": []})
+        check("the annotations run in the sandbox", r.get("ok") and r["result"] == {"lat": 1, "lon": 2}, r)
+
+
 def run(binary):
     refused_http_costs_no_process(binary)
+    hints_as_schemas(binary)
     with Supervisor(binary, ["--concurrency", "2", "--queue", "1"]) as sup:
         c = sup.client()
         # framing errors never kill the connection or the supervisor
