@@ -6,14 +6,10 @@ call ran under. Before, every failure was the same isError text and a
 model could not tell its own bug from a limit, an unapproved host or a
 broken sandbox. (The sandbox category is asserted in test_ops_circuit,
 which breaks the sandbox.)"""
-import json
 import time
 import unittest
 
 import apiclient
-import harness
-
-ACCEPT = {"Accept": "application/json, text/event-stream"}
 
 TOOLS = {
     # Arguments that fit the approved schema but not main(): the code's
@@ -47,34 +43,16 @@ class ErrorCategoryTest(unittest.TestCase):
                     "python_code": code, **extra}
             st, _, t = cls.c.post(f"/api/servers/{cls.srv['id']}/tools", body)
             assert st == 201, t
-            st, _, b = cls.c.post(
-                f"/api/approvals/tools/{t['id']}/action",
-                {"action": "approve",
-                 "version": harness.reviewed_version(cls.c.get, t["id"])})
-            assert st == 200, b
+            apiclient.approve_tool(cls.c, t["id"])
             cls.names[key] = f"{cls.srv['name']}__{t['name']}"
             cls.ids[key] = t["id"]
         st, _, b = cls.c.post(f"/api/servers/{cls.srv['id']}/start")
         assert st == 200, b
-        _, hdrs, _ = cls.rpc("initialize", {
-            "protocolVersion": "2025-06-18", "capabilities": {},
-            "clientInfo": {"name": "t", "version": "1"}})
-        cls.session = hdrs["mcp-session-id"]
-
-    @classmethod
-    def rpc(cls, method, params, session=None):
-        h = dict(ACCEPT)
-        if session:
-            h["Mcp-Session-Id"] = session
-        st, hdrs, data = cls.c.server.request("POST", "/mcp", {
-            "jsonrpc": "2.0", "id": 5, "method": method, "params": params}, h)
-        assert st == 200, (st, data)
-        return json.loads(data), hdrs, st
+        cls.session = apiclient.mcp_session(cls.c)
 
     def call(self, key, args=None):
-        b, _, _ = self.rpc("tools/call", {"name": self.names[key],
-                                          "arguments": args or {}},
-                           self.session)
+        b, _ = apiclient.mcp_rpc(self.c, "tools/call", {
+            "name": self.names[key], "arguments": args or {}}, self.session)
         res = b["result"]
         self.assertTrue(res["isError"], res)
         err = res["_meta"]["mcpbox/error"]
@@ -135,7 +113,7 @@ class ErrorCategoryTest(unittest.TestCase):
         self.assertNotIn("What to change", rows[0]["error"])
 
     def test_management_refusal_is_validation(self):
-        b, _, _ = self.rpc("tools/call", {
+        b, _ = apiclient.mcp_rpc(self.c, "tools/call", {
             "name": "mcpbox_get_server", "arguments": {
                 "server_id": "00000000-0000-0000-0000-000000000000"}},
             self.session)

@@ -11,9 +11,7 @@ import json
 import unittest
 
 import apiclient
-import harness
 
-ACCEPT = {"Accept": "application/json, text/event-stream"}
 CODE = ("def main() -> str:\n"
         "    return '{tag} ' + str(len(secrets.get('K') or ''))\n")
 CALLS = 8
@@ -35,14 +33,10 @@ class ToolCacheTest(unittest.TestCase):
 
     @classmethod
     def approve(cls):
-        st, _, b = cls.c.post(
-            f"/api/approvals/tools/{cls.tool['id']}/action",
-            {"action": "approve",
-             "version": harness.reviewed_version(cls.c.get, cls.tool["id"])})
-        assert st == 200, b
+        apiclient.approve_tool(cls.c, cls.tool["id"])
 
     def rpc(self, method, params, session=None, token=None, path="/mcp"):
-        h = dict(ACCEPT)
+        h = dict(apiclient.MCP_ACCEPT)
         if session:
             h["Mcp-Session-Id"] = session
         if token:
