@@ -1,14 +1,15 @@
 /*
- * Background statements: fire-and-forget ones (an execution log, a
- * NOTIFY, a cleanup) and queries whose rows go to a callback (the policy
- * cache, a legacy stream's outbox), none of which a request waits for.
- * Parameters are copied, so the caller's buffers may go away at once. A
- * statement that fails because the database is away (a restart, a
- * failover) is sent again with backoff for up to a minute, so an
- * execution log of a successful call is not lost to a PostgreSQL restart;
- * a statement the database refused is logged and dropped. One sent with
- * db_query_keep is sent again for as long as the database stays away:
- * its rows are kept elsewhere until it is answered (db/execlog.c).
+ * Background statements: fire-and-forget ones (a NOTIFY, a cleanup, an
+ * execution log too large for its ring) and queries whose rows go to a
+ * callback (the policy cache, a legacy stream's outbox, a batch of
+ * execution logs), none of which a request waits for. Parameters are
+ * copied, so the caller's buffers may go away at once. A statement that
+ * fails because the database is away (a restart, a failover) is sent
+ * again with backoff for up to a minute, so it is not lost to a
+ * PostgreSQL restart; a statement the database refused is logged and
+ * dropped. One sent with db_query_keep is sent again for as long as the
+ * database stays away: what it writes is kept in shared memory until it
+ * is answered (db/execlog.c), so waiting costs no more than its copy.
  */
 #include <string.h>
 
