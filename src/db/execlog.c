@@ -1,10 +1,10 @@
 /*
  * Execution logs, written in batches and never lost. A tool call's row
  * (and its activity entry) goes into this worker's ring in shared memory
- * (core/logring.c) and the call moves on; one statement writes every row
- * that waited, EXECLOG_BATCH_MS after the first or at once when
- * EXECLOG_BATCH_ROWS wait. The ring outlives the worker: when one dies,
- * Kore starts another in the same slot, and that one first writes what
+ * (core/logring.c) and the call moves on; one statement writes the rows
+ * that waited, up to EXECLOG_BATCH_ROWS at a time, one statement in
+ * flight per worker. The ring outlives the worker: when one dies, Kore
+ * starts another in the same slot, and that one first writes what
  * its predecessor left. A batch in flight when its worker died may have
  * reached the database; each row carries ids made here, the insert skips
  * ids it has (SQL_MCP_EXEC_LOG_ROWS), so sending it again is harmless.
@@ -29,7 +29,6 @@
  * for a database restart under load; pages are used only once written. */
 #define EXECLOG_RING_BYTES	(4u << 20)
 #define EXECLOG_BATCH_ROWS	64
-#define EXECLOG_BATCH_MS	5
 /* A batch stops growing past this (a row is at most a quarter of the
  * ring, so one batch stays below twice this). */
 #define EXECLOG_BATCH_BYTES	(1u << 20)
@@ -41,7 +40,6 @@ static int			 busy;		/* a batch in flight */
 static uint64_t			 busy_end;	/* where that batch ends */
 static int			 busy_rows;
 static uint64_t			 single_until;	/* one row a batch up to here */
-static unsigned int		 waiting;	/* rows since the last batch */
 static char			*rec;		/* one record read back */
 static uint64_t			 warned_ms;
 
@@ -129,10 +127,15 @@ db_execlog_put(const char *const p[13])
 		return;
 	}
 	free(row);
-	if (++waiting >= EXECLOG_BATCH_ROWS)
+	/*
+	 * An idle writer sends at once: a lone call's log is as prompt as a
+	 * statement of its own was (a read right after the answer sees it).
+	 * While a batch is in flight, rows gather behind it and go out
+	 * together once it is answered: under load the round trip is the
+	 * batching window, with no timer to wait out.
+	 */
+	if (!busy)
 		execlog_send();
-	else if (tick == NULL && !busy)
-		tick = kore_timer_add(execlog_tick, EXECLOG_BATCH_MS, NULL, KORE_TIMER_ONESHOT);
 }
 
 static void
@@ -198,7 +201,6 @@ execlog_send(void)
 	}
 	if (ring == NULL || busy)
 		return;
-	waiting = 0;
 	batch = execlog_batch(&end, &rows);
 	if (rows == 0) {
 		kore_free(batch);

@@ -112,7 +112,15 @@ class ExecLogDurabilityTest(unittest.TestCase):
         doubled = sorted(x for x, (nl, _) in rows.items() if nl != 1)
         no_entry = sorted(x for x, (nl, na) in rows.items()
                           if nl == 1 and na != 1)
-        print(f"\n  execution logs: {len(answered)} answered calls, "
+        # One statement is one transaction: rows per xmin is the batch.
+        nrows, nstmts, biggest = self.pg.psql(
+            "SELECT count(*), count(DISTINCT xmin::text), max(n) FROM "
+            "(SELECT xmin, count(*) OVER (PARTITION BY xmin::text) AS n "
+            "FROM tool_execution_logs WHERE "
+            f"(input_args->>'x')::bigint >= {BASE}) b").split("|")
+        print(f"\n  {nrows} rows in {nstmts} statements, "
+              f"at most {biggest} in one")
+        print(f"  execution logs: {len(answered)} answered calls, "
               f"{len(lost)} lost, {len(doubled)} duplicated, "
               f"{len(no_entry)} without exactly one activity entry; "
               f"{len(errors)} calls cut off by a kill")
