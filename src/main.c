@@ -311,7 +311,8 @@ kore_parent_configure(int argc, char **argv)
 	main_body_spool();
 
 	if (ratelimit_init(8192) == -1 || stats_init() == -1 ||
-	    spread_init() == -1) {
+	    spread_init() == -1 ||
+	    db_execlog_init((unsigned int)mcpbox_cfg.workers) == -1) {
 		log_error("cannot map the shared rate-limit table");
 		exit(1);
 	}
@@ -348,6 +349,7 @@ kore_worker_configure(void)
 	sbx_socket_path(mcpbox_cfg.run_dir, sock, sizeof(sock));
 	sbx_client_init(sock);
 	spread_worker_init();
+	db_execlog_worker_init();
 	mcp_streams_init();
 	mcp_ask_init();
 	mcp_resume_init();
@@ -371,4 +373,5 @@ void
 kore_worker_teardown(void)
 {
 	sse_close_all();
+	db_execlog_teardown();
 }

@@ -60,6 +60,23 @@ typedef void	(*db_rows_fn)(PGresult *, void *arg);
 void		db_query_bg(const char *query, int n, const char **params,
 		    db_rows_fn cb, void *arg);
 
+/* The same, sent again for as long as the database stays away; `cb`
+ * gets NULL only when the database refused it. */
+void		db_query_keep(const char *query, int n, const char **params,
+		    db_rows_fn cb, void *arg);
+
+/*
+ * Execution logs (execlog.c): a call's row and its activity entry, kept
+ * in this worker's ring in shared memory and written in batches. `p` are
+ * the 13 values of one call: tool id, server id, tool name, arguments
+ * json, result, error, stdout, duration ms, success "t"/"f", source,
+ * request id, is_test "t"/"f", client token name or NULL.
+ */
+int		db_execlog_init(unsigned int workers);	/* parent, pre-fork */
+void		db_execlog_worker_init(void);
+void		db_execlog_put(const char *const p[13]);
+void		db_execlog_teardown(void);
+
 /* A worker's copy of some rows (reload.c): `apply` gets each read's rows
  * (NULL when the read failed). */
 struct db_reload {

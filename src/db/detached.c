@@ -1,12 +1,15 @@
 /*
- * Background statements: fire-and-forget ones (an execution log, a
- * NOTIFY, a cleanup) and queries whose rows go to a callback (the policy
- * cache, a legacy stream's outbox), none of which a request waits for.
- * Parameters are copied, so the caller's buffers may go away at once. A
- * statement that fails because the database is away (a restart, a
- * failover) is sent again with backoff for up to a minute, so an
- * execution log of a successful call is not lost to a PostgreSQL restart;
- * a statement the database refused is logged and dropped.
+ * Background statements: fire-and-forget ones (a NOTIFY, a cleanup, an
+ * execution log too large for its ring) and queries whose rows go to a
+ * callback (the policy cache, a legacy stream's outbox, a batch of
+ * execution logs), none of which a request waits for. Parameters are
+ * copied, so the caller's buffers may go away at once. A statement that
+ * fails because the database is away (a restart, a failover) is sent
+ * again with backoff for up to a minute, so it is not lost to a
+ * PostgreSQL restart; a statement the database refused is logged and
+ * dropped. One sent with db_query_keep is sent again for as long as the
+ * database stays away: what it writes is kept in shared memory until it
+ * is answered (db/execlog.c), so waiting costs no more than its copy.
  */
 #include <string.h>
 
@@ -31,6 +34,7 @@ struct detached {
 	db_rows_fn		cb;		/* NULL: fire and forget */
 	void			*cb_arg;
 	int			answered;
+	int			keep;		/* no giving up (db_query_keep) */
 };
 
 /*
@@ -148,7 +152,7 @@ detached_again(struct detached *d)
 		d->watch = NULL;
 	}
 	kore_pgsql_cleanup(&d->sql);
-	if (clock_ms() - d->first_ms > DETACHED_GIVE_UP_MS) {
+	if (!d->keep && clock_ms() - d->first_ms > DETACHED_GIVE_UP_MS) {
 		log_error("background statement dropped: the database was away "
 		    "for %d s", DETACHED_GIVE_UP_MS / 1000);
 		detached_free(d);
@@ -206,9 +210,9 @@ db_exec_detached(const char *query, int n, const char **params)
 	db_query_bg(query, n, params, NULL, NULL);
 }
 
-void
-db_query_bg(const char *query, int n, const char **params, db_rows_fn cb,
-    void *arg)
+static void
+detached_start(const char *query, int n, const char **params, db_rows_fn cb,
+    void *arg, int keep)
 {
 	struct detached	*d;
 	int		i;
@@ -221,6 +225,7 @@ db_query_bg(const char *query, int n, const char **params, db_rows_fn cb,
 	d = kore_calloc(1, sizeof(*d));
 	d->cb = cb;
 	d->cb_arg = arg;
+	d->keep = keep;
 	d->query = query;
 	d->n = n;
 	for (i = 0; i < n; i++) {
@@ -234,4 +239,18 @@ db_query_bg(const char *query, int n, const char **params, db_rows_fn cb,
 		log_warn("background statement could not start; retried");
 		detached_again(d);
 	}
+}
+
+void
+db_query_bg(const char *query, int n, const char **params, db_rows_fn cb,
+    void *arg)
+{
+	detached_start(query, n, params, cb, arg, 0);
+}
+
+void
+db_query_keep(const char *query, int n, const char **params, db_rows_fn cb,
+    void *arg)
+{
+	detached_start(query, n, params, cb, arg, 1);
 }

@@ -59,7 +59,7 @@ extern const char	SQL_MCP_SUBSCRIPTIONS_CHANGED[];
 extern const char	SQL_MCP_SERVER_TOOLS_LIST[];
 extern const char	SQL_MCP_TOOL_FOR_CALL[];
 extern const char	SQL_MCP_SESSION_FOR_CALL[];
-extern const char	SQL_MCP_EXEC_LOG[];
+extern const char	SQL_MCP_EXEC_LOG_ROWS[];
 extern const char	SQL_MCP_OUTBOX_PUT[];
 extern const char	SQL_MCP_NOTIFY_MESSAGE[];
 extern const char	SQL_MCP_OUTBOX_TAKE[];

@@ -101,30 +101,43 @@ const char SQL_MCP_SESSION_FOR_CALL[] =
     "  token_live($3::uuid)";
 
 /*
- * One execution log row and one activity entry per call. The entry is
- * the feed's line and points at the log; the arguments live in the log
- * only (they used to be in both, doubling what every call stored).
- * $1 tool id, $2 server id, $3 tool name, $4 args json, $5 result,
- * $6 error, $7 stdout, $8 duration ms, $9 success, $10 source,
- * $11 request id, $12 is_test, $13 the caller's client token name or ''
- * (a detached statement sends NULL as '')
+ * Execution log rows and their activity entries, any number at once
+ * (db/execlog.c): $1 a JSON array of rows {id, aid (the entry's id), at,
+ * tool_id, server_id, tool_name, args (json text), result, error, stdout,
+ * ms, ok, source, request_id, is_test, token}. The entry is the feed's
+ * line and points at the log; the arguments live in the log only. Both
+ * ids are made by the worker, so a batch sent twice (its worker died
+ * before it saw the answer) inserts nothing the second time. A row whose
+ * tool or server is gone meanwhile is skipped rather than failing the
+ * batch for every other row; its entry stays, as it would had the tool
+ * been deleted after the write. -> rows logged, entries written.
  */
-const char SQL_MCP_EXEC_LOG[] =
-    "WITH l AS (INSERT INTO tool_execution_logs (tool_id, server_id, "
+const char SQL_MCP_EXEC_LOG_ROWS[] =
+    "WITH r AS (SELECT * FROM json_to_recordset($1::json) AS x(id uuid, "
+    "  aid uuid, at timestamptz, tool_id uuid, server_id uuid, "
+    "  tool_name text, args text, result text, error text, stdout text, "
+    "  ms int, ok boolean, source text, request_id text, is_test boolean, "
+    "  token text)), "
+    "l AS (INSERT INTO tool_execution_logs (id, tool_id, server_id, "
     "  tool_name, input_args, result, error, stdout, duration_ms, success, "
-    "  caller_source, request_id, is_test, client_token) VALUES ($1::uuid, "
-    "  $2::uuid, $3, $4::jsonb, left($5, 10240), left($6, 5120), "
-    "  left($7, 10240), $8::int, $9::boolean, $10, $11, $12::boolean, "
-    "  nullif($13, '')) "
-    "  RETURNING id) "
-    "INSERT INTO activity_logs (server_id, log_type, level, message, "
-    "  details, request_id, duration_ms) SELECT $2::uuid, 'mcp_request', "
-    "  CASE WHEN $9::boolean THEN 'info' ELSE 'warning' END, "
-    "  'tools/call ' || $3 || CASE WHEN $9::boolean THEN ' ok' ELSE "
-    "  ' failed' END, json_build_object('tool', $3, 'source', $10, "
-    "  'execution_log_id', l.id, 'is_test', $12::boolean, 'client_token', "
-    "  nullif($13, ''))::jsonb, $11, "
-    "  $8::int FROM l";
+    "  caller_source, request_id, is_test, client_token, created_at) "
+    "  SELECT id, tool_id, server_id, tool_name, args::jsonb, "
+    "  left(result, 10240), left(error, 5120), left(stdout, 10240), ms, ok, "
+    "  source, request_id, is_test, nullif(token, ''), at FROM r "
+    "  WHERE (tool_id IS NULL OR EXISTS (SELECT 1 FROM tools t "
+    "  WHERE t.id = r.tool_id)) AND (server_id IS NULL OR EXISTS "
+    "  (SELECT 1 FROM servers s WHERE s.id = r.server_id)) "
+    "  ON CONFLICT (id) DO NOTHING RETURNING 1), "
+    "a AS (INSERT INTO activity_logs (id, server_id, log_type, level, "
+    "  message, details, request_id, duration_ms, created_at) "
+    "  SELECT aid, (SELECT s.id FROM servers s WHERE s.id = r.server_id), "
+    "  'mcp_request', CASE WHEN ok THEN 'info' ELSE 'warning' END, "
+    "  'tools/call ' || tool_name || CASE WHEN ok THEN ' ok' ELSE "
+    "  ' failed' END, json_build_object('tool', tool_name, 'source', "
+    "  source, 'execution_log_id', id, 'is_test', is_test, 'client_token', "
+    "  nullif(token, ''))::jsonb, request_id, ms, at FROM r "
+    "  ON CONFLICT (id) DO NOTHING RETURNING 1) "
+    "SELECT (SELECT count(*) FROM l), (SELECT count(*) FROM a)";
 
 /* $1 session, $2 body -> id */
 const char SQL_MCP_OUTBOX_PUT[] =

@@ -163,7 +163,7 @@ mcp_call_log(struct mcp_ex *ex)
 	p[10] = ex->request_id;
 	p[11] = json_is_true(json_object_get(ex->tool, "is_test")) ? "t" : "f";
 	p[12] = ex->token.id[0] != '\0' ? ex->token.name : NULL;
-	db_exec_detached(SQL_MCP_EXEC_LOG, 13, p);
+	db_execlog_put(p);
 	free(args);
 }
 
