@@ -179,6 +179,18 @@ def mcp_session(c):
     return hdrs["mcp-session-id"]
 
 
+def tool_logs_total(c, tool_id, at_least=0, timeout=10):
+    """How many execution logs the tool has, once there are `at_least`
+    (or the timeout passed): a call's log is written after its answer."""
+    deadline = time.time() + timeout
+    while True:
+        st, _, logs = c.get(f"/api/tools/{tool_id}/logs")
+        assert st == 200, (st, logs)
+        if logs["total"] >= at_least or time.time() > deadline:
+            return logs["total"]
+        time.sleep(0.05)
+
+
 def request_line_status(data):
     m = re.match(rb"HTTP/1\.[01] (\d{3})", data)
     return int(m.group(1)) if m else None

@@ -56,10 +56,8 @@ class ArgumentCheckTest(unittest.TestCase):
                         self.session())
         return b
 
-    def logged(self):
-        st, _, logs = self.c.get(f"/api/tools/{self.tool['id']}/logs")
-        self.assertEqual(st, 200, logs)
-        return logs["total"]
+    def logged(self, at_least=0):
+        return apiclient.tool_logs_total(self.c, self.tool["id"], at_least)
 
     def test_valid_arguments_run(self):
         before = self.logged()
@@ -68,7 +66,7 @@ class ArgumentCheckTest(unittest.TestCase):
         self.assertFalse(b["result"]["isError"], b)
         self.assertEqual(b["result"]["content"][0]["text"],
                          "Oslo imperial 2")
-        self.assertEqual(self.logged(), before + 1)
+        self.assertEqual(self.logged(before + 1), before + 1)
 
     def test_mismatches_are_invalid_params_and_never_run(self):
         before = self.logged()
