@@ -23,6 +23,7 @@ from sbx_harness_types import MODULES as TYPE_MODULES
 
 # Importable whatever the server allows (sbx_harness_types).
 _ALWAYS = frozenset(TYPE_MODULES)
+_DEFAULT_SET = _ALWAYS      # the default modules too, once init() ran
 
 
 # ------------------------------------------------------- runtime helpers
@@ -316,7 +317,7 @@ REPORT = {}
 def _modules_of(req):
     mods = req.get("allowed_modules")
     if mods is None:
-        mods = [m for m in DEFAULT_MODULES if m in AVAILABLE]
+        return _DEFAULT_SET
     for m in mods:
         if type(m) is not str or m not in AVAILABLE:
             raise ValidationError(f"module '{m}' is not available in this sandbox")
@@ -523,8 +524,13 @@ def init(testing, code_max):
         AVAILABLE[m] = _public_attrs(m)
     AVAILABLE.update(TYPE_MODULES)
     _warm()
-    _standins_for(frozenset(m for m in DEFAULT_MODULES if m in AVAILABLE) |
-                  _ALWAYS)
+    global _DEFAULT_SET
+    # Built once here: a child building it anew would write the reference
+    # count of every module name, each on a page it shares with the zygote.
+    _DEFAULT_SET = frozenset(m for m in DEFAULT_MODULES if m in AVAILABLE) | \
+        _ALWAYS
+    _standins_for(_DEFAULT_SET)
+    _warm_calls()
     _freeze()
     return sorted(AVAILABLE)
 
@@ -546,6 +552,19 @@ def init_extra(extra_modules):
     if failed:
         raise ImportError("packages not loaded: " + ", ".join(failed))
     return sorted(AVAILABLE)
+
+
+_WARM_CALLS = 1
+
+
+def _warm_calls():
+    for i in range(_WARM_CALLS):
+        warm_child()
+        run(b'{"mode":"execute","checked":true,"code":"def main(x):\\n    return [x, str(x), {\\"a\\": x}]\\n",'
+            b'"args":{"x":1}}')
+    OUT.reset()
+    REPORT.clear()
+    _CALL_MODULES.clear()
 
 
 def warm_child():
