@@ -225,6 +225,16 @@ AVAILABLE = {}      # dotted name -> public attrs (filled by init)
 
 
 _STANDINS = {}      # frozenset(allowed) -> stand-ins; they are read-only
+# name -> the stand-in of that one module, built in the zygote for every
+# available module: a child that builds one writes the reference count of
+# each of the module's functions and classes, all on pages it shares.
+_LEAVES = {}
+
+
+def standins_prebuild():
+    for name, attrs in AVAILABLE.items():
+        if name not in _LEAVES:
+            _LEAVES[name] = _standin(name, attrs)
 
 
 def _standins_for(allowed):
@@ -232,9 +242,15 @@ def _standins_for(allowed):
     hit = _STANDINS.get(allowed)
     if hit is not None:
         return hit
+    # A module that another allowed name extends (urllib for urllib.parse)
+    # gets a stand-in of its own: a shared one must not gain the attribute.
+    parents = {n.rsplit(".", i)[0] for n in allowed
+               for i in range(1, n.count(".") + 1)}
     mods = {}
     for name in sorted(allowed, key=len):
-        mods[name] = _standin(name, AVAILABLE[name])
+        leaf = None if name in parents else _LEAVES.get(name)
+        mods[name] = leaf if leaf is not None else \
+            _standin(name, AVAILABLE[name])
     for name in sorted(allowed, key=len):
         parts = name.split(".")
         for i in range(1, len(parts)):

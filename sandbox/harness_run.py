@@ -15,7 +15,7 @@ import _sbx
 from sbx_harness_check import (
     AVAILABLE, DEFAULT_MODULES, FrozenEncoder, OutputLimit, RESULT_CAP,
     SAFE_NAMES, STDOUT_CAP, ValidationError, _bad_attr, _public_attrs,
-    _standins_for,
+    _standins_for, standins_prebuild,
     check, compile_checked, compile_tool, find_main, input_schema,
     output_schema, runtime_name_errors, set_code_max)
 from sbx_harness_content import MCP, content_result
@@ -529,6 +529,7 @@ def init(testing, code_max):
     # count of every module name, each on a page it shares with the zygote.
     _DEFAULT_SET = frozenset(m for m in DEFAULT_MODULES if m in AVAILABLE) | \
         _ALWAYS
+    standins_prebuild()
     _standins_for(_DEFAULT_SET)
     _warm_calls()
     _freeze()
@@ -548,6 +549,7 @@ def init_extra(extra_modules):
             AVAILABLE[m] = _public_attrs(m)
         except BaseException:
             failed.append(m)
+    standins_prebuild()
     _freeze()
     if failed:
         raise ImportError("packages not loaded: " + ", ".join(failed))

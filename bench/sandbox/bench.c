@@ -29,6 +29,11 @@
 
 #include "sbx.h"
 
+/* As the server sends a tool's call: with the modules it may import. */
+#define REQ_LISTED	"{\"op\":\"execute\",\"id\":%d,\"code\":" \
+    "\"def main(x):\\n    return x + 1\\n\",\"args\":{\"x\":41}," \
+    "\"allowed_modules\":[\"json\",\"math\",\"re\",\"datetime\"]," \
+    "\"timeout_ms\":5000,\"memory_mb\":128}"
 #define REQ	"{\"op\":\"execute\",\"id\":%d,\"code\":" \
     "\"def main(x):\\n    return x + 1\\n\",\"args\":{\"x\":41}," \
     "\"timeout_ms\":5000,\"memory_mb\":128}"
@@ -120,7 +125,7 @@ per_call(const char *name, double before, double after, int n,
 }
 
 static int
-roundtrip(int fd, int i)
+roundtrip(int fd, int i, const char *fmt)
 {
 	struct sbx_buf	 in = { 0 }, out = { 0 };
 	char		 req[512], buf[65536];
@@ -128,7 +133,7 @@ roundtrip(int fd, int i)
 	ssize_t		 n;
 	int		 st, ok;
 
-	snprintf(req, sizeof(req), REQ, i);
+	snprintf(req, sizeof(req), fmt, i);
 	sbx_frame_put(&out, req, strlen(req));
 	if (sbx_frame_write_fd(fd, out.data, out.len) == -1)
 		return (-1);
@@ -184,7 +189,7 @@ main(int argc, char **argv)
 	char			 req[512], *out;
 	double			*v, t0;
 	size_t			 outlen;
-	struct pstat		 s0, s1, z0, z1;
+	struct pstat		 s0, s1, z0, z1, zl;
 	pid_t			 pid, zyg;
 	int			 i, n = 1000, fd = -1, tries;
 
@@ -222,7 +227,7 @@ main(int argc, char **argv)
 		return (1);
 	}
 	for (i = 0; i < 50; i++)		/* warm-up, not timed */
-		if (roundtrip(fd, i) == -1)
+		if (roundtrip(fd, i, REQ) == -1)
 			return (1);
 	if ((zyg = find_zygote(pid)) == -1 || pstat_read(pid, &s0) == -1 ||
 	    pstat_read(zyg, &z0) == -1) {
@@ -231,7 +236,7 @@ main(int argc, char **argv)
 	}
 	for (i = 0; i < n; i++) {
 		t0 = sbx_now_ms();
-		if (roundtrip(fd, i) == -1) {
+		if (roundtrip(fd, i, REQ) == -1) {
 			fprintf(stderr, "bench: call %d failed\n", i);
 			return (1);
 		}
@@ -239,6 +244,12 @@ main(int argc, char **argv)
 	}
 	usleep(100000);		/* the last child reaped, its spare forked */
 	if (pstat_read(pid, &s1) == -1 || pstat_read(zyg, &z1) == -1)
+		return (1);
+	for (i = 0; i < n / 2; i++)
+		if (roundtrip(fd, i, REQ_LISTED) == -1)
+			return (1);
+	usleep(100000);
+	if (pstat_read(zyg, &zl) == -1)
 		return (1);
 	close(fd);
 	kill(pid, SIGTERM);
@@ -254,6 +265,8 @@ main(int argc, char **argv)
 	per_call("child_cpu_per_call", z0.ccpu, z1.ccpu, n, "ms");
 	per_call("zygote_cpu_per_call", z0.cpu, z1.cpu, n, "ms");
 	per_call("supervisor_cpu_per_call", s0.cpu, s1.cpu, n, "ms");
+	per_call("child_faults_per_call_listed_modules", z1.cminflt,
+	    zl.cminflt, n / 2, "faults");
 
 	memset(&pc, 0, sizeof(pc));
 	if (sbx_py_init(&pc) == -1)
