@@ -35,7 +35,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <malloc.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -355,8 +354,7 @@ zygote_main(const struct sbx_pyconf *pc, int ns)
 	prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
 	sbx_py_import_extra(pc);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	malloc_trim(0);
-	free(malloc(100000));
+	sbx_zygote_settle_heap();
 	zygote_send(ZYGOTE_CTL_FD, ZM_READY, 0, 0, sbx_py_version(), ns);
 	zygote_loop();
 }
