@@ -199,6 +199,16 @@ AVAILABLE = {}      # dotted name -> public attrs (filled by init)
 
 
 _STANDINS = {}      # frozenset(allowed) -> stand-ins; they are read-only
+# name -> the stand-in of that one module, built in the zygote for every
+# available module: a child that builds one writes the reference count of
+# each of the module's functions and classes, all on pages it shares.
+_LEAVES = {}
+
+
+def standins_prebuild():
+    for name, attrs in AVAILABLE.items():
+        if name not in _LEAVES:
+            _LEAVES[name] = _standin(name, attrs)
 
 
 def _standins_for(allowed):
@@ -206,9 +216,15 @@ def _standins_for(allowed):
     hit = _STANDINS.get(allowed)
     if hit is not None:
         return hit
+    # A module that another allowed name extends (urllib for urllib.parse)
+    # gets a stand-in of its own: a shared one must not gain the attribute.
+    parents = {n.rsplit(".", i)[0] for n in allowed
+               for i in range(1, n.count(".") + 1)}
     mods = {}
     for name in sorted(allowed, key=len):
-        mods[name] = _standin(name, AVAILABLE[name])
+        leaf = None if name in parents else _LEAVES.get(name)
+        mods[name] = leaf if leaf is not None else \
+            _standin(name, AVAILABLE[name])
     for name in sorted(allowed, key=len):
         parts = name.split(".")
         for i in range(1, len(parts)):
@@ -369,10 +385,12 @@ def compile_checked(src, rewrite):
     the format rewrite unless that child found nothing to rewrite."""
     if not isinstance(src, str) or len(src) > MAX_SRC:
         raise ValidationError(f"source larger than {MAX_SRC // 1024} KiB")
-    tree = ast.parse(src, "<tool>", "exec")
-    if rewrite:
-        return _rewrite_and_compile(tree)[0]
-    return compile(tree, "<tool>", "exec", dont_inherit=True)
+    if not rewrite:
+        # Straight from the source: the same code object as parsing to a
+        # Python AST and compiling that, without building (and, in a fresh
+        # child, writing to the shared pages of) some 30 AST classes.
+        return compile(src, "<tool>", "exec", dont_inherit=True)
+    return _rewrite_and_compile(ast.parse(src, "<tool>", "exec"))[0]
 
 
 def find_main(tree):

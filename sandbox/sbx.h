@@ -125,6 +125,8 @@ int	 sbx_zygote_spawn(struct sbx_child *);
 void	 sbx_zygote_kill(uint32_t);
 int	 sbx_zygote_event(uint32_t *, int *);
 void	 sbx_zygote_stop(void);
+/* zygote_mem.c: the heap made ready for forking, once */
+void	 sbx_zygote_settle_heap(void);
 
 /* ---- child.c: fork (in the zygote) and the kernel layers ---- */
 struct sbx_child {

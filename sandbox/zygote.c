@@ -354,6 +354,7 @@ zygote_main(const struct sbx_pyconf *pc, int ns)
 	prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
 	sbx_py_import_extra(pc);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	sbx_zygote_settle_heap();
 	zygote_send(ZYGOTE_CTL_FD, ZM_READY, 0, 0, sbx_py_version(), ns);
 	zygote_loop();
 }
