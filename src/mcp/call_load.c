@@ -262,7 +262,8 @@ mcp_call_load(struct http_request *req, struct mcp_ex *ex)
 	json_t		*t, *secrets, *rows, *fresh;
 	struct tool_row	row;
 	int		test;
-	const char	*gen = NULL;
+	const char	*gen;
+	long long	 gen_value = 0;
 
 	test = ex->mgmt != NULL;
 	name = NULL;
@@ -349,8 +350,11 @@ mcp_call_load(struct http_request *req, struct mcp_ex *ex)
 	/* Loaded in full just now: keep it if it can be called. */
 	fresh = NULL;
 	if (!test && ex->cached_def == NULL && (gen = db_field(&ex->db, 0,
-	    "defs_gen")) != NULL)
+	    "defs_gen")) != NULL) {
+		/* Read before the clear: the field lives in the result. */
+		gen_value = atoll(gen);
 		fresh = call_row_def(&row);
+	}
 	db_call_clear(&ex->db);
 	if ((why = call_not_callable(t)) != NULL) {
 		json_decref(fresh);
@@ -365,7 +369,7 @@ mcp_call_load(struct http_request *req, struct mcp_ex *ex)
 		return (HX_ANSWERED);
 	}
 	if (fresh != NULL)
-		mcp_tool_cache_put(server, tool, atoll(gen), fresh);
+		mcp_tool_cache_put(server, tool, gen_value, fresh);
 	json_object_set_new(t, "secrets", secrets);
 	if (ex->item == ITEM_TOOL && call_arguments_refused(json_object_get(t,
 	    "input_schema"), test ? json_object_get(ex->args, "arguments") :
