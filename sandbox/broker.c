@@ -26,7 +26,6 @@
  */
 #include <arpa/inet.h>
 #include <ctype.h>
-#include <curl/curl.h>
 #include <netdb.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -42,6 +41,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "curl_dl.h"
 #include "netaddr.h"
 #include "sbx.h"
 

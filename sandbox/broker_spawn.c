@@ -9,7 +9,6 @@
  */
 #include <arpa/inet.h>
 #include <ctype.h>
-#include <curl/curl.h>
 #include <netdb.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -24,6 +23,7 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include "curl_dl.h"
 #include "netaddr.h"
 #include "sbx.h"
 
@@ -34,17 +34,20 @@ static int	self_fd = -1;
  * helper is exec'd through this fd, not a path: after the uid drop the
  * sandbox uid may not be able to traverse the checkout's parents.
  */
-void
+int
 sbx_broker_global_init(void)
 {
 	int	fd;
 
+	if (sbx_curl_load() == -1)
+		return (-1);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	/* Kept above the helper's fixed fds 3-5 so the dup2s cannot clobber it. */
 	if ((fd = open("/proc/self/exe", O_PATH | O_CLOEXEC)) != -1) {
 		self_fd = fcntl(fd, F_DUPFD_CLOEXEC, 64);
 		close(fd);
 	}
+	return (0);
 }
 
 static json_t *
@@ -177,6 +180,11 @@ sbx_broker_helper_main(void)
 		hosts[i].port = (int)json_integer_value(json_object_get(h,
 		    "port"));
 		hosts[i].private = json_is_true(json_object_get(h, "private"));
+	}
+	if (sbx_curl_load() == -1) {
+		free(hosts);
+		json_decref(job);
+		return (1);
 	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	req = json_object_get(job, "request");

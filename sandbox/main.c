@@ -208,6 +208,8 @@ main(int argc, char **argv)
 		    "the zygote did not start (see its log lines above)"));
 		return (1);
 	}
-	sbx_broker_global_init();
+	/* Only now: the zygote never maps libcurl (curl_dl.h). */
+	if (sbx_broker_global_init() == -1)
+		return (1);
 	return (sbx_server_run(&cfg) == 0 ? 0 : 1);
 }

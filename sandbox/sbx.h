@@ -158,7 +158,7 @@ extern int	 sbx_broker_test_port;
 extern const char *sbx_broker_test_cafile;
 #endif
 
-void	 sbx_broker_global_init(void);
+int	 sbx_broker_global_init(void);
 json_t	*sbx_broker_precheck(const json_t *, const struct sbx_hostrule *,
 	    size_t);
 int	 sbx_broker_helper_main(void);

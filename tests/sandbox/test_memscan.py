@@ -55,6 +55,17 @@ def run(binary, asan):
                 pass
         check("supervisor, zygote and children hold no MCPBOX_ variable",
               not leaky and len(procs) >= 3, (leaky, procs))
+        # libcurl and what it pulls in is the supervisor's and the broker
+        # helper's: in the zygote every fork would copy its mappings.
+        def maps_curl(pid):
+            try:
+                with open(f"/proc/{pid}/maps") as f:
+                    return "libcurl" in f.read()
+            except OSError:
+                return None
+        check("the supervisor has libcurl loaded", maps_curl(sup.proc.pid))
+        curled = [p for p in procs if p != sup.proc.pid and maps_curl(p)]
+        check("the zygote and children map no libcurl", not curled, curled)
         if os.geteuid() == 0:
             kids = [p for p, pp in procs.items() if pp in procs and procs[pp] == sup.proc.pid]
             nspid = []
