@@ -362,6 +362,7 @@ int	metrics_tool(enum tool_outcome, uint64_t now_ms, int min_calls,
 	    uint64_t *calls, uint64_t *errors);
 void	metrics_db_error(void);
 void	metrics_login_failure(void);
+void	metrics_execlog(int rows);
 void	metrics_alert(enum alert_kind);
 const char	*metrics_outcome_name(enum tool_outcome);
 const char	*metrics_alert_name(enum alert_kind);

@@ -75,6 +75,9 @@ struct metrics_shm {
 	atomic_uint_fast64_t	alerts[ALERT_KINDS];
 	atomic_uint_fast64_t	db_errors;
 	atomic_uint_fast64_t	login_failures;
+	atomic_uint_fast64_t	execlog_batches;
+	atomic_uint_fast64_t	execlog_rows;
+	atomic_uint_fast64_t	execlog_alone;
 	atomic_uint_fast64_t	dropped;
 	struct metrics_minute	window[METRICS_WINDOW_MIN];
 };
@@ -239,6 +242,21 @@ metrics_login_failure(void)
 {
 	if (mshm != NULL)
 		atomic_fetch_add(&mshm->login_failures, 1);
+}
+
+/* An execution-log batch written (db/execlog.c): `rows` in it, or 0 for
+ * a row written alone because the ring could not take it. */
+void
+metrics_execlog(int rows)
+{
+	if (mshm == NULL)
+		return;
+	if (rows == 0) {
+		atomic_fetch_add(&mshm->execlog_alone, 1);
+		return;
+	}
+	atomic_fetch_add(&mshm->execlog_batches, 1);
+	atomic_fetch_add(&mshm->execlog_rows, (uint_fast64_t)rows);
 }
 
 void
@@ -411,6 +429,18 @@ metrics_render(const struct metrics_gauges *g, size_t *len)
 	mx_one(&b, "mcpbox_login_failures_total", "", "counter",
 	    "Failed admin logins.",
 	    (long long)atomic_load(&mshm->login_failures));
+
+	mx_one(&b, "mcpbox_execlog_batches_total", "", "counter",
+	    "Statements that wrote execution logs from the shared ring.",
+	    (long long)atomic_load(&mshm->execlog_batches));
+	mx_one(&b, "mcpbox_execlog_rows_total", "", "counter",
+	    "Execution logs those statements wrote (rows over batches is "
+	    "the batch size).",
+	    (long long)atomic_load(&mshm->execlog_rows));
+	mx_one(&b, "mcpbox_execlog_alone_total", "", "counter",
+	    "Execution logs written by a statement of their own: too large "
+	    "for the ring, or the ring full.",
+	    (long long)atomic_load(&mshm->execlog_alone));
 
 	mx_mb_head(&b, "mcpbox_alerts_total", "counter",
 	    "Alerts raised (after de-duplication), by kind.");

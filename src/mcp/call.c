@@ -83,7 +83,7 @@ call_item_result(struct mcp_ex *ex, json_t *v)
 static void
 call_finish(struct mcp_ex *ex)
 {
-	json_t		*reply, *secrets, *err;
+	json_t		*reply, *secrets, *err, *value;
 	const char	*type, *msg, *category;
 	char		buf[1024], hint[400], *text;
 
@@ -95,16 +95,22 @@ call_finish(struct mcp_ex *ex)
 	if (json_is_true(json_object_get(reply, "ok"))) {
 		text = json_dumps(json_object_get(reply, "result"),
 		    JSON_COMPACT | JSON_ENCODE_ANY);
-		text = mcp_redact_text(text, secrets);
+		/* The result as redacted: parsed again from the text only when
+		 * there was a secret to take out of it. */
+		if (json_object_size(secrets) == 0)
+			value = json_incref(json_object_get(reply, "result"));
+		else {
+			text = mcp_redact_text(text, secrets);
+			value = text != NULL ? json_loads(text,
+			    JSON_DECODE_ANY, NULL) : NULL;
+		}
 		ex->out = json_pack("{s:b, s:s?, s:s}", "success", 1,
 		    "result", text, "error", "");
 		if (ex->item != ITEM_TOOL)
-			ex->response = call_item_result(ex, text != NULL ?
-			    json_loads(text, JSON_DECODE_ANY, NULL) : NULL);
+			ex->response = call_item_result(ex, value);
 		else
 			ex->response = mcp_rpc_result(ex->id,
-			    mcp_tool_ok_schema(text != NULL ? json_loads(text,
-			    JSON_DECODE_ANY, NULL) : NULL, json_object_get(
+			    mcp_tool_ok_schema(value, json_object_get(
 			    ex->tool, "output_schema"), ex->out));
 	} else {
 		err = json_object_get(reply, "error");

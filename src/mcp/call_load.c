@@ -171,6 +171,43 @@ call_row_def(const struct tool_row *r)
 	return (d);
 }
 
+/*
+ * The JSON columns a definition holds (modules, hosts, schemas) are parsed
+ * once, when it is loaded, and a cached definition keeps them parsed
+ * ("parsed" member), so a call on the cached path parses none of them.
+ * The values are shared, read-only, between the cache and each call's
+ * tool object: nothing changes a tool's modules, hosts or schemas once
+ * loaded.
+ */
+static void
+call_parsed_set(json_t *t, const json_t *def, const char *key,
+    const char *text)
+{
+	json_t	*v;
+
+	v = json_object_get(json_object_get(def, "parsed"), key);
+	if (v != NULL)
+		json_object_set(t, key, v);
+	else if (text != NULL)
+		json_object_set_new(t, key, json_loads(text, 0, NULL));
+}
+
+static void
+call_parsed_keep(json_t *def, const json_t *t)
+{
+	static const char *const	keys[] = { "modules", "hosts",
+					    "output_schema", "input_schema" };
+	json_t				*parsed;
+	size_t				 i;
+
+	parsed = json_object();
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (json_object_get(t, keys[i]) != NULL)
+			json_object_set(parsed, keys[i],
+			    json_object_get(t, keys[i]));
+	json_object_set_new(def, "parsed", parsed);
+}
+
 /* The row from the statement's result, or, for the definition's columns,
  * from `def` (a cached definition) when given. */
 static void
@@ -335,14 +372,10 @@ mcp_call_load(struct http_request *req, struct mcp_ex *ex)
 	    row.approval_mode != NULL &&
 	    strcmp(row.approval_mode, "auto_approve") == 0));
 	json_object_set_new(t, "timeout_ms", json_integer(atol(row.timeout_ms)));
-	json_object_set_new(t, "modules", json_loads(row.modules, 0, NULL));
-	json_object_set_new(t, "hosts", json_loads(row.hosts, 0, NULL));
-	if (row.output_schema != NULL)
-		json_object_set_new(t, "output_schema",
-		    json_loads(row.output_schema, 0, NULL));
-	if (row.input_schema != NULL)
-		json_object_set_new(t, "input_schema",
-		    json_loads(row.input_schema, 0, NULL));
+	call_parsed_set(t, ex->cached_def, "modules", row.modules);
+	call_parsed_set(t, ex->cached_def, "hosts", row.hosts);
+	call_parsed_set(t, ex->cached_def, "output_schema", row.output_schema);
+	call_parsed_set(t, ex->cached_def, "input_schema", row.input_schema);
 	rows = json_loads(row.secrets, JSON_DECODE_ANY, NULL);
 	secrets = secretbox_open_server_secrets(row.server_id, rows);
 	json_decref(rows);
@@ -354,6 +387,7 @@ mcp_call_load(struct http_request *req, struct mcp_ex *ex)
 		/* Read before the clear: the field lives in the result. */
 		gen_value = atoll(gen);
 		fresh = call_row_def(&row);
+		call_parsed_keep(fresh, t);
 	}
 	db_call_clear(&ex->db);
 	if ((why = call_not_callable(t)) != NULL) {

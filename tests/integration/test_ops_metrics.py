@@ -4,7 +4,9 @@ import re
 import subprocess
 import unittest
 
+import apiclient
 import harness
+import opshelp
 
 REQUIRED = [
     "mcpbox_http_requests_total",
@@ -18,6 +20,9 @@ REQUIRED = [
     "mcpbox_sse_streams_open",
     "mcpbox_db_errors_total",
     "mcpbox_login_failures_total",
+    "mcpbox_execlog_batches_total",
+    "mcpbox_execlog_rows_total",
+    "mcpbox_execlog_alone_total",
     "mcpbox_circuit_state",
     "mcpbox_alerts_total",
     "mcpbox_build_info",
@@ -97,6 +102,29 @@ class MetricsTest(unittest.TestCase):
             inf = sample(after, "mcpbox_http_request_duration_seconds_bucket",
                          route="health", le="+Inf")
             self.assertEqual(inf, c0 + 40)
+
+    def test_execution_logs_are_counted_in_batches(self):
+        c = apiclient.shared()
+        name, tool = opshelp.approved_tool(c, "def main():\n    return 1\n",
+                                           apiclient.unique("mx"))
+        _, before = scrape(shared())
+        sid = apiclient.mcp_session(c)
+        for _ in range(6):
+            body, _ = apiclient.mcp_rpc(c, "tools/call", {
+                "name": name, "arguments": {}}, sid)
+            self.assertFalse(body["result"].get("isError"), body)
+        self.assertEqual(apiclient.tool_logs_total(c, tool["id"], 6), 6)
+        _, after = scrape(shared())
+
+        def grew(name):
+            return sample(after, name) - sample(before, name)
+        # Every row is counted in the batch that wrote it; a batch holds
+        # at least one.
+        self.assertGreaterEqual(grew("mcpbox_execlog_rows_total"), 6)
+        self.assertGreaterEqual(grew("mcpbox_execlog_batches_total"), 1)
+        self.assertLessEqual(grew("mcpbox_execlog_batches_total"),
+                             grew("mcpbox_execlog_rows_total"))
+        self.assertEqual(grew("mcpbox_execlog_alone_total"), 0)
 
     def test_route_labels_are_route_names_not_paths(self):
         srv = shared()
