@@ -10,8 +10,6 @@
 #include "sbx.h"
 
 #define POOL_MAX	2
-/* Spares take their warm-up run after this long without any event. */
-#define WARM_IDLE_MS	2
 #define MAX_CONNS	256
 #define MAX_INSTALLS	2
 #define CONN_OUT_MAX	(64u << 20)
