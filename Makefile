@@ -52,7 +52,9 @@ bench-deps:
 
 build: deps $(APP) sandbox-build
 
-src/db/migrations_embed.c: $(MIGRATIONS) scripts/embed-migrations
+# The directory too: a migration removed must leave the binary as well.
+src/db/migrations_embed.c: src/db/migrations $(MIGRATIONS) \
+    scripts/embed-migrations
 	scripts/embed-migrations src/db/migrations > $@.tmp && mv $@.tmp $@
 
 # The /static/<name> lookup table; assets/ as a prerequisite catches files
