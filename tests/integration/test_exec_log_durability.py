@@ -17,6 +17,11 @@ import opshelp
 TRIVIAL = "def main(x: int) -> int:\n    return x + 1\n"
 THREADS = 6
 BASE = 900000000
+# The retention job keeps each tool's newest 100 execution logs
+# (RETENTION_KEEP_PER_TOOL) and first runs 10 s after worker 1 starts: on
+# one tool, a few thousand calls would be pruned to 100 if it ran while
+# the rows are counted. Spread over enough tools, none reaches the cap.
+TOOLS_PER_THREAD = 8
 
 
 class ExecLogDurabilityTest(unittest.TestCase):
@@ -28,7 +33,8 @@ class ExecLogDurabilityTest(unittest.TestCase):
         cls.srv = harness.Server(url, workers=2, name="execlog").start()
         cls.addClassCleanup(cls.srv.stop)
         cls.admin = apiclient.Client(cls.srv).setup()
-        cls.tool, _ = opshelp.approved_tool(cls.admin, TRIVIAL, "elog")
+        cls.tools = [opshelp.approved_tool(cls.admin, TRIVIAL, "elog")[0]
+                     for _ in range(THREADS * TOOLS_PER_THREAD)]
 
     def kill_a_worker(self):
         pids = opshelp.worker_pids(self.srv)
@@ -42,6 +48,8 @@ class ExecLogDurabilityTest(unittest.TestCase):
         lock = threading.Lock()
 
         def load(k):
+            mine = self.tools[k * TOOLS_PER_THREAD:
+                              (k + 1) * TOOLS_PER_THREAD]
             m = None
             i = 0
             while not stop.is_set():
@@ -54,7 +62,7 @@ class ExecLogDurabilityTest(unittest.TestCase):
                     st, _, data = m.post({
                         "jsonrpc": "2.0", "id": m.next_id,
                         "method": "tools/call",
-                        "params": {"name": self.tool,
+                        "params": {"name": mine[i % len(mine)],
                                    "arguments": {"x": x}}})
                 except Exception as e:  # a killed worker's connection
                     with lock:
@@ -130,7 +138,7 @@ class ExecLogDurabilityTest(unittest.TestCase):
                          "written twice")
         # Service back to normal: a call now is logged within a moment.
         m = opshelp.Mcp(self.srv).open()
-        self.assertEqual(m.call(self.tool, {"x": 1})["content"][0]["text"],
+        self.assertEqual(m.call(self.tools[0], {"x": 1})["content"][0]["text"],
                          "2")
 
 
