@@ -498,7 +498,7 @@ sbx_server_run(const struct sbx_config *cfg)
 			srv_log_msg("error", "poll", strerror(errno));
 			break;
 		}
-		if (rc == 0 && cold && S.running == 0)
+		if (rc == 0 && cold)
 			srv_pool_warm();
 		if (rc > 0)
 			srv_dispatch(n);
