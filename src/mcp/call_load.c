@@ -153,11 +153,14 @@ call_arguments_refused(const json_t *schema, const json_t *args,
 	return (-1);
 }
 
-/* The columns of a definition (no session's): what tool_cache.c keeps. */
+/* The columns of a definition (no session's): what tool_cache.c keeps,
+ * as text; and its JSON columns, which it keeps parsed instead. */
 #define DEF_FIELDS(X) \
 	X(tool_id) X(server_id) X(python_code) X(timeout_ms) \
-	X(approval_status) X(enabled) X(server_status) X(modules) X(hosts) \
-	X(secrets) X(tool_type) X(output_schema) X(kind) X(input_schema)
+	X(approval_status) X(enabled) X(server_status) X(secrets) \
+	X(tool_type) X(kind)
+#define PARSED_FIELDS(X) \
+	X(modules) X(hosts) X(output_schema) X(input_schema)
 
 static json_t *
 call_row_def(const struct tool_row *r)
@@ -172,8 +175,8 @@ call_row_def(const struct tool_row *r)
 }
 
 /*
- * The JSON columns a definition holds (modules, hosts, schemas) are parsed
- * once, when it is loaded, and a cached definition keeps them parsed
+ * The JSON columns a definition holds (PARSED_FIELDS) are parsed once,
+ * when it is loaded, and a cached definition keeps them parsed only
  * ("parsed" member), so a call on the cached path parses none of them.
  * The values are shared, read-only, between the cache and each call's
  * tool object: nothing changes a tool's modules, hosts or schemas once
@@ -195,16 +198,12 @@ call_parsed_set(json_t *t, const json_t *def, const char *key,
 static void
 call_parsed_keep(json_t *def, const json_t *t)
 {
-	static const char *const	keys[] = { "modules", "hosts",
-					    "output_schema", "input_schema" };
-	json_t				*parsed;
-	size_t				 i;
+	json_t	*parsed = json_object();
 
-	parsed = json_object();
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		if (json_object_get(t, keys[i]) != NULL)
-			json_object_set(parsed, keys[i],
-			    json_object_get(t, keys[i]));
+#define PARSED_KEEP(f)	if (json_object_get(t, #f) != NULL) \
+	json_object_set(parsed, #f, json_object_get(t, #f));
+	PARSED_FIELDS(PARSED_KEEP)
+#undef PARSED_KEEP
 	json_object_set_new(def, "parsed", parsed);
 }
 
@@ -372,10 +371,9 @@ mcp_call_load(struct http_request *req, struct mcp_ex *ex)
 	    row.approval_mode != NULL &&
 	    strcmp(row.approval_mode, "auto_approve") == 0));
 	json_object_set_new(t, "timeout_ms", json_integer(atol(row.timeout_ms)));
-	call_parsed_set(t, ex->cached_def, "modules", row.modules);
-	call_parsed_set(t, ex->cached_def, "hosts", row.hosts);
-	call_parsed_set(t, ex->cached_def, "output_schema", row.output_schema);
-	call_parsed_set(t, ex->cached_def, "input_schema", row.input_schema);
+#define PARSED_SET(f)	call_parsed_set(t, ex->cached_def, #f, row.f);
+	PARSED_FIELDS(PARSED_SET)
+#undef PARSED_SET
 	rows = json_loads(row.secrets, JSON_DECODE_ANY, NULL);
 	secrets = secretbox_open_server_secrets(row.server_id, rows);
 	json_decref(rows);
